@@ -1,0 +1,249 @@
+import * as ort from 'onnxruntime-node';
+import { isAbsolute, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MicroBatcher, type BatcherOptions } from './batcher.js';
+import { BUILTIN_PACKS, ensureBuiltinPack } from './builtin-packs.js';
+import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, type RgbImage } from './decode.js';
+import { scrfd, yunet } from './detect/anchor-free.js';
+import { blazeface } from './detect/blazeface.js';
+import { nms, type Detection, type FaceDetector, type Landmarks, type Region } from './detect/detection.js';
+import { normalize } from './detect/letterbox.js';
+import { InferenceError } from './errors.js';
+import { invertAffine, similarityTransform, warpAffine, type Box, type Point } from './geometry.js';
+import { loadPack, type ModelPackManifest, type TemplatePoints } from './model-pack.js';
+import { assessQuality, type FaceQuality } from './quality.js';
+import { chooseProvider, type ProviderChoice } from './sessions.js';
+
+export interface InferenceConfig {
+  /** where built-in packs are converted to and cached */
+  modelDir: string;
+  /** a built-in pack id, or the directory of a bring-your-own pack */
+  pack: string;
+  provider: ProviderChoice;
+  batch: BatcherOptions;
+  limits: DecodeLimits;
+  /** faces whose overall quality falls below this are refused with LOW_QUALITY where a caller asks */
+  minQuality: number;
+  threads?: number;
+}
+
+export const DEFAULT_INFERENCE_CONFIG: InferenceConfig = {
+  modelDir: resolve('data/models'),
+  pack: 'builtin-dlib',
+  provider: 'auto',
+  batch: { maxBatch: 32, maxWaitMs: 2, maxQueue: 256 },
+  limits: DEFAULT_DECODE_LIMITS,
+  minQuality: 0.2,
+};
+
+export interface Face {
+  box: Box;
+  landmarks: Landmarks;
+  detectorScore: number;
+  quality: FaceQuality;
+  embedding?: Float32Array;
+}
+
+export interface Analysis {
+  image: Omit<RgbImage, 'data'>;
+  faces: Face[];
+  model: { pack: string; version: string; dim: number };
+  timings: { decodeMs: number; detectMs: number; alignMs: number; embedMs: number };
+}
+
+export interface AnalyzeOptions {
+  /** all faces, or the one dominant face (MULTIPLE_FACES when two are of similar size) */
+  select?: 'all' | 'dominant';
+  embed?: boolean;
+  /** refuse faces below the configured quality floor with LOW_QUALITY */
+  enforceQuality?: boolean;
+}
+
+export interface InferenceStatus {
+  pack: string;
+  packVersion: string;
+  embeddingDim: number;
+  detector: string;
+  provider: 'cuda' | 'cpu';
+  fallbackReason: string | null;
+  queueDepth: number;
+  batches: number;
+  facesEmbedded: number;
+  matchThreshold: number;
+}
+
+const DETECTORS: Record<ModelPackManifest['detector']['format'], (input: string, size: number) => FaceDetector> = {
+  blazeface: () => blazeface,
+  scrfd,
+  yunet,
+};
+
+export class FaceEngine {
+  private readonly batcher: MicroBatcher<Uint8Array, Float32Array>;
+  private readonly detector: FaceDetector;
+
+  private constructor(
+    readonly manifest: ModelPackManifest,
+    private readonly config: InferenceConfig,
+    private readonly detectorSession: ort.InferenceSession,
+    private readonly recognizerSession: ort.InferenceSession,
+    private readonly provider: { provider: 'cuda' | 'cpu'; fallbackReason?: string },
+  ) {
+    this.detector = DETECTORS[manifest.detector.format](manifest.detector.input, manifest.detector.size);
+    this.batcher = new MicroBatcher(config.batch, (chips) => this.embedBatch(chips));
+  }
+
+  static async create(config: InferenceConfig, log: (msg: string) => void = () => {}): Promise<FaceEngine> {
+    const dir = (BUILTIN_PACKS as readonly string[]).includes(config.pack)
+      ? ensureBuiltinPack(config.modelDir, config.pack, log)
+      : isAbsolute(config.pack) ? config.pack : resolve(config.pack);
+    const pack = loadPack(dir);
+    const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads);
+    if (provider.fallbackReason) log(`inference on CPU: ${provider.fallbackReason}`);
+    const [det, rec] = await Promise.all([provider.create(pack.detectorBytes), provider.create(pack.recognizerBytes)]);
+    log(`model pack ${pack.manifest.id} ${pack.manifest.version} loaded on ${provider.provider}`);
+    return new FaceEngine(pack.manifest, config, det, rec, provider);
+  }
+
+  status(): InferenceStatus {
+    return {
+      pack: this.manifest.id,
+      packVersion: this.manifest.version,
+      embeddingDim: this.manifest.recognizer.dim,
+      detector: this.manifest.detector.format,
+      provider: this.provider.provider,
+      fallbackReason: this.provider.fallbackReason ?? null,
+      queueDepth: this.batcher.depth,
+      batches: this.batcher.batches,
+      facesEmbedded: this.batcher.items,
+      matchThreshold: this.manifest.thresholds.match,
+    };
+  }
+
+  get modelVersion(): string {
+    return `${this.manifest.id}@${this.manifest.version}`;
+  }
+
+  async analyze(input: Buffer, opts: AnalyzeOptions = {}): Promise<Analysis> {
+    const t0 = performance.now();
+    const image = await decodeImage(input, this.config.limits);
+    const t1 = performance.now();
+    let detections = await this.detectAll(image);
+    const t2 = performance.now();
+    if (detections.length === 0) {
+      throw new InferenceError('NO_FACE_FOUND', 'No face was found in the image. Use a photo where the face is visible, frontal and at least 40 pixels wide.');
+    }
+    if (opts.select === 'dominant') detections = [dominant(detections)];
+    const rec = this.manifest.recognizer;
+    const faces = detections.map((d) => {
+      const chip = this.align(image, d.landmarks);
+      return { chip, face: { box: d.box, landmarks: d.landmarks, detectorScore: d.score, quality: assessQuality(d.landmarks, d.score, chip, rec.size) } as Face };
+    });
+    const t3 = performance.now();
+    if (opts.enforceQuality) {
+      const low = faces.find((f) => f.face.quality.score < this.config.minQuality);
+      if (low) {
+        const failing = Object.entries(low.face.quality.parts).filter(([, v]) => v < 0.5).map(([k]) => k);
+        throw new InferenceError(
+          'LOW_QUALITY',
+          `The face's quality is ${low.face.quality.score.toFixed(2)}, below the floor of ${this.config.minQuality}; weak: ${failing.join(', ') || 'overall'}. Use a sharper, larger, more frontal photo.`,
+          { quality: low.face.quality.score, floor: this.config.minQuality, failing },
+        );
+      }
+    }
+    if (opts.embed !== false) {
+      const vectors = await Promise.all(faces.map((f) => this.batcher.submit(f.chip)));
+      vectors.forEach((v, i) => (faces[i].face.embedding = v));
+    }
+    const t4 = performance.now();
+    const { data: _pixels, ...meta } = image;
+    return {
+      image: meta,
+      faces: faces.map((f) => f.face),
+      model: { pack: this.manifest.id, version: this.modelVersion, dim: rec.dim },
+      timings: { decodeMs: t1 - t0, detectMs: t2 - t1, alignMs: t3 - t2, embedMs: t4 - t3 },
+    };
+  }
+
+  /** Detects on the whole image, then on overlapping tiles when faces may be too small for one pass. */
+  async detectAll(image: RgbImage): Promise<Detection[]> {
+    const minScore = this.manifest.detector.minScore;
+    const full: Region = { x: 0, y: 0, width: image.width, height: image.height };
+    let found = await this.detector.detect(this.detectorSession, image, full, minScore);
+    const longest = Math.max(image.width, image.height);
+    const tileTarget = this.detector.inputSize * 2.5;
+    const smallest = Math.min(...found.map((d) => d.box.width), Infinity);
+    if (longest > tileTarget && (found.length === 0 || smallest < longest / 6)) {
+      for (const region of tiles(image.width, image.height, tileTarget)) {
+        found = found.concat(await this.detector.detect(this.detectorSession, image, region, minScore));
+      }
+    }
+    return nms(found.filter((d) => d.box.width >= 8), 0.3);
+  }
+
+  private align(image: RgbImage, landmarks: Landmarks): Uint8Array {
+    const rec = this.manifest.recognizer;
+    const keys = (Object.keys(rec.template) as (keyof TemplatePoints)[]).filter((k) => landmarks[k]);
+    const from: Point[] = keys.map((k) => landmarks[k]!);
+    const to: Point[] = keys.map((k) => rec.template[k]!);
+    const toSource = invertAffine(similarityTransform(from, to));
+    return warpAffine(image.data, image.width, image.height, toSource, rec.size);
+  }
+
+  /** Aligned chips in, L2-normalized embeddings out. */
+  private async embedBatch(chips: Uint8Array[]): Promise<Float32Array[]> {
+    const rec = this.manifest.recognizer;
+    const per = rec.size * rec.size * 3;
+    const run = async (group: Uint8Array[]) => {
+      const data = new Float32Array(group.length * per);
+      group.forEach((c, i) => normalize(c, rec.size * rec.size, rec, data, i * per));
+      const dims = rec.layout === 'nchw' ? [group.length, 3, rec.size, rec.size] : [group.length, rec.size, rec.size, 3];
+      const out = await this.recognizerSession.run({ [rec.input]: new ort.Tensor('float32', data, dims) });
+      const flat = out[rec.output].data as Float32Array;
+      return group.map((_, i) => l2(flat.slice(i * rec.dim, (i + 1) * rec.dim), rec.centre));
+    };
+    if ((rec.maxBatch ?? Infinity) >= chips.length) return run(chips);
+    const out: Float32Array[] = [];
+    for (const c of chips) out.push(...(await run([c])));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.detectorSession.release(), this.recognizerSession.release()]);
+  }
+}
+
+function l2(v: Float32Array, centre?: number[]): Float32Array {
+  if (centre) for (let i = 0; i < v.length; i++) v[i] -= centre[i];
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}
+
+function dominant(detections: Detection[]): Detection {
+  const bySize = [...detections].sort((a, b) => b.box.width - a.box.width);
+  if (bySize.length > 1 && bySize[1].box.width >= 0.75 * bySize[0].box.width) {
+    throw new InferenceError(
+      'MULTIPLE_FACES',
+      `The image shows ${bySize.length} faces of similar size; crop it to the one person to search for.`,
+      { faces: bySize.length },
+    );
+  }
+  return bySize[0];
+}
+
+function tiles(width: number, height: number, target: number): Region[] {
+  const out: Region[] = [];
+  const nx = Math.ceil(width / target), ny = Math.ceil(height / target);
+  const tw = Math.min(width, Math.ceil((width / nx) * 1.3)), th = Math.min(height, Math.ceil((height / ny) * 1.3));
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i < nx; i++) {
+      const x = Math.min(width - tw, Math.max(0, Math.round((i * width) / nx - (tw - width / nx) / 2)));
+      const y = Math.min(height - th, Math.max(0, Math.round((j * height) / ny - (th - height / ny) / 2)));
+      out.push({ x, y, width: tw, height: th });
+    }
+  return out;
+}
+

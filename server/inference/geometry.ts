@@ -1,0 +1,69 @@
+export type Point = [number, number];
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A 2x3 affine matrix [a, b, tx, c, d, ty]: x' = a*x + b*y + tx, y' = c*x + d*y + ty. */
+export type Affine = [number, number, number, number, number, number];
+
+/** Least-squares similarity transform (Umeyama, no reflection) taking `from` onto `to`. */
+export function similarityTransform(from: Point[], to: Point[]): Affine {
+  const n = from.length;
+  let mx = 0, my = 0, ux = 0, uy = 0;
+  for (let i = 0; i < n; i++) {
+    mx += from[i][0] / n;
+    my += from[i][1] / n;
+    ux += to[i][0] / n;
+    uy += to[i][1] / n;
+  }
+  let sxx = 0, sxy = 0, varFrom = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = from[i][0] - mx, ay = from[i][1] - my;
+    const bx = to[i][0] - ux, by = to[i][1] - uy;
+    sxx += ax * bx + ay * by;
+    sxy += ax * by - ay * bx;
+    varFrom += ax * ax + ay * ay;
+  }
+  const a = sxx / varFrom;
+  const b = sxy / varFrom;
+  return [a, -b, ux - (a * mx - b * my), b, a, uy - (b * mx + a * my)];
+}
+
+export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
+  const det = a * d - b * c;
+  return [d / det, -b / det, (b * ty - d * tx) / det, -c / det, a / det, (c * tx - a * ty) / det];
+}
+
+/** Warps an interleaved RGB image into size x size by the affine mapping output -> source pixels (bilinear). */
+export function warpAffine(src: Buffer | Uint8Array, width: number, height: number, toSource: Affine, size: number): Uint8Array {
+  const out = new Uint8Array(size * size * 3);
+  const [a, b, tx, c, d, ty] = toSource;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const sx = a * x + b * y + tx;
+      const sy = c * x + d * y + ty;
+      const x0 = Math.floor(sx), y0 = Math.floor(sy);
+      const fx = sx - x0, fy = sy - y0;
+      const o = (y * size + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const p = (xx: number, yy: number) =>
+          xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch];
+        const top = p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx;
+        const bottom = p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx;
+        out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
+      }
+    }
+  }
+  return out;
+}
+
+export function iou(p: Box, q: Box): number {
+  const x1 = Math.max(p.x, q.x), y1 = Math.max(p.y, q.y);
+  const x2 = Math.min(p.x + p.width, q.x + q.width), y2 = Math.min(p.y + p.height, q.y + q.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (p.width * p.height + q.width * q.height - inter);
+}

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Point } from './geometry.js';
+import { InferenceError } from './errors.js';
+
+export type DetectorFormat = 'blazeface' | 'scrfd' | 'yunet';
+export type TemplatePoints = Partial<Record<'eyeL' | 'eyeR' | 'nose' | 'mouth' | 'mouthL' | 'mouthR', Point>>;
+
+/** A model pack: one detector and one recognizer, how to feed them, and calibrated thresholds. */
+export interface ModelPackManifest {
+  id: string;
+  version: string;
+  description: string;
+  detector: { file: string; format: DetectorFormat; input: string; size: number; sha256: string; minScore: number };
+  recognizer: {
+    file: string;
+    input: string;
+    output: string;
+    size: number;
+    layout: 'nchw' | 'nhwc';
+    bgr: boolean;
+    mean: number[];
+    std: number[];
+    dim: number;
+    /** 1 when the model's batch dimension is fixed */
+    maxBatch?: number;
+    /** population mean subtracted before normalizing (for models with non-negative features) */
+    centre?: number[];
+    template: TemplatePoints;
+    sha256: string;
+  };
+  /** cosine similarity at or above which a pair is called the same person, from `frhub eval` */
+  thresholds: { match: number; calibratedOn?: string };
+  measured?: Record<string, string>;
+}
+
+export interface LoadedPack {
+  dir: string;
+  manifest: ModelPackManifest;
+  detectorBytes: Uint8Array;
+  recognizerBytes: Uint8Array;
+}
+
+export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Reads a pack directory and checks every model file against the checksum in its manifest. */
+export function loadPack(dir: string): LoadedPack {
+  let manifest: ModelPackManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelPackManifest;
+  } catch (e) {
+    throw new InferenceError('MODEL_UNAVAILABLE', `No readable model pack at ${dir} (${(e as Error).message}).`);
+  }
+  const read = (file: string, expected: string) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(dir, file));
+    } catch {
+      throw new InferenceError('MODEL_UNAVAILABLE', `Model pack ${manifest.id}: ${file} is missing from ${dir}.`);
+    }
+    const actual = sha256(bytes);
+    if (expected && actual !== expected) {
+      throw new InferenceError('MODEL_UNAVAILABLE', `Model pack ${manifest.id}: ${file} has sha256 ${actual}, the manifest says ${expected}.`);
+    }
+    return bytes;
+  };
+  return {
+    dir,
+    manifest,
+    detectorBytes: read(manifest.detector.file, manifest.detector.sha256),
+    recognizerBytes: read(manifest.recognizer.file, manifest.recognizer.sha256),
+  };
+}
+
+/** dlib's mean face (68-point shape without the jaw), the template its face chips are cut with. */
+export function dlibTemplate(size: number, padding: number): TemplatePoints {
+  const p = (x: number, y: number): Point => [((x + padding) / (1 + 2 * padding)) * size, ((y + padding) / (1 + 2 * padding)) * size];
+  return {
+    eyeL: p(0.22549, 0.21599),
+    eyeR: p(0.75476, 0.21599),
+    nose: p(0.490127, 0.515625),
+    mouth: p(0.490127, 0.80766),
+    mouthL: p(0.254149, 0.780233),
+    mouthR: p(0.726104, 0.780233),
+  };
+}
+
+/** The standard ArcFace 112x112 five-point template. */
+export const ARCFACE_TEMPLATE: TemplatePoints = {
+  eyeL: [38.2946, 51.6963],
+  eyeR: [73.5318, 51.5014],
+  nose: [56.0252, 71.7366],
+  mouthL: [41.5493, 92.3655],
+  mouthR: [70.7299, 92.2041],
+  mouth: [56.1396, 92.2848],
+};

@@ -1,0 +1,36 @@
+import * as ort from 'onnxruntime-node';
+
+export type ProviderChoice = 'auto' | 'cuda' | 'cpu';
+
+export interface SessionPair {
+  provider: 'cuda' | 'cpu';
+  fallbackReason?: string;
+  create(bytes: Uint8Array): Promise<ort.InferenceSession>;
+}
+
+/**
+ * Picks the execution provider once: CUDA when asked for or (auto) when it loads, else CPU. With
+ * `cuda` asked for explicitly, a CUDA that does not load is an error, not a silent CPU fallback.
+ */
+export async function chooseProvider(choice: ProviderChoice, probe: Uint8Array, threads?: number): Promise<SessionPair> {
+  const options = (provider: 'cuda' | 'cpu'): ort.InferenceSession.SessionOptions => ({
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  const make = (provider: 'cuda' | 'cpu', fallbackReason?: string): SessionPair => ({
+    provider,
+    fallbackReason,
+    create: (bytes) => ort.InferenceSession.create(bytes, options(provider)),
+  });
+  if (choice === 'cpu') return make('cpu');
+  try {
+    const s = await ort.InferenceSession.create(probe, { ...options('cuda'), logSeverityLevel: 4 });
+    await s.release();
+    return make('cuda');
+  } catch (e) {
+    const reason = String((e as Error).message ?? e).split('\n')[0];
+    if (choice === 'cuda') throw new Error(`FRHUB_INFERENCE_PROVIDER=cuda but the CUDA execution provider did not load: ${reason}`);
+    return make('cpu', `CUDA execution provider unavailable: ${reason}`);
+  }
+}
