@@ -32,4 +32,4 @@ for (const top of ['server', 'schema', 'tenants', 'models', 'migrations']) {
     built++;
   }
 }
-if (process.argv.includes('--verbose') || built) console.error(`frhub build: compiled ${built} file(s) to dist/`);
+if (built) console.error(`frhub build: compiled ${built} file(s) to dist/`);

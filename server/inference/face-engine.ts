@@ -193,6 +193,16 @@ export class FaceEngine {
   /** Aligned chips in, L2-normalized embeddings out. */
   private async embedBatch(chips: Uint8Array[]): Promise<Float32Array[]> {
     const rec = this.manifest.recognizer;
+    if (rec.flipAugment) {
+      // the mirrored face embedded alongside and summed: steadier embeddings for twice the compute
+      const both = await this.embedRaw([...chips, ...chips.map((c) => mirror(c, rec.size))]);
+      return chips.map((_, i) => l2(both[i].map((v, k) => v + both[i + chips.length][k]), rec.centre));
+    }
+    return (await this.embedRaw(chips)).map((v) => l2(v, rec.centre));
+  }
+
+  private async embedRaw(chips: Uint8Array[]): Promise<Float32Array[]> {
+    const rec = this.manifest.recognizer;
     const per = rec.size * rec.size * 3;
     const run = async (group: Uint8Array[]) => {
       const data = new Float32Array(group.length * per);
@@ -200,7 +210,7 @@ export class FaceEngine {
       const dims = rec.layout === 'nchw' ? [group.length, 3, rec.size, rec.size] : [group.length, rec.size, rec.size, 3];
       const out = await this.recognizerSession.run({ [rec.input]: new ort.Tensor('float32', data, dims) });
       const flat = out[rec.output].data as Float32Array;
-      return group.map((_, i) => l2(flat.slice(i * rec.dim, (i + 1) * rec.dim), rec.centre));
+      return group.map((_, i) => flat.slice(i * rec.dim, (i + 1) * rec.dim));
     };
     if ((rec.maxBatch ?? Infinity) >= chips.length) return run(chips);
     const out: Float32Array[] = [];
@@ -220,6 +230,18 @@ function l2(v: Float32Array, centre?: number[]): Float32Array {
   n = Math.sqrt(n) || 1;
   for (let i = 0; i < v.length; i++) v[i] /= n;
   return v;
+}
+
+function mirror(chip: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(chip.length);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const a = (y * size + x) * 3, b = (y * size + size - 1 - x) * 3;
+      out[b] = chip[a];
+      out[b + 1] = chip[a + 1];
+      out[b + 2] = chip[a + 2];
+    }
+  return out;
 }
 
 function dominant(detections: Detection[]): Detection {

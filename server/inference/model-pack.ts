@@ -28,6 +28,8 @@ export interface ModelPackManifest {
     /** population mean subtracted before normalizing (for models with non-negative features) */
     centre?: number[];
     template: TemplatePoints;
+    /** embed the mirrored face too and sum the two */
+    flipAugment?: boolean;
     sha256: string;
   };
   /** cosine similarity at or above which a pair is called the same person, from `frhub eval` */

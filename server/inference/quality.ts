@@ -28,7 +28,7 @@ export function assessQuality(landmarks: Landmarks, detectorScore: number, chip:
     size: clamp01(interEyePx / 40),
     detector: clamp01(detectorScore),
     sharpness: clamp01(sharpness / 150),
-    pose: clamp01(1 - Math.abs(yawDeg) / 75),
+    pose: clamp01(1 - Math.abs(yawDeg) / 90),
   };
   const vals = Object.values(parts);
   const score = Math.exp(vals.reduce((s, v) => s + Math.log(Math.max(v, 1e-3)), 0) / vals.length);

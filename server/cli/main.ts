@@ -1,0 +1,44 @@
+import { parseArgs, UsageError } from './args.js';
+import { benchInferenceCommand, evalCommand, facesCommand, modelsCommand } from './inference-commands.js';
+
+type Command = (args: ReturnType<typeof parseArgs>) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  faces: { run: facesCommand, help: 'faces <image> [--vectors] [--pack id]      detect, align, assess and embed every face; prints JSON' },
+  models: { run: modelsCommand, help: 'models                                      convert the built-in model packs (done at install)' },
+  eval: { run: evalCommand, help: 'eval --pairs <tsv> --root <dir> [--pack id] verification accuracy, TAR at FAR 1e-3, threshold' },
+  bench: {
+    run: async (args) => {
+      const what = args.positional.shift();
+      if (what === 'inference') return benchInferenceCommand(args);
+      throw new UsageError('usage: frhub bench inference [--runs n] [--image file] [--pack id]');
+    },
+    help: 'bench inference [--runs n]                  per-stage latency and batched throughput',
+  },
+};
+
+export function registerCommand(name: string, run: Command, help: string): void {
+  COMMANDS[name] = { run, help };
+}
+
+function usage(): string {
+  return ['usage: frhub <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const cmd = name ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    console.error(name && name !== 'help' && name !== '--help' ? `frhub: unknown command '${name}'\n\n${usage()}` : usage());
+    return name && name !== 'help' && name !== '--help' ? 64 : 0;
+  }
+  try {
+    return await cmd.run(parseArgs(rest));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`frhub ${name}: ${e.message}`);
+      return 64;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from './inference/face-engine.js';
+import type { ProviderChoice } from './inference/sessions.js';
+
+/** Everything the hub reads from the environment, parsed and validated once at start. */
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** PostgreSQL in production; absent: embedded PGlite in dataDir */
+  databaseUrl?: string;
+  migrateOnStart: boolean;
+  introspection: boolean;
+  logLevel: string;
+  maxUploadBytes: number;
+  /** quota a new tenant gets each month unless set otherwise */
+  defaultMonthlyQuota: number;
+  inference: InferenceConfig;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, key: string, fallback: number, min = 0): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${key} must be an integer >= ${min}, got '${raw}'`);
+  return n;
+}
+
+function num(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, got '${raw}'`);
+  return n;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got '${env[key]}'`);
+}
+
+function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
+  const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
+  return {
+    port: int(env, 'PORT', 4000),
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    migrateOnStart: bool(env, 'FRHUB_MIGRATE_ON_START', true),
+    introspection: bool(env, 'FRHUB_INTROSPECTION', true),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    maxUploadBytes: maxImageBytes,
+    defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
+    inference: {
+      modelDir: resolve(env.FRHUB_MODEL_DIR || resolve(dataDir, 'models')),
+      pack: env.FRHUB_MODEL_PACK || DEFAULT_INFERENCE_CONFIG.pack,
+      provider: oneOf<ProviderChoice>(env, 'FRHUB_INFERENCE_PROVIDER', ['auto', 'cuda', 'cpu'], 'auto'),
+      batch: {
+        maxBatch: int(env, 'FRHUB_BATCH_MAX', 32, 1),
+        maxWaitMs: int(env, 'FRHUB_BATCH_WAIT_MS', 2, 0),
+        maxQueue: int(env, 'FRHUB_QUEUE_MAX', 256, 1),
+      },
+      limits: { maxBytes: maxImageBytes, maxPixels: int(env, 'FRHUB_MAX_IMAGE_PIXELS', 50_000_000, 1) },
+      minQuality: num(env, 'FRHUB_MIN_QUALITY', DEFAULT_INFERENCE_CONFIG.minQuality),
+      threads: int(env, 'FRHUB_INFERENCE_THREADS', 0) || undefined,
+    },
+  };
+}
