@@ -1,9 +1,14 @@
 import { parseArgs, UsageError } from './args.js';
+import { enrollCommand, migrateCommand, serveCommand, tokenCommand } from './hub-commands.js';
 import { benchInferenceCommand, evalCommand, facesCommand, modelsCommand } from './inference-commands.js';
 
 type Command = (args: ReturnType<typeof parseArgs>) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  serve: { run: () => serveCommand(), help: 'serve                                       start the hub (PORT, default 4000)' },
+  migrate: { run: migrateCommand, help: 'migrate [--revert]                          apply (or revert the last) database migration' },
+  token: { run: tokenCommand, help: 'token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl s]   mint a hub token' },
+  enroll: { run: enrollCommand, help: 'enroll --gallery <id> [--tenant slug] <folder>   enroll <folder>/<subjectRef>/*.jpg' },
   faces: { run: facesCommand, help: 'faces <image> [--vectors] [--pack id]      detect, align, assess and embed every face; prints JSON' },
   models: { run: modelsCommand, help: 'models                                      convert the built-in model packs (done at install)' },
   eval: { run: evalCommand, help: 'eval --pairs <tsv> --root <dir> [--pack id] verification accuracy, TAR at FAR 1e-3, threshold' },

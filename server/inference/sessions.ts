@@ -24,13 +24,17 @@ export async function chooseProvider(choice: ProviderChoice, probe: Uint8Array, 
     create: (bytes) => ort.InferenceSession.create(bytes, options(provider)),
   });
   if (choice === 'cpu') return make('cpu');
+  const level = ort.env.logLevel;
+  ort.env.logLevel = 'fatal'; // the failed probe is reported once below, not as a native error dump
   try {
-    const s = await ort.InferenceSession.create(probe, { ...options('cuda'), logSeverityLevel: 4 });
+    const s = await ort.InferenceSession.create(probe, options('cuda'));
     await s.release();
     return make('cuda');
   } catch (e) {
     const reason = String((e as Error).message ?? e).split('\n')[0];
     if (choice === 'cuda') throw new Error(`FRHUB_INFERENCE_PROVIDER=cuda but the CUDA execution provider did not load: ${reason}`);
     return make('cpu', `CUDA execution provider unavailable: ${reason}`);
+  } finally {
+    ort.env.logLevel = level;
   }
 }

@@ -1,0 +1,38 @@
+/** Anything that runs SQL: a DataSource, or the EntityManager of an open transaction. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
+/** Runs `work` in one transaction (TypeORM DataSource.transaction or equivalent). */
+export interface TransactionRunner {
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export const vectorLiteral = (v: ArrayLike<number>) => `[${Array.from(v).join(',')}]`;
+
+/** Keyset cursor over (created_at, id), opaque to callers. */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+}
+
+export function decodeCursor(s: string | undefined | null): Cursor | undefined {
+  if (!s) return undefined;
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidCursorError();
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('The cursor is not one this API issued; start again without `after`.');
+  }
+}

@@ -1,0 +1,104 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { vectorLiteral, type Queryable } from './db.js';
+
+export interface TemplateInsert {
+  galleryId: string;
+  subjectId: string;
+  modelVersion: string;
+  embedding: Float32Array;
+  imageSha256: string;
+  quality: number;
+  source: Record<string, unknown>;
+}
+
+export interface VectorQuery {
+  galleryIds: string[];
+  modelVersion: string;
+  embedding: Float32Array;
+  limit: number;
+  minScore: number;
+  /** HNSW candidate list size; at least `limit` */
+  efSearch?: number;
+  /** below this many templates in the allowed galleries an exact scan is used */
+  exactBelow?: number;
+}
+
+export interface VectorHit {
+  templateId: string;
+  subjectId: string;
+  galleryId: string;
+  subjectRef: string;
+  score: number;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** One HNSW index per embedding model: a partial expression index over that model's rows. */
+export function vectorIndexName(modelVersion: string): string {
+  return `face_templates_hnsw_${createHash('sha256').update(modelVersion).digest('hex').slice(0, 16)}`;
+}
+
+export class FaceTemplateRepository {
+  async ensureIndex(db: Queryable, modelVersion: string, dim: number): Promise<void> {
+    await db.query(
+      `CREATE INDEX IF NOT EXISTS ${vectorIndexName(modelVersion)} ON face_templates
+       USING hnsw ((embedding::vector(${Number(dim)})) vector_cosine_ops) WHERE model_version = ${quote(modelVersion)}`,
+    );
+  }
+
+  /** Idempotent: the same image into the same gallery returns the template already there. */
+  async insert(db: Queryable, t: TemplateInsert): Promise<{ id: string; created: boolean }> {
+    const inserted = await db.query(
+      `INSERT INTO face_templates (id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
+       VALUES ($1, $2, $3, $4, $5::vector, $6, $7, $8)
+       ON CONFLICT (gallery_id, image_sha256, model_version) DO NOTHING RETURNING id`,
+      [randomUUID(), t.galleryId, t.subjectId, t.modelVersion, vectorLiteral(t.embedding), t.imageSha256, t.quality, JSON.stringify(t.source)],
+    );
+    if (inserted.length) return { id: inserted[0].id, created: true };
+    const [existing] = await db.query(`SELECT id FROM face_templates WHERE gallery_id = $1 AND image_sha256 = $2 AND model_version = $3`, [
+      t.galleryId,
+      t.imageSha256,
+      t.modelVersion,
+    ]);
+    return { id: existing.id, created: false };
+  }
+
+  async subjectRefOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
+    return (await db.query(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
+  }
+
+  async countIn(db: Queryable, galleryIds: string[], modelVersion: string): Promise<number> {
+    const [r] = await db.query(`SELECT count(*)::int AS n FROM face_templates WHERE gallery_id = ANY($1::uuid[]) AND model_version = $2`, [galleryIds, modelVersion]);
+    return r.n;
+  }
+
+  /**
+   * Nearest templates by cosine similarity within the allowed galleries. Must run inside a
+   * transaction (SET LOCAL). The HNSW path uses pgvector's iterative scan so a gallery filter never
+   * silently returns fewer rows than exist; small gallery sets use an exact scan instead. The score
+   * threshold is applied outside the ORDER BY … LIMIT, and ties are ordered by template id.
+   */
+  async nearest(db: Queryable, q: VectorQuery): Promise<VectorHit[]> {
+    if (q.galleryIds.length === 0) return [];
+    const dim = q.embedding.length;
+    const exact = (await this.countIn(db, q.galleryIds, q.modelVersion)) < (q.exactBelow ?? 20_000);
+    const distance = exact ? `(t.embedding <=> $1::vector)` : `(t.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
+    if (!exact) {
+      await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.limit, Math.min(1000, Math.floor(q.efSearch ?? 100)))}`);
+      await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+    }
+    return db.query(
+      `SELECT c.* FROM (
+         SELECT t.id AS "templateId", t.subject_id AS "subjectId", t.gallery_id AS "galleryId", s.external_ref AS "subjectRef",
+                1 - ${distance} AS score
+           FROM face_templates t JOIN subjects s ON s.id = t.subject_id
+          WHERE t.model_version = ${quote(q.modelVersion)} AND t.gallery_id = ANY($2::uuid[])
+          ORDER BY ${distance}
+          LIMIT $3
+       ) c
+       WHERE c.score >= $4
+       ORDER BY c.score DESC, c."templateId"`,
+      [vectorLiteral(q.embedding), q.galleryIds, q.limit, q.minScore],
+    );
+  }
+}

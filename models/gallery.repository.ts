@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Cursor, Queryable } from './db.js';
+
+export interface GalleryRow {
+  id: string;
+  tenantId: string;
+  name: string;
+  createdAt: Date;
+  templateCount: number;
+}
+
+export interface SubjectRow {
+  id: string;
+  galleryId: string;
+  externalRef: string;
+  createdAt: Date;
+  templateCount: number;
+}
+
+const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt",
+  (SELECT count(*)::int FROM face_templates t WHERE t.gallery_id = g.id) AS "templateCount"`;
+
+export class GalleryRepository {
+  async create(db: Queryable, tenantId: string, name: string): Promise<GalleryRow> {
+    const id = randomUUID();
+    await db.query(`INSERT INTO galleries (id, tenant_id, name) VALUES ($1, $2, $3)`, [id, tenantId, name]);
+    return (await this.byId(db, tenantId, id))!;
+  }
+
+  /** Scoped by tenant: another tenant's gallery is simply not found. */
+  async byId(db: Queryable, tenantId: string, id: string): Promise<GalleryRow | undefined> {
+    return (await db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.tenant_id = $1 AND g.id = $2`, [tenantId, id]))[0];
+  }
+
+  async list(db: Queryable, tenantId: string): Promise<GalleryRow[]> {
+    return db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.tenant_id = $1 ORDER BY g.name`, [tenantId]);
+  }
+
+  async idsOfTenant(db: Queryable, tenantId: string): Promise<string[]> {
+    return (await db.query(`SELECT id FROM galleries WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
+  }
+
+  /** Finds or creates the subject; concurrent enrollments of one subject agree on one row. */
+  async upsertSubject(db: Queryable, galleryId: string, externalRef: string): Promise<string> {
+    const [row] = await db.query(
+      `INSERT INTO subjects (id, gallery_id, external_ref) VALUES ($1, $2, $3)
+       ON CONFLICT (gallery_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
+      [randomUUID(), galleryId, externalRef],
+    );
+    return row.id;
+  }
+
+  async subjects(db: Queryable, galleryId: string, first: number, after?: Cursor): Promise<SubjectRow[]> {
+    return db.query(
+      `SELECT s.id, s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt",
+              (SELECT count(*)::int FROM face_templates t WHERE t.subject_id = s.id) AS "templateCount"
+         FROM subjects s
+        WHERE s.gallery_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) > ($2::timestamptz, $3::uuid))
+        ORDER BY s.created_at, s.id
+        LIMIT $4`,
+      [galleryId, after?.createdAt ?? null, after?.id ?? null, first + 1],
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { PageInfo } from './connection.js';
+import { actorOf, type GraphQLContext } from './context.js';
+import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
+
+@ObjectType({ description: 'A tenant’s collection of enrolled faces, e.g. booking photos.' })
+export class Gallery {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => ID) tenantId!: string;
+  @Field(() => Int) templateCount!: number;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'A person in a gallery, known by the owner’s reference (e.g. a booking number).' })
+export class Subject {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) galleryId!: string;
+  @Field({ description: 'the owner’s reference, e.g. a booking number' }) subjectRef!: string;
+  @Field(() => Int) templateCount!: number;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType()
+export class SubjectEdge {
+  @Field(() => Subject) node!: Subject;
+}
+
+@ObjectType()
+export class SubjectConnection {
+  @Field(() => [SubjectEdge]) edges!: SubjectEdge[];
+  @Field(() => [Subject]) nodes!: Subject[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class Enrollment {
+  @Field(() => ID) templateId!: string;
+  @Field(() => ID) subjectId!: string;
+  @Field(() => ID) galleryId!: string;
+  @Field() subjectRef!: string;
+  @Field({ description: 'false when this image was already enrolled in the gallery (idempotent)' }) created!: boolean;
+  @Field() quality!: number;
+  @Field() modelVersion!: string;
+}
+
+@InputType()
+export class CreateGalleryInput {
+  @Field() name!: string;
+}
+
+@InputType()
+export class EnrollFaceInput {
+  @Field(() => ID) galleryId!: string;
+  @Field() subjectRef!: string;
+  @Field(() => GraphQLUpload, { nullable: true }) image?: Promise<FileUpload>;
+  @Field(() => String, { nullable: true }) imageBase64?: string | null;
+}
+
+@Resolver(() => Gallery)
+export class GalleryResolver {
+  @Query(() => [Gallery])
+  galleries(@Ctx() ctx: GraphQLContext): Promise<Gallery[]> {
+    return ctx.services.galleries.list(actorOf(ctx));
+  }
+
+  @Query(() => Gallery)
+  gallery(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Gallery> {
+    return ctx.services.galleries.get(actorOf(ctx), id);
+  }
+
+  @Query(() => SubjectConnection)
+  async subjects(
+    @Arg('galleryId', () => ID) galleryId: string,
+    @Arg('first', () => Int, { nullable: true }) first: number | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<SubjectConnection> {
+    const page = await ctx.services.galleries.subjects(actorOf(ctx), galleryId, first, after);
+    const nodes = page.nodes.map((s) => ({ ...s, subjectRef: s.externalRef }));
+    return { nodes, edges: nodes.map((node) => ({ node })), pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+  }
+
+  @Mutation(() => Gallery)
+  createGallery(@Arg('input') input: CreateGalleryInput, @Ctx() ctx: GraphQLContext): Promise<Gallery> {
+    return ctx.services.galleries.create(actorOf(ctx), input.name);
+  }
+
+  @Mutation(() => Enrollment)
+  async enrollFace(@Arg('input') input: EnrollFaceInput, @Ctx() ctx: GraphQLContext): Promise<Enrollment> {
+    const actor = actorOf(ctx);
+    const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
+    return ctx.services.galleries.enroll(actor, { galleryId: input.galleryId, subjectRef: input.subjectRef, image });
+  }
+}

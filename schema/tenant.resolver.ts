@@ -1,0 +1,72 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role, TenantStatus } from './enums.js';
+import { actorOf, type GraphQLContext } from './context.js';
+
+@ObjectType({ description: 'An agency using the hub; the operator (sheriff’s office) is a tenant too.' })
+export class Tenant {
+  @Field(() => ID) id!: string;
+  @Field() slug!: string;
+  @Field() name!: string;
+  @Field(() => TenantStatus) status!: TenantStatus;
+  @Field() isOperator!: boolean;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'A user or service account of one tenant, with one role.' })
+export class Principal {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) tenantId!: string;
+  @Field() name!: string;
+  @Field(() => Role) role!: Role;
+  @Field(() => Date, { nullable: true }) certifiedUntil!: Date | null;
+}
+
+@ObjectType()
+export class Me {
+  @Field(() => Tenant) tenant!: Tenant;
+  @Field(() => Role) role!: Role;
+  @Field(() => ID, { nullable: true, description: 'null for a service account' }) principalId!: string | null;
+}
+
+@InputType()
+export class CreateTenantInput {
+  @Field() slug!: string;
+  @Field() name!: string;
+}
+
+@InputType()
+export class CreatePrincipalInput {
+  @Field() tenantSlug!: string;
+  @Field() name!: string;
+  @Field(() => Role) role!: Role;
+  @Field(() => Date, { nullable: true }) certifiedUntil?: Date | null;
+}
+
+@Resolver()
+export class TenantResolver {
+  @Query(() => Me)
+  async me(@Ctx() ctx: GraphQLContext): Promise<Me> {
+    const actor = actorOf(ctx);
+    return { tenant: await ctx.services.tenants.get(actor, actor.tenantId), role: actor.role, principalId: actor.principalId };
+  }
+
+  @Query(() => [Tenant])
+  tenants(@Ctx() ctx: GraphQLContext): Promise<Tenant[]> {
+    return ctx.services.tenants.list(actorOf(ctx));
+  }
+
+  @Query(() => Tenant)
+  tenant(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Tenant> {
+    return ctx.services.tenants.get(actorOf(ctx), id);
+  }
+
+  @Mutation(() => Tenant)
+  createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: GraphQLContext): Promise<Tenant> {
+    return ctx.services.tenants.createTenant(actorOf(ctx), input);
+  }
+
+  @Mutation(() => Principal)
+  createPrincipal(@Arg('input') input: CreatePrincipalInput, @Ctx() ctx: GraphQLContext): Promise<Principal> {
+    return ctx.services.tenants.createPrincipal(actorOf(ctx), input);
+  }
+}

@@ -1,0 +1,25 @@
+import type { FaceEngine } from './inference/face-engine.js';
+import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+
+/** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
+export class EngineEmbedder implements FaceEmbedder {
+  constructor(private readonly engine: FaceEngine) {}
+
+  get modelVersion(): string {
+    return this.engine.modelVersion;
+  }
+
+  get dim(): number {
+    return this.engine.manifest.recognizer.dim;
+  }
+
+  get matchThreshold(): number {
+    return this.engine.manifest.thresholds.match;
+  }
+
+  async embedOne(image: Buffer): Promise<EmbeddedFace> {
+    const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true });
+    const f = a.faces[0];
+    return { embedding: f.embedding!, modelVersion: a.model.version, quality: f.quality.score, imageSha256: a.image.sha256, imageBytes: a.image.bytes, box: f.box };
+  }
+}

@@ -1,0 +1,156 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import { GraphQLError } from 'graphql';
+import pino from 'pino';
+import { collectDefaultMetrics, Histogram, Registry, Gauge } from 'prom-client';
+import { buildHubSchema } from '../schema/build-schema.js';
+import type { GraphQLContext, Services } from '../schema/context.js';
+import { formatError } from '../schema/errors.js';
+import { limitsRule } from '../schema/limits.js';
+import { TenantService } from '../tenants/directory/tenant.service.js';
+import { GalleryService } from '../tenants/galleries/gallery.service.js';
+import { SearchService } from '../tenants/search/search.service.js';
+import type { Actor } from '../tenants/shared/actor.js';
+import { Role } from '../models/enums.js';
+import { AuthError, loadOrCreateKeys, verifyToken, type SigningKeys } from './auth.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './database.js';
+import { EngineEmbedder } from './face-embedder.js';
+import { FaceEngine } from './inference/face-engine.js';
+
+export interface Hub {
+  app: express.Express;
+  services: Services;
+  database: Database;
+  engine: FaceEngine;
+  keys: SigningKeys;
+  logger: pino.Logger;
+  listen(port: number): Promise<{ server: Server; url: string }>;
+  close(): Promise<void>;
+}
+
+/** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
+export async function createHub(config: Config, opts: { logger?: pino.Logger } = {}): Promise<Hub> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  const engine = await FaceEngine.create(config.inference, (m) => logger.info(m));
+  const keys = await loadOrCreateKeys(config.dataDir);
+  const embedder = new EngineEmbedder(engine);
+  const tenants = new TenantService(database.db);
+  const searches = new SearchService(database.db, embedder);
+  const services: Services = {
+    tenants,
+    galleries: new GalleryService(database.db, embedder),
+    searches,
+    inferenceStatus: () => ({ ...engine.status() }),
+  };
+  await searches.prepare();
+  if (await tenants.bootstrap()) {
+    logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
+  const opSeconds = new Histogram({ name: 'frhub_graphql_operation_seconds', help: 'GraphQL operation latency', labelNames: ['operation'], registers: [registry] });
+  new Gauge({ name: 'frhub_inference_queue_depth', help: 'faces waiting for the recognizer', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const requestId = (req.headers['x-request-id'] as string) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    (req as unknown as { log: pino.Logger }).log = logger.child({ requestId });
+    const end = httpSeconds.startTimer({ route: req.path });
+    res.on('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  });
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await database.db.query('SELECT 1');
+      res.json({ status: 'ready', database: database.kind, inference: engine.status().provider });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
+
+  let httpServer: Server | undefined;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildHubSchema(),
+    introspection: config.introspection,
+    validationRules: [limitsRule(12, 30)],
+    formatError: (formatted, error) => formatError(formatted, error, (e) => logger.error({ err: e }, 'unexpected error in a GraphQL operation')),
+    plugins: [
+      { async requestDidStart(rc) { const end = opSeconds.startTimer(); return { async willSendResponse() { end({ operation: rc.request.operationName ?? 'anonymous' }); } }; } },
+    ],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    express.json({ limit: `${Math.ceil((config.maxUploadBytes * 4) / 3 / 1024 / 1024) + 1}mb` }),
+    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = String(req.res?.getHeader('x-request-id') ?? randomUUID());
+        const ctx: GraphQLContext = { requestId, services, maxImageBytes: config.maxUploadBytes };
+        const header = req.headers.authorization;
+        if (header) ctx.actor = await authenticate(header, requestId);
+        return ctx;
+      },
+    }),
+  );
+
+  async function authenticate(header: string, requestId: string): Promise<Actor> {
+    const unauthenticated = (message: string) =>
+      new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw unauthenticated('Unauthenticated: send `Authorization: Bearer <token>`.');
+    let claims;
+    try {
+      claims = await verifyToken(keys, m[1]);
+    } catch (e) {
+      throw unauthenticated(e instanceof AuthError ? e.message : 'Unauthenticated.');
+    }
+    const principalId = claims.sub.startsWith('svc:') ? null : claims.sub;
+    const found = await tenants.resolvePrincipal(claims.tenant, principalId);
+    if (!found) throw unauthenticated('Unauthenticated: the token names a tenant or principal this hub does not know.');
+    const role = found.principal ? found.principal.role : (claims.role as Role);
+    return { requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId, role };
+  }
+
+  return {
+    app,
+    services,
+    database,
+    engine,
+    keys,
+    logger,
+    listen(port) {
+      return new Promise((resolve) => {
+        const server = app.listen(port, '0.0.0.0', () => {
+          httpServer = server;
+          const { port: actual } = server.address() as { port: number };
+          resolve({ server, url: `http://127.0.0.1:${actual}` });
+        });
+      });
+    },
+    async close() {
+      // stop taking requests, let in-flight searches finish, then release the database and models
+      if (httpServer) {
+        const closed = new Promise<void>((r) => httpServer!.close(() => r()));
+        httpServer.closeIdleConnections();
+        await closed;
+      }
+      await apollo.stop();
+      await database.close();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// What the services need from outside, implemented and wired by the server.
+
+export interface EmbeddedFace {
+  embedding: Float32Array;
+  modelVersion: string;
+  quality: number;
+  imageSha256: string;
+  imageBytes: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+
+export interface FaceEmbedder {
+  readonly modelVersion: string;
+  readonly dim: number;
+  /** the calibrated cosine similarity for "same person" of the active model */
+  readonly matchThreshold: number;
+  /** one dominant face, quality-checked; throws errors carrying a stable `code` */
+  embedOne(image: Buffer): Promise<EmbeddedFace>;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
