@@ -24,7 +24,7 @@ export function decodeCursor(s: string | undefined | null): Cursor | undefined {
   if (!s) return undefined;
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
+    if (typeof createdAt === 'string' && typeof id === 'string' && /^\d{4}-\d\d-\d\d[ T][\d:.]+([+-]\d\d(:?\d\d)?|Z)?$/.test(createdAt)) return { createdAt, id };
   } catch {
     /* fall through */
   }

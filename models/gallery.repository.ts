@@ -15,6 +15,8 @@ export interface SubjectRow {
   externalRef: string;
   createdAt: Date;
   templateCount: number;
+  /** created_at at full (microsecond) precision, for keyset cursors */
+  cursorKey: string;
 }
 
 const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt",
@@ -52,7 +54,7 @@ export class GalleryRepository {
 
   async subjects(db: Queryable, galleryId: string, first: number, after?: Cursor): Promise<SubjectRow[]> {
     return db.query(
-      `SELECT s.id, s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt",
+      `SELECT s.id, s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt", s.created_at::text AS "cursorKey",
               (SELECT count(*)::int FROM face_templates t WHERE t.subject_id = s.id) AS "templateCount"
          FROM subjects s
         WHERE s.gallery_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) > ($2::timestamptz, $3::uuid))

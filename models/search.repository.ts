@@ -16,17 +16,19 @@ export interface SearchRow {
   probeSha256: string;
   galleriesSearched: string[];
   createdAt: Date;
+  /** created_at at full (microsecond) precision, for keyset cursors */
+  cursorKey: string;
 }
 
 export interface CandidateRow extends VectorHit {
   rank: number;
 }
 
-export type NewSearch = Omit<SearchRow, 'id' | 'createdAt'> & { warrantNumber: string | null; maxCandidates: number };
+export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey'> & { warrantNumber: string | null; maxCandidates: number };
 
 const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", status, case_number AS "caseNumber",
   legal_basis AS "legalBasis", offense_category AS "offenseCategory", model_version AS "modelVersion", threshold,
-  probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", created_at AS "createdAt"`;
+  probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
 export class SearchRepository {
   async insert(db: Queryable, s: NewSearch, hits: VectorHit[]): Promise<SearchRow> {

@@ -16,12 +16,12 @@ export function pageArgs(first: number | undefined, after: string | undefined | 
 }
 
 /** Rows fetched with LIMIT first + 1, turned into one page. */
-export function toPage<T extends { id: string; createdAt: Date }>(rows: T[], first: number): Page<T> {
+export function toPage<T extends { id: string; cursorKey: string }>(rows: T[], first: number): Page<T> {
   const nodes = rows.slice(0, first);
   const last = nodes[nodes.length - 1];
   return {
     nodes,
     hasNextPage: rows.length > first,
-    endCursor: last ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null,
+    endCursor: last ? encodeCursor({ createdAt: last.cursorKey, id: last.id }) : null,
   };
 }

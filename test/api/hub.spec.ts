@@ -173,7 +173,7 @@ describe('GraphQL API over HTTP', () => {
 
     it('still serves: health, readiness and metrics', async () => {
       expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
-      expect((await (await fetch(`${t.url}/readyz`)).json()).status).toBe('ready');
+      expect(((await (await fetch(`${t.url}/readyz`)).json()) as { status: string }).status).toBe('ready');
       expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/frhub_graphql_operation_seconds/);
     });
   });

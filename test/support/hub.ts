@@ -39,7 +39,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return res.json();
+      return (await res.json()) as any;
     },
     async close() {
       await hub.close();
