@@ -4,6 +4,7 @@ import { FaceTemplateRepository } from '../../models/face-template.repository.js
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import { requireRole, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
+import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import type { FaceEmbedder, Page } from '../shared/ports.js';
 
@@ -78,5 +79,3 @@ export class GalleryService {
     });
   }
 }
-
-export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

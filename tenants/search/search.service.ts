@@ -5,7 +5,7 @@ import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import { requireRole, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
-import { isUuid } from '../galleries/gallery.service.js';
+import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import type { FaceEmbedder, Page } from '../shared/ports.js';
 
