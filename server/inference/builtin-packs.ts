@@ -93,9 +93,6 @@ const BUILDERS: Record<string, () => [ModelPackManifest, Record<string, Uint8Arr
   'builtin-faceres': faceresPack,
 };
 
-/** Calibration measured with `frhub eval` and recorded here, so a rebuilt pack carries it. */
-export const CALIBRATION: Record<string, Partial<ModelPackManifest>> = {};
-
 /** Converts a built-in pack into `root/<id>/` unless an up-to-date copy is already there. */
 export function ensureBuiltinPack(root: string, id: string, log: (msg: string) => void = () => {}): string {
   const build = BUILDERS[id];
@@ -110,8 +107,7 @@ export function ensureBuiltinPack(root: string, id: string, log: (msg: string) =
   const [manifest, files] = build();
   mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
-  const final = { ...manifest, ...CALIBRATION[id] };
-  writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(final, null, 2)}\n`);
+  writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(`${manifestFile}.tmp`, manifestFile);
   log(`converted model pack ${id} to ONNX in ${Date.now() - t0} ms (${dir})`);
   return dir;

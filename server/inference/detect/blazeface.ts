@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { RgbImage } from '../decode.js';
-import { mid, sigmoid, type Detection, type FaceDetector, type Region } from './detection.js';
+import { sigmoid, type Detection, type FaceDetector, type Region } from './detection.js';
 import { letterbox, normalize } from './letterbox.js';
 
 // MediaPipe BlazeFace (back camera model, 256x256) as shipped by @vladmandic/human and converted to
