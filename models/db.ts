@@ -36,3 +36,18 @@ export class InvalidCursorError extends Error {
     super('The cursor is not one this API issued; start again without `after`.');
   }
 }
+
+/** Whose rows a transaction may see; row-level security reads it from the transaction's settings. */
+export interface TenantScope {
+  /** the tenant acting; null sees no tenant's rows */
+  tenantId: string | null;
+  /** the operator's cross-tenant duties (administration, oversight aggregates, purge) */
+  allTenants?: boolean;
+}
+
+/** Runs `work` in one transaction as the application role, under row-level security for `scope`. */
+export interface ScopedDatabase {
+  scoped<T>(scope: TenantScope, work: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export type Db = Queryable & TransactionRunner & ScopedDatabase;

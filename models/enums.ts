@@ -42,3 +42,58 @@ export enum TenantStatus {
   ACTIVE = 'ACTIVE',
   SUSPENDED = 'SUSPENDED',
 }
+
+/** Seriousness ladder for offense thresholds; each OffenseCategory sits on one rung. */
+export enum OffenseLevel {
+  MISDEMEANOR = 'MISDEMEANOR',
+  FELONY = 'FELONY',
+  SERIOUS_FELONY = 'SERIOUS_FELONY',
+  VIOLENT_FELONY = 'VIOLENT_FELONY',
+}
+
+/** What no legal basis allows (POLICY-NOTES.md, "ProhibitedPurpose"). */
+export enum ProhibitedPurpose {
+  LIVE_OR_REALTIME_SURVEILLANCE = 'LIVE_OR_REALTIME_SURVEILLANCE',
+  FIRST_AMENDMENT_ACTIVITY = 'FIRST_AMENDMENT_ACTIVITY',
+  IMMIGRATION_ENFORCEMENT = 'IMMIGRATION_ENFORCEMENT',
+  PROTECTED_CLASS_BASIS = 'PROTECTED_CLASS_BASIS',
+}
+
+export enum QuotaPeriod {
+  MONTH = 'MONTH',
+  DAY = 'DAY',
+}
+
+export enum ReviewOutcome {
+  NO_LEAD = 'NO_LEAD',
+  POSSIBLE_LEAD = 'POSSIBLE_LEAD',
+  INCONCLUSIVE = 'INCONCLUSIVE',
+}
+
+export enum CandidateDecision {
+  NOT_A_MATCH = 'NOT_A_MATCH',
+  POSSIBLE_MATCH = 'POSSIBLE_MATCH',
+  INCONCLUSIVE = 'INCONCLUSIVE',
+}
+
+export enum ReviewStatus {
+  PENDING = 'PENDING',
+  AWAITING_SECOND_REVIEW = 'AWAITING_SECOND_REVIEW',
+  REVIEWED = 'REVIEWED',
+}
+
+export enum AuditOutcome {
+  ALLOWED = 'ALLOWED',
+  DENIED = 'DENIED',
+  FAILED = 'FAILED',
+}
+
+/** Dimensions oversight statistics can be grouped by. */
+export enum StatisticsGroup {
+  TENANT = 'TENANT',
+  LEGAL_BASIS = 'LEGAL_BASIS',
+  OFFENSE = 'OFFENSE',
+  OUTCOME = 'OUTCOME',
+  DENIAL_REASON = 'DENIAL_REASON',
+  MONTH = 'MONTH',
+}

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { vectorLiteral, type Queryable } from './db.js';
 
 export interface TemplateInsert {
+  tenantId: string;
   galleryId: string;
   subjectId: string;
   modelVersion: string;
@@ -49,10 +50,10 @@ export class FaceTemplateRepository {
   /** Idempotent: the same image into the same gallery returns the template already there. */
   async insert(db: Queryable, t: TemplateInsert): Promise<{ id: string; created: boolean }> {
     const inserted = await db.query(
-      `INSERT INTO face_templates (id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
-       VALUES ($1, $2, $3, $4, $5::vector, $6, $7, $8)
+      `INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
+       VALUES ($1, $9, $2, $3, $4, $5::vector, $6, $7, $8)
        ON CONFLICT (gallery_id, image_sha256, model_version) DO NOTHING RETURNING id`,
-      [randomUUID(), t.galleryId, t.subjectId, t.modelVersion, vectorLiteral(t.embedding), t.imageSha256, t.quality, JSON.stringify(t.source)],
+      [randomUUID(), t.galleryId, t.subjectId, t.modelVersion, vectorLiteral(t.embedding), t.imageSha256, t.quality, JSON.stringify(t.source), t.tenantId],
     );
     if (inserted.length) return { id: inserted[0].id, created: true };
     const [existing] = await db.query(`SELECT id FROM face_templates WHERE gallery_id = $1 AND image_sha256 = $2 AND model_version = $3`, [

@@ -38,16 +38,26 @@ export class GalleryRepository {
     return db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.tenant_id = $1 ORDER BY g.name`, [tenantId]);
   }
 
+  /** Any gallery the transaction's scope may see (its own, or shared with it), by id. */
+  async visible(db: Queryable, id: string): Promise<GalleryRow | undefined> {
+    return (await db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.id = $1`, [id]))[0];
+  }
+
+  /** Every gallery the transaction's scope may see, by name. */
+  async visibleAll(db: Queryable): Promise<GalleryRow[]> {
+    return db.query(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);
+  }
+
   async idsOfTenant(db: Queryable, tenantId: string): Promise<string[]> {
     return (await db.query(`SELECT id FROM galleries WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
   }
 
   /** Finds or creates the subject; concurrent enrollments of one subject agree on one row. */
-  async upsertSubject(db: Queryable, galleryId: string, externalRef: string): Promise<string> {
+  async upsertSubject(db: Queryable, tenantId: string, galleryId: string, externalRef: string): Promise<string> {
     const [row] = await db.query(
-      `INSERT INTO subjects (id, gallery_id, external_ref) VALUES ($1, $2, $3)
+      `INSERT INTO subjects (id, tenant_id, gallery_id, external_ref) VALUES ($1, $2, $3, $4)
        ON CONFLICT (gallery_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
-      [randomUUID(), galleryId, externalRef],
+      [randomUUID(), tenantId, galleryId, externalRef],
     );
     return row.id;
   }

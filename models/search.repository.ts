@@ -15,6 +15,12 @@ export interface SearchRow {
   probeQuality: number;
   probeSha256: string;
   galleriesSearched: string[];
+  reviewStatus: string;
+  reviewOutcome: string | null;
+  exigentDueAt: Date | null;
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  legalHold: boolean;
   createdAt: Date;
   /** created_at at full (microsecond) precision, for keyset cursors */
   cursorKey: string;
@@ -24,27 +30,35 @@ export interface CandidateRow extends VectorHit {
   rank: number;
 }
 
-export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey'> & { warrantNumber: string | null; maxCandidates: number };
+export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold'> & {
+  warrantNumber: string | null;
+  maxCandidates: number;
+  narrative: string | null;
+  offenseDescription: string | null;
+};
 
 const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", status, case_number AS "caseNumber",
   legal_basis AS "legalBasis", offense_category AS "offenseCategory", model_version AS "modelVersion", threshold,
-  probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", created_at AS "createdAt", created_at::text AS "cursorKey"`;
+  probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", review_status AS "reviewStatus", review_outcome AS "reviewOutcome",
+  exigent_due_at AS "exigentDueAt", approved_by AS "approvedBy", approved_at AS "approvedAt", legal_hold AS "legalHold",
+  created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
 export class SearchRepository {
   async insert(db: Queryable, s: NewSearch, hits: VectorHit[]): Promise<SearchRow> {
     const id = randomUUID();
     const [row] = await db.query(
       `INSERT INTO searches (id, tenant_id, principal_id, status, case_number, legal_basis, offense_category, warrant_number,
-                             model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[]) RETURNING ${SEARCH}`,
+                             model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched,
+                             narrative, offense_description, exigent_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17) RETURNING ${SEARCH}`,
       [id, s.tenantId, s.principalId, s.status, s.caseNumber, s.legalBasis, s.offenseCategory, s.warrantNumber, s.modelVersion, s.threshold,
-        s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched],
+        s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched, s.narrative, s.offenseDescription, s.exigentDueAt],
     );
     if (hits.length) {
-      const values = hits.map((_, i) => `($1, ${i + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5}, $${i * 5 + 6})`).join(', ');
+      const values = hits.map((_, i) => `($1, $2, ${i + 1}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5}, $${i * 5 + 6}, $${i * 5 + 7})`).join(', ');
       await db.query(
-        `INSERT INTO search_candidates (search_id, rank, score, template_id, subject_id, gallery_id, subject_ref) VALUES ${values}`,
-        [id, ...hits.flatMap((h) => [h.score, h.templateId, h.subjectId, h.galleryId, h.subjectRef])],
+        `INSERT INTO search_candidates (search_id, tenant_id, rank, score, template_id, subject_id, gallery_id, subject_ref) VALUES ${values}`,
+        [id, s.tenantId, ...hits.flatMap((h) => [h.score, h.templateId, h.subjectId, h.galleryId, h.subjectRef])],
       );
     }
     return row;
@@ -52,6 +66,11 @@ export class SearchRepository {
 
   async byId(db: Queryable, tenantId: string, id: string): Promise<SearchRow | undefined> {
     return (await db.query(`SELECT ${SEARCH} FROM searches WHERE tenant_id = $1 AND id = $2`, [tenantId, id]))[0];
+  }
+
+  /** Any search the transaction's scope may see (row-level security decides), by id. */
+  async visible(db: Queryable, id: string): Promise<SearchRow | undefined> {
+    return (await db.query(`SELECT ${SEARCH} FROM searches WHERE id = $1`, [id]))[0];
   }
 
   /** Newest first; `principalId` narrows to one principal's searches. */
@@ -72,4 +91,49 @@ export class SearchRepository {
       [searchId],
     );
   }
+
+  async setReview(db: Queryable, id: string, status: string, outcome: string | null): Promise<void> {
+    await db.query(`UPDATE searches SET review_status = $2, review_outcome = $3 WHERE id = $1`, [id, status, outcome]);
+  }
+
+  async approve(db: Queryable, id: string, principalId: string): Promise<SearchRow> {
+    return (await db.query(`UPDATE searches SET approved_by = $2, approved_at = now() WHERE id = $1 RETURNING ${SEARCH}`, [id, principalId]))[0];
+  }
+
+  async setLegalHold(db: Queryable, id: string, hold: boolean, reason: string | null): Promise<SearchRow> {
+    return (await db.query(`UPDATE searches SET legal_hold = $2, legal_hold_reason = $3 WHERE id = $1 RETURNING ${SEARCH}`, [id, hold, reason]))[0];
+  }
+
+  /** Exigent searches of a tenant still awaiting supervisor approval, oldest deadline first. */
+  async awaitingApproval(db: Queryable, tenantId: string, overdueOnly: boolean): Promise<SearchRow[]> {
+    return db.query(
+      `SELECT ${SEARCH} FROM searches
+        WHERE tenant_id = $1 AND exigent_due_at IS NOT NULL AND approved_at IS NULL AND (NOT $2 OR exigent_due_at < now())
+        ORDER BY exigent_due_at, id LIMIT 500`,
+      [tenantId, overdueOnly],
+    );
+  }
+
+  /** Overdue exigent approvals per tenant (all tenants the scope may see). */
+  async overdueCounts(db: Queryable, tenantId: string | null): Promise<number> {
+    const [r] = await db.query(
+      `SELECT count(*)::int AS n FROM searches WHERE exigent_due_at < now() AND approved_at IS NULL AND ($1::uuid IS NULL OR tenant_id = $1)`,
+      [tenantId],
+    );
+    return r.n;
+  }
+
+  /** Deletes searches (and their candidates and reviews) past each tenant's retention, except those on legal hold. */
+  async purgeExpired(db: Queryable, now: Date, dryRun: boolean): Promise<{ tenantId: string; searches: number }[]> {
+    const expired = `SELECT s.id, s.tenant_id FROM searches s JOIN tenant_policies p ON p.tenant_id = s.tenant_id
+        WHERE NOT s.legal_hold AND s.created_at < $1::timestamptz - make_interval(days => coalesce((p.rules->>'retentionDays')::int, $2))`;
+    const sql = dryRun
+      ? `SELECT tenant_id AS "tenantId", count(*)::int AS searches FROM (${expired}) e GROUP BY tenant_id`
+      : `WITH gone AS (DELETE FROM searches WHERE id IN (SELECT id FROM (${expired}) e) RETURNING tenant_id)
+         SELECT tenant_id AS "tenantId", count(*)::int AS searches FROM gone GROUP BY tenant_id`;
+    return db.query(sql, [now, DEFAULT_RETENTION_DAYS]);
+  }
 }
+
+/** Used where a tenant's policy names no retention period of its own. */
+export const DEFAULT_RETENTION_DAYS = 365;

@@ -61,4 +61,13 @@ export class TenantRepository {
   async principal(db: Queryable, tenantId: string, id: string): Promise<PrincipalRow | undefined> {
     return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE tenant_id = $1 AND id = $2`, [tenantId, id]))[0];
   }
+
+  /** A principal of any tenant the transaction's scope may see. */
+  async principalAnyTenant(db: Queryable, id: string): Promise<PrincipalRow | undefined> {
+    return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE id = $1`, [id]))[0];
+  }
+
+  async setStatus(db: Queryable, id: string, status: TenantStatus): Promise<TenantRow> {
+    return (await db.query(`UPDATE tenants SET status = $2 WHERE id = $1 RETURNING ${TENANT}`, [id, status]))[0];
+  }
 }

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { GalleryResolver } from './gallery.resolver.js';
+import { OversightResolver } from './oversight.resolver.js';
+import { PolicyResolver } from './policy.resolver.js';
 import { SearchResolver } from './search.resolver.js';
+import { SharingResolver } from './sharing.resolver.js';
 import { SystemResolver } from './system.resolver.js';
 import { TenantResolver } from './tenant.resolver.js';
 
@@ -13,7 +16,7 @@ import { TenantResolver } from './tenant.resolver.js';
 export const SCHEMA_FILE = join(__dirname, __dirname.split(/[\/]/).includes('dist') ? '../../schema' : '.', 'schema.graphql');
 
 export async function buildHubSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [TenantResolver, GalleryResolver, SearchResolver, SystemResolver], validate: false });
+  return buildSchema({ resolvers: [TenantResolver, GalleryResolver, SearchResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver], validate: false });
 }
 
 /** The committed SDL; a test fails when it and the code differ. */

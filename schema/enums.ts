@@ -1,9 +1,17 @@
 import { registerEnumType } from 'type-graphql';
-import { LegalBasis, OffenseCategory, Role, TenantStatus } from '../models/enums.js';
+import {
+  CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus,
+} from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
 registerEnumType(LegalBasis, { name: 'LegalBasis', description: 'The declared lawful reason for a search (POLICY-NOTES.md).' });
 registerEnumType(OffenseCategory, { name: 'OffenseCategory' });
+registerEnumType(OffenseLevel, { name: 'OffenseLevel', description: 'Seriousness rungs for a policy’s offense threshold.' });
 registerEnumType(TenantStatus, { name: 'TenantStatus' });
+registerEnumType(QuotaPeriod, { name: 'QuotaPeriod' });
+registerEnumType(ReviewOutcome, { name: 'ReviewOutcome', description: 'A reviewer’s conclusion: a search yields leads, never identifications.' });
+registerEnumType(CandidateDecision, { name: 'CandidateDecision' });
+registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
+registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
 
-export { LegalBasis, OffenseCategory, Role, TenantStatus };
+export { CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus };

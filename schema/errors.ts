@@ -1,10 +1,11 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DENIAL_CODES } from '../tenants/shared/errors.js';
 
 // The one place errors become `extensions.code`. Domain and inference errors carry their own
 // stable codes; GraphQL's own validation codes pass; everything else is hidden behind a generic
 // message (no SQL, no stack) and logged with the request id.
 const PUBLIC_CODES = new Set([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT',
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', ...DENIAL_CODES,
   'UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FACE_FOUND', 'MULTIPLE_FACES', 'LOW_QUALITY', 'OVERLOADED', 'MODEL_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_TOO_COMPLEX',
 ]);

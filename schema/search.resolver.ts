@@ -1,7 +1,7 @@
-import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
-import { LegalBasis, OffenseCategory } from './enums.js';
+import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
@@ -29,6 +29,36 @@ export class Search {
   @Field(() => [ID]) galleriesSearched!: string[];
   @Field(() => [Candidate]) candidates!: Candidate[];
   @Field() notice!: string;
+  @Field(() => ReviewStatus) reviewStatus!: ReviewStatus;
+  @Field(() => ReviewOutcome, { nullable: true }) reviewOutcome!: ReviewOutcome | null;
+  @Field(() => Date, { nullable: true, description: 'exigent searches: supervisor approval due by' }) exigentDueAt!: Date | null;
+  @Field(() => Date, { nullable: true }) approvedAt!: Date | null;
+  @Field() legalHold!: boolean;
+}
+
+@ObjectType({ description: 'One reviewer’s decision on a search’s candidates.' })
+export class Review {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) reviewerId!: string;
+  @Field(() => ReviewOutcome) outcome!: ReviewOutcome;
+  @Field(() => [CandidateReview]) decisions!: CandidateReview[];
+  @Field(() => String, { nullable: true }) note!: string | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType()
+@InputType('CandidateReviewInput')
+export class CandidateReview {
+  @Field(() => Int) rank!: number;
+  @Field(() => CandidateDecision) decision!: CandidateDecision;
+}
+
+@InputType()
+export class ReviewSearchInput {
+  @Field(() => ID) searchId!: string;
+  @Field(() => ReviewOutcome) outcome!: ReviewOutcome;
+  @Field(() => [CandidateReview]) decisions!: CandidateReview[];
+  @Field(() => String, { nullable: true }) note?: string | null;
 }
 
 @ObjectType()
@@ -51,7 +81,14 @@ export class SearchFacesInput {
   @Field(() => LegalBasis) legalBasis!: LegalBasis;
   @Field(() => OffenseCategory, { nullable: true }) offenseCategory?: OffenseCategory | null;
   @Field(() => String, { nullable: true }) warrantNumber?: string | null;
-  @Field(() => [ID], { nullable: true, description: 'default: every gallery you may search' }) galleryIds?: string[] | null;
+  @Field(() => String, { nullable: true, description: 'the specific crime, in words (required by some policies)' }) offenseDescription?: string | null;
+  @Field(() => String, { nullable: true, description: 'the facts that justify the search (required by some policies)' }) narrative?: string | null;
+  @Field(() => Boolean, {
+    defaultValue: true,
+    description: 'Your declaration that this search is not for live or continuous surveillance, First Amendment activity, immigration enforcement, or a protected class as its basis. false is refused.',
+  })
+  notForProhibitedPurpose!: boolean;
+  @Field(() => [ID], { nullable: true, description: 'default: every gallery you may search for this legal basis (yours and those shared with you)' }) galleryIds?: string[] | null;
   @Field(() => Int, { nullable: true, description: '1-50, default 20' }) maxCandidates?: number | null;
   @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the model’s calibrated threshold' }) minScore?: number | null;
 }
@@ -82,7 +119,42 @@ export class SearchResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SearchConnection> {
     const page = await ctx.services.searches.list(actorOf(ctx), first, after);
-    const nodes = await Promise.all(page.nodes.map(async (r) => toSearch(r as unknown as Row, await ctx.services.searches.candidates(r.id))));
+    const nodes = page.nodes.map((r) => toSearch(r as unknown as Row, r.candidates));
     return { nodes, edges: nodes.map((node) => ({ node })), pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+  }
+
+  @FieldResolver(() => [Review])
+  reviews(@Root() search: Search, @Ctx() ctx: GraphQLContext): Promise<Review[]> {
+    return ctx.services.reviews.reviewsOf(actorOf(ctx), search.id) as Promise<Review[]>;
+  }
+
+  @Mutation(() => Search, { description: 'A POSSIBLE_LEAD stands once a second, different reviewer has reviewed it too.' })
+  async reviewSearch(@Arg('input') input: ReviewSearchInput, @Ctx() ctx: GraphQLContext): Promise<Search> {
+    const actor = actorOf(ctx);
+    await ctx.services.reviews.review(actor, input);
+    return this.search(input.searchId, ctx);
+  }
+
+  @Mutation(() => Search, { description: 'A supervisor’s after-the-fact approval of an exigent (IMMINENT_THREAT) search.' })
+  async approveExigentSearch(@Arg('searchId', () => ID) searchId: string, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: GraphQLContext): Promise<Search> {
+    await ctx.services.reviews.approveExigent(actorOf(ctx), searchId, note);
+    return this.search(searchId, ctx);
+  }
+
+  @Mutation(() => Search, { description: 'Keeps a search past its retention period (or releases it).' })
+  async setLegalHold(
+    @Arg('searchId', () => ID) searchId: string,
+    @Arg('hold') hold: boolean,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Search> {
+    const row = await ctx.services.reviews.setLegalHold(actorOf(ctx), { searchId, hold, reason });
+    return toSearch(row as unknown as Row, []);
+  }
+
+  @Query(() => [Search], { description: 'Exigent searches of your tenant awaiting a supervisor’s approval (supervisors).' })
+  async exigentSearchesAwaitingApproval(@Arg('overdueOnly', { defaultValue: false }) overdueOnly: boolean, @Ctx() ctx: GraphQLContext): Promise<Search[]> {
+    const rows = await ctx.services.reviews.awaitingApproval(actorOf(ctx), overdueOnly);
+    return rows.map((r) => toSearch(r as unknown as Row, []));
   }
 }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role, TenantStatus } from './enums.js';
 import { actorOf, type GraphQLContext } from './context.js';
 
@@ -32,6 +32,14 @@ export class Me {
 export class CreateTenantInput {
   @Field() slug!: string;
   @Field() name!: string;
+  @Field(() => String, { nullable: true, description: 'jurisdiction policy preset (see policyPresets); default MN_DEFAULT' }) policyPreset?: string | null;
+  @Field(() => Int, { nullable: true, description: 'searches per month; default: the hub’s FRHUB_DEFAULT_MONTHLY_QUOTA' }) monthlyQuota?: number | null;
+}
+
+@ObjectType()
+export class IssuedToken {
+  @Field() token!: string;
+  @Field() expiresAt!: Date;
 }
 
 @InputType()
@@ -68,5 +76,19 @@ export class TenantResolver {
   @Mutation(() => Principal)
   createPrincipal(@Arg('input') input: CreatePrincipalInput, @Ctx() ctx: GraphQLContext): Promise<Principal> {
     return ctx.services.tenants.createPrincipal(actorOf(ctx), input);
+  }
+
+  @Mutation(() => Tenant, { description: 'Suspends or reinstates a tenant (HUB_ADMIN).' })
+  setTenantStatus(@Arg('slug') slug: string, @Arg('status', () => TenantStatus) status: TenantStatus, @Ctx() ctx: GraphQLContext): Promise<Tenant> {
+    return ctx.services.tenants.setStatus(actorOf(ctx), slug, status);
+  }
+
+  @Mutation(() => IssuedToken, { description: 'A hub token for a principal you administer; the issue is audited.' })
+  issueToken(
+    @Arg('principalId', () => ID) principalId: string,
+    @Arg('ttlMinutes', () => Int, { defaultValue: 720 }) ttlMinutes: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<IssuedToken> {
+    return ctx.services.tenants.issueToken(actorOf(ctx), principalId, ttlMinutes);
   }
 }

@@ -3,15 +3,31 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { InitialSchema1764100000000 } from '../migrations/1764100000000-initial-schema.js';
-import type { Queryable, TransactionRunner } from '../models/db.js';
+import { Governance1764200000000 } from '../migrations/1764200000000-governance.js';
+import type { Db, Queryable, TenantScope } from '../models/db.js';
+import { isUuid } from '../tenants/shared/ids.js';
 
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000];
+/** The role every scoped transaction runs as: not the tables' owner, no BYPASSRLS. */
+export const APP_ROLE = 'frhub_app';
 
 export interface Database {
   kind: 'pglite' | 'postgres';
   dataSource: DataSource;
-  db: Queryable & TransactionRunner;
+  db: Db;
   close(): Promise<void>;
+}
+
+/** TypeORM answers UPDATE/DELETE … RETURNING with [rows, rowCount]; every caller here wants the rows. */
+function rowsOf(result: unknown): any {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
+  return result;
+}
+
+/** One round trip: the application role and the tenant, both reset when the transaction ends. */
+function scopeStatement(scope: TenantScope): string {
+  if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error(`tenant scope must be a UUID, got ${scope.tenantId}`);
+  return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
 }
 
 async function freePort(): Promise<number> {
@@ -55,13 +71,21 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     migrationsTableName: 'frhub_migrations',
     synchronize: false,
     logging: false,
-    extra: { max: opts.databaseUrl ? 10 : 4 },
+    // PGlite has one backend; pglite-socket interleaves the extended-protocol messages of concurrent
+    // connections outside a transaction ("unnamed prepared statement does not exist"), so the
+    // embedded database gets one connection and every statement queues for it
+    extra: { max: opts.databaseUrl ? 10 : 1 },
   });
   await dataSource.initialize();
   if (opts.migrate) await dataSource.runMigrations({ transaction: 'each' });
-  const db: Queryable & TransactionRunner = {
-    query: (sql, params) => dataSource.query(sql, params),
-    transaction: (work) => dataSource.transaction((m) => work({ query: (sql, params) => m.query(sql, params) })),
+  const db: Db = {
+    query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
+    transaction: (work) => dataSource.transaction((m) => work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) })),
+    scoped: (scope, work) =>
+      dataSource.transaction(async (m) => {
+        await m.query(scopeStatement(scope));
+        return work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) });
+      }),
   };
   return {
     kind: opts.databaseUrl ? 'postgres' : 'pglite',

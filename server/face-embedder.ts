@@ -17,6 +17,10 @@ export class EngineEmbedder implements FaceEmbedder {
     return this.engine.manifest.thresholds.match;
   }
 
+  status(): Record<string, unknown> {
+    return { ...this.engine.status() };
+  }
+
   async embedOne(image: Buffer): Promise<EmbeddedFace> {
     const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true });
     const f = a.faces[0];

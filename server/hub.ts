@@ -12,12 +12,21 @@ import { buildHubSchema } from '../schema/build-schema.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { formatError } from '../schema/errors.js';
 import { limitsRule } from '../schema/limits.js';
+import { AuditTrail } from '../tenants/audit/audit-trail.js';
+import { AuditService } from '../tenants/audit/audit.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
+import { OversightService } from '../tenants/oversight/oversight.service.js';
+import { PolicyService } from '../tenants/policy/policy.service.js';
+import { QuotaService } from '../tenants/quotas/quota.service.js';
+import { RetentionService } from '../tenants/retention/retention.service.js';
+import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
+import { SharingService } from '../tenants/sharing/sharing.service.js';
 import type { Actor } from '../tenants/shared/actor.js';
+import { systemClock, type Clock } from '../tenants/shared/ports.js';
 import { Role } from '../models/enums.js';
-import { AuthError, loadOrCreateKeys, verifyToken, type SigningKeys } from './auth.js';
+import { AuthError, loadOrCreateKeys, mintToken, verifyToken, type SigningKeys } from './auth.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
@@ -26,6 +35,7 @@ import { FaceEngine } from './inference/face-engine.js';
 export interface Hub {
   app: express.Express;
   services: Services;
+  retention: RetentionService;
   database: Database;
   engine: FaceEngine;
   keys: SigningKeys;
@@ -35,24 +45,26 @@ export interface Hub {
 }
 
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
-export async function createHub(config: Config, opts: { logger?: pino.Logger } = {}): Promise<Hub> {
+export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   const engine = await FaceEngine.create(config.inference, (m) => logger.info(m));
   const keys = await loadOrCreateKeys(config.dataDir);
-  const embedder = new EngineEmbedder(engine);
-  const tenants = new TenantService(database.db);
-  const searches = new SearchService(database.db, embedder);
-  const services: Services = {
-    tenants,
-    galleries: new GalleryService(database.db, embedder),
-    searches,
-    inferenceStatus: () => ({ ...engine.status() }),
-  };
+  const services = wireServices(database, new EngineEmbedder(engine), keys, config, opts.clock ?? systemClock);
+  const { tenants, searches } = services;
+  const retention = new RetentionService(database.db, opts.clock ?? systemClock, services.trail);
   await searches.prepare();
   if (await tenants.bootstrap()) {
     logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
   }
+
+  const purgeTimer = config.purgeIntervalMinutes > 0
+    ? setInterval(() => {
+        retention.purge({ requestId: `purge-${Date.now()}` })
+          .then((r) => r.searches && logger.info({ purged: r.perTenant }, `retention purge deleted ${r.searches} expired searches`))
+          .catch((err) => logger.error({ err }, 'retention purge failed'));
+      }, config.purgeIntervalMinutes * 60_000).unref()
+    : undefined;
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -122,12 +134,16 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger } =
     const found = await tenants.resolvePrincipal(claims.tenant, principalId);
     if (!found) throw unauthenticated('Unauthenticated: the token names a tenant or principal this hub does not know.');
     const role = found.principal ? found.principal.role : (claims.role as Role);
-    return { requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId, role };
+    return {
+      requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId, role,
+      certifiedUntil: found.principal?.certifiedUntil ?? null,
+    };
   }
 
   return {
     app,
     services,
+    retention,
     database,
     engine,
     keys,
@@ -142,6 +158,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger } =
       });
     },
     async close() {
+      if (purgeTimer) clearInterval(purgeTimer);
       // stop taking requests, let in-flight searches finish, then release the database and models
       if (httpServer) {
         const closed = new Promise<void>((r) => httpServer!.close(() => r()));
@@ -152,5 +169,33 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger } =
       await database.close();
       await engine.close();
     },
+  };
+}
+
+/** The services, wired once: every capability shares one database, clock and audit trail. */
+export function wireServices(database: Database, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock): Services & { trail: AuditTrail } {
+  const db = database.db;
+  const trail = new AuditTrail(db, clock);
+  const policies = new PolicyService(db, clock, trail);
+  const quotas = new QuotaService(db, clock, trail);
+  const sharing = new SharingService(db, clock, trail);
+  const tokens = {
+    async issue(o: { tenantSlug: string; principalId: string; ttlSeconds: number }) {
+      const token = await mintToken(keys, { tenant: o.tenantSlug, principalId: o.principalId, ttlSeconds: o.ttlSeconds });
+      return { token, expiresAt: new Date(clock.now().getTime() + o.ttlSeconds * 1000) };
+    },
+  };
+  return {
+    trail,
+    tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
+    galleries: new GalleryService(db, embedder, clock, trail),
+    searches: new SearchService(db, embedder, clock, trail, policies, quotas, sharing),
+    policies,
+    quotas,
+    sharing,
+    reviews: new ReviewService(db, clock, trail),
+    audit: new AuditService(db, clock, trail),
+    oversight: new OversightService(db, clock, trail),
+    inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -72,7 +72,7 @@ export async function enrollCommand(args: Args): Promise<number> {
   const tenantSlug = str(args, 'tenant', 'hub');
   const found = await hub.services.tenants.resolvePrincipal(tenantSlug, null);
   if (!found) throw new UsageError(`no tenant '${tenantSlug}'`);
-  const actor = { requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN };
+  const actor = { requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, certifiedUntil: null, role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN };
   const jobs: [string, string][] = [];
   for (const ref of readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort())
     for (const f of readdirSync(join(folder, ref)).filter((f) => /\.(jpe?g|png|webp|tiff?|gif)$/i.test(f)).sort()) jobs.push([ref, join(folder, ref, f)]);

@@ -1,56 +1,138 @@
-import { Role } from '../../models/enums.js';
-import type { TransactionRunner, Queryable } from '../../models/db.js';
+import type { Db } from '../../models/db.js';
+import { AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
-import { isHubAdmin, requireRole, type Actor } from '../shared/actor.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { authorize, defineAbilityFor } from '../policy/ability.js';
+import type { PolicyService } from '../policy/policy.service.js';
+import { DEFAULT_PRESET } from '../policy/presets.js';
+import type { QuotaService } from '../quotas/quota.service.js';
+import { isHubAdmin, scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
+import { isUuid } from '../shared/ids.js';
+import type { Clock, TokenIssuer } from '../shared/ports.js';
 
 export const OPERATOR_SLUG = 'hub';
 
+export interface NewTenant {
+  slug: string;
+  name: string;
+  /** a jurisdiction preset (default MN_DEFAULT) */
+  policyPreset?: string | null;
+  /** searches per month (default: the hub's configured default) */
+  monthlyQuota?: number | null;
+}
+
+/** Tenants and principals: the directory, and the identities tokens speak for. */
 export class TenantService {
   constructor(
-    private readonly db: Queryable & TransactionRunner,
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly trail: AuditTrail,
+    private readonly policies: PolicyService,
+    private readonly quotas: QuotaService,
+    private readonly defaults: { monthlyQuota: number },
+    private readonly tokens?: TokenIssuer,
     private readonly tenants = new TenantRepository(),
   ) {}
 
   /** The operator tenant, created on the first start of an empty hub. Returns true when it was created. */
   async bootstrap(): Promise<boolean> {
     if (await this.tenants.bySlug(this.db, OPERATOR_SLUG)) return false;
-    await this.tenants.create(this.db, { slug: OPERATOR_SLUG, name: 'Hub operator (sheriff’s office)', isOperator: true });
+    await this.db.scoped({ tenantId: null, allTenants: true }, async (tx) => {
+      const t = await this.tenants.create(tx, { slug: OPERATOR_SLUG, name: 'Hub operator (sheriff’s office)', isOperator: true });
+      await this.policies.assign(tx, t.id, DEFAULT_PRESET);
+      await this.quotas.assign(tx, t.id, this.defaults.monthlyQuota);
+      await this.trail.append(tx, null, { action: 'TENANT_CREATED', outcome: AuditOutcome.ALLOWED, tenantId: t.id, details: { slug: t.slug, bootstrap: true } });
+    });
     return true;
   }
 
-  async createTenant(actor: Actor, input: { slug: string; name: string }): Promise<TenantRow> {
-    if (!isHubAdmin(actor)) requireRole(actor, [], 'create tenants (HUB_ADMIN of the operator only)');
-    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
-      throw new DomainError('BAD_USER_INPUT', `slug '${input.slug}' must be 2-63 lowercase letters, digits or hyphens, starting with a letter or digit.`);
-    }
-    if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
-    if (await this.tenants.bySlug(this.db, input.slug)) throw new DomainError('CONFLICT', `A tenant with slug '${input.slug}' already exists.`);
-    return this.tenants.create(this.db, { slug: input.slug, name: input.name.trim() });
+  /** A new tenant always gets an explicit policy preset and quota, visible and changeable. */
+  async createTenant(actor: Actor, input: NewTenant): Promise<TenantRow> {
+    return this.trail.refusals(actor, { action: 'TENANT_CREATED', details: { slug: input.slug } }, async () => {
+      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Tenant');
+      if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
+        throw new DomainError('BAD_USER_INPUT', `slug '${input.slug}' must be 2-63 lowercase letters, digits or hyphens, starting with a letter or digit.`);
+      }
+      if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
+      const quota = input.monthlyQuota ?? this.defaults.monthlyQuota;
+      if (!Number.isInteger(quota) || quota < 0) throw new DomainError('BAD_USER_INPUT', `monthlyQuota must be a whole number >= 0, got ${quota}.`);
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        if (await this.tenants.bySlug(tx, input.slug)) throw new DomainError('CONFLICT', `A tenant with slug '${input.slug}' already exists.`);
+        const t = await this.tenants.create(tx, { slug: input.slug, name: input.name.trim() });
+        const preset = input.policyPreset ?? DEFAULT_PRESET;
+        await this.policies.assign(tx, t.id, preset);
+        await this.quotas.assign(tx, t.id, quota);
+        await this.trail.append(tx, actor, { action: 'TENANT_CREATED', outcome: AuditOutcome.ALLOWED, details: { slug: t.slug, tenantId: t.id, preset, monthlyQuota: quota } });
+        return t;
+      });
+    });
+  }
+
+  /** Suspends or reinstates a tenant: a suspended tenant's searches are denied (TENANT_SUSPENDED). */
+  async setStatus(actor: Actor, slug: string, status: TenantStatus): Promise<TenantRow> {
+    return this.trail.refusals(actor, { action: 'TENANT_STATUS_SET', details: { slug, status } }, () =>
+      this.db.scoped(scopeOf(actor), async (tx) => {
+        const t = await this.tenants.bySlug(tx, slug);
+        if (!t) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
+        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        if (t.isOperator && status === TenantStatus.SUSPENDED) throw new DomainError('BAD_USER_INPUT', 'The operator tenant cannot be suspended.');
+        const row = await this.tenants.setStatus(tx, t.id, status);
+        await this.trail.append(tx, actor, { action: 'TENANT_STATUS_SET', outcome: AuditOutcome.ALLOWED, details: { slug, from: t.status, to: status } });
+        return row;
+      }),
+    );
   }
 
   async list(actor: Actor): Promise<TenantRow[]> {
-    if (isHubAdmin(actor) || actor.role === Role.OVERSIGHT_AUDITOR) return this.tenants.list(this.db);
-    return [(await this.tenants.byId(this.db, actor.tenantId))!];
+    const ability = defineAbilityFor(actor, this.clock.now());
+    const rows = await this.db.scoped(scopeOf(actor), (tx) => this.tenants.list(tx));
+    return rows.filter((t) => ability.can('read', { ...t, __caslSubjectType__: 'Tenant' }));
   }
 
   async get(actor: Actor, id: string): Promise<TenantRow> {
-    const t = await this.tenants.byId(this.db, id).catch(() => undefined);
-    if (!t || (!isHubAdmin(actor) && actor.role !== Role.OVERSIGHT_AUDITOR && t.id !== actor.tenantId)) throw notFound('tenant', id);
+    const ability = defineAbilityFor(actor, this.clock.now());
+    const t = isUuid(id) ? await this.db.scoped(scopeOf(actor), (tx) => this.tenants.byId(tx, id)) : undefined;
+    if (!t) throw notFound('tenant', id);
+    authorize(actor, ability, 'read', 'Tenant', { ...t, tenantId: t.id });
     return t;
   }
 
   async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null }): Promise<PrincipalRow> {
-    const tenant = await this.tenants.bySlug(this.db, input.tenantSlug);
-    const mayAdminister = isHubAdmin(actor) || (actor.role === Role.AGENCY_ADMIN && tenant?.id === actor.tenantId);
-    if (!tenant || !mayAdminister) {
-      if (!isHubAdmin(actor) && actor.role !== Role.AGENCY_ADMIN) requireRole(actor, [Role.HUB_ADMIN, Role.AGENCY_ADMIN], 'create principals');
-      throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
-    }
-    if (input.role === Role.HUB_ADMIN && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', 'HUB_ADMIN principals belong to the operator tenant only.');
-    if (input.role === Role.HUB_ADMIN && !isHubAdmin(actor)) requireRole(actor, [Role.HUB_ADMIN], 'create HUB_ADMIN principals');
-    if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
-    return this.tenants.createPrincipal(this.db, { tenantId: tenant.id, name: input.name.trim(), role: input.role, certifiedUntil: input.certifiedUntil ?? null });
+    return this.trail.refusals(actor, { action: 'PRINCIPAL_CREATED', details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
+      this.db.scoped(scopeOf(actor), async (tx) => {
+        const ability = defineAbilityFor(actor, this.clock.now());
+        const tenant = await this.tenants.bySlug(tx, input.tenantSlug);
+        if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id });
+        if (input.role === Role.HUB_ADMIN && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', 'HUB_ADMIN principals belong to the operator tenant only.');
+        if (input.role === Role.HUB_ADMIN && !isHubAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only a HUB_ADMIN creates HUB_ADMIN principals.');
+        if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
+        const p = await this.tenants.createPrincipal(tx, { tenantId: tenant.id, name: input.name.trim(), role: input.role, certifiedUntil: input.certifiedUntil ?? null });
+        await this.trail.append(tx, actor, {
+          action: 'PRINCIPAL_CREATED', outcome: AuditOutcome.ALLOWED,
+          details: { principalId: p.id, tenant: tenant.slug, role: p.role, certifiedUntil: p.certifiedUntil?.toISOString() ?? null },
+        });
+        return p;
+      }),
+    );
+  }
+
+  /** Mints a hub token for a principal of a tenant the caller administers; audited (the token itself is not stored). */
+  async issueToken(actor: Actor, principalId: string, ttlMinutes = 720): Promise<{ token: string; expiresAt: Date }> {
+    return this.trail.refusals(actor, { action: 'TOKEN_ISSUED', details: { principalId } }, async () => {
+      if (!this.tokens) throw new DomainError('FORBIDDEN', 'This hub issues no tokens through the API.');
+      if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > 7 * 24 * 60) throw new DomainError('BAD_USER_INPUT', 'ttlMinutes must be from 1 to 10080 (a week).');
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
+        if (!p) throw notFound('principal', principalId);
+        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
+        const tenant = (await this.tenants.byId(tx, p.tenantId))!;
+        const issued = await this.tokens!.issue({ tenantSlug: tenant.slug, principalId: p.id, ttlSeconds: ttlMinutes * 60 });
+        await this.trail.append(tx, actor, { action: 'TOKEN_ISSUED', outcome: AuditOutcome.ALLOWED, details: { principalId: p.id, tenant: tenant.slug, expiresAt: issued.expiresAt.toISOString() } });
+        return issued;
+      });
+    });
   }
 
   /** For authentication: the principal a token names, in the tenant it names. */
@@ -58,8 +140,8 @@ export class TenantService {
     const tenant = await this.tenants.bySlug(this.db, tenantSlug);
     if (!tenant) return undefined;
     if (!principalId) return { tenant, principal: null };
-    if (!/^[0-9a-f-]{36}$/i.test(principalId)) return undefined;
-    const principal = await this.tenants.principal(this.db, tenant.id, principalId);
+    if (!isUuid(principalId)) return undefined;
+    const principal = await this.db.scoped({ tenantId: tenant.id }, (tx) => this.tenants.principal(tx, tenant.id, principalId));
     return principal ? { tenant, principal } : undefined;
   }
 }

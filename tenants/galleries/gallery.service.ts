@@ -1,12 +1,14 @@
-import { Role } from '../../models/enums.js';
-import type { Queryable, TransactionRunner } from '../../models/db.js';
+import type { Db } from '../../models/db.js';
+import { AuditOutcome } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
-import { requireRole, type Actor } from '../shared/actor.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
-import type { FaceEmbedder, Page } from '../shared/ports.js';
+import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
 
 export interface Enrollment {
   templateId: string;
@@ -18,64 +20,97 @@ export interface Enrollment {
   modelVersion: string;
 }
 
-const ADMINS = [Role.AGENCY_ADMIN, Role.HUB_ADMIN];
-const READERS = [Role.AGENCY_ADMIN, Role.HUB_ADMIN, Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR];
-
 export class GalleryService {
   constructor(
-    private readonly db: Queryable & TransactionRunner,
+    private readonly db: Db,
     private readonly embedder: FaceEmbedder,
+    private readonly clock: Clock,
+    private readonly trail: AuditTrail,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
   ) {}
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {
-    requireRole(actor, ADMINS, 'create galleries');
-    if (!name.trim() || name.length > 200) throw new DomainError('BAD_USER_INPUT', 'A gallery name is 1-200 characters.');
-    if ((await this.galleries.list(this.db, actor.tenantId)).some((g) => g.name === name.trim())) {
-      throw new DomainError('CONFLICT', `Your agency already has a gallery named '${name.trim()}'.`);
-    }
-    return this.galleries.create(this.db, actor.tenantId, name.trim());
+    return this.trail.refusals(actor, { action: 'GALLERY_CREATED', details: { name } }, async () => {
+      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Gallery', { tenantId: actor.tenantId });
+      if (!name.trim() || name.length > 200) throw new DomainError('BAD_USER_INPUT', 'A gallery name is 1-200 characters.');
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        if ((await this.galleries.list(tx, actor.tenantId)).some((g) => g.name === name.trim())) {
+          throw new DomainError('CONFLICT', `Your agency already has a gallery named '${name.trim()}'.`);
+        }
+        const g = await this.galleries.create(tx, actor.tenantId, name.trim());
+        await this.trail.append(tx, actor, { action: 'GALLERY_CREATED', outcome: AuditOutcome.ALLOWED, galleries: [g.id], details: { name: g.name } });
+        return g;
+      });
+    });
   }
 
+  /** The caller's galleries and those shared with its tenant (all of them for the operator's administrators). */
   async list(actor: Actor): Promise<GalleryRow[]> {
-    requireRole(actor, READERS, 'list galleries');
-    return this.galleries.list(this.db, actor.tenantId);
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const rows = await this.galleries.visibleAll(tx);
+      return rows.filter((g) => ability.can('read', tagged(g, actor)));
+    });
   }
 
   async get(actor: Actor, id: string): Promise<GalleryRow> {
-    requireRole(actor, READERS, 'read galleries');
-    const g = isUuid(id) ? await this.galleries.byId(this.db, actor.tenantId, id) : undefined;
-    if (!g) throw notFound('gallery', id);
-    return g;
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const g = isUuid(id) ? await this.galleries.visible(tx, id) : undefined;
+      if (!g) throw notFound('gallery', id);
+      authorize(actor, ability, 'read', 'Gallery', { ...g, sharedWithCaller: g.tenantId !== actor.tenantId });
+      return g;
+    });
   }
 
+  /** Subjects of a gallery of the caller's own tenant: a shared gallery is searchable, not browsable. */
   async subjects(actor: Actor, galleryId: string, first?: number, after?: string | null): Promise<Page<SubjectRow>> {
-    await this.get(actor, galleryId);
+    const ability = defineAbilityFor(actor, this.clock.now());
     const page = pageArgs(first, after);
-    return toPage(await this.galleries.subjects(this.db, galleryId, page.first, page.after), page.first);
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const g = isUuid(galleryId) ? await this.galleries.visible(tx, galleryId) : undefined;
+      if (!g) throw notFound('gallery', galleryId);
+      authorize(actor, ability, 'read', 'Gallery', { ...g });
+      return toPage(await this.galleries.subjects(tx, g.id, page.first, page.after), page.first);
+    });
   }
 
-  /** Embeds outside the transaction, then stores subject and template together. */
+  /** Embeds outside the transaction, then stores subject, template and audit event together. */
   async enroll(actor: Actor, input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown> }): Promise<Enrollment> {
-    requireRole(actor, ADMINS, 'enroll faces');
-    const ref = input.subjectRef.trim();
-    if (!ref || ref.length > 200) throw new DomainError('BAD_USER_INPUT', 'subjectRef (e.g. a booking number) is 1-200 characters.');
-    const gallery = await this.get(actor, input.galleryId);
-    const face = await this.embedder.embedOne(input.image);
-    return this.db.transaction(async (tx) => {
-      const subjectId = await this.galleries.upsertSubject(tx, gallery.id, ref);
-      const t = await this.templates.insert(tx, {
-        galleryId: gallery.id,
-        subjectId,
-        modelVersion: face.modelVersion,
-        embedding: face.embedding,
-        imageSha256: face.imageSha256,
-        quality: face.quality,
-        source: { ...input.source, bytes: face.imageBytes, box: face.box },
+    const event = { action: 'ENROLL', galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
+    return this.trail.refusals(actor, event, async () => {
+      const ability = defineAbilityFor(actor, this.clock.now());
+      const ref = input.subjectRef.trim();
+      if (!ref || ref.length > 200) throw new DomainError('BAD_USER_INPUT', 'subjectRef (e.g. a booking number) is 1-200 characters.');
+      const gallery = await this.db.scoped(scopeOf(actor), async (tx) => {
+        const g = isUuid(input.galleryId) ? await this.galleries.visible(tx, input.galleryId) : undefined;
+        if (!g) throw notFound('gallery', input.galleryId);
+        authorize(actor, ability, 'enroll', 'Gallery', { ...g, sharedWithCaller: g.tenantId !== actor.tenantId });
+        return g;
       });
-      const subjectRef = t.created ? ref : ((await this.templates.subjectRefOfTemplate(tx, t.id)) ?? ref);
-      return { templateId: t.id, subjectId, galleryId: gallery.id, subjectRef, created: t.created, quality: face.quality, modelVersion: face.modelVersion };
+      const face = await this.embedder.embedOne(input.image);
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        const subjectId = await this.galleries.upsertSubject(tx, gallery.tenantId, gallery.id, ref);
+        const t = await this.templates.insert(tx, {
+          tenantId: gallery.tenantId,
+          galleryId: gallery.id,
+          subjectId,
+          modelVersion: face.modelVersion,
+          embedding: face.embedding,
+          imageSha256: face.imageSha256,
+          quality: face.quality,
+          source: { ...input.source, bytes: face.imageBytes, box: face.box },
+        });
+        const subjectRef = t.created ? ref : ((await this.templates.subjectRefOfTemplate(tx, t.id)) ?? ref);
+        await this.trail.append(tx, actor, {
+          ...event, outcome: AuditOutcome.ALLOWED, modelVersion: face.modelVersion, probeSha256: face.imageSha256,
+          details: { subjectRef, templateId: t.id, created: t.created },
+        });
+        return { templateId: t.id, subjectId, galleryId: gallery.id, subjectRef, created: t.created, quality: face.quality, modelVersion: face.modelVersion };
+      });
     });
   }
 }
+
+const tagged = (g: GalleryRow, actor: Actor) => ({ ...g, sharedWithCaller: g.tenantId !== actor.tenantId, __caslSubjectType__: 'Gallery' as const });

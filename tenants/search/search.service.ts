@@ -1,13 +1,21 @@
-import { LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
-import type { Queryable, TransactionRunner } from '../../models/db.js';
+import { createHash } from 'node:crypto';
+import type { Db } from '../../models/db.js';
+import { AuditOutcome, LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
-import { requireRole, type Actor } from '../shared/actor.js';
+import { TenantRepository } from '../../models/tenant.repository.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { checkSearchPolicy, EXIGENT_BASES } from '../policy/legal-basis.js';
+import type { PolicyService } from '../policy/policy.service.js';
+import type { QuotaService } from '../quotas/quota.service.js';
+import type { SharingService } from '../sharing/sharing.service.js';
+import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
-import type { FaceEmbedder, Page } from '../shared/ports.js';
+import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
 
 export interface SearchRequest {
   image: Buffer;
@@ -15,6 +23,9 @@ export interface SearchRequest {
   legalBasis: LegalBasis;
   offenseCategory?: OffenseCategory | null;
   warrantNumber?: string | null;
+  narrative?: string | null;
+  offenseDescription?: string | null;
+  notForProhibitedPurpose?: boolean | null;
   galleryIds?: string[] | null;
   maxCandidates?: number | null;
   minScore?: number | null;
@@ -27,15 +38,26 @@ export interface SearchResult extends SearchRow {
 // FBI NGI returns 2 to 50 candidates, 20 by default (POLICY-NOTES.md)
 export const DEFAULT_CANDIDATES = 20;
 export const MAX_CANDIDATES = 50;
-const SEARCHERS = [Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR];
 
+/**
+ * One search, end to end: role and certification (CASL), legal basis against the tenant's policy,
+ * the galleries it may search (own + shared for that basis), the embedding (outside any
+ * transaction), then in ONE transaction the vector query, the quota spend, the search row and its
+ * audit event. A refusal at any step spends nothing and is audited with its reason.
+ */
 export class SearchService {
   constructor(
-    private readonly db: Queryable & TransactionRunner,
+    private readonly db: Db,
     private readonly embedder: FaceEmbedder,
+    private readonly clock: Clock,
+    private readonly trail: AuditTrail,
+    private readonly policies: PolicyService,
+    private readonly quotas: QuotaService,
+    private readonly sharing: SharingService,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
+    private readonly tenants = new TenantRepository(),
   ) {}
 
   /** Creates the HNSW index of the active model if it is not there yet (at start). */
@@ -44,70 +66,110 @@ export class SearchService {
   }
 
   async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {
-    requireRole(actor, SEARCHERS, 'search faces');
+    const caseNumber = req.caseNumber?.trim() || null;
+    const event = {
+      action: 'SEARCH',
+      caseNumber,
+      legalBasis: req.legalBasis,
+      offenseCategory: req.offenseCategory ?? null,
+      probeSha256: createHash('sha256').update(req.image).digest('hex'),
+      details: { bytes: req.image.length },
+    };
+    return this.trail.refusals(actor, event, async () => {
+      const now = this.clock.now();
+      authorize(actor, defineAbilityFor(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
+      const { maxCandidates, threshold } = this.limits(req);
+      const { galleryIds, exigentHours } = await this.db.scoped(scopeOf(actor), async (tx) => {
+        const tenant = (await this.tenants.byId(tx, actor.tenantId))!;
+        const policy = await this.policies.effective(tx, actor.tenantId);
+        checkSearchPolicy(policy, tenant.status, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
+        await this.quotas.checkRoom(tx, actor.tenantId);
+        return { galleryIds: await this.allowedGalleries(tx, actor, req), exigentHours: policy.exigentApprovalHours };
+      });
+      const probe = await this.embedder.embedOne(req.image);
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        const hits = await this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: threshold });
+        await this.quotas.spend(tx, actor.tenantId);
+        const exigent = EXIGENT_BASES.includes(req.legalBasis);
+        const row = await this.searches.insert(
+          tx,
+          {
+            tenantId: actor.tenantId,
+            principalId: actor.principalId,
+            status: 'COMPLETED',
+            caseNumber,
+            legalBasis: req.legalBasis,
+            offenseCategory: req.offenseCategory ?? null,
+            warrantNumber: req.warrantNumber?.trim() || null,
+            narrative: req.narrative?.trim() || null,
+            offenseDescription: req.offenseDescription?.trim() || null,
+            modelVersion: probe.modelVersion,
+            threshold,
+            maxCandidates,
+            probeSha256: probe.imageSha256,
+            probeQuality: probe.quality,
+            galleriesSearched: galleryIds,
+            exigentDueAt: exigent ? new Date(now.getTime() + exigentHours * 3600_000) : null,
+          },
+          hits,
+        );
+        const byGallery: Record<string, number> = {};
+        for (const h of hits) byGallery[h.galleryId] = (byGallery[h.galleryId] ?? 0) + 1;
+        await this.trail.append(tx, actor, {
+          ...event,
+          outcome: AuditOutcome.ALLOWED,
+          galleries: galleryIds,
+          candidateCount: hits.length,
+          modelVersion: probe.modelVersion,
+          probeSha256: probe.imageSha256,
+          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, candidatesByGallery: byGallery, warrant: !!req.warrantNumber },
+        });
+        return { ...row, candidates: hits.map((h, i) => ({ ...h, rank: i + 1 })) };
+      });
+    });
+  }
+
+  private limits(req: SearchRequest): { maxCandidates: number; threshold: number } {
     const maxCandidates = req.maxCandidates ?? DEFAULT_CANDIDATES;
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1 || maxCandidates > MAX_CANDIDATES) {
       throw new DomainError('BAD_USER_INPUT', `maxCandidates must be between 1 and ${MAX_CANDIDATES}, got ${maxCandidates}.`);
     }
     const threshold = req.minScore ?? this.embedder.matchThreshold;
     if (!(threshold >= -1 && threshold <= 1)) throw new DomainError('BAD_USER_INPUT', `minScore is a cosine similarity in [-1, 1], got ${req.minScore}.`);
-    const galleryIds = await this.allowedGalleries(actor, req.galleryIds);
-    const probe = await this.embedder.embedOne(req.image);
-    return this.db.transaction(async (tx) => {
-      const hits = await this.templates.nearest(tx, {
-        galleryIds,
-        modelVersion: probe.modelVersion,
-        embedding: probe.embedding,
-        limit: maxCandidates,
-        minScore: threshold,
-      });
-      const row = await this.searches.insert(
-        tx,
-        {
-          tenantId: actor.tenantId,
-          principalId: actor.principalId,
-          status: 'COMPLETED',
-          caseNumber: req.caseNumber?.trim() || null,
-          legalBasis: req.legalBasis,
-          offenseCategory: req.offenseCategory ?? null,
-          warrantNumber: req.warrantNumber?.trim() || null,
-          modelVersion: probe.modelVersion,
-          threshold,
-          maxCandidates,
-          probeSha256: probe.imageSha256,
-          probeQuality: probe.quality,
-          galleriesSearched: galleryIds,
-        },
-        hits,
-      );
-      return { ...row, candidates: hits.map((h, i) => ({ ...h, rank: i + 1 })) };
-    });
+    return { maxCandidates, threshold };
   }
 
-  /** The caller's own galleries (sharing agreements extend this with governance); a gallery it may not search is NOT_FOUND. */
-  private async allowedGalleries(actor: Actor, requested?: string[] | null): Promise<string[]> {
-    const own = await this.galleries.idsOfTenant(this.db, actor.tenantId);
-    if (!requested?.length) return own;
-    for (const id of requested) if (!own.includes(id)) throw notFound('gallery', id);
-    return [...new Set(requested)];
+  /** Own galleries plus those shared for this legal basis; a requested gallery outside them is NOT_FOUND. */
+  private async allowedGalleries(tx: Parameters<GalleryRepository['idsOfTenant']>[0], actor: Actor, req: SearchRequest): Promise<string[]> {
+    const allowed = [...(await this.galleries.idsOfTenant(tx, actor.tenantId)), ...(await this.sharing.galleriesGranted(tx, actor.tenantId, req.legalBasis))];
+    if (!req.galleryIds?.length) return [...new Set(allowed)];
+    const requested = [...new Set(req.galleryIds.map((g) => g.toLowerCase()))];
+    for (const id of requested) if (!allowed.includes(id)) throw notFound('gallery', id);
+    return requested;
   }
 
   async get(actor: Actor, id: string): Promise<SearchResult> {
-    requireRole(actor, SEARCHERS, 'read searches');
-    const row = isUuid(id) ? await this.searches.byId(this.db, actor.tenantId, id) : undefined;
-    if (!row || (actor.role === Role.AGENCY_ANALYST && row.principalId !== actor.principalId)) throw notFound('search', id);
-    return { ...row, candidates: await this.searches.candidates(this.db, row.id) };
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const row = isUuid(id) ? await this.searches.byId(tx, actor.tenantId, id) : undefined;
+      if (!row) throw notFound('search', id);
+      authorize(actor, ability, 'read', 'Search', { ...row });
+      // reading a candidate list is an access to case data: audited
+      await this.trail.append(tx, actor, { action: 'SEARCH_VIEWED', outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
+      return { ...row, candidates: await this.searches.candidates(tx, row.id) };
+    });
   }
 
-  async list(actor: Actor, first?: number, after?: string | null): Promise<Page<SearchRow>> {
-    requireRole(actor, SEARCHERS, 'read searches');
+  async list(actor: Actor, first?: number, after?: string | null): Promise<Page<SearchResult>> {
+    const ability = defineAbilityFor(actor, this.clock.now());
+    authorize(actor, ability, 'read', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
     const page = pageArgs(first, after);
     // analysts read their own searches only
-    const own = actor.role === Role.AGENCY_ANALYST ? (actor.principalId ?? '00000000-0000-0000-0000-000000000000') : null;
-    return toPage(await this.searches.list(this.db, actor.tenantId, own, page.first, page.after), page.first);
-  }
-
-  async candidates(searchId: string): Promise<CandidateRow[]> {
-    return this.searches.candidates(this.db, searchId);
+    const own = actor.role === Role.AGENCY_ANALYST ? actor.principalId : null;
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after), page.first);
+      const nodes = await Promise.all(p.nodes.map(async (r) => ({ ...r, candidates: await this.searches.candidates(tx, r.id) })));
+      return { ...p, nodes };
+    });
   }
 }

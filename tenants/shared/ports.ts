@@ -23,3 +23,15 @@ export interface Page<T> {
   endCursor: string | null;
   hasNextPage: boolean;
 }
+
+/** Time, injected so deadlines and retention can be tested. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Mints hub tokens (the server holds the signing key). */
+export interface TokenIssuer {
+  issue(opts: { tenantSlug: string; principalId: string; ttlSeconds: number }): Promise<{ token: string; expiresAt: Date }>;
+}

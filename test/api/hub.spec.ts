@@ -104,10 +104,10 @@ describe('GraphQL API over HTTP', () => {
 
     it('applies the threshold after ranking: a stranger at the calibrated threshold returns no candidates', async () => {
       const stranger = await sharp(sampleImage(2)).extract({ left: 0, top: 0, width: 1920, height: 1367 }).jpeg().toBuffer();
-      const r = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(stranger), legalBasis: 'VICTIM_ID', maxCandidates: 5 } }).catch(() => undefined);
+      const r = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(stranger), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', maxCandidates: 5 } }).catch(() => undefined);
       // sample2 is a group photo: the hub asks for one face; a cropped face of a person not enrolled scores below threshold
       expect(['MULTIPLE_FACES', undefined]).toContain(r?.errors?.[0].extensions.code);
-      const one = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', minScore: 0.999 } });
+      const one = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', minScore: 0.999 } });
       expect(one.data.searchFaces.candidates).toEqual([]);
     });
 
@@ -122,10 +122,11 @@ describe('GraphQL API over HTTP', () => {
       const river = await t.token('river-pd', Role.AGENCY_ADMIN);
       expect((await t.gql(river, `query($g: ID!) { gallery(id: $g) { id } }`, { g: galleryId })).errors?.[0].extensions.code).toBe('NOT_FOUND');
       expect((await t.gql(river, `query($g: ID!) { gallery(id: $g) { id } }`, { g: '00000000-0000-4000-8000-000000000000' })).errors?.[0].extensions.code).toBe('NOT_FOUND');
-      const riverAnalyst = await t.token('river-pd', Role.AGENCY_ANALYST);
-      const r = await t.gql(riverAnalyst, SEARCH, { input: { imageBase64: b64(await crop('BK-1001')), legalBasis: 'VICTIM_ID', galleryIds: [galleryId] } });
+      const riverAnalystId = (await t.gql(admin, `mutation { createPrincipal(input: { tenantSlug: "river-pd", name: "Det. Okafor", role: AGENCY_ANALYST, certifiedUntil: "2030-01-01T00:00:00Z" }) { id } }`)).data.createPrincipal.id;
+      const riverAnalyst = await t.token('river-pd', undefined, riverAnalystId);
+      const r = await t.gql(riverAnalyst, SEARCH, { input: { imageBase64: b64(await crop('BK-1001')), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', galleryIds: [galleryId] } });
       expect(r.errors?.[0].extensions.code).toBe('NOT_FOUND');
-      const own = await t.gql(riverAnalyst, SEARCH, { input: { imageBase64: b64(await crop('BK-1001')), legalBasis: 'VICTIM_ID', minScore: -1 } });
+      const own = await t.gql(riverAnalyst, SEARCH, { input: { imageBase64: b64(await crop('BK-1001')), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', minScore: -1 } });
       expect(own.data.searchFaces.candidates).toEqual([]);
     });
 
@@ -137,12 +138,12 @@ describe('GraphQL API over HTTP', () => {
 
   describe('bad input: a stable code, a message to act on, and the server keeps serving', () => {
     const cases: [string, () => Promise<Record<string, unknown>>, string][] = [
-      ['a truncated JPEG', async () => ({ imageBase64: b64((await crop('BK-1001')).subarray(0, 5000)), legalBasis: 'VICTIM_ID' }), 'CORRUPT_IMAGE'],
-      ['text instead of an image', async () => ({ imageBase64: b64(Buffer.from('hello')), legalBasis: 'VICTIM_ID' }), 'UNSUPPORTED_IMAGE'],
-      ['no image at all', async () => ({ legalBasis: 'VICTIM_ID' }), 'BAD_USER_INPUT'],
-      ['a photo with no face', async () => ({ imageBase64: b64(await sharp({ create: { width: 400, height: 300, channels: 3, background: '#357' } }).png().toBuffer()), legalBasis: 'VICTIM_ID' }), 'NO_FACE_FOUND'],
-      ['a group photo', async () => ({ imageBase64: b64(sampleImage(1)), legalBasis: 'VICTIM_ID' }), 'MULTIPLE_FACES'],
-      ['too many candidates', async () => ({ imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', maxCandidates: 500 }), 'BAD_USER_INPUT'],
+      ['a truncated JPEG', async () => ({ imageBase64: b64((await crop('BK-1001')).subarray(0, 5000)), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }), 'CORRUPT_IMAGE'],
+      ['text instead of an image', async () => ({ imageBase64: b64(Buffer.from('hello')), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }), 'UNSUPPORTED_IMAGE'],
+      ['no image at all', async () => ({ legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }), 'BAD_USER_INPUT'],
+      ['a photo with no face', async () => ({ imageBase64: b64(await sharp({ create: { width: 400, height: 300, channels: 3, background: '#357' } }).png().toBuffer()), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }), 'NO_FACE_FOUND'],
+      ['a group photo', async () => ({ imageBase64: b64(sampleImage(1)), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }), 'MULTIPLE_FACES'],
+      ['too many candidates', async () => ({ imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', maxCandidates: 500 }), 'BAD_USER_INPUT'],
       ['an unknown legal basis', async () => ({ imageBase64: b64(await portrait()), legalBasis: 'CURIOSITY' }), 'BAD_USER_INPUT'],
     ];
     it.each(cases)('%s -> %s', async (_label, input, code) => {
@@ -154,7 +155,7 @@ describe('GraphQL API over HTTP', () => {
     it('an upload over the size limit is refused, and the hub still answers', async () => {
       const small = await startHub({ FRHUB_MAX_IMAGE_BYTES: '10000' });
       try {
-        const r = await uploadRequest(small.url, await small.token('hub', Role.HUB_ADMIN), SEARCH, { legalBasis: 'VICTIM_ID' }, readFileSync(require.resolve('@vladmandic/face-api/demo/sample1.jpg')));
+        const r = await uploadRequest(small.url, await small.token('hub', Role.HUB_ADMIN), SEARCH, { legalBasis: 'VICTIM_ID', caseNumber: 'C-1' }, readFileSync(require.resolve('@vladmandic/face-api/demo/sample1.jpg')));
         expect(r.errors?.[0].extensions.code).toBe('IMAGE_TOO_LARGE');
         expect((await fetch(`${small.url}/readyz`)).status).toBe(200);
       } finally {

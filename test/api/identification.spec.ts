@@ -31,7 +31,7 @@ describeWithShared('rank-1 identification on ../shared/faces/lfw50', () => {
     const misses: string[] = [];
     for (const [person, file] of probes) {
       const r = await t.gql(analyst, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { candidates { subjectRef } } }`, {
-        i: { imageBase64: readFileSync(file).toString('base64'), legalBasis: 'CRIMINAL_SUSPECT_ID', caseNumber: 'EVAL-1', maxCandidates: 5, minScore: -1 },
+        i: { imageBase64: readFileSync(file).toString('base64'), legalBasis: 'CRIMINAL_SUSPECT_ID', offenseCategory: 'ROBBERY', caseNumber: 'EVAL-1', maxCandidates: 5, minScore: -1 },
       });
       if (r.data?.searchFaces.candidates[0]?.subjectRef === person) hits++;
       else misses.push(`${file.slice(root.length + 1)} -> ${r.data?.searchFaces.candidates[0]?.subjectRef ?? r.errors?.[0].extensions.code}`);

@@ -5,7 +5,8 @@ import pino from 'pino';
 import { mintToken } from '../../server/auth';
 import { loadConfig } from '../../server/config';
 import { createHub, type Hub } from '../../server/hub';
-import type { Role } from '../../models/enums';
+import { Role } from '../../models/enums';
+import type { Clock } from '../../tenants/shared/ports';
 
 /** A hub on a free port over real HTTP: PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set. */
 export interface TestHub {
@@ -13,10 +14,14 @@ export interface TestHub {
   url: string;
   token(tenant: string, role?: Role, principalId?: string): Promise<string>;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
+  /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
+  createTenant(slug: string, extra?: Record<string, unknown>): Promise<void>;
+  /** a principal of a tenant and a token that speaks for it; analysts are certified unless told otherwise */
+  principal(tenantSlug: string, role: Role, opts?: { certifiedUntil?: string | null; name?: string }): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
 }
 
-export async function startHub(env: Record<string, string> = {}): Promise<TestHub> {
+export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
   const config = loadConfig({
     ...process.env,
@@ -27,19 +32,35 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
   });
   let dropDatabase = async () => {};
   if (config.databaseUrl) [config.databaseUrl, dropDatabase] = await freshDatabase(config.databaseUrl);
-  const hub = await createHub(config, { logger: pino({ level: 'silent' }) });
+  const hub = await createHub(config, { logger: pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
   const { url } = await hub.listen(0);
+  const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
+  const gql: TestHub['gql'] = async (bearer, query, variables) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as any;
+  };
+  const admin = () => token('hub', Role.HUB_ADMIN);
   return {
     hub,
     url,
-    token: (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId }),
-    async gql(token, query, variables) {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+    token,
+    gql,
+    async createTenant(slug, extra = {}) {
+      const r = await gql(await admin(), `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug, name: `${slug} agency`, ...extra } });
+      if (r.errors) throw new Error(`createTenant ${slug}: ${JSON.stringify(r.errors)}`);
+    },
+    async principal(tenantSlug, role, o = {}) {
+      const certifiedUntil = o.certifiedUntil === undefined ? '2099-01-01T00:00:00Z' : o.certifiedUntil;
+      const r = await gql(await admin(), `mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }`, {
+        i: { tenantSlug, name: o.name ?? `${role} of ${tenantSlug}`, role, certifiedUntil },
       });
-      return (await res.json()) as any;
+      if (r.errors) throw new Error(`createPrincipal: ${JSON.stringify(r.errors)}`);
+      const id = r.data.createPrincipal.id;
+      return { id, token: await token(tenantSlug, undefined, id) };
     },
     async close() {
       await hub.close();

@@ -1,0 +1,112 @@
+import type { Queryable } from './db.js';
+import { StatisticsGroup } from './enums.js';
+
+// Oversight statistics come from the audit chain, not from the searches table: retention purges
+// searches, while the chain keeps every decision (and holds nothing a statistic must not show).
+
+const GROUP_COLUMNS: Record<StatisticsGroup, { expr: string; as: string }> = {
+  [StatisticsGroup.TENANT]: { expr: 't.slug', as: 'tenant' },
+  [StatisticsGroup.LEGAL_BASIS]: { expr: 'e.legal_basis', as: 'legalBasis' },
+  [StatisticsGroup.OFFENSE]: { expr: 'e.offense_category', as: 'offenseCategory' },
+  [StatisticsGroup.OUTCOME]: { expr: 'e.outcome', as: 'outcome' },
+  [StatisticsGroup.DENIAL_REASON]: { expr: `CASE WHEN e.action = 'SEARCH' AND e.outcome = 'DENIED' THEN e.reason END`, as: 'denialReason' },
+  [StatisticsGroup.MONTH]: { expr: `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM')`, as: 'month' },
+};
+
+export interface UsageRow {
+  tenant: string | null;
+  legalBasis: string | null;
+  offenseCategory: string | null;
+  outcome: string | null;
+  denialReason: string | null;
+  month: string | null;
+  searches: number;
+  denials: number;
+  candidates: number;
+  reviews: number;
+}
+
+export interface TransparencyRow {
+  tenant: string;
+  tenantName: string;
+  legalBasis: string;
+  offenseCategory: string | null;
+  searches: number;
+  denials: number;
+  candidates: number;
+  possibleLeads: number;
+}
+
+export interface MatchSourceRow {
+  offenseCategory: string | null;
+  requests: number;
+  requestsWithCandidates: number;
+  candidates: number;
+  possibleLeads: number;
+  /** JSON object: "<gallery owner slug>/<gallery name>" → candidates from it */
+  sources: Record<string, number>;
+}
+
+const COUNTS = `
+  count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED')::int AS searches,
+  count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'DENIED')::int AS denials,
+  coalesce(sum(e.candidate_count) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED'), 0)::int AS candidates,
+  count(*) FILTER (WHERE e.action = 'SEARCH_REVIEW')::int AS reviews`;
+
+export class StatisticsRepository {
+  /** Search and review events between `from` and `to`, grouped by the dimensions asked for. */
+  async usage(db: Queryable, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantId: string | null }): Promise<UsageRow[]> {
+    const groups = [...new Set(q.groupBy)].map((g) => GROUP_COLUMNS[g]);
+    const select = groups.map((g) => `${g.expr} AS "${g.as}"`).join(', ');
+    const by = groups.map((_, i) => String(i + 1)).join(', ');
+    const rows = await db.query(
+      `SELECT ${select ? `${select},` : ''} ${COUNTS}
+         FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
+        WHERE e.action IN ('SEARCH', 'SEARCH_REVIEW') AND e.at >= $1 AND e.at < $2 AND ($3::uuid IS NULL OR e.tenant_id = $3)
+        ${by ? `GROUP BY ${by} ORDER BY ${by}` : ''}`,
+      [q.from, q.to, q.tenantId],
+    );
+    return rows.map((r: Partial<UsageRow>) => ({ tenant: null, legalBasis: null, offenseCategory: null, outcome: null, denialReason: null, month: null, ...r }));
+  }
+
+  /** A year's searches per agency and legal basis, for the public report. */
+  async transparency(db: Queryable, from: Date, to: Date): Promise<TransparencyRow[]> {
+    return db.query(
+      `SELECT t.slug AS tenant, t.name AS "tenantName", e.legal_basis AS "legalBasis", e.offense_category AS "offenseCategory",
+              count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED')::int AS searches,
+              count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'DENIED')::int AS denials,
+              coalesce(sum(e.candidate_count) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED'), 0)::int AS candidates,
+              count(*) FILTER (WHERE e.action = 'SEARCH_REVIEW' AND e.outcome = 'POSSIBLE_LEAD' AND (e.details->>'final')::boolean)::int AS "possibleLeads"
+         FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
+        WHERE e.action IN ('SEARCH', 'SEARCH_REVIEW') AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
+      [from, to],
+    );
+  }
+
+  /** Requests by offense with candidates per image source (gallery), the Utah 77-23e-106 shape. */
+  async matchSources(db: Queryable, from: Date, to: Date): Promise<MatchSourceRow[]> {
+    return db.query(
+      `WITH s AS (
+         SELECT e.offense_category, e.candidate_count, e.details FROM audit_events e
+          WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED' AND e.at >= $1 AND e.at < $2),
+       leads AS (
+         SELECT e.offense_category, count(*)::int AS n FROM audit_events e
+          WHERE e.action = 'SEARCH_REVIEW' AND e.outcome = 'POSSIBLE_LEAD' AND (e.details->>'final')::boolean AND e.at >= $1 AND e.at < $2
+          GROUP BY 1),
+       src AS (
+         SELECT s.offense_category, coalesce(ot.slug, '?') || '/' || coalesce(g.name, kv.key) AS source, sum(kv.value::int)::int AS n
+           FROM s CROSS JOIN LATERAL jsonb_each_text(coalesce(s.details->'candidatesByGallery', '{}'::jsonb)) kv
+           LEFT JOIN galleries g ON g.id::text = kv.key LEFT JOIN tenants ot ON ot.id = g.tenant_id
+          GROUP BY 1, 2)
+       SELECT s.offense_category AS "offenseCategory", count(*)::int AS requests,
+              count(*) FILTER (WHERE s.candidate_count > 0)::int AS "requestsWithCandidates",
+              coalesce(sum(s.candidate_count), 0)::int AS candidates,
+              coalesce(max(l.n), 0)::int AS "possibleLeads",
+              coalesce((SELECT jsonb_object_agg(src.source, src.n) FROM src WHERE src.offense_category IS NOT DISTINCT FROM s.offense_category), '{}') AS sources
+         FROM s LEFT JOIN leads l ON l.offense_category IS NOT DISTINCT FROM s.offense_category
+        GROUP BY s.offense_category ORDER BY 1`,
+      [from, to],
+    );
+  }
+}

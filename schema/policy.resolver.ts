@@ -1,0 +1,102 @@
+import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { actorOf, type GraphQLContext } from './context.js';
+import { LegalBasis, OffenseLevel, QuotaPeriod } from './enums.js';
+
+@ObjectType({ description: 'A tenant’s rules over legal bases: a jurisdiction preset plus the operator’s overrides.' })
+export class TenantPolicy {
+  @Field() preset!: string;
+  @Field(() => [LegalBasis]) allowedBases!: LegalBasis[];
+  @Field(() => [LegalBasis], { description: 'bases that must name an offense at or above offenseThreshold' }) offenseRequiredFor!: LegalBasis[];
+  @Field(() => OffenseLevel) offenseThreshold!: OffenseLevel;
+  @Field(() => [LegalBasis]) warrantRequiredFor!: LegalBasis[];
+  @Field(() => [LegalBasis]) caseNumberRequiredFor!: LegalBasis[];
+  @Field(() => [LegalBasis]) narrativeRequiredFor!: LegalBasis[];
+  @Field(() => Int) exigentApprovalHours!: number;
+  @Field(() => Int) retentionDays!: number;
+  @Field(() => Date, { nullable: true }) updatedAt!: Date | null;
+}
+
+@ObjectType({ description: 'A jurisdiction preset, with the sources of its rules.' })
+export class PolicyPreset {
+  @Field() id!: string;
+  @Field() name!: string;
+  @Field(() => TenantPolicy) policy!: TenantPolicy;
+  @Field(() => [String]) sources!: string[];
+}
+
+@InputType()
+export class SetTenantPolicyInput {
+  @Field() tenantSlug!: string;
+  @Field(() => String, { nullable: true, description: 'start from this preset (default: the tenant’s current one); the fields below override it' }) preset?: string | null;
+  @Field(() => [LegalBasis], { nullable: true }) allowedBases?: LegalBasis[] | null;
+  @Field(() => [LegalBasis], { nullable: true }) offenseRequiredFor?: LegalBasis[] | null;
+  @Field(() => OffenseLevel, { nullable: true }) offenseThreshold?: OffenseLevel | null;
+  @Field(() => [LegalBasis], { nullable: true }) warrantRequiredFor?: LegalBasis[] | null;
+  @Field(() => [LegalBasis], { nullable: true }) caseNumberRequiredFor?: LegalBasis[] | null;
+  @Field(() => [LegalBasis], { nullable: true }) narrativeRequiredFor?: LegalBasis[] | null;
+  @Field(() => Int, { nullable: true }) exigentApprovalHours?: number | null;
+  @Field(() => Int, { nullable: true }) retentionDays?: number | null;
+}
+
+@ObjectType({ description: 'A tenant’s search quota for one period.' })
+export class Quota {
+  @Field() tenantSlug!: string;
+  @Field(() => QuotaPeriod) period!: QuotaPeriod;
+  @Field(() => Int) used!: number;
+  @Field(() => Int) limit!: number;
+  @Field(() => Int) remaining!: number;
+  @Field() resetsAt!: Date;
+}
+
+@InputType()
+export class SetQuotaInput {
+  @Field() tenantSlug!: string;
+  @Field(() => QuotaPeriod) period!: QuotaPeriod;
+  @Field(() => Int) limit!: number;
+}
+
+type QuotaStatus = Awaited<ReturnType<GraphQLContext['services']['quotas']['status']>>;
+const quotasOf = (s: QuotaStatus): Quota[] => s.periods.map((p) => ({ tenantSlug: s.tenantSlug, ...p, remaining: Math.max(0, p.limit - p.used) }));
+
+@Resolver()
+export class PolicyResolver {
+  @Query(() => [PolicyPreset], { description: 'The jurisdiction presets a tenant policy can start from.' })
+  policyPresets(@Ctx() ctx: GraphQLContext): PolicyPreset[] {
+    actorOf(ctx);
+    return ctx.services.policies.presets().map((p) => ({ ...p, policy: { ...p.policy, preset: p.id, updatedAt: null } }));
+  }
+
+  @Query(() => TenantPolicy)
+  tenantPolicy(@Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null, @Ctx() ctx: GraphQLContext): Promise<TenantPolicy> {
+    const actor = actorOf(ctx);
+    return ctx.services.policies.get(actor, tenantSlug ?? actor.tenantSlug);
+  }
+
+  @Mutation(() => TenantPolicy)
+  setTenantPolicy(@Arg('input') input: SetTenantPolicyInput, @Ctx() ctx: GraphQLContext): Promise<TenantPolicy> {
+    const { tenantSlug, preset, ...overrides } = input;
+    return ctx.services.policies.set(actorOf(ctx), { tenantSlug, preset, overrides: overrides as Record<string, never> });
+  }
+
+  @Query(() => Quota, { description: 'Your tenant’s quota (or, for HUB_ADMIN, any tenant’s) for one period.' })
+  async quota(
+    @Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null,
+    @Arg('period', () => QuotaPeriod, { defaultValue: QuotaPeriod.MONTH }) period: QuotaPeriod,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Quota> {
+    const all = quotasOf(await ctx.services.quotas.status(actorOf(ctx), tenantSlug));
+    const q = all.find((x) => x.period === period);
+    if (!q) return { tenantSlug: tenantSlug ?? actorOf(ctx).tenantSlug, period, used: 0, limit: 0, remaining: 0, resetsAt: new Date(0) };
+    return q;
+  }
+
+  @Query(() => [Quota], { description: 'Every quota period set for the tenant.' })
+  async quotas(@Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null, @Ctx() ctx: GraphQLContext): Promise<Quota[]> {
+    return quotasOf(await ctx.services.quotas.status(actorOf(ctx), tenantSlug));
+  }
+
+  @Mutation(() => Quota)
+  async setQuota(@Arg('input') input: SetQuotaInput, @Ctx() ctx: GraphQLContext): Promise<Quota> {
+    return quotasOf(await ctx.services.quotas.set(actorOf(ctx), input)).find((q) => q.period === input.period)!;
+  }
+}

@@ -1,0 +1,112 @@
+import type { Db, Queryable } from '../../models/db.js';
+import { AuditOutcome, LegalBasis, OffenseLevel } from '../../models/enums.js';
+import { PolicyRepository } from '../../models/policy.repository.js';
+import { TenantRepository, type TenantRow } from '../../models/tenant.repository.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { scopeOf, type Actor } from '../shared/actor.js';
+import { DomainError } from '../shared/errors.js';
+import type { Clock } from '../shared/ports.js';
+import { authorize, defineAbilityFor } from './ability.js';
+import type { TenantPolicy } from './legal-basis.js';
+import { DEFAULT_PRESET, presetById, PRESETS, type PolicyPreset } from './presets.js';
+
+export interface EffectivePolicy extends TenantPolicy {
+  tenantId: string;
+  preset: string;
+  updatedAt: Date | null;
+}
+
+export type PolicyOverrides = Partial<TenantPolicy>;
+
+const BASES = new Set<string>(Object.values(LegalBasis));
+
+/** Tenants' legal-basis policies: a preset plus overrides, set by HUB_ADMIN, read on every search. */
+export class PolicyService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly trail: AuditTrail,
+    private readonly policies = new PolicyRepository(),
+    private readonly tenants = new TenantRepository(),
+  ) {}
+
+  presets(): PolicyPreset[] {
+    return PRESETS;
+  }
+
+  /** The policy in force for a tenant, inside the caller's transaction. */
+  async effective(tx: Queryable, tenantId: string): Promise<EffectivePolicy> {
+    const row = await this.policies.get(tx, tenantId);
+    // deny by default: a tenant without a policy row may search nothing
+    if (!row) return { tenantId, preset: 'NONE', updatedAt: null, ...NO_POLICY };
+    const preset = presetById(row.preset)?.policy ?? NO_POLICY;
+    return { tenantId, preset: row.preset, updatedAt: row.updatedAt, ...preset, ...(row.rules as PolicyOverrides) };
+  }
+
+  async get(actor: Actor, tenantSlug: string): Promise<EffectivePolicy> {
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const tenant = await this.tenantVisible(tx, actor, tenantSlug);
+      authorize(actor, ability, 'read', 'Policy', { id: tenant.id, tenantId: tenant.id });
+      return this.effective(tx, tenant.id);
+    });
+  }
+
+  /** Replaces a tenant's policy with a preset plus overrides (HUB_ADMIN); audited with the before and after. */
+  async set(actor: Actor, input: { tenantSlug: string; preset?: string | null; overrides: PolicyOverrides }): Promise<EffectivePolicy> {
+    return this.trail.refusals(actor, { action: 'POLICY_SET', details: { tenantSlug: input.tenantSlug } }, async () => {
+      const ability = defineAbilityFor(actor, this.clock.now());
+      validateOverrides(input.overrides);
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        const tenant = await this.tenantVisible(tx, actor, input.tenantSlug);
+        authorize(actor, ability, 'update', 'Policy', { id: tenant.id, tenantId: tenant.id });
+        const before = await this.effective(tx, tenant.id);
+        const preset = input.preset ?? before.preset;
+        if (!presetById(preset)) throw new DomainError('BAD_USER_INPUT', `Unknown policy preset '${preset}'; one of ${PRESETS.map((p) => p.id).join(', ')}.`);
+        const overrides = Object.fromEntries(Object.entries(input.overrides).filter(([, v]) => v !== undefined && v !== null));
+        await this.policies.set(tx, tenant.id, preset, overrides);
+        const after = await this.effective(tx, tenant.id);
+        await this.trail.append(tx, actor, { action: 'POLICY_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, before: strip(before), after: strip(after) } });
+        return after;
+      });
+    });
+  }
+
+  /** At tenant creation: the chosen preset, explicitly (never an implicit allow). */
+  async assign(tx: Queryable, tenantId: string, preset = DEFAULT_PRESET): Promise<void> {
+    if (!presetById(preset)) throw new DomainError('BAD_USER_INPUT', `Unknown policy preset '${preset}'; one of ${PRESETS.map((p) => p.id).join(', ')}.`);
+    await this.policies.set(tx, tenantId, preset, {});
+  }
+
+  private async tenantVisible(tx: Queryable, actor: Actor, slug: string): Promise<TenantRow> {
+    const tenant = await this.tenants.bySlug(tx, slug);
+    if (!tenant || (tenant.id !== actor.tenantId && !scopeOf(actor).allTenants)) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
+    return tenant;
+  }
+}
+
+const NO_POLICY: TenantPolicy = {
+  allowedBases: [],
+  offenseRequiredFor: [],
+  offenseThreshold: OffenseLevel.VIOLENT_FELONY,
+  warrantRequiredFor: [],
+  caseNumberRequiredFor: Object.values(LegalBasis),
+  narrativeRequiredFor: [],
+  exigentApprovalHours: 48,
+  retentionDays: 365,
+};
+
+const strip = ({ tenantId: _t, updatedAt: _u, ...p }: EffectivePolicy) => p;
+
+function validateOverrides(o: PolicyOverrides): void {
+  for (const key of ['allowedBases', 'offenseRequiredFor', 'warrantRequiredFor', 'caseNumberRequiredFor', 'narrativeRequiredFor'] as const) {
+    const v = o[key];
+    if (v && v.some((b) => !BASES.has(b))) throw new DomainError('BAD_USER_INPUT', `${key} holds an unknown legal basis.`);
+  }
+  if (o.exigentApprovalHours != null && !(Number.isInteger(o.exigentApprovalHours) && o.exigentApprovalHours >= 1 && o.exigentApprovalHours <= 720)) {
+    throw new DomainError('BAD_USER_INPUT', 'exigentApprovalHours must be a whole number of hours from 1 to 720.');
+  }
+  if (o.retentionDays != null && !(Number.isInteger(o.retentionDays) && o.retentionDays >= 1 && o.retentionDays <= 36500)) {
+    throw new DomainError('BAD_USER_INPUT', 'retentionDays must be a whole number of days from 1 to 36500.');
+  }
+}

@@ -1,0 +1,14 @@
+import type { RolePolicy } from '../ability.js';
+
+/** Searches for its own tenant while certified; reads and reviews its own searches. */
+export const analystPolicy: RolePolicy = (actor, { can, cannot }, now) => {
+  can('read', 'Gallery', { tenantId: actor.tenantId });
+  can('read', 'Gallery', { sharedWithCaller: true });
+  can('read', 'Quota', { tenantId: actor.tenantId });
+  can('create', 'Search', { tenantId: actor.tenantId });
+  if (!actor.principalId || !actor.certifiedUntil || actor.certifiedUntil <= now) cannot('create', 'Search').because('CERTIFICATION_REQUIRED');
+  if (actor.principalId) {
+    can('read', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
+    can('review', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
+  }
+};

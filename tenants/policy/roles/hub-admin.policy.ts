@@ -1,0 +1,18 @@
+import type { RolePolicy } from '../ability.js';
+
+/**
+ * The sheriff's office: tenants, quotas, policies, sharing agreements, the operator's galleries;
+ * reads the audit log. Only in the operator tenant: a HUB_ADMIN token for an agency grants nothing.
+ */
+export const hubAdminPolicy: RolePolicy = (actor, { can }) => {
+  if (!actor.isOperator) return;
+  can(['create', 'read', 'update'], 'Tenant');
+  can(['create', 'read'], 'Principal');
+  can(['create', 'enroll'], 'Gallery', { tenantId: actor.tenantId });
+  can('read', 'Gallery');
+  can(['read', 'update'], ['Quota', 'Policy']);
+  can(['create', 'read', 'revoke'], 'SharingAgreement');
+  can(['read', 'verify'], 'AuditLog');
+  can('read', 'Statistics');
+  can('hold', 'Search');
+};

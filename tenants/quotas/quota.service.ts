@@ -1,0 +1,67 @@
+import type { Db, Queryable } from '../../models/db.js';
+import { AuditOutcome, QuotaPeriod } from '../../models/enums.js';
+import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
+import { TenantRepository } from '../../models/tenant.repository.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { scopeOf, type Actor } from '../shared/actor.js';
+import { DomainError } from '../shared/errors.js';
+import type { Clock } from '../shared/ports.js';
+
+/** Per-tenant search quotas per month (and optionally per day), spent atomically with each search. */
+export class QuotaService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly trail: AuditTrail,
+    private readonly quotas = new QuotaRepository(),
+    private readonly tenants = new TenantRepository(),
+  ) {}
+
+  async status(actor: Actor, tenantSlug?: string | null): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const tenant = tenantSlug ? await this.tenants.bySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
+      if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${tenantSlug}' is visible to you.`);
+      authorize(actor, ability, 'read', 'Quota', { id: tenant.slug, tenantId: tenant.id });
+      return { tenantSlug: tenant.slug, periods: await this.quotas.status(tx, tenant.id) };
+    });
+  }
+
+  async set(actor: Actor, input: { tenantSlug: string; period: QuotaPeriod; limit: number }): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
+    return this.trail.refusals(actor, { action: 'QUOTA_SET', details: { ...input } }, async () => {
+      const ability = defineAbilityFor(actor, this.clock.now());
+      if (!Number.isInteger(input.limit) || input.limit < 0 || input.limit > 10_000_000) throw new DomainError('BAD_USER_INPUT', `limit must be a whole number from 0 to 10000000, got ${input.limit}.`);
+      return this.db.scoped(scopeOf(actor), async (tx) => {
+        const tenant = await this.tenants.bySlug(tx, input.tenantSlug);
+        if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        authorize(actor, ability, 'update', 'Quota', { id: tenant.slug, tenantId: tenant.id });
+        await this.quotas.set(tx, tenant.id, input.period, input.limit);
+        await this.trail.append(tx, actor, { action: 'QUOTA_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, period: input.period, limit: input.limit } });
+        return { tenantSlug: tenant.slug, periods: await this.quotas.status(tx, tenant.id) };
+      });
+    });
+  }
+
+  /** At tenant creation: the default monthly quota, explicitly. */
+  async assign(tx: Queryable, tenantId: string, monthlyLimit: number): Promise<void> {
+    await this.quotas.set(tx, tenantId, QuotaPeriod.MONTH, monthlyLimit);
+  }
+
+  /** A cheap look before the embedding work (`spend` is the authoritative check): throws QUOTA_EXCEEDED when a period is used up. */
+  async checkRoom(tx: Queryable, tenantId: string): Promise<void> {
+    const periods = await this.quotas.status(tx, tenantId);
+    if (!periods.length) throw quotaExceeded([QuotaPeriod.MONTH]);
+    const full = periods.filter((p) => p.used >= p.limit).map((p) => p.period);
+    if (full.length) throw quotaExceeded(full);
+  }
+
+  /** Spends one search in the caller's transaction, or throws QUOTA_EXCEEDED (the caller's rollback undoes any partial spend). */
+  async spend(tx: Queryable, tenantId: string): Promise<void> {
+    const { exhausted } = await this.quotas.consume(tx, tenantId);
+    if (exhausted.length) throw quotaExceeded(exhausted);
+  }
+}
+
+export const quotaExceeded = (periods: string[]) =>
+  new DomainError('QUOTA_EXCEEDED', `Your agency has used its ${periods.map((p) => (p === QuotaPeriod.DAY ? 'daily' : 'monthly')).join(' and ')} search quota; it resets at the start of the next period, or the hub operator can raise it (see the quota query).`);
