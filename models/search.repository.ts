@@ -43,7 +43,33 @@ const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", stat
   exigent_due_at AS "exigentDueAt", approved_by AS "approvedBy", approved_at AS "approvedAt", legal_hold AS "legalHold",
   created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
+/** Everything a search's policy, quota and gallery checks read, in one round trip. */
+export interface SearchContextRow {
+  tenantStatus: string;
+  preset: string | null;
+  rules: Record<string, unknown> | null;
+  quotas: { period: string; limit: number; used: number }[];
+  ownGalleries: string[];
+  grantedGalleries: string[];
+}
+
 export class SearchRepository {
+  async context(db: Queryable, tenantId: string, legalBasis: string): Promise<SearchContextRow | undefined> {
+    return (await db.query(
+      `SELECT t.status AS "tenantStatus", p.preset, p.rules,
+              (SELECT coalesce(json_agg(json_build_object('period', q.period, 'limit', q."limit",
+                       'used', CASE WHEN q.window_start = frhub_quota_window(q.period) THEN q.used ELSE 0 END) ORDER BY q.period), '[]')
+                 FROM quotas q WHERE q.tenant_id = t.id) AS quotas,
+              ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id ORDER BY g.id) AS "ownGalleries",
+              ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a
+                     WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id
+                       AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()) AS "grantedGalleries"
+         FROM tenants t LEFT JOIN tenant_policies p ON p.tenant_id = t.id
+        WHERE t.id = $1`,
+      [tenantId, legalBasis],
+    ))[0];
+  }
+
   async insert(db: Queryable, s: NewSearch, hits: VectorHit[]): Promise<SearchRow> {
     const id = randomUUID();
     const [row] = await db.query(

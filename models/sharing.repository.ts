@@ -44,15 +44,4 @@ export class SharingRepository {
       [tenantId],
     );
   }
-
-  /** Galleries of other tenants granted to `tenantId` for `legalBasis`, in force now. */
-  async galleriesGranted(db: Queryable, tenantId: string, legalBasis: string): Promise<string[]> {
-    const rows = await db.query(
-      `SELECT DISTINCT a.gallery_id AS id FROM sharing_agreements a
-        WHERE (a.grantee_tenant_id = $1 OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> $1
-          AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()`,
-      [tenantId, legalBasis],
-    );
-    return rows.map((r: { id: string }) => r.id);
-  }
 }

@@ -189,7 +189,7 @@ export function wireServices(database: Database, embedder: EngineEmbedder, keys:
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
     galleries: new GalleryService(db, embedder, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, policies, quotas, sharing),
+    searches: new SearchService(db, embedder, clock, trail, quotas),
     policies,
     quotas,
     sharing,

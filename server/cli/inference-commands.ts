@@ -8,6 +8,7 @@ import { cosine, verification, type ScoredPair } from '../inference/evaluate.js'
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../inference/builtin-packs.js';
 import { FaceEngine, type Analysis } from '../inference/face-engine.js';
 import { str, UsageError, type Args } from './args.js';
+import { stats } from './bench-stats.js';
 
 const log = (m: string) => console.error(`frhub: ${m}`);
 
@@ -106,12 +107,6 @@ export async function evalCommand(args: Args): Promise<number> {
 
 const largest = (a: Analysis) => [...a.faces].sort((x, y) => y.box.width - x.box.width)[0];
 
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return `median ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms`;
-}
-
 /** `frhub bench inference [--runs n] [--image file]`: per-stage latency and batched throughput. */
 export async function benchInferenceCommand(args: Args): Promise<number> {
   const runs = Number(str(args, 'runs', '30'));
@@ -148,7 +143,7 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
 }
 
 /** A real face from an npm package, so the bench runs without ../shared. */
-async function sampleFace(): Promise<Buffer> {
+export async function sampleFace(): Promise<Buffer> {
   const shared = resolve(__dirname, '../../../../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg');
   try {
     return readFileSync(shared);

@@ -1,4 +1,6 @@
 import { parseArgs, UsageError } from './args.js';
+import { benchGovernanceCommand } from './bench-governance.js';
+import { auditCommand, purgeCommand, reportCommand } from './governance-commands.js';
 import { enrollCommand, migrateCommand, serveCommand, tokenCommand } from './hub-commands.js';
 import { benchInferenceCommand, evalCommand, facesCommand, modelsCommand } from './inference-commands.js';
 
@@ -9,6 +11,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   migrate: { run: migrateCommand, help: 'migrate [--revert]                          apply (or revert the last) database migration' },
   token: { run: tokenCommand, help: 'token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl s]   mint a hub token' },
   enroll: { run: enrollCommand, help: 'enroll --gallery <id> [--tenant slug] <folder>   enroll <folder>/<subjectRef>/*.jpg' },
+  purge: { run: purgeCommand, help: 'purge [--dry-run]                           delete search details past retention (legal holds kept)' },
+  report: { run: reportCommand, help: 'report --year <YYYY> [--format transparency|utah-77-23e-106] [--out f.csv]   public or statutory CSV' },
+  audit: { run: auditCommand, help: 'audit verify                                recompute the audit chain; exit 1 if broken' },
   faces: { run: facesCommand, help: 'faces <image> [--vectors] [--pack id]      detect, align, assess and embed every face; prints JSON' },
   models: { run: modelsCommand, help: 'models                                      convert the built-in model packs (done at install)' },
   eval: { run: evalCommand, help: 'eval --pairs <tsv> --root <dir> [--pack id] verification accuracy, TAR at FAR 1e-3, threshold' },
@@ -16,9 +21,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     run: async (args) => {
       const what = args.positional.shift();
       if (what === 'inference') return benchInferenceCommand(args);
-      throw new UsageError('usage: frhub bench inference [--runs n] [--image file] [--pack id]');
+      if (what === 'governance') return benchGovernanceCommand(args);
+      throw new UsageError('usage: frhub bench inference|governance [options]');
     },
-    help: 'bench inference [--runs n]                  per-stage latency and batched throughput',
+    help: 'bench inference [--runs n]                  per-stage latency and batched throughput\n' +
+      '  bench governance [--runs n] [--events n] [--database-url url]   latency policy+quota+audit add; chain verification speed',
   },
 };
 

@@ -37,10 +37,7 @@ export class PolicyService {
   /** The policy in force for a tenant, inside the caller's transaction. */
   async effective(tx: Queryable, tenantId: string): Promise<EffectivePolicy> {
     const row = await this.policies.get(tx, tenantId);
-    // deny by default: a tenant without a policy row may search nothing
-    if (!row) return { tenantId, preset: 'NONE', updatedAt: null, ...NO_POLICY };
-    const preset = presetById(row.preset)?.policy ?? NO_POLICY;
-    return { tenantId, preset: row.preset, updatedAt: row.updatedAt, ...preset, ...(row.rules as PolicyOverrides) };
+    return { tenantId, updatedAt: row?.updatedAt ?? null, ...resolvePolicy(row?.preset ?? null, row?.rules ?? null) };
   }
 
   async get(actor: Actor, tenantSlug: string): Promise<EffectivePolicy> {
@@ -83,6 +80,12 @@ export class PolicyService {
     if (!tenant || (tenant.id !== actor.tenantId && !scopeOf(actor).allTenants)) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
     return tenant;
   }
+}
+
+/** A preset with its overrides; deny by default: no policy row, or an unknown preset, permits nothing. */
+export function resolvePolicy(preset: string | null, rules: Record<string, unknown> | null): TenantPolicy & { preset: string } {
+  if (!preset) return { preset: 'NONE', ...NO_POLICY };
+  return { preset, ...(presetById(preset)?.policy ?? NO_POLICY), ...((rules ?? {}) as PolicyOverrides) };
 }
 
 const NO_POLICY: TenantPolicy = {

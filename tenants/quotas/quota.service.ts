@@ -48,19 +48,18 @@ export class QuotaService {
     await this.quotas.set(tx, tenantId, QuotaPeriod.MONTH, monthlyLimit);
   }
 
-  /** A cheap look before the embedding work (`spend` is the authoritative check): throws QUOTA_EXCEEDED when a period is used up. */
-  async checkRoom(tx: Queryable, tenantId: string): Promise<void> {
-    const periods = await this.quotas.status(tx, tenantId);
-    if (!periods.length) throw quotaExceeded([QuotaPeriod.MONTH]);
-    const full = periods.filter((p) => p.used >= p.limit).map((p) => p.period);
-    if (full.length) throw quotaExceeded(full);
-  }
-
   /** Spends one search in the caller's transaction, or throws QUOTA_EXCEEDED (the caller's rollback undoes any partial spend). */
   async spend(tx: Queryable, tenantId: string): Promise<void> {
     const { exhausted } = await this.quotas.consume(tx, tenantId);
     if (exhausted.length) throw quotaExceeded(exhausted);
   }
+}
+
+/** Throws QUOTA_EXCEEDED naming the used-up periods; no quota at all is no room (never an implicit allow). */
+export function checkRoom(periods: { period: string; used: number; limit: number }[]): void {
+  if (!periods.length) throw quotaExceeded([QuotaPeriod.MONTH]);
+  const full = periods.filter((p) => p.used >= p.limit).map((p) => p.period);
+  if (full.length) throw quotaExceeded(full);
 }
 
 export const quotaExceeded = (periods: string[]) =>

@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
+import { AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
-import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
-import { TenantRepository } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { checkSearchPolicy, EXIGENT_BASES } from '../policy/legal-basis.js';
-import type { PolicyService } from '../policy/policy.service.js';
-import type { QuotaService } from '../quotas/quota.service.js';
-import type { SharingService } from '../sharing/sharing.service.js';
+import { resolvePolicy } from '../policy/policy.service.js';
+import { checkRoom, type QuotaService } from '../quotas/quota.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -51,13 +48,9 @@ export class SearchService {
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
-    private readonly policies: PolicyService,
     private readonly quotas: QuotaService,
-    private readonly sharing: SharingService,
-    private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
-    private readonly tenants = new TenantRepository(),
   ) {}
 
   /** Creates the HNSW index of the active model if it is not there yet (at start). */
@@ -79,12 +72,13 @@ export class SearchService {
       const now = this.clock.now();
       authorize(actor, defineAbilityFor(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
       const { maxCandidates, threshold } = this.limits(req);
+      // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
       const { galleryIds, exigentHours } = await this.db.scoped(scopeOf(actor), async (tx) => {
-        const tenant = (await this.tenants.byId(tx, actor.tenantId))!;
-        const policy = await this.policies.effective(tx, actor.tenantId);
-        checkSearchPolicy(policy, tenant.status, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
-        await this.quotas.checkRoom(tx, actor.tenantId);
-        return { galleryIds: await this.allowedGalleries(tx, actor, req), exigentHours: policy.exigentApprovalHours };
+        const ctx = (await this.searches.context(tx, actor.tenantId, req.legalBasis))!;
+        const policy = resolvePolicy(ctx.preset, ctx.rules);
+        checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
+        checkRoom(ctx.quotas);
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds), exigentHours: policy.exigentApprovalHours };
       });
       const probe = await this.embedder.embedOne(req.image);
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -140,12 +134,12 @@ export class SearchService {
   }
 
   /** Own galleries plus those shared for this legal basis; a requested gallery outside them is NOT_FOUND. */
-  private async allowedGalleries(tx: Parameters<GalleryRepository['idsOfTenant']>[0], actor: Actor, req: SearchRequest): Promise<string[]> {
-    const allowed = [...(await this.galleries.idsOfTenant(tx, actor.tenantId)), ...(await this.sharing.galleriesGranted(tx, actor.tenantId, req.legalBasis))];
-    if (!req.galleryIds?.length) return [...new Set(allowed)];
-    const requested = [...new Set(req.galleryIds.map((g) => g.toLowerCase()))];
-    for (const id of requested) if (!allowed.includes(id)) throw notFound('gallery', id);
-    return requested;
+  private allowedGalleries(own: string[], granted: string[], requested?: string[] | null): string[] {
+    const allowed = new Set([...own, ...granted]);
+    if (!requested?.length) return [...allowed];
+    const ids = [...new Set(requested.map((g) => g.toLowerCase()))];
+    for (const id of ids) if (!allowed.has(id)) throw notFound('gallery', id);
+    return ids;
   }
 
   async get(actor: Actor, id: string): Promise<SearchResult> {

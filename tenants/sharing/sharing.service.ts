@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { Db } from '../../models/db.js';
 import { AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
@@ -83,11 +83,6 @@ export class SharingService {
       const rows = await this.agreements.list(tx, scopeOf(actor).allTenants ? null : actor.tenantId);
       return rows.filter((r) => ability.can('read', tagged(r)));
     });
-  }
-
-  /** Galleries granted to the caller's tenant for this legal basis, in force now (read in the search's transaction). */
-  galleriesGranted(tx: Queryable, tenantId: string, legalBasis: LegalBasis): Promise<string[]> {
-    return this.agreements.galleriesGranted(tx, tenantId, legalBasis);
   }
 }
 
