@@ -155,14 +155,15 @@ export class Governance1764200000000 implements MigrationInterface {
     for (const t of SCOPED) {
       await q.query(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
       await q.query(`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${t} USING (frhub_all_tenants() OR tenant_id = frhub_tenant()) WITH CHECK (frhub_all_tenants() OR tenant_id = frhub_tenant())`);
+      // the settings read once per statement (an InitPlan), not once per row
+      await q.query(`CREATE POLICY tenant_isolation ON ${t} USING ((SELECT frhub_all_tenants()) OR tenant_id = (SELECT frhub_tenant())) WITH CHECK ((SELECT frhub_all_tenants()) OR tenant_id = (SELECT frhub_tenant()))`);
     }
     // a grantee sees (reads only) the galleries shared with it while the agreement is in force
-    const inForce = `SELECT a.gallery_id FROM sharing_agreements a WHERE (a.grantee_tenant_id = frhub_tenant() OR a.grantee_tenant_id IS NULL) AND a.revoked_at IS NULL AND a.expires_at > now()`;
+    const inForce = `SELECT a.gallery_id FROM sharing_agreements a WHERE (a.grantee_tenant_id = (SELECT frhub_tenant()) OR a.grantee_tenant_id IS NULL) AND a.revoked_at IS NULL AND a.expires_at > now()`;
     for (const [t, col] of Object.entries(SHARED_READ)) {
       await q.query(`CREATE POLICY shared_read ON ${t} FOR SELECT USING (${col} IN (${inForce}))`);
     }
-    await q.query(`CREATE POLICY grantee_read ON sharing_agreements FOR SELECT USING (grantee_tenant_id = frhub_tenant() OR grantee_tenant_id IS NULL)`);
+    await q.query(`CREATE POLICY grantee_read ON sharing_agreements FOR SELECT USING (grantee_tenant_id = (SELECT frhub_tenant()) OR grantee_tenant_id IS NULL)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -32,6 +32,9 @@ export interface VectorHit {
   score: number;
 }
 
+/** Below this many templates in the allowed galleries an exact scan beats the index (bench:search, README). */
+export const EXACT_SCAN_BELOW = 5_000;
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** One HNSW index per embedding model: a partial expression index over that model's rows. */
@@ -49,10 +52,14 @@ export class FaceTemplateRepository {
 
   /** Idempotent: the same image into the same gallery returns the template already there. */
   async insert(db: Queryable, t: TemplateInsert): Promise<{ id: string; created: boolean }> {
+    // the gallery's template count moves with the insert, in the same statement
     const inserted = await db.query(
-      `INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
-       VALUES ($1, $9, $2, $3, $4, $5::vector, $6, $7, $8)
-       ON CONFLICT (gallery_id, image_sha256, model_version) DO NOTHING RETURNING id`,
+      `WITH ins AS (
+         INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
+         VALUES ($1, $9, $2, $3, $4, $5::vector, $6, $7, $8)
+         ON CONFLICT (gallery_id, image_sha256, model_version) DO NOTHING RETURNING id, gallery_id),
+       counted AS (UPDATE galleries g SET template_count = g.template_count + 1 FROM ins WHERE g.id = ins.gallery_id RETURNING g.id)
+       SELECT id FROM ins`,
       [randomUUID(), t.galleryId, t.subjectId, t.modelVersion, vectorLiteral(t.embedding), t.imageSha256, t.quality, JSON.stringify(t.source), t.tenantId],
     );
     if (inserted.length) return { id: inserted[0].id, created: true };
@@ -68,8 +75,9 @@ export class FaceTemplateRepository {
     return (await db.query(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
   }
 
-  async countIn(db: Queryable, galleryIds: string[], modelVersion: string): Promise<number> {
-    const [r] = await db.query(`SELECT count(*)::int AS n FROM face_templates WHERE gallery_id = ANY($1::uuid[]) AND model_version = $2`, [galleryIds, modelVersion]);
+  /** Templates in the galleries (all models), from the counts kept at enrollment. */
+  async countIn(db: Queryable, galleryIds: string[]): Promise<number> {
+    const [r] = await db.query(`SELECT coalesce(sum(template_count), 0)::int AS n FROM galleries WHERE id = ANY($1::uuid[])`, [galleryIds]);
     return r.n;
   }
 
@@ -82,7 +90,8 @@ export class FaceTemplateRepository {
   async nearest(db: Queryable, q: VectorQuery): Promise<VectorHit[]> {
     if (q.galleryIds.length === 0) return [];
     const dim = q.embedding.length;
-    const exact = (await this.countIn(db, q.galleryIds, q.modelVersion)) < (q.exactBelow ?? 20_000);
+    const exactBelow = q.exactBelow ?? EXACT_SCAN_BELOW;
+    const exact = exactBelow > 0 && (!Number.isFinite(exactBelow) || (await this.countIn(db, q.galleryIds)) < exactBelow);
     const distance = exact ? `(t.embedding <=> $1::vector)` : `(t.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
     if (!exact) {
       await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.limit, Math.min(1000, Math.floor(q.efSearch ?? 100)))}`);
@@ -98,8 +107,10 @@ export class FaceTemplateRepository {
           LIMIT $3
        ) c
        WHERE c.score >= $4
-       ORDER BY c.score DESC, c."templateId"`,
-      [vectorLiteral(q.embedding), q.galleryIds, q.limit, q.minScore],
+       ORDER BY c.score DESC, c."templateId"
+       LIMIT $5`,
+      // relaxed_order may emit a slightly better row after the LIMIT cut: over-fetch, then re-rank
+      [vectorLiteral(q.embedding), q.galleryIds, exact ? q.limit : q.limit * 2, q.minScore, q.limit],
     );
   }
 }

@@ -19,8 +19,7 @@ export interface SubjectRow {
   cursorKey: string;
 }
 
-const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt",
-  (SELECT count(*)::int FROM face_templates t WHERE t.gallery_id = g.id) AS "templateCount"`;
+const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt", g.template_count AS "templateCount"`;
 
 export class GalleryRepository {
   async create(db: Queryable, tenantId: string, name: string): Promise<GalleryRow> {

@@ -2,12 +2,15 @@ import 'reflect-metadata';
 import './enums.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, createResolversMap } from 'type-graphql';
+import { actorOf, type GraphQLContext } from './context.js';
 import { GalleryResolver } from './gallery.resolver.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
-import { SearchResolver } from './search.resolver.js';
+import { SearchResolver, toSearch } from './search.resolver.js';
 import { SharingResolver } from './sharing.resolver.js';
 import { SystemResolver } from './system.resolver.js';
 import { TenantResolver } from './tenant.resolver.js';
@@ -15,13 +18,38 @@ import { TenantResolver } from './tenant.resolver.js';
 // the committed copy beside the sources, whether this runs from schema/ or dist/schema/
 export const SCHEMA_FILE = join(__dirname, __dirname.split(/[\/]/).includes('dist') ? '../../schema' : '.', 'schema.graphql');
 
+const FEDERATION = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])`;
+
+type Ref = { id: string };
+
+/**
+ * The hub's schema, which is also an Apollo Federation 2 subgraph: Tenant, Gallery and Search carry
+ * `@key(fields: "id")`, and `_entities` resolves them through the same services and access checks
+ * as the `tenant`, `gallery` and `search` queries (another tenant's object is NOT_FOUND).
+ */
 export async function buildHubSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [TenantResolver, GalleryResolver, SearchResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver], validate: false });
+  const typeGraphql = await buildSchema({
+    resolvers: [TenantResolver, GalleryResolver, SearchResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver],
+    validate: false,
+  });
+  const references = {
+    Tenant: { __resolveReference: (ref: Ref, ctx: GraphQLContext) => ctx.services.tenants.get(actorOf(ctx), ref.id) },
+    Gallery: { __resolveReference: (ref: Ref, ctx: GraphQLContext) => ctx.services.galleries.get(actorOf(ctx), ref.id) },
+    Search: {
+      __resolveReference: async (ref: Ref, ctx: GraphQLContext) => {
+        const s = await ctx.services.searches.get(actorOf(ctx), ref.id);
+        return toSearch(s as never, s.candidates as never);
+      },
+    },
+  };
+  const resolvers = createResolversMap(typeGraphql) as Record<string, Record<string, unknown>>;
+  for (const [type, r] of Object.entries(references)) resolvers[type] = { ...resolvers[type], ...r };
+  return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION}\n${printSchemaWithDirectives(typeGraphql)}`), resolvers: resolvers as never });
 }
 
-/** The committed SDL; a test fails when it and the code differ. */
+/** The committed subgraph SDL (what a supergraph composes); a test fails when it and the code differ. */
 export async function emitSchema(file = SCHEMA_FILE): Promise<string> {
-  const sdl = `${printSchema(await buildHubSchema())}\n`;
+  const sdl = `${printSubgraphSchema(await buildHubSchema())}\n`;
   writeFileSync(file, sdl);
   return sdl;
 }

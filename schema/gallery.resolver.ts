@@ -1,9 +1,10 @@
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { PageInfo } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 @ObjectType({ description: 'A tenant’s collection of enrolled faces, e.g. booking photos.' })
+@Directive('@key(fields: "id")')
 export class Gallery {
   @Field(() => ID) id!: string;
   @Field() name!: string;

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
@@ -16,6 +16,7 @@ export class Candidate {
 }
 
 @ObjectType()
+@Directive('@key(fields: "id")')
 export class Search {
   @Field(() => ID) id!: string;
   @Field() status!: string;
@@ -94,7 +95,7 @@ export class SearchFacesInput {
 }
 
 type Row = Omit<Search, 'candidates' | 'notice'> & { candidates?: Candidate[] };
-const toSearch = (r: Row, candidates: Candidate[]): Search => ({ ...r, candidates, notice: LEADS_NOTICE }) as Search;
+export const toSearch = (r: Row, candidates: Candidate[]): Search => ({ ...r, candidates, notice: LEADS_NOTICE }) as Search;
 
 @Resolver(() => Search)
 export class SearchResolver {

@@ -1,8 +1,9 @@
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role, TenantStatus } from './enums.js';
 import { actorOf, type GraphQLContext } from './context.js';
 
 @ObjectType({ description: 'An agency using the hub; the operator (sheriff’s office) is a tenant too.' })
+@Directive('@key(fields: "id")')
 export class Tenant {
   @Field(() => ID) id!: string;
   @Field() slug!: string;

@@ -14,6 +14,8 @@ export interface Config {
   maxUploadBytes: number;
   /** quota a new tenant gets each month unless set otherwise */
   defaultMonthlyQuota: number;
+  /** how long shutdown waits for in-flight requests before cutting connections */
+  shutdownGraceMs: number;
   /** how often the server purges expired search details; 0: never (use `frhub purge`) */
   purgeIntervalMinutes: number;
   inference: InferenceConfig;
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: maxImageBytes,
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
     purgeIntervalMinutes: int(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    shutdownGraceMs: int(env, 'FRHUB_SHUTDOWN_GRACE_MS', 30_000, 0),
     inference: {
       modelDir: resolve(env.FRHUB_MODEL_DIR || resolve(dataDir, 'models')),
       pack: env.FRHUB_MODEL_PACK || DEFAULT_INFERENCE_CONFIG.pack,

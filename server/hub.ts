@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
@@ -30,6 +31,8 @@ import { AuthError, loadOrCreateKeys, mintToken, verifyToken, type SigningKeys }
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
+import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
+import type { Db } from '../models/db.js';
 import { FaceEngine } from './inference/face-engine.js';
 
 export interface Hub {
@@ -50,9 +53,18 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   const engine = await FaceEngine.create(config.inference, (m) => logger.info(m));
   const keys = await loadOrCreateKeys(config.dataDir);
-  const services = wireServices(database, new EngineEmbedder(engine), keys, config, opts.clock ?? systemClock);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
+  const opSeconds = new Histogram({ name: 'frhub_graphql_operation_seconds', help: 'GraphQL operation latency', labelNames: ['operation'], registers: [registry] });
+  const inferenceSeconds = new Histogram({ name: 'frhub_inference_seconds', help: 'time to embed one probe or enrollment photo', registers: [registry] });
+  const databaseSeconds = new Histogram({ name: 'frhub_database_seconds', help: 'database statement and transaction latency (vector queries included)', registers: [registry] });
+  new Gauge({ name: 'frhub_inference_queue_depth', help: 'faces waiting for the recognizer', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
+
+  const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, opts.clock ?? systemClock);
   const { tenants, searches } = services;
-  const retention = new RetentionService(database.db, opts.clock ?? systemClock, services.trail);
+  const retention = new RetentionService(db, opts.clock ?? systemClock, services.trail);
   await searches.prepare();
   if (await tenants.bootstrap()) {
     logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
@@ -66,12 +78,6 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
-  const opSeconds = new Histogram({ name: 'frhub_graphql_operation_seconds', help: 'GraphQL operation latency', labelNames: ['operation'], registers: [registry] });
-  new Gauge({ name: 'frhub_inference_queue_depth', help: 'faces waiting for the recognizer', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
-
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -80,7 +86,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     (req as unknown as { log: pino.Logger }).log = logger.child({ requestId });
     const end = httpSeconds.startTimer({ route: req.path });
     res.on('finish', () => end({ status: String(res.statusCode) }));
-    next();
+    requestTiming.run({ inferenceMs: 0, databaseMs: 0 }, next);
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -94,13 +100,30 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
   let httpServer: Server | undefined;
+  let closing: Promise<void> | undefined;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildHubSchema(),
     introspection: config.introspection,
     validationRules: [limitsRule(12, 30)],
+    logger,
     formatError: (formatted, error) => formatError(formatted, error, (e) => logger.error({ err: e }, 'unexpected error in a GraphQL operation')),
     plugins: [
-      { async requestDidStart(rc) { const end = opSeconds.startTimer(); return { async willSendResponse() { end({ operation: rc.request.operationName ?? 'anonymous' }); } }; } },
+      // no per-resolver timings in responses to a gateway that asks for them
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        async requestDidStart(rc) {
+          const end = opSeconds.startTimer();
+          const started = performance.now();
+          return {
+            async willSendResponse({ response }) {
+              end({ operation: rc.request.operationName ?? 'anonymous' });
+              // where the time went: inference, database, and the rest (GraphQL, HTTP, policy code)
+              const t = requestTiming.getStore();
+              if (t) response.http.headers.set('server-timing', `inference;dur=${t.inferenceMs.toFixed(1)}, db;dur=${t.databaseMs.toFixed(1)}, total;dur=${(performance.now() - started).toFixed(1)}`);
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -157,24 +180,35 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
         });
       });
     },
-    async close() {
-      if (purgeTimer) clearInterval(purgeTimer);
-      // stop taking requests, let in-flight searches finish, then release the database and models
-      if (httpServer) {
-        const closed = new Promise<void>((r) => httpServer!.close(() => r()));
-        httpServer.closeIdleConnections();
-        await closed;
-      }
-      await apollo.stop();
-      await database.close();
-      await engine.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    if (purgeTimer) clearInterval(purgeTimer);
+    // stop taking requests, let in-flight searches finish, then release the database and models
+    if (httpServer) {
+      const server = httpServer;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // keep-alive connections go idle as their last response finishes: close them as they do,
+      // and cut whatever is left after the grace period
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      server.closeIdleConnections();
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
+    }
+    await apollo.stop();
+    await database.close();
+    await engine.close();
+  }
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(database: Database, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock): Services & { trail: AuditTrail } {
-  const db = database.db;
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock): Services & { trail: AuditTrail } {
   const trail = new AuditTrail(db, clock);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);

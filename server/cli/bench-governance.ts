@@ -49,7 +49,7 @@ export async function benchGovernanceCommand(args: Args): Promise<number> {
   const engine = await FaceEngine.create(config.inference);
   try {
     const embedder = new OnceEmbedder(new EngineEmbedder(engine));
-    const services = wireServices(database, embedder as unknown as EngineEmbedder, await loadOrCreateKeys(dataDir), config, systemClock);
+    const services = wireServices(database.db, embedder as unknown as EngineEmbedder, await loadOrCreateKeys(dataDir), config, systemClock);
     await services.tenants.bootstrap();
     await services.searches.prepare();
     const admin: Actor = { requestId: 'bench', tenantId: '', tenantSlug: 'hub', isOperator: true, principalId: null, role: Role.HUB_ADMIN, certifiedUntil: null };

@@ -1,5 +1,7 @@
 import { parseArgs, UsageError } from './args.js';
+import { benchApiCommand } from './bench-api.js';
 import { benchGovernanceCommand } from './bench-governance.js';
+import { benchSearchCommand } from './bench-search.js';
 import { auditCommand, purgeCommand, reportCommand } from './governance-commands.js';
 import { enrollCommand, migrateCommand, serveCommand, tokenCommand } from './hub-commands.js';
 import { benchInferenceCommand, evalCommand, facesCommand, modelsCommand } from './inference-commands.js';
@@ -22,10 +24,14 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
       const what = args.positional.shift();
       if (what === 'inference') return benchInferenceCommand(args);
       if (what === 'governance') return benchGovernanceCommand(args);
-      throw new UsageError('usage: frhub bench inference|governance [options]');
+      if (what === 'search') return benchSearchCommand(args);
+      if (what === 'api') return benchApiCommand(args);
+      throw new UsageError('usage: frhub bench inference|governance|search|api [options]');
     },
     help: 'bench inference [--runs n]                  per-stage latency and batched throughput\n' +
-      '  bench governance [--runs n] [--events n] [--database-url url]   latency policy+quota+audit add; chain verification speed',
+      '  bench governance [--runs n] [--events n] [--database-url url]   latency policy+quota+audit add; chain verification speed\n' +
+      '  bench search --templates n [--dim 512] [--queries n] [--ef n] [--database-url url]   pgvector load, index build, recall@10, latency\n' +
+      '  bench api [--duration s] [--clients 1,4,16] [--database-url url]   searchFaces over HTTP: latency, throughput, time split',
   },
 };
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
@@ -12,6 +13,7 @@ import type { Clock } from '../../tenants/shared/ports';
 export interface TestHub {
   hub: Hub;
   url: string;
+  server: Server;
   token(tenant: string, role?: Role, principalId?: string): Promise<string>;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
   /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
@@ -33,7 +35,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
   let dropDatabase = async () => {};
   if (config.databaseUrl) [config.databaseUrl, dropDatabase] = await freshDatabase(config.databaseUrl);
   const hub = await createHub(config, { logger: pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
-  const { url } = await hub.listen(0);
+  const { url, server } = await hub.listen(0);
   const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
   const gql: TestHub['gql'] = async (bearer, query, variables) => {
     const res = await fetch(`${url}/graphql`, {
@@ -47,6 +49,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
   return {
     hub,
     url,
+    server,
     token,
     gql,
     async createTenant(slug, extra = {}) {

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Queryable } from '../../models/db.js';
+import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
+import { openDatabase, type Database } from '../database.js';
+import { str, type Args } from './args.js';
+import { percentiles, scratchDatabase } from './bench-stats.js';
+
+const MODEL = 'bench-synthetic@1';
+const GALLERIES = 100;
+
+/** Deterministic PRNG (mulberry32) and Gaussian samples, so runs are comparable. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { u, gauss: () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u()) };
+}
+
+const unit = (v: Float32Array) => {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+};
+
+/**
+ * Face-like embeddings: identity centres drawn around a few hundred population groups (different
+ * people score ~0.3 within a group, ~0 across), and several noisy samples around each identity
+ * (same person ~0.8): never uniform noise, on which HNSW recall means nothing.
+ */
+class FaceLikeVectors {
+  private readonly r = rng(7);
+  readonly centres: Float32Array[];
+  constructor(readonly dim: number, identities: number) {
+    const groups = Array.from({ length: 256 }, () => unit(Float32Array.from({ length: dim }, () => this.r.gauss())));
+    const spread = Math.sqrt(2.2 / dim);
+    this.centres = Array.from({ length: identities }, () => unit(Float32Array.from(groups[Math.floor(this.r.u() * groups.length)], (x) => x + spread * this.r.gauss())));
+  }
+  sample(identity: number): Float32Array {
+    const c = this.centres[identity];
+    const sigma = Math.sqrt(0.5 / this.dim);
+    return unit(Float32Array.from(c, (x) => x + sigma * this.r.gauss()));
+  }
+}
+
+const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join(',')}]`;
+const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
+
+/**
+ * `frhub bench search --templates 100000 [--dim 512] [--queries 200] [--ef 100] [--database-url url]`:
+ * seeds templates (COPY on PostgreSQL, batched INSERT on PGlite), builds the HNSW index, and prints
+ * load rate, build time, and recall@10 against exact search with p50/p99 latency for unfiltered
+ * and filtered (1% and 10% of templates allowed) top-10 queries.
+ */
+export async function benchSearchCommand(args: Args): Promise<number> {
+  const n = Number(str(args, 'templates', '100000'));
+  const dim = Number(str(args, 'dim', '512'));
+  const queries = Number(str(args, 'queries', '200'));
+  const efs = str(args, 'ef', '100').split(',').map(Number);
+  const perIdentity = Number(str(args, 'per-identity', '10'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'frhub-bench-search-'));
+  const scratch = await scratchDatabase(typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL, 'frhub_bench_search');
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true });
+  try {
+    const identities = Math.ceil(n / perIdentity);
+    const vectors = new FaceLikeVectors(dim, identities);
+    console.log(`frhub bench search — database ${database.kind}, ${n} templates (${identities} identities x ${perIdentity} samples, ${dim}-d, ${GALLERIES} galleries), ${queries} queries, ef_search ${efs.join(', ')}`);
+    const tenant = uuid(0, 1);
+    await database.db.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, 'bench-pd', 'Bench')`, [tenant]);
+    for (let g = 0; g < GALLERIES; g++) await database.db.query(`INSERT INTO galleries (id, tenant_id, name) VALUES ($1, $2, $3)`, [uuid(1, g), tenant, `g${g}`]);
+    // an identity lives in one gallery: identity i in gallery i % GALLERIES
+    const galleryOf = (identity: number) => identity % GALLERIES;
+    const started = performance.now();
+    const method = await load(database, scratch.url, tenant, n, perIdentity, vectors, galleryOf);
+    await database.db.query(`UPDATE galleries g SET template_count = (SELECT count(*) FROM face_templates t WHERE t.gallery_id = g.id)`);
+    const loadSecs = (performance.now() - started) / 1000;
+    console.log(`load: ${n} templates in ${loadSecs.toFixed(1)} s = ${Math.round(n / loadSecs)} templates/s (${method})`);
+    const [toast] = await database.db.query(
+      `SELECT pg_relation_size(reltoastrelid) AS toast, (SELECT attstorage FROM pg_attribute WHERE attrelid = 'face_templates'::regclass AND attname = 'embedding') AS storage
+         FROM pg_class WHERE relname = 'face_templates'`,
+    );
+    console.log(`storage: embedding column storage '${toast.storage}' (p = PLAIN), TOAST table ${toast.toast} bytes`);
+    if (database.kind === 'postgres') await database.db.query(`SET maintenance_work_mem = '1GB'`);
+    const b = performance.now();
+    await new FaceTemplateRepository().ensureIndex(database.db, MODEL, dim);
+    console.log(`HNSW index build (m 16, ef_construction 64, cosine): ${((performance.now() - b) / 1000).toFixed(1)} s (${vectorIndexName(MODEL)})`);
+    await database.db.query(`ANALYZE face_templates`);
+
+    const all = Array.from({ length: GALLERIES }, (_, g) => uuid(1, g));
+    const cases: [string, string[], number | undefined, number][] = [
+      ...efs.flatMap((ef): [string, string[], number | undefined, number][] => [
+        [`unfiltered (all galleries), HNSW ef_search ${ef}`, all, 0, ef],
+        [`filtered 10% (10 galleries), HNSW + iterative scan, ef_search ${ef}`, all.slice(0, 10), 0, ef],
+        [`filtered 1% (1 gallery), HNSW + iterative scan, ef_search ${ef}`, all.slice(0, 1), 0, ef],
+      ]),
+      ['filtered 10% as served (exact scan below 5k templates in the allowed galleries)', all.slice(0, 10), undefined, efs[0]],
+      ['filtered 1% as served (exact scan below 5k templates in the allowed galleries)', all.slice(0, 1), undefined, efs[0]],
+    ];
+    const r = rng(99);
+    for (const [label, galleryIds, exactBelow, ef] of cases) {
+      const allowed = new Set(galleryIds.map((g) => Number.parseInt(g.slice(-12), 16)));
+      const probes = Array.from({ length: queries }, () => {
+        let id: number;
+        do id = Math.floor(r.u() * identities);
+        while (!allowed.has(galleryOf(id)));
+        return vectors.sample(id);
+      });
+      const times: number[] = [];
+      let recall = 0;
+      for (const probe of probes) {
+        const q = { galleryIds, modelVersion: MODEL, embedding: probe, limit: 10, minScore: -1, efSearch: ef };
+        const s = performance.now();
+        const got = await nearest(database, tenant, { ...q, exactBelow });
+        times.push(performance.now() - s);
+        const truth = new Set((await nearest(database, tenant, { ...q, exactBelow: Number.POSITIVE_INFINITY })).map((h) => h.templateId));
+        recall += got.filter((h) => truth.has(h.templateId)).length / Math.max(1, truth.size);
+      }
+      const p = percentiles(times);
+      console.log(`${label}: recall@10 ${(recall / probes.length).toFixed(4)}  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms`);
+    }
+  } finally {
+    await database.close();
+    await scratch.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return 0;
+}
+
+const nearest = (database: Database, tenantId: string, q: Parameters<FaceTemplateRepository['nearest']>[1]) =>
+  database.db.scoped({ tenantId }, (tx: Queryable) => new FaceTemplateRepository().nearest(tx, q));
+
+async function load(database: Database, url: string | undefined, tenant: string, n: number, perIdentity: number, vectors: FaceLikeVectors, galleryOf: (i: number) => number): Promise<string> {
+  const identities = Math.ceil(n / perIdentity);
+  const subjectRows = function* () {
+    for (let i = 0; i < identities; i++) yield `${uuid(2, i)}\t${tenant}\t${uuid(1, galleryOf(i))}\tS-${i}\n`;
+  };
+  const templateRows = function* () {
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor(k / perIdentity);
+      yield `${uuid(3, k)}\t${tenant}\t${uuid(1, galleryOf(i))}\t${uuid(2, i)}\t${MODEL}\t${literal(vectors.sample(i))}\tsha-${k}\t0.9\n`;
+    }
+  };
+  if (url) {
+    const { Client } = require('pg') as typeof import('pg');
+    const { from } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      await pipeline(Readable.from(subjectRows()), c.query(from(`COPY subjects (id, tenant_id, gallery_id, external_ref) FROM STDIN`)));
+      await pipeline(Readable.from(templateRows()), c.query(from(`COPY face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality) FROM STDIN`)));
+    } finally {
+      await c.end();
+    }
+    return 'COPY';
+  }
+  // PGlite: batched multi-row INSERT is faster than COPY there
+  const batch = async (rows: Generator<string>, table: string, cols: string, casts: string[]) => {
+    let chunk: string[][] = [];
+    const flush = async () => {
+      if (!chunk.length) return;
+      const values = chunk.map((r, i) => `(${r.map((_, j) => `$${i * r.length + j + 1}${casts[j] ?? ''}`).join(', ')})`).join(', ');
+      await database.db.query(`INSERT INTO ${table} (${cols}) VALUES ${values}`, chunk.flat());
+      chunk = [];
+    };
+    for (const line of rows) {
+      chunk.push(line.trimEnd().split('\t'));
+      if (chunk.length === 200) await flush();
+    }
+    await flush();
+  };
+  await batch(subjectRows(), 'subjects', 'id, tenant_id, gallery_id, external_ref', []);
+  await batch(templateRows(), 'face_templates', 'id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality', ['', '', '', '', '', '::vector', '', '::real']);
+  return 'batched INSERT';
+}

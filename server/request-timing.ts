@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Db } from '../models/db.js';
+import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+
+/** Where one request's time went, for the Server-Timing header and the latency histograms. */
+export interface RequestTiming {
+  inferenceMs: number;
+  databaseMs: number;
+}
+
+export const requestTiming = new AsyncLocalStorage<RequestTiming>();
+
+async function timed<T>(kind: keyof RequestTiming, work: () => Promise<T>, observe?: (seconds: number) => void): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    const ms = performance.now() - started;
+    const t = requestTiming.getStore();
+    if (t) t[kind] += ms;
+    observe?.(ms / 1000);
+  }
+}
+
+/** The database, with each statement and transaction's time added to the request's database time. */
+export function timedDb(db: Db, observe?: (seconds: number) => void): Db {
+  return {
+    query: (sql, params) => timed('databaseMs', () => db.query(sql, params), observe),
+    transaction: (work) => timed('databaseMs', () => db.transaction(work), observe),
+    scoped: (scope, work) => timed('databaseMs', () => db.scoped(scope, work), observe),
+  };
+}
+
+/** The embedder, with its time added to the request's inference time. */
+export function timedEmbedder<E extends FaceEmbedder>(embedder: E, observe?: (seconds: number) => void): E {
+  return new Proxy(embedder, {
+    get(target, key, receiver) {
+      if (key === 'embedOne') return (image: Buffer): Promise<EmbeddedFace> => timed('inferenceMs', () => target.embedOne(image), observe);
+      const v = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
