@@ -86,7 +86,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     (req as unknown as { log: pino.Logger }).log = logger.child({ requestId });
     const end = httpSeconds.startTimer({ route: req.path });
     res.on('finish', () => end({ status: String(res.statusCode) }));
-    requestTiming.run({ inferenceMs: 0, databaseMs: 0 }, next);
+    requestTiming.run({ startedAt: performance.now(), inferenceMs: 0, databaseMs: 0 }, next);
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -113,13 +113,12 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       {
         async requestDidStart(rc) {
           const end = opSeconds.startTimer();
-          const started = performance.now();
           return {
             async willSendResponse({ response }) {
               end({ operation: rc.request.operationName ?? 'anonymous' });
               // where the time went: inference, database, and the rest (GraphQL, HTTP, policy code)
               const t = requestTiming.getStore();
-              if (t) response.http.headers.set('server-timing', `inference;dur=${t.inferenceMs.toFixed(1)}, db;dur=${t.databaseMs.toFixed(1)}, total;dur=${(performance.now() - started).toFixed(1)}`);
+              if (t) response.http.headers.set('server-timing', `inference;dur=${t.inferenceMs.toFixed(1)}, db;dur=${t.databaseMs.toFixed(1)}, total;dur=${(performance.now() - t.startedAt).toFixed(1)}`);
             },
           };
         },

@@ -4,13 +4,16 @@ import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
 /** Where one request's time went, for the Server-Timing header and the latency histograms. */
 export interface RequestTiming {
+  /** performance.now() when the request arrived */
+  startedAt: number;
   inferenceMs: number;
+  /** statements and transactions, including waits for a pooled connection */
   databaseMs: number;
 }
 
 export const requestTiming = new AsyncLocalStorage<RequestTiming>();
 
-async function timed<T>(kind: keyof RequestTiming, work: () => Promise<T>, observe?: (seconds: number) => void): Promise<T> {
+async function timed<T>(kind: 'inferenceMs' | 'databaseMs', work: () => Promise<T>, observe?: (seconds: number) => void): Promise<T> {
   const started = performance.now();
   try {
     return await work();
