@@ -17,11 +17,24 @@ export interface PrincipalRow {
   name: string;
   role: Role;
   certifiedUntil: Date | null;
+  /** the subject an agency's own identity provider uses for this person */
+  externalSubject: string | null;
   createdAt: Date;
 }
 
+export interface IssuerRow {
+  tenantId: string;
+  issuer: string;
+  jwksUrl: string;
+  audience: string | null;
+  subjectClaim: string;
+  updatedAt: Date;
+}
+
+const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", updated_at AS "updatedAt"`;
+
 const TENANT = `id, slug, name, status, is_operator AS "isOperator", created_at AS "createdAt"`;
-const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", created_at AS "createdAt"`;
+const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject", created_at AS "createdAt"`;
 
 export class TenantRepository {
   async create(db: Queryable, t: { slug: string; name: string; isOperator?: boolean }): Promise<TenantRow> {
@@ -50,10 +63,10 @@ export class TenantRepository {
     return Number((await db.query(`SELECT count(*)::int AS n FROM tenants`))[0].n);
   }
 
-  async createPrincipal(db: Queryable, p: { tenantId: string; name: string; role: Role; certifiedUntil: Date | null }): Promise<PrincipalRow> {
+  async createPrincipal(db: Queryable, p: { tenantId: string; name: string; role: Role; certifiedUntil: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     const [row] = await db.query(
-      `INSERT INTO principals (id, tenant_id, name, role, certified_until) VALUES ($1, $2, $3, $4, $5) RETURNING ${PRINCIPAL}`,
-      [randomUUID(), p.tenantId, p.name, p.role, p.certifiedUntil],
+      `INSERT INTO principals (id, tenant_id, name, role, certified_until, external_subject) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${PRINCIPAL}`,
+      [randomUUID(), p.tenantId, p.name, p.role, p.certifiedUntil, p.externalSubject ?? null],
     );
     return row;
   }
@@ -69,5 +82,28 @@ export class TenantRepository {
 
   async setStatus(db: Queryable, id: string, status: TenantStatus): Promise<TenantRow> {
     return (await db.query(`UPDATE tenants SET status = $2 WHERE id = $1 RETURNING ${TENANT}`, [id, status]))[0];
+  }
+
+  async principalByExternalSubject(db: Queryable, tenantId: string, subject: string): Promise<PrincipalRow | undefined> {
+    return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE tenant_id = $1 AND external_subject = $2`, [tenantId, subject]))[0];
+  }
+
+  async issuerByName(db: Queryable, issuer: string): Promise<IssuerRow | undefined> {
+    return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE issuer = $1`, [issuer]))[0];
+  }
+
+  async issuerOfTenant(db: Queryable, tenantId: string): Promise<IssuerRow | undefined> {
+    return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE tenant_id = $1`, [tenantId]))[0];
+  }
+
+  async setIssuer(db: Queryable, i: Omit<IssuerRow, 'updatedAt'>): Promise<IssuerRow> {
+    const [row] = await db.query(
+      `INSERT INTO tenant_issuers (tenant_id, issuer, jwks_url, audience, subject_claim) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id) DO UPDATE SET issuer = EXCLUDED.issuer, jwks_url = EXCLUDED.jwks_url, audience = EXCLUDED.audience,
+         subject_claim = EXCLUDED.subject_claim, updated_at = now()
+       RETURNING ${ISSUER}`,
+      [i.tenantId, i.issuer, i.jwksUrl, i.audience, i.subjectClaim],
+    );
+    return row;
   }
 }

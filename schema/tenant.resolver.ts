@@ -20,6 +20,25 @@ export class Principal {
   @Field() name!: string;
   @Field(() => Role) role!: Role;
   @Field(() => Date, { nullable: true }) certifiedUntil!: Date | null;
+  @Field(() => String, { nullable: true, description: 'the subject the agency’s own identity provider uses for this person' }) externalSubject!: string | null;
+}
+
+@ObjectType({ description: 'An agency’s own identity provider, trusted to sign its users in.' })
+export class TenantIssuer {
+  @Field() issuer!: string;
+  @Field() jwksUrl!: string;
+  @Field(() => String, { nullable: true }) audience!: string | null;
+  @Field({ description: 'the claim that names the principal (matched against externalSubject)' }) subjectClaim!: string;
+  @Field() updatedAt!: Date;
+}
+
+@InputType()
+export class SetTenantIssuerInput {
+  @Field() tenantSlug!: string;
+  @Field({ description: 'the `iss` of the agency’s tokens' }) issuer!: string;
+  @Field({ description: 'https URL of its JSON Web Key Set' }) jwksUrl!: string;
+  @Field(() => String, { nullable: true, description: 'required `aud`, when set' }) audience?: string | null;
+  @Field(() => String, { nullable: true, description: 'default: sub' }) subjectClaim?: string | null;
 }
 
 @ObjectType()
@@ -49,6 +68,7 @@ export class CreatePrincipalInput {
   @Field() name!: string;
   @Field(() => Role) role!: Role;
   @Field(() => Date, { nullable: true }) certifiedUntil?: Date | null;
+  @Field(() => String, { nullable: true, description: 'links the principal to its agency identity provider’s subject' }) externalSubject?: string | null;
 }
 
 @Resolver()
@@ -91,5 +111,10 @@ export class TenantResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<IssuedToken> {
     return ctx.services.tenants.issueToken(actorOf(ctx), principalId, ttlMinutes);
+  }
+
+  @Mutation(() => TenantIssuer, { description: 'Trusts a tenant’s own identity provider (HUB_ADMIN); roles and certification stay the hub’s.' })
+  setTenantIssuer(@Arg('input') input: SetTenantIssuerInput, @Ctx() ctx: GraphQLContext): Promise<TenantIssuer> {
+    return ctx.services.tenants.setIssuer(actorOf(ctx), input);
   }
 }

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { Role } from '../models/enums.js';
+import { HUB_TOKEN_ISSUER } from '../tenants/directory/tenant.service.js';
 
 // Hub-issued tokens: EdDSA, signed with a key generated into the data directory on first use.
 // Verification accepts only that algorithm and issuer, so `alg: none` and foreign tokens fail.
-export const HUB_ISSUER = 'frhub';
+export const HUB_ISSUER = HUB_TOKEN_ISSUER;
 const ALG = 'EdDSA';
 
 const jose = () => require('jose') as typeof import('jose');
@@ -61,5 +62,45 @@ export async function verifyToken(keys: SigningKeys, token: string): Promise<Hub
   } catch (e) {
     const reason = (e as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid for this hub';
     throw new AuthError(`Unauthenticated: ${reason}. Get a new token from your agency's administrator.`);
+  }
+}
+
+/** The issuer a token claims, read without verifying: only to choose which keys verify it. */
+export function claimedIssuer(token: string): string | undefined {
+  try {
+    const iss = jose().decodeJwt(token).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An agency identity provider's keys, fetched from its JWKS URL and cached (jose refetches on an unknown kid). */
+export class RemoteKeySets {
+  private readonly sets = new Map<string, ReturnType<typeof import('jose').createRemoteJWKSet>>();
+
+  get(url: string) {
+    let set = this.sets.get(url);
+    if (!set) {
+      set = jose().createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+      this.sets.set(url, set);
+    }
+    return set;
+  }
+}
+
+// asymmetric algorithms only: no shared secrets, no `none`
+const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+
+/** Verifies a token from a tenant's own identity provider; returns the subject it names. */
+export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }): Promise<string> {
+  try {
+    const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS });
+    const subject = payload[cfg.subjectClaim];
+    if (typeof subject !== 'string' || !subject) throw new Error(`no ${cfg.subjectClaim} claim`);
+    return subject;
+  } catch (e) {
+    const reason = (e as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : `the token is not valid for this hub (${(e as { code?: string }).code ?? 'invalid'})`;
+    throw new AuthError(`Unauthenticated: ${reason}. Sign in again with your agency's identity provider.`);
   }
 }

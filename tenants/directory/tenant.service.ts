@@ -1,6 +1,6 @@
 import type { Db } from '../../models/db.js';
 import { AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
-import { TenantRepository, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
+import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import type { PolicyService } from '../policy/policy.service.js';
@@ -98,7 +98,7 @@ export class TenantService {
     return t;
   }
 
-  async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null }): Promise<PrincipalRow> {
+  async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     return this.trail.refusals(actor, { action: 'PRINCIPAL_CREATED', details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const ability = defineAbilityFor(actor, this.clock.now());
@@ -108,7 +108,11 @@ export class TenantService {
         if (input.role === Role.HUB_ADMIN && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', 'HUB_ADMIN principals belong to the operator tenant only.');
         if (input.role === Role.HUB_ADMIN && !isHubAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only a HUB_ADMIN creates HUB_ADMIN principals.');
         if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
-        const p = await this.tenants.createPrincipal(tx, { tenantId: tenant.id, name: input.name.trim(), role: input.role, certifiedUntil: input.certifiedUntil ?? null });
+        const externalSubject = input.externalSubject?.trim() || null;
+        if (externalSubject && (await this.tenants.principalByExternalSubject(tx, tenant.id, externalSubject))) {
+          throw new DomainError('CONFLICT', `A principal of '${tenant.slug}' already has the external subject '${externalSubject}'.`);
+        }
+        const p = await this.tenants.createPrincipal(tx, { tenantId: tenant.id, name: input.name.trim(), role: input.role, certifiedUntil: input.certifiedUntil ?? null, externalSubject });
         await this.trail.append(tx, actor, {
           action: 'PRINCIPAL_CREATED', outcome: AuditOutcome.ALLOWED,
           details: { principalId: p.id, tenant: tenant.slug, role: p.role, certifiedUntil: p.certifiedUntil?.toISOString() ?? null },
@@ -135,6 +139,41 @@ export class TenantService {
     });
   }
 
+  /**
+   * Trusts a tenant's own identity provider (HUB_ADMIN): tokens from `issuer`, verified against its
+   * JWKS, speak for the tenant's principal whose externalSubject equals the `subjectClaim` claim.
+   */
+  async setIssuer(actor: Actor, input: { tenantSlug: string; issuer: string; jwksUrl: string; audience?: string | null; subjectClaim?: string | null }): Promise<IssuerRow> {
+    return this.trail.refusals(actor, { action: 'ISSUER_SET', details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
+      this.db.scoped(scopeOf(actor), async (tx) => {
+        const t = await this.tenants.bySlug(tx, input.tenantSlug);
+        if (!t) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        const issuer = input.issuer.trim();
+        if (!issuer || issuer === HUB_TOKEN_ISSUER) throw new DomainError('BAD_USER_INPUT', `issuer must name the agency's identity provider (not '${HUB_TOKEN_ISSUER}').`);
+        validateJwksUrl(input.jwksUrl);
+        const other = await this.tenants.issuerByName(tx, issuer);
+        if (other && other.tenantId !== t.id) throw new DomainError('CONFLICT', `Another tenant already trusts the issuer '${issuer}'.`);
+        const row = await this.tenants.setIssuer(tx, { tenantId: t.id, issuer, jwksUrl: input.jwksUrl, audience: input.audience?.trim() || null, subjectClaim: input.subjectClaim?.trim() || 'sub' });
+        await this.trail.append(tx, actor, { action: 'ISSUER_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: t.slug, issuer, jwksUrl: input.jwksUrl, audience: row.audience } });
+        return row;
+      }),
+    );
+  }
+
+  /** For authentication: the trusted issuer of that name, if a tenant has one. */
+  async issuer(issuer: string): Promise<IssuerRow | undefined> {
+    return this.tenants.issuerByName(this.db, issuer);
+  }
+
+  /** For authentication: the tenant that trusts the issuer, and its principal with that external subject. */
+  async resolveFederated(issuer: IssuerRow, subject: string): Promise<{ tenant: TenantRow; principal: PrincipalRow } | undefined> {
+    const tenant = await this.tenants.byId(this.db, issuer.tenantId);
+    if (!tenant) return undefined;
+    const principal = await this.db.scoped({ tenantId: tenant.id }, (tx) => this.tenants.principalByExternalSubject(tx, tenant.id, subject));
+    return principal ? { tenant, principal } : undefined;
+  }
+
   /** For authentication: the principal a token names, in the tenant it names. */
   async resolvePrincipal(tenantSlug: string, principalId: string | null): Promise<{ tenant: TenantRow; principal: PrincipalRow | null } | undefined> {
     const tenant = await this.tenants.bySlug(this.db, tenantSlug);
@@ -143,5 +182,21 @@ export class TenantService {
     if (!isUuid(principalId)) return undefined;
     const principal = await this.db.scoped({ tenantId: tenant.id }, (tx) => this.tenants.principal(tx, tenant.id, principalId));
     return principal ? { tenant, principal } : undefined;
+  }
+}
+
+/** The issuer name of the hub's own tokens, which no agency may claim. */
+export const HUB_TOKEN_ISSUER = 'frhub';
+
+function validateJwksUrl(raw: string): void {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new DomainError('BAD_USER_INPUT', `jwksUrl '${raw}' is not a URL.`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new DomainError('BAD_USER_INPUT', 'jwksUrl must use https (plain http only on loopback, for development).');
   }
 }
