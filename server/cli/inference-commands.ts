@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { InferenceError } from '../inference/errors.js';
 import { cosine, verification, type ScoredPair } from '../inference/evaluate.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../inference/builtin-packs.js';
-import { FaceEngine, type Analysis } from '../inference/face-engine.js';
+import { FaceEngine } from '../inference/face-engine.js';
 import { str, UsageError, type Args } from './args.js';
 import { stats } from './bench-stats.js';
 
@@ -74,8 +74,8 @@ export async function evalCommand(args: Args): Promise<number> {
   const embed = async (rel: string) => {
     if (!cache.has(rel)) {
       try {
-        const a = await engine.analyze(readFileSync(join(root, rel)), { select: 'all' });
-        cache.set(rel, largest(a).embedding ?? null);
+        const a = await engine.analyze(readFileSync(join(root, rel)), { select: 'prominent' });
+        cache.set(rel, a.faces[0].embedding ?? null);
       } catch (e) {
         cache.set(rel, null);
         failures.set(rel, e instanceof InferenceError ? e.code : String(e));
@@ -104,8 +104,6 @@ export async function evalCommand(args: Args): Promise<number> {
   await engine.close();
   return 0;
 }
-
-const largest = (a: Analysis) => [...a.faces].sort((x, y) => y.box.width - x.box.width)[0];
 
 /** `frhub bench inference [--runs n] [--image file]`: per-stage latency and batched throughput. */
 export async function benchInferenceCommand(args: Args): Promise<number> {

@@ -52,8 +52,8 @@ export interface Analysis {
 }
 
 export interface AnalyzeOptions {
-  /** all faces, or the one dominant face (MULTIPLE_FACES when two are of similar size) */
-  select?: 'all' | 'dominant';
+  /** all faces; the one dominant face (MULTIPLE_FACES when two are of similar prominence); or the most prominent, never refusing */
+  select?: 'all' | 'dominant' | 'prominent';
   embed?: boolean;
   /** refuse faces below the configured quality floor with LOW_QUALITY */
   enforceQuality?: boolean;
@@ -133,7 +133,8 @@ export class FaceEngine {
     if (detections.length === 0) {
       throw new InferenceError('NO_FACE_FOUND', 'No face was found in the image. Use a photo where the face is visible, frontal and at least 40 pixels wide.');
     }
-    if (opts.select === 'dominant') detections = [dominant(detections)];
+    if (opts.select === 'dominant') detections = [dominant(detections, image.width, image.height)];
+    if (opts.select === 'prominent') detections = [byProminence(detections, image.width, image.height)[0].detection];
     const rec = this.manifest.recognizer;
     const faces = detections.map((d) => {
       const chip = this.align(image, d.landmarks);
@@ -256,16 +257,30 @@ function mirror(chip: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-function dominant(detections: Detection[]): Detection {
-  const bySize = [...detections].sort((a, b) => b.box.width - a.box.width);
-  if (bySize.length > 1 && bySize[1].box.width >= 0.75 * bySize[0].box.width) {
+/**
+ * The one face a photo is about: largest, most confidently detected and least cut off by the frame
+ * (a bystander at the edge of a news photo loses on all three). MULTIPLE_FACES when another face is
+ * nearly as prominent, e.g. a group photo: the caller crops to the person meant.
+ */
+function byProminence(detections: Detection[], width: number, height: number): { detection: Detection; prominence: number }[] {
+  const inside = (d: Detection) => {
+    const w = Math.max(0, Math.min(d.box.x + d.box.width, width) - Math.max(d.box.x, 0));
+    const h = Math.max(0, Math.min(d.box.y + d.box.height, height) - Math.max(d.box.y, 0));
+    return (w * h) / Math.max(1, d.box.width * d.box.height);
+  };
+  return detections.map((d) => ({ detection: d, prominence: d.box.width * d.score * inside(d) })).sort((a, b) => b.prominence - a.prominence);
+}
+
+function dominant(detections: Detection[], width: number, height: number): Detection {
+  const ranked = byProminence(detections, width, height);
+  if (ranked.length > 1 && ranked[1].prominence >= 0.75 * ranked[0].prominence) {
     throw new InferenceError(
       'MULTIPLE_FACES',
-      `The image shows ${bySize.length} faces of similar size; crop it to the one person to search for.`,
-      { faces: bySize.length },
+      `The image shows ${ranked.length} faces of similar prominence; crop it to the one person to search for.`,
+      { faces: ranked.length },
     );
   }
-  return bySize[0];
+  return ranked[0].detection;
 }
 
 function tiles(width: number, height: number, target: number): Region[] {
