@@ -175,9 +175,9 @@ export class FaceEngine {
     const tileTarget = this.detector.inputSize * 2.5;
     const smallest = Math.min(...found.map((d) => d.box.width), Infinity);
     if (longest > tileTarget && (found.length === 0 || smallest < longest / 6)) {
-      for (const region of tiles(image.width, image.height, tileTarget)) {
-        found = found.concat(await this.detector.detect(this.detectorSession, image, region, minScore));
-      }
+      const regions = tiles(image.width, image.height, tileTarget);
+      if (this.detector.detectMany) found = found.concat(await this.detector.detectMany(this.detectorSession, image, regions, minScore));
+      else for (const region of regions) found = found.concat(await this.detector.detect(this.detectorSession, image, region, minScore));
     }
     return nms(found.filter((d) => d.box.width >= 8), 0.3);
   }

@@ -38,6 +38,15 @@ describe('face engine (built-in pack, CPU)', () => {
     }
   });
 
+  it('keeps small faces in a large photo: the tiled pass (one batched detector run) finds all twelve', async () => {
+    const face = await sharp(await portrait()).resize(200, 200).toBuffer();
+    const composite = Array.from({ length: 12 }, (_, i) => ({ input: face, left: 150 + (i % 4) * 450, top: 150 + Math.floor(i / 4) * 450 }));
+    const big = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#5a6e78' } }).composite(composite).jpeg().toBuffer();
+    const a = await engine.analyze(big, { select: 'all', embed: false });
+    expect(a.faces).toHaveLength(12);
+    for (const f of a.faces) expect(f.box.width).toBeLessThan(2000 / 6);
+  });
+
   it('gives the same person a higher score than a different person', async () => {
     const one = await engine.analyze(await portrait(), { select: 'dominant' });
     const again = await engine.analyze(await sharp(await portrait()).resize(300).modulate({ brightness: 1.1 }).jpeg({ quality: 70 }).toBuffer(), { select: 'dominant' });

@@ -32,6 +32,8 @@ export interface Region {
 export interface FaceDetector {
   readonly inputSize: number;
   detect(session: InferenceSession, image: RgbImage, region: Region, minScore: number): Promise<Detection[]>;
+  /** several regions in one batched run, where the model takes a batch */
+  detectMany?(session: InferenceSession, image: RgbImage, regions: Region[], minScore: number): Promise<Detection[]>;
 }
 
 export function nms(detections: Detection[], iouThreshold = 0.3): Detection[] {
