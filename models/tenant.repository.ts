@@ -59,10 +59,6 @@ export class TenantRepository {
     return db.query(`SELECT ${TENANT} FROM tenants ORDER BY slug`);
   }
 
-  async count(db: Queryable): Promise<number> {
-    return Number((await db.query(`SELECT count(*)::int AS n FROM tenants`))[0].n);
-  }
-
   async createPrincipal(db: Queryable, p: { tenantId: string; name: string; role: Role; certifiedUntil: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     const [row] = await db.query(
       `INSERT INTO principals (id, tenant_id, name, role, certified_until, external_subject) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${PRINCIPAL}`,
@@ -90,10 +86,6 @@ export class TenantRepository {
 
   async issuerByName(db: Queryable, issuer: string): Promise<IssuerRow | undefined> {
     return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE issuer = $1`, [issuer]))[0];
-  }
-
-  async issuerOfTenant(db: Queryable, tenantId: string): Promise<IssuerRow | undefined> {
-    return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE tenant_id = $1`, [tenantId]))[0];
   }
 
   async setIssuer(db: Queryable, i: Omit<IssuerRow, 'updatedAt'>): Promise<IssuerRow> {

@@ -24,6 +24,13 @@ export class PolicyPreset {
   @Field(() => [String]) sources!: string[];
 }
 
+@ObjectType({ description: 'A legal basis a search may name, from the catalog (POLICY-NOTES.md).' })
+export class LegalBasisInfo {
+  @Field(() => LegalBasis) basis!: LegalBasis;
+  @Field() description!: string;
+  @Field({ description: 'allowed at once; a supervisor approves it after the fact' }) exigent!: boolean;
+}
+
 @InputType()
 export class SetTenantPolicyInput {
   @Field() tenantSlug!: string;
@@ -64,6 +71,12 @@ export class PolicyResolver {
   policyPresets(@Ctx() ctx: GraphQLContext): PolicyPreset[] {
     actorOf(ctx);
     return ctx.services.policies.presets().map((p) => ({ ...p, policy: { ...p.policy, preset: p.id, updatedAt: null } }));
+  }
+
+  @Query(() => [LegalBasisInfo])
+  legalBases(@Ctx() ctx: GraphQLContext): LegalBasisInfo[] {
+    actorOf(ctx);
+    return ctx.services.policies.legalBases();
   }
 
   @Query(() => TenantPolicy)

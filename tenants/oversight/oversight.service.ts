@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, StatisticsGroup } from '../../models/enums.js';
+import { AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
 import { TenantRepository } from '../../models/tenant.repository.js';
@@ -105,4 +105,3 @@ function yearBounds(year: number): [Date, Date] {
   return [new Date(Date.UTC(year, 0, 1)), new Date(Date.UTC(year + 1, 0, 1))];
 }
 
-export const ALL_GROUPS = Object.values(StatisticsGroup);

@@ -7,7 +7,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 import { authorize, defineAbilityFor } from './ability.js';
-import type { TenantPolicy } from './legal-basis.js';
+import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, type TenantPolicy } from './legal-basis.js';
 import { DEFAULT_PRESET, presetById, PRESETS, type PolicyPreset } from './presets.js';
 
 export interface EffectivePolicy extends TenantPolicy {
@@ -32,6 +32,11 @@ export class PolicyService {
 
   presets(): PolicyPreset[] {
     return PRESETS;
+  }
+
+  /** The legal bases a search may name, what each is for, and which are exigent. */
+  legalBases(): { basis: LegalBasis; description: string; exigent: boolean }[] {
+    return Object.values(LegalBasis).map((basis) => ({ basis, description: LEGAL_BASIS_CATALOG[basis], exigent: EXIGENT_BASES.includes(basis) }));
   }
 
   /** The policy in force for a tenant, inside the caller's transaction. */
