@@ -6,7 +6,6 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import { collectDefaultMetrics, Histogram, Registry, Gauge } from 'prom-client';
 import { buildHubSchema } from '../schema/build-schema.js';
@@ -24,10 +23,9 @@ import { RetentionService } from '../tenants/retention/retention.service.js';
 import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
-import type { Actor } from '../tenants/shared/actor.js';
 import { systemClock, type Clock } from '../tenants/shared/ports.js';
-import { Role } from '../models/enums.js';
-import { AuthError, claimedIssuer, HUB_ISSUER, loadOrCreateKeys, mintToken, RemoteKeySets, verifyFederatedToken, verifyToken, type SigningKeys } from './auth.js';
+import { loadOrCreateKeys, mintToken, type SigningKeys } from './auth.js';
+import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
@@ -99,7 +97,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
-  const remoteKeys = new RemoteKeySets();
+  const authenticate = authenticator(keys, tenants);
   let httpServer: Server | undefined;
   let closing: Promise<void> | undefined;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -141,45 +139,6 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       },
     }),
   );
-
-  async function authenticate(header: string, requestId: string): Promise<Actor> {
-    const unauthenticated = (message: string) =>
-      new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw unauthenticated('Unauthenticated: send `Authorization: Bearer <token>`.');
-    const issuer = claimedIssuer(m[1]);
-    if (issuer && issuer !== HUB_ISSUER) return authenticateFederated(m[1], issuer, requestId, unauthenticated);
-    let claims;
-    try {
-      claims = await verifyToken(keys, m[1]);
-    } catch (e) {
-      throw unauthenticated(e instanceof AuthError ? e.message : 'Unauthenticated.');
-    }
-    const principalId = claims.sub.startsWith('svc:') ? null : claims.sub;
-    const found = await tenants.resolvePrincipal(claims.tenant, principalId);
-    if (!found) throw unauthenticated('Unauthenticated: the token names a tenant or principal this hub does not know.');
-    const role = found.principal ? found.principal.role : (claims.role as Role);
-    return {
-      requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId, role,
-      certifiedUntil: found.principal?.certifiedUntil ?? null,
-    };
-  }
-
-  // a token from an agency's own identity provider: its keys, its tenant, the principal it maps to
-  async function authenticateFederated(token: string, issuer: string, requestId: string, unauthenticated: (m: string) => GraphQLError): Promise<Actor> {
-    const cfg = await tenants.issuer(issuer);
-    if (!cfg) throw unauthenticated(`Unauthenticated: no tenant of this hub trusts the issuer '${issuer}'.`);
-    let subject: string;
-    try {
-      subject = await verifyFederatedToken(remoteKeys, token, cfg);
-    } catch (e) {
-      throw unauthenticated(e instanceof AuthError ? e.message : 'Unauthenticated.');
-    }
-    const found = await tenants.resolveFederated(cfg, subject);
-    if (!found) throw unauthenticated('Unauthenticated: your identity provider vouches for you, but no principal of your agency has that identity; ask your agency administrator.');
-    const p = found.principal;
-    return { requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId: p.id, role: p.role, certifiedUntil: p.certifiedUntil };
-  }
 
   return {
     app,
