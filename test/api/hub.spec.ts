@@ -172,6 +172,14 @@ describe('GraphQL API over HTTP', () => {
       expect(r.errors?.[0].message).toMatch(/40 aliases; the limit is 30/);
     });
 
+    it('refuses a query whose cost (fields x page sizes) is over the limit', async () => {
+      const page = (i: number) => `p${i}: searches(first: 100) { nodes { id caseNumber legalBasis candidates { rank score subjectRef galleryId templateId } } pageInfo { endCursor } }`;
+      expect((await t.gql(analyst, `{ ${page(0)} }`)).errors).toBeUndefined();
+      const r = await t.gql(analyst, `{ ${Array.from({ length: 20 }, (_, i) => page(i)).join(' ')} }`);
+      expect(r.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(r.errors?.[0].message).toMatch(/would cost \d+ .*the limit is 10000/);
+    });
+
     it('still serves: health, readiness and metrics', async () => {
       expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(((await (await fetch(`${t.url}/readyz`)).json()) as { status: string }).status).toBe('ready');
