@@ -1,11 +1,12 @@
 import { AuditRepository, type AuditEventInput } from '../../models/audit.repository.js';
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditOutcome } from '../../models/enums.js';
+import { AuditOutcome, type ReviewOutcome } from '../../models/enums.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, isDenial } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 
-export type AuditFields = Partial<Omit<AuditEventInput, 'at' | 'action' | 'outcome'>> & { action: string; outcome: AuditOutcome };
+/** outcome: ALLOWED, DENIED or FAILED; a review event records the review's outcome */
+export type AuditFields = Partial<Omit<AuditEventInput, 'at' | 'action' | 'outcome'>> & { action: string; outcome: AuditOutcome | ReviewOutcome };
 
 /** How every service writes the audit chain: in its own transaction, or alone for refusals. */
 export class AuditTrail {

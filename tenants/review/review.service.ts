@@ -51,7 +51,7 @@ export class ReviewService {
         await this.reviews.insert(tx, { tenantId: search.tenantId, searchId: search.id, reviewerId: actor.principalId, outcome: input.outcome, decisions: input.decisions, note: input.note?.trim() || null });
         await this.searches.setReview(tx, search.id, status, input.outcome);
         await this.trail.append(tx, actor, {
-          action: 'SEARCH_REVIEW', outcome: input.outcome as unknown as AuditOutcome, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
+          action: 'SEARCH_REVIEW', outcome: input.outcome, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
           offenseCategory: search.offenseCategory, details: { searchId: search.id, final: status === ReviewStatus.REVIEWED, round: earlier.length + 1 },
         });
         return (await this.searches.byId(tx, search.tenantId, search.id))!;
