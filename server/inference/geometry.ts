@@ -42,6 +42,8 @@ export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
 export function warpAffine(src: Buffer | Uint8Array, width: number, height: number, toSource: Affine, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
   const [a, b, tx, c, d, ty] = toSource;
+  // bilinear; pixels outside the image read as black (no closure per sample: this runs per face)
+  const at = (xx: number, yy: number, ch: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch]);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const sx = a * x + b * y + tx;
@@ -49,12 +51,19 @@ export function warpAffine(src: Buffer | Uint8Array, width: number, height: numb
       const x0 = Math.floor(sx), y0 = Math.floor(sy);
       const fx = sx - x0, fy = sy - y0;
       const o = (y * size + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const p = (xx: number, yy: number) =>
-          xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch];
-        const top = p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx;
-        const bottom = p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx;
-        out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        const i00 = (y0 * width + x0) * 3, i01 = i00 + width * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          const top = src[i00 + ch] * (1 - fx) + src[i00 + 3 + ch] * fx;
+          const bottom = src[i01 + ch] * (1 - fx) + src[i01 + 3 + ch] * fx;
+          out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
+        }
+      } else {
+        for (let ch = 0; ch < 3; ch++) {
+          const top = at(x0, y0, ch) * (1 - fx) + at(x0 + 1, y0, ch) * fx;
+          const bottom = at(x0, y0 + 1, ch) * (1 - fx) + at(x0 + 1, y0 + 1, ch) * fx;
+          out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
+        }
       }
     }
   }
