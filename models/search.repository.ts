@@ -111,12 +111,23 @@ export class SearchRepository {
   }
 
   async candidates(db: Queryable, searchId: string): Promise<CandidateRow[]> {
-    return db.query(
-      `SELECT rank, score, template_id AS "templateId", subject_id AS "subjectId", gallery_id AS "galleryId", subject_ref AS "subjectRef"
-         FROM search_candidates WHERE search_id = $1 ORDER BY rank`,
-      [searchId],
-    );
+    return (await this.candidatesOf(db, [searchId])).get(searchId) ?? [];
   }
+
+  /** The candidates of several searches in one query, by search id (a page of `searches`). */
+  async candidatesOf(db: Queryable, searchIds: string[]): Promise<Map<string, CandidateRow[]>> {
+    const rows: (CandidateRow & { searchId: string })[] = searchIds.length
+      ? await db.query(
+          `SELECT search_id AS "searchId", rank, score, template_id AS "templateId", subject_id AS "subjectId", gallery_id AS "galleryId", subject_ref AS "subjectRef"
+             FROM search_candidates WHERE search_id = ANY($1::uuid[]) ORDER BY search_id, rank`,
+          [searchIds],
+        )
+      : [];
+    const bySearch = new Map(searchIds.map((id) => [id, [] as CandidateRow[]]));
+    for (const { searchId, ...c } of rows) bySearch.get(searchId)?.push(c);
+    return bySearch;
+  }
+
 
   async setReview(db: Queryable, id: string, status: string, outcome: string | null): Promise<void> {
     await db.query(`UPDATE searches SET review_status = $2, review_outcome = $3 WHERE id = $1`, [id, status, outcome]);

@@ -162,7 +162,8 @@ export class SearchService {
     const own = actor.role === Role.AGENCY_ANALYST ? actor.principalId : null;
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after), page.first);
-      const nodes = await Promise.all(p.nodes.map(async (r) => ({ ...r, candidates: await this.searches.candidates(tx, r.id) })));
+      const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));
+      const nodes = p.nodes.map((r) => ({ ...r, candidates: candidates.get(r.id) ?? [] }));
       return { ...p, nodes };
     });
   }
