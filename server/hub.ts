@@ -30,6 +30,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
+import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
 import { FaceEngine } from './inference/face-engine.js';
 
@@ -42,6 +43,8 @@ export interface Hub {
   keys: SigningKeys;
   logger: pino.Logger;
   listen(port: number): Promise<{ server: Server; url: string }>;
+  /** moves tokens minted by `frhub token` into the audit chain (also done each minute) */
+  auditIssuedTokens(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,15 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   if (await tenants.bootstrap()) {
     logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
   }
+
+  // tokens minted by `frhub token` (no database there) reach the audit chain at start and each minute
+  const auditCliTokens = async () => {
+    const pending = unauditedTokens(config.dataDir);
+    await tenants.auditIssuedTokens(pending.tokens);
+    pending.commit();
+  };
+  await auditCliTokens();
+  const ledgerTimer = setInterval(() => auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens')), 60_000).unref();
 
   const purgeTimer = config.purgeIntervalMinutes > 0
     ? setInterval(() => {
@@ -157,6 +169,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
         });
       });
     },
+    auditIssuedTokens: auditCliTokens,
     close() {
       closing ??= shutdown();
       return closing;
@@ -165,6 +178,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
 
   async function shutdown(): Promise<void> {
     if (purgeTimer) clearInterval(purgeTimer);
+    clearInterval(ledgerTimer);
     // stop taking requests, let in-flight searches finish, then release the database and models
     if (httpServer) {
       const server = httpServer;
@@ -179,6 +193,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       clearTimeout(deadline);
     }
     await apollo.stop();
+    await auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens'));
     await database.close();
     await engine.close();
   }

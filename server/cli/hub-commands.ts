@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { loadOrCreateKeys, mintToken } from '../auth.js';
+import { recordIssuedToken } from '../token-ledger.js';
 import { openDatabase } from '../database.js';
 import { createHub } from '../hub.js';
 import { Role } from '../../models/enums.js';
@@ -52,9 +53,14 @@ export async function tokenCommand(args: Args): Promise<number> {
   const roleName = typeof args.flags.role === 'string' ? args.flags.role : undefined;
   if (roleName && !(roleName in Role)) throw new UsageError(`--role must be one of ${Object.values(Role).join(', ')}`);
   if (!subject && !roleName) throw new UsageError('--role <ROLE> (a service account) or --subject <principalId> is required');
-  const keys = await loadOrCreateKeys(loadConfig().dataDir);
+  const { dataDir } = loadConfig();
+  const keys = await loadOrCreateKeys(dataDir);
   const ttl = Number(str(args, 'ttl', String(12 * 3600)));
-  console.log(await mintToken(keys, { tenant, role: roleName as Role | undefined, principalId: subject, ttlSeconds: ttl }));
+  const token = await mintToken(keys, { tenant, role: roleName as Role | undefined, principalId: subject, ttlSeconds: ttl });
+  // no database here: the running hub moves this ledger line into the audit chain
+  const now = new Date();
+  recordIssuedToken(dataDir, { issuedAt: now.toISOString(), tenant, role: roleName ?? null, subject: subject ?? null, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(), token });
+  console.log(token);
   return 0;
 }
 

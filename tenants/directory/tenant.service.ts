@@ -161,6 +161,20 @@ export class TenantService {
     );
   }
 
+  /** Audits tokens minted outside the API (`frhub token`), one event each, in the tenant they name. */
+  async auditIssuedTokens(tokens: { issuedAt: string; tenant: string; role: string | null; subject: string | null; expiresAt: string; tokenSha256: string }[]): Promise<void> {
+    if (!tokens.length) return;
+    await this.db.scoped({ tenantId: null, allTenants: true }, async (tx) => {
+      for (const t of tokens) {
+        const tenant = await this.tenants.bySlug(tx, t.tenant);
+        await this.trail.append(tx, null, {
+          action: 'TOKEN_ISSUED', outcome: AuditOutcome.ALLOWED, tenantId: tenant?.id ?? null, principalId: t.subject && isUuid(t.subject) ? t.subject : null,
+          actorRole: t.role, details: { via: 'cli', tenant: t.tenant, issuedAt: t.issuedAt, expiresAt: t.expiresAt, tokenSha256: t.tokenSha256 },
+        });
+      }
+    });
+  }
+
   /** For authentication: the trusted issuer of that name, if a tenant has one. */
   async issuer(issuer: string): Promise<IssuerRow | undefined> {
     return this.tenants.issuerByName(this.db, issuer);

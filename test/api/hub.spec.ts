@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { emitSchema, SCHEMA_FILE } from '../../schema/build-schema';
+import { parseArgs } from '../../server/cli/args';
+import { tokenCommand } from '../../server/cli/hub-commands';
 import { portrait, sampleImage } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 
@@ -54,6 +56,27 @@ describe('GraphQL API over HTTP', () => {
     it('accepts a hub token and names the caller', async () => {
       const r = await t.gql(analyst, `{ me { role principalId tenant { slug } } }`);
       expect(r.data.me).toEqual({ role: 'AGENCY_ANALYST', principalId: analystId, tenant: { slug: 'metro-pd' } });
+    });
+
+    it('audits tokens minted by `frhub token` (which opens no database) once the hub picks them up', async () => {
+      const printed: string[] = [];
+      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+      const env = process.env.FRHUB_DATA_DIR;
+      process.env.FRHUB_DATA_DIR = t.dataDir;
+      try {
+        await tokenCommand(parseArgs(['--tenant', 'metro-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600']));
+      } finally {
+        process.env.FRHUB_DATA_DIR = env;
+        log.mockRestore();
+      }
+      expect((await t.gql(printed[0], `{ me { role } }`)).data.me.role).toBe('AGENCY_SUPERVISOR');
+      await t.hub.auditIssuedTokens();
+      await t.hub.auditIssuedTokens();
+      const events = (await t.gql(admin, `{ auditEvents(action: "TOKEN_ISSUED", first: 10) { nodes { actorRole details } } }`)).data.auditEvents.nodes;
+      const sha = require('node:crypto').createHash('sha256').update(printed[0]).digest('hex');
+      expect(events.filter((e: { details: { tokenSha256: string } }) => e.details.tokenSha256 === sha)).toEqual([
+        { actorRole: 'AGENCY_SUPERVISOR', details: expect.objectContaining({ via: 'cli', tenant: 'metro-pd', tokenSha256: sha }) },
+      ]);
     });
 
     it('refuses missing, unsigned, forged, unknown-tenant and unknown-principal tokens with UNAUTHENTICATED', async () => {

@@ -14,6 +14,7 @@ export interface TestHub {
   hub: Hub;
   url: string;
   server: Server;
+  dataDir: string;
   token(tenant: string, role?: Role, principalId?: string): Promise<string>;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
   /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
@@ -50,6 +51,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     hub,
     url,
     server,
+    dataDir,
     token,
     gql,
     async createTenant(slug, extra = {}) {

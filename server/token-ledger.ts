@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+// `frhub token` opens no database (it must work while the hub runs), so it appends what it issued
+// to a ledger beside the signing key; the hub moves new ledger lines into the audit chain.
+
+export interface IssuedToken {
+  issuedAt: string;
+  tenant: string;
+  role: string | null;
+  subject: string | null;
+  expiresAt: string;
+  /** sha256 of the token: identifies it in the audit log without making it usable */
+  tokenSha256: string;
+}
+
+const ledgerFile = (dataDir: string) => join(dataDir, 'keys', 'issued-tokens.jsonl');
+const offsetFile = (dataDir: string) => join(dataDir, 'keys', 'issued-tokens.audited');
+
+export function recordIssuedToken(dataDir: string, t: Omit<IssuedToken, 'tokenSha256'> & { token: string }): void {
+  const { token, ...rest } = t;
+  const file = ledgerFile(dataDir);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  appendFileSync(file, `${JSON.stringify({ ...rest, tokenSha256: createHash('sha256').update(token).digest('hex') })}\n`, { mode: 0o600 });
+}
+
+/** Ledger lines not yet audited; `commit()` marks them audited once they are in the chain. */
+export function unauditedTokens(dataDir: string): { tokens: IssuedToken[]; commit(): void } {
+  const file = ledgerFile(dataDir);
+  if (!existsSync(file)) return { tokens: [], commit() {} };
+  const text = readFileSync(file, 'utf8');
+  const done = existsSync(offsetFile(dataDir)) ? Number(readFileSync(offsetFile(dataDir), 'utf8')) || 0 : 0;
+  const end = text.lastIndexOf('\n') + 1;
+  const tokens = text.slice(Math.min(done, end), end).split('\n').filter(Boolean).map((l) => JSON.parse(l) as IssuedToken);
+  return { tokens, commit: () => writeFileSync(offsetFile(dataDir), String(end)) };
+}
