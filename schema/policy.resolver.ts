@@ -91,16 +91,13 @@ export class PolicyResolver {
     return ctx.services.policies.set(actorOf(ctx), { tenantSlug, preset, overrides: overrides as Record<string, never> });
   }
 
-  @Query(() => Quota, { description: 'Your tenant’s quota (or, for HUB_ADMIN, any tenant’s) for one period.' })
+  @Query(() => Quota, { nullable: true, description: 'Your tenant’s quota (or, for HUB_ADMIN, any tenant’s) for one period; null when none is set for that period.' })
   async quota(
     @Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null,
     @Arg('period', () => QuotaPeriod, { defaultValue: QuotaPeriod.MONTH }) period: QuotaPeriod,
     @Ctx() ctx: GraphQLContext,
-  ): Promise<Quota> {
-    const all = quotasOf(await ctx.services.quotas.status(actorOf(ctx), tenantSlug));
-    const q = all.find((x) => x.period === period);
-    if (!q) return { tenantSlug: tenantSlug ?? actorOf(ctx).tenantSlug, period, used: 0, limit: 0, remaining: 0, resetsAt: new Date(0) };
-    return q;
+  ): Promise<Quota | null> {
+    return quotasOf(await ctx.services.quotas.status(actorOf(ctx), tenantSlug)).find((x) => x.period === period) ?? null;
   }
 
   @Query(() => [Quota], { description: 'Every quota period set for the tenant.' })
