@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { PageInfo } from './connection.js';
+import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
@@ -79,7 +79,7 @@ export class GalleryResolver {
   ): Promise<SubjectConnection> {
     const page = await ctx.services.galleries.subjects(actorOf(ctx), galleryId, first, after);
     const nodes = page.nodes.map((s) => ({ ...s, subjectRef: s.externalRef }));
-    return { nodes, edges: nodes.map((node) => ({ node })), pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+    return toConnection(nodes, page);
   }
 
   @Mutation(() => Gallery)

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { PageInfo } from './connection.js';
+import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { StatisticsGroup } from './enums.js';
 
@@ -122,7 +122,7 @@ export class OversightResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEventConnection> {
     const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, from, to });
-    return { nodes: page.nodes, edges: page.nodes.map((node) => ({ node })), pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+    return toConnection(page.nodes, page);
   }
 
   @Query(() => AuditChainVerification, { description: 'Recomputes the whole chain (OVERSIGHT_AUDITOR, HUB_ADMIN).' })

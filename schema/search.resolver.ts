@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { PageInfo } from './connection.js';
+import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
@@ -121,7 +121,7 @@ export class SearchResolver {
   ): Promise<SearchConnection> {
     const page = await ctx.services.searches.list(actorOf(ctx), first, after);
     const nodes = page.nodes.map((r) => toSearch(r as unknown as Row, r.candidates));
-    return { nodes, edges: nodes.map((node) => ({ node })), pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+    return toConnection(nodes, page);
   }
 
   @FieldResolver(() => [Review])

@@ -63,9 +63,10 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   new Gauge({ name: 'frhub_inference_queue_depth', help: 'faces waiting for the recognizer', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
 
   const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, opts.clock ?? systemClock);
+  const clock = opts.clock ?? systemClock;
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock);
   const { tenants, searches } = services;
-  const retention = new RetentionService(db, opts.clock ?? systemClock, services.trail);
+  const retention = new RetentionService(db, clock, services.trail);
   await searches.prepare();
   if (await tenants.bootstrap()) {
     logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');

@@ -7,7 +7,8 @@ import { mintToken } from '../auth.js';
 import { loadConfig } from '../config.js';
 import { createHub } from '../hub.js';
 import { str, type Args } from './args.js';
-import { percentiles, scratchDatabase } from './bench-stats.js';
+import { scratchDatabase } from '../scratch-database.js';
+import { percentiles } from './bench-stats.js';
 import { sampleFace } from './inference-commands.js';
 
 /** Faces to enroll: lfw50's first photo of each person when ../shared is there, else a package's sample. */

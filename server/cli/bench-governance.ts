@@ -17,7 +17,8 @@ import { EngineEmbedder } from '../face-embedder.js';
 import { wireServices } from '../hub.js';
 import { FaceEngine } from '../inference/face-engine.js';
 import { str, type Args } from './args.js';
-import { percentiles, scratchDatabase } from './bench-stats.js';
+import { scratchDatabase } from '../scratch-database.js';
+import { percentiles } from './bench-stats.js';
 import { sampleFace } from './inference-commands.js';
 
 /** The real embedder, with each distinct image embedded once: the bench measures governance, not inference. */

@@ -7,7 +7,8 @@ import type { Queryable } from '../../models/db.js';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
 import { openDatabase, type Database } from '../database.js';
 import { str, type Args } from './args.js';
-import { percentiles, scratchDatabase } from './bench-stats.js';
+import { scratchDatabase } from '../scratch-database.js';
+import { percentiles } from './bench-stats.js';
 
 const MODEL = 'bench-synthetic@1';
 const GALLERIES = 100;

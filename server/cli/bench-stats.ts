@@ -9,23 +9,3 @@ export function stats(xs: number[]): string {
   const p = percentiles(xs);
   return `median ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms`;
 }
-
-/** A database of its own on the given PostgreSQL server, dropped afterwards; or none (embedded PGlite). */
-export async function scratchDatabase(url: string | undefined, prefix: string): Promise<{ url?: string; drop(): Promise<void> }> {
-  if (!url) return { drop: async () => {} };
-  const { Client } = require('pg') as typeof import('pg');
-  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}

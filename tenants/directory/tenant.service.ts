@@ -7,6 +7,7 @@ import type { PolicyService } from '../policy/policy.service.js';
 import { DEFAULT_PRESET } from '../policy/presets.js';
 import type { QuotaService } from '../quotas/quota.service.js';
 import { isHubAdmin, scopeOf, type Actor } from '../shared/actor.js';
+import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock, TokenIssuer } from '../shared/ports.js';
@@ -73,8 +74,7 @@ export class TenantService {
   async setStatus(actor: Actor, slug: string, status: TenantStatus): Promise<TenantRow> {
     return this.trail.refusals(actor, { action: 'TENANT_STATUS_SET', details: { slug, status } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
-        const t = await this.tenants.bySlug(tx, slug);
-        if (!t) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
+        const t = await tenantBySlug(tx, slug);
         authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         if (t.isOperator && status === TenantStatus.SUSPENDED) throw new DomainError('BAD_USER_INPUT', 'The operator tenant cannot be suspended.');
         const row = await this.tenants.setStatus(tx, t.id, status);
@@ -102,8 +102,7 @@ export class TenantService {
     return this.trail.refusals(actor, { action: 'PRINCIPAL_CREATED', details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const ability = defineAbilityFor(actor, this.clock.now());
-        const tenant = await this.tenants.bySlug(tx, input.tenantSlug);
-        if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        const tenant = await tenantBySlug(tx, input.tenantSlug);
         authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id });
         if (input.role === Role.HUB_ADMIN && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', 'HUB_ADMIN principals belong to the operator tenant only.');
         if (input.role === Role.HUB_ADMIN && !isHubAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only a HUB_ADMIN creates HUB_ADMIN principals.');
@@ -146,8 +145,7 @@ export class TenantService {
   async setIssuer(actor: Actor, input: { tenantSlug: string; issuer: string; jwksUrl: string; audience?: string | null; subjectClaim?: string | null }): Promise<IssuerRow> {
     return this.trail.refusals(actor, { action: 'ISSUER_SET', details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
-        const t = await this.tenants.bySlug(tx, input.tenantSlug);
-        if (!t) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        const t = await tenantBySlug(tx, input.tenantSlug);
         authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         const issuer = input.issuer.trim();
         if (!issuer || issuer === HUB_TOKEN_ISSUER) throw new DomainError('BAD_USER_INPUT', `issuer must name the agency's identity provider (not '${HUB_TOKEN_ISSUER}').`);

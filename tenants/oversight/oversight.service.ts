@@ -2,10 +2,10 @@ import type { Db } from '../../models/db.js';
 import { AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
-import { TenantRepository } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { type Actor } from '../shared/actor.js';
+import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 
@@ -39,7 +39,6 @@ export class OversightService {
     private readonly trail: AuditTrail,
     private readonly stats = new StatisticsRepository(),
     private readonly searches = new SearchRepository(),
-    private readonly tenants = new TenantRepository(),
   ) {}
 
   async usage(actor: Actor, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantSlug?: string | null }): Promise<UsageStatistics> {
@@ -51,9 +50,7 @@ export class OversightService {
       return this.db.scoped({ tenantId: actor.tenantId, allTenants: everyTenant }, async (tx) => {
         let tenantId: string | null = everyTenant ? null : actor.tenantId;
         if (q.tenantSlug) {
-          const t = await this.tenants.bySlug(tx, q.tenantSlug);
-          if (!t) throw new DomainError('NOT_FOUND', `No tenant '${q.tenantSlug}' is visible to you.`);
-          tenantId = t.id;
+          tenantId = (await tenantBySlug(tx, q.tenantSlug)).id;
         }
         authorize(actor, ability, 'read', 'Statistics', { id: q.tenantSlug ?? actor.tenantSlug, tenantId: tenantId ?? undefined });
         const rows = await this.stats.usage(tx, { from: q.from, to: q.to, groupBy: q.groupBy, tenantId });

@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../../models/db.js';
 import { AuditOutcome, LegalBasis, OffenseLevel } from '../../models/enums.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
-import { TenantRepository, type TenantRow } from '../../models/tenant.repository.js';
+import type { TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
+import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 import { authorize, defineAbilityFor } from './ability.js';
@@ -27,7 +28,6 @@ export class PolicyService {
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly policies = new PolicyRepository(),
-    private readonly tenants = new TenantRepository(),
   ) {}
 
   presets(): PolicyPreset[] {
@@ -81,8 +81,8 @@ export class PolicyService {
   }
 
   private async tenantVisible(tx: Queryable, actor: Actor, slug: string): Promise<TenantRow> {
-    const tenant = await this.tenants.bySlug(tx, slug);
-    if (!tenant || (tenant.id !== actor.tenantId && !scopeOf(actor).allTenants)) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
+    const tenant = await tenantBySlug(tx, slug);
+    if (tenant.id !== actor.tenantId && !scopeOf(actor).allTenants) throw new DomainError('NOT_FOUND', `No tenant '${slug}' is visible to you.`);
     return tenant;
   }
 }

@@ -1,10 +1,10 @@
 import type { Db, Queryable } from '../../models/db.js';
 import { AuditOutcome, QuotaPeriod } from '../../models/enums.js';
 import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
-import { TenantRepository } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
+import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 
@@ -15,14 +15,12 @@ export class QuotaService {
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas = new QuotaRepository(),
-    private readonly tenants = new TenantRepository(),
   ) {}
 
   async status(actor: Actor, tenantSlug?: string | null): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
     const ability = defineAbilityFor(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      const tenant = tenantSlug ? await this.tenants.bySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
-      if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${tenantSlug}' is visible to you.`);
+      const tenant = await tenantBySlug(tx, tenantSlug ?? actor.tenantSlug);
       authorize(actor, ability, 'read', 'Quota', { id: tenant.slug, tenantId: tenant.id });
       return { tenantSlug: tenant.slug, periods: await this.quotas.status(tx, tenant.id) };
     });
@@ -33,8 +31,7 @@ export class QuotaService {
       const ability = defineAbilityFor(actor, this.clock.now());
       if (!Number.isInteger(input.limit) || input.limit < 0 || input.limit > 10_000_000) throw new DomainError('BAD_USER_INPUT', `limit must be a whole number from 0 to 10000000, got ${input.limit}.`);
       return this.db.scoped(scopeOf(actor), async (tx) => {
-        const tenant = await this.tenants.bySlug(tx, input.tenantSlug);
-        if (!tenant) throw new DomainError('NOT_FOUND', `No tenant '${input.tenantSlug}' is visible to you.`);
+        const tenant = await tenantBySlug(tx, input.tenantSlug);
         authorize(actor, ability, 'update', 'Quota', { id: tenant.slug, tenantId: tenant.id });
         await this.quotas.set(tx, tenant.id, input.period, input.limit);
         await this.trail.append(tx, actor, { action: 'QUOTA_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, period: input.period, limit: input.limit } });

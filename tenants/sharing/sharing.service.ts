@@ -2,10 +2,10 @@ import type { Db } from '../../models/db.js';
 import { AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
-import { TenantRepository } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
+import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
@@ -26,7 +26,6 @@ export class SharingService {
     private readonly trail: AuditTrail,
     private readonly agreements = new SharingRepository(),
     private readonly galleries = new GalleryRepository(),
-    private readonly tenants = new TenantRepository(),
   ) {}
 
   async create(actor: Actor, input: NewAgreement): Promise<SharingAgreementRow> {
@@ -40,8 +39,7 @@ export class SharingService {
         if (!gallery) throw notFound('gallery', input.galleryId);
         let granteeTenantId: string | null = null;
         if (input.granteeTenantSlug) {
-          const grantee = await this.tenants.bySlug(tx, input.granteeTenantSlug);
-          if (!grantee) throw new DomainError('NOT_FOUND', `No tenant '${input.granteeTenantSlug}'.`);
+          const grantee = await tenantBySlug(tx, input.granteeTenantSlug);
           if (grantee.id === gallery.tenantId) throw new DomainError('BAD_USER_INPUT', 'A tenant already searches its own galleries; share with another tenant.');
           granteeTenantId = grantee.id;
         }

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { mintToken } from '../../server/auth';
 import { loadConfig } from '../../server/config';
 import { createHub, type Hub } from '../../server/hub';
+import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import type { Clock } from '../../tenants/shared/ports';
 
@@ -33,8 +34,9 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     FRHUB_INFERENCE_PROVIDER: 'cpu',
     ...env,
   });
-  let dropDatabase = async () => {};
-  if (config.databaseUrl) [config.databaseUrl, dropDatabase] = await freshDatabase(config.databaseUrl);
+  // each suite gets its own database on the test server, so suites may run in parallel
+  const scratch = await scratchDatabase(config.databaseUrl, 'frhub_test');
+  if (scratch.url) config.databaseUrl = scratch.url;
   const hub = await createHub(config, { logger: pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
   const { url, server } = await hub.listen(0);
   const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
@@ -69,26 +71,10 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     },
     async close() {
       await hub.close();
-      await dropDatabase();
+      await scratch.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Each suite gets its own database on the test server, so suites may run in parallel. */
-async function freshDatabase(url: string): Promise<[string, () => Promise<void>]> {
-  const { Client } = require('pg') as typeof import('pg');
-  const name = `frhub_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return [u.toString(), () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)];
 }
 
 /** A GraphQL multipart request (graphql-multipart-request-spec) with one file at variables.input.image. */
