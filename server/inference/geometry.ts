@@ -42,27 +42,28 @@ export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
 export function warpAffine(src: Buffer | Uint8Array, width: number, height: number, toSource: Affine, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
   const [a, b, tx, c, d, ty] = toSource;
-  // bilinear; pixels outside the image read as black (no closure per sample: this runs per face)
+  const stride = width * 3;
+  // pixels outside the image read as black; the channels are written out, not looped: this runs per
+  // face and per refinement crop
   const at = (xx: number, yy: number, ch: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch]);
+  let o = 0;
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const sx = a * x + b * y + tx;
-      const sy = c * x + d * y + ty;
+    const by = b * y, dy = d * y;
+    for (let x = 0; x < size; x++, o += 3) {
+      const sx = a * x + by + tx;
+      const sy = c * x + dy + ty;
       const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const fx = sx - x0, fy = sy - y0;
-      const o = (y * size + x) * 3;
+      const fx = sx - x0, fy = sy - y0, gx = 1 - fx, gy = 1 - fy;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
-        const i00 = (y0 * width + x0) * 3, i01 = i00 + width * 3;
+        const i = y0 * stride + x0 * 3, j = i + stride;
+        out[o] = Math.round((src[i] * gx + src[i + 3] * fx) * gy + (src[j] * gx + src[j + 3] * fx) * fy);
+        out[o + 1] = Math.round((src[i + 1] * gx + src[i + 4] * fx) * gy + (src[j + 1] * gx + src[j + 4] * fx) * fy);
+        out[o + 2] = Math.round((src[i + 2] * gx + src[i + 5] * fx) * gy + (src[j + 2] * gx + src[j + 5] * fx) * fy);
+      } else if (x0 >= -1 && y0 >= -1 && x0 < width && y0 < height) {
         for (let ch = 0; ch < 3; ch++) {
-          const top = src[i00 + ch] * (1 - fx) + src[i00 + 3 + ch] * fx;
-          const bottom = src[i01 + ch] * (1 - fx) + src[i01 + 3 + ch] * fx;
-          out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
-        }
-      } else {
-        for (let ch = 0; ch < 3; ch++) {
-          const top = at(x0, y0, ch) * (1 - fx) + at(x0 + 1, y0, ch) * fx;
-          const bottom = at(x0, y0 + 1, ch) * (1 - fx) + at(x0 + 1, y0 + 1, ch) * fx;
-          out[o + ch] = Math.round(top * (1 - fy) + bottom * fy);
+          const top = at(x0, y0, ch) * gx + at(x0 + 1, y0, ch) * fx;
+          const bottom = at(x0, y0 + 1, ch) * gx + at(x0 + 1, y0 + 1, ch) * fx;
+          out[o + ch] = Math.round(top * gy + bottom * fy);
         }
       }
     }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { InferenceError } from '../../server/inference/errors';
-import { DEFAULT_INFERENCE_CONFIG, FaceEngine } from '../../server/inference/face-engine';
+import { DEFAULT_INFERENCE_CONFIG, FaceEngine, SMALLEST_FACE_PX } from '../../server/inference/face-engine';
 import { hasShared, portrait, SHARED, sampleImage } from '../support/fixtures';
 
 const engineConfig = { ...DEFAULT_INFERENCE_CONFIG, modelDir: resolve(__dirname, '../../data/models'), provider: 'cpu' as const };
@@ -45,6 +45,25 @@ describe('face engine (built-in pack, CPU)', () => {
     const a = await engine.analyze(big, { select: 'all', embed: false });
     expect(a.faces).toHaveLength(12);
     for (const f of a.faces) expect(f.box.width).toBeLessThan(2000 / 6);
+  });
+
+  it(`finds faces only ${SMALLEST_FACE_PX} pixels wide in a 2000x1500 photo, and embeds them close to the same face at full size`, async () => {
+    const p = await portrait();
+    const full = (await engine.analyze(p, { select: 'dominant' })).faces[0];
+    const resized = (faceWidth: number) => sharp(p).resize(Math.round((480 * faceWidth) / full.box.width)).toBuffer();
+    const scene = async (faceWidth: number) => {
+      const face = await resized(faceWidth);
+      const composite = Array.from({ length: 12 }, (_, i) => ({ input: face, left: 140 + (i % 4) * 470 + (i % 3) * 17, top: 130 + Math.floor(i / 4) * 460 + (i % 2) * 23 }));
+      return sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#5a6e78' } }).composite(composite).jpeg({ quality: 92 }).toBuffer();
+    };
+    const small = await engine.analyze(await scene(SMALLEST_FACE_PX + 2), { select: 'all', embed: false });
+    expect(small.faces).toHaveLength(12);
+    for (const f of small.faces) expect(f.box.width).toBeLessThan(SMALLEST_FACE_PX * 1.6);
+    // keypoints from a face a dozen detector pixels wide are coarse; the second, closer look is what keeps these close
+    const sixty = await engine.analyze(await scene(60), { select: 'all' });
+    expect(sixty.faces).toHaveLength(12);
+    const cosines = sixty.faces.map((f) => f.embedding!.reduce((s, v, i) => s + v * full.embedding![i], 0));
+    expect(Math.min(...cosines)).toBeGreaterThan(0.95);
   });
 
   it('gives the same person a higher score than a different person', async () => {

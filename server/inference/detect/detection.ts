@@ -1,6 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import type { RgbImage } from '../decode.js';
 import { iou, type Box, type Point } from '../geometry.js';
+import type { Window } from './windows.js';
 
 /**
  * Landmarks in image coordinates. eyeL/mouthL are on the image's left (the subject's right).
@@ -19,6 +19,8 @@ export interface Detection {
   box: Box;
   landmarks: Landmarks;
   score: number;
+  /** image pixels per detector-input pixel in the window it was found in: how coarse its keypoints are */
+  scale: number;
 }
 
 /** A window of the image handed to a detector, in image pixels. */
@@ -31,9 +33,17 @@ export interface Region {
 
 export interface FaceDetector {
   readonly inputSize: number;
-  detect(session: InferenceSession, image: RgbImage, region: Region, minScore: number): Promise<Detection[]>;
-  /** several regions in one batched run, where the model takes a batch */
-  detectMany?(session: InferenceSession, image: RgbImage, regions: Region[], minScore: number): Promise<Detection[]>;
+  /**
+   * The narrowest face, in input pixels, the detector still finds reliably (measured on real faces in
+   * large photos; each detector notes its figures). The engine tiles a large photo so that the
+   * narrowest face it promises to find (SMALLEST_FACE_PX) is at least this wide in some window.
+   */
+  readonly smallestFace: number;
+  /**
+   * Detections in image pixels from windows of inputSize x inputSize, one list per window: in one
+   * batched run where the model takes a batch.
+   */
+  detect(session: InferenceSession, windows: Window[], minScore: number): Promise<Detection[][]>;
 }
 
 export function nms(detections: Detection[], iouThreshold = 0.3): Detection[] {
