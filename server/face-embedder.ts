@@ -1,9 +1,9 @@
-import type { FaceEngine } from './inference/face-engine.js';
+import type { FaceAnalyzer } from './inference/face-engine.js';
 import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
 export class EngineEmbedder implements FaceEmbedder {
-  constructor(private readonly engine: FaceEngine) {}
+  constructor(private readonly engine: FaceAnalyzer) {}
 
   get modelVersion(): string {
     return this.engine.modelVersion;

@@ -32,14 +32,14 @@ import { EngineEmbedder } from './face-embedder.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
-import { FaceEngine } from './inference/face-engine.js';
+import { EngineThread } from './inference/engine-thread.js';
 
 export interface Hub {
   app: express.Express;
   services: Services;
   retention: RetentionService;
   database: Database;
-  engine: FaceEngine;
+  engine: EngineThread;
   keys: SigningKeys;
   logger: pino.Logger;
   listen(port: number): Promise<{ server: Server; url: string }>;
@@ -52,7 +52,7 @@ export interface Hub {
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
-  const engine = await FaceEngine.create(config.inference, (m) => logger.info(m));
+  const engine = await EngineThread.create(config.inference, (m) => logger.info(m));
   const keys = await loadOrCreateKeys(config.dataDir);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

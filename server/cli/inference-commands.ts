@@ -6,16 +6,18 @@ import { loadConfig } from '../config.js';
 import { InferenceError } from '../inference/errors.js';
 import { cosine, verification, type ScoredPair } from '../inference/evaluate.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../inference/builtin-packs.js';
-import { FaceEngine } from '../inference/face-engine.js';
+import { EngineThread } from '../inference/engine-thread.js';
+import { FaceEngine, type FaceAnalyzer } from '../inference/face-engine.js';
 import { str, UsageError, type Args } from './args.js';
 import { stats } from './bench-stats.js';
 
 const log = (m: string) => console.error(`frhub: ${m}`);
 
-async function engineFor(args: Args): Promise<FaceEngine> {
+/** The engine in this thread (faces, eval), or on its own thread as the hub runs it (bench). */
+async function engineFor(args: Args, thread = false): Promise<FaceAnalyzer> {
   const config = loadConfig();
   const pack = typeof args.flags.pack === 'string' ? args.flags.pack : config.inference.pack;
-  return FaceEngine.create({ ...config.inference, pack }, log);
+  return (thread ? EngineThread : FaceEngine).create({ ...config.inference, pack }, log);
 }
 
 /** `frhub models`: converts (or finds cached) every built-in pack; run at install. */
@@ -108,10 +110,10 @@ export async function evalCommand(args: Args): Promise<number> {
 /** `frhub bench inference [--runs n] [--image file]`: per-stage latency and batched throughput. */
 export async function benchInferenceCommand(args: Args): Promise<number> {
   const runs = Number(str(args, 'runs', '30'));
-  const engine = await engineFor(args);
+  const engine = await engineFor(args, true);
   const small = typeof args.flags.image === 'string' ? readFileSync(args.flags.image) : await sampleFace();
   const large = await groupPhoto(small);
-  console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, ${runs} runs each`);
+  console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, on the inference thread as the hub runs it, ${runs} runs each`);
   for (const [label, img] of [['250x250 portrait', small], ['2000x1500 group photo', large]] as const) {
     await engine.analyze(img, { select: 'all' });
     const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [] };

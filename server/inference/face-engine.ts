@@ -84,13 +84,23 @@ export interface InferenceStatus {
   matchThreshold: number;
 }
 
+/** What the hub needs of an engine: FaceEngine itself, or EngineThread, which runs one off the event loop. */
+export interface FaceAnalyzer {
+  readonly manifest: ModelPackManifest;
+  readonly modelVersion: string;
+  status(): InferenceStatus;
+  analyze(input: Buffer, opts?: AnalyzeOptions): Promise<Analysis>;
+  embedThroughput(n: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 const DETECTORS: Record<ModelPackManifest['detector']['format'], (input: string, size: number) => FaceDetector> = {
   blazeface: () => blazeface,
   scrfd,
   yunet,
 };
 
-export class FaceEngine {
+export class FaceEngine implements FaceAnalyzer {
   private readonly batcher: MicroBatcher<Uint8Array, Float32Array>;
   private readonly detector: FaceDetector;
 

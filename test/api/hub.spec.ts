@@ -130,7 +130,11 @@ describe('GraphQL API over HTTP', () => {
       const r = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(stranger), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', maxCandidates: 5 } }).catch(() => undefined);
       // sample2 is a group photo: the hub asks for one face; a cropped face of a person not enrolled scores below threshold
       expect(['MULTIPLE_FACES', undefined]).toContain(r?.errors?.[0].extensions.code);
-      const one = await t.gql(analyst, SEARCH, { input: { imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', caseNumber: 'C-1', minScore: 0.999 } });
+      // the same person, cropped from the same photo as an enrolled face, scores near 1; a minScore just above that score returns nothing
+      const probe = { imageBase64: b64(await portrait()), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' };
+      const top = (await t.gql(analyst, SEARCH, { input: { ...probe, minScore: -1 } })).data.searchFaces.candidates[0].score;
+      expect(top).toBeGreaterThan(0.95);
+      const one = await t.gql(analyst, SEARCH, { input: { ...probe, minScore: (top + 1) / 2 } });
       expect(one.data.searchFaces.candidates).toEqual([]);
     });
 

@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { InferenceError } from './errors.js';
+import { FaceEngine, type InferenceConfig } from './face-engine.js';
+import type { EngineReply, EngineRequest, WireError } from './engine-thread.js';
+
+// The inference thread: one FaceEngine, driven by messages from EngineThread. ONNX Runtime's Node
+// binding runs a model synchronously on the calling thread, so it runs here, not on the event loop
+// that serves HTTP.
+const port = parentPort!;
+const reply = (r: EngineReply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
+
+FaceEngine.create(workerData as InferenceConfig, (message) => reply({ kind: 'log', message }))
+  .then((engine) => {
+    reply({ kind: 'ready', manifest: engine.manifest, status: engine.status() });
+    port.on('message', async (m: EngineRequest) => {
+      try {
+        if (m.op === 'close') {
+          await engine.close();
+          reply({ kind: 'result', id: m.id, value: null, status: engine.status() });
+          port.close();
+          return;
+        }
+        const value = m.op === 'analyze' ? await engine.analyze(Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength), m.options) : await engine.embedThroughput(m.faces);
+        reply({ kind: 'result', id: m.id, value, status: engine.status() });
+      } catch (e) {
+        reply({ kind: 'result', id: m.id, error: serialize(e), status: engine.status() });
+      }
+    });
+  })
+  .catch((e) => reply({ kind: 'failed', error: serialize(e) }));
+
+function serialize(e: unknown): WireError {
+  if (e instanceof InferenceError) return { code: e.code, message: e.message, details: e.details };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
