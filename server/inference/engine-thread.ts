@@ -3,12 +3,10 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InferenceError, type InferenceErrorCode } from './errors.js';
 import type { AnalyzeOptions, Analysis, FaceAnalyzer, InferenceConfig, InferenceStatus } from './face-engine.js';
-import type { ModelPackManifest } from './model-pack.js';
+import { modelVersionOf, type ModelPackManifest } from './model-pack.js';
 
-export type EngineRequest =
-  | { op: 'analyze'; id: number; image: Uint8Array; options: AnalyzeOptions }
-  | { op: 'embedThroughput'; id: number; faces: number }
-  | { op: 'close'; id: number };
+type Operation = { op: 'analyze'; image: Uint8Array; options: AnalyzeOptions } | { op: 'embedThroughput'; faces: number } | { op: 'close' };
+export type EngineRequest = Operation & { id: number };
 
 export type WireError = { code?: InferenceErrorCode; message: string; details?: Record<string, unknown> };
 
@@ -84,7 +82,7 @@ export class EngineThread implements FaceAnalyzer {
   }
 
   get modelVersion(): string {
-    return `${this.manifest.id}@${this.manifest.version}`;
+    return modelVersionOf(this.manifest);
   }
 
   /** As of the latest reply from the thread, plus the photos sent to it and not yet answered. */
@@ -107,7 +105,7 @@ export class EngineThread implements FaceAnalyzer {
     await this.worker.terminate();
   }
 
-  private call(request: Omit<EngineRequest, 'id'> & Partial<EngineRequest>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  private call(request: Operation, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolveCall, reject) => {

@@ -11,7 +11,7 @@ import { downscale, mosaic, tileWindows, toImage, wholeWindow, type Placement } 
 import { normalize } from './tensor.js';
 import { InferenceError } from './errors.js';
 import { invertAffine, similarityTransform, warpAffine, type Box, type Point } from './geometry.js';
-import { loadPack, type ModelPackManifest, type TemplatePoints } from './model-pack.js';
+import { loadPack, modelVersionOf, type ModelPackManifest, type TemplatePoints } from './model-pack.js';
 import { assessQuality, type FaceQuality } from './quality.js';
 import { chooseProvider, type ProviderChoice } from './sessions.js';
 
@@ -143,7 +143,7 @@ export class FaceEngine implements FaceAnalyzer {
   }
 
   get modelVersion(): string {
-    return `${this.manifest.id}@${this.manifest.version}`;
+    return modelVersionOf(this.manifest);
   }
 
   async analyze(input: Buffer, opts: AnalyzeOptions = {}): Promise<Analysis> {
@@ -198,13 +198,14 @@ export class FaceEngine implements FaceAnalyzer {
     const minScore = this.manifest.detector.minScore;
     const size = this.detector.inputSize;
     const tileScale = SMALLEST_FACE_PX / this.detector.smallestFace;
-    const passScale = Math.max(image.width, image.height) / size;
+    const longest = Math.max(image.width, image.height);
+    const passScale = longest / size;
     // a photo that may need tiles is scaled down once; the whole-photo window is cut from that copy too
     const scaled = passScale > tileScale ? await downscale(image, tileScale) : undefined;
     const whole = await wholeWindow(scaled?.copy ?? image, size, scaled?.placement);
     let found = (await this.detector.detect(this.detectorSession, [whole], minScore)).flat();
     const smallest = Math.min(...found.map((d) => d.box.width), Infinity);
-    if (scaled && (found.length === 0 || smallest < Math.max(image.width, image.height) / 6)) {
+    if (scaled && (found.length === 0 || smallest < longest / 6)) {
       const missable = this.detector.smallestFace * passScale; // in photo pixels: narrower faces the whole pass may miss
       const overlap = Math.min(size / 2, Math.ceil((1.25 * missable) / tileScale));
       const tiled = (await this.detector.detect(this.detectorSession, tileWindows(scaled.copy, scaled.placement, size, overlap), minScore)).flat();

@@ -97,3 +97,6 @@ export const ARCFACE_TEMPLATE: TemplatePoints = {
   mouthR: [70.7299, 92.2041],
   mouth: [56.1396, 92.2848],
 };
+
+/** The tag every embedding carries: templates compare only with probes of the same pack and version. */
+export const modelVersionOf = (m: Pick<ModelPackManifest, 'id' | 'version'>): string => `${m.id}@${m.version}`;
