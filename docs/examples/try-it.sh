@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The README's walk-through as one script: run it from the repository root while `npm start` runs.
+# It creates an agency, its people and a gallery, enrolls a face, searches for it, reviews the
+# search and reads what oversight sees. FRHUB_URL (default http://localhost:4000) names the hub;
+# FRHUB_DATA_DIR must be the hub's data directory (default ./data), where its signing key lives.
+set -euo pipefail
+url="${FRHUB_URL:-http://localhost:4000}/graphql"
+slug="${TRY_IT_AGENCY:-metro-pd}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+frhub() { node server/cli/frhub.cjs "$@"; }
+# gql TOKEN QUERY [VARIABLES-JSON]: prints the response; fails on GraphQL errors
+gql() {
+  local body
+  body=$(node -e 'process.stdout.write(JSON.stringify({query: process.argv[1], variables: JSON.parse(process.argv[2] || "{}")}))' "$2" "${3:-}")
+  curl -sS "$url" -H 'content-type: application/json' -H "authorization: Bearer $1" -d "$body" | tee "$work/last.json"
+  echo
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.errors) process.exit(1)' "$work/last.json"
+}
+# field PATH: a value from the last response, e.g. field data.createGallery.id
+field() { node -e 'let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const k of process.argv[2].split(".")) v = v[k]; console.log(v)' "$work/last.json" "$1"; }
+# upload TOKEN QUERY INPUT-JSON FILE: a GraphQL multipart request with the photo at input.image
+upload() {
+  curl -sS "$url" -H "authorization: Bearer $1" -H 'apollo-require-preflight: true' \
+    -F operations="{\"query\":$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$2"),\"variables\":{\"input\":$3}}" \
+    -F map='{"0":["variables.input.image"]}' -F 0=@"$4" | tee "$work/last.json"
+  echo
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.errors) process.exit(1)' "$work/last.json"
+}
+
+echo "== two photos of one person, cut from a group photo that an npm package ships"
+node -e '
+  const sharp = require("sharp");
+  const src = "node_modules/@vladmandic/face-api/demo/sample1.jpg";
+  Promise.all([
+    sharp(src).extract({ left: 300, top: 180, width: 480, height: 560 }).jpeg().toFile(process.argv[1]),
+    sharp(src).extract({ left: 320, top: 200, width: 430, height: 500 }).jpeg().toFile(process.argv[2]),
+  ]).catch((e) => { console.error(e.message); process.exit(1); });' "$work/booking.jpg" "$work/probe.jpg"
+
+echo "== the operator creates an agency and its people"
+ADMIN=$(frhub token --tenant hub --role HUB_ADMIN)
+gql "$ADMIN" 'mutation($s: String!) { createTenant(input: {slug: $s, name: "Metro PD"}) { id slug } }' "{\"s\":\"$slug\"}"
+gql "$ADMIN" 'mutation($s: String!) { createPrincipal(input: {tenantSlug: $s, name: "Det. Rivera", role: AGENCY_ANALYST, certifiedUntil: "2099-12-31T00:00:00Z"}) { id } }' "{\"s\":\"$slug\"}"
+ANALYST_ID=$(field data.createPrincipal.id)
+gql "$ADMIN" 'mutation($s: String!) { createPrincipal(input: {tenantSlug: $s, name: "Sgt. Chen", role: AGENCY_SUPERVISOR}) { id } }' "{\"s\":\"$slug\"}"
+SUPERVISOR_ID=$(field data.createPrincipal.id)
+gql "$ADMIN" 'mutation { createPrincipal(input: {tenantSlug: "hub", name: "County oversight board", role: OVERSIGHT_AUDITOR}) { id } }'
+AUDITOR_ID=$(field data.createPrincipal.id)
+gql "$ADMIN" 'query($s: String!) { tenantPolicy(tenantSlug: $s) { preset allowedBases offenseThreshold } quota(tenantSlug: $s) { used limit resetsAt } }' "{\"s\":\"$slug\"}"
+
+echo "== the agency's administrator creates a gallery and enrolls a booking photo"
+AGENCY_ADMIN=$(frhub token --tenant "$slug" --role AGENCY_ADMIN)
+gql "$AGENCY_ADMIN" 'mutation { createGallery(input: {name: "Bookings"}) { id } }'
+GALLERY=$(field data.createGallery.id)
+upload "$AGENCY_ADMIN" 'mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { templateId created quality } }' \
+  "{\"galleryId\":\"$GALLERY\",\"subjectRef\":\"BK-1001\",\"image\":null}" "$work/booking.jpg"
+
+echo "== the analyst searches (a case number and a legal basis are required)"
+ANALYST=$(frhub token --tenant "$slug" --subject "$ANALYST_ID")
+upload "$ANALYST" 'mutation($input: SearchFacesInput!) { searchFaces(input: $input) { id threshold modelVersion candidates { rank score subjectRef } notice } }' \
+  '{"caseNumber":"2026-123","legalBasis":"CRIMINAL_SUSPECT_ID","offenseCategory":"ROBBERY","image":null}' "$work/probe.jpg"
+SEARCH=$(field data.searchFaces.id)
+[ "$(field data.searchFaces.candidates.0.subjectRef)" = "BK-1001" ] || { echo "the enrolled person did not come first" >&2; exit 1; }
+
+echo "== a supervisor reviews the candidates"
+SUPERVISOR=$(frhub token --tenant "$slug" --subject "$SUPERVISOR_ID")
+gql "$SUPERVISOR" 'mutation($id: ID!) { reviewSearch(input: {searchId: $id, outcome: NO_LEAD, decisions: [{rank: 1, decision: NOT_A_MATCH}]}) { reviewStatus reviewOutcome } }' "{\"id\":\"$SEARCH\"}"
+
+echo "== oversight reads counts and checks the audit chain"
+AUDITOR=$(frhub token --tenant hub --subject "$AUDITOR_ID")
+gql "$AUDITOR" '{ usageStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [TENANT, LEGAL_BASIS]) { rows { tenant legalBasis searches denials candidates reviews } exigentApprovalsOverdue } verifyAuditChain { ok checked } }'
+echo "try-it: done"
