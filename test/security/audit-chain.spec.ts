@@ -82,7 +82,7 @@ describe('audit chain integrity and audited refusals', () => {
   });
 
   it('a case or warrant number of only spaces and invisible characters does not satisfy a policy that requires one', () => {
-    const policy = { ...resolvePolicy(null, null), warrantRequiredFor: [LegalBasis.VICTIM_ID], caseNumberRequiredFor: [LegalBasis.VICTIM_ID] };
+    const policy = { ...resolvePolicy(null, null), allowedBases: [LegalBasis.VICTIM_ID], offenseRequiredFor: [], narrativeRequiredFor: [], warrantRequiredFor: [LegalBasis.VICTIM_ID], caseNumberRequiredFor: [LegalBasis.VICTIM_ID] };
     const declare = (caseNumber: string, warrantNumber: string) => () => checkSearchPolicy(policy, TenantStatus.ACTIVE, { legalBasis: LegalBasis.VICTIM_ID, caseNumber, warrantNumber, notForProhibitedPurpose: true });
     for (const blank of ['\u200b\u200c\u200d', ' \u2060\ufeff ', '\u202e\u200f']) {
       expect(declare(blank, 'W-1')).toThrow(expect.objectContaining({ code: 'CASE_NUMBER_REQUIRED' }));
