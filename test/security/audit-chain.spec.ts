@@ -1,6 +1,9 @@
 import { AuditRepository, type AuditEventInput } from '../../models/audit.repository';
 import { AuditAction, AuditOutcome, LegalBasis, Role, TenantStatus } from '../../models/enums';
+import { AuditTrail } from '../../tenants/audit/audit-trail';
 import { verifyChain } from '../../tenants/audit/audit.service';
+import { DomainError } from '../../tenants/shared/errors';
+import { systemClock } from '../../tenants/shared/ports';
 import { checkSearchPolicy } from '../../tenants/policy/legal-basis';
 import { resolvePolicy } from '../../tenants/policy/policy.service';
 import { portrait } from '../support/fixtures';
@@ -107,6 +110,19 @@ describe('audit chain integrity and audited refusals', () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => t.gql(agencyAdmin, `mutation { createGallery(input: { name: "Race" }) { id } }`)));
       expect(results.filter((r) => !r.errors)).toHaveLength(1);
       expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions.code)).toEqual(Array(7).fill('CONFLICT'));
+      expect((await verify()).ok).toBe(true);
+    });
+
+    it('a failure while auditing a refusal never hides the refusal itself', async () => {
+      const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
+      const actor = { requestId: 'r-1', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const failures: unknown[] = [];
+      const trail = new AuditTrail(t.hub.database.db, systemClock, undefined, (err) => failures.push(err));
+      const refusal = new DomainError('FORBIDDEN', 'not yours');
+      // a gallery id the audit table's uuid[] column refuses: the append fails in the real database
+      await expect(trail.refusals(actor, { action: AuditAction.SEARCH, galleries: ['not-a-uuid'] }, async () => { throw refusal; })).rejects.toBe(refusal);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({ code: '22P02' });
       expect((await verify()).ok).toBe(true);
     });
 
