@@ -135,6 +135,18 @@ describe('input abuse on every argument and upload', () => {
       expect(codeOf(await upload(exact))).toBe('OK');
     });
 
+    it.each(['variables.input.caseNumber', 'variables.input.legalBasis', 'variables.input.galleryIds.0', 'variables.other'])('a map that puts the file at %s is a stable refusal', async (path) => {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query: SEARCH, variables: { input: { legalBasis: 'VICTIM_ID', caseNumber: 'C-1', galleryIds: ['x'] } } }));
+      form.append('map', JSON.stringify({ 0: [path] }));
+      form.append('0', new Blob([photo]), 'photo.jpg');
+      const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${analyst}`, 'apollo-require-preflight': 'true' }, body: form });
+      const body = (await res.json()) as { errors?: { message: string; extensions: { code: string } }[] };
+      expect(['BAD_USER_INPUT', 'NOT_FOUND']).toContain(codeOf(body));
+      // GraphQL refuses a file where text belongs before the operation starts; otherwise the operation ran (and is audited)
+      if (!/^Variable "\$input" got invalid value/.test(body.errors![0].message)) attempts++;
+    });
+
     it('an upload and imageBase64 together are BAD_USER_INPUT', async () => {
       expect(codeOf(await upload(photo, 'photo.jpg', { imageBase64: photo.toString('base64') }))).toBe('BAD_USER_INPUT');
     });
