@@ -126,6 +126,16 @@ describe('audit chain integrity and audited refusals', () => {
       expect((await verify()).ok).toBe(true);
     });
 
+    it('an error without a code is audited too, as INTERNAL_ERROR, and its text stays out of the chain', async () => {
+      const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
+      const actor = { requestId: 'r-2', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const trail = new AuditTrail(t.hub.database.db, systemClock);
+      const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+      await expect(trail.refusals(actor, { action: AuditAction.SEARCH_VIEWED }, async () => { throw bug; })).rejects.toBe(bug);
+      const [last] = await events(AuditAction.SEARCH_VIEWED);
+      expect(last).toMatchObject({ outcome: 'FAILED', reason: 'INTERNAL_ERROR' });
+    });
+
     it('a malformed id or a forged cursor is BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', async () => {
       const q = `query($t: ID, $a: String, $act: String) { auditEvents(tenantId: $t, after: $a, action: $act, first: 5) { nodes { seq } } }`;
       for (const v of [{ t: 'x' }, { t: '00000000-0000-0000-0000-00000000000g' }, { a: 'not-a-cursor' }, { a: '-1' }, { act: 'NOPE' }]) {
