@@ -129,10 +129,10 @@ describe('input abuse on every argument and upload', () => {
       expect(last).toEqual({ outcome: 'FAILED', reason: 'IMAGE_TOO_LARGE' });
     });
 
-    it('a photo just under the limit is not mistaken for a truncated one', async () => {
-      // the multipart parser flags a file that reaches its limit exactly as truncated
-      const exact = Buffer.concat([photo, Buffer.alloc(MAX_BYTES - 1 - photo.length)]);
+    it('a photo of exactly the limit is not mistaken for a truncated one; one byte more is refused', async () => {
+      const exact = Buffer.concat([photo, Buffer.alloc(MAX_BYTES - photo.length)]);
       expect(codeOf(await upload(exact))).toBe('OK');
+      expect(codeOf(await upload(Buffer.concat([exact, Buffer.alloc(1)])))).toBe('IMAGE_TOO_LARGE');
     });
 
     it.each(['variables.input.caseNumber', 'variables.input.legalBasis', 'variables.input.galleryIds.0', 'variables.other'])('a map that puts the file at %s is a stable refusal', async (path) => {
