@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db.js';
+import type { AuditAction } from './enums.js';
 
 /** One decision or access, as appended to the chain. */
 export interface AuditEventInput {
@@ -8,7 +9,7 @@ export interface AuditEventInput {
   tenantId: string | null;
   principalId: string | null;
   actorRole: string | null;
-  action: string;
+  action: AuditAction;
   outcome: string;
   reason: string | null;
   caseNumber: string | null;
@@ -32,6 +33,29 @@ const sortKeys = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(sortKeys)
     : v && typeof v === 'object' && !(v instanceof Date) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]))
       : v;
+
+// What PostgreSQL keeps of a JS string: UTF-8 has no lone surrogates (the driver writes U+FFFD) and
+// text and jsonb refuse NUL, so both become U+FFFD before hashing and storing.
+const storedText = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\0/g, '\uFFFD');
+
+const storedValue = (v: unknown): unknown =>
+  typeof v === 'string' ? storedText(v)
+    : Array.isArray(v) ? v.map(storedValue)
+      : v && typeof v === 'object' && !(v instanceof Date) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [storedText(k), storedValue(x)]))
+        : v;
+
+/** The event as the database will hold it, so the hash covers exactly the stored text. */
+export function storedForm(e: AuditEventInput): AuditEventInput {
+  const text = (s: string | null) => (s === null || s === undefined ? null : storedText(s));
+  return {
+    ...e,
+    requestId: text(e.requestId), actorRole: text(e.actorRole), outcome: storedText(e.outcome), reason: text(e.reason),
+    caseNumber: text(e.caseNumber), legalBasis: text(e.legalBasis), offenseCategory: text(e.offenseCategory),
+    modelVersion: text(e.modelVersion), probeSha256: text(e.probeSha256),
+    // jsonb keeps what JSON.parse(JSON.stringify(x)) keeps: no undefined, dates as strings
+    details: storedValue(JSON.parse(JSON.stringify(e.details ?? {}))) as Record<string, unknown>,
+  };
+}
 
 /** The canonical encoding the hash covers: every field, in a fixed order, JSON with sorted keys. */
 export function canonicalEvent(e: AuditEventInput): string {
@@ -61,7 +85,8 @@ export class AuditRepository {
    * Appends one event in the caller's transaction: one statement takes the next sequence number
    * and the new chain hash from audit_head (its row lock orders concurrent appends) and inserts.
    */
-  async append(tx: Queryable, e: AuditEventInput): Promise<{ seq: number; hash: string }> {
+  async append(tx: Queryable, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
+    const e = storedForm(input);
     const [row] = await tx.query(
       `WITH h AS (
          UPDATE audit_head SET seq = seq + 1,

@@ -1,15 +1,23 @@
 import type { Queryable } from './db.js';
-import { StatisticsGroup } from './enums.js';
+import { AuditAction, AuditOutcome, ReviewOutcome, StatisticsGroup } from './enums.js';
 
 // Oversight statistics come from the audit chain, not from the searches table: retention purges
 // searches, while the chain keeps every decision (and holds nothing a statistic must not show).
+
+const SEARCH = `'${AuditAction.SEARCH}'`;
+const REVIEW = `'${AuditAction.SEARCH_REVIEW}'`;
+const ALLOWED = `'${AuditOutcome.ALLOWED}'`;
+const DENIED = `'${AuditOutcome.DENIED}'`;
+const POSSIBLE_LEAD = `'${ReviewOutcome.POSSIBLE_LEAD}'`;
+// a review event counts only when the review was recorded: its outcome is a review outcome, not DENIED or FAILED
+const RECORDED_REVIEW = `e.action = ${REVIEW} AND e.outcome IN (${Object.values(ReviewOutcome).map((o) => `'${o}'`).join(', ')})`;
 
 const GROUP_COLUMNS: Record<StatisticsGroup, { expr: string; as: string }> = {
   [StatisticsGroup.TENANT]: { expr: 't.slug', as: 'tenant' },
   [StatisticsGroup.LEGAL_BASIS]: { expr: 'e.legal_basis', as: 'legalBasis' },
   [StatisticsGroup.OFFENSE]: { expr: 'e.offense_category', as: 'offenseCategory' },
   [StatisticsGroup.OUTCOME]: { expr: 'e.outcome', as: 'outcome' },
-  [StatisticsGroup.DENIAL_REASON]: { expr: `CASE WHEN e.action = 'SEARCH' AND e.outcome = 'DENIED' THEN e.reason END`, as: 'denialReason' },
+  [StatisticsGroup.DENIAL_REASON]: { expr: `CASE WHEN e.action = ${SEARCH} AND e.outcome = ${DENIED} THEN e.reason END`, as: 'denialReason' },
   [StatisticsGroup.MONTH]: { expr: `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM')`, as: 'month' },
 };
 
@@ -48,10 +56,10 @@ export interface MatchSourceRow {
 }
 
 const COUNTS = `
-  count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED')::int AS searches,
-  count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'DENIED')::int AS denials,
-  coalesce(sum(e.candidate_count) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED'), 0)::int AS candidates,
-  count(*) FILTER (WHERE e.action = 'SEARCH_REVIEW')::int AS reviews`;
+  count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED})::int AS searches,
+  count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
+  coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
+  count(*) FILTER (WHERE ${RECORDED_REVIEW})::int AS reviews`;
 
 export class StatisticsRepository {
   /** Search and review events between `from` and `to`, grouped by the dimensions asked for. */
@@ -62,7 +70,7 @@ export class StatisticsRepository {
     const rows = await db.query(
       `SELECT ${select ? `${select},` : ''} ${COUNTS}
          FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
-        WHERE e.action IN ('SEARCH', 'SEARCH_REVIEW') AND e.at >= $1 AND e.at < $2 AND ($3::uuid IS NULL OR e.tenant_id = $3)
+        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND ($3::uuid IS NULL OR e.tenant_id = $3)
         ${by ? `GROUP BY ${by} ORDER BY ${by}` : ''}`,
       [q.from, q.to, q.tenantId],
     );
@@ -73,12 +81,12 @@ export class StatisticsRepository {
   async transparency(db: Queryable, from: Date, to: Date): Promise<TransparencyRow[]> {
     return db.query(
       `SELECT t.slug AS tenant, t.name AS "tenantName", e.legal_basis AS "legalBasis", e.offense_category AS "offenseCategory",
-              count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED')::int AS searches,
-              count(*) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'DENIED')::int AS denials,
-              coalesce(sum(e.candidate_count) FILTER (WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED'), 0)::int AS candidates,
-              count(*) FILTER (WHERE e.action = 'SEARCH_REVIEW' AND e.outcome = 'POSSIBLE_LEAD' AND (e.details->>'final')::boolean)::int AS "possibleLeads"
+              count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED})::int AS searches,
+              count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
+              coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
+              count(*) FILTER (WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean)::int AS "possibleLeads"
          FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
-        WHERE e.action IN ('SEARCH', 'SEARCH_REVIEW') AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
       [from, to],
     );
@@ -89,10 +97,10 @@ export class StatisticsRepository {
     return db.query(
       `WITH s AS (
          SELECT e.offense_category, e.candidate_count, e.details FROM audit_events e
-          WHERE e.action = 'SEARCH' AND e.outcome = 'ALLOWED' AND e.at >= $1 AND e.at < $2),
+          WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2),
        leads AS (
          SELECT e.offense_category, count(*)::int AS n FROM audit_events e
-          WHERE e.action = 'SEARCH_REVIEW' AND e.outcome = 'POSSIBLE_LEAD' AND (e.details->>'final')::boolean AND e.at >= $1 AND e.at < $2
+          WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean AND e.at >= $1 AND e.at < $2
           GROUP BY 1),
        src AS (
          SELECT s.offense_category, coalesce(ot.slug, '?') || '/' || coalesce(g.name, kv.key) AS source, sum(kv.value::int)::int AS n

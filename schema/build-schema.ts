@@ -6,8 +6,10 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
+import { auditAttempts } from './attempt-audit.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GalleryResolver } from './gallery.resolver.js';
+import { describeTextLimits, guardTextInputs } from './input-guard.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
 import { SearchResolver, toSearch } from './search.resolver.js';
@@ -32,6 +34,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     resolvers: [TenantResolver, GalleryResolver, SearchResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver],
     validate: false,
   });
+  describeTextLimits(typeGraphql);
   const references = {
     Tenant: { __resolveReference: (ref: Ref, ctx: GraphQLContext) => ctx.services.tenants.get(actorOf(ctx), ref.id) },
     Gallery: { __resolveReference: (ref: Ref, ctx: GraphQLContext) => ctx.services.galleries.get(actorOf(ctx), ref.id) },
@@ -43,6 +46,9 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     },
   };
   const resolvers = createResolversMap(typeGraphql) as Record<string, Record<string, unknown>>;
+  // input checks first, then the net that audits any refused attempt a service did not
+  guardTextInputs(typeGraphql, resolvers);
+  auditAttempts(typeGraphql, resolvers);
   for (const [type, r] of Object.entries(references)) resolvers[type] = { ...resolvers[type], ...r };
   return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION}\n${printSchemaWithDirectives(typeGraphql)}`), resolvers: resolvers as never });
 }

@@ -19,20 +19,24 @@ export async function imageBytes(upload: Promise<FileUpload> | FileUpload | null
     return Buffer.from(clean, 'base64');
   }
   if (!upload) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`.');
-  const file = await upload;
   const chunks: Buffer[] = [];
   let size = 0;
+  let truncated = false;
   try {
-    for await (const chunk of file.createReadStream() as AsyncIterable<Buffer>) {
+    const stream = (await upload).createReadStream() as NodeJS.ReadableStream & AsyncIterable<Buffer> & { truncated?: boolean };
+    // the multipart parser stops a file at its size limit and only flags it: an unchecked stream reads as a whole, shorter photo
+    stream.once('limit', () => (truncated = true));
+    for await (const chunk of stream) {
       size += chunk.length;
       if (size > maxBytes) throw imageTooLarge(maxBytes);
       chunks.push(chunk);
     }
+    if (truncated || stream.truncated) throw imageTooLarge(maxBytes);
   } catch (e) {
     if (e instanceof DomainError) throw e;
-    // the multipart parser stops a file at the size limit with its own error
-    if (/size|large|limit/i.test(String((e as Error).message))) throw imageTooLarge(maxBytes);
-    throw new DomainError('BAD_USER_INPUT', 'The uploaded photo could not be read completely; send it again.');
+    // graphql-upload-minimal's refusals carry an HTTP status: 413 for a file over its limit
+    if ((e as { status?: unknown }).status === 413 || /size limit|truncated/i.test(String((e as Error).message))) throw imageTooLarge(maxBytes);
+    throw new DomainError('BAD_USER_INPUT', 'The uploaded photo could not be read completely (the upload was cut short or is missing); send it again.');
   }
   return Buffer.concat(chunks);
 }

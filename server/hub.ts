@@ -141,7 +141,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   app.use(
     '/graphql',
     express.json({ limit: `${Math.ceil((config.maxUploadBytes * 4) / 3 / 1024 / 1024) + 1}mb` }),
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
+    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes + 1, maxFiles: 1 }), // +1: busboy flags a file that reaches its limit exactly as truncated
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = String(req.res?.getHeader('x-request-id') ?? randomUUID());

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditRepository } from '../../models/audit.repository.js';
-import { AuditOutcome, LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
@@ -113,7 +113,7 @@ export async function benchGovernanceCommand(args: Args): Promise<number> {
       const batch = Math.min(1000, events - head.seq - appended);
       await database.db.scoped({ tenantId: tenant.id }, async (tx) => {
         for (let i = 0; i < batch; i++) {
-          await services.trail.append(tx, analyst, { action: 'SEARCH', outcome: AuditOutcome.DENIED, reason: 'CASE_NUMBER_REQUIRED', legalBasis: 'VICTIM_ID', probeSha256: probe.imageSha256, details: { bench: i } });
+          await services.trail.append(tx, analyst, { action: AuditAction.SEARCH, outcome: AuditOutcome.DENIED, reason: 'CASE_NUMBER_REQUIRED', legalBasis: 'VICTIM_ID', probeSha256: probe.imageSha256, details: { bench: i } });
         }
       });
       appended += batch;

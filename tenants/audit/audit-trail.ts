@@ -1,12 +1,12 @@
 import { AuditRepository, type AuditEventInput } from '../../models/audit.repository.js';
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditOutcome, type ReviewOutcome } from '../../models/enums.js';
+import { AuditOutcome, type AuditAction, type ReviewOutcome } from '../../models/enums.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
-import { DomainError, isDenial } from '../shared/errors.js';
+import { classify, markAudited, wasAudited } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 
 /** outcome: ALLOWED, DENIED or FAILED; a review event records the review's outcome */
-export type AuditFields = Partial<Omit<AuditEventInput, 'at' | 'action' | 'outcome'>> & { action: string; outcome: AuditOutcome | ReviewOutcome };
+export type AuditFields = Partial<Omit<AuditEventInput, 'at' | 'action' | 'outcome'>> & { action: AuditAction; outcome: AuditOutcome | ReviewOutcome };
 
 /** How every service writes the audit chain: in its own transaction, or alone for refusals. */
 export class AuditTrail {
@@ -14,6 +14,7 @@ export class AuditTrail {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly repo = new AuditRepository(),
+    private readonly onAuditFailure: (err: unknown, refused: unknown) => void = warnAuditFailure,
   ) {}
 
   /** Appends in the caller's transaction, so the event and what it records commit together. */
@@ -42,16 +43,32 @@ export class AuditTrail {
     await this.db.scoped(scopeOf(actor), (tx) => this.append(tx, actor, f));
   }
 
-  /** Records the refusal of `work` (denied, or failed on bad input) and rethrows it. */
+  /** Records the refusal of `work` (denied, or failed for any reason) and rethrows it. */
   async refusals<T>(actor: Actor, f: Omit<AuditFields, 'outcome'>, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (e instanceof DomainError || typeof code === 'string') {
-        await this.appendAlone(actor, { ...f, outcome: isDenial(e) ? AuditOutcome.DENIED : AuditOutcome.FAILED, reason: String(code) });
-      }
+      await this.recordRefusal(actor, f, e);
       throw e;
     }
   }
+
+  /**
+   * Audits one refused attempt with the error's stable reason, once (the error is marked). Never
+   * throws: a failure while auditing is reported, and the caller rethrows the original error.
+   */
+  async recordRefusal(actor: Actor, f: Omit<AuditFields, 'outcome'>, e: unknown): Promise<void> {
+    if (wasAudited(e)) return;
+    const { outcome, reason } = classify(e);
+    try {
+      await this.appendAlone(actor, { ...f, outcome, reason });
+      markAudited(e);
+    } catch (err) {
+      this.onAuditFailure(err, e);
+    }
+  }
+}
+
+function warnAuditFailure(err: unknown, refused: unknown): void {
+  process.emitWarning(`could not audit a refused attempt (${classify(refused).reason}): ${err instanceof Error ? err.message : String(err)}`, 'AuditWarning');
 }

@@ -1,11 +1,12 @@
 import { AuditRepository, chainHash, canonicalEvent, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
 import type { Db } from '../../models/db.js';
-import { AuditOutcome } from '../../models/enums.js';
+import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock, Page } from '../shared/ports.js';
-import type { AuditTrail } from './audit-trail.js';
+import { isUuid } from '../shared/ids.js';
+import type { AuditFields, AuditTrail } from './audit-trail.js';
 
 export interface ChainVerification {
   ok: boolean;
@@ -26,27 +27,37 @@ export class AuditService {
 
   /** The audit log, newest first, for HUB_ADMIN; the read is itself audited. */
   async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
-    return this.trail.refusals(actor, { action: 'AUDIT_READ' }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.AUDIT_READ }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'AuditLog');
       const first = f.first ?? 50;
       if (!Number.isInteger(first) || first < 1 || first > 500) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and 500, got ${first}.`);
+      if (f.tenantId && !isUuid(f.tenantId)) throw new DomainError('BAD_USER_INPUT', `tenantId must be a tenant's id (a UUID), got '${f.tenantId}'.`);
+      if (f.action && !(Object.values(AuditAction) as string[]).includes(f.action)) throw new DomainError('BAD_USER_INPUT', `action must be one of ${Object.values(AuditAction).join(', ')}.`);
       const before = f.after ? Number(f.after) : undefined;
       if (before !== undefined && !(Number.isInteger(before) && before > 0)) throw new DomainError('BAD_USER_INPUT', 'The cursor is not one this API issued; start again without `after`.');
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const rows = await this.repo.list(tx, f, first, before);
         const nodes = rows.slice(0, first);
-        await this.trail.append(tx, actor, { action: 'AUDIT_READ', outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null }, returned: nodes.length } });
+        await this.trail.append(tx, actor, { action: AuditAction.AUDIT_READ, outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null }, returned: nodes.length } });
         return { nodes, hasNextPage: rows.length > first, endCursor: nodes.length ? String(nodes[nodes.length - 1].seq) : null };
       });
     });
   }
 
+  /**
+   * Audits an attempt refused before any service saw it (input checks at the API boundary, upload
+   * limits); an error a service has audited already is not recorded twice.
+   */
+  recordRefusal(actor: Actor, f: Omit<AuditFields, 'outcome'>, e: unknown): Promise<void> {
+    return this.trail.recordRefusal(actor, f, e);
+  }
+
   /** Walks the whole chain: sequence gapless from 1, every hash recomputed from the row's content. */
   async verify(actor: Actor): Promise<ChainVerification> {
-    return this.trail.refusals(actor, { action: 'AUDIT_VERIFY' }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.AUDIT_VERIFY }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'verify', 'AuditLog');
       const result = await this.db.scoped({ tenantId: actor.tenantId, allTenants: true }, (tx) => verifyChain(tx, this.repo));
-      await this.trail.appendAlone(actor, { action: 'AUDIT_VERIFY', outcome: AuditOutcome.ALLOWED, details: { ...result } });
+      await this.trail.appendAlone(actor, { action: AuditAction.AUDIT_VERIFY, outcome: AuditOutcome.ALLOWED, details: { ...result } });
       return result;
     });
   }

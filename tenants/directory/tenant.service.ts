@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
@@ -43,14 +43,14 @@ export class TenantService {
       const t = await this.tenants.create(tx, { slug: OPERATOR_SLUG, name: 'Hub operator (sheriff’s office)', isOperator: true });
       await this.policies.assign(tx, t.id, DEFAULT_PRESET);
       await this.quotas.assign(tx, t.id, this.defaults.monthlyQuota);
-      await this.trail.append(tx, null, { action: 'TENANT_CREATED', outcome: AuditOutcome.ALLOWED, tenantId: t.id, details: { slug: t.slug, bootstrap: true } });
+      await this.trail.append(tx, null, { action: AuditAction.TENANT_CREATED, outcome: AuditOutcome.ALLOWED, tenantId: t.id, details: { slug: t.slug, bootstrap: true } });
     });
     return true;
   }
 
   /** A new tenant always gets an explicit policy preset and quota, visible and changeable. */
   async createTenant(actor: Actor, input: NewTenant): Promise<TenantRow> {
-    return this.trail.refusals(actor, { action: 'TENANT_CREATED', details: { slug: input.slug } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.TENANT_CREATED, details: { slug: input.slug } }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Tenant');
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
         throw new DomainError('BAD_USER_INPUT', `slug '${input.slug}' must be 2-63 lowercase letters, digits or hyphens, starting with a letter or digit.`);
@@ -64,7 +64,7 @@ export class TenantService {
         const preset = input.policyPreset ?? DEFAULT_PRESET;
         await this.policies.assign(tx, t.id, preset);
         await this.quotas.assign(tx, t.id, quota);
-        await this.trail.append(tx, actor, { action: 'TENANT_CREATED', outcome: AuditOutcome.ALLOWED, details: { slug: t.slug, tenantId: t.id, preset, monthlyQuota: quota } });
+        await this.trail.append(tx, actor, { action: AuditAction.TENANT_CREATED, outcome: AuditOutcome.ALLOWED, details: { slug: t.slug, tenantId: t.id, preset, monthlyQuota: quota } });
         return t;
       });
     });
@@ -72,13 +72,13 @@ export class TenantService {
 
   /** Suspends or reinstates a tenant: a suspended tenant's searches are denied (TENANT_SUSPENDED). */
   async setStatus(actor: Actor, slug: string, status: TenantStatus): Promise<TenantRow> {
-    return this.trail.refusals(actor, { action: 'TENANT_STATUS_SET', details: { slug, status } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.TENANT_STATUS_SET, details: { slug, status } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, slug);
         authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         if (t.isOperator && status === TenantStatus.SUSPENDED) throw new DomainError('BAD_USER_INPUT', 'The operator tenant cannot be suspended.');
         const row = await this.tenants.setStatus(tx, t.id, status);
-        await this.trail.append(tx, actor, { action: 'TENANT_STATUS_SET', outcome: AuditOutcome.ALLOWED, details: { slug, from: t.status, to: status } });
+        await this.trail.append(tx, actor, { action: AuditAction.TENANT_STATUS_SET, outcome: AuditOutcome.ALLOWED, details: { slug, from: t.status, to: status } });
         return row;
       }),
     );
@@ -99,7 +99,7 @@ export class TenantService {
   }
 
   async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
-    return this.trail.refusals(actor, { action: 'PRINCIPAL_CREATED', details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.PRINCIPAL_CREATED, details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const ability = defineAbilityFor(actor, this.clock.now());
         const tenant = await tenantBySlug(tx, input.tenantSlug);
@@ -113,7 +113,7 @@ export class TenantService {
         }
         const p = await this.tenants.createPrincipal(tx, { tenantId: tenant.id, name: input.name.trim(), role: input.role, certifiedUntil: input.certifiedUntil ?? null, externalSubject });
         await this.trail.append(tx, actor, {
-          action: 'PRINCIPAL_CREATED', outcome: AuditOutcome.ALLOWED,
+          action: AuditAction.PRINCIPAL_CREATED, outcome: AuditOutcome.ALLOWED,
           details: { principalId: p.id, tenant: tenant.slug, role: p.role, certifiedUntil: p.certifiedUntil?.toISOString() ?? null },
         });
         return p;
@@ -123,7 +123,7 @@ export class TenantService {
 
   /** Mints a hub token for a principal of a tenant the caller administers; audited (the token itself is not stored). */
   async issueToken(actor: Actor, principalId: string, ttlMinutes = 720): Promise<{ token: string; expiresAt: Date }> {
-    return this.trail.refusals(actor, { action: 'TOKEN_ISSUED', details: { principalId } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.TOKEN_ISSUED, details: { principalId } }, async () => {
       if (!this.tokens) throw new DomainError('FORBIDDEN', 'This hub issues no tokens through the API.');
       if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > 7 * 24 * 60) throw new DomainError('BAD_USER_INPUT', 'ttlMinutes must be from 1 to 10080 (a week).');
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -132,7 +132,7 @@ export class TenantService {
         authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
         const tenant = (await this.tenants.byId(tx, p.tenantId))!;
         const issued = await this.tokens!.issue({ tenantSlug: tenant.slug, principalId: p.id, ttlSeconds: ttlMinutes * 60 });
-        await this.trail.append(tx, actor, { action: 'TOKEN_ISSUED', outcome: AuditOutcome.ALLOWED, details: { principalId: p.id, tenant: tenant.slug, expiresAt: issued.expiresAt.toISOString() } });
+        await this.trail.append(tx, actor, { action: AuditAction.TOKEN_ISSUED, outcome: AuditOutcome.ALLOWED, details: { principalId: p.id, tenant: tenant.slug, expiresAt: issued.expiresAt.toISOString() } });
         return issued;
       });
     });
@@ -143,7 +143,7 @@ export class TenantService {
    * JWKS, speak for the tenant's principal whose externalSubject equals the `subjectClaim` claim.
    */
   async setIssuer(actor: Actor, input: { tenantSlug: string; issuer: string; jwksUrl: string; audience?: string | null; subjectClaim?: string | null }): Promise<IssuerRow> {
-    return this.trail.refusals(actor, { action: 'ISSUER_SET', details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.ISSUER_SET, details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, input.tenantSlug);
         authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
@@ -153,7 +153,7 @@ export class TenantService {
         const other = await this.tenants.issuerByName(tx, issuer);
         if (other && other.tenantId !== t.id) throw new DomainError('CONFLICT', `Another tenant already trusts the issuer '${issuer}'.`);
         const row = await this.tenants.setIssuer(tx, { tenantId: t.id, issuer, jwksUrl: input.jwksUrl, audience: input.audience?.trim() || null, subjectClaim: input.subjectClaim?.trim() || 'sub' });
-        await this.trail.append(tx, actor, { action: 'ISSUER_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: t.slug, issuer, jwksUrl: input.jwksUrl, audience: row.audience } });
+        await this.trail.append(tx, actor, { action: AuditAction.ISSUER_SET, outcome: AuditOutcome.ALLOWED, details: { tenant: t.slug, issuer, jwksUrl: input.jwksUrl, audience: row.audience } });
         return row;
       }),
     );
@@ -166,7 +166,7 @@ export class TenantService {
       for (const t of tokens) {
         const tenant = await this.tenants.bySlug(tx, t.tenant);
         await this.trail.append(tx, null, {
-          action: 'TOKEN_ISSUED', outcome: AuditOutcome.ALLOWED, tenantId: tenant?.id ?? null, principalId: t.subject && isUuid(t.subject) ? t.subject : null,
+          action: AuditAction.TOKEN_ISSUED, outcome: AuditOutcome.ALLOWED, tenantId: tenant?.id ?? null, principalId: t.subject && isUuid(t.subject) ? t.subject : null,
           actorRole: t.role, details: { via: 'cli', tenant: t.tenant, issuedAt: t.issuedAt, expiresAt: t.expiresAt, tokenSha256: t.tokenSha256 },
         });
       }

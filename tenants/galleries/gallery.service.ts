@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome } from '../../models/enums.js';
+import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -31,7 +31,7 @@ export class GalleryService {
   ) {}
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {
-    return this.trail.refusals(actor, { action: 'GALLERY_CREATED', details: { name } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.GALLERY_CREATED, details: { name } }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Gallery', { tenantId: actor.tenantId });
       if (!name.trim() || name.length > 200) throw new DomainError('BAD_USER_INPUT', 'A gallery name is 1-200 characters.');
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -39,7 +39,7 @@ export class GalleryService {
           throw new DomainError('CONFLICT', `Your agency already has a gallery named '${name.trim()}'.`);
         }
         const g = await this.galleries.create(tx, actor.tenantId, name.trim());
-        await this.trail.append(tx, actor, { action: 'GALLERY_CREATED', outcome: AuditOutcome.ALLOWED, galleries: [g.id], details: { name: g.name } });
+        await this.trail.append(tx, actor, { action: AuditAction.GALLERY_CREATED, outcome: AuditOutcome.ALLOWED, galleries: [g.id], details: { name: g.name } });
         return g;
       });
     });
@@ -78,7 +78,7 @@ export class GalleryService {
 
   /** Embeds outside the transaction, then stores subject, template and audit event together. */
   async enroll(actor: Actor, input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown> }): Promise<Enrollment> {
-    const event = { action: 'ENROLL', galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
+    const event = { action: AuditAction.ENROLL, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
     return this.trail.refusals(actor, event, async () => {
       const ability = defineAbilityFor(actor, this.clock.now());
       const ref = input.subjectRef.trim();

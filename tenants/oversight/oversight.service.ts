@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -42,7 +42,7 @@ export class OversightService {
   ) {}
 
   async usage(actor: Actor, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantSlug?: string | null }): Promise<UsageStatistics> {
-    return this.trail.refusals(actor, { action: 'STATISTICS_READ' }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.STATISTICS_READ }, async () => {
       if (!(q.from < q.to)) throw new DomainError('BAD_USER_INPUT', '`from` must be before `to`.');
       const ability = defineAbilityFor(actor, this.clock.now());
       // every tenant's aggregates for roles whose rule has no tenant condition; otherwise the caller's own
@@ -55,7 +55,7 @@ export class OversightService {
         authorize(actor, ability, 'read', 'Statistics', { id: q.tenantSlug ?? actor.tenantSlug, tenantId: tenantId ?? undefined });
         const rows = await this.stats.usage(tx, { from: q.from, to: q.to, groupBy: q.groupBy, tenantId });
         const exigentApprovalsOverdue = await this.searches.overdueCounts(tx, tenantId);
-        await this.trail.append(tx, actor, { action: 'STATISTICS_READ', outcome: AuditOutcome.ALLOWED, details: { from: q.from.toISOString(), to: q.to.toISOString(), groupBy: q.groupBy, tenant: q.tenantSlug ?? null } });
+        await this.trail.append(tx, actor, { action: AuditAction.STATISTICS_READ, outcome: AuditOutcome.ALLOWED, details: { from: q.from.toISOString(), to: q.to.toISOString(), groupBy: q.groupBy, tenant: q.tenantSlug ?? null } });
         return { rows, exigentApprovalsOverdue };
       });
     });

@@ -1,5 +1,6 @@
 import { LegalBasis, OffenseCategory, OffenseLevel, ProhibitedPurpose, TenantStatus } from '../../models/enums.js';
 import { DomainError } from '../shared/errors.js';
+import { meaningful } from '../shared/text.js';
 
 /** A tenant's rules over legal bases: data that HUB_ADMIN sets, starting from a jurisdiction preset. */
 export interface TenantPolicy {
@@ -79,7 +80,6 @@ export interface SearchDeclaration {
   notForProhibitedPurpose: boolean;
 }
 
-const present = (s: string | null | undefined) => !!s && s.trim().length > 0;
 const list = (xs: string[]) => xs.map((x) => x.toLowerCase().replace(/_/g, ' ')).join(', ');
 
 /** Checks one search against the tenant's status and policy; throws the denial that names its reason. */
@@ -97,7 +97,7 @@ export function checkSearchPolicy(policy: TenantPolicy, tenantStatus: TenantStat
   if (!policy.allowedBases.includes(d.legalBasis)) {
     throw new DomainError('LEGAL_BASIS_NOT_PERMITTED', `Your agency's policy does not permit ${d.legalBasis}; it permits ${list(policy.allowedBases)}.`);
   }
-  if (policy.caseNumberRequiredFor.includes(d.legalBasis) && !present(d.caseNumber)) {
+  if (policy.caseNumberRequiredFor.includes(d.legalBasis) && !meaningful(d.caseNumber)) {
     throw new DomainError('CASE_NUMBER_REQUIRED', `A ${d.legalBasis} search needs the case number it belongs to (caseNumber).`);
   }
   if (policy.offenseRequiredFor.includes(d.legalBasis)) {
@@ -108,10 +108,10 @@ export function checkSearchPolicy(policy: TenantPolicy, tenantStatus: TenantStat
       throw new DomainError('OFFENSE_BELOW_THRESHOLD', `${d.offenseCategory} is a ${list([OFFENSE_LEVEL[d.offenseCategory]])}; your policy permits ${d.legalBasis} searches only for ${list([policy.offenseThreshold])} offenses or above.`);
     }
   }
-  if (policy.warrantRequiredFor.includes(d.legalBasis) && !present(d.warrantNumber)) {
+  if (policy.warrantRequiredFor.includes(d.legalBasis) && !meaningful(d.warrantNumber)) {
     throw new DomainError('WARRANT_REQUIRED', `Your policy requires a warrant for ${d.legalBasis} searches: give its number (warrantNumber).`);
   }
-  if (policy.narrativeRequiredFor.includes(d.legalBasis) && (!present(d.narrative) || !present(d.offenseDescription))) {
+  if (policy.narrativeRequiredFor.includes(d.legalBasis) && (!meaningful(d.narrative) || !meaningful(d.offenseDescription))) {
     throw new DomainError('NARRATIVE_REQUIRED', `Your policy requires a statement of the specific crime (offenseDescription) and a factual narrative (narrative) for ${d.legalBasis} searches.`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditOutcome, LegalBasis, OffenseLevel } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel } from '../../models/enums.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -56,7 +56,7 @@ export class PolicyService {
 
   /** Replaces a tenant's policy with a preset plus overrides (HUB_ADMIN); audited with the before and after. */
   async set(actor: Actor, input: { tenantSlug: string; preset?: string | null; overrides: PolicyOverrides }): Promise<EffectivePolicy> {
-    return this.trail.refusals(actor, { action: 'POLICY_SET', details: { tenantSlug: input.tenantSlug } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.POLICY_SET, details: { tenantSlug: input.tenantSlug } }, async () => {
       const ability = defineAbilityFor(actor, this.clock.now());
       validateOverrides(input.overrides);
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -68,7 +68,7 @@ export class PolicyService {
         const overrides = Object.fromEntries(Object.entries(input.overrides).filter(([, v]) => v !== undefined && v !== null));
         await this.policies.set(tx, tenant.id, preset, overrides);
         const after = await this.effective(tx, tenant.id);
-        await this.trail.append(tx, actor, { action: 'POLICY_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, before: strip(before), after: strip(after) } });
+        await this.trail.append(tx, actor, { action: AuditAction.POLICY_SET, outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, before: strip(before), after: strip(after) } });
         return after;
       });
     });

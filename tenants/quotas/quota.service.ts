@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditOutcome, QuotaPeriod } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, QuotaPeriod } from '../../models/enums.js';
 import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
@@ -27,14 +27,14 @@ export class QuotaService {
   }
 
   async set(actor: Actor, input: { tenantSlug: string; period: QuotaPeriod; limit: number }): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
-    return this.trail.refusals(actor, { action: 'QUOTA_SET', details: { ...input } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.QUOTA_SET, details: { ...input } }, async () => {
       const ability = defineAbilityFor(actor, this.clock.now());
       if (!Number.isInteger(input.limit) || input.limit < 0 || input.limit > 10_000_000) throw new DomainError('BAD_USER_INPUT', `limit must be a whole number from 0 to 10000000, got ${input.limit}.`);
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const tenant = await tenantBySlug(tx, input.tenantSlug);
         authorize(actor, ability, 'update', 'Quota', { id: tenant.slug, tenantId: tenant.id });
         await this.quotas.set(tx, tenant.id, input.period, input.limit);
-        await this.trail.append(tx, actor, { action: 'QUOTA_SET', outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, period: input.period, limit: input.limit } });
+        await this.trail.append(tx, actor, { action: AuditAction.QUOTA_SET, outcome: AuditOutcome.ALLOWED, details: { tenant: tenant.slug, period: input.period, limit: input.limit } });
         return { tenantSlug: tenant.slug, periods: await this.quotas.status(tx, tenant.id) };
       });
     });

@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome } from '../../models/enums.js';
+import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Clock } from '../shared/ports.js';
@@ -30,7 +30,7 @@ export class RetentionService {
       const rows = await this.searches.purgeExpired(tx, now, dryRun);
       if (!dryRun) {
         for (const r of rows) {
-          await this.trail.append(tx, null, { action: 'PURGE', outcome: AuditOutcome.ALLOWED, tenantId: r.tenantId, requestId: opts.requestId ?? null, details: { searches: r.searches, before: now.toISOString() } });
+          await this.trail.append(tx, null, { action: AuditAction.PURGE, outcome: AuditOutcome.ALLOWED, tenantId: r.tenantId, requestId: opts.requestId ?? null, details: { searches: r.searches, before: now.toISOString() } });
         }
       }
       return rows;

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditOutcome, CandidateDecision, ReviewOutcome, ReviewStatus } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, CandidateDecision, ReviewOutcome, ReviewStatus } from '../../models/enums.js';
 import { ReviewRepository, type ReviewRow } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -31,7 +31,7 @@ export class ReviewService {
   ) {}
 
   async review(actor: Actor, input: ReviewInput): Promise<SearchRow> {
-    return this.trail.refusals(actor, { action: 'SEARCH_REVIEW', details: { searchId: input.searchId } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.SEARCH_REVIEW, details: { searchId: input.searchId } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const search = await this.load(tx, actor, input.searchId, 'review');
         if (!actor.principalId) throw new DomainError('FORBIDDEN', 'A review is a person’s decision: sign in as a principal, not a service account.');
@@ -51,7 +51,7 @@ export class ReviewService {
         await this.reviews.insert(tx, { tenantId: search.tenantId, searchId: search.id, reviewerId: actor.principalId, outcome: input.outcome, decisions: input.decisions, note: input.note?.trim() || null });
         await this.searches.setReview(tx, search.id, status, input.outcome);
         await this.trail.append(tx, actor, {
-          action: 'SEARCH_REVIEW', outcome: input.outcome, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
+          action: AuditAction.SEARCH_REVIEW, outcome: input.outcome, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
           offenseCategory: search.offenseCategory, details: { searchId: search.id, final: status === ReviewStatus.REVIEWED, round: earlier.length + 1 },
         });
         return (await this.searches.byId(tx, search.tenantId, search.id))!;
@@ -60,7 +60,7 @@ export class ReviewService {
   }
 
   async approveExigent(actor: Actor, searchId: string, note?: string | null): Promise<SearchRow> {
-    return this.trail.refusals(actor, { action: 'EXIGENT_APPROVED', details: { searchId } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.EXIGENT_APPROVED, details: { searchId } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const search = await this.load(tx, actor, searchId, 'approve');
         if (!search.exigentDueAt) throw new DomainError('BAD_USER_INPUT', `Search ${searchId} was not exigent (${search.legalBasis}); there is nothing to approve.`);
@@ -69,7 +69,7 @@ export class ReviewService {
         const row = await this.searches.approve(tx, search.id, actor.principalId);
         const late = this.clock.now() > search.exigentDueAt;
         await this.trail.append(tx, actor, {
-          action: 'EXIGENT_APPROVED', outcome: AuditOutcome.ALLOWED, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
+          action: AuditAction.EXIGENT_APPROVED, outcome: AuditOutcome.ALLOWED, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
           details: { searchId, late, note: note?.trim() || null },
         });
         return row;
@@ -78,12 +78,12 @@ export class ReviewService {
   }
 
   async setLegalHold(actor: Actor, input: { searchId: string; hold: boolean; reason?: string | null }): Promise<SearchRow> {
-    return this.trail.refusals(actor, { action: 'LEGAL_HOLD_SET', details: { searchId: input.searchId, hold: input.hold } }, () =>
+    return this.trail.refusals(actor, { action: AuditAction.LEGAL_HOLD_SET, details: { searchId: input.searchId, hold: input.hold } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         if (input.hold && !input.reason?.trim()) throw new DomainError('BAD_USER_INPUT', 'A legal hold needs its reason (e.g. the court order or litigation it serves).');
         const search = await this.load(tx, actor, input.searchId, 'hold');
         const row = await this.searches.setLegalHold(tx, search.id, input.hold, input.reason?.trim() || null);
-        await this.trail.append(tx, actor, { action: 'LEGAL_HOLD_SET', outcome: AuditOutcome.ALLOWED, caseNumber: search.caseNumber, details: { searchId: search.id, hold: input.hold, reason: input.reason ?? null } });
+        await this.trail.append(tx, actor, { action: AuditAction.LEGAL_HOLD_SET, outcome: AuditOutcome.ALLOWED, caseNumber: search.caseNumber, details: { searchId: search.id, hold: input.hold, reason: input.reason ?? null } });
         return row;
       }),
     );

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -12,6 +12,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
+import { meaningful } from '../shared/text.js';
 import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
 
 export interface SearchRequest {
@@ -59,9 +60,9 @@ export class SearchService {
   }
 
   async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {
-    const caseNumber = req.caseNumber?.trim() || null;
+    const caseNumber = meaningful(req.caseNumber) ? req.caseNumber.trim() : null;
     const event = {
-      action: 'SEARCH',
+      action: AuditAction.SEARCH,
       caseNumber,
       legalBasis: req.legalBasis,
       offenseCategory: req.offenseCategory ?? null,
@@ -94,7 +95,7 @@ export class SearchService {
             caseNumber,
             legalBasis: req.legalBasis,
             offenseCategory: req.offenseCategory ?? null,
-            warrantNumber: req.warrantNumber?.trim() || null,
+            warrantNumber: meaningful(req.warrantNumber) ? req.warrantNumber.trim() : null,
             narrative: req.narrative?.trim() || null,
             offenseDescription: req.offenseDescription?.trim() || null,
             modelVersion: probe.modelVersion,
@@ -116,7 +117,7 @@ export class SearchService {
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, candidatesByGallery: byGallery, warrant: !!req.warrantNumber },
+          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber) },
         });
         return { ...row, candidates: hits.map((h, i) => ({ ...h, rank: i + 1 })) };
       });
@@ -149,7 +150,7 @@ export class SearchService {
       if (!row) throw notFound('search', id);
       authorize(actor, ability, 'read', 'Search', { ...row });
       // reading a candidate list is an access to case data: audited
-      await this.trail.append(tx, actor, { action: 'SEARCH_VIEWED', outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
+      await this.trail.append(tx, actor, { action: AuditAction.SEARCH_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
       return { ...row, candidates: await this.searches.candidates(tx, row.id) };
     });
   }

@@ -1,3 +1,6 @@
+import { InvalidCursorError } from '../../models/db.js';
+import { AuditOutcome } from '../../models/enums.js';
+
 /** Policy denials: each names its reason, is audited and counted in oversight statistics. */
 export const DENIAL_CODES = [
   'LEGAL_BASIS_NOT_PERMITTED', 'WARRANT_REQUIRED', 'OFFENSE_BELOW_THRESHOLD', 'CERTIFICATION_REQUIRED', 'TENANT_SUSPENDED',
@@ -7,11 +10,19 @@ export type DenialCode = (typeof DENIAL_CODES)[number];
 
 export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | DenialCode;
 
+/** The codes a FaceEmbedder's errors carry (the inference module's refusals). */
+export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FACE_FOUND', 'MULTIPLE_FACES', 'LOW_QUALITY', 'OVERLOADED', 'MODEL_UNAVAILABLE'] as const;
+export type EmbedderErrorCode = (typeof EMBEDDER_CODES)[number];
+
+export const INTERNAL = 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = DomainErrorCode | EmbedderErrorCode | typeof INTERNAL;
+
 /** A refusal the caller can act on; mapped 1:1 to GraphQL `extensions.code`. */
 export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -20,8 +31,74 @@ export class DomainError extends Error {
 
 export const isDenialCode = (c: unknown): c is DenialCode => (DENIAL_CODES as readonly unknown[]).includes(c);
 
-/** Refusals of what the caller may do (as opposed to malformed input or a photo without a face). */
-export const isDenial = (e: unknown) => e instanceof DomainError && (isDenialCode(e.code) || e.code === 'FORBIDDEN' || e.code === 'NOT_FOUND');
+// Every code, and what its audit event says: refusals of what the caller may do are DENIED; bad input,
+// a photo the engine cannot use, a conflict or our own failure is FAILED. A new code must be placed here.
+const OUTCOMES: Record<ErrorCode, AuditOutcome> = {
+  ...(Object.fromEntries(DENIAL_CODES.map((c) => [c, AuditOutcome.DENIED])) as Record<DenialCode, AuditOutcome>),
+  FORBIDDEN: AuditOutcome.DENIED,
+  NOT_FOUND: AuditOutcome.DENIED,
+  UNAUTHENTICATED: AuditOutcome.DENIED,
+  BAD_USER_INPUT: AuditOutcome.FAILED,
+  CONFLICT: AuditOutcome.FAILED,
+  IMAGE_TOO_LARGE: AuditOutcome.FAILED,
+  UNSUPPORTED_IMAGE: AuditOutcome.FAILED,
+  CORRUPT_IMAGE: AuditOutcome.FAILED,
+  NO_FACE_FOUND: AuditOutcome.FAILED,
+  MULTIPLE_FACES: AuditOutcome.FAILED,
+  LOW_QUALITY: AuditOutcome.FAILED,
+  OVERLOADED: AuditOutcome.FAILED,
+  MODEL_UNAVAILABLE: AuditOutcome.FAILED,
+  [INTERNAL]: AuditOutcome.FAILED,
+};
+
+/** Every code a caller may see in `extensions.code` from an operation (all but the internal one). */
+export const PUBLIC_ERROR_CODES = (Object.keys(OUTCOMES) as ErrorCode[]).filter((c) => c !== INTERNAL);
+
+// PostgreSQL SQLSTATEs that mean the caller's input, not our fault: a unique name taken (often by a
+// concurrent request after our check), or a value the column's type refuses.
+const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
+  '23505': { code: 'CONFLICT', message: 'That name or reference is taken (perhaps by a request made at the same time); choose another, or use the existing one.' },
+  '22P02': { code: 'BAD_USER_INPUT', message: 'A value is not in the form expected (for example an id that is not a UUID); check the ids and values you sent.' },
+  '22001': { code: 'BAD_USER_INPUT', message: 'A value is longer than allowed; shorten it.' },
+  '22003': { code: 'BAD_USER_INPUT', message: 'A number is out of range; send a smaller one.' },
+  '22007': { code: 'BAD_USER_INPUT', message: 'A date or time is not valid; check it.' },
+  '22008': { code: 'BAD_USER_INPUT', message: 'A date or time is out of range; check it.' },
+  '22021': { code: 'BAD_USER_INPUT', message: 'A text value is not valid UTF-8 text (it contains NUL or broken characters); remove them.' },
+  '22P05': { code: 'BAD_USER_INPUT', message: 'A text value holds a character the database cannot store (NUL or a lone surrogate); remove it.' },
+};
+
+export interface Classified {
+  code: ErrorCode;
+  outcome: AuditOutcome;
+  /** the audit event's reason: the code, or INTERNAL_ERROR */
+  reason: string;
+  /** what the caller is told; null: the error's own message (hidden when INTERNAL) */
+  message: string | null;
+}
+
+const ownCode = (e: unknown): unknown => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined);
+const sqlState = (e: unknown): unknown => ownCode(e) ?? ownCode((e as { driverError?: unknown } | null)?.driverError);
+
+/** The one error map: what any thrown value means to the caller (extensions.code) and to the audit chain. */
+export function classify(e: unknown): Classified {
+  const make = (code: ErrorCode, message: string | null = null): Classified => ({ code, outcome: OUTCOMES[code], reason: code === INTERNAL ? 'INTERNAL_ERROR' : code, message });
+  if (e instanceof DomainError) return make(e.code);
+  if (e instanceof InvalidCursorError) return make('BAD_USER_INPUT');
+  const code = ownCode(e);
+  if ((EMBEDDER_CODES as readonly unknown[]).includes(code)) return make(code as EmbedderErrorCode);
+  const state = sqlState(e);
+  if (typeof state === 'string' && SQLSTATE[state]) return make(SQLSTATE[state].code, SQLSTATE[state].message);
+  return make(INTERNAL);
+}
+
+const AUDITED = Symbol('frhub.audited');
+
+/** Marks an error whose refusal is in the audit chain, so no outer layer records it twice. */
+export function markAudited(e: unknown): void {
+  if (e && typeof e === 'object') (e as { [AUDITED]?: boolean })[AUDITED] = true;
+}
+
+export const wasAudited = (e: unknown): boolean => !!(e && typeof e === 'object' && (e as { [AUDITED]?: boolean })[AUDITED]);
 
 /** Missing and forbidden look the same to a caller who may not know the object exists. */
 export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `No ${what} with id ${id} is visible to you.`);

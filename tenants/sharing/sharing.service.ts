@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { AuditOutcome, LegalBasis } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -29,7 +29,7 @@ export class SharingService {
   ) {}
 
   async create(actor: Actor, input: NewAgreement): Promise<SharingAgreementRow> {
-    return this.trail.refusals(actor, { action: 'SHARING_CREATED', galleries: isUuid(input.galleryId) ? [input.galleryId] : null }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.SHARING_CREATED, galleries: isUuid(input.galleryId) ? [input.galleryId] : null }, async () => {
       const ability = defineAbilityFor(actor, this.clock.now());
       authorize(actor, ability, 'create', 'SharingAgreement');
       if (!input.legalBases.length) throw new DomainError('BAD_USER_INPUT', 'Name at least one legal basis the gallery is shared for.');
@@ -52,7 +52,7 @@ export class SharingService {
           createdBy: actor.principalId,
         });
         await this.trail.append(tx, actor, {
-          action: 'SHARING_CREATED', outcome: AuditOutcome.ALLOWED, galleries: [gallery.id],
+          action: AuditAction.SHARING_CREATED, outcome: AuditOutcome.ALLOWED, galleries: [gallery.id],
           details: { agreementId: row.id, grantee: input.granteeTenantSlug ?? '*', legalBases: row.legalBases, expiresAt: row.expiresAt.toISOString() },
         });
         return row;
@@ -62,14 +62,14 @@ export class SharingService {
 
   /** Takes effect on the next search: searches read agreements in force at their own start. */
   async revoke(actor: Actor, id: string): Promise<SharingAgreementRow> {
-    return this.trail.refusals(actor, { action: 'SHARING_REVOKED', details: { agreementId: id } }, async () => {
+    return this.trail.refusals(actor, { action: AuditAction.SHARING_REVOKED, details: { agreementId: id } }, async () => {
       const ability = defineAbilityFor(actor, this.clock.now());
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const row = isUuid(id) ? await this.agreements.byId(tx, id) : undefined;
         if (!row) throw notFound('sharing agreement', id);
         authorize(actor, ability, 'revoke', 'SharingAgreement', { ...row });
         const revoked = await this.agreements.revoke(tx, id);
-        await this.trail.append(tx, actor, { action: 'SHARING_REVOKED', outcome: AuditOutcome.ALLOWED, galleries: [row.galleryId], details: { agreementId: id } });
+        await this.trail.append(tx, actor, { action: AuditAction.SHARING_REVOKED, outcome: AuditOutcome.ALLOWED, galleries: [row.galleryId], details: { agreementId: id } });
         return revoked;
       });
     });
