@@ -51,7 +51,7 @@ export class EngineThread implements FaceAnalyzer {
   private down: InferenceError | undefined;
   private closed = false;
   private restartTimer: NodeJS.Timeout | undefined;
-  restarts = 0;
+  private restartCount = 0;
 
   private constructor(
     private worker: Worker,
@@ -104,8 +104,9 @@ export class EngineThread implements FaceAnalyzer {
 
   /** The thread died: fail what it held, and start another (again and again, backing off, until one starts). */
   private lost(worker: Worker, why: string): void {
-    if (worker !== this.worker || this.closed) return;
-    this.down ??= new InferenceError('MODEL_UNAVAILABLE', `The inference thread stopped (${why}) and is being restarted. Retry in a few seconds.`);
+    // 'error' is followed by 'exit': one restart per lost thread
+    if (worker !== this.worker || this.closed || this.down) return;
+    this.down = new InferenceError('MODEL_UNAVAILABLE', `The inference thread stopped (${why}) and is being restarted. Retry in a few seconds.`);
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.down);
     this.log(`inference thread stopped (${why}); restarting it`);
     this.scheduleRestart(0);
@@ -122,7 +123,7 @@ export class EngineThread implements FaceAnalyzer {
           this.lastStatus = status;
           this.attach(worker);
           this.down = undefined;
-          this.restarts++;
+          this.restartCount++;
           this.log('inference thread restarted');
         },
         (e) => {
@@ -147,7 +148,7 @@ export class EngineThread implements FaceAnalyzer {
 
   /** As of the latest reply from the thread, plus the photos (and bytes) sent to it and not yet answered. */
   status(): InferenceStatus & { inFlight: number; inFlightBytes: number; restarts: number } {
-    return { ...this.lastStatus, inFlight: this.pending.size, inFlightBytes: this.inFlightBytes, restarts: this.restarts };
+    return { ...this.lastStatus, inFlight: this.pending.size, inFlightBytes: this.inFlightBytes, restarts: this.restartCount };
   }
 
   analyze(image: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {

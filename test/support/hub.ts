@@ -38,7 +38,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
   const scratch = await scratchDatabase(config.databaseUrl, 'frhub_test');
   if (scratch.url) config.databaseUrl = scratch.url;
   const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
-  const { url, server } = await hub.listen(0);
+  const { url, server } = await hub.listen(0, '127.0.0.1');
   const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
   const gql: TestHub['gql'] = async (bearer, query, variables) => {
     const res = await fetch(`${url}/graphql`, {

@@ -28,8 +28,9 @@ export async function hubWorkspace(): Promise<HubWorkspace> {
   };
 }
 
-/** A real `frhub serve` process, as an operator runs it, on a free loopback port. */
+/** A real `frhub serve` process, as an operator runs it, on a free port (loopback unless env says HOST). */
 export interface HubProcess {
+  /** where this machine reaches it */
   url: string;
   child: ChildProcess;
   /** everything it wrote to stdout and stderr so far */
@@ -67,10 +68,10 @@ export async function spawnHub(ws: HubWorkspace, env: Record<string, string> = {
     const timer = setTimeout(() => reject(new Error(`the hub did not start in ${readyTimeoutMs} ms:\n${out}`)), readyTimeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /frhub listening on http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(out);
+      const m = /frhub listening on http:\/\/(\S+):(\d+)\/graphql/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolveUrl(`http://127.0.0.1:${m[1]}`);
+        resolveUrl(`http://127.0.0.1:${m[2]}`);
       }
     };
     child.stdout!.on('data', onData);
