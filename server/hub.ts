@@ -108,7 +108,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   app.get('/readyz', async (_req, res) => {
     try {
       await database.db.query('SELECT 1');
-      res.json({ status: 'ready', database: database.kind, inference: engine.status().provider });
+      const { provider, available } = engine.status();
+      // while a lost inference thread restarts, searches fail fast: send traffic elsewhere
+      res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }

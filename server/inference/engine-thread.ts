@@ -147,8 +147,8 @@ export class EngineThread implements FaceAnalyzer {
   }
 
   /** As of the latest reply from the thread, plus the photos (and bytes) sent to it and not yet answered. */
-  status(): InferenceStatus & { inFlight: number; inFlightBytes: number; restarts: number } {
-    return { ...this.lastStatus, inFlight: this.pending.size, inFlightBytes: this.inFlightBytes, restarts: this.restartCount };
+  status(): InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number } {
+    return { ...this.lastStatus, available: !this.down, inFlight: this.pending.size, inFlightBytes: this.inFlightBytes, restarts: this.restartCount };
   }
 
   analyze(image: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {

@@ -91,12 +91,13 @@ describe('the inference thread under load and failure', () => {
       const held = Array.from({ length: 3 }, () => settle(thread.analyze(photo, { select: 'dominant' })));
       await thread['worker'].terminate();
       expect(await Promise.all(held)).toEqual(['MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE']);
+      expect(thread.status().available).toBe(false);
       // while the new thread starts, calls fail fast instead of waiting
       const meanwhile = await settle(thread.analyze(photo));
       expect(['ok', 'MODEL_UNAVAILABLE']).toContain(meanwhile);
       const deadline = Date.now() + 60_000;
       while (thread.status().restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(thread.status().restarts).toBe(1);
+      expect(thread.status()).toMatchObject({ restarts: 1, available: true });
       expect((await thread.analyze(photo, { select: 'dominant' })).faces).toHaveLength(1);
     } finally {
       await thread.close();
