@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from './inference/face-engine.js';
+import type { InFlightLimits } from './inference/engine-thread.js';
 import type { ProviderChoice } from './inference/sessions.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {
   port: number;
+  /** address to bind: loopback by default for the embedded database, all interfaces with DATABASE_URL */
+  host: string;
   dataDir: string;
   /** PostgreSQL in production; absent: embedded PGlite in dataDir */
   databaseUrl?: string;
@@ -19,6 +22,8 @@ export interface Config {
   /** how often the server purges expired search details; 0: never (use `frhub purge`) */
   purgeIntervalMinutes: number;
   inference: InferenceConfig;
+  /** photos (and their bytes) the hub sends the inference thread before it refuses with OVERLOADED */
+  inferenceInFlight: InFlightLimits;
 }
 
 export class ConfigError extends Error {}
@@ -59,10 +64,12 @@ function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], f
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
+  const databaseUrl = env.DATABASE_URL || undefined;
   return {
     port: int(env, 'PORT', 4000),
+    host: env.HOST || (databaseUrl ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl,
     migrateOnStart: bool(env, 'FRHUB_MIGRATE_ON_START', true),
     introspection: bool(env, 'FRHUB_INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -83,5 +90,6 @@ export function loadConfig(env: Env = process.env): Config {
       minQuality: num(env, 'FRHUB_MIN_QUALITY', DEFAULT_INFERENCE_CONFIG.minQuality),
       threads: int(env, 'FRHUB_INFERENCE_THREADS', 0) || undefined,
     },
+    inferenceInFlight: { photos: int(env, 'FRHUB_INFLIGHT_PHOTOS', 32, 1), bytes: int(env, 'FRHUB_INFLIGHT_BYTES', 4 * maxImageBytes, 1) },
   };
 }

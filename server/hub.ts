@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -29,6 +30,7 @@ import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
+import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
@@ -42,7 +44,8 @@ export interface Hub {
   engine: EngineThread;
   keys: SigningKeys;
   logger: pino.Logger;
-  listen(port: number): Promise<{ server: Server; url: string }>;
+  /** binds host (default: config.host); url is where this machine reaches it */
+  listen(port: number, host?: string): Promise<{ server: Server; url: string; address: string }>;
   /** moves tokens minted by `frhub token` into the audit chain (also done each minute) */
   auditIssuedTokens(): Promise<void>;
   close(): Promise<void>;
@@ -50,9 +53,9 @@ export interface Hub {
 
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
-  const engine = await EngineThread.create(config.inference, (m) => logger.info(m));
+  const engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
   const keys = await loadOrCreateKeys(config.dataDir);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -60,7 +63,10 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const opSeconds = new Histogram({ name: 'frhub_graphql_operation_seconds', help: 'GraphQL operation latency', labelNames: ['operation'], registers: [registry] });
   const inferenceSeconds = new Histogram({ name: 'frhub_inference_seconds', help: 'time to embed one probe or enrollment photo', registers: [registry] });
   const databaseSeconds = new Histogram({ name: 'frhub_database_seconds', help: 'database statement and transaction latency (vector queries included)', registers: [registry] });
-  new Gauge({ name: 'frhub_inference_queue_depth', help: 'faces waiting for the recognizer', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
+  new Gauge({ name: 'frhub_inference_queue_depth', help: 'photos sent to the inference thread and not yet answered (FRHUB_INFLIGHT_PHOTOS bounds it)', registers: [registry], collect() { this.set(engine.status().inFlight); } });
+  new Gauge({ name: 'frhub_inference_inflight_bytes', help: 'encoded bytes of those photos (FRHUB_INFLIGHT_BYTES bounds it)', registers: [registry], collect() { this.set(engine.status().inFlightBytes); } });
+  new Gauge({ name: 'frhub_inference_faces_waiting', help: 'faces waiting for the recognizer inside the inference thread', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
+  new Gauge({ name: 'frhub_inference_thread_restarts', help: 'times a dead inference thread was replaced', registers: [registry], collect() { this.set(engine.status().restarts); } });
 
   const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
   const clock = opts.clock ?? systemClock;
@@ -92,18 +98,19 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
-    const requestId = (req.headers['x-request-id'] as string) || randomUUID();
+    const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    (req as unknown as { log: pino.Logger }).log = logger.child({ requestId });
-    const end = httpSeconds.startTimer({ route: req.path });
+    const end = httpSeconds.startTimer({ route: ROUTES.has(req.path) ? req.path : 'other' });
     res.on('finish', () => end({ status: String(res.statusCode) }));
-    requestTiming.run({ startedAt: performance.now(), inferenceMs: 0, databaseMs: 0 }, next);
+    requestTiming.run({ requestId, log: logger.child({ requestId }), startedAt: performance.now(), inferenceMs: 0, databaseMs: 0 }, next);
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     try {
       await database.db.query('SELECT 1');
-      res.json({ status: 'ready', database: database.kind, inference: engine.status().provider });
+      const { provider, available } = engine.status();
+      // while a lost inference thread restarts, searches fail fast: send traffic elsewhere
+      res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
@@ -117,8 +124,10 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     schema: await buildHubSchema(),
     introspection: config.introspection,
     validationRules: [limitsRule(12, 30)],
-    logger,
-    formatError: (formatted, error) => formatError(formatted, error, (e) => logger.error({ err: e }, 'unexpected error in a GraphQL operation')),
+    logger: requestScopedLogger(logger),
+    // the hub's own handler below lets in-flight requests finish; Apollo's would re-raise the signal
+    stopOnTerminationSignals: false,
+    formatError: (formatted, error) => formatError(formatted, error, (e) => requestLog(logger).error({ err: e }, 'unexpected error in a GraphQL operation')),
     plugins: [
       // no per-resolver timings in responses to a gateway that asks for them
       ApolloServerPluginInlineTraceDisabled(),
@@ -127,7 +136,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
           const end = opSeconds.startTimer();
           return {
             async willSendResponse({ response }) {
-              end({ operation: rc.request.operationName ?? 'anonymous' });
+              end({ operation: operationLabel(rc.schema, rc.operation) });
               // where the time went: inference, database, and the rest (GraphQL, HTTP, policy code)
               const t = requestTiming.getStore();
               if (t) response.http.headers.set('server-timing', `inference;dur=${t.inferenceMs.toFixed(1)}, db;dur=${t.databaseMs.toFixed(1)}, total;dur=${(performance.now() - t.startedAt).toFixed(1)}`);
@@ -152,6 +161,8 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       },
     }),
   );
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz and /metrics.')));
+  app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {
     app,
@@ -161,12 +172,15 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     engine,
     keys,
     logger,
-    listen(port) {
-      return new Promise((resolve) => {
-        const server = app.listen(port, '0.0.0.0', () => {
+    listen(port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        const server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
           httpServer = server;
-          const { port: actual } = server.address() as { port: number };
-          resolve({ server, url: `http://127.0.0.1:${actual}` });
+          const bound = server.address() as AddressInfo;
+          const name = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+          const local = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : name;
+          resolve({ server, url: `http://${local}:${bound.port}`, address: `${name}:${bound.port}` });
         });
       });
     },

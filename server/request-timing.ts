@@ -1,9 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type pino from 'pino';
 import type { Db } from '../models/db.js';
 import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
-/** Where one request's time went, for the Server-Timing header and the latency histograms. */
+/** One request's id and logger, and where its time went (for the Server-Timing header and the latency histograms). */
 export interface RequestTiming {
+  requestId: string;
+  /** the hub's logger with requestId bound: every line about this request goes through it */
+  log: pino.Logger;
   /** performance.now() when the request arrived */
   startedAt: number;
   inferenceMs: number;

@@ -8,24 +8,30 @@ import { createHub } from '../hub.js';
 import { Role } from '../../models/enums.js';
 import { str, UsageError, type Args } from './args.js';
 
-/** `frhub serve`: the hub on PORT (default 4000) until SIGINT/SIGTERM. */
+/**
+ * `frhub serve`: the hub on HOST:PORT until SIGINT/SIGTERM, which finish the requests in flight
+ * (up to FRHUB_SHUTDOWN_GRACE_MS) before the process exits; a second signal stops it at once.
+ */
 export async function serveCommand(): Promise<number> {
   const config = loadConfig();
   const hub = await createHub(config);
-  const { url } = await hub.listen(config.port);
-  hub.logger.info(`frhub listening on ${url}/graphql (database: ${hub.database.kind}, inference: ${hub.engine.status().provider}, data: ${config.dataDir})`);
-  await new Promise<void>((done) => {
+  const { address } = await hub.listen(config.port);
+  hub.logger.info(`frhub listening on http://${address}/graphql (database: ${hub.database.kind}, inference: ${hub.engine.status().provider}, data: ${config.dataDir})`);
+  return new Promise<number>((done) => {
     const stop = (signal: string) => {
       hub.logger.info(`${signal}: finishing in-flight requests, then stopping`);
-      hub.close().then(done, (e) => {
+      process.once(signal, () => {
+        hub.logger.warn(`${signal} again: stopping now`);
+        process.exit(130);
+      });
+      hub.close().then(() => done(0), (e) => {
         hub.logger.error({ err: e }, 'error while stopping');
-        done();
+        done(1);
       });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
 }
 
 /** `frhub migrate`: applies pending migrations and exits. */

@@ -26,6 +26,12 @@ function workerScript(): string {
   return built;
 }
 
+/** Photos (and their encoded bytes) sent to the thread and not yet answered; past either, OVERLOADED. */
+export interface InFlightLimits {
+  photos: number;
+  bytes: number;
+}
+
 const revive = (e: WireError) => (e.code ? new InferenceError(e.code, e.message, e.details) : new Error(e.message));
 
 /**
@@ -33,44 +39,46 @@ const revive = (e: WireError) => (e.code ? new InferenceError(e.code, e.message,
  * runs models synchronously on the thread that calls it (microsoft/onnxruntime#26968): on the event
  * loop, a 2000x1500 photo's detector and recognizer runs would stall every other request for tens of
  * milliseconds each. Here the event loop only posts the photo's bytes and receives the faces.
+ * Photos are admitted within InFlightLimits before the thread decodes any of them, and a thread that
+ * dies is replaced: the calls it held fail with MODEL_UNAVAILABLE, later ones run on the new thread.
  */
 export class EngineThread implements FaceAnalyzer {
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; bytes: number }>();
   private nextId = 1;
+  private inFlightBytes = 0;
   private lastStatus: InferenceStatus;
-  private stopped: Error | undefined;
+  /** set while no thread serves: the error every call gets meanwhile */
+  private down: InferenceError | undefined;
+  private closed = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartCount = 0;
 
   private constructor(
-    private readonly worker: Worker,
+    private worker: Worker,
     readonly manifest: ModelPackManifest,
     status: InferenceStatus,
+    private readonly config: InferenceConfig,
+    private readonly limits: InFlightLimits,
+    private readonly log: (msg: string) => void,
   ) {
     this.lastStatus = status;
-    worker.on('message', (r: EngineReply) => {
-      if (r.kind !== 'result') return;
-      this.lastStatus = r.status;
-      const p = this.pending.get(r.id);
-      this.pending.delete(r.id);
-      if (r.error) p?.reject(revive(r.error));
-      else p?.resolve(r.value);
-    });
-    const stop = (why: string) => {
-      this.stopped ??= new InferenceError('MODEL_UNAVAILABLE', `The inference thread stopped (${why}). Restart the hub; its log says why.`);
-      for (const p of this.pending.values()) p.reject(this.stopped);
-      this.pending.clear();
-    };
-    worker.on('error', (e) => stop(e.message));
-    worker.on('exit', (code) => stop(`exit code ${code}`));
+    this.attach(worker);
   }
 
-  static create(config: InferenceConfig, log: (msg: string) => void = () => {}): Promise<EngineThread> {
-    return new Promise((resolveCreate, reject) => {
+  /** limits: none for the CLI's own batch jobs; the hub passes its configured bounds */
+  static async create(config: InferenceConfig, log: (msg: string) => void = () => {}, limits: InFlightLimits = { photos: Infinity, bytes: Infinity }): Promise<EngineThread> {
+    const { worker, manifest, status } = await EngineThread.spawn(config, log);
+    return new EngineThread(worker, manifest, status, config, limits, log);
+  }
+
+  private static spawn(config: InferenceConfig, log: (msg: string) => void): Promise<{ worker: Worker; manifest: ModelPackManifest; status: InferenceStatus }> {
+    return new Promise((resolveSpawn, reject) => {
       const worker = new Worker(workerScript(), { workerData: config });
       const onMessage = (r: EngineReply) => {
         if (r.kind === 'log') log(r.message);
         else if (r.kind === 'ready') {
-          worker.off('error', reject);
-          resolveCreate(new EngineThread(worker, r.manifest, r.status));
+          worker.off('message', onMessage).off('error', reject);
+          resolveSpawn({ worker, manifest: r.manifest, status: r.status });
         } else if (r.kind === 'failed') {
           void worker.terminate();
           reject(revive(r.error));
@@ -81,19 +89,86 @@ export class EngineThread implements FaceAnalyzer {
     });
   }
 
+  private attach(worker: Worker): void {
+    worker.on('message', (r: EngineReply) => {
+      if (r.kind === 'log') return this.log(r.message);
+      if (r.kind !== 'result') return;
+      this.lastStatus = r.status;
+      const p = this.settle(r.id);
+      if (r.error) p?.reject(revive(r.error));
+      else p?.resolve(r.value);
+    });
+    worker.on('error', (e) => this.lost(worker, e.message));
+    worker.on('exit', (code) => this.lost(worker, `exit code ${code}`));
+  }
+
+  /** The thread died: fail what it held, and start another (again and again, backing off, until one starts). */
+  private lost(worker: Worker, why: string): void {
+    // 'error' is followed by 'exit': one restart per lost thread
+    if (worker !== this.worker || this.closed || this.down) return;
+    this.down = new InferenceError('MODEL_UNAVAILABLE', `The inference thread stopped (${why}) and is being restarted. Retry in a few seconds.`);
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.down);
+    this.log(`inference thread stopped (${why}); restarting it`);
+    this.scheduleRestart(0);
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.closed || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      EngineThread.spawn(this.config, this.log).then(
+        ({ worker, status }) => {
+          if (this.closed) return void worker.terminate();
+          this.worker = worker;
+          this.lastStatus = status;
+          this.attach(worker);
+          this.down = undefined;
+          this.restartCount++;
+          this.log('inference thread restarted');
+        },
+        (e) => {
+          this.log(`could not restart the inference thread: ${e instanceof Error ? e.message : e}`);
+          this.scheduleRestart(Math.min(Math.max(delayMs * 2, 1000), 30_000));
+        },
+      );
+    }, delayMs).unref();
+  }
+
+  private settle(id: number) {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    this.inFlightBytes -= p.bytes;
+    return p;
+  }
+
   get modelVersion(): string {
     return modelVersionOf(this.manifest);
   }
 
-  /** As of the latest reply from the thread, plus the photos sent to it and not yet answered. */
-  status(): InferenceStatus & { inFlight: number } {
-    return { ...this.lastStatus, inFlight: this.pending.size };
+  /** As of the latest reply from the thread, plus the photos (and bytes) sent to it and not yet answered. */
+  status(): InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number } {
+    return { ...this.lastStatus, available: !this.down, inFlight: this.pending.size, inFlightBytes: this.inFlightBytes, restarts: this.restartCount };
   }
 
   analyze(image: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+    const refusal = this.admit(image.byteLength);
+    if (refusal) return Promise.reject(refusal);
     // a copy the thread owns: the caller's Buffer may be a slice of a pooled allocation
     const bytes = new Uint8Array(image);
-    return this.call({ op: 'analyze', image: bytes, options }, [bytes.buffer]) as Promise<Analysis>;
+    return this.call({ op: 'analyze', image: bytes, options }, [bytes.buffer], bytes.byteLength) as Promise<Analysis>;
+  }
+
+  /** OVERLOADED past the bounds; a lone photo is always admitted, whatever its size */
+  private admit(size: number): InferenceError | undefined {
+    const photos = this.pending.size;
+    if (photos === 0 || (photos < this.limits.photos && this.inFlightBytes + size <= this.limits.bytes)) return undefined;
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    return new InferenceError(
+      'OVERLOADED',
+      `The face engine is busy with ${photos} photos (${mb(this.inFlightBytes)} MB; limits ${this.limits.photos} photos, ${mb(this.limits.bytes)} MB). Retry in a few seconds.`,
+      { photosInFlight: photos, bytesInFlight: this.inFlightBytes },
+    );
   }
 
   embedThroughput(faces: number): Promise<number> {
@@ -101,15 +176,23 @@ export class EngineThread implements FaceAnalyzer {
   }
 
   async close(): Promise<void> {
-    if (!this.stopped) await this.call({ op: 'close' }).catch(() => undefined);
-    await this.worker.terminate();
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!this.down) await this.call({ op: 'close' }).catch(() => undefined);
+    const stopped = new InferenceError('MODEL_UNAVAILABLE', 'The face engine has been shut down.');
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(stopped);
+    this.down = stopped;
+    await worker.terminate();
   }
 
-  private call(request: Operation, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.stopped) return Promise.reject(this.stopped);
+  private call(request: Operation, transfer: ArrayBuffer[] = [], bytes = 0): Promise<unknown> {
+    if (this.down) return Promise.reject(this.down);
     const id = this.nextId++;
     return new Promise((resolveCall, reject) => {
-      this.pending.set(id, { resolve: resolveCall, reject });
+      this.pending.set(id, { resolve: resolveCall, reject, bytes });
+      this.inFlightBytes += bytes;
       this.worker.postMessage({ ...request, id }, transfer);
     });
   }

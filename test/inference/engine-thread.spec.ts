@@ -59,3 +59,48 @@ describe('the inference thread (EngineThread)', () => {
     expect(offThread).toBeLessThan(onThisThread / 2);
   });
 });
+
+describe('the inference thread under load and failure', () => {
+  const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+
+  it('refuses photos past the in-flight bounds with OVERLOADED before decoding them, and answers the rest', async () => {
+    const photo = await portrait();
+    const thread = await EngineThread.create(config, undefined, { photos: 3, bytes: Math.floor(photo.length * 2.5) });
+    try {
+      const flood = Array.from({ length: 12 }, () => thread.analyze(photo, { select: 'dominant' }));
+      // past the byte bound first: two photos fit in 2.5 photos' bytes
+      expect(thread.status()).toMatchObject({ inFlight: 2, inFlightBytes: photo.length * 2 });
+      const outcomes = await Promise.all(flood.map(settle));
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(2);
+      expect(outcomes.filter((o) => o === 'OVERLOADED')).toHaveLength(10);
+      await expect(flood[11]).rejects.toThrow(/Retry in a few seconds/);
+      expect(thread.status()).toMatchObject({ inFlight: 0, inFlightBytes: 0 });
+      // and the photo count bound, with small photos
+      const small = await sharp(photo).resize(120).jpeg().toBuffer();
+      const more = await Promise.all(Array.from({ length: 8 }, () => settle(thread.analyze(small, { select: 'prominent' }))));
+      expect(more.filter((o) => o === 'OVERLOADED')).toHaveLength(5);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('restarts a dead thread: the calls it held get MODEL_UNAVAILABLE, later ones are answered', async () => {
+    const thread = await EngineThread.create(config);
+    try {
+      const photo = await portrait();
+      const held = Array.from({ length: 3 }, () => settle(thread.analyze(photo, { select: 'dominant' })));
+      await thread['worker'].terminate();
+      expect(await Promise.all(held)).toEqual(['MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE']);
+      expect(thread.status().available).toBe(false);
+      // while the new thread starts, calls fail fast instead of waiting
+      const meanwhile = await settle(thread.analyze(photo));
+      expect(['ok', 'MODEL_UNAVAILABLE']).toContain(meanwhile);
+      const deadline = Date.now() + 60_000;
+      while (thread.status().restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(thread.status()).toMatchObject({ restarts: 1, available: true });
+      expect((await thread.analyze(photo, { select: 'dominant' })).faces).toHaveLength(1);
+    } finally {
+      await thread.close();
+    }
+  });
+});

@@ -25,7 +25,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestHub> {
+export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock; logger?: pino.Logger } = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
   const config = loadConfig({
     ...process.env,
@@ -37,8 +37,8 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
   // each suite gets its own database on the test server, so suites may run in parallel
   const scratch = await scratchDatabase(config.databaseUrl, 'frhub_test');
   if (scratch.url) config.databaseUrl = scratch.url;
-  const hub = await createHub(config, { logger: pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
-  const { url, server } = await hub.listen(0);
+  const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
+  const { url, server } = await hub.listen(0, '127.0.0.1');
   const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
   const gql: TestHub['gql'] = async (bearer, query, variables) => {
     const res = await fetch(`${url}/graphql`, {

@@ -1,0 +1,45 @@
+import { Role } from '../../models/enums';
+import { portrait } from '../support/fixtures';
+import { startHub, type TestHub } from '../support/hub';
+
+// A flood of photos is refused before any of them is decoded: past FRHUB_INFLIGHT_PHOTOS a search
+// gets OVERLOADED at once (and spends no quota), the rest are answered, and the hub keeps serving.
+// A dead inference thread fails the searches it held with MODEL_UNAVAILABLE and comes back.
+describe('a flood of searches, and a dead inference thread', () => {
+  let t: TestHub;
+  let analyst: string;
+  let image: string;
+  const search = () =>
+    t.gql(analyst, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { status } }`, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: 'F-1' } })
+      .then((r) => r.errors?.[0].extensions.code ?? r.data?.searchFaces.status);
+  const used = async () => (await t.gql(analyst, '{ quota { used } }')).data.quota.used as number;
+  beforeAll(async () => {
+    t = await startHub({ FRHUB_INFLIGHT_PHOTOS: '2' });
+    await t.createTenant('metro-pd');
+    analyst = (await t.principal('metro-pd', Role.AGENCY_ANALYST)).token;
+    image = (await portrait()).toString('base64');
+  });
+  afterAll(() => t.close());
+
+  it('gets OVERLOADED past the in-flight bound, answers the rest, and none hangs', async () => {
+    const before = await used();
+    const outcomes = await Promise.all(Array.from({ length: 12 }, search));
+    expect(outcomes.filter((o) => o === 'OVERLOADED').length).toBeGreaterThan(0);
+    expect(outcomes.filter((o) => o !== 'OVERLOADED').every((o) => o === 'COMPLETED')).toBe(true);
+    expect((await used()) - before).toBe(outcomes.filter((o) => o === 'COMPLETED').length);
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/^frhub_inference_queue_depth 0$/m);
+  });
+
+  it('a dead inference thread: searches it held get MODEL_UNAVAILABLE, /readyz says so, then it is back', async () => {
+    const held = search();
+    while (t.hub.engine.status().inFlight === 0) await new Promise((r) => setTimeout(r, 2));
+    await t.hub.engine['worker'].terminate();
+    expect(await held).toBe('MODEL_UNAVAILABLE');
+    const ready = await fetch(`${t.url}/readyz`);
+    if (t.hub.engine.status().restarts === 0) expect(ready.status).toBe(503);
+    const deadline = Date.now() + 60_000;
+    while ((await fetch(`${t.url}/readyz`)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await search()).toBe('COMPLETED');
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/^frhub_inference_thread_restarts 1$/m);
+  });
+});

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadOrCreateKeys, mintToken } from '../../server/auth';
+import { scratchDatabase } from '../../server/scratch-database';
+import { Role } from '../../models/enums';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** Where a hub process keeps its state: a temp data dir, and a scratch database when DATABASE_URL is set. */
+export interface HubWorkspace {
+  dataDir: string;
+  databaseUrl?: string;
+  drop(): Promise<void>;
+}
+
+export async function hubWorkspace(): Promise<HubWorkspace> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'frhub-proc-'));
+  const scratch = await scratchDatabase(process.env.DATABASE_URL || undefined, 'frhub_proc');
+  return {
+    dataDir,
+    databaseUrl: scratch.url,
+    async drop() {
+      await scratch.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real `frhub serve` process, as an operator runs it, on a free port (loopback unless env says HOST). */
+export interface HubProcess {
+  /** where this machine reaches it */
+  url: string;
+  child: ChildProcess;
+  /** everything it wrote to stdout and stderr so far */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  token(tenant: string, role?: Role, principalId?: string): Promise<string>;
+  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
+  /** a tenant and a certified analyst of it, made through the API by the operator's HUB_ADMIN */
+  analyst(tenantSlug: string): Promise<string>;
+}
+
+export async function spawnHub(ws: HubWorkspace, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      // as operators run it (jest's NODE_ENV=test would turn off Apollo's own signal handlers)
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      FRHUB_DATA_DIR: ws.dataDir,
+      FRHUB_MODEL_DIR: join(ROOT, 'data/models'),
+      FRHUB_INFERENCE_PROVIDER: 'cpu',
+      FRHUB_PURGE_INTERVAL_MINUTES: '0',
+      DATABASE_URL: ws.databaseUrl ?? '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the hub did not start in ${readyTimeoutMs} ms:\n${out}`)), readyTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /frhub listening on http:\/\/(\S+):(\d+)\/graphql/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(`http://127.0.0.1:${m[2]}`);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`the hub exited (code ${code}, signal ${signal}) before it was ready:\n${out}`));
+    });
+  });
+  const keys = await loadOrCreateKeys(ws.dataDir);
+  const token: HubProcess['token'] = (tenant, role, principalId) => mintToken(keys, { tenant, role, principalId });
+  const gql: HubProcess['gql'] = async (bearer, query, variables) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as any;
+  };
+  return {
+    url,
+    child,
+    output: () => out,
+    exited,
+    token,
+    gql,
+    async analyst(tenantSlug) {
+      const admin = await token('hub', Role.HUB_ADMIN);
+      const t = await gql(admin, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug: tenantSlug, name: `${tenantSlug} agency` } });
+      if (t.errors) throw new Error(`createTenant: ${JSON.stringify(t.errors)}`);
+      const p = await gql(admin, `mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }`, {
+        i: { tenantSlug, name: `analyst of ${tenantSlug}`, role: Role.AGENCY_ANALYST, certifiedUntil: '2099-01-01T00:00:00Z' },
+      });
+      if (p.errors) throw new Error(`createPrincipal: ${JSON.stringify(p.errors)}`);
+      return token(tenantSlug, undefined, p.data.createPrincipal.id);
+    },
+  };
+}
