@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type ASTVisitor, type FieldNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, type ASTVisitor, type FieldNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 
 // Depth, alias and cost limits: a cheap guard against queries built to exhaust the server.
 // Cost: one per field, times the page size of the list it sits in (`first`, or the largest page
@@ -14,6 +14,9 @@ interface Measure { depth: number; cost: number; aliases: number }
 class QueryTooComplexError extends Error {
   readonly code = CODE;
 }
+
+// charged to the quota: a sibling field that fails would null the whole response and lose the result
+const ALONE = 'searchFaces';
 
 const pageOf = (f: FieldNode) => {
   const first = f.arguments?.find((a) => a.name.value === 'first');
@@ -56,8 +59,27 @@ export function limitsRule(maxDepth: number, maxAliases: number, maxCost = 10_00
       }
       return total;
     };
+    /** The operation's top-level field names, through fragments (a cycle is cut; NoFragmentCycles reports it). */
+    const rootFields = (set: SelectionSetNode | undefined, names: string[] = [], spread = new Set<string>()): string[] => {
+      for (const s of set?.selections ?? []) {
+        if (s.kind === Kind.FIELD) names.push(s.name.value);
+        else if (s.kind === Kind.INLINE_FRAGMENT) rootFields(s.selectionSet, names, spread);
+        else if (!spread.has(s.name.value)) rootFields(context.getFragment(s.name.value)?.selectionSet, names, spread.add(s.name.value));
+      }
+      return names;
+    };
+    const checkAlone = (node: OperationDefinitionNode) => {
+      const fields = rootFields(node.selectionSet).filter((f) => f !== '__typename');
+      if (fields.includes(ALONE) && fields.length > 1) {
+        context.reportError(new GraphQLError(
+          `${ALONE} must be the only field of its operation: each search is charged to your quota, and another field failing beside it would discard its result. Send one search per request.`,
+          { nodes: [node] },
+        ));
+      }
+    };
     return {
       OperationDefinition(node) {
+        checkAlone(node);
         const { depth, cost, aliases } = measure(node.selectionSet);
         const tooComplex = (message: string) =>
           context.reportError(new GraphQLError(message, { nodes: [node], originalError: new QueryTooComplexError(message), extensions: { code: CODE } }));
