@@ -96,7 +96,12 @@ export class SearchRepository {
 
   /** Any search the transaction's scope may see (row-level security decides), by id. */
   async visible(db: Queryable, id: string): Promise<SearchRow | undefined> {
-    return (await db.query(`SELECT ${SEARCH} FROM searches WHERE id = $1`, [id]))[0];
+    return (await this.visibleMany(db, [id]))[0];
+  }
+
+  /** The searches among `ids` the transaction's scope may see, in one query. */
+  async visibleMany(db: Queryable, ids: string[]): Promise<SearchRow[]> {
+    return ids.length ? db.query(`SELECT ${SEARCH} FROM searches WHERE id = ANY($1::uuid[])`, [ids]) : [];
   }
 
   /** Newest first; `principalId` narrows to one principal's searches. */

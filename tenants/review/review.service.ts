@@ -96,10 +96,25 @@ export class ReviewService {
     return this.db.scoped(scopeOf(actor), (tx) => this.searches.awaitingApproval(tx, actor.tenantId, overdueOnly));
   }
 
-  async reviewsOf(actor: Actor, searchId: string): Promise<ReviewRow[]> {
+  /** The reviews of several searches (a page of them) in two queries; each search the caller may not read is its own NOT_FOUND or FORBIDDEN. */
+  async reviewsOf(actor: Actor, searchIds: string[]): Promise<Map<string, ReviewRow[] | DomainError>> {
+    const ability = defineAbilityFor(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      await this.load(tx, actor, searchId, 'read');
-      return this.reviews.ofSearch(tx, searchId);
+      const found = new Map((await this.searches.visibleMany(tx, searchIds.filter(isUuid))).map((s) => [s.id, s]));
+      const result = new Map<string, ReviewRow[] | DomainError>();
+      for (const id of searchIds) {
+        const search = found.get(id);
+        try {
+          if (!search) throw notFound('search', id);
+          authorize(actor, ability, 'read', 'Search', { ...search });
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          result.set(id, e);
+        }
+      }
+      const readable = searchIds.filter((id) => !result.has(id));
+      for (const [id, rows] of await this.reviews.ofSearches(tx, readable)) result.set(id, rows);
+      return result;
     });
   }
 

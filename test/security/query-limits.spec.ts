@@ -1,4 +1,5 @@
 import { Role } from '../../models/enums';
+import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 
 // Queries built to exhaust the server are refused in validation, before any token is looked at,
@@ -75,6 +76,41 @@ describe('query limits (depth, aliases, cost) as an attacker meets them', () => 
     const r = await t.gql(null, `query { ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }`);
     expect(codes(r)).toContain('GRAPHQL_VALIDATION_FAILED');
     expect(r.errors!.map((e) => e.message).join(' ')).toMatch(/Cannot spread fragment "A" within itself/);
+  });
+
+  it('loads the reviews of a page of searches in one statement, whatever the page size', async () => {
+    await t.createTenant('page-pd');
+    const analyst = await t.principal('page-pd', Role.AGENCY_ANALYST);
+    const supervisor = await t.principal('page-pd', Role.AGENCY_SUPERVISOR);
+    const image = (await portrait()).toString('base64');
+    for (let i = 0; i < 20; i++) {
+      const s = await t.gql(analyst.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: `P-${i}` } });
+      expect(s.errors).toBeUndefined();
+      const review = { searchId: s.data.searchFaces.id, outcome: 'NO_LEAD', decisions: [] };
+      if (i % 2) expect((await t.gql(supervisor.token, `mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { id } }`, { i: review })).errors).toBeUndefined();
+    }
+    // every statement the hub sends, counted where TypeORM logs it
+    const statements: string[] = [];
+    const logger = t.hub.database.dataSource.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => (statements.push(query), logQuery(query, parameters, runner));
+    const page = async (first: number) => {
+      statements.length = 0;
+      const r = await t.gql(supervisor.token, `query($n: Int) { searches(first: $n) { nodes { id reviews { reviewerId outcome } } } }`, { n: first });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.searches.nodes).toHaveLength(first);
+      return { reviewed: r.data.searches.nodes.filter((n: { reviews: unknown[] }) => n.reviews.length).length, all: statements.length, reviews: statements.filter((q) => q.includes('search_reviews')).length };
+    };
+    try {
+      const five = await page(5);
+      const twenty = await page(20);
+      console.log(`SQL statements for a page of searches with their reviews: 5 searches ${five.all}, 20 searches ${twenty.all}`);
+      expect(twenty.reviewed).toBe(10);
+      expect(twenty.reviews).toBe(1);
+      expect(twenty.all).toBe(five.all);
+    } finally {
+      logger.logQuery = logQuery;
+    }
   });
 
   it('keeps serving after the attacks', async () => {
