@@ -11,6 +11,10 @@ const PUBLIC_CODES = new Set([
 ]);
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
+  // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; the query limits' own code is kept (see schema/limits.ts)
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError && error.originalError.extensions?.code === 'QUERY_TOO_COMPLEX') {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'QUERY_TOO_COMPLEX' } };
+  }
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const ownCode = (original as { code?: unknown })?.code;
   if (typeof ownCode === 'string' && PUBLIC_CODES.has(ownCode) && !(original instanceof GraphQLError)) {

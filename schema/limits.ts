@@ -10,11 +10,6 @@ const CODE = 'QUERY_TOO_COMPLEX';
 /** A selection set measured from depth 0 with a multiplier of 1; a spread at depth d, times t is (d + depth, t * cost). */
 interface Measure { depth: number; cost: number; aliases: number }
 
-/** Carries the code through Apollo, which re-codes every validation error GRAPHQL_VALIDATION_FAILED but keeps its originalError. */
-class QueryTooComplexError extends Error {
-  readonly code = CODE;
-}
-
 // charged to the quota: a sibling field that fails would null the whole response and lose the result
 const ALONE = 'searchFaces';
 
@@ -82,7 +77,7 @@ export function limitsRule(maxDepth: number, maxAliases: number, maxCost = 10_00
         checkAlone(node);
         const { depth, cost, aliases } = measure(node.selectionSet);
         const tooComplex = (message: string) =>
-          context.reportError(new GraphQLError(message, { nodes: [node], originalError: new QueryTooComplexError(message), extensions: { code: CODE } }));
+          context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code: CODE } }));
         if (depth > maxDepth) tooComplex(`The query is ${depth} levels deep; the limit is ${maxDepth}.`);
         if (aliases > maxAliases) tooComplex(`The query uses ${aliases} aliases; the limit is ${maxAliases}.`);
         if (cost > maxCost) tooComplex(`The query would cost ${cost} (fields times page sizes); the limit is ${maxCost}. Ask for smaller pages or fewer fields.`);
