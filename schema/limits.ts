@@ -7,7 +7,7 @@ const EXPENSIVE: Record<string, number> = { searchFaces: 100, enrollFace: 100 };
 const LARGEST_PAGE = 100;
 const CODE = 'QUERY_TOO_COMPLEX';
 
-/** A selection set measured from depth 0 with a multiplier of 1; a spread at depth d, times t is (d + depth, t * cost). */
+/** A selection set measured on its own: nested under pages that multiply to t, it costs t times as much. */
 interface Measure { depth: number; cost: number; aliases: number }
 
 // charged to the quota: a sibling field that fails would null the whole response and lose the result
