@@ -23,6 +23,16 @@ export class ReviewRepository {
   }
 
   async ofSearch(db: Queryable, searchId: string): Promise<ReviewRow[]> {
-    return db.query(`SELECT ${REVIEW} FROM search_reviews WHERE search_id = $1 ORDER BY created_at, id`, [searchId]);
+    return (await this.ofSearches(db, [searchId])).get(searchId) ?? [];
+  }
+
+  /** The reviews of several searches in one query, by search id (a page of `searches`). */
+  async ofSearches(db: Queryable, searchIds: string[]): Promise<Map<string, ReviewRow[]>> {
+    const rows: ReviewRow[] = searchIds.length
+      ? await db.query(`SELECT ${REVIEW} FROM search_reviews WHERE search_id = ANY($1::uuid[]) ORDER BY created_at, id`, [searchIds])
+      : [];
+    const bySearch = new Map(searchIds.map((id) => [id, [] as ReviewRow[]]));
+    for (const r of rows) bySearch.get(r.searchId)?.push(r);
+    return bySearch;
   }
 }

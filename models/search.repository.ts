@@ -96,7 +96,12 @@ export class SearchRepository {
 
   /** Any search the transaction's scope may see (row-level security decides), by id. */
   async visible(db: Queryable, id: string): Promise<SearchRow | undefined> {
-    return (await db.query(`SELECT ${SEARCH} FROM searches WHERE id = $1`, [id]))[0];
+    return (await this.visibleMany(db, [id]))[0];
+  }
+
+  /** The searches among `ids` the transaction's scope may see, in one query. */
+  async visibleMany(db: Queryable, ids: string[]): Promise<SearchRow[]> {
+    return ids.length ? db.query(`SELECT ${SEARCH} FROM searches WHERE id = ANY($1::uuid[])`, [ids]) : [];
   }
 
   /** Newest first; `principalId` narrows to one principal's searches. */
@@ -128,13 +133,15 @@ export class SearchRepository {
     return bySearch;
   }
 
-
-  async setReview(db: Queryable, id: string, status: string, outcome: string | null): Promise<void> {
-    await db.query(`UPDATE searches SET review_status = $2, review_outcome = $3 WHERE id = $1`, [id, status, outcome]);
+  /** Moves the review status on only from `from` (a concurrent reviewer waits on the row lock and re-checks); false when it had moved already. */
+  async setReview(db: Queryable, id: string, from: string, status: string, outcome: string | null): Promise<boolean> {
+    const rows = await db.query(`UPDATE searches SET review_status = $3, review_outcome = $4 WHERE id = $1 AND review_status = $2 RETURNING id`, [id, from, status, outcome]);
+    return rows.length === 1;
   }
 
-  async approve(db: Queryable, id: string, principalId: string): Promise<SearchRow> {
-    return (await db.query(`UPDATE searches SET approved_by = $2, approved_at = now() WHERE id = $1 RETURNING ${SEARCH}`, [id, principalId]))[0];
+  /** Approves only a search not approved yet; undefined when another approval came first. */
+  async approve(db: Queryable, id: string, principalId: string): Promise<SearchRow | undefined> {
+    return (await db.query(`UPDATE searches SET approved_by = $2, approved_at = now() WHERE id = $1 AND approved_at IS NULL RETURNING ${SEARCH}`, [id, principalId]))[0];
   }
 
   async setLegalHold(db: Queryable, id: string, hold: boolean, reason: string | null): Promise<SearchRow> {

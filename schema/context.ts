@@ -34,3 +34,40 @@ export function actorOf(ctx: GraphQLContext): Actor {
   if (!ctx.actor) throw new DomainError('UNAUTHENTICATED', 'Send a bearer token: Authorization: Bearer <token> (see `npx frhub token`).');
   return ctx.actor;
 }
+
+/**
+ * A per-request loader: the keys asked for while a response is being resolved (a page of searches
+ * each asking for its reviews) are loaded together, in one call of `load`, once those resolvers have run.
+ */
+export function loaderOf<V>(ctx: GraphQLContext, name: string, load: (keys: string[]) => Promise<Map<string, V | Error>>): (key: string) => Promise<V> {
+  const own = loaders.get(ctx) ?? loaders.set(ctx, new Map()).get(ctx)!;
+  if (!own.has(name)) own.set(name, batching(load));
+  return own.get(name) as (key: string) => Promise<V>;
+}
+
+const loaders = new WeakMap<GraphQLContext, Map<string, (key: string) => Promise<unknown>>>();
+
+type Waiting<V> = { resolve: (v: V) => void; reject: (e: unknown) => void };
+
+function batching<V>(load: (keys: string[]) => Promise<Map<string, V | Error>>): (key: string) => Promise<V> {
+  let pending: Map<string, Waiting<V>[]> | undefined;
+  const settle = async (batch: Map<string, Waiting<V>[]>) => {
+    const found = await load([...batch.keys()]).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    for (const [key, waiting] of batch) {
+      const v = found instanceof Error ? found : (found.get(key) ?? new Error(`nothing was loaded for ${key}`));
+      for (const w of waiting) if (v instanceof Error) w.reject(v); else w.resolve(v);
+    }
+  };
+  return (key) =>
+    new Promise<V>((resolve, reject) => {
+      if (!pending) {
+        const batch = (pending = new Map());
+        // setImmediate, not a microtask: type-graphql may await between the items of a list
+        setImmediate(() => {
+          pending = undefined;
+          void settle(batch);
+        });
+      }
+      pending.set(key, [...(pending.get(key) ?? []), { resolve, reject }]);
+    });
+}

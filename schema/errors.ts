@@ -11,6 +11,10 @@ const GRAPHQL_CODES = new Set<string>([
 ]);
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
+  // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; the query limits' own code is kept (see schema/limits.ts)
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError && error.originalError.extensions?.code === 'QUERY_TOO_COMPLEX') {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'QUERY_TOO_COMPLEX' } };
+  }
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (!(original instanceof GraphQLError)) {
     const c = classify(original);

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo, toConnection } from './connection.js';
-import { actorOf, type GraphQLContext } from './context.js';
+import { actorOf, loaderOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
@@ -126,7 +126,9 @@ export class SearchResolver {
 
   @FieldResolver(() => [Review])
   reviews(@Root() search: Search, @Ctx() ctx: GraphQLContext): Promise<Review[]> {
-    return ctx.services.reviews.reviewsOf(actorOf(ctx), search.id) as Promise<Review[]>;
+    const actor = actorOf(ctx);
+    // a page of searches asks once: one query for all their reviews
+    return loaderOf(ctx, 'reviews', (ids) => ctx.services.reviews.reviewsOf(actor, ids))(search.id) as Promise<Review[]>;
   }
 
   @Mutation(() => Search, { description: 'A POSSIBLE_LEAD stands once a second, different reviewer has reviewed it too.' })

@@ -17,6 +17,20 @@ export interface UsageStatistics {
 /** Counts 1-4 are shown as "<5" so a small agency's rare search cannot be singled out. */
 export const suppress = (n: number) => (n === 0 ? '0' : n < 5 ? '<5' : String(n));
 
+const isSmall = (n: number) => n > 0 && n < 5;
+
+/**
+ * The total of published cells: exact only when none of them is suppressed; otherwise the bounds a
+ * reader could work out from the cells anyway (total minus the shown cells would reveal a "<5").
+ */
+export const suppressTotal = (parts: number[]) => {
+  const small = parts.filter(isSmall).length;
+  const shown = parts.reduce((a, n) => a + (isSmall(n) ? 0 : n), 0);
+  if (!small) return suppress(shown);
+  const [lo, hi] = [shown + small, shown + 4 * small];
+  return hi < 5 ? '<5' : `${lo} to ${hi}`;
+};
+
 export interface TransparencyReport {
   year: number;
   generatedAt: Date;
@@ -66,12 +80,12 @@ export class OversightService {
     if (actor) authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'TransparencyReport');
     const [from, to] = yearBounds(year);
     const rows = await this.db.scoped({ tenantId: actor?.tenantId ?? null, allTenants: true }, (tx) => this.stats.transparency(tx, from, to));
-    const sum = (k: 'searches' | 'denials' | 'candidates' | 'possibleLeads') => rows.reduce((a, r) => a + r[k], 0);
+    const sum = (k: 'searches' | 'denials' | 'candidates' | 'possibleLeads') => suppressTotal(rows.map((r) => r[k]));
     const shown = rows.map((r) => ({
       agency: r.tenantName, legalBasis: r.legalBasis, offenseCategory: r.offenseCategory,
       searches: suppress(r.searches), denials: suppress(r.denials), candidates: suppress(r.candidates), possibleLeads: suppress(r.possibleLeads),
     }));
-    const totals = { searches: suppress(sum('searches')), denials: suppress(sum('denials')), candidates: suppress(sum('candidates')), possibleLeads: suppress(sum('possibleLeads')) };
+    const totals = { searches: sum('searches'), denials: sum('denials'), candidates: sum('candidates'), possibleLeads: sum('possibleLeads') };
     const csv = toCsv(
       ['year', 'agency', 'legal_basis', 'offense_category', 'searches', 'denials', 'candidates_returned', 'possible_leads_after_review'],
       [...shown.map((r) => [year, r.agency, r.legalBasis, r.offenseCategory, r.searches, r.denials, r.candidates, r.possibleLeads]), [year, 'ALL AGENCIES', '', '', totals.searches, totals.denials, totals.candidates, totals.possibleLeads]],
@@ -89,13 +103,17 @@ export class OversightService {
     return toCsv(
       ['reporting_year', 'crime_type', 'requests', 'requests_with_candidates', 'candidates_returned', 'probable_matches_after_review', 'probable_matches_per_request', 'image_sources'],
       rows.map((r) => [
-        year, r.offenseCategory ?? 'NOT_STATED', suppress(r.requests), suppress(r.requestsWithCandidates), suppress(r.candidates), suppress(r.possibleLeads),
-        r.requests >= 5 ? (r.possibleLeads / r.requests).toFixed(2) : '<5 requests',
+        // candidates are the sum of the image sources; the ratio times the requests would give back the matches
+        year, r.offenseCategory ?? 'NOT_STATED', suppress(r.requests), suppress(r.requestsWithCandidates), suppressTotal(withRest(Object.values(r.sources), r.candidates)), suppress(r.possibleLeads),
+        r.requests < 5 ? '<5 requests' : isSmall(r.possibleLeads) ? '<5 matches' : (r.possibleLeads / r.requests).toFixed(2),
         Object.entries(r.sources).map(([src, n]) => `${src}: ${suppress(n)}`).join('; '),
       ]),
     );
   }
 }
+
+/** The parts of a total, and what of it no part accounts for (a source an old audit event did not record). */
+const withRest = (parts: number[], total: number) => [...parts, total - parts.reduce((a, n) => a + n, 0)];
 
 function yearBounds(year: number): [Date, Date] {
   if (!Number.isInteger(year) || year < 2000 || year > 9999) throw new DomainError('BAD_USER_INPUT', `year must be a four-digit year, got ${year}.`);

@@ -38,18 +38,17 @@ export class ReviewService {
         if (search.reviewStatus === ReviewStatus.REVIEWED) throw new DomainError('CONFLICT', 'This search has been reviewed already.');
         const candidates = await this.searches.candidates(tx, search.id);
         validateDecisions(input, candidates.map((c) => c.rank));
+        const second = search.reviewStatus === ReviewStatus.AWAITING_SECOND_REVIEW;
+        const status = second || input.outcome !== ReviewOutcome.POSSIBLE_LEAD ? ReviewStatus.REVIEWED : ReviewStatus.AWAITING_SECOND_REVIEW;
+        // the status moves on only from what this reviewer saw; concurrent reviewers queue on the row and all but one find it moved
+        if (!(await this.searches.setReview(tx, search.id, search.reviewStatus, status, input.outcome))) {
+          throw new DomainError('CONFLICT', 'Someone else reviewed this search while you did; reload it to see where its review stands.');
+        }
         const earlier = await this.reviews.ofSearch(tx, search.id);
-        let status: ReviewStatus;
-        if (search.reviewStatus === ReviewStatus.AWAITING_SECOND_REVIEW) {
-          if (earlier.some((r) => r.reviewerId === actor.principalId)) {
-            throw new DomainError('CONFLICT', 'A POSSIBLE_LEAD needs a second reviewer who is a different principal; ask a colleague or supervisor to review it.');
-          }
-          status = ReviewStatus.REVIEWED;
-        } else {
-          status = input.outcome === ReviewOutcome.POSSIBLE_LEAD ? ReviewStatus.AWAITING_SECOND_REVIEW : ReviewStatus.REVIEWED;
+        if (second && earlier.some((r) => r.reviewerId === actor.principalId)) {
+          throw new DomainError('CONFLICT', 'A POSSIBLE_LEAD needs a second reviewer who is a different principal; ask a colleague or supervisor to review it.');
         }
         await this.reviews.insert(tx, { tenantId: search.tenantId, searchId: search.id, reviewerId: actor.principalId, outcome: input.outcome, decisions: input.decisions, note: input.note?.trim() || null });
-        await this.searches.setReview(tx, search.id, status, input.outcome);
         await this.trail.append(tx, actor, {
           action: AuditAction.SEARCH_REVIEW, outcome: input.outcome, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
           offenseCategory: search.offenseCategory, details: { searchId: search.id, final: status === ReviewStatus.REVIEWED, round: earlier.length + 1 },
@@ -67,6 +66,7 @@ export class ReviewService {
         if (search.approvedAt) throw new DomainError('CONFLICT', 'This exigent search has been approved already.');
         if (!actor.principalId || actor.principalId === search.principalId) throw new DomainError('FORBIDDEN', 'An exigent search is approved by a supervisor other than the one who ran it.');
         const row = await this.searches.approve(tx, search.id, actor.principalId);
+        if (!row) throw new DomainError('CONFLICT', 'Another supervisor approved this exigent search while you did.');
         const late = this.clock.now() > search.exigentDueAt;
         await this.trail.append(tx, actor, {
           action: AuditAction.EXIGENT_APPROVED, outcome: AuditOutcome.ALLOWED, caseNumber: search.caseNumber, legalBasis: search.legalBasis,
@@ -96,10 +96,25 @@ export class ReviewService {
     return this.db.scoped(scopeOf(actor), (tx) => this.searches.awaitingApproval(tx, actor.tenantId, overdueOnly));
   }
 
-  async reviewsOf(actor: Actor, searchId: string): Promise<ReviewRow[]> {
+  /** The reviews of several searches (a page of them) in two queries; each search the caller may not read is its own NOT_FOUND or FORBIDDEN. */
+  async reviewsOf(actor: Actor, searchIds: string[]): Promise<Map<string, ReviewRow[] | DomainError>> {
+    const ability = defineAbilityFor(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      await this.load(tx, actor, searchId, 'read');
-      return this.reviews.ofSearch(tx, searchId);
+      const found = new Map((await this.searches.visibleMany(tx, searchIds.filter(isUuid))).map((s) => [s.id, s]));
+      const result = new Map<string, ReviewRow[] | DomainError>();
+      for (const id of searchIds) {
+        const search = found.get(id);
+        try {
+          if (!search) throw notFound('search', id);
+          authorize(actor, ability, 'read', 'Search', { ...search });
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          result.set(id, e);
+        }
+      }
+      const readable = searchIds.filter((id) => !result.has(id));
+      for (const [id, rows] of await this.reviews.ofSearches(tx, readable)) result.set(id, rows);
+      return result;
     });
   }
 

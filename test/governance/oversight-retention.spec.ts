@@ -67,9 +67,33 @@ describe('oversight statistics, transparency report, retention', () => {
     const r = (await t.gql(auditor, `query($y: Int!) { transparencyReport(year: $y) { rows { agency legalBasis searches denials candidates possibleLeads } totals { searches } csv } }`, { y: clock.now().getUTCFullYear() })).data.transparencyReport;
     expect(r.rows).toContainEqual({ agency: 'metro-pd agency', legalBasis: 'VICTIM_ID', searches: '6', denials: '<5', candidates: '6', possibleLeads: '<5' });
     expect(r.rows).toContainEqual(expect.objectContaining({ agency: 'river-pd agency', searches: '<5' }));
-    expect(r.totals.searches).toBe('8');
+    // metro's 6 and river's <5: an exact 8 would give river's 2 away
+    expect(r.totals.searches).toBe('7 to 10');
     expect(r.csv.split('\n')[0]).toBe('year,agency,legal_basis,offense_category,searches,denials,candidates_returned,possible_leads_after_review');
     expect(r.csv).toContain('river-pd agency,CRIMINAL_SUSPECT_ID,ROBBERY,<5,0,<5,0');
+  });
+
+  it('publishes no total from which a reader could work a suppressed count out (complementary suppression)', async () => {
+    // a third agency with 5 searches: its row shows, and its total with metro's must still not give river's away
+    await t.createTenant('lake-pd');
+    const lake = await t.principal('lake-pd', Role.AGENCY_ANALYST);
+    for (let i = 0; i < 5; i++) expect((await t.gql(lake.token, SEARCH, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: `L-${i}` } })).errors).toBeUndefined();
+    const r = (await t.gql(auditor, `query($y: Int!) { transparencyReport(year: $y) { rows { searches denials candidates possibleLeads } totals { searches denials candidates possibleLeads } csv } }`, { y: clock.now().getUTCFullYear() })).data.transparencyReport;
+    for (const column of ['searches', 'denials', 'candidates', 'possibleLeads'] as const) {
+      const cells: string[] = r.rows.map((row: Record<string, string>) => row[column]);
+      const total: string = r.totals[column];
+      const small = cells.filter((c) => c === '<5').length;
+      const shown = cells.filter((c) => c !== '<5').reduce((a, c) => a + Number(c), 0);
+      // each suppressed cell is 1-4; the values it could take, given the total, must be more than one
+      for (let k = 0; k < small; k++) {
+        const [lo, hi] = /^\d+$/.test(total) ? [Number(total), Number(total)] : total === '<5' ? [1, 4] : total.split(' to ').map(Number);
+        const possible = [1, 2, 3, 4].filter((v) => lo - shown - v <= 4 * (small - 1) && hi - shown - v >= small - 1);
+        expect({ column, possible: possible.length > 1 }).toEqual({ column, possible: true });
+      }
+      if (!small) expect(total).toBe(String(shown));
+    }
+    expect(r.totals.searches).toBe('12 to 15');
+    expect(r.csv.trim().split('\n').pop()).toMatch(/ALL AGENCIES,,,12 to 15,/);
   });
 
   it('writes the Utah 77-23e-106 report: requests by crime type, matches and image sources', async () => {
@@ -77,6 +101,8 @@ describe('oversight statistics, transparency report, retention', () => {
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('reporting_year,crime_type,requests,requests_with_candidates,candidates_returned,probable_matches_after_review,probable_matches_per_request,image_sources');
     expect(lines.find((l) => l.includes(',ROBBERY,'))).toMatch(/,<5,<5,<5,0,<5 requests,river-pd\/Bookings: <5$/);
+    // 11 requests and 1 match: a ratio of 0.09 would give the suppressed match count away
+    expect(lines.find((l) => l.includes(',NOT_STATED,'))).toMatch(/,11,6,6,<5,<5 matches,metro-pd\/Bookings: 6$/);
   });
 
   it('counts exigent approvals overdue', async () => {
