@@ -51,7 +51,7 @@ export interface Hub {
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info(m) });
   const engine = await EngineThread.create(config.inference, (m) => logger.info(m));
   const keys = await loadOrCreateKeys(config.dataDir);
   const registry = new Registry();
@@ -116,6 +116,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildHubSchema(),
     introspection: config.introspection,
+    // Apollo's own SIGINT/SIGTERM handler re-raises the signal once Apollo stops, killing the process
+    // before the hub audits, anchors and closes the database: the hub's close() does it all
+    stopOnTerminationSignals: false,
     validationRules: [limitsRule(12, 30)],
     logger,
     formatError: (formatted, error) => formatError(formatted, error, (e) => logger.error({ err: e }, 'unexpected error in a GraphQL operation')),
@@ -166,6 +169,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
         const server = app.listen(port, '0.0.0.0', () => {
           httpServer = server;
           const { port: actual } = server.address() as { port: number };
+          database.announce(`http://127.0.0.1:${actual}`);
           resolve({ server, url: `http://127.0.0.1:${actual}` });
         });
       });
