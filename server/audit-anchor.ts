@@ -117,11 +117,12 @@ export class AuditAnchor {
     return this.writing;
   }
 
+  /** The last anchor, before the database closes; transactions ending meanwhile schedule no more. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
-    this.closed = true;
   }
 
   private async write(): Promise<void> {
