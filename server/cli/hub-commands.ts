@@ -127,7 +127,7 @@ async function localEnroller(config: Config, tenantSlug: string): Promise<Enroll
         try {
           return (await hub.services.galleries.get(actor, id)).tenantId;
         } catch (e) {
-          if ((e as { code?: string }).code === 'NOT_FOUND') return undefined;
+          if (['NOT_FOUND', 'FORBIDDEN'].includes((e as { code?: string }).code ?? '')) return undefined;
           throw e;
         }
       },
@@ -155,7 +155,7 @@ async function hubEnroller(config: Config, url: string, tenantSlug: string): Pro
       try {
         return (await call<{ gallery: { tenantId: string } }>(`query($id: ID!) { gallery(id: $id) { tenantId } }`, { id })).gallery.tenantId;
       } catch (e) {
-        if (e instanceof HubApiError && (e.code === 'NOT_FOUND' || e.code === 'BAD_USER_INPUT')) return undefined;
+        if (e instanceof HubApiError && ['NOT_FOUND', 'FORBIDDEN', 'BAD_USER_INPUT'].includes(e.code)) return undefined;
         throw e;
       }
     },
@@ -189,7 +189,7 @@ export async function enrollCommand(args: Args): Promise<number> {
   try {
     // once, up front: a gallery the tenant cannot see, or sees only through sharing, takes no photo
     const owner = await enroller.galleryOwner(galleryId);
-    if (owner !== enroller.tenantId) throw new CliError(`gallery ${galleryId} is not a gallery of tenant '${tenantSlug}'${owner ? ' (it is shared with it: only its owner enrolls into it)' : ''}; list the tenant's galleries with the \`galleries\` query`);
+    if (owner !== enroller.tenantId) throw new CliError(`gallery ${galleryId} is not a gallery of tenant '${tenantSlug}' (a gallery shared with it is searched, never enrolled into); list the tenant's galleries with the \`galleries\` query`);
     return await enrollFolder(config, enroller, galleryId, folder);
   } finally {
     await enroller.close();

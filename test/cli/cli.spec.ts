@@ -149,6 +149,10 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     for (const slug of ['metro-pd', 'north-pd']) await gql(admin, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug, name: slug } });
     const gallery = async (slug: string) => (await gql(await mintToken(hub.keys, { tenant: slug, role: Role.AGENCY_ADMIN }), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id as string;
     const [metroGallery, northGallery] = [await gallery('metro-pd'), await gallery('north-pd')];
+    const hubGallery = (await gql(admin, `mutation { createGallery(input: { name: "County bookings" }) { id } }`)).createGallery.id as string;
+    await gql(admin, `mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, {
+      i: { galleryId: hubGallery, granteeTenantSlug: 'metro-pd', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    });
     const photos = join(dataDir, 'photos');
     for (const ref of ['BK-1', 'BK-2']) {
       mkdirSync(join(photos, ref), { recursive: true });
@@ -177,10 +181,12 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
       expect(migrate.stderr).toMatch(refusedBecause);
     }
 
-    // another tenant's gallery: one message up front, no photo tried
-    const foreign = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', northGallery, photos], env);
-    expect(foreign).toMatchObject({ timedOut: false, code: 1, stdout: '' });
-    expect(foreign.stderr).toBe(`${through}frhub enroll: gallery ${northGallery} is not a gallery of tenant 'metro-pd'; list the tenant's galleries with the \`galleries\` query\n`);
+    // another tenant's gallery, unseen or shared with this one: one message up front, no photo tried
+    for (const foreignGallery of [northGallery, hubGallery]) {
+      const foreign = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', foreignGallery, photos], env);
+      expect(foreign).toMatchObject({ timedOut: false, code: 1, stdout: '' });
+      expect(foreign.stderr).toBe(`${through}frhub enroll: gallery ${foreignGallery} is not a gallery of tenant 'metro-pd' (a gallery shared with it is searched, never enrolled into); list the tenant's galleries with the \`galleries\` query\n`);
+    }
     const nosuch = await frhub(['enroll', '--tenant', 'nosuch', '--gallery', metroGallery, photos], env);
     expect(nosuch).toMatchObject({ timedOut: false, code: 1, stderr: `${through}frhub enroll: no tenant 'nosuch': give the slug of an existing tenant with --tenant\n` });
 
