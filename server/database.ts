@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { InitialSchema1764100000000 } from '../migrations/1764100000000-initial-schema.js';
@@ -47,16 +47,6 @@ function scopeStatement(scope: TenantScope): string {
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 /** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */
 async function openEmbedded(dataDir: string): Promise<{ url: string; lock: DataDirLock; stop(): Promise<void> }> {
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
@@ -68,18 +58,20 @@ async function openEmbedded(dataDir: string): Promise<{ url: string; lock: DataD
   try {
     mkdirSync(dir, { recursive: true });
     const pg = await PGlite.create(dir, { extensions: { vector } });
-    const port = await freePort();
-    const server = new PGLiteSocketServer({ db: pg, port, host: '127.0.0.1', maxConnections: 8 });
+    // a Unix socket in a private (0700) directory: a TCP port would let any local user in as superuser
+    const socketDir = mkdtempSync(join(tmpdir(), 'frhub-pglite-'));
+    const server = new PGLiteSocketServer({ db: pg, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 8 });
     await server.start();
     const stop = async () => {
       try {
         await server.stop();
         await pg.close();
       } finally {
+        rmSync(socketDir, { recursive: true, force: true });
         lock.release();
       }
     };
-    return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, lock, stop };
+    return { url: `postgres://postgres:postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`, lock, stop };
   } catch (e) {
     lock.release();
     throw e;

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,6 +92,21 @@ describe('the embedded database is one process\'s: an exclusive lock on data/pgl
     } finally {
       await first.close();
     }
+  });
+
+  it('serves the embedded database on a Unix socket only its owner may reach, never on a TCP port', async () => {
+    const db = await openDatabase({ dataDir, migrate: true });
+    let socketDir: string;
+    try {
+      const url = new URL((db.dataSource.options as { url: string }).url);
+      socketDir = url.searchParams.get('host')!;
+      expect(url.port).toBe('');
+      expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+      expect(readdirSync(socketDir)).toEqual(['.s.PGSQL.5432']);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(socketDir)).toBe(false);
   });
 
   it('takes over a lock whose process is gone', async () => {
