@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { InitialSchema1764100000000 } from '../migrations/1764100000000-initial-schema.js';
@@ -9,6 +9,8 @@ import { TenantIssuers1764400000000 } from '../migrations/1764400000000-tenant-i
 import { OneReviewPerReviewer1764530000000 } from '../migrations/1764530000000-one-review-per-reviewer.js';
 import type { Db, TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
+import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
+import { DataDirLock } from './data-dir-lock.js';
 
 export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000];
 /** The role every scoped transaction runs as: not the tables' owner, no BYPASSRLS. */
@@ -18,7 +20,20 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   dataSource: DataSource;
   db: Db;
+  /** the audit chain's head, anchored in the data directory */
+  anchor: AuditAnchor;
+  /** names the hub's address in the embedded database's lock, for the CLI beside it */
+  announce(url: string): void;
   close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  migrate: boolean;
+  /** false: open a database whose chain lost anchored events (only `frhub audit verify`, to report it) */
+  checkAnchor?: boolean;
+  log?: (message: string) => void;
 }
 
 /** TypeORM answers UPDATE/DELETE … RETURNING with [rows, rowCount]; every caller here wants the rows. */
@@ -33,40 +48,46 @@ function scopeStatement(scope: TenantScope): string {
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
+/** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */
+async function openEmbedded(dataDir: string): Promise<{ url: string; lock: DataDirLock; stop(): Promise<void> }> {
+  const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const { vector } = require('@electric-sql/pglite-pgvector') as typeof import('@electric-sql/pglite-pgvector');
+  const { PGLiteSocketServer } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
+  const dir = join(dataDir, 'pglite');
+  mkdirSync(dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(dataDir, dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const pg = await PGlite.create(dir, { extensions: { vector } });
+    // a Unix socket in a private (0700) directory: a TCP port would let any local user in as superuser
+    const socketDir = mkdtempSync(join(tmpdir(), 'frhub-pglite-'));
+    const server = new PGLiteSocketServer({ db: pg, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 8 });
+    await server.start();
+    const stop = async () => {
+      try {
+        await server.stop();
+        await pg.close();
+      } finally {
+        rmSync(socketDir, { recursive: true, force: true });
+        lock.release();
+      }
+    };
+    return { url: `postgres://postgres:postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`, lock, stop };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }
 
 /**
  * PostgreSQL when a URL is given; otherwise embedded PGlite (PostgreSQL in WASM, with pgvector),
  * file-backed in dataDir and served over the PostgreSQL wire protocol on loopback, so TypeORM's
- * ordinary `pg` driver runs the same queries against both.
+ * ordinary `pg` driver runs the same queries against both. Throws DataDirLockedError when another
+ * process holds the embedded database, AuditAnchorError when the audit chain lost anchored events.
  */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; migrate: boolean }): Promise<Database> {
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let url = opts.databaseUrl;
-  if (!url) {
-    const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-    const { vector } = require('@electric-sql/pglite-pgvector') as typeof import('@electric-sql/pglite-pgvector');
-    const { PGLiteSocketServer } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
-    const dir = join(opts.dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    const pg = await PGlite.create(dir, { extensions: { vector } });
-    const port = await freePort();
-    const server = new PGLiteSocketServer({ db: pg, port, host: '127.0.0.1', maxConnections: 8 });
-    await server.start();
-    url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    stopEmbedded = async () => {
-      await server.stop();
-      await pg.close();
-    };
-  }
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const embedded = opts.databaseUrl ? undefined : await openEmbedded(opts.dataDir);
+  const url = opts.databaseUrl ?? embedded!.url;
   const dataSource = new DataSource({
     type: 'postgres',
     url,
@@ -79,9 +100,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     // embedded database gets one connection and every statement queues for it
     extra: { max: opts.databaseUrl ? 10 : 1 },
   });
-  await dataSource.initialize();
-  if (opts.migrate) await dataSource.runMigrations({ transaction: 'each' });
-  const db: Db = {
+  const raw: Db = {
     query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
     transaction: (work) => dataSource.transaction((m) => work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) })),
     scoped: (scope, work) =>
@@ -90,13 +109,38 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
         return work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) });
       }),
   };
+  const anchor = new AuditAnchor(raw, anchorFileOf(opts.dataDir), databaseKey(opts.databaseUrl), opts.log);
+  const close = async () => {
+    try {
+      if (dataSource.isInitialized) {
+        await anchor.close();
+        await dataSource.destroy();
+      }
+    } finally {
+      await embedded?.stop();
+    }
+  };
+  try {
+    await dataSource.initialize();
+    if (opts.migrate) await dataSource.runMigrations({ transaction: 'each' });
+    if (opts.checkAnchor !== false) await anchor.check();
+  } catch (e) {
+    await close().catch(() => {});
+    throw e;
+  }
+  // every transaction that ends may have appended: the anchor reads the committed head soon after
+  const afterwards = <T>(p: Promise<T>) => p.finally(() => anchor.touch());
+  const db: Db = {
+    query: (sql, params) => afterwards(raw.query(sql, params)),
+    transaction: (work) => afterwards(raw.transaction(work)),
+    scoped: (scope, work) => afterwards(raw.scoped(scope, work)),
+  };
   return {
     kind: opts.databaseUrl ? 'postgres' : 'pglite',
     dataSource,
     db,
-    async close() {
-      await dataSource.destroy();
-      await stopEmbedded?.();
-    },
+    anchor,
+    announce: (hubUrl) => embedded?.lock.announce(hubUrl),
+    close,
   };
 }

@@ -54,7 +54,7 @@ export interface Hub {
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info(m) });
   const engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
   const keys = await loadOrCreateKeys(config.dataDir);
   const registry = new Registry();
@@ -180,7 +180,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
           const bound = server.address() as AddressInfo;
           const name = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
           const local = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : name;
-          resolve({ server, url: `http://${local}:${bound.port}`, address: `${name}:${bound.port}` });
+          const url = `http://${local}:${bound.port}`;
+          database.announce(url);
+          resolve({ server, url, address: `${name}:${bound.port}` });
         });
       });
     },

@@ -6,7 +6,7 @@ import { Role } from '../../models/enums.js';
 import { mintToken } from '../auth.js';
 import { loadConfig } from '../config.js';
 import { createHub } from '../hub.js';
-import { str, type Args } from './args.js';
+import { str, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';
 import { sampleFace } from './inference-commands.js';
@@ -17,6 +17,18 @@ function galleryPhotos(): [string, Buffer][] {
   if (!existsSync(lfw)) return [];
   return readdirSync(lfw).sort().map((p) => [p, readFileSync(join(lfw, p, readdirSync(join(lfw, p)).sort()[0]))]);
 }
+
+export const benchApiSpec: CommandSpec = {
+  usage: 'frhub bench api [--duration <s>] [--clients <1,4,16>] [--database-url <url>]',
+  summary: 'searchFaces over real HTTP with closed-loop clients: latency, throughput, and the time split into inference, database and the rest. Uses a scratch database and data directory of its own.',
+  options: [
+    ['--duration <s>', 'seconds per client level (default 10)'],
+    ['--clients <list>', 'comma-separated client counts (default 1,4,16)'],
+    ['--database-url <url>', 'a PostgreSQL server to make the scratch database on (default DATABASE_URL, else embedded)'],
+  ],
+  example: 'npx frhub bench api --duration 5 --clients 1,4',
+  run: benchApiCommand,
+};
 
 /**
  * `frhub bench api [--duration s] [--clients 1,4,16] [--database-url url]`: end-to-end searchFaces

@@ -16,7 +16,7 @@ import { openDatabase } from '../database.js';
 import { EngineEmbedder } from '../face-embedder.js';
 import { wireServices } from '../hub.js';
 import { FaceEngine } from '../inference/face-engine.js';
-import { str, type Args } from './args.js';
+import { str, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';
 import { sampleFace } from './inference-commands.js';
@@ -34,6 +34,18 @@ class OnceEmbedder implements FaceEmbedder {
   }
   status() { return this.inner.status(); }
 }
+
+export const benchGovernanceSpec: CommandSpec = {
+  usage: 'frhub bench governance [--runs <n>] [--events <n>] [--database-url <url>]',
+  summary: 'The latency policy, quota and audit add to a search (the same search with and without them), and how fast the audit chain verifies. Uses a scratch database and data directory of its own.',
+  options: [
+    ['--runs <n>', 'searches each way (default 300)'],
+    ['--events <n>', 'audit events to verify (default 50000)'],
+    ['--database-url <url>', 'a PostgreSQL server to make the scratch database on (default DATABASE_URL, else embedded)'],
+  ],
+  example: 'npx frhub bench governance --runs 100 --events 10000',
+  run: benchGovernanceCommand,
+};
 
 /**
  * `frhub bench governance [--runs n] [--events n] [--database-url url]`: the latency that policy,

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../../models/db.js';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
 import { openDatabase, type Database } from '../database.js';
-import { str, type Args } from './args.js';
+import { str, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';
 
@@ -56,6 +56,21 @@ class FaceLikeVectors {
 
 const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join(',')}]`;
 const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
+
+export const benchSearchSpec: CommandSpec = {
+  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>]',
+  summary: 'pgvector at scale: load rate, HNSW build time, recall@10 against exact search and p50/p99 latency, unfiltered and filtered. Uses a scratch database of its own.',
+  options: [
+    ['--templates <n>', 'templates to seed (default 100000)'],
+    ['--dim <d>', 'embedding size (default 512)'],
+    ['--queries <n>', 'queries per setting (default 200)'],
+    ['--ef <n,...>', 'hnsw.ef_search values to try (default 100)'],
+    ['--per-identity <n>', 'templates per synthetic identity (default 10)'],
+    ['--database-url <url>', 'a PostgreSQL server to make the scratch database on (default DATABASE_URL, else embedded)'],
+  ],
+  example: 'npx frhub bench search --templates 20000 --ef 40,100',
+  run: benchSearchCommand,
+};
 
 /**
  * `frhub bench search --templates 100000 [--dim 512] [--queries 200] [--ef 100] [--database-url url]`:

@@ -1,12 +1,13 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { loadOrCreateKeys, mintToken } from '../auth.js';
 import { recordIssuedToken } from '../token-ledger.js';
 import { openDatabase } from '../database.js';
 import { createHub } from '../hub.js';
 import { Role } from '../../models/enums.js';
-import { str, UsageError, type Args } from './args.js';
+import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
+import { HubApiError, hubCaller, refuseWhileHeld, servingHub, viaHub } from './hub-client.js';
 
 /**
  * `frhub serve`: the hub on HOST:PORT until SIGINT/SIGTERM, which finish the requests in flight
@@ -34,9 +35,19 @@ export async function serveCommand(): Promise<number> {
   });
 }
 
+export const migrateSpec: CommandSpec = {
+  usage: 'frhub migrate [--revert]',
+  summary: 'Applies the pending database migrations (the hub also does at start unless FRHUB_MIGRATE_ON_START=false), or reverts the last one.',
+  options: [['--revert', 'revert the last applied migration instead']],
+  details: 'Beside a hub on the embedded database (no DATABASE_URL): refused (exit status 75); stop the hub first.',
+  example: 'npx frhub migrate',
+  run: migrateCommand,
+};
+
 /** `frhub migrate`: applies pending migrations and exits. */
 export async function migrateCommand(args: Args): Promise<number> {
   const config = loadConfig();
+  refuseWhileHeld(config, '`frhub migrate`', 'Stop the hub (it migrates at start unless FRHUB_MIGRATE_ON_START=false), then run `frhub migrate` again.');
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
     if (args.flags.revert) {
@@ -52,6 +63,20 @@ export async function migrateCommand(args: Args): Promise<number> {
   return 0;
 }
 
+export const tokenSpec: CommandSpec = {
+  usage: 'frhub token --tenant <slug> (--role <ROLE> | --subject <principalId>) [--ttl <seconds>]',
+  summary: 'Mints a hub token from the data directory\'s keys: a tenant\'s service account (--role) or one of its principals (--subject).',
+  options: [
+    ['--tenant <slug>', 'the tenant the token speaks for'],
+    ['--role <ROLE>', `a service account with this role: ${Object.values(Role).join(', ')}`],
+    ['--subject <principalId>', 'a principal (its role and certification are read from the database)'],
+    ['--ttl <seconds>', 'lifetime (default 43200, 12 hours)'],
+  ],
+  details: 'Opens no database, so it works beside a running hub; the hub moves what it issued into the audit chain.',
+  example: 'npx frhub token --tenant hub --role HUB_ADMIN',
+  run: tokenCommand,
+};
+
 /** `frhub token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl seconds]`: opens no database. */
 export async function tokenCommand(args: Args): Promise<number> {
   const tenant = str(args, 'tenant');
@@ -62,12 +87,92 @@ export async function tokenCommand(args: Args): Promise<number> {
   const { dataDir } = loadConfig();
   const keys = await loadOrCreateKeys(dataDir);
   const ttl = Number(str(args, 'ttl', String(12 * 3600)));
+  if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`--ttl must be a whole number of seconds, got '${args.flags.ttl}'`);
   const token = await mintToken(keys, { tenant, role: roleName as Role | undefined, principalId: subject, ttlSeconds: ttl });
   // no database here: the running hub moves this ledger line into the audit chain
   const now = new Date();
   recordIssuedToken(dataDir, { issuedAt: now.toISOString(), tenant, role: roleName ?? null, subject: subject ?? null, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(), token });
   console.log(token);
   return 0;
+}
+
+export const enrollSpec: CommandSpec = {
+  usage: 'frhub enroll --gallery <id> [--tenant <slug>] <folder>',
+  summary: 'Enrolls <folder>/<subjectRef>/*.jpg (also png, webp, tiff, gif) into a gallery of the tenant, one subject per sub-folder.',
+  options: [
+    ['--gallery <id>', 'the gallery (it must belong to --tenant)'],
+    ['--tenant <slug>', 'the tenant that owns the gallery (default: hub, the operator)'],
+  ],
+  details: [
+    'Resumable: images already enrolled are skipped (by checksum), and <data dir>/enroll-<gallery>.progress.json records where it got to.',
+    'Ends with a summary of every failed image and its code; exit status 1 when any failed.',
+    'Beside a hub on the embedded database (no DATABASE_URL): goes through the hub\'s API (enrollFace, with a service-account token of the tenant minted from the data directory\'s keys).',
+  ].join('\n'),
+  example: 'npx frhub enroll --gallery 3f0c9a1e-5b7d-4c2a-9e8f-1a2b3c4d5e6f --tenant metro-pd ./booking-photos',
+  run: enrollCommand,
+};
+
+/** Where enrollment goes: the services in this process, or the running hub's API. */
+interface Enroller {
+  /** the owning tenant's id of a gallery the tenant can see; undefined when it sees none by that id */
+  galleryOwner(galleryId: string): Promise<string | undefined>;
+  tenantId: string;
+  enroll(galleryId: string, subjectRef: string, image: Buffer, file: string): Promise<{ created: boolean }>;
+  close(): Promise<void>;
+}
+
+async function localEnroller(config: Config, tenantSlug: string): Promise<Enroller> {
+  const hub = await createHub({ ...config, logLevel: 'warn' });
+  try {
+    const found = await hub.services.tenants.resolvePrincipal(tenantSlug, null);
+    if (!found) throw new CliError(`no tenant '${tenantSlug}': give the slug of an existing tenant with --tenant`);
+    const actor = { requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, certifiedUntil: null, role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN };
+    return {
+      tenantId: found.tenant.id,
+      galleryOwner: async (id) => {
+        try {
+          return (await hub.services.galleries.get(actor, id)).tenantId;
+        } catch (e) {
+          if (['NOT_FOUND', 'FORBIDDEN'].includes((e as { code?: string }).code ?? '')) return undefined;
+          throw e;
+        }
+      },
+      enroll: (galleryId, subjectRef, image, file) => hub.services.galleries.enroll(actor, { galleryId, subjectRef, image, source: { file } }),
+      close: () => hub.close(),
+    };
+  } catch (e) {
+    await hub.close();
+    throw e;
+  }
+}
+
+async function hubEnroller(config: Config, url: string, tenantSlug: string): Promise<Enroller> {
+  const call = await hubCaller(config, url, tenantSlug, tenantSlug === 'hub' ? Role.HUB_ADMIN : Role.AGENCY_ADMIN);
+  let tenantId: string;
+  try {
+    tenantId = (await call<{ me: { tenant: { id: string } } }>(`{ me { tenant { id } } }`)).me.tenant.id;
+  } catch (e) {
+    if (e instanceof HubApiError && e.code === 'UNAUTHENTICATED') throw new CliError(`no tenant '${tenantSlug}': give the slug of an existing tenant with --tenant`);
+    throw e;
+  }
+  return {
+    tenantId,
+    galleryOwner: async (id) => {
+      try {
+        return (await call<{ gallery: { tenantId: string } }>(`query($id: ID!) { gallery(id: $id) { tenantId } }`, { id })).gallery.tenantId;
+      } catch (e) {
+        if (e instanceof HubApiError && ['NOT_FOUND', 'FORBIDDEN', 'BAD_USER_INPUT'].includes(e.code)) return undefined;
+        throw e;
+      }
+    },
+    enroll: async (galleryId, subjectRef, image) => {
+      const r = await call<{ enrollFace: { created: boolean } }>(`mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, {
+        i: { galleryId, subjectRef, imageBase64: image.toString('base64') },
+      });
+      return r.enrollFace;
+    },
+    close: async () => {},
+  };
 }
 
 /**
@@ -78,46 +183,55 @@ export async function tokenCommand(args: Args): Promise<number> {
 export async function enrollCommand(args: Args): Promise<number> {
   const galleryId = str(args, 'gallery');
   const folder = args.positional[0];
-  if (!folder || !existsSync(folder)) throw new UsageError('usage: frhub enroll --gallery <id> <folder>   (<folder>/<subjectRef>/*.jpg)');
-  const config = loadConfig();
-  const hub = await createHub({ ...config, logLevel: 'warn' });
+  if (!folder) throw new UsageError('the folder to enroll is required: <folder>/<subjectRef>/*.jpg');
+  if (args.positional.length > 1) throw new UsageError(`one folder, got ${args.positional.length}: ${args.positional.join(' ')}`);
+  if (!existsSync(folder)) throw new CliError(`no such folder: ${folder}`);
+  if (!statSync(folder).isDirectory()) throw new CliError(`${folder} is a file: give a folder of sub-folders, one per subject (<folder>/<subjectRef>/*.jpg)`);
   const tenantSlug = str(args, 'tenant', 'hub');
-  const found = await hub.services.tenants.resolvePrincipal(tenantSlug, null);
-  if (!found) throw new UsageError(`no tenant '${tenantSlug}'`);
-  const actor = { requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, certifiedUntil: null, role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN };
+  const config = loadConfig();
+  const hub = servingHub(config);
+  if (hub) viaHub(hub);
+  const enroller = hub ? await hubEnroller(config, hub.url, tenantSlug) : await localEnroller(config, tenantSlug);
+  try {
+    // once, up front: a gallery the tenant cannot see, or sees only through sharing, takes no photo
+    const owner = await enroller.galleryOwner(galleryId);
+    if (owner !== enroller.tenantId) throw new CliError(`gallery ${galleryId} is not a gallery of tenant '${tenantSlug}' (a gallery shared with it is searched, never enrolled into); list the tenant's galleries with the \`galleries\` query`);
+    return await enrollFolder(config, enroller, galleryId, folder);
+  } finally {
+    await enroller.close();
+  }
+}
+
+async function enrollFolder(config: Config, enroller: Enroller, galleryId: string, folder: string): Promise<number> {
   const jobs: [string, string][] = [];
   for (const ref of readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort())
     for (const f of readdirSync(join(folder, ref)).filter((f) => /\.(jpe?g|png|webp|tiff?|gif)$/i.test(f)).sort()) jobs.push([ref, join(folder, ref, f)]);
+  if (!jobs.length) throw new CliError(`no images in ${folder}: it must hold one sub-folder per subject, named by its reference, with the photos in it (<folder>/<subjectRef>/*.jpg)`);
   const progressFile = resolve(config.dataDir, `enroll-${galleryId}.progress.json`);
   const done = new Set<string>(existsSync(progressFile) ? JSON.parse(readFileSync(progressFile, 'utf8')) : []);
   const failures: string[] = [];
   let created = 0, existing = 0;
   const t0 = Date.now();
-  try {
-    for (const [i, [ref, file]] of jobs.entries()) {
-      if (!done.has(file)) {
-        try {
-          const r = await hub.services.galleries.enroll(actor, { galleryId, subjectRef: ref, image: readFileSync(file), source: { file: file.slice(folder.length + 1) } });
-          if (r.created) created++;
-          else existing++;
-          done.add(file);
-        } catch (e) {
-          const code = (e as { code?: string }).code ?? 'ERROR';
-          if (code === 'NOT_FOUND') throw new UsageError(`gallery ${galleryId} is not a gallery of tenant '${tenantSlug}'`);
-          failures.push(`${file}\t${code}\t${(e as Error).message}`);
-        }
-      }
-      if (i % 10 === 0 || i === jobs.length - 1) {
-        writeFileSync(progressFile, JSON.stringify([...done]));
-        const pct = Math.round(((i + 1) / jobs.length) * 100);
-        const bar = '#'.repeat(Math.round(pct / 4)).padEnd(25, '.');
-        process.stderr.write(`\r[${bar}] ${pct}% ${i + 1}/${jobs.length} images, ${failures.length} failed`);
+  for (const [i, [ref, file]] of jobs.entries()) {
+    if (!done.has(file)) {
+      try {
+        const r = await enroller.enroll(galleryId, ref, readFileSync(file), file.slice(folder.length + 1));
+        if (r.created) created++;
+        else existing++;
+        done.add(file);
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        failures.push(`${file}\t${(e as { code?: string }).code ?? 'ERROR'}\t${(e as Error).message}`);
       }
     }
-    process.stderr.write('\n');
-  } finally {
-    await hub.close();
+    if (i % 10 === 0 || i === jobs.length - 1) {
+      writeFileSync(progressFile, JSON.stringify([...done]));
+      const pct = Math.round(((i + 1) / jobs.length) * 100);
+      const bar = '#'.repeat(Math.round(pct / 4)).padEnd(25, '.');
+      process.stderr.write(`\r[${bar}] ${pct}% ${i + 1}/${jobs.length} images, ${failures.length} failed`);
+    }
   }
+  process.stderr.write('\n');
   console.log(`enrolled ${created} new, ${existing} already present, ${failures.length} failed, of ${jobs.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (const f of failures) console.log(`failed\t${f}`);
   return failures.length ? 1 : 0;

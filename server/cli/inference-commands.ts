@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -8,7 +8,7 @@ import { cosine, verification, type ScoredPair } from '../inference/evaluate.js'
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../inference/builtin-packs.js';
 import { EngineThread } from '../inference/engine-thread.js';
 import { FaceEngine, type FaceAnalyzer } from '../inference/face-engine.js';
-import { str, UsageError, type Args } from './args.js';
+import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { stats } from './bench-stats.js';
 
 const log = (m: string) => console.error(`frhub: ${m}`);
@@ -20,6 +20,14 @@ async function engineFor(args: Args, thread = false): Promise<FaceAnalyzer> {
   return (thread ? EngineThread : FaceEngine).create({ ...config.inference, pack }, log);
 }
 
+export const modelsSpec: CommandSpec = {
+  usage: 'frhub models [--quiet]',
+  summary: 'Converts (or finds already converted) every built-in model pack into FRHUB_MODEL_DIR (default <data dir>/models); done at install.',
+  options: [['--quiet', 'print nothing when all is well']],
+  example: 'npx frhub models',
+  run: modelsCommand,
+};
+
 /** `frhub models`: converts (or finds cached) every built-in pack; run at install. */
 export async function modelsCommand(args: Args): Promise<number> {
   const { modelDir } = loadConfig().inference;
@@ -30,10 +38,25 @@ export async function modelsCommand(args: Args): Promise<number> {
   return 0;
 }
 
+export const facesSpec: CommandSpec = {
+  usage: 'frhub faces <image> [--vectors] [--pack <id>]',
+  summary: 'Detects, aligns, assesses and embeds every face in one image; prints JSON (boxes, keypoints, quality, embedding size, timings).',
+  options: [
+    ['--vectors', 'include each face\'s embedding vector'],
+    ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
+  ],
+  details: 'Exit status 2 with {"error": {code, message}} when the image cannot be used (no face, not an image, too large). Opens no database.',
+  example: 'npx frhub faces probe.jpg --vectors',
+  run: facesCommand,
+};
+
 /** `frhub faces <image> [--vectors] [--pack id]` */
 export async function facesCommand(args: Args): Promise<number> {
   const file = args.positional[0];
-  if (!file) throw new UsageError('usage: frhub faces <image> [--vectors] [--pack <id>]');
+  if (!file) throw new UsageError('the image is required: frhub faces <image>');
+  if (args.positional.length > 1) throw new UsageError(`one image, got ${args.positional.length}: ${args.positional.join(' ')}`);
+  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  if (statSync(file).isDirectory()) throw new CliError(`${file} is a folder: give one image file (JPEG, PNG, WebP, TIFF or GIF)`);
   const engine = await engineFor(args);
   try {
     const a = await engine.analyze(readFileSync(file), { select: 'all' });
@@ -61,6 +84,18 @@ export async function facesCommand(args: Args): Promise<number> {
     await engine.close();
   }
 }
+
+export const evalSpec: CommandSpec = {
+  usage: 'frhub eval --pairs <tsv> [--root <dir>] [--pack <id>]',
+  summary: 'Verification accuracy of a model pack on labelled pairs: accuracy, TAR at FAR 1e-3 and the threshold there.',
+  options: [
+    ['--pairs <tsv>', 'a TSV whose header names img1, img2 and same (1 or 0)'],
+    ['--root <dir>', 'the folder the image paths are relative to (default .)'],
+    ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
+  ],
+  example: 'npx frhub eval --pairs ../shared/faces/pairs.tsv --root ../shared/faces',
+  run: evalCommand,
+};
 
 /** `frhub eval --pairs <tsv> --root <dir> [--pack id]` */
 export async function evalCommand(args: Args): Promise<number> {
@@ -106,6 +141,18 @@ export async function evalCommand(args: Args): Promise<number> {
   await engine.close();
   return 0;
 }
+
+export const benchInferenceSpec: CommandSpec = {
+  usage: 'frhub bench inference [--runs <n>] [--image <file>] [--pack <id>]',
+  summary: 'Per-stage latency (decode, detect, align, embed) for a portrait and a 2000x1500 group photo, and batched throughput, on the inference thread as the hub runs it.',
+  options: [
+    ['--runs <n>', 'runs per photo (default 30)'],
+    ['--image <file>', 'the portrait to use (default: a sample face)'],
+    ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
+  ],
+  example: 'npx frhub bench inference --runs 10',
+  run: benchInferenceCommand,
+};
 
 /** `frhub bench inference [--runs n] [--image file]`: per-stage latency and batched throughput. */
 export async function benchInferenceCommand(args: Args): Promise<number> {

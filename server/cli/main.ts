@@ -1,62 +1,115 @@
-import { parseArgs, UsageError } from './args.js';
-import { benchApiCommand } from './bench-api.js';
-import { benchGovernanceCommand } from './bench-governance.js';
-import { benchSearchCommand } from './bench-search.js';
-import { auditCommand, purgeCommand, reportCommand } from './governance-commands.js';
-import { enrollCommand, migrateCommand, serveCommand, tokenCommand } from './hub-commands.js';
-import { benchInferenceCommand, evalCommand, facesCommand, modelsCommand } from './inference-commands.js';
+import { AuditAnchorError } from '../audit-anchor.js';
+import { DataDirLockedError } from '../data-dir-lock.js';
+import { CliError, helpText, parseArgs, UsageError, type CommandSpec } from './args.js';
+import { benchApiSpec } from './bench-api.js';
+import { benchGovernanceSpec } from './bench-governance.js';
+import { benchSearchSpec } from './bench-search.js';
+import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
+import { LOCKED_EXIT } from './hub-client.js';
+import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
+import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
 
-type Command = (args: ReturnType<typeof parseArgs>) => Promise<number>;
-
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  serve: { run: () => serveCommand(), help: 'serve                                       start the hub (PORT, default 4000)' },
-  migrate: { run: migrateCommand, help: 'migrate [--revert]                          apply (or revert the last) database migration' },
-  token: { run: tokenCommand, help: 'token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl s]   mint a hub token' },
-  enroll: { run: enrollCommand, help: 'enroll --gallery <id> [--tenant slug] <folder>   enroll <folder>/<subjectRef>/*.jpg' },
-  purge: { run: purgeCommand, help: 'purge [--dry-run]                           delete search details past retention (legal holds kept)' },
-  report: { run: reportCommand, help: 'report --year <YYYY> [--format transparency|utah-77-23e-106] [--out f.csv]   public or statutory CSV' },
-  audit: { run: auditCommand, help: 'audit verify                                recompute the audit chain; exit 1 if broken' },
-  faces: { run: facesCommand, help: 'faces <image> [--vectors] [--pack id]      detect, align, assess and embed every face; prints JSON' },
-  models: { run: modelsCommand, help: 'models                                      convert the built-in model packs (done at install)' },
-  eval: { run: evalCommand, help: 'eval --pairs <tsv> --root <dir> [--pack id] verification accuracy, TAR at FAR 1e-3, threshold' },
-  bench: {
-    run: async (args) => {
-      const what = args.positional.shift();
-      if (what === 'inference') return benchInferenceCommand(args);
-      if (what === 'governance') return benchGovernanceCommand(args);
-      if (what === 'search') return benchSearchCommand(args);
-      if (what === 'api') return benchApiCommand(args);
-      throw new UsageError('usage: frhub bench inference|governance|search|api [options]');
-    },
-    help: 'bench inference [--runs n]                  per-stage latency and batched throughput\n' +
-      '  bench governance [--runs n] [--events n] [--database-url url]   latency policy+quota+audit add; chain verification speed\n' +
-      '  bench search --templates n [--dim 512] [--queries n] [--ef n] [--database-url url]   pgvector load, index build, recall@10, latency\n' +
-      '  bench api [--duration s] [--clients 1,4,16] [--database-url url]   searchFaces over HTTP: latency, throughput, time split',
-  },
+const serveSpec: CommandSpec = {
+  usage: 'frhub serve',
+  summary: 'Starts the hub: GraphQL on http://<host>:PORT/graphql (PORT default 4000), until SIGINT or SIGTERM.',
+  details: 'On the embedded database it holds <data dir>/pglite (lock file <data dir>/pglite.lock): a second hub or a CLI command that needs the database to itself is refused while it runs. It refuses to start when the audit chain lacks events anchored in <data dir>/audit-head.json.',
+  example: 'PORT=4000 npx frhub serve',
+  run: () => serveCommand(),
 };
 
-export function registerCommand(name: string, run: Command, help: string): void {
-  COMMANDS[name] = { run, help };
+/** Every command by name; a sub-command is named with its group ("audit verify"). */
+const COMMANDS: Record<string, CommandSpec> = {
+  serve: serveSpec,
+  migrate: migrateSpec,
+  token: tokenSpec,
+  enroll: enrollSpec,
+  purge: purgeSpec,
+  report: reportSpec,
+  'audit verify': auditVerifySpec,
+  faces: facesSpec,
+  models: modelsSpec,
+  eval: evalSpec,
+  'bench inference': benchInferenceSpec,
+  'bench governance': benchGovernanceSpec,
+  'bench search': benchSearchSpec,
+  'bench api': benchApiSpec,
+};
+
+export function registerCommand(name: string, spec: CommandSpec): void {
+  COMMANDS[name] = spec;
 }
 
-function usage(): string {
-  return ['usage: frhub <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n');
+const isHelp = (a: string) => a === '--help' || a === '-h';
+
+function overview(group?: string): string {
+  const names = Object.keys(COMMANDS).filter((n) => !group || n.startsWith(`${group} `));
+  return [
+    `usage: frhub ${group ?? '<command>'} ${group ? '<sub-command>' : ''} [options]`.replace(/\s+/g, ' '),
+    '',
+    ...names.flatMap((n) => [`  ${COMMANDS[n].usage.replace(/^frhub /, '')}`, `      ${COMMANDS[n].summary.split(/(?<=\.)\s/)[0]}`]),
+    '',
+    `\`frhub ${group ?? '<command>'}${group ? ' <sub-command>' : ''} --help\` (or \`frhub help ${group ?? '<command>'}${group ? ' <sub-command>' : ''}\`) prints a command's options and an example.`,
+    '',
+  ].join('\n');
+}
+
+const groups = () => new Set(Object.keys(COMMANDS).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]));
+
+/** The command argv names: "audit verify" before "audit"; its name and the words after it. */
+function lookup(argv: string[]): { name: string; rest: string[] } | { group: string } | undefined {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (argv.length > 1 && COMMANDS[two]) return { name: two, rest: argv.slice(2) };
+  if (COMMANDS[argv[0]]) return { name: argv[0], rest: argv.slice(1) };
+  if (groups().has(argv[0])) return { group: argv[0] };
+  return undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const cmd = name ? COMMANDS[name] : undefined;
-  if (!cmd) {
-    console.error(name && name !== 'help' && name !== '--help' ? `frhub: unknown command '${name}'\n\n${usage()}` : usage());
-    return name && name !== 'help' && name !== '--help' ? 64 : 0;
+  if (!argv.length || isHelp(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
+    process.stdout.write(overview());
+    return 0;
+  }
+  const asksHelp = argv[0] === 'help';
+  const found = lookup(asksHelp ? argv.slice(1) : argv);
+  if (!found) {
+    console.error(`frhub: unknown command '${(asksHelp ? argv.slice(1) : argv).join(' ')}'\n\n${overview()}`);
+    return 64;
+  }
+  if ('group' in found) {
+    const rest = argv.slice(asksHelp ? 2 : 1);
+    if (asksHelp || (rest.length && rest.every(isHelp))) {
+      process.stdout.write(overview(found.group));
+      return 0;
+    }
+    console.error(`frhub ${found.group}: unknown sub-command '${rest.join(' ')}'\n\n${overview(found.group)}`);
+    return 64;
+  }
+  const spec = COMMANDS[found.name];
+  if (asksHelp || found.rest.some(isHelp)) {
+    process.stdout.write(helpText(spec));
+    return 0;
   }
   try {
-    return await cmd.run(parseArgs(rest));
+    // a sub-command's own word is part of its name: the command sees what follows it
+    return await spec.run(parseArgs(found.rest, spec.options ?? []));
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`frhub ${name}: ${e.message}`);
-      return 64;
-    }
-    throw e;
+    return reportError(found.name, spec, e);
   }
+}
+
+/** Errors a user can act on print one message (no stack) and set the exit status. */
+function reportError(name: string, spec: CommandSpec, e: unknown): number {
+  if (e instanceof UsageError) {
+    console.error(`frhub ${name}: ${e.message}\nusage: ${spec.usage}\n(\`frhub ${name} --help\` for the options and an example)`);
+    return 64;
+  }
+  if (e instanceof DataDirLockedError) {
+    console.error(`frhub ${name}: ${e.message}`);
+    return LOCKED_EXIT;
+  }
+  if (e instanceof CliError || e instanceof AuditAnchorError) {
+    console.error(`frhub ${name}: ${e.message}`);
+    return e instanceof CliError ? e.exitCode : 1;
+  }
+  throw e;
 }

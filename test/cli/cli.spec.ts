@@ -1,0 +1,247 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { mintToken } from '../../server/auth';
+import { loadConfig, type Config } from '../../server/config';
+import { lockFileOf } from '../../server/data-dir-lock';
+import { createHub, type Hub } from '../../server/hub';
+import { scratchDatabase } from '../../server/scratch-database';
+import { Role } from '../../models/enums';
+import { verifyChain } from '../../tenants/audit/audit.service';
+import { portrait } from '../support/fixtures';
+
+// The real CLI, spawned as users run it, against a data directory of its own.
+
+const ROOT = resolve(__dirname, '../..');
+const MODELS = join(ROOT, 'data/models');
+const PG = process.env.DATABASE_URL || undefined;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** `node server/cli/frhub.cjs …`, asynchronously (a synchronous child freezes undici's keep-alive). */
+function frhub(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<Ran> {
+  return new Promise((done) => {
+    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr: stderr.replace(/^frhub build: .*\n/m, ''), timedOut });
+    });
+  });
+}
+
+const COMMANDS = ['serve', 'migrate', 'token', 'enroll', 'purge', 'report', 'audit verify', 'faces', 'models', 'eval', 'bench inference', 'bench governance', 'bench search', 'bench api'];
+
+beforeAll(() => execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
+
+describe('frhub: help, usage and input errors', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'frhub-cli-'));
+    // embedded, so a command that ran would leave its database in the data directory
+    env = { FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: join(dataDir, 'models'), DATABASE_URL: '' };
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints every command\'s usage, options and an example to stdout on --help and `help <command>`, and runs nothing', async () => {
+    for (const name of COMMANDS) {
+      for (const argv of [[...name.split(' '), '--help'], ['help', ...name.split(' ')]]) {
+        const r = await frhub(argv, env, 30_000);
+        expect({ argv, code: r.code, stderr: r.stderr }).toEqual({ argv, code: 0, stderr: '' });
+        expect(r.stdout).toMatch(new RegExp(`^usage: frhub ${name}\\b[^]*\\noptions:\\n[^]*  -h, --help +print this help and run nothing\\n[^]*\\nexample:\\n  \\S`));
+      }
+    }
+    for (const argv of [['purge', '--dry-run', '-h'], ['migrate', '--revert', '--help'], ['enroll', '--gallery', 'g', dataDir, '--help']]) {
+      const r = await frhub(argv, env, 30_000);
+      expect({ argv, code: r.code, stderr: r.stderr }).toEqual({ argv, code: 0, stderr: '' });
+      expect(r.stdout).toMatch(new RegExp(`^usage: frhub ${argv[0]} `));
+    }
+    // nothing ran: no database, no keys, no models, no lock
+    expect(readdirSync(dataDir)).toEqual([]);
+    for (const argv of [[], ['help'], ['--help']]) {
+      const r = await frhub(argv, env, 30_000);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^usage: frhub <command> \[options\]\n[^]*\n  purge \[--dry-run\]\n[^]*\n  audit verify\n/);
+    }
+  });
+
+  it('refuses an unknown option or sub-command with the usage (exit 64), running nothing', async () => {
+    const r = await frhub(['purge', '--everything'], env, 30_000);
+    expect(r).toMatchObject({ code: 64, stdout: '' });
+    expect(r.stderr).toBe('frhub purge: unknown option --everything\nusage: frhub purge [--dry-run]\n(`frhub purge --help` for the options and an example)\n');
+    expect((await frhub(['report', '--year'], env, 30_000)).stderr).toMatch(/^frhub report: --year needs a value\n/);
+    expect((await frhub(['audit', 'check'], env, 30_000))).toMatchObject({ code: 64, stdout: '' });
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('says plainly when `faces` gets a missing file or a folder', async () => {
+    const missing = await frhub(['faces', join(dataDir, 'nope.jpg')], env, 30_000);
+    expect(missing).toMatchObject({ code: 1, stdout: '', stderr: `frhub faces: no such file: ${join(dataDir, 'nope.jpg')}\n` });
+    const folder = await frhub(['faces', dataDir], env, 30_000);
+    expect(folder).toMatchObject({ code: 1, stdout: '', stderr: `frhub faces: ${dataDir} is a folder: give one image file (JPEG, PNG, WebP, TIFF or GIF)\n` });
+  });
+
+  it('ends `enroll --tenant nosuch` with one message, without hanging', async () => {
+    const scratch = await scratchDatabase(PG, 'frhub_cli');
+    try {
+      mkdirSync(join(dataDir, 'photos/BK-1'), { recursive: true });
+      writeFileSync(join(dataDir, 'photos/BK-1/a.jpg'), await portrait());
+      const r = await frhub(['enroll', '--tenant', 'nosuch', '--gallery', '00000000-0000-4000-8000-000000000001', join(dataDir, 'photos')], { ...env, FRHUB_MODEL_DIR: MODELS, DATABASE_URL: scratch.url ?? '' }, 90_000);
+      expect(r).toMatchObject({ timedOut: false, code: 1, stdout: '' });
+      expect(r.stderr).toBe("frhub enroll: no tenant 'nosuch': give the slug of an existing tenant with --tenant\n");
+      expect(existsSync(lockFileOf(dataDir))).toBe(false);
+    } finally {
+      await scratch.drop();
+    }
+  });
+});
+
+describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works as before' : 'embedded: through the hub, or refused'})`, () => {
+  let dataDir: string;
+  let config: Config;
+  let scratch: { url?: string; drop(): Promise<void> };
+  let hub: Hub;
+  let url: string;
+  let env: Record<string, string>;
+  const gql = async (token: string, query: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { data?: any; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const start = async () => {
+    hub = await createHub(config, { logger: pino({ level: 'silent' }) });
+    url = (await hub.listen(0)).url;
+  };
+  const allTenants = <T>(work: (tx: { query(sql: string, p?: unknown[]): Promise<any> }) => Promise<T>) => hub.database.db.scoped({ tenantId: null, allTenants: true }, work);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'frhub-cli-hub-'));
+    scratch = await scratchDatabase(PG, 'frhub_cli');
+    config = loadConfig({ ...process.env, FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', DATABASE_URL: scratch.url ?? '', FRHUB_PURGE_INTERVAL_MINUTES: '0' });
+    env = { FRHUB_DATA_DIR: dataDir, DATABASE_URL: scratch.url ?? '' };
+    await start();
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await scratch.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing: audit verify and report go through the hub, purge and migrate refuse, enroll checks the gallery once and goes through it; after a restart every event is there and chain and anchor verify', async () => {
+    const admin = await mintToken(hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN });
+    for (const slug of ['metro-pd', 'north-pd']) await gql(admin, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug, name: slug } });
+    const gallery = async (slug: string) => (await gql(await mintToken(hub.keys, { tenant: slug, role: Role.AGENCY_ADMIN }), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id as string;
+    const [metroGallery, northGallery] = [await gallery('metro-pd'), await gallery('north-pd')];
+    const hubGallery = (await gql(admin, `mutation { createGallery(input: { name: "County bookings" }) { id } }`)).createGallery.id as string;
+    await gql(admin, `mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, {
+      i: { galleryId: hubGallery, granteeTenantSlug: 'metro-pd', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    });
+    const photos = join(dataDir, 'photos');
+    for (const ref of ['BK-1', 'BK-2']) {
+      mkdirSync(join(photos, ref), { recursive: true });
+      writeFileSync(join(photos, ref, 'a.jpg'), await portrait());
+    }
+    const through = PG ? '' : `frhub: the hub on ${url} (pid ${process.pid}) holds the database; going through its API\n`;
+    const refusedBecause = new RegExp(`needs the embedded database to itself, but the hub is running on ${url.replace(/\./g, '\\.')} \\(pid ${process.pid}, since [^)]*\\) and holds ${join(dataDir, 'pglite')}\\. `);
+
+    const verify = await frhub(['audit', 'verify'], env);
+    expect(verify).toMatchObject({ code: 0, stderr: through });
+    expect(verify.stdout).toMatch(/^audit chain ok: \d+ events verified in [\d.]+ s .*\nanchor ok: event \d+ \(anchored .*\) is in the chain\n$/);
+
+    const report = await frhub(['report', '--year', String(new Date().getUTCFullYear())], env);
+    expect(report).toMatchObject({ code: 0, stderr: through });
+    expect(report.stdout).toMatch(/^year,agency,legal_basis,/);
+
+    const purge = await frhub(['purge'], env);
+    const migrate = await frhub(['migrate'], env);
+    if (PG) {
+      expect(purge).toMatchObject({ code: 0, stderr: '' });
+      expect(migrate).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
+    } else {
+      expect(purge).toMatchObject({ code: 75, stdout: '' });
+      expect(purge.stderr).toMatch(new RegExp(`^frhub purge: \`frhub purge\` ${refusedBecause.source}The hub purges expired searches itself every FRHUB_PURGE_INTERVAL_MINUTES \\(360\\); to purge now, stop it, run \`frhub purge\`, start it again\\.\\n$`));
+      expect(migrate).toMatchObject({ code: 75, stdout: '' });
+      expect(migrate.stderr).toMatch(refusedBecause);
+    }
+
+    // another tenant's gallery, unseen or shared with this one: one message up front, no photo tried
+    for (const foreignGallery of [northGallery, hubGallery]) {
+      const foreign = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', foreignGallery, photos], env);
+      expect(foreign).toMatchObject({ timedOut: false, code: 1, stdout: '' });
+      expect(foreign.stderr).toBe(`${through}frhub enroll: gallery ${foreignGallery} is not a gallery of tenant 'metro-pd' (a gallery shared with it is searched, never enrolled into); list the tenant's galleries with the \`galleries\` query\n`);
+    }
+    const nosuch = await frhub(['enroll', '--tenant', 'nosuch', '--gallery', metroGallery, photos], env);
+    expect(nosuch).toMatchObject({ timedOut: false, code: 1, stderr: `${through}frhub enroll: no tenant 'nosuch': give the slug of an existing tenant with --tenant\n` });
+
+    const enrolled = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', metroGallery, photos], env, 120_000);
+    expect(enrolled).toMatchObject({ code: 0 });
+    expect(enrolled.stdout).toMatch(/^enrolled 1 new, 1 already present, 0 failed, of 2 images/);
+
+    const before = await allTenants(async (tx) => ({
+      head: (await tx.query(`SELECT seq::int8::float8 AS seq FROM audit_head`))[0].seq as number,
+      enrolls: (await tx.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'ENROLL'`))[0].n as number,
+      tenants: (await tx.query(`SELECT slug FROM tenants ORDER BY slug`)).map((r: { slug: string }) => r.slug),
+    }));
+    expect(before.enrolls).toBe(2);
+    await hub.close();
+    await start();
+    const after = await allTenants(async (tx) => ({
+      events: await tx.query(`SELECT seq::int8::float8 AS seq FROM audit_events WHERE seq <= $1 ORDER BY seq`, [before.head]),
+      enrolls: (await tx.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'ENROLL'`))[0].n as number,
+      tenants: (await tx.query(`SELECT slug FROM tenants ORDER BY slug`)).map((r: { slug: string }) => r.slug),
+      chain: await verifyChain(tx),
+    }));
+    expect(after.events).toHaveLength(before.head);
+    expect(after.enrolls).toBe(2);
+    expect(after.tenants).toEqual(before.tenants);
+    expect(after.chain.ok).toBe(true);
+    expect(await hub.database.anchor.compare()).toMatchObject({ ok: true });
+    await hub.close();
+
+    const offline = await frhub(['audit', 'verify'], env);
+    expect(offline).toMatchObject({ code: 0, stderr: '' });
+    expect(offline.stdout).toMatch(/^audit chain ok: \d+ events verified .*\nanchor ok: event \d+ /);
+    await start();
+  });
+
+  (PG ? it.skip : it)('`frhub serve` beside a hub refuses to start, naming it; a served hub stops cleanly on SIGINT and releases the lock', async () => {
+    const second = await frhub(['serve'], { ...env, PORT: '0' });
+    expect(second).toMatchObject({ code: 75, stdout: '' });
+    expect(second.stderr).toMatch(new RegExp(`^frhub serve: the hub is running on ${url.replace(/\./g, '\\.')} \\(pid ${process.pid}, since .*\\) and holds ${join(dataDir, 'pglite')}: stop it first`));
+    await hub.close();
+
+    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', PORT: '0' } });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const deadline = Date.now() + 90_000;
+    while (!(existsSync(lockFileOf(dataDir)) && JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8') || '{}').url) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const served = JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8'));
+    expect(served).toMatchObject({ pid: child.pid, command: 'frhub serve', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    const verify = await frhub(['audit', 'verify'], env);
+    expect(verify).toMatchObject({ code: 0, stderr: `frhub: the hub on ${served.url} (pid ${child.pid}) holds the database; going through its API\n` });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(log).not.toMatch(/"level":50/);
+    expect(existsSync(lockFileOf(dataDir))).toBe(false);
+    await start();
+  });
+});
