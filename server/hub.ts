@@ -54,7 +54,7 @@ export interface Hub {
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info(m) });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info({ job: 'audit-anchor' }, m) });
   const engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
   const keys = await loadOrCreateKeys(config.dataDir);
   const registry = new Registry();
@@ -85,13 +85,13 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     pending.commit();
   };
   await auditCliTokens();
-  const ledgerTimer = setInterval(() => auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens')), 60_000).unref();
+  const ledgerTimer = setInterval(() => auditCliTokens().catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
 
   const purgeTimer = config.purgeIntervalMinutes > 0
     ? setInterval(() => {
         retention.purge({ requestId: `purge-${Date.now()}` })
-          .then((r) => r.searches && logger.info({ purged: r.perTenant }, `retention purge deleted ${r.searches} expired searches`))
-          .catch((err) => logger.error({ err }, 'retention purge failed'));
+          .then((r) => r.searches && logger.info({ job: 'purge', purged: r.perTenant }, `retention purge deleted ${r.searches} expired searches`))
+          .catch((err) => logger.error({ err, job: 'purge' }, 'retention purge failed'));
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
 

@@ -195,7 +195,7 @@ describe('GraphQL API over HTTP', () => {
       expect((await t.gql(analyst, ok)).errors).toBeUndefined();
       const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: me { role }`).join(' ')} }`;
       const r = await t.gql(analyst, aliases);
-      expect(r.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(r.errors?.[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
       expect(r.errors?.[0].message).toMatch(/40 aliases; the limit is 30/);
     });
 
@@ -203,7 +203,7 @@ describe('GraphQL API over HTTP', () => {
       const page = (i: number) => `p${i}: searches(first: 100) { nodes { id caseNumber legalBasis candidates { rank score subjectRef galleryId templateId } } pageInfo { endCursor } }`;
       expect((await t.gql(analyst, `{ ${page(0)} }`)).errors).toBeUndefined();
       const r = await t.gql(analyst, `{ ${Array.from({ length: 20 }, (_, i) => page(i)).join(' ')} }`);
-      expect(r.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(r.errors?.[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
       expect(r.errors?.[0].message).toMatch(/would cost \d+ .*the limit is 10000/);
     });
 
