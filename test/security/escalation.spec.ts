@@ -286,9 +286,9 @@ describe('escalation attacks', () => {
   });
 
   describe('tokens that outlive what they were minted for', () => {
-    it('a suspended tenant’s token, minted while it was active, searches nothing and spends nothing; reinstated, it works again', async () => {
+    it('a suspended tenant’s tokens, minted while it was active, search, enroll and add nothing and spend nothing; reinstated, they work again', async () => {
       await t.createTenant('lake-pd');
-      await t.gql(await t.token('lake-pd', Role.AGENCY_ADMIN), `mutation { createGallery(input: { name: "Bookings" }) { id } }`);
+      ids['lake-pd/gallery'] = (await t.gql(await t.token('lake-pd', Role.AGENCY_ADMIN), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
       const analyst = await t.principal('lake-pd', Role.AGENCY_ANALYST);
       const admin = await t.principal('lake-pd', Role.AGENCY_ADMIN);
       expect(codeOf(await search(analyst.token))).toBe('ok');
@@ -298,12 +298,24 @@ describe('escalation attacks', () => {
       expect(codeOf(denied)).toBe('TENANT_SUSPENDED');
       expect(denied.data?.searchFaces ?? null).toBeNull();
       expect(await quotaUsed('lake-pd')).toBe(used);
-      // its own administrator cannot lift the suspension
+      // its own administrator cannot lift the suspension, nor start anything new: no principals, tokens, galleries or enrollments
       const lift = await t.gql(admin.token, `mutation { setTenantStatus(slug: "lake-pd", status: ACTIVE) { status } }`);
       expect(codeOf(lift)).toBe('FORBIDDEN');
       expect(codeOf(await search(analyst.token))).toBe('TENANT_SUSPENDED');
+      const refusals = [
+        await t.gql(admin.token, `mutation { createPrincipal(input: { tenantSlug: "lake-pd", name: "New hire", role: AGENCY_ANALYST, certifiedUntil: "2099-01-01T00:00:00Z" }) { id } }`),
+        await t.gql(admin.token, `mutation($id: ID!) { issueToken(principalId: $id) { token } }`, { id: analyst.id }),
+        await t.gql(admin.token, `mutation { createGallery(input: { name: "More" }) { id } }`),
+        await t.gql(admin.token, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId } }`, { i: { galleryId: ids['lake-pd/gallery'], subjectRef: 'S-1', imageBase64: image } }),
+      ];
+      expect(refusals.map(codeOf)).toEqual(['TENANT_SUSPENDED', 'TENANT_SUSPENDED', 'TENANT_SUSPENDED', 'TENANT_SUSPENDED']);
+      expect(refusals.every((r) => Object.values(r.data ?? {}).every((v) => v === null))).toBe(true);
+      expect(refusals[0].errors![0].message).toMatch(/suspended/);
+      // it may still read what it has
+      expect(codeOf(await t.gql(admin.token, `{ galleries { id } }`))).toBe('ok');
       await t.gql(hubAdmin, `mutation { setTenantStatus(slug: "lake-pd", status: ACTIVE) { status } }`);
       expect(codeOf(await search(analyst.token))).toBe('ok');
+      expect(codeOf(await t.gql(admin.token, `mutation { createGallery(input: { name: "More" }) { id } }`))).toBe('ok');
     });
 
     it('a principal whose certification lapses after its token was minted may no longer search with it', async () => {
