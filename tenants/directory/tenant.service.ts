@@ -104,7 +104,7 @@ export class TenantService {
         const ability = defineAbilityFor(actor, this.clock.now());
         const tenant = await tenantBySlug(tx, input.tenantSlug);
         if (isOperatorRole(input.role) && !isHubAdmin(actor)) {
-          throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN assigns the ${input.role} role; you may assign ${AGENCY_ROLES.join(', ')}.`);
+          throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN assigns the ${input.role} role; an agency administrator assigns ${AGENCY_ROLES.join(', ')}.`);
         }
         authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id, role: input.role });
         if (isOperatorRole(input.role) && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', `${input.role} principals belong to the operator tenant '${OPERATOR_SLUG}' only.`);

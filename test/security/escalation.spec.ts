@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { mintToken } from '../../server/auth';
+import { scopeOf } from '../../tenants/shared/actor';
 import type { Clock } from '../../tenants/shared/ports';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
@@ -124,6 +125,15 @@ describe('escalation attacks', () => {
     expect(codeOf(await t.gql(token, `{ auditEvents(first: 5) { nodes { seq } } }`))).toBe('FORBIDDEN');
     expect(REFUSED).toContain(codeOf(await t.gql(token, `query($id: ID!) { tenant(id: $id) { slug } }`, { id: ids['river-pd'] })));
   }
+
+  it('defence in depth: only an operator role in the operator tenant gets the all-tenants database scope', () => {
+    for (const role of Object.values(Role)) {
+      for (const isOperator of [true, false]) {
+        const actor = { requestId: 'r', tenantId: randomUUID(), tenantSlug: 'x', isOperator, principalId: null, role, certifiedUntil: null };
+        expect({ role, isOperator, allTenants: scopeOf(actor).allTenants }).toEqual({ role, isOperator, allTenants: isOperator && (role === Role.HUB_ADMIN || role === Role.OVERSIGHT_AUDITOR) });
+      }
+    }
+  });
 
   describe('every role against every operator mutation', () => {
     // each returns the answer; `effect` reads (as the operator) what a success would have changed

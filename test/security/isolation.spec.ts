@@ -4,7 +4,7 @@ import { Role } from '../../models/enums';
 import { TenantRowSecurity1764570000000 } from '../../migrations/1764570000000-tenant-row-security';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
-import { schemaOperations } from '../support/operations';
+import { entityTypes, schemaOperations } from '../support/operations';
 
 // Written as an attacker would: an agency (metro-pd) sends another agency's (river-pd) ids and slug
 // to every operation that takes one, over real HTTP against a real hub. Each gets NOT_FOUND or
@@ -157,6 +157,12 @@ describe('tenant isolation attacks', () => {
     const wanted = (await schemaOperations()).flatMap((o) => o.idArgs.map((a) => `${o.name}(${a})`));
     expect(wanted.length).toBeGreaterThan(15);
     expect(Object.keys(CASES).sort()).toEqual(wanted.sort());
+  });
+
+  it('has a case for every federation entity type', async () => {
+    const types = await entityTypes();
+    expect(types.length).toBeGreaterThan(0);
+    expect(ENTITY_CASES.map(([typename]) => typename).sort()).toEqual(types.sort());
   });
 
   /** The answer with the value it was asked about replaced, so two answers compare as text. */

@@ -1,4 +1,4 @@
-import { getNamedType, isInputObjectType, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType } from 'graphql';
+import { getNamedType, isInputObjectType, isUnionType, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType } from 'graphql';
 import { buildHubSchema } from '../../schema/build-schema';
 
 /** One root field of the built schema, with the paths of every argument that names an object or a tenant. */
@@ -30,4 +30,10 @@ export async function schemaOperations(): Promise<Operation[]> {
   return roots.flatMap(([kind, type]) =>
     Object.values(type?.getFields() ?? {}).map((f) => ({ name: f.name, kind, idArgs: idPaths(f.args) })),
   );
+}
+
+/** The federation entity types (those with @key), which `_entities` resolves by id. */
+export async function entityTypes(): Promise<string[]> {
+  const entity = (await buildHubSchema()).getType('_Entity');
+  return isUnionType(entity) ? entity.getTypes().map((t) => t.name) : [];
 }
