@@ -182,6 +182,19 @@ describe('tenant isolation attacks', () => {
     if (value !== victim.slug) expect(text).not.toContain(victim.slug);
   });
 
+  it.each(Object.keys(CASES))('%s with a malformed or injected value: a refusal with a code, nothing internal', async (name) => {
+    const c = CASES[name];
+    // the operator too, whom no tenancy check stops before the value is used
+    for (const token of [tokens[c.as], hubAdmin]) {
+      for (const value of ["' OR '1'='1", '00000000-0000-0000-0000-00000000000G', 'x'.repeat(300)]) {
+        const r = await c.run(t, token, value);
+        expect({ value, code: r.errors?.[0]?.extensions.code }).toEqual({ value, code: expect.stringMatching(/^(NOT_FOUND|FORBIDDEN|BAD_USER_INPUT)$/) });
+        // no SQL, driver or stack text
+        expect(JSON.stringify(r.errors)).not.toMatch(/syntax error|invalid input syntax|violates|SELECT |INSERT |UPDATE |\.[tj]s:\d/);
+      }
+    }
+  });
+
   it.each(ENTITY_CASES)('_entities for another tenant’s %s: NOT_FOUND, null, as for an id that exists nowhere', async (typename, value, as) => {
     const id = value(victim);
     const ghost = uuid();
