@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Role } from '../models/enums.js';
+import { TenantStatus, type Role } from '../models/enums.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { Actor } from '../tenants/shared/actor.js';
 import { AuthError, claimedIssuer, HUB_ISSUER, RemoteKeySets, verifyFederatedToken, verifyToken, type SigningKeys } from './auth.js';
@@ -30,6 +30,7 @@ export function authenticator(keys: SigningKeys, tenants: TenantService): (heade
     return {
       requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId, role,
       certifiedUntil: found.principal?.certifiedUntil ?? null,
+      tenantSuspended: found.tenant.status === TenantStatus.SUSPENDED,
     };
   }
 
@@ -46,7 +47,10 @@ export function authenticator(keys: SigningKeys, tenants: TenantService): (heade
     const found = await tenants.resolveFederated(cfg, subject);
     if (!found) throw unauthenticated('Unauthenticated: your identity provider vouches for you, but no principal of your agency has that identity; ask your agency administrator.');
     const p = found.principal;
-    return { requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId: p.id, role: p.role, certifiedUntil: p.certifiedUntil };
+    return {
+      requestId, tenantId: found.tenant.id, tenantSlug: found.tenant.slug, isOperator: found.tenant.isOperator, principalId: p.id, role: p.role, certifiedUntil: p.certifiedUntil,
+      tenantSuspended: found.tenant.status === TenantStatus.SUSPENDED,
+    };
   }
 
   return authenticate;

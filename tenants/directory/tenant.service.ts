@@ -6,7 +6,7 @@ import { authorize, defineAbilityFor } from '../policy/ability.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import { DEFAULT_PRESET } from '../policy/presets.js';
 import type { QuotaService } from '../quotas/quota.service.js';
-import { isHubAdmin, scopeOf, type Actor } from '../shared/actor.js';
+import { AGENCY_ROLES, isHubAdmin, isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -103,9 +103,11 @@ export class TenantService {
       this.db.scoped(scopeOf(actor), async (tx) => {
         const ability = defineAbilityFor(actor, this.clock.now());
         const tenant = await tenantBySlug(tx, input.tenantSlug);
-        authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id });
-        if (input.role === Role.HUB_ADMIN && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', 'HUB_ADMIN principals belong to the operator tenant only.');
-        if (input.role === Role.HUB_ADMIN && !isHubAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only a HUB_ADMIN creates HUB_ADMIN principals.');
+        if (isOperatorRole(input.role) && !isHubAdmin(actor)) {
+          throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN assigns the ${input.role} role; an agency administrator assigns ${AGENCY_ROLES.join(', ')}.`);
+        }
+        authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id, role: input.role });
+        if (isOperatorRole(input.role) && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', `${input.role} principals belong to the operator tenant '${OPERATOR_SLUG}' only.`);
         if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
         const externalSubject = input.externalSubject?.trim() || null;
         if (externalSubject && (await this.tenants.principalByExternalSubject(tx, tenant.id, externalSubject))) {

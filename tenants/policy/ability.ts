@@ -33,6 +33,8 @@ export function defineAbilityFor(actor: Actor, now: Date): AppAbility {
   b.can('read', 'Tenant', { id: actor.tenantId });
   b.can('read', 'TransparencyReport');
   policy(actor, b, now);
+  // a suspended agency completes what it owes (reviews, approvals, holds) but starts nothing new
+  if (actor.tenantSuspended) b.cannot(['create', 'enroll'], ['Search', 'Gallery', 'Principal', 'SharingAgreement', 'Tenant']).because('TENANT_SUSPENDED');
   return b.build();
 }
 
@@ -59,5 +61,6 @@ export function authorize(
 }
 
 const REASON_MESSAGES: Record<string, string> = {
+  TENANT_SUSPENDED: 'Your agency is suspended: it may read and complete reviews, but not search, enroll, or add principals or tokens; the hub operator can tell you why and what reinstates it.',
   CERTIFICATION_REQUIRED: 'Face searches need a current certification: ask your agency administrator to record your training (certifiedUntil) or renew it.',
 };

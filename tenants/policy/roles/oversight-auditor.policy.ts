@@ -1,7 +1,11 @@
 import type { RolePolicy } from '../ability.js';
 
-/** Usage statistics across tenants and the audit chain's integrity; never faces, candidates, subjects or cases. */
-export const oversightAuditorPolicy: RolePolicy = (_actor, { can }) => {
+/**
+ * Usage statistics across tenants and the audit chain's integrity; never faces, candidates, subjects
+ * or cases. Only in the operator tenant: an OVERSIGHT_AUDITOR token for an agency grants nothing.
+ */
+export const oversightAuditorPolicy: RolePolicy = (actor, { can }) => {
+  if (!actor.isOperator) return;
   can('read', 'Tenant');
   can('read', 'Statistics');
   can('verify', 'AuditLog');
