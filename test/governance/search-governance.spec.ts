@@ -16,7 +16,8 @@ describe('search governance: legal bases, quotas, sharing, review (over HTTP)', 
     (await t.gql(hubAdmin, `query($a: String) { auditEvents(action: $a, first: 200) { nodes { seq action outcome reason tenantId caseNumber legalBasis galleries candidateCount probeSha256 modelVersion } } }`, { a: action })).data.auditEvents.nodes;
 
   beforeAll(async () => {
-    t = await startHub();
+    // 50 concurrent searches test the quota, not the inference backpressure: room for all of them in flight
+    t = await startHub({ FRHUB_INFLIGHT_PHOTOS: '64' });
     hubAdmin = await t.token('hub', Role.HUB_ADMIN);
     image = (await portrait()).toString('base64');
     await t.createTenant('metro-pd');
