@@ -51,7 +51,7 @@ export enum OffenseLevel {
   VIOLENT_FELONY = 'VIOLENT_FELONY',
 }
 
-/** What no legal basis allows (POLICY-NOTES.md, "ProhibitedPurpose"). */
+/** What no legal basis allows (docs/policy-notes.md, "ProhibitedPurpose"). */
 export enum ProhibitedPurpose {
   LIVE_OR_REALTIME_SURVEILLANCE = 'LIVE_OR_REALTIME_SURVEILLANCE',
   FIRST_AMENDMENT_ACTIVITY = 'FIRST_AMENDMENT_ACTIVITY',

@@ -4,7 +4,7 @@ import {
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
-registerEnumType(LegalBasis, { name: 'LegalBasis', description: 'The declared lawful reason for a search (POLICY-NOTES.md).' });
+registerEnumType(LegalBasis, { name: 'LegalBasis', description: 'The declared lawful reason for a search (docs/policy-notes.md).' });
 registerEnumType(OffenseCategory, { name: 'OffenseCategory' });
 registerEnumType(OffenseLevel, { name: 'OffenseLevel', description: 'Seriousness rungs for a policy’s offense threshold.' });
 registerEnumType(TenantStatus, { name: 'TenantStatus' });

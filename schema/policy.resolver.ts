@@ -24,7 +24,7 @@ export class PolicyPreset {
   @Field(() => [String]) sources!: string[];
 }
 
-@ObjectType({ description: 'A legal basis a search may name, from the catalog (POLICY-NOTES.md).' })
+@ObjectType({ description: 'A legal basis a search may name, from the catalog (docs/policy-notes.md).' })
 export class LegalBasisInfo {
   @Field(() => LegalBasis) basis!: LegalBasis;
   @Field() description!: string;

@@ -32,6 +32,9 @@ export interface InFlightLimits {
   bytes: number;
 }
 
+// each caller gets an error of its own: one caller's error object is marked when its refusal is audited
+const fresh = (e: InferenceError) => new InferenceError(e.code, e.message, e.details);
+
 const revive = (e: WireError) => (e.code ? new InferenceError(e.code, e.message, e.details) : new Error(e.message));
 
 /**
@@ -107,7 +110,7 @@ export class EngineThread implements FaceAnalyzer {
     // 'error' is followed by 'exit': one restart per lost thread
     if (worker !== this.worker || this.closed || this.down) return;
     this.down = new InferenceError('MODEL_UNAVAILABLE', `The inference thread stopped (${why}) and is being restarted. Retry in a few seconds.`);
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.down);
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(fresh(this.down));
     this.log(`inference thread stopped (${why}); restarting it`);
     this.scheduleRestart(0);
   }
@@ -163,12 +166,8 @@ export class EngineThread implements FaceAnalyzer {
   private admit(size: number): InferenceError | undefined {
     const photos = this.pending.size;
     if (photos === 0 || (photos < this.limits.photos && this.inFlightBytes + size <= this.limits.bytes)) return undefined;
-    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-    return new InferenceError(
-      'OVERLOADED',
-      `The face engine is busy with ${photos} photos (${mb(this.inFlightBytes)} MB; limits ${this.limits.photos} photos, ${mb(this.limits.bytes)} MB). Retry in a few seconds.`,
-      { photosInFlight: photos, bytesInFlight: this.inFlightBytes },
-    );
+    // the hub-wide load is the operator's to see (metrics), not a tenant's
+    return new InferenceError('OVERLOADED', 'The face engine is busy with other photos. Retry in a few seconds.');
   }
 
   embedThroughput(faces: number): Promise<number> {
@@ -182,13 +181,13 @@ export class EngineThread implements FaceAnalyzer {
     const worker = this.worker;
     if (!this.down) await this.call({ op: 'close' }).catch(() => undefined);
     const stopped = new InferenceError('MODEL_UNAVAILABLE', 'The face engine has been shut down.');
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(stopped);
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(fresh(stopped));
     this.down = stopped;
     await worker.terminate();
   }
 
   private call(request: Operation, transfer: ArrayBuffer[] = [], bytes = 0): Promise<unknown> {
-    if (this.down) return Promise.reject(this.down);
+    if (this.down) return Promise.reject(fresh(this.down));
     const id = this.nextId++;
     return new Promise((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall, reject, bytes });

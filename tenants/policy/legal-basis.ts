@@ -19,7 +19,7 @@ export interface TenantPolicy {
 
 export const EXIGENT_BASES = [LegalBasis.IMMINENT_THREAT];
 
-/** What each basis is for, in the catalog's words (sources in POLICY-NOTES.md). */
+/** What each basis is for, in the catalog's words (sources in docs/policy-notes.md). */
 export const LEGAL_BASIS_CATALOG: Record<LegalBasis, string> = {
   [LegalBasis.CRIMINAL_SUSPECT_ID]: 'Identify a suspect of a crime; offense threshold, case number and warrant per policy (VA 15.2-1723.2(i); UT 77-23e-103; MT 44-15-106).',
   [LegalBasis.VICTIM_ID]: 'Identify a victim of a crime (VA ii; MT).',
@@ -60,7 +60,7 @@ export const OFFENSE_LEVEL: Record<OffenseCategory, OffenseLevel> = {
 
 export const meetsThreshold = (o: OffenseCategory, t: OffenseLevel) => RUNG[OFFENSE_LEVEL[o]] >= RUNG[t];
 
-// Statements that put a search inside a prohibited purpose (POLICY-NOTES.md, "ProhibitedPurpose"):
+// Statements that put a search inside a prohibited purpose (docs/policy-notes.md, "ProhibitedPurpose"):
 // narrow phrases, so a crime that merely happened near a protest is not refused for saying so.
 const PROHIBITED_STATEMENTS: [ProhibitedPurpose, RegExp][] = [
   [ProhibitedPurpose.LIVE_OR_REALTIME_SURVEILLANCE, /\b(live|real[- ]?time|continuous|ongoing|persistent)\s+(surveillance|monitoring|tracking|identification)\b/i],

@@ -6,7 +6,7 @@ export interface PolicyPreset {
   id: string;
   name: string;
   policy: TenantPolicy;
-  /** where each rule comes from (POLICY-NOTES.md gathers them); not legal advice */
+  /** where each rule comes from (docs/policy-notes.md gathers them); not legal advice */
   sources: string[];
 }
 

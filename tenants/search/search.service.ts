@@ -33,7 +33,7 @@ export interface SearchResult extends SearchRow {
   candidates: CandidateRow[];
 }
 
-// FBI NGI returns 2 to 50 candidates, 20 by default (POLICY-NOTES.md)
+// FBI NGI returns 2 to 50 candidates, 20 by default (docs/policy-notes.md)
 export const DEFAULT_CANDIDATES = 20;
 export const MAX_CANDIDATES = 50;
 

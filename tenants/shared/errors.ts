@@ -67,6 +67,11 @@ const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
   '22P05': { code: 'BAD_USER_INPUT', message: 'A text value holds a character the database cannot store (NUL or a lone surrogate); remove it.' },
 };
 
+// unique rules whose violation has a more precise meaning than "a name is taken"
+const CONSTRAINTS: Record<string, string> = {
+  search_reviews_one_per_reviewer: 'You have reviewed this search already; a second review must come from a different principal.',
+};
+
 export interface Classified {
   code: ErrorCode;
   outcome: AuditOutcome;
@@ -77,7 +82,12 @@ export interface Classified {
 }
 
 const ownCode = (e: unknown): unknown => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined);
-const sqlState = (e: unknown): unknown => ownCode(e) ?? ownCode((e as { driverError?: unknown } | null)?.driverError);
+// TypeORM wraps the driver's error; pg's fields sit on either
+const driverField = (e: unknown, field: string): unknown => {
+  const of = (x: unknown) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined);
+  return of(e) ?? of((e as { driverError?: unknown } | null)?.driverError);
+};
+const sqlState = (e: unknown): unknown => driverField(e, 'code');
 
 /** The one error map: what any thrown value means to the caller (extensions.code) and to the audit chain. */
 export function classify(e: unknown): Classified {
@@ -87,6 +97,8 @@ export function classify(e: unknown): Classified {
   const code = ownCode(e);
   if ((EMBEDDER_CODES as readonly unknown[]).includes(code)) return make(code as EmbedderErrorCode);
   const state = sqlState(e);
+  const constraint = CONSTRAINTS[String(driverField(e, 'constraint'))];
+  if (state === '23505' && constraint) return make('CONFLICT', constraint);
   if (typeof state === 'string' && SQLSTATE[state]) return make(SQLSTATE[state].code, SQLSTATE[state].message);
   return make(INTERNAL);
 }

@@ -151,6 +151,20 @@ describe('audit chain integrity and audited refusals', () => {
       expect(audited.length).toBeGreaterThanOrEqual(5);
     });
 
+    it('probing for a search that is not yours is audited: another tenant\'s id and a made-up one alike', async () => {
+      await t.createTenant('probe-pd');
+      const victim = (await t.principal('probe-pd', Role.AGENCY_ANALYST)).token;
+      const theirs = await t.gql(victim, SEARCH, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: 'V-1' } });
+      expect(theirs.errors).toBeUndefined();
+      const before = (await events(AuditAction.SEARCH_VIEWED)).length;
+      for (const id of [theirs.data.searchFaces.id, '00000000-0000-4000-8000-000000000000']) {
+        expect((await t.gql(analyst, `query($id: ID!) { search(id: $id) { id } }`, { id })).errors?.[0].extensions.code).toBe('NOT_FOUND');
+      }
+      const refused = (await events(AuditAction.SEARCH_VIEWED)).slice(0, 2);
+      expect((await events(AuditAction.SEARCH_VIEWED)).length).toBe(before + 2);
+      for (const e of refused) expect(e).toMatchObject({ outcome: 'DENIED', reason: 'NOT_FOUND' });
+    });
+
     it('statistics count a review only when it was recorded, not its refusals', async () => {
       const s = await t.gql(analyst, SEARCH, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: 'STAT-1', minScore: -1 } });
       expect(s.errors).toBeUndefined();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
+import { classify } from '../../tenants/shared/errors';
 
 // Concurrent requests racing for one decision: exactly one is recorded, the rest are told CONFLICT.
 // On PostgreSQL the requests really overlap; on PGlite (one connection) they queue, and the same holds.
@@ -93,6 +94,9 @@ describe('review and approval races', () => {
     const insert = () =>
       db.query(`INSERT INTO search_reviews (id, tenant_id, search_id, reviewer_id, outcome, decisions) VALUES ($1, $2, $3, $4, 'NO_LEAD', '[]')`, [randomUUID(), tenantId, id, analyst.id]);
     await insert();
-    await expect(insert()).rejects.toMatchObject({ code: '23505' });
+    const duplicate = await insert().then(() => undefined, (e: unknown) => e);
+    expect(duplicate).toMatchObject({ code: '23505' });
+    // and the one error map tells the caller what happened, not that "a name is taken"
+    expect(classify(duplicate)).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/reviewed this search already/) });
   });
 });

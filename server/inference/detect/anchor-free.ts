@@ -4,7 +4,7 @@ import { normalize } from '../tensor.js';
 import { mid, type Detection, type FaceDetector } from './detection.js';
 import { toImage, type Window } from './windows.js';
 
-// The two five-point detector families operators deploy (see ../shared/onnx/README.md):
+// The two five-point detector families operators deploy:
 // SCRFD (InsightFace) and YuNet (OpenCV). Both: NCHW, strides 8/16/32, letterboxed top-left.
 type Point = [number, number];
 
