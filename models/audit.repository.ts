@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db.js';
 import type { AuditAction } from './enums.js';
+import { LONE_SURROGATE } from './text.js';
 
 /** One decision or access, as appended to the chain. */
 export interface AuditEventInput {
@@ -36,7 +37,8 @@ const sortKeys = (v: unknown): unknown =>
 
 // What PostgreSQL keeps of a JS string: UTF-8 has no lone surrogates (the driver writes U+FFFD) and
 // text and jsonb refuse NUL, so both become U+FFFD before hashing and storing.
-const storedText = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\0/g, '\uFFFD');
+const NOT_STORABLE = new RegExp(`${LONE_SURROGATE.source}|\\0`, 'g');
+const storedText = (s: string) => s.replace(NOT_STORABLE, '\uFFFD');
 
 const storedValue = (v: unknown): unknown =>
   typeof v === 'string' ? storedText(v)

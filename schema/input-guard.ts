@@ -1,6 +1,6 @@
 import { isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { DomainError } from '../tenants/shared/errors.js';
-import { BIDI_CONTROL, INVISIBLE, LONE_SURROGATE, meaningful } from '../tenants/shared/text.js';
+import { BIDI_CONTROL, INVISIBLE, LONE_SURROGATE, meaningful } from '../models/text.js';
 
 // Every String and ID argument and input field, checked once before any resolver runs: valid Unicode,
 // a length limit, no control characters, and (for ids, references, case and warrant numbers, URLs)

@@ -1,6 +1,6 @@
 import { LegalBasis, OffenseCategory, OffenseLevel, ProhibitedPurpose, TenantStatus } from '../../models/enums.js';
 import { DomainError } from '../shared/errors.js';
-import { meaningful } from '../shared/text.js';
+import { meaningful } from '../../models/text.js';
 
 /** A tenant's rules over legal bases: data that HUB_ADMIN sets, starting from a jurisdiction preset. */
 export interface TenantPolicy {

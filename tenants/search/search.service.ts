@@ -12,7 +12,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
-import { meaningful } from '../shared/text.js';
+import { meaningful } from '../../models/text.js';
 import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
 
 export interface SearchRequest {
