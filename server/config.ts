@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from './inference/face-engine.js';
-import type { InFlightLimits } from './inference/engine-thread.js';
-import type { ProviderChoice } from './inference/sessions.js';
+import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/face-engine.js';
+import type { InFlightLimits } from '../inference/engine-thread.js';
+import type { ProviderChoice } from '../inference/sessions.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {

@@ -1,4 +1,4 @@
-import type { FaceAnalyzer } from './inference/face-engine.js';
+import type { FaceAnalyzer } from '../inference/face-engine.js';
 import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */

@@ -34,7 +34,7 @@ import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, r
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
-import { EngineThread } from './inference/engine-thread.js';
+import { EngineThread } from '../inference/engine-thread.js';
 
 export interface Hub {
   app: express.Express;

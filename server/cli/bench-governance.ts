@@ -15,7 +15,7 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../database.js';
 import { EngineEmbedder } from '../face-embedder.js';
 import { wireServices } from '../hub.js';
-import { FaceEngine } from '../inference/face-engine.js';
+import { FaceEngine } from '../../inference/face-engine.js';
 import { str, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';

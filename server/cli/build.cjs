@@ -19,7 +19,7 @@ function* sources(dir) {
 }
 
 let built = 0;
-for (const top of ['server', 'schema', 'tenants', 'models', 'migrations']) {
+for (const top of ['server', 'inference', 'schema', 'tenants', 'models', 'migrations']) {
   const dir = join(root, top);
   if (!existsSync(dir)) continue;
   for (const file of sources(dir)) {

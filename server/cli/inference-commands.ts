@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { loadConfig } from '../config.js';
-import { InferenceError } from '../inference/errors.js';
-import { cosine, verification, type ScoredPair } from '../inference/evaluate.js';
-import { BUILTIN_PACKS, ensureBuiltinPack } from '../inference/builtin-packs.js';
-import { EngineThread } from '../inference/engine-thread.js';
-import { FaceEngine, type FaceAnalyzer } from '../inference/face-engine.js';
+import { InferenceError } from '../../inference/errors.js';
+import { cosine, verification, type ScoredPair } from '../../inference/evaluate.js';
+import { BUILTIN_PACKS, ensureBuiltinPack } from '../../inference/builtin-packs.js';
+import { EngineThread } from '../../inference/engine-thread.js';
+import { FaceEngine, type FaceAnalyzer } from '../../inference/face-engine.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { stats } from './bench-stats.js';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_INFERENCE_CONFIG, FaceEngine } from '../../server/inference/face-engine';
-import { ARCFACE_TEMPLATE, type ModelPackManifest } from '../../server/inference/model-pack';
+import { DEFAULT_INFERENCE_CONFIG, FaceEngine } from '../../inference/face-engine';
+import { ARCFACE_TEMPLATE, type ModelPackManifest } from '../../inference/model-pack';
 import { describeWithShared, SHARED } from '../support/fixtures';
 
 // The model formats operators deploy, loaded as bring-your-own packs from ../shared/onnx.

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { convertDlibResnet, DLIB_MEAN_RGB } from '../../server/inference/convert/dlib-resnet';
-import { convertTfjsGraph } from '../../server/inference/convert/tfjs-graph';
+import { convertDlibResnet, DLIB_MEAN_RGB } from '../../inference/convert/dlib-resnet';
+import { convertTfjsGraph } from '../../inference/convert/tfjs-graph';
 import { SAMPLE_GROUP } from '../support/fixtures';
 
 // Each converted model against its TFJS original (pure-JS @tensorflow/tfjs, CPU) on a real photo.

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { EngineThread } from '../../server/inference/engine-thread';
-import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type FaceAnalyzer } from '../../server/inference/face-engine';
+import { EngineThread } from '../../inference/engine-thread';
+import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type FaceAnalyzer } from '../../inference/face-engine';
 import { portrait } from '../support/fixtures';
 
 const config = { ...DEFAULT_INFERENCE_CONFIG, modelDir: resolve(__dirname, '../../data/models'), provider: 'cpu' as const };

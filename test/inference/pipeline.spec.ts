@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { InferenceError } from '../../server/inference/errors';
-import { DEFAULT_INFERENCE_CONFIG, FaceEngine, SMALLEST_FACE_PX } from '../../server/inference/face-engine';
+import { InferenceError } from '../../inference/errors';
+import { DEFAULT_INFERENCE_CONFIG, FaceEngine, SMALLEST_FACE_PX } from '../../inference/face-engine';
 import { hasShared, portrait, SHARED, sampleImage } from '../support/fixtures';
 
 const engineConfig = { ...DEFAULT_INFERENCE_CONFIG, modelDir: resolve(__dirname, '../../data/models'), provider: 'cpu' as const };

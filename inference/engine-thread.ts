@@ -20,8 +20,8 @@ export type EngineReply =
 function workerScript(): string {
   if (__filename.endsWith('.js')) return join(__dirname, 'engine-worker.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(resolve(__dirname, '../cli/build.cjs'));
-  const built = resolve(__dirname, '../../dist/server/inference/engine-worker.js');
+  require(resolve(__dirname, '../server/cli/build.cjs'));
+  const built = resolve(__dirname, '../dist/inference/engine-worker.js');
   if (!existsSync(built)) throw new Error(`the inference worker is not built: ${built}`);
   return built;
 }
