@@ -3,14 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { mintToken } from '../../server/auth';
 import { loadConfig, type Config } from '../../server/config';
 import { lockFileOf } from '../../server/data-dir-lock';
 import { createHub, type Hub } from '../../server/hub';
 import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import { verifyChain } from '../../tenants/audit/audit.service';
+import { hubClient } from '../support/client';
 import { portrait } from '../support/fixtures';
+import { spawnHub } from '../support/process';
 
 // The real CLI, spawned as users run it, against a data directory of its own.
 
@@ -145,9 +146,10 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
   });
 
   it('loses nothing: audit verify and report go through the hub, purge and migrate refuse, enroll checks the gallery once and goes through it; after a restart every event is there and chain and anchor verify', async () => {
-    const admin = await mintToken(hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN });
+    const { token } = hubClient(url, hub.keys);
+    const admin = await token('hub', Role.HUB_ADMIN);
     for (const slug of ['metro-pd', 'north-pd']) await gql(admin, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug, name: slug } });
-    const gallery = async (slug: string) => (await gql(await mintToken(hub.keys, { tenant: slug, role: Role.AGENCY_ADMIN }), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id as string;
+    const gallery = async (slug: string) => (await gql(await token(slug, Role.AGENCY_ADMIN), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id as string;
     const [metroGallery, northGallery] = [await gallery('metro-pd'), await gallery('north-pd')];
     const hubGallery = (await gql(admin, `mutation { createGallery(input: { name: "County bookings" }) { id } }`)).createGallery.id as string;
     await gql(admin, `mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, {
@@ -227,20 +229,13 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     expect(second.stderr).toMatch(new RegExp(`^frhub serve: the hub is running on ${url.replace(/\./g, '\\.')} \\(pid ${process.pid}, since .*\\) and holds ${join(dataDir, 'pglite')}: stop it first`));
     await hub.close();
 
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], { cwd: ROOT, env: { ...process.env, ...env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', PORT: '0' } });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const deadline = Date.now() + 90_000;
-    while (!(existsSync(lockFileOf(dataDir)) && JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8') || '{}').url) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    const served = JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8'));
-    expect(served).toMatchObject({ pid: child.pid, command: 'frhub serve', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    const served = await spawnHub({ dataDir, databaseUrl: scratch.url });
+    expect(JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8'))).toMatchObject({ pid: served.child.pid, command: 'frhub serve', url: served.url });
     const verify = await frhub(['audit', 'verify'], env);
-    expect(verify).toMatchObject({ code: 0, stderr: `frhub: the hub on ${served.url} (pid ${child.pid}) holds the database; going through its API\n` });
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(log).not.toMatch(/"level":50/);
+    expect(verify).toMatchObject({ code: 0, stderr: `frhub: the hub on ${served.url} (pid ${served.child.pid}) holds the database; going through its API\n` });
+    served.child.kill('SIGINT');
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+    expect(served.output()).not.toMatch(/"level":50/);
     expect(existsSync(lockFileOf(dataDir))).toBe(false);
     await start();
   });

@@ -1,4 +1,5 @@
 import { Role } from '../../models/enums';
+import { OPERATOR_ROLES } from '../../tenants/shared/actor';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { schemaOperations } from '../support/operations';
@@ -174,7 +175,7 @@ describe('permission matrix', () => {
     for (const x of Object.values(targets)) x.agreementId = await x.agreement();
     for (const [key, role] of Object.entries(ROLES) as [keyof Row, Role][]) {
       // the operator's roles exist only in the operator tenant
-      const tenant = role === Role.HUB_ADMIN || role === Role.OVERSIGHT_AUDITOR ? 'hub' : 'metro-pd';
+      const tenant = OPERATOR_ROLES.includes(role) ? 'hub' : 'metro-pd';
       actors[key] = { tenant, token: role === Role.HUB_ADMIN ? hubAdmin : (await t.principal(tenant, role)).token };
     }
   });

@@ -3,21 +3,19 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { mintToken } from '../../server/auth';
 import { loadConfig } from '../../server/config';
 import { createHub, type Hub } from '../../server/hub';
 import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import type { Clock } from '../../tenants/shared/ports';
+import { hubClient, type HubClient } from './client';
 
 /** A hub on a free port over real HTTP: PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set. */
-export interface TestHub {
+export interface TestHub extends HubClient {
   hub: Hub;
   url: string;
   server: Server;
   dataDir: string;
-  token(tenant: string, role?: Role, principalId?: string): Promise<string>;
-  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
   /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
   createTenant(slug: string, extra?: Record<string, unknown>): Promise<void>;
   /** a principal of a tenant and a token that speaks for it; analysts are certified unless told otherwise */
@@ -39,15 +37,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
   if (scratch.url) config.databaseUrl = scratch.url;
   const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
   const { url, server } = await hub.listen(0, '127.0.0.1');
-  const token: TestHub['token'] = (tenant, role, principalId) => mintToken(hub.keys, { tenant, role, principalId });
-  const gql: TestHub['gql'] = async (bearer, query, variables) => {
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as any;
-  };
+  const { token, gql } = hubClient(url, hub.keys);
   const admin = () => token('hub', Role.HUB_ADMIN);
   return {
     hub,

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadOrCreateKeys, mintToken } from '../../server/auth';
+import { loadOrCreateKeys } from '../../server/auth';
 import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
+import { hubClient, type HubClient } from './client';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -29,20 +30,19 @@ export async function hubWorkspace(): Promise<HubWorkspace> {
 }
 
 /** A real `frhub serve` process, as an operator runs it, on a free port (loopback unless env says HOST). */
-export interface HubProcess {
+export interface HubProcess extends HubClient {
   /** where this machine reaches it */
   url: string;
   child: ChildProcess;
   /** everything it wrote to stdout and stderr so far */
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  token(tenant: string, role?: Role, principalId?: string): Promise<string>;
-  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions: { code: string } }[] }>;
   /** a tenant and a certified analyst of it, made through the API by the operator's HUB_ADMIN */
   analyst(tenantSlug: string): Promise<string>;
 }
 
-export async function spawnHub(ws: HubWorkspace, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
+/** ws: a workspace of hubWorkspace(), or the data dir (and database) of a hub the test made itself */
+export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl'>, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -81,16 +81,7 @@ export async function spawnHub(ws: HubWorkspace, env: Record<string, string> = {
       reject(new Error(`the hub exited (code ${code}, signal ${signal}) before it was ready:\n${out}`));
     });
   });
-  const keys = await loadOrCreateKeys(ws.dataDir);
-  const token: HubProcess['token'] = (tenant, role, principalId) => mintToken(keys, { tenant, role, principalId });
-  const gql: HubProcess['gql'] = async (bearer, query, variables) => {
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as any;
-  };
+  const { token, gql } = hubClient(url, await loadOrCreateKeys(ws.dataDir));
   return {
     url,
     child,
