@@ -1,0 +1,36 @@
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { ensureBuiltinPack } from '../../inference/builtin-packs';
+import type { EngineThread } from '../../inference/engine-thread';
+import { DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
+
+/**
+ * Ends an engine's thread as a crash would. EngineThread has no public handle on its worker, so this
+ * is the one place a test reaches into it; resolves once the thread has exited and the engine has seen it.
+ */
+export const killInferenceThread = (engine: EngineThread): Promise<number> => (engine as unknown as { worker: Worker }).worker.terminate();
+
+/** The default model pack at a path of its own (FRHUB_MODEL_PACK), which a test can take away and give back. */
+export interface MovablePack {
+  dir: string;
+  /** from now on no thread can load it: a restart fails, and is retried */
+  hide(): void;
+  restore(): void;
+  remove(): void;
+}
+
+export function movablePack(): MovablePack {
+  const source = ensureBuiltinPack(resolve(__dirname, '../../data/models'), DEFAULT_INFERENCE_CONFIG.pack);
+  const root = mkdtempSync(join(tmpdir(), 'frhub-pack-'));
+  const dir = join(root, 'pack');
+  mkdirSync(dir);
+  for (const file of readdirSync(source)) symlinkSync(join(source, file), join(dir, file));
+  return {
+    dir,
+    hide: () => renameSync(dir, `${dir}.away`),
+    restore: () => renameSync(`${dir}.away`, dir),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
