@@ -23,17 +23,17 @@ export function hubClient(url: string, keys: SigningKeys): HubClient {
   };
 }
 
-/** A gauge or counter of the hub's /metrics, as a number (NaN when it is not there). */
-export async function metricOf(url: string, name: string): Promise<number> {
+/** One scrape of the hub's /metrics: each series without labels, by name. */
+export async function scrapeMetrics(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return Object.fromEntries([...text.matchAll(/^([a-z_]+) (\S+)$/gm)].map(([, name, value]) => [name, Number(value)]));
 }
 
-/** Polls a metric until `wanted` holds; the test's own timeout bounds the wait. */
-export async function untilMetric(url: string, name: string, wanted: (value: number) => boolean): Promise<number> {
+/** Scrapes until `wanted` holds, and gives that scrape; the test's own timeout bounds the wait. */
+export async function untilMetrics(url: string, wanted: (metrics: Record<string, number>) => boolean): Promise<Record<string, number>> {
   for (;;) {
-    const value = await metricOf(url, name);
-    if (wanted(value)) return value;
-    await new Promise((r) => setTimeout(r, 20));
+    const metrics = await scrapeMetrics(url);
+    if (wanted(metrics)) return metrics;
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
