@@ -170,6 +170,11 @@ export class EngineThread implements FaceAnalyzer {
     return new InferenceError('OVERLOADED', 'The face engine is busy with other photos. Retry in a few seconds.');
   }
 
+  /** Ends the thread as a crash would (fault drills and tests); the engine restarts it. Resolves with its exit code. */
+  killThread(): Promise<number> {
+    return this.worker.terminate();
+  }
+
   embedThroughput(faces: number): Promise<number> {
     return this.call({ op: 'embedThroughput', faces }) as Promise<number>;
   }

@@ -89,9 +89,13 @@ describe('the inference thread under load and failure', () => {
     const thread = await EngineThread.create(config);
     try {
       const photo = await portrait();
-      const held = Array.from({ length: 3 }, () => settle(thread.analyze(photo, { select: 'dominant' })));
+      const calls = Array.from({ length: 3 }, () => thread.analyze(photo, { select: 'dominant' }));
+      const held = calls.map(settle);
+      const errors = calls.map((c) => c.then(() => undefined, (e: unknown) => e));
       await killInferenceThread(thread);
       expect(await Promise.all(held)).toEqual(['MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE', 'MODEL_UNAVAILABLE']);
+      // each caller its own error: marking one as audited must not silence the others' audit events
+      expect(new Set(await Promise.all(errors)).size).toBe(3);
       // only promise callbacks have run since the thread was lost: its successor cannot have reported ready
       expect(thread.status()).toMatchObject({ available: false, restarts: 0 });
       // so a call made now fails fast instead of waiting for the new thread

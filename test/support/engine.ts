@@ -1,16 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
 import type { EngineThread } from '../../inference/engine-thread';
 import { DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
 
-/**
- * Ends an engine's thread as a crash would. EngineThread has no public handle on its worker, so this
- * is the one place a test reaches into it; resolves once the thread has exited and the engine has seen it.
- */
-export const killInferenceThread = (engine: EngineThread): Promise<number> => (engine as unknown as { worker: Worker }).worker.terminate();
+/** Ends an engine's thread as a crash would; resolves once the thread has exited. */
+export const killInferenceThread = (engine: EngineThread): Promise<number> => engine.killThread();
 
 /** The default model pack at a path of its own (FRHUB_MODEL_PACK), which a test can take away and give back. */
 export interface MovablePack {
