@@ -5,6 +5,9 @@ import { openDatabase, type Database } from '../../server/database';
 import { scratchDatabase } from '../../server/scratch-database';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository';
 import { PG_DEFAULT_MAINTENANCE_MB, type IndexBuildMemory } from '../../models/index-memory';
+import { Role } from '../../models/enums';
+import { portrait } from '../support/fixtures';
+import { startHub, type TestHub } from '../support/hub';
 
 // The HNSW index is built under a maintenance_work_mem sized for its graph (SET LOCAL, so no pooled
 // connection keeps it): PGlite, or PostgreSQL when DATABASE_URL is set.
@@ -59,5 +62,33 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
   it('gives a small graph PostgreSQL\'s default, within a larger cap', async () => {
     const built = await repo.ensureIndex(database.db, 'index-test@2', DIM, 4096);
     expect(built).toMatchObject({ templates: 30, mb: PG_DEFAULT_MAINTENANCE_MB, setting: `${PG_DEFAULT_MAINTENANCE_MB}MB` });
+  });
+});
+
+describe('the search service builds the active model\'s index at start with the memory it is given', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startHub();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('prepare() counts the enrolled templates and builds under the capped maintenance_work_mem', async () => {
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    const galleryId = (await t.gql(admin, `mutation { createGallery(input: { name: "index-build" }) { id } }`)).data.createGallery.id;
+    const enrolled = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { modelVersion } }`, {
+      i: { galleryId, subjectRef: 'IB-1', imageBase64: (await portrait()).toString('base64') },
+    });
+    expect(enrolled.errors).toBeUndefined();
+    const model = enrolled.data.enrollFace.modelVersion;
+    // the index the hub built on its empty table at start goes, so that this prepare() builds one
+    expect(await t.hub.services.searches.prepare()).toBeUndefined();
+    await t.hub.database.db.query(`DROP INDEX ${vectorIndexName(model)}`);
+    const seen: IndexBuildMemory[] = [];
+    const built = await t.hub.services.searches.prepare({ indexBuildMemoryMb: 12, onIndexBuild: (m) => seen.push(m) });
+    expect(built).toMatchObject({ templates: 1, capMb: 12, mb: 12, setting: '12MB' });
+    expect(seen).toHaveLength(1);
+    expect(await t.hub.database.db.query(`SELECT 1 FROM pg_indexes WHERE indexname = $1`, [vectorIndexName(model)])).toHaveLength(1);
   });
 });
