@@ -7,7 +7,7 @@ import type { Queryable } from '../../models/db.js';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, describeIndexBuildMemory } from '../../models/index-memory.js';
 import { openDatabase, type Database } from '../database.js';
-import { str, type Args, type CommandSpec } from './args.js';
+import { str, UsageError, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';
 
@@ -59,7 +59,7 @@ const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join
 const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
 
 export const benchSearchSpec: CommandSpec = {
-  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>]',
+  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>] [--index-memory <mb>]',
   summary: 'pgvector at scale: load rate, HNSW build time, recall@10 against exact search and p50/p99 latency, unfiltered and filtered. Uses a scratch database of its own.',
   options: [
     ['--templates <n>', 'templates to seed (default 100000)'],
@@ -87,6 +87,7 @@ export async function benchSearchCommand(args: Args): Promise<number> {
   const efs = str(args, 'ef', '100').split(',').map(Number);
   const perIdentity = Number(str(args, 'per-identity', '10'));
   const memoryCap = Number(str(args, 'index-memory', process.env.FRHUB_INDEX_BUILD_MEMORY_MB || String(defaultIndexBuildCapMb(totalmem()))));
+  if (!Number.isInteger(memoryCap) || memoryCap < 1) throw new UsageError(`--index-memory (or FRHUB_INDEX_BUILD_MEMORY_MB) must be a whole number of megabytes >= 1`);
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-bench-search-'));
   const scratch = await scratchDatabase(typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL, 'frhub_bench_search');
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true });
