@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { vectorLiteral, type Queryable } from './db.js';
+import { vectorLiteral, type Queryable, type TransactionRunner } from './db.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M, indexBuildMemory, type IndexBuildMemory } from './index-memory.js';
 
 export interface TemplateInsert {
   tenantId: string;
@@ -45,12 +46,36 @@ export function vectorIndexName(modelVersion: string): string {
   return `face_templates_hnsw_${createHash('sha256').update(modelVersion).digest('hex').slice(0, 16)}`;
 }
 
+export interface IndexBuild extends IndexBuildMemory {
+  /** maintenance_work_mem as the build saw it (read back inside its transaction) */
+  setting: string;
+  seconds: number;
+}
+
 export class FaceTemplateRepository {
-  async ensureIndex(db: Queryable, modelVersion: string, dim: number): Promise<void> {
-    await db.query(
-      `CREATE INDEX IF NOT EXISTS ${vectorIndexName(modelVersion)} ON face_templates
-       USING hnsw ((embedding::vector(${Number(dim)})) vector_cosine_ops) WHERE model_version = ${quote(modelVersion)}`,
-    );
+  /**
+   * Builds the model's HNSW index when it is not there yet, with maintenance_work_mem sized for its
+   * graph (SET LOCAL: one transaction, so the pooled connection gets its setting back); undefined when
+   * the index was there. `before` sees the sizing first, so a long build says what it was given.
+   */
+  async ensureIndex(db: TransactionRunner, modelVersion: string, dim: number, memoryCapMb: number, before?: (m: IndexBuildMemory) => void): Promise<IndexBuild | undefined> {
+    return db.transaction(async (tx) => {
+      const [{ present }] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [vectorIndexName(modelVersion)]);
+      if (present) return undefined;
+      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
+      const memory = indexBuildMemory(n, Number(dim), memoryCapMb);
+      before?.(memory);
+      // max_parallel_maintenance_workers is left to the server: pgvector (0.6+) builds in parallel with the server's default of 2, and each worker needs 32 MB of maintenance_work_mem
+      await tx.query(`SET LOCAL maintenance_work_mem = '${memory.mb}MB'`);
+      const [{ setting }] = await tx.query(`SELECT current_setting('maintenance_work_mem') AS setting`);
+      const started = performance.now();
+      await tx.query(
+        `CREATE INDEX IF NOT EXISTS ${vectorIndexName(modelVersion)} ON face_templates
+         USING hnsw ((embedding::vector(${Number(dim)})) vector_cosine_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EF_CONSTRUCTION})
+         WHERE model_version = ${quote(modelVersion)}`,
+      );
+      return { ...memory, setting, seconds: (performance.now() - started) / 1000 };
+    });
   }
 
   /** Idempotent: the same image into the same gallery returns the template already there. */

@@ -1,7 +1,9 @@
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/face-engine.js';
 import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
+import { defaultIndexBuildCapMb } from '../models/index-memory.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {
@@ -24,6 +26,8 @@ export interface Config {
   inference: InferenceConfig;
   /** photos (and their bytes) the hub sends the inference thread before it refuses with OVERLOADED */
   inferenceInFlight: InFlightLimits;
+  /** most maintenance_work_mem (MB) an HNSW index build is given; the build asks only what its graph needs */
+  indexBuildMemoryMb: number;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
       minQuality: num(env, 'FRHUB_MIN_QUALITY', DEFAULT_INFERENCE_CONFIG.minQuality),
       threads: int(env, 'FRHUB_INFERENCE_THREADS', 0) || undefined,
     },
+    indexBuildMemoryMb: int(env, 'FRHUB_INDEX_BUILD_MEMORY_MB', defaultIndexBuildCapMb(totalmem()), 1),
     inferenceInFlight: { photos: int(env, 'FRHUB_INFLIGHT_PHOTOS', 32, 1), bytes: int(env, 'FRHUB_INFLIGHT_BYTES', 4 * maxImageBytes, 1) },
   };
 }

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../../models/db.js';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
+import { defaultIndexBuildCapMb, describeIndexBuildMemory } from '../../models/index-memory.js';
 import { openDatabase, type Database } from '../database.js';
-import { str, type Args, type CommandSpec } from './args.js';
+import { str, UsageError, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
 import { percentiles } from './bench-stats.js';
 
@@ -58,7 +59,7 @@ const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join
 const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
 
 export const benchSearchSpec: CommandSpec = {
-  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>]',
+  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>] [--index-memory <mb>]',
   summary: 'pgvector at scale: load rate, HNSW build time, recall@10 against exact search and p50/p99 latency, unfiltered and filtered. Uses a scratch database of its own.',
   options: [
     ['--templates <n>', 'templates to seed (default 100000)'],
@@ -67,6 +68,7 @@ export const benchSearchSpec: CommandSpec = {
     ['--ef <n,...>', 'hnsw.ef_search values to try (default 100)'],
     ['--per-identity <n>', 'templates per synthetic identity (default 10)'],
     ['--database-url <url>', 'a PostgreSQL server to make the scratch database on (default DATABASE_URL, else embedded)'],
+    ['--index-memory <mb>', 'cap on maintenance_work_mem for the index build (default FRHUB_INDEX_BUILD_MEMORY_MB, else a quarter of memory)'],
   ],
   example: 'npx frhub bench search --templates 20000 --ef 40,100',
   run: benchSearchCommand,
@@ -84,6 +86,8 @@ export async function benchSearchCommand(args: Args): Promise<number> {
   const queries = Number(str(args, 'queries', '200'));
   const efs = str(args, 'ef', '100').split(',').map(Number);
   const perIdentity = Number(str(args, 'per-identity', '10'));
+  const memoryCap = Number(str(args, 'index-memory', process.env.FRHUB_INDEX_BUILD_MEMORY_MB || String(defaultIndexBuildCapMb(totalmem()))));
+  if (!Number.isInteger(memoryCap) || memoryCap < 1) throw new UsageError(`--index-memory (or FRHUB_INDEX_BUILD_MEMORY_MB) must be a whole number of megabytes >= 1`);
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-bench-search-'));
   const scratch = await scratchDatabase(typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL, 'frhub_bench_search');
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true });
@@ -106,10 +110,16 @@ export async function benchSearchCommand(args: Args): Promise<number> {
          FROM pg_class WHERE relname = 'face_templates'`,
     );
     console.log(`storage: embedding column storage '${toast.storage}' (p = PLAIN), TOAST table ${toast.toast} bytes`);
-    if (database.kind === 'postgres') await database.db.query(`SET maintenance_work_mem = '1GB'`);
-    const b = performance.now();
-    await new FaceTemplateRepository().ensureIndex(database.db, MODEL, dim);
-    console.log(`HNSW index build (m 16, ef_construction 64, cosine): ${((performance.now() - b) / 1000).toFixed(1)} s (${vectorIndexName(MODEL)})`);
+    const watch = watchIndexBuild(database, scratch.url, n);
+    try {
+      const built = await new FaceTemplateRepository().ensureIndex(database.db, MODEL, dim, memoryCap, (m) => {
+        console.log(describeIndexBuildMemory(m));
+        watch.start();
+      });
+      console.log(`HNSW index build (m 16, ef_construction 64, cosine): ${built!.seconds.toFixed(1)} s (${vectorIndexName(MODEL)}, maintenance_work_mem ${built!.setting})`);
+    } finally {
+      await watch.stop();
+    }
     await database.db.query(`ANALYZE face_templates`);
 
     const all = Array.from({ length: GALLERIES }, (_, g) => uuid(1, g));
@@ -123,7 +133,7 @@ export async function benchSearchCommand(args: Args): Promise<number> {
       ['filtered 1% as served (exact scan below 5k templates in the allowed galleries)', all.slice(0, 1), undefined, efs[0]],
     ];
     const r = rng(99);
-    for (const [label, galleryIds, exactBelow, ef] of cases) {
+    for (const [c, [label, galleryIds, exactBelow, ef]] of cases.entries()) {
       const allowed = new Set(galleryIds.map((g) => Number.parseInt(g.slice(-12), 16)));
       const probes = Array.from({ length: queries }, () => {
         let id: number;
@@ -133,7 +143,9 @@ export async function benchSearchCommand(args: Args): Promise<number> {
       });
       const times: number[] = [];
       let recall = 0;
+      const tick = ticker(`queries (${c + 1}/${cases.length}: ${label})`, queries);
       for (const probe of probes) {
+        tick(times.length);
         const q = { galleryIds, modelVersion: MODEL, embedding: probe, limit: 10, minScore: -1, efSearch: ef };
         const s = performance.now();
         const got = await nearest(database, tenant, { ...q, exactBelow });
@@ -141,6 +153,7 @@ export async function benchSearchCommand(args: Args): Promise<number> {
         const truth = new Set((await nearest(database, tenant, { ...q, exactBelow: Number.POSITIVE_INFINITY })).map((h) => h.templateId));
         recall += got.filter((h) => truth.has(h.templateId)).length / Math.max(1, truth.size);
       }
+      tick.done(times.length);
       const p = percentiles(times);
       console.log(`${label}: recall@10 ${(recall / probes.length).toFixed(4)}  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms`);
     }
@@ -152,6 +165,66 @@ export async function benchSearchCommand(args: Args): Promise<number> {
   return 0;
 }
 
+/** Progress on stderr at most every 5 s (stdout keeps the figures other tools read). */
+function ticker(what: string, total: number) {
+  const started = performance.now();
+  let last = started;
+  const say = (done: number) => {
+    const secs = (performance.now() - started) / 1000;
+    process.stderr.write(`[bench] ${what}: ${done}/${total} (${Math.round((100 * done) / total)}%), ${Math.round(done / secs)}/s, ${secs.toFixed(0)} s\n`);
+  };
+  const tick = (done: number) => {
+    const now = performance.now();
+    if (now - last < 5000) return;
+    last = now;
+    say(done);
+  };
+  return Object.assign(tick, { done: (done: number) => last - started >= 5000 && say(done) });
+}
+
+/**
+ * Reports the index build every 5 s from PostgreSQL's pg_stat_progress_create_index, read on a
+ * connection of its own. PGlite has no such view and builds inside this process, holding the event
+ * loop until it ends: it gets one line at the start.
+ */
+function watchIndexBuild(database: Database, url: string | undefined, templates: number) {
+  let timer: NodeJS.Timeout | undefined;
+  let client: import('pg').Client | undefined;
+  let started = 0;
+  let ready: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const say = (line: string) => process.stderr.write(`[bench] index build running, ${((performance.now() - started) / 1000).toFixed(0)} s${line}\n`);
+  const poll = async () => {
+    if (!client) return;
+    const rows = (
+      await client.query(
+        `SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE datname = current_database()`,
+      )
+    ).rows;
+    for (const p of rows) say(`: ${p.phase}, tuples ${p.tuples_done}/${Number(p.tuples_total) || templates}, blocks ${p.blocks_done}/${p.blocks_total}`);
+  };
+  return {
+    start() {
+      started = performance.now();
+      if (database.kind !== 'postgres') return void process.stderr.write(`[bench] index build running (PGlite builds in this process and reports nothing until it ends)\n`);
+      const connect = async () => {
+        if (!url) return;
+        const { Client } = require('pg') as typeof import('pg');
+        client = new Client({ connectionString: url });
+        await client.connect();
+      };
+      ready = connect().catch((err) => process.stderr.write(`[bench] cannot watch the index build: ${err.message}\n`));
+      timer = setInterval(() => void ready.then(poll).catch((err) => stopped || process.stderr.write(`[bench] progress: ${err.message}\n`)), 5000);
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await ready;
+      await client?.end();
+    },
+  };
+}
+
 const nearest = (database: Database, tenantId: string, q: Parameters<FaceTemplateRepository['nearest']>[1]) =>
   database.db.scoped({ tenantId }, (tx: Queryable) => new FaceTemplateRepository().nearest(tx, q));
 
@@ -161,7 +234,9 @@ async function load(database: Database, url: string | undefined, tenant: string,
     for (let i = 0; i < identities; i++) yield `${uuid(2, i)}\t${tenant}\t${uuid(1, galleryOf(i))}\tS-${i}\n`;
   };
   const templateRows = function* () {
+    const tick = ticker('load (rows sent)', n);
     for (let k = 0; k < n; k++) {
+      tick(k);
       const i = Math.floor(k / perIdentity);
       yield `${uuid(3, k)}\t${tenant}\t${uuid(1, galleryOf(i))}\t${uuid(2, i)}\t${MODEL}\t${literal(vectors.sample(i))}\tsha-${k}\t0.9\n`;
     }

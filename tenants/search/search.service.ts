@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { totalmem } from 'node:os';
 import type { Db } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
-import { FaceTemplateRepository } from '../../models/face-template.repository.js';
+import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
+import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
@@ -54,9 +56,13 @@ export class SearchService {
     private readonly searches = new SearchRepository(),
   ) {}
 
-  /** Creates the HNSW index of the active model if it is not there yet (at start). */
-  async prepare(): Promise<void> {
-    await this.templates.ensureIndex(this.db, this.embedder.modelVersion, this.embedder.dim);
+  /**
+   * Creates the HNSW index of the active model if it is not there yet (at start), with as much
+   * maintenance_work_mem as its graph needs up to `indexBuildMemoryMb`; says what it built, if anything.
+   */
+  async prepare(opts: { indexBuildMemoryMb?: number; onIndexBuild?: (m: IndexBuildMemory) => void } = {}): Promise<IndexBuild | undefined> {
+    const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
+    return this.templates.ensureIndex(this.db, this.embedder.modelVersion, this.embedder.dim, cap, opts.onIndexBuild);
   }
 
   async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../server/database';
+import { scratchDatabase } from '../../server/scratch-database';
+import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository';
+import { PG_DEFAULT_MAINTENANCE_MB, type IndexBuildMemory } from '../../models/index-memory';
+import { Role } from '../../models/enums';
+import { portrait } from '../support/fixtures';
+import { startHub, type TestHub } from '../support/hub';
+
+// The HNSW index is built under a maintenance_work_mem sized for its graph (SET LOCAL, so no pooled
+// connection keeps it): PGlite, or PostgreSQL when DATABASE_URL is set.
+
+const DIM = 16;
+const TENANT = '00000000-0000-4000-8000-000000000001';
+const GALLERY = '00000000-0000-4000-8001-000000000001';
+const SUBJECT = '00000000-0000-4000-8002-000000000001';
+
+describe(`the model's HNSW index is built with memory sized for its graph (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let database: Database;
+  let dataDir: string;
+  let drop: () => Promise<void>;
+  const repo = new FaceTemplateRepository();
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'frhub-index-'));
+    const scratch = await scratchDatabase(process.env.DATABASE_URL || undefined, 'frhub_index');
+    drop = scratch.drop;
+    database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true });
+    await database.db.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, 'index-pd', 'Index')`, [TENANT]);
+    await database.db.query(`INSERT INTO galleries (id, tenant_id, name) VALUES ($1, $2, 'g')`, [GALLERY, TENANT]);
+    await database.db.query(`INSERT INTO subjects (id, tenant_id, gallery_id, external_ref) VALUES ($1, $2, $3, 'S-1')`, [SUBJECT, TENANT, GALLERY]);
+    for (const [model, n] of [['index-test@1', 120], ['index-test@2', 30]] as const) {
+      await database.db.query(
+        `INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality)
+         SELECT gen_random_uuid(), $1, $2, $3, $4, (SELECT array_agg(random())::real[] FROM generate_series(1, ${DIM}) WHERE i > 0)::vector, $4 || '-' || i, 0.9
+           FROM generate_series(1, $5::int) i`,
+        [TENANT, GALLERY, SUBJECT, model, n],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('counts the model\'s templates, sets maintenance_work_mem for the build only, and builds the index once', async () => {
+    const seen: IndexBuildMemory[] = [];
+    const built = await repo.ensureIndex(database.db, 'index-test@1', DIM, 10, (m) => seen.push(m));
+    expect(built).toMatchObject({ templates: 120, dim: DIM, capMb: 10, mb: 10, setting: '10MB' });
+    expect(seen).toEqual([expect.objectContaining({ templates: 120, mb: 10 })]);
+    const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [vectorIndexName('index-test@1')]);
+    expect(index.indexdef).toMatch(/USING hnsw .*m='?16'?.*ef_construction='?64'?.*WHERE .*index-test@1/);
+    // SET LOCAL ended with the build's transaction: whichever pooled connection answers has its own setting
+    for (let i = 0; i < 4; i++) expect((await database.db.query(`SELECT current_setting('maintenance_work_mem') AS s`))[0].s).not.toBe('10MB');
+    expect(await repo.ensureIndex(database.db, 'index-test@1', DIM, 10)).toBeUndefined();
+  });
+
+  it('gives a small graph PostgreSQL\'s default, within a larger cap', async () => {
+    const built = await repo.ensureIndex(database.db, 'index-test@2', DIM, 4096);
+    expect(built).toMatchObject({ templates: 30, mb: PG_DEFAULT_MAINTENANCE_MB, setting: `${PG_DEFAULT_MAINTENANCE_MB}MB` });
+  });
+});
+
+describe('the search service builds the active model\'s index at start with the memory it is given', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startHub();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('prepare() counts the enrolled templates and builds under the capped maintenance_work_mem', async () => {
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    const galleryId = (await t.gql(admin, `mutation { createGallery(input: { name: "index-build" }) { id } }`)).data.createGallery.id;
+    const enrolled = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { modelVersion } }`, {
+      i: { galleryId, subjectRef: 'IB-1', imageBase64: (await portrait()).toString('base64') },
+    });
+    expect(enrolled.errors).toBeUndefined();
+    const model = enrolled.data.enrollFace.modelVersion;
+    // the index the hub built on its empty table at start goes, so that this prepare() builds one
+    expect(await t.hub.services.searches.prepare()).toBeUndefined();
+    await t.hub.database.db.query(`DROP INDEX ${vectorIndexName(model)}`);
+    const seen: IndexBuildMemory[] = [];
+    const built = await t.hub.services.searches.prepare({ indexBuildMemoryMb: 12, onIndexBuild: (m) => seen.push(m) });
+    expect(built).toMatchObject({ templates: 1, capMb: 12, mb: 12, setting: '12MB' });
+    expect(seen).toHaveLength(1);
+    expect(await t.hub.database.db.query(`SELECT 1 FROM pg_indexes WHERE indexname = $1`, [vectorIndexName(model)])).toHaveLength(1);
+  });
+});
