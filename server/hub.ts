@@ -35,6 +35,7 @@ import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
 import { EngineThread } from '../inference/engine-thread.js';
+import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
   app: express.Express;
@@ -73,7 +74,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
-  await searches.prepare();
+  // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
+  const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
+  if (built) logger.info({ job: 'index-build' }, `HNSW index of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
   if (await tenants.bootstrap()) {
     logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
   }
