@@ -46,8 +46,26 @@ export function databaseKey(databaseUrl?: string): string {
 
 /** The head anchored for one database, or null when none was yet. */
 export function readAnchor(file: string, key: string): AnchoredHead | null {
+  return readAnchorFile(file)?.heads?.[key] ?? null;
+}
+
+/** The whole file, or null when there is none; an unreadable one is refused, never overwritten. */
+function readAnchorFile(file: string): AnchorFile | null {
   if (!existsSync(file)) return null;
-  return (JSON.parse(readFileSync(file, 'utf8')) as AnchorFile).heads?.[key] ?? null;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as AnchorFile;
+    if (parsed && typeof parsed === 'object') return parsed;
+  } catch {
+    /* reported below */
+  }
+  throw new AuditAnchorFileError(file);
+}
+
+/** The anchor file is not the JSON the hub writes: it cannot vouch for the chain, and must not be replaced silently. */
+export class AuditAnchorFileError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} (the audit chain's anchor) is not valid JSON: it may have been damaged or edited. Restore it from a backup of the data directory; or, to start anchoring afresh, move it aside (keep it as a record), run \`frhub audit verify\`, and start again.`);
+  }
 }
 
 const DEBOUNCE_MS = 500;
@@ -130,7 +148,7 @@ export class AuditAnchor {
     const head = await this.head();
     const line = `${head.seq}:${head.hash}`;
     if (line === this.last || head.seq === 0) return;
-    const file: AnchorFile = existsSync(this.file) ? JSON.parse(readFileSync(this.file, 'utf8')) : { heads: {} };
+    const file: AnchorFile = readAnchorFile(this.file) ?? { heads: {} };
     file.heads = { ...file.heads, [this.key]: { seq: head.seq, hash: head.hash, at: new Date().toISOString() } };
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);

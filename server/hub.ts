@@ -55,8 +55,7 @@ export interface Hub {
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info({ job: 'audit-anchor' }, m) });
-  const engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
-  const keys = await loadOrCreateKeys(config.dataDir);
+  const { engine, keys } = await startInference(config, database, logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
@@ -213,6 +212,19 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     await auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens'));
     await database.close();
     await engine.close();
+  }
+}
+
+/** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
+async function startInference(config: Config, database: Database, logger: pino.Logger): Promise<{ engine: EngineThread; keys: SigningKeys }> {
+  let engine: EngineThread | undefined;
+  try {
+    engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
+    return { engine, keys: await loadOrCreateKeys(config.dataDir) };
+  } catch (e) {
+    await engine?.close().catch(() => {});
+    await database.close().catch(() => {});
+    throw e;
   }
 }
 
