@@ -119,7 +119,7 @@ export class AuditAnchor {
     await this.flush();
   }
 
-  /** After a transaction ends: anchor soon, once for a burst of them. */
+  /** After a transaction that appended ends: anchor soon, once for a burst of them. */
   touch(): void {
     if (this.timer || this.closed || !this.armed) return;
     this.timer = setTimeout(() => {
@@ -129,8 +129,10 @@ export class AuditAnchor {
     this.timer.unref();
   }
 
-  /** Anchors the committed head now (a rolled-back append took its sequence number back with it). */
+  /** Anchors the committed head now (a rolled-back append took its sequence number back with it); a pending touch is spent. */
   flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.writing = this.writing.catch(() => {}).then(() => this.write());
     return this.writing;
   }
@@ -159,8 +161,7 @@ export class AuditAnchor {
 
   /** Read committed: another connection, or (PGlite's single one) after the open transaction ends. */
   private async head(): Promise<{ seq: number; hash: string }> {
-    const [t] = await this.db.query(`SELECT to_regclass('audit_head') IS NOT NULL AS present`);
-    if (!t.present) return { seq: 0, hash: '' };
+    if (!(await this.repo.present(this.db))) return { seq: 0, hash: '' };
     return this.db.scoped({ tenantId: null, allTenants: true }, (tx) => this.repo.head(tx));
   }
 

@@ -250,6 +250,31 @@ describe('the audit chain\'s head is anchored outside the database and checked a
       await db.close();
     }
   });
+  it('anchors after a transaction that appended, and sends nothing after one that only read', async () => {
+    const db = await open();
+    const statements: string[] = [];
+    const logger = db.dataSource.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => (statements.push(query), logQuery(query, parameters, runner));
+    try {
+      await append(db, 1);
+      await db.anchor.flush();
+      await db.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT count(*) FROM audit_events`));
+      await db.db.query(`SELECT 1`);
+      statements.length = 0;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(statements).toEqual([]);
+      await append(db, 1);
+      statements.length = 0;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(statements.some((q) => q.includes('audit_head'))).toBe(true);
+      expect(anchored()).toMatchObject({ seq: 2 });
+    } finally {
+      logger.logQuery = logQuery;
+      await db.close();
+    }
+  });
+
   it('refuses to start on a damaged anchor file, naming it and what to do, and leaves it as it was', async () => {
     const db = await open();
     await append(db, 1);
