@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { anchorFileOf } from '../../server/audit-anchor';
 import { mintToken } from '../../server/auth';
+import { anchorAgainst } from '../../server/cli/governance-commands';
 import { loadConfig, type Config } from '../../server/config';
 import { lockFileOf } from '../../server/data-dir-lock';
 import { createHub, type Hub } from '../../server/hub';
@@ -106,6 +108,42 @@ describe('frhub: help, usage and input errors', () => {
       expect(r).toMatchObject({ timedOut: false, code: 1, stdout: '' });
       expect(r.stderr).toBe("frhub enroll: no tenant 'nosuch': give the slug of an existing tenant with --tenant\n");
       expect(existsSync(lockFileOf(dataDir))).toBe(false);
+    } finally {
+      await scratch.drop();
+    }
+  });
+  it('`audit verify` through the hub compares a broken chain with no anchor (it counts only the events before the break), an intact one with it', () => {
+    writeFileSync(anchorFileOf(dataDir), JSON.stringify({ heads: { pglite: { seq: 10, hash: 'ab', at: '2026-01-01T00:00:00.000Z' } } }));
+    expect(anchorAgainst({ dataDir }, { ok: false, firstBrokenSequence: 4, checked: 3 })).toBeUndefined();
+    expect(anchorAgainst({ dataDir }, { ok: true, firstBrokenSequence: null, checked: 7 })).toMatchObject({ ok: false, missing: [8, 10], message: expect.stringMatching(/^the audit chain lost events/) });
+    expect(anchorAgainst({ dataDir }, { ok: true, firstBrokenSequence: null, checked: 10 })).toMatchObject({ ok: true });
+  });
+
+  it('refuses `enroll` into a suspended agency\'s gallery (no hub running): one message, nothing enrolled', async () => {
+    const scratch = await scratchDatabase(PG, 'frhub_cli');
+    try {
+      const config = loadConfig({ ...process.env, FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', DATABASE_URL: scratch.url ?? '', FRHUB_PURGE_INTERVAL_MINUTES: '0' });
+      const hub = await createHub(config, { logger: pino({ level: 'silent' }) });
+      let galleryId: string;
+      try {
+        const { url } = await hub.listen(0);
+        const gql = async (token: string, query: string) => {
+          const body = (await (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json()) as { data: any; errors?: unknown };
+          expect(body.errors).toBeUndefined();
+          return body.data;
+        };
+        const admin = await mintToken(hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN });
+        await gql(admin, `mutation { createTenant(input: { slug: "metro-pd", name: "Metro PD" }) { id } }`);
+        galleryId = (await gql(await mintToken(hub.keys, { tenant: 'metro-pd', role: Role.AGENCY_ADMIN }), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id;
+        await gql(admin, `mutation { setTenantStatus(slug: "metro-pd", status: SUSPENDED) { status } }`);
+      } finally {
+        await hub.close();
+      }
+      mkdirSync(join(dataDir, 'photos/BK-1'), { recursive: true });
+      writeFileSync(join(dataDir, 'photos/BK-1/a.jpg'), await portrait());
+      const r = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', galleryId, join(dataDir, 'photos')], { ...env, FRHUB_MODEL_DIR: MODELS, DATABASE_URL: scratch.url ?? '' }, 90_000);
+      expect(r).toMatchObject({ timedOut: false, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^(\[[#.]+\] .*\r?)*frhub enroll: Your agency is suspended: .*not search, enroll/);
     } finally {
       await scratch.drop();
     }

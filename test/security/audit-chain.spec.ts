@@ -115,7 +115,7 @@ describe('audit chain integrity and audited refusals', () => {
 
     it('a failure while auditing a refusal never hides the refusal itself', async () => {
       const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
-      const actor = { requestId: 'r-1', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const actor = { requestId: 'r-1', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null, tenantSuspended: false };
       const failures: unknown[] = [];
       const trail = new AuditTrail(t.hub.database.db, systemClock, undefined, (err) => failures.push(err));
       const refusal = new DomainError('FORBIDDEN', 'not yours');
@@ -128,7 +128,7 @@ describe('audit chain integrity and audited refusals', () => {
 
     it('an error without a code is audited too, as INTERNAL_ERROR, and its text stays out of the chain', async () => {
       const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
-      const actor = { requestId: 'r-2', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const actor = { requestId: 'r-2', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null, tenantSuspended: false };
       const trail = new AuditTrail(t.hub.database.db, systemClock);
       const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
       await expect(trail.refusals(actor, { action: AuditAction.SEARCH_VIEWED }, async () => { throw bug; })).rejects.toBe(bug);
