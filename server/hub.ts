@@ -8,12 +8,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import pino from 'pino';
-import { collectDefaultMetrics, Histogram, Registry, Gauge } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry, Gauge } from 'prom-client';
 import { buildHubSchema } from '../schema/build-schema.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { formatError } from '../schema/errors.js';
 import { limitsRule } from '../schema/limits.js';
-import { AuditTrail } from '../tenants/audit/audit-trail.js';
+import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
@@ -69,7 +69,12 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
 
   const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
   const clock = opts.clock ?? systemClock;
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock);
+  const auditFailures = new Counter({ name: 'frhub_audit_failures_total', help: 'refused attempts that could not be written to the audit chain', registers: [registry] });
+  const onAuditFailure: AuditFailureHook = (err, { reason, requestId }) => {
+    auditFailures.inc();
+    logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
+  };
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
   await searches.prepare();
@@ -229,8 +234,8 @@ async function startInference(config: Config, database: Database, logger: pino.L
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock): Services & { trail: AuditTrail } {
-  const trail = new AuditTrail(db, clock);
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook): Services & { trail: AuditTrail } {
+  const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
   const sharing = new SharingService(db, clock, trail);
