@@ -97,7 +97,7 @@ export async function reportCommand(args: Args): Promise<number> {
 export const auditVerifySpec: CommandSpec = {
   usage: 'frhub audit verify',
   summary: 'Recomputes the whole audit chain (gapless sequence, every hash) and compares its head with the anchor in <data dir>/audit-head.json.',
-  details: `Exit status 0 when both hold, 1 when the chain is broken or events the anchor recorded are missing (named by sequence number).\n${BESIDE_HUB}: goes through the hub's API (verifyAuditChain, with a HUB_ADMIN token minted from the data directory's keys; the verification is itself audited).`,
+  details: `Exit status 0 when both hold, 1 when the chain is broken or events the anchor recorded are missing (named by sequence number).\n${BESIDE_HUB}: goes through the hub's API (verifyAuditChain, with an OVERSIGHT_AUDITOR token of the operator minted from the data directory's keys; the verification is itself audited).`,
   example: 'npx frhub audit verify',
   run: auditCommand,
 };
@@ -112,7 +112,8 @@ export async function auditCommand(args: Args): Promise<number> {
   let anchor: AnchorCheck | undefined;
   if (hub) {
     viaHub(hub);
-    const call = await hubCaller(config, hub.url, OPERATOR_SLUG, Role.HUB_ADMIN);
+    // the oversight role may verify: no administrator's power for a read
+    const call = await hubCaller(config, hub.url, OPERATOR_SLUG, Role.OVERSIGHT_AUDITOR);
     chain = (await call<{ verifyAuditChain: ChainVerification }>(`{ verifyAuditChain { ok firstBrokenSequence checked } }`)).verifyAuditChain;
   } else {
     [chain, anchor] = await withDatabase(config, async (database) => [

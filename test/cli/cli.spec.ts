@@ -206,6 +206,9 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     const report = await frhub(['report', '--year', String(new Date().getUTCFullYear())], env);
     expect(report).toMatchObject({ code: 0, stderr: through });
     expect(report.stdout).toMatch(/^year,agency,legal_basis,/);
+    // through the hub, both read with the operator's least powerful token: oversight, never an administrator's
+    const ledger = join(dataDir, 'keys', 'issued-tokens.jsonl');
+    if (!PG) expect(readFileSync(ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map(({ tenant, role }) => ({ tenant, role }))).toEqual(Array(2).fill({ tenant: 'hub', role: Role.OVERSIGHT_AUDITOR }));
 
     const purge = await frhub(['purge'], env);
     const migrate = await frhub(['migrate'], env);
