@@ -75,6 +75,20 @@ const EVENT = `seq::int8::float8 AS seq, at, request_id AS "requestId", tenant_i
   offense_category AS "offenseCategory", galleries, candidate_count AS "candidateCount", model_version AS "modelVersion",
   probe_sha256 AS "probeSha256", details, hash`;
 
+/**
+ * Appends one event: takes the next sequence number and the new chain hash from audit_head (its row
+ * lock orders concurrent appends) and inserts. The database layer knows a transaction that ran it
+ * moved the chain's head.
+ */
+export const APPEND_EVENT_SQL = `WITH h AS (
+     UPDATE audit_head SET seq = seq + 1,
+            hash = encode(sha256(convert_to(hash || '|' || (seq + 1)::text || '|' || $1::text, 'UTF8')), 'hex')
+     RETURNING seq, hash)
+   INSERT INTO audit_events (seq, at, request_id, tenant_id, principal_id, actor_role, action, outcome, reason, case_number,
+                             legal_basis, offense_category, galleries, candidate_count, model_version, probe_sha256, details, hash)
+   SELECT h.seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::uuid[], $14, $15, $16, $17::jsonb, h.hash FROM h
+   RETURNING seq::int8::float8 AS seq, hash`;
+
 export interface AuditFilter {
   tenantId?: string | null;
   action?: string | null;
@@ -83,21 +97,11 @@ export interface AuditFilter {
 }
 
 export class AuditRepository {
-  /**
-   * Appends one event in the caller's transaction: one statement takes the next sequence number
-   * and the new chain hash from audit_head (its row lock orders concurrent appends) and inserts.
-   */
+  /** Appends one event in the caller's transaction, in one statement (APPEND_EVENT_SQL). */
   async append(tx: Queryable, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
     const e = storedForm(input);
     const [row] = await tx.query(
-      `WITH h AS (
-         UPDATE audit_head SET seq = seq + 1,
-                hash = encode(sha256(convert_to(hash || '|' || (seq + 1)::text || '|' || $1::text, 'UTF8')), 'hex')
-         RETURNING seq, hash)
-       INSERT INTO audit_events (seq, at, request_id, tenant_id, principal_id, actor_role, action, outcome, reason, case_number,
-                                 legal_basis, offense_category, galleries, candidate_count, model_version, probe_sha256, details, hash)
-       SELECT h.seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::uuid[], $14, $15, $16, $17::jsonb, h.hash FROM h
-       RETURNING seq::int8::float8 AS seq, hash`,
+      APPEND_EVENT_SQL,
       [canonicalEvent(e), e.at, e.requestId, e.tenantId, e.principalId, e.actorRole, e.action, e.outcome, e.reason, e.caseNumber,
         e.legalBasis, e.offenseCategory, e.galleries?.map((g) => g.toLowerCase()) ?? null, e.candidateCount, e.modelVersion, e.probeSha256, JSON.stringify(e.details)],
     );
@@ -119,6 +123,11 @@ export class AuditRepository {
   /** The chain in order, from `afterSeq` on, for verification. */
   async scan(db: Queryable, afterSeq: number, limit: number): Promise<AuditEventRow[]> {
     return db.query(`SELECT ${EVENT} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
+  }
+
+  /** Whether the chain's tables exist yet (before the first migration they do not). */
+  async present(db: Queryable): Promise<boolean> {
+    return (await db.query(`SELECT to_regclass('audit_head') IS NOT NULL AS present`))[0].present;
   }
 
   async head(db: Queryable): Promise<{ seq: number; hash: string }> {

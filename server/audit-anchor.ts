@@ -46,8 +46,26 @@ export function databaseKey(databaseUrl?: string): string {
 
 /** The head anchored for one database, or null when none was yet. */
 export function readAnchor(file: string, key: string): AnchoredHead | null {
+  return readAnchorFile(file)?.heads?.[key] ?? null;
+}
+
+/** The whole file, or null when there is none; an unreadable one is refused, never overwritten. */
+function readAnchorFile(file: string): AnchorFile | null {
   if (!existsSync(file)) return null;
-  return (JSON.parse(readFileSync(file, 'utf8')) as AnchorFile).heads?.[key] ?? null;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as AnchorFile;
+    if (parsed && typeof parsed === 'object') return parsed;
+  } catch {
+    /* reported below */
+  }
+  throw new AuditAnchorFileError(file);
+}
+
+/** The anchor file is not the JSON the hub writes: it cannot vouch for the chain, and must not be replaced silently. */
+export class AuditAnchorFileError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} (the audit chain's anchor) is not valid JSON: it may have been damaged or edited. Restore it from a backup of the data directory; or, to start anchoring afresh, move it aside (keep it as a record), run \`frhub audit verify\`, and start again.`);
+  }
 }
 
 const DEBOUNCE_MS = 500;
@@ -101,7 +119,7 @@ export class AuditAnchor {
     await this.flush();
   }
 
-  /** After a transaction ends: anchor soon, once for a burst of them. */
+  /** After a transaction that appended ends: anchor soon, once for a burst of them. */
   touch(): void {
     if (this.timer || this.closed || !this.armed) return;
     this.timer = setTimeout(() => {
@@ -111,8 +129,10 @@ export class AuditAnchor {
     this.timer.unref();
   }
 
-  /** Anchors the committed head now (a rolled-back append took its sequence number back with it). */
+  /** Anchors the committed head now (a rolled-back append took its sequence number back with it); a pending touch is spent. */
   flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.writing = this.writing.catch(() => {}).then(() => this.write());
     return this.writing;
   }
@@ -130,7 +150,7 @@ export class AuditAnchor {
     const head = await this.head();
     const line = `${head.seq}:${head.hash}`;
     if (line === this.last || head.seq === 0) return;
-    const file: AnchorFile = existsSync(this.file) ? JSON.parse(readFileSync(this.file, 'utf8')) : { heads: {} };
+    const file: AnchorFile = readAnchorFile(this.file) ?? { heads: {} };
     file.heads = { ...file.heads, [this.key]: { seq: head.seq, hash: head.hash, at: new Date().toISOString() } };
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
@@ -141,8 +161,7 @@ export class AuditAnchor {
 
   /** Read committed: another connection, or (PGlite's single one) after the open transaction ends. */
   private async head(): Promise<{ seq: number; hash: string }> {
-    const [t] = await this.db.query(`SELECT to_regclass('audit_head') IS NOT NULL AS present`);
-    if (!t.present) return { seq: 0, hash: '' };
+    if (!(await this.repo.present(this.db))) return { seq: 0, hash: '' };
     return this.db.scoped({ tenantId: null, allTenants: true }, (tx) => this.repo.head(tx));
   }
 

@@ -1,6 +1,6 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 /** Who holds the embedded database: written into the lock file, read by the next opener. */
 export interface LockHolder {
@@ -11,6 +11,8 @@ export interface LockHolder {
   command: string;
   /** the hub's address once it listens; absent for a CLI command */
   url?: string;
+  /** when the kernel started the holder (boot id and start tick, Linux): tells a reused pid from the holder */
+  processStart?: string;
 }
 
 /** A second process (or a second open in this one) wants a PGlite directory that is in use. */
@@ -25,9 +27,10 @@ export class DataDirLockedError extends Error {
 }
 
 function lockedMessage(dir: string, lockFile: string, h: LockHolder): string {
-  if (h.url) return `${describeHolder(dir, h)}: stop it first, or use its API (the CLI goes through it where it can; see \`frhub <command> --help\`)`;
-  const stale = h.host === hostname() ? '' : `; if that process is gone, delete ${lockFile}`;
-  return `${describeHolder(dir, h)}: wait for it to finish or stop it, then try again${stale}. PGlite must never be opened by two processes at once.`;
+  // another host's process cannot be checked from here (a restarted container gets a new hostname too)
+  const elsewhere = h.host === hostname() ? '' : ` This machine cannot check a process on ${h.host}: if you know no frhub runs there any more (that machine or container is gone), delete ${lockFile} and try again.`;
+  if (h.url) return `${describeHolder(dir, h)}: stop it first, or use its API (the CLI goes through it where it can; see \`frhub <command> --help\`).${elsewhere}`;
+  return `${describeHolder(dir, h)}: wait for it to finish or stop it, then try again. PGlite must never be opened by two processes at once.${elsewhere}`;
 }
 
 /** "the hub is running on URL (pid N, since T) and holds DIR", or which command holds it. */
@@ -38,10 +41,26 @@ export function describeHolder(dir: string, h: LockHolder): string {
 
 export const lockFileOf = (dataDir: string) => join(dataDir, 'pglite.lock');
 
+/** The lock files this process holds: a lock naming this pid but not listed was left by an earlier run (pid 1 in a container). */
+const held = new Set<string>();
+
+/** The holder's start (boot id and start tick from /proc/<pid>/stat field 22); undefined where /proc is not readable. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // field 2, the command name, may hold spaces and parentheses: count from after its last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${fields[19]}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The holder named in dataDir's lock file, when that process still runs; undefined otherwise. */
 export function liveHolder(dataDir: string): LockHolder | undefined {
-  const h = readHolder(lockFileOf(dataDir));
-  return h && isAlive(h) ? h : undefined;
+  const file = lockFileOf(dataDir);
+  const h = readHolder(file);
+  return h && isAlive(h, file) ? h : undefined;
 }
 
 function readHolder(file: string): LockHolder | undefined {
@@ -54,16 +73,18 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
-/** A holder on another host cannot be checked, so it counts as alive. */
-function isAlive(h: LockHolder): boolean {
+/** A holder on another host cannot be checked, so it counts as alive; a reused pid does not. */
+function isAlive(h: LockHolder, file: string): boolean {
   if (h.host !== hostname()) return true;
   if (!Number.isInteger(h.pid) || h.pid <= 0) return false;
+  if (h.pid === process.pid) return held.has(resolve(file));
   try {
     process.kill(h.pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const now = h.processStart && processStart(h.pid);
+  return !now || now === h.processStart;
 }
 
 /**
@@ -78,12 +99,13 @@ export class DataDirLock {
     readonly file: string,
     private holder: LockHolder,
   ) {
+    held.add(resolve(file));
     process.on('exit', this.onExit);
   }
 
   static acquire(dataDir: string, pgliteDir: string, command = commandLine()): DataDirLock {
     const file = lockFileOf(dataDir);
-    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
+    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, processStart: processStart(process.pid) };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const fd = openSync(file, 'wx', 0o644);
@@ -97,7 +119,7 @@ export class DataDirLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const current = readHolder(file);
-      if (current && isAlive(current)) throw new DataDirLockedError(pgliteDir, file, current);
+      if (current && isAlive(current, file)) throw new DataDirLockedError(pgliteDir, file, current);
       takeOverStale(file);
     }
     throw new DataDirLockedError(pgliteDir, file, readHolder(file) ?? holder);
@@ -115,6 +137,7 @@ export class DataDirLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    held.delete(resolve(this.file));
     process.off('exit', this.onExit);
     const current = readHolder(this.file);
     if (current?.pid === process.pid && current.startedAt === this.holder.startedAt) unlinkSync(this.file);
@@ -134,7 +157,7 @@ function takeOverStale(file: string): void {
     throw e;
   }
   const moved = readHolder(aside);
-  if (moved && isAlive(moved)) {
+  if (moved && isAlive(moved, file)) {
     try {
       linkSync(aside, file);
     } catch {

@@ -8,7 +8,8 @@ import { GalleryTemplateCounts1764300000000 } from '../migrations/1764300000000-
 import { TenantIssuers1764400000000 } from '../migrations/1764400000000-tenant-issuers.js';
 import { OneReviewPerReviewer1764530000000 } from '../migrations/1764530000000-one-review-per-reviewer.js';
 import { TenantRowSecurity1764570000000 } from '../migrations/1764570000000-tenant-row-security.js';
-import type { Db, TenantScope } from '../models/db.js';
+import { APPEND_EVENT_SQL } from '../models/audit.repository.js';
+import type { Db, Queryable, TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -47,6 +48,21 @@ function rowsOf(result: unknown): any {
 function scopeStatement(scope: TenantScope): string {
   if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error(`tenant scope must be a UUID, got ${scope.tenantId}`);
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
+}
+
+/**
+ * Runs `work` through `run`, watching its statements: one that appended an audit event moved the
+ * chain's head, so the anchor reads it soon after the transaction ends; reads add nothing.
+ */
+function afterAppend<T>(anchor: AuditAnchor, run: (work: (tx: Queryable) => Promise<T>) => Promise<T>, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  let appended = false;
+  const watched = (tx: Queryable): Queryable => ({
+    query: (sql, params) => {
+      if (sql === APPEND_EVENT_SQL) appended = true;
+      return tx.query(sql, params);
+    },
+  });
+  return run((tx) => work(watched(tx))).finally(() => appended && anchor.touch());
 }
 
 /** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */
@@ -129,12 +145,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     await close().catch(() => {});
     throw e;
   }
-  // every transaction that ends may have appended: the anchor reads the committed head soon after
-  const afterwards = <T>(p: Promise<T>) => p.finally(() => anchor.touch());
   const db: Db = {
-    query: (sql, params) => afterwards(raw.query(sql, params)),
-    transaction: (work) => afterwards(raw.transaction(work)),
-    scoped: (scope, work) => afterwards(raw.scoped(scope, work)),
+    query: (sql, params) => (sql === APPEND_EVENT_SQL ? raw.query(sql, params).finally(() => anchor.touch()) : raw.query(sql, params)),
+    transaction: (work) => afterAppend(anchor, (w) => raw.transaction(w), work),
+    scoped: (scope, work) => afterAppend(anchor, (w) => raw.scoped(scope, w), work),
   };
   return {
     kind: opts.databaseUrl ? 'postgres' : 'pglite',

@@ -8,12 +8,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import pino from 'pino';
-import { collectDefaultMetrics, Histogram, Registry, Gauge } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry, Gauge } from 'prom-client';
 import { buildHubSchema } from '../schema/build-schema.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { formatError } from '../schema/errors.js';
 import { limitsRule } from '../schema/limits.js';
-import { AuditTrail } from '../tenants/audit/audit-trail.js';
+import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
@@ -56,8 +56,7 @@ export interface Hub {
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info({ job: 'audit-anchor' }, m) });
-  const engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
-  const keys = await loadOrCreateKeys(config.dataDir);
+  const { engine, keys } = await startInference(config, database, logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
@@ -71,7 +70,12 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
 
   const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
   const clock = opts.clock ?? systemClock;
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock);
+  const auditFailures = new Counter({ name: 'frhub_audit_failures_total', help: 'refused attempts that could not be written to the audit chain', registers: [registry] });
+  const onAuditFailure: AuditFailureHook = (err, { reason, requestId }) => {
+    auditFailures.inc();
+    logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
+  };
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
   // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
@@ -219,9 +223,22 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   }
 }
 
+/** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
+async function startInference(config: Config, database: Database, logger: pino.Logger): Promise<{ engine: EngineThread; keys: SigningKeys }> {
+  let engine: EngineThread | undefined;
+  try {
+    engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
+    return { engine, keys: await loadOrCreateKeys(config.dataDir) };
+  } catch (e) {
+    await engine?.close().catch(() => {});
+    await database.close().catch(() => {});
+    throw e;
+  }
+}
+
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock): Services & { trail: AuditTrail } {
-  const trail = new AuditTrail(db, clock);
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook): Services & { trail: AuditTrail } {
+  const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
   const sharing = new SharingService(db, clock, trail);

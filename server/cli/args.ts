@@ -35,9 +35,9 @@ export class CliError extends Error {
 const optionName = (flag: string) => flag.split(/[\s=]/)[0].replace(/^--/, '');
 const takesValue = (flag: string) => /<[^>]+>/.test(flag);
 
-/** Parses argv; with `options`, a flag it does not name (or one missing its value) is a UsageError. */
-export function parseArgs(argv: string[], options?: OptionSpec[]): Args {
-  const known = options && new Map(options.map(([flag]) => [optionName(flag), takesValue(flag)]));
+/** Parses argv; a flag `options` does not name (or one missing its value) is a UsageError. */
+export function parseArgs(argv: string[], options: OptionSpec[]): Args {
+  const known = new Map(options.map(([flag]) => [optionName(flag), takesValue(flag)]));
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -51,12 +51,6 @@ export function parseArgs(argv: string[], options?: OptionSpec[]): Args {
       continue;
     }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (!known) {
-      if (inline !== undefined) flags[name] = inline;
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[name] = argv[++i];
-      else flags[name] = true;
-      continue;
-    }
     if (!known.has(name)) throw new UsageError(`unknown option --${name}`);
     if (!known.get(name)) {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);

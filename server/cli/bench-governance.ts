@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditRepository } from '../../models/audit.repository.js';
-import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
@@ -65,11 +65,11 @@ export async function benchGovernanceCommand(args: Args): Promise<number> {
     const services = wireServices(database.db, embedder as unknown as EngineEmbedder, await loadOrCreateKeys(dataDir), config, systemClock);
     await services.tenants.bootstrap();
     await services.searches.prepare();
-    const admin: Actor = { requestId: 'bench', tenantId: '', tenantSlug: 'hub', isOperator: true, principalId: null, role: Role.HUB_ADMIN, certifiedUntil: null };
+    const admin: Actor = { requestId: 'bench', tenantId: '', tenantSlug: 'hub', isOperator: true, principalId: null, role: Role.HUB_ADMIN, certifiedUntil: null, tenantSuspended: false };
     admin.tenantId = (await services.tenants.resolvePrincipal('hub', null))!.tenant.id;
     const tenant = await services.tenants.createTenant(admin, { slug: 'bench-pd', name: 'Bench PD', monthlyQuota: 10_000_000 });
     const p = await services.tenants.createPrincipal(admin, { tenantSlug: 'bench-pd', name: 'Analyst', role: Role.AGENCY_ANALYST, certifiedUntil: new Date('2099-01-01') });
-    const analyst: Actor = { requestId: 'bench', tenantId: tenant.id, tenantSlug: 'bench-pd', isOperator: false, principalId: p.id, role: Role.AGENCY_ANALYST, certifiedUntil: p.certifiedUntil };
+    const analyst: Actor = { requestId: 'bench', tenantId: tenant.id, tenantSlug: 'bench-pd', isOperator: false, principalId: p.id, role: Role.AGENCY_ANALYST, certifiedUntil: p.certifiedUntil, tenantSuspended: tenant.status === TenantStatus.SUSPENDED };
     const image = await sampleFace();
     const probe = await embedder.embedOne(image);
     const galleryId = await database.db.scoped({ tenantId: tenant.id }, async (tx) => {

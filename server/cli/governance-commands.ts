@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { TenantRepository } from '../../models/tenant.repository.js';
 import { Role } from '../../models/enums.js';
 import { AuditTrail } from '../../tenants/audit/audit-trail.js';
+import { OPERATOR_SLUG } from '../../tenants/directory/tenant.service.js';
 import { verifyChain, type ChainVerification } from '../../tenants/audit/audit.service.js';
 import { OversightService } from '../../tenants/oversight/oversight.service.js';
 import { RetentionService } from '../../tenants/retention/retention.service.js';
@@ -59,7 +60,7 @@ export const reportSpec: CommandSpec = {
     ['--format <name>', 'transparency (default) or utah-77-23e-106'],
     ['--out <file.csv>', 'write the CSV there instead of to stdout'],
   ],
-  details: `${BESIDE_HUB}: the transparency report comes through the hub's API (transparencyReport, with a HUB_ADMIN token minted from the data directory's keys); the statutory one is refused (exit status 75): stop the hub first.`,
+  details: `${BESIDE_HUB}: the transparency report comes through the hub's API (transparencyReport, with an OVERSIGHT_AUDITOR token of the operator minted from the data directory's keys); the statutory one is refused (exit status 75): stop the hub first.`,
   example: 'npx frhub report --year 2026 --out transparency-2026.csv',
   run: reportCommand,
 };
@@ -75,7 +76,8 @@ export async function reportCommand(args: Args): Promise<number> {
   let csv: string;
   if (hub && format === 'transparency') {
     viaHub(hub);
-    const call = await hubCaller(config, hub.url, 'hub', Role.HUB_ADMIN);
+    // every role may read the report: the least powerful token that does
+    const call = await hubCaller(config, hub.url, OPERATOR_SLUG, Role.OVERSIGHT_AUDITOR);
     csv = (await call<{ transparencyReport: { csv: string } }>(`query($y: Int!) { transparencyReport(year: $y) { csv } }`, { y: year })).transparencyReport.csv;
   } else {
     refuseWhileHeld(config, `\`frhub report --format ${format}\``, 'Stop the hub, run the report, start it again.');
@@ -95,7 +97,7 @@ export async function reportCommand(args: Args): Promise<number> {
 export const auditVerifySpec: CommandSpec = {
   usage: 'frhub audit verify',
   summary: 'Recomputes the whole audit chain (gapless sequence, every hash) and compares its head with the anchor in <data dir>/audit-head.json.',
-  details: `Exit status 0 when both hold, 1 when the chain is broken or events the anchor recorded are missing (named by sequence number).\n${BESIDE_HUB}: goes through the hub's API (verifyAuditChain, with a HUB_ADMIN token minted from the data directory's keys; the verification is itself audited).`,
+  details: `Exit status 0 when both hold, 1 when the chain is broken or events the anchor recorded are missing (named by sequence number).\n${BESIDE_HUB}: goes through the hub's API (verifyAuditChain, with an OVERSIGHT_AUDITOR token of the operator minted from the data directory's keys; the verification is itself audited).`,
   example: 'npx frhub audit verify',
   run: auditCommand,
 };
@@ -110,7 +112,8 @@ export async function auditCommand(args: Args): Promise<number> {
   let anchor: AnchorCheck | undefined;
   if (hub) {
     viaHub(hub);
-    const call = await hubCaller(config, hub.url, 'hub', Role.HUB_ADMIN);
+    // the oversight role may verify: no administrator's power for a read
+    const call = await hubCaller(config, hub.url, OPERATOR_SLUG, Role.OVERSIGHT_AUDITOR);
     chain = (await call<{ verifyAuditChain: ChainVerification }>(`{ verifyAuditChain { ok firstBrokenSequence checked } }`)).verifyAuditChain;
   } else {
     [chain, anchor] = await withDatabase(config, async (database) => [
@@ -122,13 +125,18 @@ export async function auditCommand(args: Args): Promise<number> {
   if (chain.ok) console.log(`audit chain ok: ${chain.checked} events verified in ${seconds.toFixed(2)} s (${Math.round(chain.checked / Math.max(seconds, 1e-6))} events/s)`);
   else console.log(`audit chain BROKEN at sequence ${chain.firstBrokenSequence} (${chain.checked} events before it verified)`);
   anchor ??= anchorAgainst(config, chain);
-  if (anchor.ok) console.log(anchor.anchored ? `anchor ok: event ${anchor.anchored.seq} (anchored ${anchor.anchored.at}) is in the chain` : 'no anchor yet (the hub writes one as events are appended)');
+  if (!anchor) console.log('anchor not compared: through the hub only the events before the break are counted; stop the hub and run `frhub audit verify` for the full comparison');
+  else if (anchor.ok) console.log(anchor.anchored ? `anchor ok: event ${anchor.anchored.seq} (anchored ${anchor.anchored.at}) is in the chain` : 'no anchor yet (the hub writes one as events are appended)');
   else console.log(`anchor FAILED: ${anchor.message}`);
-  return chain.ok && anchor.ok ? 0 : 1;
+  return chain.ok && anchor?.ok ? 0 : 1;
 }
 
-/** Through the API only the count is known: the chain must reach the anchored sequence number. */
-function anchorAgainst(config: Config, chain: ChainVerification): AnchorCheck {
+/**
+ * Through the API only the count is known: the chain must reach the anchored sequence number. A
+ * broken chain counts only the events before the break, so it is compared with nothing.
+ */
+export function anchorAgainst(config: Pick<Config, 'dataDir' | 'databaseUrl'>, chain: ChainVerification): AnchorCheck | undefined {
+  if (!chain.ok) return undefined;
   const anchored = readAnchor(anchorFileOf(config.dataDir), databaseKey(config.databaseUrl));
   const head = { seq: chain.checked, hash: '' };
   if (!anchored || chain.checked >= anchored.seq) return { ok: true, anchored, head, missing: null, message: '' };

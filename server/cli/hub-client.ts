@@ -1,8 +1,7 @@
-import { loadOrCreateKeys, mintToken } from '../auth.js';
 import type { Config } from '../config.js';
 import { join } from 'node:path';
 import { describeHolder, liveHolder } from '../data-dir-lock.js';
-import { recordIssuedToken } from '../token-ledger.js';
+import { issueCliToken } from '../token-ledger.js';
 import { Role } from '../../models/enums.js';
 import { CliError } from './args.js';
 
@@ -41,11 +40,7 @@ export type HubCall = <T = any>(query: string, variables?: Record<string, unknow
  * directory's keys (recorded in the ledger, so the hub audits it like any `frhub token`).
  */
 export async function hubCaller(config: Config, url: string, tenant: string, role: Role): Promise<HubCall> {
-  const keys = await loadOrCreateKeys(config.dataDir);
-  const ttl = 15 * 60;
-  const token = await mintToken(keys, { tenant, role, ttlSeconds: ttl });
-  const now = new Date();
-  recordIssuedToken(config.dataDir, { issuedAt: now.toISOString(), tenant, role, subject: null, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(), token });
+  const token = await issueCliToken(config.dataDir, { tenant, role, ttlSeconds: 15 * 60 });
   return async (query, variables) => {
     let res: Response;
     try {

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { loadOrCreateKeys, mintToken } from '../auth.js';
-import { recordIssuedToken } from '../token-ledger.js';
+import { issueCliToken } from '../token-ledger.js';
 import { openDatabase } from '../database.js';
 import { createHub } from '../hub.js';
-import { Role } from '../../models/enums.js';
+import { Role, TenantStatus } from '../../models/enums.js';
+import type { Actor } from '../../tenants/shared/actor.js';
+import { OPERATOR_SLUG } from '../../tenants/directory/tenant.service.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { HubApiError, hubCaller, refuseWhileHeld, servingHub, viaHub } from './hub-client.js';
 
@@ -85,13 +86,10 @@ export async function tokenCommand(args: Args): Promise<number> {
   if (roleName && !(roleName in Role)) throw new UsageError(`--role must be one of ${Object.values(Role).join(', ')}`);
   if (!subject && !roleName) throw new UsageError('--role <ROLE> (a service account) or --subject <principalId> is required');
   const { dataDir } = loadConfig();
-  const keys = await loadOrCreateKeys(dataDir);
   const ttl = Number(str(args, 'ttl', String(12 * 3600)));
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`--ttl must be a whole number of seconds, got '${args.flags.ttl}'`);
-  const token = await mintToken(keys, { tenant, role: roleName as Role | undefined, principalId: subject, ttlSeconds: ttl });
-  // no database here: the running hub moves this ledger line into the audit chain
-  const now = new Date();
-  recordIssuedToken(dataDir, { issuedAt: now.toISOString(), tenant, role: roleName ?? null, subject: subject ?? null, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(), token });
+  // no database here: the running hub moves the ledger line into the audit chain
+  const token = await issueCliToken(dataDir, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
   console.log(token);
   return 0;
 }
@@ -126,7 +124,10 @@ async function localEnroller(config: Config, tenantSlug: string): Promise<Enroll
   try {
     const found = await hub.services.tenants.resolvePrincipal(tenantSlug, null);
     if (!found) throw new CliError(`no tenant '${tenantSlug}': give the slug of an existing tenant with --tenant`);
-    const actor = { requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, certifiedUntil: null, role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN };
+    const actor: Actor = {
+      requestId: 'cli-enroll', tenantId: found.tenant.id, tenantSlug, isOperator: found.tenant.isOperator, principalId: null, certifiedUntil: null,
+      role: found.tenant.isOperator ? Role.HUB_ADMIN : Role.AGENCY_ADMIN, tenantSuspended: found.tenant.status === TenantStatus.SUSPENDED,
+    };
     return {
       tenantId: found.tenant.id,
       galleryOwner: async (id) => {
@@ -147,7 +148,7 @@ async function localEnroller(config: Config, tenantSlug: string): Promise<Enroll
 }
 
 async function hubEnroller(config: Config, url: string, tenantSlug: string): Promise<Enroller> {
-  const call = await hubCaller(config, url, tenantSlug, tenantSlug === 'hub' ? Role.HUB_ADMIN : Role.AGENCY_ADMIN);
+  const call = await hubCaller(config, url, tenantSlug, tenantSlug === OPERATOR_SLUG ? Role.HUB_ADMIN : Role.AGENCY_ADMIN);
   let tenantId: string;
   try {
     tenantId = (await call<{ me: { tenant: { id: string } } }>(`{ me { tenant { id } } }`)).me.tenant.id;
@@ -187,7 +188,7 @@ export async function enrollCommand(args: Args): Promise<number> {
   if (args.positional.length > 1) throw new UsageError(`one folder, got ${args.positional.length}: ${args.positional.join(' ')}`);
   if (!existsSync(folder)) throw new CliError(`no such folder: ${folder}`);
   if (!statSync(folder).isDirectory()) throw new CliError(`${folder} is a file: give a folder of sub-folders, one per subject (<folder>/<subjectRef>/*.jpg)`);
-  const tenantSlug = str(args, 'tenant', 'hub');
+  const tenantSlug = str(args, 'tenant', OPERATOR_SLUG);
   const config = loadConfig();
   const hub = servingHub(config);
   if (hub) viaHub(hub);
@@ -221,6 +222,8 @@ async function enrollFolder(config: Config, enroller: Enroller, galleryId: strin
         done.add(file);
       } catch (e) {
         if (e instanceof CliError) throw e;
+        // the agency's suspension refuses every image alike: one message, not one failure per photo
+        if ((e as { code?: string }).code === 'TENANT_SUSPENDED') throw new CliError((e as Error).message);
         failures.push(`${file}\t${(e as { code?: string }).code ?? 'ERROR'}\t${(e as Error).message}`);
       }
     }

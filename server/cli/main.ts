@@ -1,4 +1,4 @@
-import { AuditAnchorError } from '../audit-anchor.js';
+import { AuditAnchorError, AuditAnchorFileError } from '../audit-anchor.js';
 import { DataDirLockedError } from '../data-dir-lock.js';
 import { CliError, helpText, parseArgs, UsageError, type CommandSpec } from './args.js';
 import { benchApiSpec } from './bench-api.js';
@@ -34,10 +34,6 @@ const COMMANDS: Record<string, CommandSpec> = {
   'bench search': benchSearchSpec,
   'bench api': benchApiSpec,
 };
-
-export function registerCommand(name: string, spec: CommandSpec): void {
-  COMMANDS[name] = spec;
-}
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
 
@@ -107,7 +103,7 @@ function reportError(name: string, spec: CommandSpec, e: unknown): number {
     console.error(`frhub ${name}: ${e.message}`);
     return LOCKED_EXIT;
   }
-  if (e instanceof CliError || e instanceof AuditAnchorError) {
+  if (e instanceof CliError || e instanceof AuditAnchorError || e instanceof AuditAnchorFileError) {
     console.error(`frhub ${name}: ${e.message}`);
     return e instanceof CliError ? e.exitCode : 1;
   }

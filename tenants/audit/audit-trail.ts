@@ -8,13 +8,16 @@ import type { Clock } from '../shared/ports.js';
 /** outcome: ALLOWED, DENIED or FAILED; a review event records the review's outcome */
 export type AuditFields = Partial<Omit<AuditEventInput, 'at' | 'action' | 'outcome'>> & { action: AuditAction; outcome: AuditOutcome | ReviewOutcome };
 
+/** Told when a refused attempt could not be audited: the hub logs it and counts it. */
+export type AuditFailureHook = (err: unknown, refusal: { reason: string; requestId: string | null }) => void;
+
 /** How every service writes the audit chain: in its own transaction, or alone for refusals. */
 export class AuditTrail {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly repo = new AuditRepository(),
-    private readonly onAuditFailure: (err: unknown, refused: unknown) => void = warnAuditFailure,
+    private readonly onAuditFailure: AuditFailureHook = warnAuditFailure,
   ) {}
 
   /** Appends in the caller's transaction, so the event and what it records commit together. */
@@ -64,11 +67,11 @@ export class AuditTrail {
       await this.appendAlone(actor, { ...f, outcome, reason });
       markAudited(e);
     } catch (err) {
-      this.onAuditFailure(err, e);
+      this.onAuditFailure(err, { reason, requestId: actor.requestId ?? null });
     }
   }
 }
 
-function warnAuditFailure(err: unknown, refused: unknown): void {
-  process.emitWarning(`could not audit a refused attempt (${classify(refused).reason}): ${err instanceof Error ? err.message : String(err)}`, 'AuditWarning');
+function warnAuditFailure(err: unknown, refusal: { reason: string }): void {
+  process.emitWarning(`could not audit a refused attempt (${refusal.reason}): ${err instanceof Error ? err.message : String(err)}`, 'AuditWarning');
 }

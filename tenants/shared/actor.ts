@@ -13,7 +13,7 @@ export interface Actor {
   /** end of the principal's face-search certification (training); null: none */
   certifiedUntil: Date | null;
   /** the tenant is suspended (read at each request, so it bites tokens minted before) */
-  tenantSuspended?: boolean;
+  tenantSuspended: boolean;
 }
 
 /** The operator's roles: they exist only in the operator tenant, only a HUB_ADMIN assigns them, and anywhere else they grant nothing. */

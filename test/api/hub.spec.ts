@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { emitSchema, SCHEMA_FILE } from '../../schema/build-schema';
 import { parseArgs } from '../../server/cli/args';
-import { tokenCommand } from '../../server/cli/hub-commands';
+import { tokenCommand, tokenSpec } from '../../server/cli/hub-commands';
 import { portrait, sampleImage } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 
@@ -64,7 +64,7 @@ describe('GraphQL API over HTTP', () => {
       const env = process.env.FRHUB_DATA_DIR;
       process.env.FRHUB_DATA_DIR = t.dataDir;
       try {
-        await tokenCommand(parseArgs(['--tenant', 'metro-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600']));
+        await tokenCommand(parseArgs(['--tenant', 'metro-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600'], tokenSpec.options!));
       } finally {
         process.env.FRHUB_DATA_DIR = env;
         log.mockRestore();

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { anchorFileOf } from '../../server/audit-anchor';
+import { anchorAgainst } from '../../server/cli/governance-commands';
 import { loadConfig, type Config } from '../../server/config';
 import { lockFileOf } from '../../server/data-dir-lock';
 import { createHub, type Hub } from '../../server/hub';
@@ -111,6 +113,43 @@ describe('frhub: help, usage and input errors', () => {
       await scratch.drop();
     }
   });
+  it('`audit verify` through the hub compares a broken chain with no anchor (it counts only the events before the break), an intact one with it', () => {
+    writeFileSync(anchorFileOf(dataDir), JSON.stringify({ heads: { pglite: { seq: 10, hash: 'ab', at: '2026-01-01T00:00:00.000Z' } } }));
+    expect(anchorAgainst({ dataDir }, { ok: false, firstBrokenSequence: 4, checked: 3 })).toBeUndefined();
+    expect(anchorAgainst({ dataDir }, { ok: true, firstBrokenSequence: null, checked: 7 })).toMatchObject({ ok: false, missing: [8, 10], message: expect.stringMatching(/^the audit chain lost events/) });
+    expect(anchorAgainst({ dataDir }, { ok: true, firstBrokenSequence: null, checked: 10 })).toMatchObject({ ok: true });
+  });
+
+  it('refuses `enroll` into a suspended agency\'s gallery (no hub running): one message, nothing enrolled', async () => {
+    const scratch = await scratchDatabase(PG, 'frhub_cli');
+    try {
+      const config = loadConfig({ ...process.env, FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', DATABASE_URL: scratch.url ?? '', FRHUB_PURGE_INTERVAL_MINUTES: '0' });
+      const hub = await createHub(config, { logger: pino({ level: 'silent' }) });
+      let galleryId: string;
+      try {
+        const { url } = await hub.listen(0);
+        const client = hubClient(url, hub.keys);
+        const gql = async (token: string, query: string) => {
+          const body = await client.gql(token, query);
+          expect(body.errors).toBeUndefined();
+          return body.data;
+        };
+        const admin = await client.token('hub', Role.HUB_ADMIN);
+        await gql(admin, `mutation { createTenant(input: { slug: "metro-pd", name: "Metro PD" }) { id } }`);
+        galleryId = (await gql(await client.token('metro-pd', Role.AGENCY_ADMIN), `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id;
+        await gql(admin, `mutation { setTenantStatus(slug: "metro-pd", status: SUSPENDED) { status } }`);
+      } finally {
+        await hub.close();
+      }
+      mkdirSync(join(dataDir, 'photos/BK-1'), { recursive: true });
+      writeFileSync(join(dataDir, 'photos/BK-1/a.jpg'), await portrait());
+      const r = await frhub(['enroll', '--tenant', 'metro-pd', '--gallery', galleryId, join(dataDir, 'photos')], { ...env, FRHUB_MODEL_DIR: MODELS, DATABASE_URL: scratch.url ?? '' }, 90_000);
+      expect(r).toMatchObject({ timedOut: false, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^(\[[#.]+\] .*\r?)*frhub enroll: Your agency is suspended: .*not search, enroll/);
+    } finally {
+      await scratch.drop();
+    }
+  });
 });
 
 describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works as before' : 'embedded: through the hub, or refused'})`, () => {
@@ -170,6 +209,9 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     const report = await frhub(['report', '--year', String(new Date().getUTCFullYear())], env);
     expect(report).toMatchObject({ code: 0, stderr: through });
     expect(report.stdout).toMatch(/^year,agency,legal_basis,/);
+    // through the hub, both read with the operator's least powerful token: oversight, never an administrator's
+    const ledger = join(dataDir, 'keys', 'issued-tokens.jsonl');
+    if (!PG) expect(readFileSync(ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map(({ tenant, role }) => ({ tenant, role }))).toEqual(Array(2).fill({ tenant: 'hub', role: Role.OVERSIGHT_AUDITOR }));
 
     const purge = await frhub(['purge'], env);
     const migrate = await frhub(['migrate'], env);

@@ -115,7 +115,7 @@ describe('audit chain integrity and audited refusals', () => {
 
     it('a failure while auditing a refusal never hides the refusal itself', async () => {
       const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
-      const actor = { requestId: 'r-1', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const actor = { requestId: 'r-1', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null, tenantSuspended: false };
       const failures: unknown[] = [];
       const trail = new AuditTrail(t.hub.database.db, systemClock, undefined, (err) => failures.push(err));
       const refusal = new DomainError('FORBIDDEN', 'not yours');
@@ -126,9 +126,26 @@ describe('audit chain integrity and audited refusals', () => {
       expect((await verify()).ok).toBe(true);
     });
 
+    it('the hub logs a refusal it could not audit (error level, with its request id) and counts it in frhub_audit_failures_total', async () => {
+      const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
+      const actor = { requestId: 'r-lost', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null, tenantSuspended: false };
+      const counted = async () => Number((await (await fetch(`${t.url}/metrics`)).text()).match(/^frhub_audit_failures_total (\d+)$/m)?.[1]);
+      const before = await counted();
+      const logged = jest.spyOn(t.hub.logger, 'error');
+      try {
+        const { trail } = t.hub.services as unknown as { trail: AuditTrail };
+        const refusal = new DomainError('FORBIDDEN', 'not yours');
+        await expect(trail.refusals(actor, { action: AuditAction.SEARCH, galleries: ['not-a-uuid'] }, async () => { throw refusal; })).rejects.toBe(refusal);
+        expect(logged).toHaveBeenCalledWith(expect.objectContaining({ requestId: 'r-lost', reason: 'FORBIDDEN', err: expect.objectContaining({ code: '22P02' }) }), expect.stringMatching(/^could not audit a refused attempt/));
+      } finally {
+        logged.mockRestore();
+      }
+      expect(await counted()).toBe(before + 1);
+    });
+
     it('an error without a code is audited too, as INTERNAL_ERROR, and its text stays out of the chain', async () => {
       const tenantId = (await t.gql(agencyAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
-      const actor = { requestId: 'r-2', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null };
+      const actor = { requestId: 'r-2', tenantId, tenantSlug: 'metro-pd', isOperator: false, principalId: null, role: Role.AGENCY_ANALYST, certifiedUntil: null, tenantSuspended: false };
       const trail = new AuditTrail(t.hub.database.db, systemClock);
       const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
       await expect(trail.refusals(actor, { action: AuditAction.SEARCH_VIEWED }, async () => { throw bug; })).rejects.toBe(bug);

@@ -1,11 +1,14 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { AuditAnchorError, anchorFileOf, databaseKey, readAnchor } from '../../server/audit-anchor';
+import pino from 'pino';
+import { AuditAnchorError, AuditAnchorFileError, anchorFileOf, databaseKey, readAnchor } from '../../server/audit-anchor';
 import { DataDirLockedError, lockFileOf } from '../../server/data-dir-lock';
+import { loadConfig } from '../../server/config';
 import { openDatabase, type Database } from '../../server/database';
+import { createHub } from '../../server/hub';
 import { scratchDatabase } from '../../server/scratch-database';
 import { AuditAction, AuditOutcome } from '../../models/enums';
 import { AuditTrail } from '../../tenants/audit/audit-trail';
@@ -120,6 +123,50 @@ describe('the embedded database is one process\'s: an exclusive lock on data/pgl
       await db.close();
     }
   });
+  it('takes over a lock that names this very pid but that this process does not hold (a container restarted after kill -9: pid 1 again)', async () => {
+    writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'frhub serve', url: 'http://127.0.0.1:4000' }));
+    const db = await openDatabase({ dataDir, migrate: true });
+    try {
+      const lock = JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8'));
+      expect(lock.pid).toBe(process.pid);
+      expect(lock.url).toBeUndefined();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to another process (started later than the holder), and keeps one whose holder still runs', async () => {
+    if (!existsSync(`/proc/${process.pid}/stat`)) return console.warn('skipped: no /proc to read a process\'s start time from');
+    const other = spawn('node', ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      const lock = (processStart: string) => writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'frhub serve', processStart }));
+      lock('00000000-0000-0000-0000-000000000000:1');
+      const db = await openDatabase({ dataDir, migrate: true });
+      await db.close();
+      const stat = readFileSync(`/proc/${other.pid}/stat`, 'utf8');
+      lock(`${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
+      await expect(openDatabase({ dataDir, migrate: true })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a lock taken on another host, and says how to remove it once that host is known to be gone', async () => {
+    writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: 1, host: 'gone-container', startedAt: '2026-01-01T00:00:00.000Z', command: 'frhub serve', url: 'http://10.0.0.9:4000' }));
+    const refused = await openDatabase({ dataDir, migrate: true }).then((db) => db.close(), (e: unknown) => e);
+    expect(refused).toBeInstanceOf(DataDirLockedError);
+    expect((refused as Error).message).toContain(`if you know no frhub runs there any more (that machine or container is gone), delete ${lockFileOf(dataDir)} and try again`);
+  });
+
+  it('releases the database and its lock when the hub cannot start (a damaged signing key): the next open succeeds', async () => {
+    mkdirSync(join(dataDir, 'keys'));
+    writeFileSync(join(dataDir, 'keys', 'hub-signing-key.jwk.json'), '{"kty": "OKP",');
+    const config = loadConfig({ FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu' });
+    await expect(createHub(config, { logger: pino({ level: 'silent' }) })).rejects.toThrow(SyntaxError);
+    expect(existsSync(lockFileOf(dataDir))).toBe(false);
+    const again = await openDatabase({ dataDir, migrate: true });
+    await again.close();
+  });
 });
 
 describe('the audit chain\'s head is anchored outside the database and checked at start', () => {
@@ -202,5 +249,41 @@ describe('the audit chain\'s head is anchored outside the database and checked a
     } finally {
       await db.close();
     }
+  });
+  it('anchors after a transaction that appended, and sends nothing after one that only read', async () => {
+    const db = await open();
+    const statements: string[] = [];
+    const logger = db.dataSource.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => (statements.push(query), logQuery(query, parameters, runner));
+    try {
+      await append(db, 1);
+      await db.anchor.flush();
+      await db.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT count(*) FROM audit_events`));
+      await db.db.query(`SELECT 1`);
+      statements.length = 0;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(statements).toEqual([]);
+      await append(db, 1);
+      statements.length = 0;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(statements.some((q) => q.includes('audit_head'))).toBe(true);
+      expect(anchored()).toMatchObject({ seq: 2 });
+    } finally {
+      logger.logQuery = logQuery;
+      await db.close();
+    }
+  });
+
+  it('refuses to start on a damaged anchor file, naming it and what to do, and leaves it as it was', async () => {
+    const db = await open();
+    await append(db, 1);
+    await db.close();
+    writeFileSync(anchorFileOf(dataDir), '{"heads": {"pglite": {"seq": 3,');
+    const refused = await open().then((d) => d.close(), (e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuditAnchorFileError);
+    expect((refused as Error).message).toMatch(new RegExp(`^${anchorFileOf(dataDir).replace(/[.]/g, '\\.')} \\(the audit chain's anchor\\) is not valid JSON: .*Restore it from a backup`));
+    expect(readFileSync(anchorFileOf(dataDir), 'utf8')).toBe('{"heads": {"pglite": {"seq": 3,');
+    expect(existsSync(lockFileOf(dataDir))).toBe(false);
   });
 });

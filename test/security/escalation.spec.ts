@@ -130,7 +130,7 @@ describe('escalation attacks', () => {
   it('defence in depth: only an operator role in the operator tenant gets the all-tenants database scope', () => {
     for (const role of Object.values(Role)) {
       for (const isOperator of [true, false]) {
-        const actor = { requestId: 'r', tenantId: randomUUID(), tenantSlug: 'x', isOperator, principalId: null, role, certifiedUntil: null };
+        const actor = { requestId: 'r', tenantId: randomUUID(), tenantSlug: 'x', isOperator, principalId: null, role, certifiedUntil: null, tenantSuspended: false };
         expect({ role, isOperator, allTenants: scopeOf(actor).allTenants }).toEqual({ role, isOperator, allTenants: isOperator && (role === Role.HUB_ADMIN || role === Role.OVERSIGHT_AUDITOR) });
       }
     }
