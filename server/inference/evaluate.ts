@@ -112,6 +112,9 @@ export function thresholdAtFpir(nonMatedTops: number[], fpir: number): number {
   return sorted[Math.floor(fpir * sorted.length + 1e-9)] ?? Infinity;
 }
 
+/** Fraction of non-mated searches whose top candidate scores above `threshold`: how often a search for someone not enrolled returns a candidate. */
+export const fpirAt = (nonMatedTops: number[], threshold: number) => (nonMatedTops.length ? nonMatedTops.filter((s) => s > threshold).length / nonMatedTops.length : 0);
+
 /** Fraction of mated searches whose mate is not returned above `threshold` within the first `candidates` positions. */
 export function fnirAt(searches: MatedSearch[], threshold: number, candidates: number): number {
   if (!searches.length) return 0;

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { fnirAt, identification, mateRank, nonMatedTopScores, rankK, thresholdAtFpir, type MatedSearch } from '../../server/inference/evaluate';
+import { fnirAt, fpirAt, identification, mateRank, nonMatedTopScores, rankK, thresholdAtFpir, type MatedSearch } from '../../server/inference/evaluate';
 import { SAMPLE_GROUP } from '../support/fixtures';
 
 const ROOT = resolve(__dirname, '../..');
@@ -41,6 +41,11 @@ describe('identification metrics (hand-computed)', () => {
 
   it('non-mated searches are the probes without their mate; a failed probe searches nothing', () => {
     expect(nonMatedTopScores([{ mate: 0.9, nonMates: [0.3, 0.2] }, { mate: null, nonMates: [0.4] }, { mate: null, nonMates: [], failed: true }])).toEqual([0.3, 0.4]);
+  });
+
+  it('FPIR at a threshold is the fraction of non-mated top scores above it', () => {
+    expect(fpirAt([0.95, 0.91, 0.907, 0.5], 0.907)).toBe(0.5);
+    expect(fpirAt([], 0.9)).toBe(0);
   });
 
   it('FNIR counts a mate below or at the threshold, or past the candidate list, as a miss', () => {
@@ -100,6 +105,12 @@ describe('frhub eval --identification', () => {
       // the second photo of the same face: another framing, mirrored and smaller
       writeFileSync(join(dir, 'b.jpg'), await sharp(SAMPLE_GROUP).extract(tight).flop().resize({ width: 200 }).jpeg().toBuffer());
     }
+    // another set holding person_0 again: the same file read once, a new photo merged by folder name
+    const first = FACES[0];
+    mkdirSync(join(root, 'set2', 'person_0'), { recursive: true });
+    writeFileSync(join(root, 'set2', 'person_0', 'a.jpg'), readFileSync(join(root, 'set', 'person_0', 'a.jpg')));
+    const framing = { left: first.x - first.size, top: first.y - first.size, width: 3 * first.size, height: 3 * first.size };
+    writeFileSync(join(root, 'set2', 'person_0', 'c.jpg'), await sharp(SAMPLE_GROUP).extract(framing).flop().jpeg().toBuffer());
     // a one-photo person with no face: left out of the gallery, said on stderr
     mkdirSync(join(root, 'other', 'nobody'), { recursive: true });
     writeFileSync(join(root, 'other', 'nobody', 'wall.jpg'), await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 120, g: 120, b: 120 } } }).jpeg().toBuffer());
@@ -109,14 +120,26 @@ describe('frhub eval --identification', () => {
   it('finds every mate at rank 1 on an easy set and ends with the figures line', async () => {
     const r = await frhub(['eval', '--identification', '--root', root, '--sizes', '2']);
     expect(r.stderr).toMatch(/no embedding for other\/nobody\/wall\.jpg/);
-    expect(r.stderr).toMatch(/photos embedded 7\/7/);
+    expect(r.stderr).toMatch(/set2\/person_0\/a\.jpg is the same file as set\/person_0\/a\.jpg: read once/);
+    expect(r.stderr).toMatch(/photos embedded 8\/8/);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/ people=4 mated_people=3 distractors=0 probes=3 failed=0 /);
+    expect(lines[0]).toMatch(/ people=4 mated_people=3 distractors=0 probes=4 failed=0 /);
     // gallery 2: the first two mates of the shuffle, only their probes searched
-    expect(lines[1]).toMatch(/^rank1=\d\.\d{4} rank10=\d\.\d{4} fnir_at_fpir_0\.01=\d\.\d{4} gallery=2 probes=2$/);
-    expect(lines.at(-1)).toMatch(/^rank1=\d\.\d{4} rank10=\d\.\d{4} fnir_at_fpir_0\.01=\d\.\d{4} gallery=\d+ probes=\d+$/);
-    expect(lines.at(-1)).toMatch(/^rank1=1\.0000 rank10=1\.0000 fnir_at_fpir_0\.01=\d\.\d{4} gallery=3 probes=3$/);
+    expect(lines[1]).toMatch(/^rank1=\d\.\d{4} rank10=\d\.\d{4} fnir_at_fpir_0\.01=\d\.\d{4} gallery=2 probes=[23]$/);
+    expect(lines.at(-1)).toMatch(/^rank1=1\.0000 rank10=1\.0000 fnir_at_fpir_0\.01=\d\.\d{4} gallery=3 probes=4$/);
+  }, 120_000);
+
+  it('--by-path keeps same-named folders apart; --exclude leaves a folder out', async () => {
+    const r = await frhub(['eval', '--identification', '--root', root, '--by-path', '--exclude', 'other']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/wall\.jpg/);
+    // set2/person_0 is now a one-photo person (its a.jpg was read once under set/): a distractor
+    expect(r.stdout).toMatch(/ people=4 mated_people=3 distractors=1 probes=3 failed=0 /);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/ gallery=4 probes=3$/);
+    const missing = await frhub(['eval', '--identification', '--root', root, '--exclude', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--exclude nope: no such folder/);
   }, 120_000);
 
   it('refuses a root with no photos, and bad sizes, saying what it wanted', async () => {
