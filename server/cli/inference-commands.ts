@@ -229,7 +229,28 @@ function parseSizes(raw: string): number[] {
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
-/** `frhub eval --identification --root <dir> [--sizes 100,300,1000] [--seed n] [--by-path] [--pack id]` */
+/** The gallery (mates of a seeded shuffle first, then distractors) and every mated probe with its enrolled photo. */
+function enrolment(people: Map<string, Person>, seed: number) {
+  const mated = [...people.values()].filter((p) => p.photos.length >= 2);
+  const mates = shuffled(mated.filter((p) => p.enrolled), seed).map((p) => p.enrolled!);
+  const distractors = shuffled([...people.values()].filter((p) => p.photos.length === 1 && p.enrolled).map((p) => p.enrolled!), seed);
+  const probes = mated.flatMap((p) => p.photos.filter((rel) => rel !== p.enrolled).map((rel) => ({ rel, mate: p.enrolled })));
+  return { gallery: [...mates, ...distractors], mated: mated.length, distractors: distractors.length, probes };
+}
+
+/** The mated searches against the first `n` gallery entries, from each probe's scores against the whole gallery. */
+function searchesIn(n: number, mates: number[], scores: (Float32Array | null)[]): MatedSearch[] {
+  const searches: MatedSearch[] = [];
+  mates.forEach((m, i) => {
+    if (m >= n) return; // this person is not in the smaller gallery
+    const row = scores[i];
+    if (!row) return void searches.push({ mate: null, nonMates: [], failed: true });
+    searches.push({ mate: m < 0 ? null : row[m], nonMates: Array.from(row.subarray(0, n)).filter((_, j) => j !== m) });
+  });
+  return searches;
+}
+
+/** `frhub eval --identification --root <dir> [--sizes 100,300,1000] [--seed n] [--by-path] [--exclude f,…] [--pack id]` */
 async function identificationCommand(args: Args): Promise<number> {
   const root = resolve(str(args, 'root'));
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new CliError(`no such folder: ${root}`);
@@ -245,42 +266,32 @@ async function identificationCommand(args: Args): Promise<number> {
   const { embed, cache, failures } = embedder(engine, root);
   const t0 = performance.now();
   let done = 0;
-  for (const person of people.values()) {
-    for (const rel of person.photos) {
-      const v = await embed(rel);
-      if (v && !person.enrolled) person.enrolled = rel;
-      if (++done % 100 === 0 || done === total) log(`photos embedded ${done}/${total}`);
+  try {
+    for (const person of people.values()) {
+      for (const rel of person.photos) {
+        if ((await embed(rel)) && !person.enrolled) person.enrolled = rel;
+        if (++done % 100 === 0 || done === total) log(`photos embedded ${done}/${total}`);
+      }
     }
+  } finally {
+    await engine.close();
   }
-  const pack = engine.modelVersion;
-  const match = engine.manifest.thresholds.match;
-  await engine.close();
   const secs = (performance.now() - t0) / 1000;
   for (const [f, code] of failures) log(`no embedding for ${f}: ${code}`);
-  const mated = [...people.values()].filter((p) => p.photos.length >= 2);
-  const mates = shuffled(mated.filter((p) => p.enrolled), seed).map((p) => p.enrolled!);
-  const distractors = shuffled([...people.values()].filter((p) => p.photos.length === 1 && p.enrolled).map((p) => p.enrolled!), seed);
-  const gallery = [...mates, ...distractors];
+  const { gallery, mated, distractors, probes } = enrolment(people, seed);
   const vectors = gallery.map((rel) => cache.get(rel)!);
-  const probes = mated.flatMap((p) => p.photos.filter((rel) => rel !== p.enrolled).map((rel) => ({ rel, mate: p.enrolled })));
   // probe x gallery cosine (embeddings are L2-normalised), computed once for every gallery size
   const scores = probes.map(({ rel }) => {
     const v = cache.get(rel);
     return v ? Float32Array.from(vectors, (g) => cosine(v, g)) : null;
   });
-  const galleryIndex = new Map(gallery.map((rel, i) => [rel, i]));
+  const index = new Map(gallery.map((rel, i) => [rel, i]));
+  const mates = probes.map(({ mate }) => (mate === null ? -1 : index.get(mate)!));
   const failed = scores.filter((s) => !s).length;
-  console.log(`pack=${pack} photos=${total} people=${people.size} mated_people=${mated.length} distractors=${distractors.length} probes=${probes.length} failed=${failed} seconds=${secs.toFixed(1)} seed=${seed}`);
+  console.log(`pack=${engine.modelVersion} photos=${total} people=${people.size} mated_people=${mated} distractors=${distractors} probes=${probes.length} failed=${failed} seconds=${secs.toFixed(1)} seed=${seed}`);
+  const match = engine.manifest.thresholds.match;
   for (const n of [...sizes.filter((s) => s < gallery.length), gallery.length]) {
-    const searches: MatedSearch[] = [];
-    probes.forEach(({ mate }, i) => {
-      const m = mate === null ? -1 : galleryIndex.get(mate)!;
-      if (m >= n) return; // this person is not in the smaller gallery
-      const row = scores[i];
-      if (!row) return void searches.push({ mate: null, nonMates: [], failed: true });
-      const nonMates = Array.from(row.subarray(0, n)).filter((_, j) => j !== m);
-      searches.push({ mate: m < 0 ? null : row[m], nonMates });
-    });
+    const searches = searchesIn(n, mates, scores);
     const r = identification(searches, 0.01, 50);
     const atMatch = fpirAt(nonMatedTopScores(searches), match);
     log(`gallery=${n}: threshold at FPIR 0.01 ${r.threshold.toFixed(4)} over ${r.nonMated} non-mated searches; FPIR at the pack's match threshold ${match}: ${atMatch.toFixed(4)}; failed=${r.failed}`);
