@@ -59,3 +59,80 @@ export const cosine = (a: Float32Array, b: Float32Array) => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
+
+// Identification (1:N) metrics as NIST FRTE reports them: rank-k, and FNIR at a threshold set on non-mated searches.
+
+/** One mated probe searched against the gallery: its score against its own enrolled photo, and against every other entry. */
+export interface MatedSearch {
+  /** null: the mate is not in the gallery (it could not be embedded) */
+  mate: number | null;
+  /** scores against every gallery entry but the mate: the same probe searched leave-one-out is a non-mated search */
+  nonMates: ArrayLike<number>;
+  /** the probe itself could not be embedded: a miss, and no non-mated search */
+  failed?: boolean;
+}
+
+export interface IdentificationResult {
+  rank1: number;
+  rank10: number;
+  fnirAtFpir: number;
+  threshold: number;
+  probes: number;
+  failed: number;
+  nonMated: number;
+}
+
+/** The mate's 1-based rank; a non-mate scoring the same counts against it; Infinity when it cannot be found. */
+export function mateRank(s: MatedSearch): number {
+  if (s.failed || s.mate === null) return Infinity;
+  let above = 0;
+  for (let i = 0; i < s.nonMates.length; i++) if (s.nonMates[i] >= s.mate) above++;
+  return above + 1;
+}
+
+/** Fraction of mated searches whose mate is among the top k candidates. */
+export const rankK = (searches: MatedSearch[], k: number) => (searches.length ? searches.filter((s) => mateRank(s) <= k).length / searches.length : 0);
+
+/** The top candidate's score of each non-mated search (the probe searched without its mate); failed probes search nothing. */
+export function nonMatedTopScores(searches: MatedSearch[]): number[] {
+  const tops: number[] = [];
+  for (const s of searches) {
+    if (s.failed) continue;
+    let top = -Infinity;
+    for (let i = 0; i < s.nonMates.length; i++) top = Math.max(top, s.nonMates[i]);
+    tops.push(top);
+  }
+  return tops;
+}
+
+/** The lowest threshold that at most `fpir` of the non-mated top scores exceed (Infinity when there are none). */
+export function thresholdAtFpir(nonMatedTops: number[], fpir: number): number {
+  const sorted = [...nonMatedTops].sort((a, b) => b - a);
+  // the epsilon keeps 0.01 x 700 from flooring to 6
+  return sorted[Math.floor(fpir * sorted.length + 1e-9)] ?? Infinity;
+}
+
+/** Fraction of non-mated searches whose top candidate scores above `threshold`: how often a search for someone not enrolled returns a candidate. */
+export const fpirAt = (nonMatedTops: number[], threshold: number) => (nonMatedTops.length ? nonMatedTops.filter((s) => s > threshold).length / nonMatedTops.length : 0);
+
+/** Fraction of mated searches whose mate is not returned above `threshold` within the first `candidates` positions. */
+export function fnirAt(searches: MatedSearch[], threshold: number, candidates: number): number {
+  if (!searches.length) return 0;
+  const hits = searches.filter((s) => s.mate !== null && s.mate > threshold && mateRank(s) <= candidates).length;
+  return 1 - hits / searches.length;
+}
+
+/** Rank-1, rank-10, FNIR at `fpir` (candidate lists of `candidates`), over one gallery's mated searches. */
+export function identification(searches: MatedSearch[], fpir = 0.01, candidates = 50): IdentificationResult {
+  const tops = nonMatedTopScores(searches);
+  const threshold = thresholdAtFpir(tops, fpir);
+  return {
+    rank1: rankK(searches, 1),
+    rank10: rankK(searches, 10),
+    fnirAtFpir: fnirAt(searches, threshold, candidates),
+    threshold,
+    probes: searches.length,
+    failed: searches.filter((s) => s.failed).length,
+    nonMated: tops.length,
+  };
+}

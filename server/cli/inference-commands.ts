@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { loadConfig } from '../config.js';
 import { InferenceError } from '../../inference/errors.js';
-import { cosine, verification, type ScoredPair } from '../../inference/evaluate.js';
+import { cosine, fpirAt, identification, nonMatedTopScores, verification, type MatedSearch, type ScoredPair } from '../../inference/evaluate.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../../inference/builtin-packs.js';
 import { EngineThread } from '../../inference/engine-thread.js';
 import { FaceEngine, type FaceAnalyzer } from '../../inference/face-engine.js';
@@ -86,26 +87,36 @@ export async function facesCommand(args: Args): Promise<number> {
 }
 
 export const evalSpec: CommandSpec = {
-  usage: 'frhub eval --pairs <tsv> [--root <dir>] [--pack <id>]',
-  summary: 'Verification accuracy of a model pack on labelled pairs: accuracy, TAR at FAR 1e-3 and the threshold there.',
+  usage: 'frhub eval --pairs <tsv> [--root <dir>] [--pack <id>] | frhub eval --identification --root <dir> [--sizes <n,n,…>] [--seed <n>] [--by-path] [--exclude <folder,…>] [--pack <id>]',
+  summary: 'Accuracy of a model pack. --pairs: verification on labelled pairs (accuracy, TAR at FAR 1e-3 and the threshold there). --identification: 1:N search over a folder of people (rank-1, rank-10, FNIR at FPIR 0.01) for growing gallery sizes.',
   options: [
     ['--pairs <tsv>', 'a TSV whose header names img1, img2 and same (1 or 0)'],
-    ['--root <dir>', 'the folder the image paths are relative to (default .)'],
+    ['--identification', 'search every photo under --root against a gallery of one photo per person'],
+    ['--root <dir>', 'the folder the image paths are relative to (--pairs; default .), or the folder of <...>/<person>/<photo> (--identification)'],
+    ['--sizes <n,n,…>', 'gallery sizes to report before the full gallery (--identification; default 100,300,1000)'],
+    ['--seed <n>', 'seed of the shuffle that picks each smaller gallery (--identification; default 1)'],
+    ['--by-path', 'a person is the photo folder\'s path under --root, not its name (--identification)'],
+    ['--exclude <folder,…>', 'folders under --root to leave out, e.g. a set whose people another set holds under other names (--identification)'],
     ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
   ],
-  example: 'npx frhub eval --pairs ../shared/faces/pairs.tsv --root ../shared/faces',
+  details: [
+    '--identification, as NIST FRTE measures 1:N: a person is the name of the folder holding the photo (so lfw50/X and lfw-devtest/X are one person; --by-path keeps them apart), and a',
+    'photo byte-identical to one already read is skipped. Of a person with 2 or more photos the first (sorted by path) that can be embedded is enrolled as the mate and every other is',
+    'a mated probe; a person with one photo is enrolled as a distractor. Search is exact cosine over the whole gallery. rank-k: the fraction of mated probes whose mate is among the',
+    'top k (a non-mate scoring the same ranks ahead of it). Non-mated searches: each probe searched against the gallery without its own mate; the threshold is the score their top',
+    'candidate exceeds in at most 1% of them; FNIR at FPIR 0.01: the fraction of mated probes whose mate is not returned above that threshold within a candidate list of 50 (as FBI NGI).',
+    'A probe that cannot be embedded (no face, not an image) is a miss in every figure and counted as failed=; a gallery photo that cannot be embedded is left out, noted on stderr.',
+    'Each gallery size takes the first n entries of a seeded shuffle that puts mates before distractors (so below the number of mates only those people\'s probes are searched);',
+    'the last line is the full gallery: rank1=… rank10=… fnir_at_fpir_0.01=… gallery=… probes=…. Progress goes to stderr. Opens no database.',
+    'Label noise counts against the model: a person held by two sets under different names (../shared/faces/deepface/deepface_id01 and _id12 are LFW\'s Angelina_Jolie and',
+    'Leonardo_DiCaprio) turns true matches into false positives, and at FPIR 0.01 a handful of those set the threshold: --exclude one of the sets to see the difference.',
+  ].join('\n'),
+  example: 'npx frhub eval --identification --root ../shared/faces',
   run: evalCommand,
 };
 
-/** `frhub eval --pairs <tsv> --root <dir> [--pack id]` */
-export async function evalCommand(args: Args): Promise<number> {
-  const pairsFile = str(args, 'pairs');
-  const root = resolve(str(args, 'root', '.'));
-  const rows = readFileSync(pairsFile, 'utf8').trim().split('\n');
-  const header = rows.shift()!.split('\t');
-  const [i1, i2, is] = ['img1', 'img2', 'same'].map((h) => header.indexOf(h));
-  if (i1 < 0 || i2 < 0 || is < 0) throw new UsageError(`${pairsFile}: the header must name img1, img2 and same`);
-  const engine = await engineFor(args);
+/** Embeds each image once, keeping the reason an image gave no embedding. */
+function embedder(engine: FaceAnalyzer, root: string) {
   const cache = new Map<string, Float32Array | null>();
   const failures = new Map<string, string>();
   const embed = async (rel: string) => {
@@ -120,6 +131,20 @@ export async function evalCommand(args: Args): Promise<number> {
     }
     return cache.get(rel)!;
   };
+  return { embed, cache, failures };
+}
+
+/** `frhub eval --pairs <tsv> --root <dir> [--pack id]`, or `frhub eval --identification --root <dir>` */
+export async function evalCommand(args: Args): Promise<number> {
+  if (args.flags.identification) return identificationCommand(args);
+  const pairsFile = str(args, 'pairs');
+  const root = resolve(str(args, 'root', '.'));
+  const rows = readFileSync(pairsFile, 'utf8').trim().split('\n');
+  const header = rows.shift()!.split('\t');
+  const [i1, i2, is] = ['img1', 'img2', 'same'].map((h) => header.indexOf(h));
+  if (i1 < 0 || i2 < 0 || is < 0) throw new UsageError(`${pairsFile}: the header must name img1, img2 and same`);
+  const engine = await engineFor(args);
+  const { embed, cache, failures } = embedder(engine, root);
   const scored: ScoredPair[] = [];
   let failed = 0;
   const t0 = performance.now();
@@ -139,6 +164,139 @@ export async function evalCommand(args: Args): Promise<number> {
   console.log(`pack=${engine.modelVersion} images=${cache.size} seconds=${secs.toFixed(1)} accuracy_std=${r.accuracyStd.toFixed(4)}`);
   console.log(`accuracy=${r.accuracy.toFixed(4)} tar_at_far_1e-3=${r.tarAtFar1e3.toFixed(4)} threshold=${r.threshold.toFixed(4)} pairs=${r.pairs} failed=${failed}`);
   await engine.close();
+  return 0;
+}
+
+const IMAGE = /\.(jpe?g|png|webp|tiff?|gif)$/i;
+
+/** Every image under `root` (relative paths, sorted), skipping hidden entries and `exclude`d folders. */
+function imagesUnder(root: string, exclude: Set<string>, dir = root): string[] {
+  const found: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!exclude.has(relative(root, p))) found.push(...imagesUnder(root, exclude, p));
+    } else if (e.isFile() && IMAGE.test(e.name) && dirname(p) !== root) found.push(relative(root, p));
+  }
+  return found.sort();
+}
+
+interface Person {
+  photos: string[];
+  /** the enrolled photo; null when none of a mated person's photos could be embedded */
+  enrolled: string | null;
+}
+
+/** The people under `root`: photos grouped by folder name (or path), byte-identical photos read once. */
+function peopleUnder(root: string, byPath: boolean, exclude: Set<string>): Map<string, Person> {
+  const people = new Map<string, Person>();
+  const seen = new Map<string, string>();
+  for (const rel of imagesUnder(root, exclude)) {
+    const hash = createHash('sha256').update(readFileSync(join(root, rel))).digest('hex');
+    if (seen.has(hash)) {
+      log(`${rel} is the same file as ${seen.get(hash)}: read once`);
+      continue;
+    }
+    seen.set(hash, rel);
+    const key = byPath ? dirname(rel) : basename(dirname(rel));
+    if (!people.has(key)) people.set(key, { photos: [], enrolled: null });
+    people.get(key)!.photos.push(rel);
+  }
+  return people;
+}
+
+/** A seeded shuffle (mulberry32), so a gallery size picks the same entries on every run. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+function parseSizes(raw: string): number[] {
+  const sizes = raw.split(',').map((v) => Number(v.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--sizes takes positive whole numbers separated by commas, got ${raw}`);
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/** The gallery (mates of a seeded shuffle first, then distractors) and every mated probe with its enrolled photo. */
+function enrolment(people: Map<string, Person>, seed: number) {
+  const mated = [...people.values()].filter((p) => p.photos.length >= 2);
+  const mates = shuffled(mated.filter((p) => p.enrolled), seed).map((p) => p.enrolled!);
+  const distractors = shuffled([...people.values()].filter((p) => p.photos.length === 1 && p.enrolled).map((p) => p.enrolled!), seed);
+  const probes = mated.flatMap((p) => p.photos.filter((rel) => rel !== p.enrolled).map((rel) => ({ rel, mate: p.enrolled })));
+  return { gallery: [...mates, ...distractors], mated: mated.length, distractors: distractors.length, probes };
+}
+
+/** The mated searches against the first `n` gallery entries, from each probe's scores against the whole gallery. */
+function searchesIn(n: number, mates: number[], scores: (Float32Array | null)[]): MatedSearch[] {
+  const searches: MatedSearch[] = [];
+  mates.forEach((m, i) => {
+    if (m >= n) return; // this person is not in the smaller gallery
+    const row = scores[i];
+    if (!row) return void searches.push({ mate: null, nonMates: [], failed: true });
+    searches.push({ mate: m < 0 ? null : row[m], nonMates: Array.from(row.subarray(0, n)).filter((_, j) => j !== m) });
+  });
+  return searches;
+}
+
+/** `frhub eval --identification --root <dir> [--sizes 100,300,1000] [--seed n] [--by-path] [--exclude f,…] [--pack id]` */
+async function identificationCommand(args: Args): Promise<number> {
+  const root = resolve(str(args, 'root'));
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new CliError(`no such folder: ${root}`);
+  const sizes = parseSizes(str(args, 'sizes', '100,300,1000'));
+  const seed = Number(str(args, 'seed', '1'));
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed takes a whole number, got ${args.flags.seed}`);
+  const exclude = new Set(str(args, 'exclude', '').split(',').map((f) => f.trim().replace(/\/+$/, '')).filter(Boolean));
+  for (const f of exclude) if (!existsSync(join(root, f))) throw new CliError(`--exclude ${f}: no such folder under ${root}`);
+  const people = peopleUnder(root, !!args.flags['by-path'], exclude);
+  const total = [...people.values()].reduce((n, p) => n + p.photos.length, 0);
+  if (!total) throw new CliError(`no images under ${root}: expected <...>/<person>/<photo>`);
+  const engine = await engineFor(args);
+  const { embed, cache, failures } = embedder(engine, root);
+  const t0 = performance.now();
+  let done = 0;
+  try {
+    for (const person of people.values()) {
+      for (const rel of person.photos) {
+        if ((await embed(rel)) && !person.enrolled) person.enrolled = rel;
+        if (++done % 100 === 0 || done === total) log(`photos embedded ${done}/${total}`);
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  for (const [f, code] of failures) log(`no embedding for ${f}: ${code}`);
+  const { gallery, mated, distractors, probes } = enrolment(people, seed);
+  const vectors = gallery.map((rel) => cache.get(rel)!);
+  // probe x gallery cosine (embeddings are L2-normalised), computed once for every gallery size
+  const scores = probes.map(({ rel }) => {
+    const v = cache.get(rel);
+    return v ? Float32Array.from(vectors, (g) => cosine(v, g)) : null;
+  });
+  const index = new Map(gallery.map((rel, i) => [rel, i]));
+  const mates = probes.map(({ mate }) => (mate === null ? -1 : index.get(mate)!));
+  const failed = scores.filter((s) => !s).length;
+  console.log(`pack=${engine.modelVersion} photos=${total} people=${people.size} mated_people=${mated} distractors=${distractors} probes=${probes.length} failed=${failed} seconds=${secs.toFixed(1)} seed=${seed}`);
+  const match = engine.manifest.thresholds.match;
+  for (const n of [...sizes.filter((s) => s < gallery.length), gallery.length]) {
+    const searches = searchesIn(n, mates, scores);
+    const r = identification(searches, 0.01, 50);
+    const atMatch = fpirAt(nonMatedTopScores(searches), match);
+    log(`gallery=${n}: threshold at FPIR 0.01 ${r.threshold.toFixed(4)} over ${r.nonMated} non-mated searches; FPIR at the pack's match threshold ${match}: ${atMatch.toFixed(4)}; failed=${r.failed}`);
+    console.log(`rank1=${r.rank1.toFixed(4)} rank10=${r.rank10.toFixed(4)} fnir_at_fpir_0.01=${r.fnirAtFpir.toFixed(4)} gallery=${n} probes=${r.probes}`);
+  }
   return 0;
 }
 
