@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../server/config';
 import { createHub, type Hub } from '../../server/hub';
-import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import type { Clock } from '../../tenants/shared/ports';
 import { hubClient, type HubClient } from './client';
+import { hubWorkspace } from './process';
 
 /** A hub on a free port over real HTTP: PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set. */
 export interface TestHub extends HubClient {
@@ -24,17 +22,16 @@ export interface TestHub extends HubClient {
 }
 
 export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock; logger?: pino.Logger } = {}): Promise<TestHub> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
+  const ws = await hubWorkspace(loadConfig({ ...process.env, ...env }).databaseUrl);
+  const { dataDir } = ws;
   const config = loadConfig({
     ...process.env,
     FRHUB_DATA_DIR: dataDir,
     FRHUB_MODEL_DIR: resolve(__dirname, '../../data/models'),
     FRHUB_INFERENCE_PROVIDER: 'cpu',
     ...env,
+    DATABASE_URL: ws.databaseUrl ?? '',
   });
-  // each suite gets its own database on the test server, so suites may run in parallel
-  const scratch = await scratchDatabase(config.databaseUrl, 'frhub_test');
-  if (scratch.url) config.databaseUrl = scratch.url;
   const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
   const { url, server } = await hub.listen(0, '127.0.0.1');
   const { token, gql } = hubClient(url, hub.keys);
@@ -61,8 +58,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     },
     async close() {
       await hub.close();
-      await scratch.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await ws.drop();
     },
   };
 }

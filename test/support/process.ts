@@ -16,9 +16,10 @@ export interface HubWorkspace {
   drop(): Promise<void>;
 }
 
-export async function hubWorkspace(): Promise<HubWorkspace> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'frhub-proc-'));
-  const scratch = await scratchDatabase(process.env.DATABASE_URL || undefined, 'frhub_proc');
+export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || undefined): Promise<HubWorkspace> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
+  // each suite gets its own database on the test server, so suites may run in parallel
+  const scratch = await scratchDatabase(databaseUrl, 'frhub_test');
   return {
     dataDir,
     databaseUrl: scratch.url,
