@@ -28,6 +28,16 @@ export interface Config {
   inferenceInFlight: InFlightLimits;
   /** most maintenance_work_mem (MB) an HNSW index build is given; the build asks only what its graph needs */
   indexBuildMemoryMb: number;
+  /** `frhub serve-inference` workers; empty: the engine runs in process */
+  remoteInference: RemoteInferenceConfig;
+}
+
+export interface RemoteInferenceConfig {
+  urls: string[];
+  /** sent as `authorization: Bearer …` to every worker (FRHUB_INFERENCE_SECRET, the same on the workers) */
+  secret?: string;
+  timeoutMs: number;
+  healthIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +75,22 @@ function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], f
   return raw as T;
 }
 
+/** FRHUB_INFERENCE_URLS: comma-separated http:// URLs of workers (HTTP/2 without TLS). */
+function workerUrls(env: Env): string[] {
+  const raw = env.FRHUB_INFERENCE_URLS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((u) => u.trim()).filter(Boolean).map((u) => {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new ConfigError(`FRHUB_INFERENCE_URLS: '${u}' is not a URL; give each worker as http://host:port, comma-separated`);
+    }
+    if (url.protocol !== 'http:' || !url.port) throw new ConfigError(`FRHUB_INFERENCE_URLS: '${u}' must be http://host:port (a worker speaks HTTP/2 without TLS on its port)`);
+    return url.origin;
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
@@ -95,6 +121,12 @@ export function loadConfig(env: Env = process.env): Config {
       threads: int(env, 'FRHUB_INFERENCE_THREADS', 0) || undefined,
     },
     indexBuildMemoryMb: int(env, 'FRHUB_INDEX_BUILD_MEMORY_MB', defaultIndexBuildCapMb(totalmem()), 1),
+    remoteInference: {
+      urls: workerUrls(env),
+      secret: env.FRHUB_INFERENCE_SECRET || undefined,
+      timeoutMs: int(env, 'FRHUB_INFERENCE_TIMEOUT_MS', 60_000, 1),
+      healthIntervalMs: int(env, 'FRHUB_INFERENCE_HEALTH_MS', 2_000, 10),
+    },
     inferenceInFlight: { photos: int(env, 'FRHUB_INFLIGHT_PHOTOS', 32, 1), bytes: int(env, 'FRHUB_INFLIGHT_BYTES', 4 * maxImageBytes, 1) },
   };
 }

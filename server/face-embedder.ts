@@ -1,5 +1,12 @@
-import type { FaceAnalyzer } from '../inference/face-engine.js';
+import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
 import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+
+/** What the hub sees of its engine, whichever runs it: the in-process EngineThread or remote workers. */
+export type EngineStatus = InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number };
+
+export interface HubEngine extends FaceAnalyzer {
+  status(): EngineStatus;
+}
 
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
 export class EngineEmbedder implements FaceEmbedder {

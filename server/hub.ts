@@ -29,7 +29,8 @@ import { loadOrCreateKeys, mintToken, type SigningKeys } from './auth.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
-import { EngineEmbedder } from './face-embedder.js';
+import { EngineEmbedder, type HubEngine } from './face-embedder.js';
+import { RemoteInference, WORKER_STATES } from './remote-inference.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
@@ -42,7 +43,8 @@ export interface Hub {
   services: Services;
   retention: RetentionService;
   database: Database;
-  engine: EngineThread;
+  /** the engine thread in process, or the remote workers of FRHUB_INFERENCE_URLS */
+  engine: HubEngine;
   keys: SigningKeys;
   logger: pino.Logger;
   /** binds host (default: config.host); url is where this machine reaches it */
@@ -55,8 +57,15 @@ export interface Hub {
 /** The composition root: database, inference, services, GraphQL and HTTP, wired once. */
 export async function createHub(config: Config, opts: { logger?: pino.Logger; clock?: Clock } = {}): Promise<Hub> {
   const logger = (opts.logger ?? pino({ level: config.logLevel })).child({}, { serializers: { err: safeError } });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info({ job: 'audit-anchor' }, m) });
-  const { engine, keys } = await startInference(config, database, logger);
+  // remote workers are checked first: a hub they would refuse never touches the database
+  const remote = config.remoteInference.urls.length
+    ? await RemoteInference.connect(config.remoteInference.urls, { ...config.remoteInference, log: (level, m) => logger[level]({ job: 'remote-inference' }, m) })
+    : undefined;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log: (m) => logger.info({ job: 'audit-anchor' }, m) }).catch(async (e) => {
+    await remote?.close();
+    throw e;
+  });
+  const { engine, keys } = await startInference(config, database, logger, remote);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
@@ -67,6 +76,18 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   new Gauge({ name: 'frhub_inference_inflight_bytes', help: 'encoded bytes of those photos (FRHUB_INFLIGHT_BYTES bounds it)', registers: [registry], collect() { this.set(engine.status().inFlightBytes); } });
   new Gauge({ name: 'frhub_inference_faces_waiting', help: 'faces waiting for the recognizer inside the inference thread', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
   new Gauge({ name: 'frhub_inference_thread_restarts', help: 'times a dead inference thread was replaced', registers: [registry], collect() { this.set(engine.status().restarts); } });
+  if (engine instanceof RemoteInference) {
+    new Gauge({ name: 'frhub_inference_workers', help: 'inference workers (FRHUB_INFERENCE_URLS) in each state: up, down, draining, mismatched', labelNames: ['state'], registers: [registry], collect() {
+      const states = engine.workers().map((w) => w.state);
+      for (const state of WORKER_STATES) this.set({ state }, states.filter((s) => s === state).length);
+    } });
+    new Gauge({ name: 'frhub_inference_worker_up', help: '1 while an inference worker takes calls, else 0', labelNames: ['worker'], registers: [registry], collect() {
+      for (const w of engine.workers()) this.set({ worker: w.url }, w.state === 'up' ? 1 : 0);
+    } });
+    new Gauge({ name: 'frhub_inference_worker_in_flight', help: "this hub's calls on each inference worker not yet answered", labelNames: ['worker'], registers: [registry], collect() {
+      for (const w of engine.workers()) this.set({ worker: w.url }, w.inFlight);
+    } });
+  }
 
   const db = timedDb(database.db, (s) => databaseSeconds.observe(s));
   const clock = opts.clock ?? systemClock;
@@ -116,8 +137,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     try {
       await database.db.query('SELECT 1');
       const { provider, available } = engine.status();
-      // while a lost inference thread restarts, searches fail fast: send traffic elsewhere
-      res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting' });
+      // while a lost inference thread restarts (or no worker is up), searches fail fast: send traffic elsewhere
+      const workers = engine instanceof RemoteInference ? { workers: engine.workers().map(({ url, state }) => ({ url, state })) } : {};
+      res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting', ...workers });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
@@ -224,10 +246,10 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
 }
 
 /** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
-async function startInference(config: Config, database: Database, logger: pino.Logger): Promise<{ engine: EngineThread; keys: SigningKeys }> {
-  let engine: EngineThread | undefined;
+async function startInference(config: Config, database: Database, logger: pino.Logger, remote?: RemoteInference): Promise<{ engine: HubEngine; keys: SigningKeys }> {
+  let engine: HubEngine | undefined = remote;
   try {
-    engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
+    engine ??= await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
     return { engine, keys: await loadOrCreateKeys(config.dataDir) };
   } catch (e) {
     await engine?.close().catch(() => {});

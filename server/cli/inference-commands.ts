@@ -9,6 +9,7 @@ import { cosine, fpirAt, identification, nonMatedTopScores, verification, type M
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../../inference/builtin-packs.js';
 import { EngineThread } from '../../inference/engine-thread.js';
 import { FaceEngine, type FaceAnalyzer } from '../../inference/face-engine.js';
+import { RemoteInference } from '../remote-inference.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { stats } from './bench-stats.js';
 
@@ -301,24 +302,29 @@ async function identificationCommand(args: Args): Promise<number> {
 }
 
 export const benchInferenceSpec: CommandSpec = {
-  usage: 'frhub bench inference [--runs <n>] [--image <file>] [--pack <id>]',
-  summary: 'Per-stage latency (decode, detect, align, embed) for a portrait and a 2000x1500 group photo, and batched throughput, on the inference thread as the hub runs it.',
+  usage: 'frhub bench inference [--runs <n>] [--image <file>] [--pack <id>] [--remote <url>] [--concurrency <n>]',
+  summary: 'Per-stage latency (decode, detect, align, embed) for a portrait and a 2000x1500 group photo, and batched throughput, on the inference thread as the hub runs it (or through a remote worker).',
   options: [
     ['--runs <n>', 'runs per photo (default 30)'],
     ['--image <file>', 'the portrait to use (default: a sample face)'],
     ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
+    ['--remote <url>', 'measure through a running `frhub serve-inference` worker instead (FRHUB_INFERENCE_SECRET as the hub sends it)'],
+    ['--concurrency <n>', 'photos in flight at once in the batched run (default: all of them; with --remote, the worker\'s bound)'],
   ],
-  example: 'npx frhub bench inference --runs 10',
+  details: 'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it.',
+  example: 'npx frhub bench inference --runs 10 --remote http://127.0.0.1:4100 --concurrency 32',
   run: benchInferenceCommand,
 };
 
 /** `frhub bench inference [--runs n] [--image file]`: per-stage latency and batched throughput. */
 export async function benchInferenceCommand(args: Args): Promise<number> {
   const runs = Number(str(args, 'runs', '30'));
-  const engine = await engineFor(args, true);
+  const remote = typeof args.flags.remote === 'string' ? await remoteEngine(args.flags.remote) : undefined;
+  const engine = remote ?? (await engineFor(args, true));
   const small = typeof args.flags.image === 'string' ? readFileSync(args.flags.image) : await sampleFace();
   const large = await groupPhoto(small);
-  console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, on the inference thread as the hub runs it, ${runs} runs each`);
+  const where = remote ? `through the remote worker ${args.flags.remote} (HTTP/2)` : 'on the inference thread as the hub runs it';
+  console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, ${where}, ${runs} runs each`);
   for (const [label, img] of [['250x250 portrait', small], ['2000x1500 group photo', large]] as const) {
     await engine.analyze(img, { select: 'all' });
     const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [] };
@@ -337,14 +343,30 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
     for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(7)} ${stats(v)}`);
   }
   const n = runs * 8;
+  const concurrency = Number(str(args, 'concurrency', String(remote ? Math.min(n, remote.workers().length * 32) : n)));
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number >= 1, got ${String(args.flags.concurrency)}`);
   const s = performance.now();
-  await Promise.all(Array.from({ length: n }, () => engine.analyze(small, { select: 'all' })));
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      next++;
+      await engine.analyze(small, { select: 'all' });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
   const secs = (performance.now() - s) / 1000;
-  console.log(`batched end to end: ${(n / secs).toFixed(1)} faces/s (${n} concurrent 250x250 requests, ${engine.status().batches} batches so far)`);
+  await remote?.refresh();
+  console.log(`batched end to end: ${(n / secs).toFixed(1)} faces/s (${n} 250x250 requests, ${Math.min(concurrency, n)} at a time, ${engine.status().batches} batches so far)`);
   const chips = await engine.embedThroughput(512);
   console.log(`embedding only: ${chips.toFixed(1)} faces/s (512 aligned faces through the batcher)`);
   await engine.close();
   return 0;
+}
+
+/** A worker of `frhub serve-inference`, as the hub would reach it. */
+async function remoteEngine(url: string): Promise<RemoteInference> {
+  const config = loadConfig({ ...process.env, FRHUB_INFERENCE_URLS: url });
+  return RemoteInference.connect(config.remoteInference.urls, { ...config.remoteInference, log: (_level, m) => log(m) });
 }
 
 /** A real face from an npm package, so the bench runs without ../shared. */

@@ -8,6 +8,7 @@ import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js
 import { LOCKED_EXIT } from './hub-client.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
+import { serveInferenceSpec } from './serve-inference.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -20,6 +21,7 @@ const serveSpec: CommandSpec = {
 /** Every command by name; a sub-command is named with its group ("audit verify"). */
 const COMMANDS: Record<string, CommandSpec> = {
   serve: serveSpec,
+  'serve-inference': serveInferenceSpec,
   migrate: migrateSpec,
   token: tokenSpec,
   enroll: enrollSpec,

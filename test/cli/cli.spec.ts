@@ -48,7 +48,7 @@ function frhub(args: string[], env: Record<string, string>, timeoutMs = 90_000):
   });
 }
 
-const COMMANDS = ['serve', 'migrate', 'token', 'enroll', 'purge', 'report', 'audit verify', 'faces', 'models', 'eval', 'bench inference', 'bench governance', 'bench search', 'bench api'];
+const COMMANDS = ['serve', 'serve-inference', 'migrate', 'token', 'enroll', 'purge', 'report', 'audit verify', 'faces', 'models', 'eval', 'bench inference', 'bench governance', 'bench search', 'bench api'];
 
 beforeAll(() => execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
 

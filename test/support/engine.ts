@@ -2,11 +2,15 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
-import type { EngineThread } from '../../inference/engine-thread';
+import { EngineThread } from '../../inference/engine-thread';
 import { DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
+import type { HubEngine } from '../../server/face-embedder';
 
-/** Ends an engine's thread as a crash would; resolves once the thread has exited. */
-export const killInferenceThread = (engine: EngineThread): Promise<number> => engine.killThread();
+/** Ends an in-process engine's thread as a crash would; resolves once the thread has exited. */
+export function killInferenceThread(engine: HubEngine): Promise<number> {
+  if (!(engine instanceof EngineThread)) throw new Error('this hub runs its engine on remote workers: there is no thread to kill');
+  return engine.killThread();
+}
 
 /** The default model pack at a path of its own (FRHUB_MODEL_PACK), which a test can take away and give back. */
 export interface MovablePack {

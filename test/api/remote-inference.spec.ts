@@ -1,0 +1,256 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:http2';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { Role } from '../../models/enums';
+import { portrait, sampleImage } from '../support/fixtures';
+import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
+
+// A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
+// real: the workers load the models, the hub speaks HTTP/2 to them, a worker is killed with SIGKILL.
+const ROOT = resolve(__dirname, '../..');
+const SECRET = 'remote-inference-test-secret';
+
+interface WorkerProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A real `frhub serve-inference` (a free port unless given), started and ready; or its early exit as an error. */
+async function spawnWorker(args: string[] = [], env: Record<string, string> = { FRHUB_INFERENCE_SECRET: SECRET }): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve-inference', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', FRHUB_INFERENCE_SECRET: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /frhub inference worker listening on (http:\/\/\S+) /.exec(out);
+      if (m) resolveUrl(m[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code }) => reject(Object.assign(new Error(`the worker exited (code ${code}) before it was ready:\n${out}`), { code })));
+  });
+  return { url, child, output: () => out, exited };
+}
+
+/** One call to a worker over HTTP/2, as any client would make it. */
+function workerCall(url: string, path: string, opts: { secret?: string; body?: Buffer } = {}): Promise<{ status: number; json: any }> {
+  return new Promise((resolveCall, reject) => {
+    const session = connect(url);
+    session.on('error', reject);
+    const req = session.request({ ':method': opts.body ? 'POST' : 'GET', ':path': path, ...(opts.secret ? { authorization: `Bearer ${opts.secret}` } : {}) }, { endStream: !opts.body });
+    let status = 0;
+    let text = '';
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      session.close();
+      resolveCall({ status, json: JSON.parse(text) });
+    });
+    req.on('error', reject);
+    if (opts.body) req.end(opts.body);
+  });
+}
+
+const health = async (w: WorkerProcess) => (await workerCall(w.url, '/v1/health', { secret: SECRET })).json;
+
+async function stop(p: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGKILL');
+  await p.exited;
+}
+
+/** `name{label="value"} n` lines of the hub's /metrics */
+async function labelled(url: string, name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{\\w+="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, label, v]) => [label, Number(v)]));
+}
+
+/** waits until the hub's metrics show the worker states wanted */
+async function untilStates(url: () => string, wanted: Record<string, number>): Promise<void> {
+  for (;;) {
+    const states = await labelled(url(), 'frhub_inference_workers');
+    if (Object.entries(wanted).every(([k, v]) => states[k] === v)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status modelVersion candidates { subjectRef score } } }`;
+const ENROLL = `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef created } }`;
+const PEOPLE: Record<string, [number, number, number, number]> = { 'BK-1001': [300, 180, 480, 560], 'BK-1002': [700, 330, 560, 560], 'BK-1003': [1260, 120, 560, 560] };
+const crop = async (ref: string) => {
+  const [left, top, width, height] = PEOPLE[ref];
+  return (await sharp(sampleImage(1)).extract({ left, top, width, height }).jpeg({ quality: 92 }).toBuffer()).toString('base64');
+};
+
+describe('remote inference: a hub and two `frhub serve-inference` workers', () => {
+  const workers: WorkerProcess[] = [];
+  let ws: HubWorkspace;
+  let hub: HubProcess | undefined;
+  let analyst: string;
+  let probe: string;
+
+  beforeAll(async () => {
+    workers.push(await spawnWorker(), await spawnWorker());
+    ws = await hubWorkspace();
+    probe = (await portrait()).toString('base64');
+  });
+  afterAll(async () => {
+    await stop(hub);
+    for (const w of workers) await stop(w);
+    await ws?.drop();
+  });
+
+  const search = (caseNumber: string, image = probe) => hub!.gql(analyst, SEARCH, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber } });
+  const untilWorkers = (wanted: Record<string, number>) => untilStates(() => hub!.url, wanted);
+  const served = async () => Promise.all(workers.slice(0, 2).map(async (w) => (await health(w)).served as number));
+
+  describe('the worker', () => {
+    it('reports its pack, model version, provider and load on /v1/health, and refuses a call without the secret', async () => {
+      expect(await health(workers[0])).toMatchObject({ status: 'ready', protocol: 1, pack: 'builtin-dlib', modelVersion: expect.stringMatching(/^builtin-dlib@/), provider: 'cpu', inFlight: 0, maxInFlight: 32 });
+      const anonymous = await workerCall(workers[0].url, '/v1/health');
+      expect(anonymous).toEqual({ status: 401, json: { error: { code: 'UNAUTHENTICATED', message: expect.stringMatching(/FRHUB_INFERENCE_SECRET/) } } });
+      const wrong = await workerCall(workers[0].url, '/v1/analyze', { secret: 'not-it', body: Buffer.from('x') });
+      expect(wrong.status).toBe(401);
+    });
+
+    it('refuses to listen beyond loopback without FRHUB_INFERENCE_SECRET', async () => {
+      const refused = await spawnWorker(['--host', '0.0.0.0'], {}).then(() => undefined, (e: Error & { code: number }) => e);
+      expect(refused?.code).toBe(78);
+      expect(refused?.message).toMatch(/refusing to listen on 0\.0\.0\.0 without FRHUB_INFERENCE_SECRET/);
+    });
+  });
+
+  describe('the hub refuses to start', () => {
+    it('when a worker runs another model pack, naming both versions', async () => {
+      const other = await spawnWorker(['--pack', 'builtin-faceres']);
+      try {
+        const refusal = await spawnHub(ws, { FRHUB_INFERENCE_URLS: `${workers[0].url},${other.url}`, FRHUB_INFERENCE_SECRET: SECRET }).then(
+          async (h) => {
+            await stop(h);
+            return 'started';
+          },
+          (e: Error) => e.message,
+        );
+        expect(refusal).toMatch(/the inference workers run different model versions/);
+        expect(refusal).toContain(`${other.url}: builtin-faceres@`);
+        expect(refusal).toContain(`${workers[0].url}: builtin-dlib@`);
+      } finally {
+        await stop(other);
+      }
+    });
+
+    it("when a worker refuses the hub's secret, or does not answer", async () => {
+      const wrong = await spawnHub(ws, { FRHUB_INFERENCE_URLS: workers[0].url, FRHUB_INFERENCE_SECRET: 'not-it' }).then(() => 'started', (e: Error) => e.message);
+      expect(wrong).toMatch(new RegExp(`inference worker ${workers[0].url} refused this hub's FRHUB_INFERENCE_SECRET`));
+      const gone = await spawnHub(ws, { FRHUB_INFERENCE_URLS: `${workers[0].url},http://127.0.0.1:1`, FRHUB_INFERENCE_SECRET: SECRET }).then(() => 'started', (e: Error) => e.message);
+      expect(gone).toMatch(/inference worker http:\/\/127\.0\.0\.1:1 did not answer .*ECONNREFUSED/);
+    });
+  });
+
+  describe('serving through the workers', () => {
+    beforeAll(async () => {
+      hub = await spawnHub(ws, { FRHUB_INFERENCE_URLS: workers.map((w) => w.url).join(','), FRHUB_INFERENCE_SECRET: SECRET, FRHUB_INFERENCE_HEALTH_MS: '200' });
+      analyst = await hub.analyst('metro-pd');
+    });
+
+    it('enrolls and searches through both workers', async () => {
+      const admin = await hub!.token('metro-pd', Role.AGENCY_ADMIN);
+      const galleryId = (await hub!.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
+      const before = await served();
+      for (const ref of Object.keys(PEOPLE)) {
+        const r = await hub!.gql(admin, ENROLL, { i: { galleryId, subjectRef: ref, imageBase64: await crop(ref) } });
+        expect(r.errors).toBeUndefined();
+        expect(r.data.enrollFace).toEqual({ subjectRef: ref, created: true });
+      }
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => search(`RI-${i}`)));
+      for (const r of results) {
+        expect(r.errors).toBeUndefined();
+        expect(r.data.searchFaces.status).toBe('COMPLETED');
+        expect(r.data.searchFaces.candidates[0].subjectRef).toBe('BK-1001');
+      }
+      expect(results[0].data.searchFaces.modelVersion).toBe((await health(workers[0])).modelVersion);
+      const after = await served();
+      // 11 photos in all; each worker took some of them
+      expect(after[0] - before[0] + after[1] - before[1]).toBe(11);
+      expect(after[0] - before[0]).toBeGreaterThan(0);
+      expect(after[1] - before[1]).toBeGreaterThan(0);
+      expect(await labelled(hub!.url, 'frhub_inference_workers')).toEqual({ up: 2, down: 0, draining: 0, mismatched: 0 });
+      const ready = await fetch(`${hub!.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', inference: 'cpu', workers: workers.map((w) => ({ url: w.url, state: 'up' })) });
+    });
+
+    it("carries the engine's error codes: a photo without a face is NO_FACE_FOUND, a file that is not an image UNSUPPORTED_IMAGE", async () => {
+      const blank = (await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 120, g: 140, b: 160 } } }).jpeg().toBuffer()).toString('base64');
+      const noFace = await search('RI-blank', blank);
+      expect(noFace.errors?.[0].extensions.code).toBe('NO_FACE_FOUND');
+      expect(noFace.errors?.[0].message).toMatch(/No face was found/);
+      const notImage = await search('RI-text', Buffer.from('this is not a photo').toString('base64'));
+      expect(notImage.errors?.[0].extensions.code).toBe('UNSUPPORTED_IMAGE');
+    });
+
+    it('a worker killed (SIGKILL) mid-burst: every search is answered on the other, and each has its audit event', async () => {
+      const burst = Array.from({ length: 24 }, () => search('RI-burst'));
+      // kill once the first worker holds calls of this burst
+      for (;;) {
+        const inFlight = await labelled(hub!.url, 'frhub_inference_worker_in_flight');
+        if (inFlight[workers[0].url] > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      workers[0].child.kill('SIGKILL');
+      expect((await workers[0].exited).signal).toBe('SIGKILL');
+      const results = await Promise.all(burst);
+      expect(results.map((r) => r.errors?.[0].extensions.code ?? r.data.searchFaces.status)).toEqual(Array(24).fill('COMPLETED'));
+      expect(hub!.output()).toMatch(new RegExp(`inference worker ${workers[0].url} is down`));
+
+      const admin = await hub!.token('hub', Role.HUB_ADMIN);
+      const events = (await hub!.gql(admin, `{ auditEvents(action: "SEARCH", first: 100) { nodes { caseNumber outcome details } } }`)).data.auditEvents.nodes as { caseNumber: string; outcome: string; details: { searchId?: string } }[];
+      const audited = events.filter((e) => e.caseNumber === 'RI-burst' && e.outcome === 'ALLOWED').map((e) => e.details.searchId).sort();
+      expect(audited).toEqual(results.map((r) => r.data.searchFaces.id).sort());
+      expect(await labelled(hub!.url, 'frhub_inference_workers')).toMatchObject({ up: 1, down: 1 });
+    });
+
+    it('both workers gone: searches get MODEL_UNAVAILABLE, the hub keeps serving and says it is not ready; workers back are used again', async () => {
+      workers[1].child.kill('SIGKILL');
+      await workers[1].exited;
+      const r = await search('RI-down');
+      expect(r.errors?.[0].extensions.code).toBe('MODEL_UNAVAILABLE');
+      expect(r.errors?.[0].message).toMatch(/no inference worker answered/);
+      expect((await fetch(`${hub!.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${hub!.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { workers: { state: string }[] }).workers.map((w) => w.state)).toEqual(['down', 'down']);
+      const quota = await hub!.gql(analyst, `{ quota { used } }`);
+      expect(quota.errors).toBeUndefined();
+
+      // the same addresses again: the hub's health check finds them and sends work there
+      const again = await Promise.all(workers.map((w) => spawnWorker(['--port', new URL(w.url).port])));
+      workers.splice(0, 2, ...again);
+      await untilWorkers({ up: 2 });
+      expect((await search('RI-back')).data?.searchFaces.status).toBe('COMPLETED');
+    });
+
+    it('a worker drains on SIGTERM: it finishes what it holds and exits 0, and the hub sends the rest to the other', async () => {
+      const burst = Array.from({ length: 12 }, () => search('RI-drain'));
+      for (;;) {
+        const inFlight = await labelled(hub!.url, 'frhub_inference_worker_in_flight');
+        if (inFlight[workers[1].url] > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      workers[1].child.kill('SIGTERM');
+      expect(await workers[1].exited).toEqual({ code: 0, signal: null });
+      expect(workers[1].output()).toMatch(/SIGTERM: finishing the calls in flight/);
+      expect((await Promise.all(burst)).map((r) => r.errors?.[0].extensions.code ?? r.data.searchFaces.status)).toEqual(Array(12).fill('COMPLETED'));
+      await untilWorkers({ up: 1 });
+      expect((await search('RI-after-drain')).data?.searchFaces.status).toBe('COMPLETED');
+    });
+  });
+});
