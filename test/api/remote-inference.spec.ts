@@ -253,4 +253,31 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       expect((await search('RI-after-drain')).data?.searchFaces.status).toBe('COMPLETED');
     });
   });
+
+  describe('when every worker is full', () => {
+    let small: WorkerProcess | undefined;
+    let hub2: HubProcess | undefined;
+    let ws2: HubWorkspace | undefined;
+    afterAll(async () => {
+      await stop(hub2);
+      await stop(small);
+      await ws2?.drop();
+    });
+
+    it('searches past the workers\' bound get OVERLOADED, the rest complete, and only those are charged', async () => {
+      small = await spawnWorker(['--max-in-flight', '1']);
+      ws2 = await hubWorkspace();
+      hub2 = await spawnHub(ws2, { FRHUB_INFERENCE_URLS: small.url, FRHUB_INFERENCE_SECRET: SECRET });
+      const analyst2 = await hub2.analyst('metro-pd');
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const r = await hub2!.gql(analyst2, SEARCH, { i: { imageBase64: probe, legalBasis: 'VICTIM_ID', caseNumber: 'RI-full' } });
+          return r.errors?.[0].extensions.code ?? r.data.searchFaces.status;
+        }),
+      );
+      expect(outcomes.filter((o) => o === 'OVERLOADED').length).toBeGreaterThan(0);
+      expect(outcomes.filter((o) => o !== 'OVERLOADED').every((o) => o === 'COMPLETED')).toBe(true);
+      expect((await hub2.gql(analyst2, `{ quota { used } }`)).data.quota.used).toBe(outcomes.filter((o) => o === 'COMPLETED').length);
+    });
+  });
 });
