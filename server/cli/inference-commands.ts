@@ -327,7 +327,7 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
   console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, ${where}, ${runs} runs each`);
   for (const [label, img] of [['250x250 portrait', small], ['2000x1500 group photo', large]] as const) {
     await engine.analyze(img, { select: 'all' });
-    const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [] };
+    const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [], overhead: [] };
     let faces = 0;
     for (let i = 0; i < runs; i++) {
       const s = performance.now();
@@ -337,10 +337,12 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
       t.detect.push(a.timings.detectMs);
       t.align.push(a.timings.alignMs);
       t.embed.push(a.timings.embedMs);
+      // what is not the pipeline's: messages to the thread, or the HTTP/2 round trip and JSON
+      t.overhead.push(t.total[i] - a.timings.decodeMs - a.timings.detectMs - a.timings.alignMs - a.timings.embedMs);
       faces = a.faces.length;
     }
     console.log(`${label} (${faces} face${faces === 1 ? '' : 's'}):`);
-    for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(7)} ${stats(v)}`);
+    for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(8)} ${stats(v)}`);
   }
   const n = runs * 8;
   const concurrency = Number(str(args, 'concurrency', String(remote ? Math.min(n, remote.workers().length * 32) : n)));
