@@ -94,6 +94,8 @@ export async function startInferenceServer(o: InferenceServerOptions): Promise<I
       const a = await engine.analyze(image, options);
       reply(stream, 200, encodeAnalysis(a));
     } catch (e) {
+      // past the size limit the rest of the upload is unread: after the answer, the stream is ended (RFC 9113 §8.1)
+      if (e instanceof InferenceError && e.code === 'IMAGE_TOO_LARGE') stream.once('finish', () => stream.close(constants.NGHTTP2_NO_ERROR));
       reply(stream, httpStatusOf(failureOf(e).error.code), failureOf(e));
     } finally {
       served++;

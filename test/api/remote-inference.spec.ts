@@ -119,6 +119,8 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       expect(anonymous).toEqual({ status: 401, json: { error: { code: 'UNAUTHENTICATED', message: expect.stringMatching(/FRHUB_INFERENCE_SECRET/) } } });
       const wrong = await workerCall(workers[0].url, '/v1/analyze', { secret: 'not-it', body: Buffer.from('x') });
       expect(wrong.status).toBe(401);
+      const huge = await workerCall(workers[0].url, '/v1/analyze', { secret: SECRET, body: Buffer.alloc(21 * 1024 * 1024, 1) });
+      expect(huge).toMatchObject({ status: 413, json: { error: { code: 'IMAGE_TOO_LARGE' } } });
     });
 
     it('refuses to listen beyond loopback without FRHUB_INFERENCE_SECRET', async () => {
