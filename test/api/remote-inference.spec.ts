@@ -3,6 +3,7 @@ import { connect } from 'node:http2';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
+import { loadConfig } from '../../server/config';
 import { portrait, sampleImage } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 
@@ -89,6 +90,16 @@ const crop = async (ref: string) => {
   const [left, top, width, height] = PEOPLE[ref];
   return (await sharp(sampleImage(1)).extract({ left, top, width, height }).jpeg({ quality: 92 }).toBuffer()).toString('base64');
 };
+
+describe('FRHUB_INFERENCE_URLS', () => {
+  it('takes comma-separated http://host:port URLs, and refuses anything else with the variable named', () => {
+    expect(loadConfig({ FRHUB_INFERENCE_URLS: ' http://10.0.0.5:4100, http://[::1]:4101/ ' }).remoteInference.urls).toEqual(['http://10.0.0.5:4100', 'http://[::1]:4101']);
+    expect(loadConfig({}).remoteInference.urls).toEqual([]);
+    for (const bad of ['10.0.0.5:4100x', 'https://10.0.0.5:4100', 'http://10.0.0.5', 'not a url']) {
+      expect(() => loadConfig({ FRHUB_INFERENCE_URLS: bad })).toThrow(/^FRHUB_INFERENCE_URLS: /);
+    }
+  });
+});
 
 describe('remote inference: a hub and two `frhub serve-inference` workers', () => {
   const workers: WorkerProcess[] = [];
