@@ -21,8 +21,10 @@ export interface Config {
   defaultMonthlyQuota: number;
   /** how long shutdown waits for in-flight requests before cutting connections */
   shutdownGraceMs: number;
-  /** how often the server purges expired search details; 0: never (use `frhub purge`) */
+  /** how often the server purges expired search details (fractions allowed); 0: never (use `frhub purge`) */
   purgeIntervalMinutes: number;
+  /** the key set every replica shares (`frhub keys generate`); absent: a key generated into dataDir */
+  signingKeysFile?: string;
   inference: InferenceConfig;
   /** photos (and their bytes) the hub sends the inference thread before it refuses with OVERLOADED */
   inferenceInFlight: InFlightLimits;
@@ -42,11 +44,11 @@ function int(env: Env, key: string, fallback: number, min = 0): number {
   return n;
 }
 
-function num(env: Env, key: string, fallback: number): number {
+function num(env: Env, key: string, fallback: number, min = -Infinity): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, got '${raw}'`);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${key} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
   return n;
 }
 
@@ -79,7 +81,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxUploadBytes: maxImageBytes,
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
-    purgeIntervalMinutes: int(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    purgeIntervalMinutes: num(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE ? resolve(env.FRHUB_SIGNING_KEYS_FILE) : undefined,
     shutdownGraceMs: int(env, 'FRHUB_SHUTDOWN_GRACE_MS', 30_000, 0),
     inference: {
       modelDir: resolve(env.FRHUB_MODEL_DIR || resolve(dataDir, 'models')),

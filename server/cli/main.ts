@@ -8,6 +8,7 @@ import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js
 import { LOCKED_EXIT } from './hub-client.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
+import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -22,6 +23,10 @@ const COMMANDS: Record<string, CommandSpec> = {
   serve: serveSpec,
   migrate: migrateSpec,
   token: tokenSpec,
+  'keys generate': keysGenerateSpec,
+  'keys rotate': keysRotateSpec,
+  'keys remove': keysRemoveSpec,
+  'keys list': keysListSpec,
   enroll: enrollSpec,
   purge: purgeSpec,
   report: reportSpec,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadOrCreateKeys } from '../../server/auth';
+import { loadSigningKeys } from '../../server/auth';
 import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import { hubClient, type HubClient } from './client';
@@ -82,7 +82,8 @@ export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl'>
       reject(new Error(`the hub exited (code ${code}, signal ${signal}) before it was ready:\n${out}`));
     });
   });
-  const { token, gql } = hubClient(url, await loadOrCreateKeys(ws.dataDir));
+  // tokens signed as the hub signs them: the shared key set when the env names one, else the data directory's key
+  const { token, gql } = hubClient(url, await loadSigningKeys({ dataDir: ws.dataDir, signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE }));
   return {
     url,
     child,
