@@ -25,12 +25,13 @@ import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
 import { systemClock, type Clock } from '../tenants/shared/ports.js';
-import { loadOrCreateKeys, mintToken, type SigningKeys } from './auth.js';
+import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
+import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
@@ -78,26 +79,43 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
-  // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
-  const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
-  if (built) logger.info({ job: 'index-build' }, `HNSW index of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
-  if (await tenants.bootstrap()) {
-    logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
-  }
+  // on PostgreSQL, replicas share the database: advisory locks decide who does what once
+  const shared = database.kind === 'postgres' ? database.dataSource : undefined;
+  await withLock(shared, LockKey.SCHEMA, async () => {
+    // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
+    const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
+    if (built) logger.info({ job: 'index-build' }, `HNSW index of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
+    if (await tenants.bootstrap()) {
+      logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
+    }
+  });
 
-  // tokens minted by `frhub token` (no database there) reach the audit chain at start and each minute
-  const auditCliTokens = async () => {
-    const pending = unauditedTokens(config.dataDir);
-    await tenants.auditIssuedTokens(pending.tokens);
-    pending.commit();
+  // tokens minted by `frhub token` (no database there) reach the audit chain at start and each minute;
+  // under a lock, so replicas sharing a data directory never audit the same ledger lines twice
+  const auditCliTokens = async (wait = true) => {
+    await withLock(shared, LockKey.TOKEN_LEDGER, async () => {
+      const pending = unauditedTokens(config.dataDir);
+      await tenants.auditIssuedTokens(pending.tokens);
+      pending.commit();
+    }, { wait });
   };
   await auditCliTokens();
-  const ledgerTimer = setInterval(() => auditCliTokens().catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
+  const ledgerTimer = setInterval(() => auditCliTokens(false).catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
 
+  // every replica ticks; only the one holding the scheduler lock purges
+  const scheduler = new SchedulerLock(shared, (held, err) =>
+    held
+      ? logger.info({ job: 'scheduler' }, 'this replica holds the scheduler lock: it runs the retention purge for every replica on this database')
+      : logger.warn({ job: 'scheduler', err }, 'lost the scheduler lock (its database connection failed): another replica takes the scheduled work over'),
+  );
   const purgeTimer = config.purgeIntervalMinutes > 0
     ? setInterval(() => {
-        retention.purge({ requestId: `purge-${Date.now()}` })
-          .then((r) => r.searches && logger.info({ job: 'purge', purged: r.perTenant }, `retention purge deleted ${r.searches} expired searches`))
+        scheduler.holds()
+          .then(async (mine) => {
+            if (!mine) return;
+            const r = await retention.purge({ requestId: `purge-${Date.now()}` });
+            logger.info({ job: 'purge', purged: r.perTenant }, `retention purge ran: deleted ${r.searches} expired searches`);
+          })
           .catch((err) => logger.error({ err, job: 'purge' }, 'retention purge failed'));
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
@@ -114,13 +132,20 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     try {
-      await database.db.query('SELECT 1');
+      // a replica of an older release beside a newer schema stays ready; one whose migrations are missing is not
+      const pending = await pendingMigrations(database.dataSource);
+      if (pending.length) return void res.status(503).json({ status: 'unavailable', database: database.kind, migrationsPending: pending });
       const { provider, available } = engine.status();
       // while a lost inference thread restarts, searches fail fast: send traffic elsewhere
       res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
+  });
+  // the public keys of hub tokens, for anyone who verifies them (other replicas, gateways)
+  app.get('/.well-known/jwks.json', async (_req, res) => {
+    await keys.refresh();
+    res.set('cache-control', 'max-age=300').json(keys.jwks());
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
@@ -168,7 +193,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       },
     }),
   );
-  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz and /metrics.')));
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {
@@ -203,6 +228,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   async function shutdown(): Promise<void> {
     if (purgeTimer) clearInterval(purgeTimer);
     clearInterval(ledgerTimer);
+    await scheduler.close();
     // stop taking requests, let in-flight searches finish, then release the database and models
     if (httpServer) {
       const server = httpServer;
@@ -228,7 +254,7 @@ async function startInference(config: Config, database: Database, logger: pino.L
   let engine: EngineThread | undefined;
   try {
     engine = await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
-    return { engine, keys: await loadOrCreateKeys(config.dataDir) };
+    return { engine, keys: await loadSigningKeys(config) };
   } catch (e) {
     await engine?.close().catch(() => {});
     await database.close().catch(() => {});
