@@ -4,21 +4,21 @@ import type { DataSource, QueryRunner } from 'typeorm';
  * PostgreSQL advisory lock keys of the hub (one number per kind of work; advisory locks are per
  * database, so hubs on other databases of the same server never contend).
  */
-export const LockKey = {
+export enum LockKey {
   /** migrations, the HNSW index build and the operator tenant's bootstrap at start */
-  SCHEMA: 0x66726801,
+  SCHEMA = 0x66726801,
   /** the replica holding it runs the scheduled work (retention purge) */
-  SCHEDULER: 0x66726802,
+  SCHEDULER = 0x66726802,
   /** moving `frhub token` ledger lines into the audit chain */
-  TOKEN_LEDGER: 0x66726803,
-} as const;
+  TOKEN_LEDGER = 0x66726803,
+}
 
 /**
  * Runs `work` while this process holds an advisory lock, taken on a connection of its own (the work
  * uses the pool); `wait: false` gives up at once (undefined) when another replica holds it. No
  * dataSource (the embedded database: one process, one connection) runs the work without a lock.
  */
-export async function withLock<T>(dataSource: DataSource | undefined, key: number, work: () => Promise<T>, opts: { wait: boolean } = { wait: true }): Promise<T | undefined> {
+export async function withLock<T>(dataSource: DataSource | undefined, key: LockKey, work: () => Promise<T>, opts: { wait: boolean } = { wait: true }): Promise<T | undefined> {
   if (!dataSource) return work();
   const runner = dataSource.createQueryRunner();
   await runner.connect();
