@@ -145,7 +145,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   // the public keys of hub tokens, for anyone who verifies them (other replicas, gateways)
   app.get('/.well-known/jwks.json', async (_req, res) => {
     await keys.refresh();
-    res.set('cache-control', 'max-age=300').json(keys.jwks());
+    res.set('cache-control', 'max-age=60').json(keys.jwks());
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
