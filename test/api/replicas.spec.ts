@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import pino from 'pino';
 import { Role } from '../../models/enums';
 import { generateStoredKey, writeKeySetFile } from '../../server/auth';
+import { loadConfig } from '../../server/config';
 import { MIGRATIONS } from '../../server/database';
+import { createHub, type Hub } from '../../server/hub';
+import { issueCliToken } from '../../server/token-ledger';
 import { untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
@@ -199,5 +204,32 @@ onPostgres('two hub replicas on one PostgreSQL', () => {
     expect(await down.json()).toMatchObject({ status: 'unavailable', migrationsPending: [last] });
     expect((await cli()).stdout).toContain(`applied: ${last}`);
     expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
+  });
+});
+
+onPostgres('replicas sharing a data directory (PostgreSQL)', () => {
+  it('audit the `frhub token` ledger once, however many import it at the same time', async () => {
+    const ws = await hubWorkspace();
+    const config = loadConfig({ ...process.env, FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', FRHUB_PURGE_INTERVAL_MINUTES: '0' });
+    const quiet = pino({ level: 'silent' });
+    const hubs: Hub[] = [];
+    try {
+      hubs.push(await createHub(config, { logger: quiet }));
+      hubs.push(await createHub(config, { logger: quiet }));
+      const minted = await Promise.all(Array.from({ length: 5 }, () => issueCliToken(config, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 600 })));
+      await Promise.all([...hubs, ...hubs].map((h) => h.auditIssuedTokens()));
+      const db = new Client({ connectionString: ws.databaseUrl });
+      await db.connect();
+      try {
+        const rows = (await db.query(`SELECT details->>'tokenSha256' AS sha FROM audit_events WHERE action = 'TOKEN_ISSUED' AND details->>'via' = 'cli'`)).rows.map((r) => r.sha);
+        const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+        expect(rows.sort()).toEqual(minted.map(sha).sort());
+      } finally {
+        await db.end();
+      }
+    } finally {
+      for (const h of hubs) await h.close();
+      await ws.drop();
+    }
   });
 });
