@@ -76,7 +76,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     auditFailures.inc();
     logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
   };
-  const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger);
+  const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
   const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
@@ -227,12 +227,17 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
 }
 
 /** Searches' vector queries on the standbys of DATABASE_READ_URLS, with their metrics and log lines. */
-function readReplicas(db: Db, settings: NonNullable<Config['readReplicas']>, registry: Registry, logger: pino.Logger): ReadReplicaSet {
+function readReplicas(db: Db, settings: NonNullable<Config['readReplicas']>, registry: Registry, logger: pino.Logger, observe: (seconds: number) => void): ReadReplicaSet {
   const reads = new Counter({ name: 'frhub_search_reads_total', help: 'vector queries of searches, by where they ran (replica or primary)', labelNames: ['source'], registers: [registry] });
   const fallbacks = new Counter({ name: 'frhub_read_replica_fallbacks_total', help: 'vector queries sent to the primary although read replicas are configured, by reason (lagging: not caught up within FRHUB_READ_REPLICA_WAIT_MS; unavailable: no standby answered)', labelNames: ['reason'], registers: [registry] });
   const log = logger.child({ job: 'read-replicas' });
   const set = new ReadReplicaSet(db, settings, {
     read: (source) => reads.inc({ source }),
+    elapsed: (seconds) => {
+      observe(seconds);
+      const t = requestTiming.getStore();
+      if (t) t.databaseMs += seconds * 1000;
+    },
     fallback: (reason) => fallbacks.inc({ reason }),
     down: (replica, err, retryMs) => log.warn({ err, replica }, `read replica ${replica} stopped answering (${err instanceof Error ? err.message : String(err)}): searches read from the primary; trying it again in ${Math.round(retryMs / 1000)} s`),
     up: (replica) => log.info({ replica }, `read replica ${replica} answers again: searches read from it`),

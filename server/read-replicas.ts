@@ -32,6 +32,8 @@ export enum FallbackReason {
 /** What the hub counts and logs. */
 export interface ReplicaEvents {
   read(source: ReadSource): void;
+  /** time spent on a standby (waiting for it included), for the request's database time */
+  elapsed(seconds: number): void;
   fallback(reason: FallbackReason): void;
   down(replica: string, err: unknown, retryMs: number): void;
   up(replica: string): void;
@@ -150,12 +152,15 @@ export class ReadReplicaSet implements ReplicaReads {
     const lsn = await this.repo.flushedPosition(this.primary);
     for (const standby of this.candidates()) {
       let rows: R | typeof LAGGING;
+      const started = performance.now();
       try {
         rows = await standby.read(scope, lsn, this.settings.maxWaitMs, read, this.repo);
       } catch (e) {
         if (!(e instanceof StandbyFailure)) throw e;
         this.markDown(standby, e.cause);
         continue;
+      } finally {
+        this.events.elapsed((performance.now() - started) / 1000);
       }
       this.markUp(standby);
       if (rows === LAGGING) return this.fallback(FallbackReason.LAGGING, scope, read, write);

@@ -194,7 +194,7 @@ onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
 
     // the replica path itself, asked for every template: river's scope sees river's rows, no scope sees none, and nothing can be written
     const served: ReadSource[] = [];
-    const set = new ReadReplicaSet(t.hub.database.db, { urls: [standbyUrl], maxWaitMs: 5000, timeoutMs: 5000, retryMs: 1000 }, { read: (s) => served.push(s), fallback: () => {}, down: () => {}, up: () => {} });
+    const set = new ReadReplicaSet(t.hub.database.db, { urls: [standbyUrl], maxWaitMs: 5000, timeoutMs: 5000, retryMs: 1000 }, { read: (s) => served.push(s), elapsed: () => {}, fallback: () => {}, down: () => {}, up: () => {} });
     try {
       const all = (scope: { tenantId: string | null }) => set.readThenWrite(scope, (tx) => tx.query(`SELECT tenant_id AS "tenantId" FROM face_templates`), async (_tx, rows: { tenantId: string }[]) => rows);
       const seen = await all({ tenantId: riverId });

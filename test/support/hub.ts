@@ -23,7 +23,7 @@ export interface TestHub extends HubClient {
 
 export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock; logger?: pino.Logger } = {}): Promise<TestHub> {
   const merged = { ...process.env, ...env };
-  const ws = await hubWorkspace(merged.DATABASE_URL || undefined, merged.DATABASE_READ_URLS || undefined);
+  const ws = await hubWorkspace(merged.DATABASE_URL || undefined, merged.DATABASE_READ_URLS ?? '');
   const { dataDir } = ws;
   const config = loadConfig({
     ...process.env,

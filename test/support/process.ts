@@ -25,7 +25,7 @@ export function sameDatabaseOn(readUrls: string | undefined, databaseUrl: string
   return readUrls.split(',').map((r) => Object.assign(new URL(r.trim()), { pathname: name }).toString()).join(',');
 }
 
-export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || undefined, readUrls = process.env.DATABASE_READ_URLS || undefined): Promise<HubWorkspace> {
+export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || undefined, readUrls = process.env.DATABASE_READ_URLS): Promise<HubWorkspace> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
   // each suite gets its own database on the test server, so suites may run in parallel
   const scratch = await scratchDatabase(databaseUrl, 'frhub_test');
