@@ -112,8 +112,9 @@ class Standby {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  /** Bounded: a standby that no longer answers must not hold up the hub's shutdown. */
+  close(timeoutMs: number): Promise<void> {
+    return Promise.race([this.pool.end(), sleep(timeoutMs, undefined, { ref: false })]);
   }
 }
 
@@ -176,7 +177,7 @@ export class ReadReplicaSet implements ReplicaReads {
   }
 
   close(): Promise<void> {
-    return Promise.all(this.standbys.map((s) => s.close())).then(() => {});
+    return Promise.all(this.standbys.map((s) => s.close(this.settings.timeoutMs))).then(() => {});
   }
 
   private fallback<R, T>(reason: FallbackReason, scope: TenantScope, read: (tx: Queryable) => Promise<R>, write: (tx: Queryable, read: R) => Promise<T>): Promise<T> {

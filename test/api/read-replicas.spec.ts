@@ -3,6 +3,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { Client } from 'pg';
 import { Role } from '../../models/enums';
+import { ConfigError, loadConfig } from '../../server/config';
 import { ReadReplicaSet, ReadSource, replicaName } from '../../server/read-replicas';
 import { sampleImage } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
@@ -92,6 +93,21 @@ async function sql<T = any>(url: string, text: string, params: unknown[] = []): 
     await c.end();
   }
 }
+
+describe('DATABASE_READ_URLS is validated at start', () => {
+  it('needs a primary, and postgres:// URLs; the other settings have small defaults', () => {
+    expect(() => loadConfig({ DATABASE_READ_URLS: 'postgres://standby/db' })).toThrow(/set DATABASE_URL to that primary/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://primary/db', DATABASE_READ_URLS: 'postgres://a/db, mysql://user:secret@b/db' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://primary/db', DATABASE_READ_URLS: 'mysql://user:secret@b/db' })).not.toThrow(/secret/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://primary/db', DATABASE_READ_URLS: ' postgres://a/db,postgresql://b:5433/db ' }).readReplicas).toEqual({
+      urls: ['postgres://a/db', 'postgresql://b:5433/db'],
+      maxWaitMs: 50,
+      timeoutMs: 2000,
+      retryMs: 30_000,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://primary/db', DATABASE_READ_URLS: '' }).readReplicas).toBeUndefined();
+  });
+});
 
 onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
   const WAIT_MS = 1500;
@@ -204,6 +220,21 @@ onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
       expect((await sql(standbyUrl, `SELECT count(*)::int AS n FROM face_templates`))[0].n).toBe(4);
       await expect(set.readThenWrite({ tenantId: riverId }, (tx) => tx.query(`DELETE FROM face_templates`), async () => 0)).rejects.toThrow(/read-only transaction/);
       expect(served).toEqual([ReadSource.REPLICA, ReadSource.REPLICA]);
+    } finally {
+      await set.close();
+    }
+  });
+
+  it('refuses to read from a server that is not a standby (the primary itself, or a promoted copy): the primary answers', async () => {
+    const down: string[] = [];
+    const served: ReadSource[] = [];
+    const set = new ReadReplicaSet(t.hub.database.db, { urls: [primaryUrl], maxWaitMs: 100, timeoutMs: 5000, retryMs: 60_000 }, { read: (s) => served.push(s), elapsed: () => {}, fallback: () => {}, down: (_r, err) => down.push(String((err as Error).message ?? err)), up: () => {} });
+    try {
+      const rows = await set.readThenWrite({ tenantId: riverId }, (tx) => tx.query(`SELECT count(*)::int AS n FROM face_templates`), async (_tx, r: { n: number }[]) => r);
+      expect(rows).toEqual([{ n: 1 }]);
+      expect(served).toEqual([ReadSource.PRIMARY]);
+      expect(down).toEqual([expect.stringMatching(/is not in recovery: a read replica must be a hot standby of DATABASE_URL/)]);
+      expect(set.status()).toEqual([{ replica: replicaName(primaryUrl), up: false }]);
     } finally {
       await set.close();
     }
