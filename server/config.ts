@@ -4,6 +4,7 @@ import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/fac
 import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
 import { defaultIndexBuildCapMb } from '../models/index-memory.js';
+import type { ReadReplicaSettings } from './read-replicas.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {
@@ -13,6 +14,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL in production; absent: embedded PGlite in dataDir */
   databaseUrl?: string;
+  /** hot standbys of databaseUrl (DATABASE_READ_URLS) that searches' vector queries read from; absent: all on the primary */
+  readReplicas?: ReadReplicaSettings;
   migrateOnStart: boolean;
   introspection: boolean;
   logLevel: string;
@@ -67,6 +70,28 @@ function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], f
   return raw as T;
 }
 
+/** DATABASE_READ_URLS: comma-separated postgres:// URLs of streaming standbys of DATABASE_URL. */
+function readReplicas(env: Env, databaseUrl: string | undefined): ReadReplicaSettings | undefined {
+  const urls = (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (!urls.length) return undefined;
+  if (!databaseUrl) throw new ConfigError('DATABASE_READ_URLS names standbys of a PostgreSQL primary: set DATABASE_URL to that primary, or unset DATABASE_READ_URLS');
+  for (const u of urls) {
+    let protocol = '';
+    try {
+      protocol = new URL(u).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (!['postgres:', 'postgresql:'].includes(protocol)) throw new ConfigError(`DATABASE_READ_URLS must be comma-separated postgres:// URLs, got '${u.replace(/\/\/[^@/]*@/, '//…@')}'`);
+  }
+  return {
+    urls,
+    maxWaitMs: int(env, 'FRHUB_READ_REPLICA_WAIT_MS', 50, 0),
+    timeoutMs: int(env, 'FRHUB_READ_REPLICA_TIMEOUT_MS', 2000, 1),
+    retryMs: int(env, 'FRHUB_READ_REPLICA_RETRY_MS', 30_000, 0),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
@@ -76,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || (databaseUrl ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
     databaseUrl,
+    readReplicas: readReplicas(env, databaseUrl),
     migrateOnStart: bool(env, 'FRHUB_MIGRATE_ON_START', true),
     introspection: bool(env, 'FRHUB_INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

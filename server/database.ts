@@ -45,8 +45,8 @@ function rowsOf(result: unknown): any {
   return result;
 }
 
-/** One round trip: the application role and the tenant, both reset when the transaction ends. */
-function scopeStatement(scope: TenantScope): string {
+/** One round trip: the application role and the tenant, both reset when the transaction ends (read replicas use it too). */
+export function scopeStatement(scope: TenantScope): string {
   if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error(`tenant scope must be a UUID, got ${scope.tenantId}`);
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
 }

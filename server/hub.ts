@@ -24,13 +24,14 @@ import { RetentionService } from '../tenants/retention/retention.service.js';
 import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
-import { systemClock, type Clock } from '../tenants/shared/ports.js';
+import { systemClock, type Clock, type ReplicaReads } from '../tenants/shared/ports.js';
 import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder } from './face-embedder.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
+import { ReadReplicaSet } from './read-replicas.js';
 import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
@@ -76,7 +77,8 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     auditFailures.inc();
     logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
   };
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure);
+  const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
   // on PostgreSQL, replicas share the database: advisory locks decide who does what once
@@ -244,9 +246,31 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     }
     await apollo.stop();
     await auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens'));
+    await replicas?.close();
     await database.close();
     await engine.close();
   }
+}
+
+/** Searches' vector queries on the standbys of DATABASE_READ_URLS, with their metrics and log lines. */
+function readReplicas(db: Db, settings: NonNullable<Config['readReplicas']>, registry: Registry, logger: pino.Logger, observe: (seconds: number) => void): ReadReplicaSet {
+  const reads = new Counter({ name: 'frhub_search_reads_total', help: 'vector queries of searches, by where they ran (replica or primary)', labelNames: ['source'], registers: [registry] });
+  const fallbacks = new Counter({ name: 'frhub_read_replica_fallbacks_total', help: 'vector queries sent to the primary although read replicas are configured, by reason (lagging: not caught up within FRHUB_READ_REPLICA_WAIT_MS; unavailable: no standby answered)', labelNames: ['reason'], registers: [registry] });
+  const log = logger.child({ job: 'read-replicas' });
+  const set = new ReadReplicaSet(db, settings, {
+    read: (source) => reads.inc({ source }),
+    elapsed: (seconds) => {
+      observe(seconds);
+      const t = requestTiming.getStore();
+      if (t) t.databaseMs += seconds * 1000;
+    },
+    fallback: (reason) => fallbacks.inc({ reason }),
+    down: (replica, err, retryMs) => log.warn({ err, replica }, `read replica ${replica} stopped answering (${err instanceof Error ? err.message : String(err)}): searches read from the primary; trying it again in ${Math.round(retryMs / 1000)} s`),
+    up: (replica) => log.info({ replica }, `read replica ${replica} answers again: searches read from it`),
+  });
+  new Gauge({ name: 'frhub_read_replica_up', help: 'whether a read replica answered when last asked (1) or is left alone until its retry time (0)', labelNames: ['replica'], registers: [registry], collect() { for (const s of set.status()) this.set({ replica: s.replica }, s.up ? 1 : 0); } });
+  log.info(`searches read from ${settings.urls.length} read replica(s): ${set.status().map((s) => s.replica).join(', ')}`);
+  return set;
 }
 
 /** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
@@ -263,7 +287,7 @@ async function startInference(config: Config, database: Database, logger: pino.L
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook): Services & { trail: AuditTrail } {
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
@@ -278,7 +302,7 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
     galleries: new GalleryService(db, embedder, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas),
+    searches: new SearchService(db, embedder, clock, trail, quotas, reads),
     policies,
     quotas,
     sharing,
