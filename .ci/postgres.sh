@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# A private PostgreSQL 15 + pgvector cluster for the tests: `start` prints DATABASE_URL, `stop` ends it.
+# A private PostgreSQL 15 + pgvector cluster for the tests: `start` prints DATABASE_URL; `standby` starts
+# a streaming hot standby of it (pg_basebackup -R, another private port) and prints its URL, for
+# DATABASE_READ_URLS; `stop` ends both.
 # Installs what is missing from Debian's packages; pgvector is built from Debian trixie's source
 # package against the installed PostgreSQL 15 (bookworm ships no pgvector for it).
 set -euo pipefail
@@ -7,6 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 state="$here/.cache"
 pgbin=/usr/lib/postgresql/15/bin
 data="$state/pgdata"
+standby="$state/pgstandby"
 mkdir -p "$state"
 
 install_server() {
@@ -45,8 +48,22 @@ case "${1:-}" in
     echo "$port" > "$state/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+  standby)
+    [ -f "$state/port" ] || { echo "no primary here: run '$0 start' first" >&2; exit 1; }
+    primary=$(cat "$state/port")
+    [ -d "$standby" ] && su postgres -c "$pgbin/pg_ctl -D '$standby' -m immediate stop >/dev/null 2>&1" || true
+    rm -rf "$standby" && mkdir -p "$standby" && chown postgres "$standby" && chmod 700 "$standby"
+    # initdb --auth=trust lets 127.0.0.1 replicate; -R writes primary_conninfo and standby.signal
+    su postgres -c "$pgbin/pg_basebackup -h 127.0.0.1 -p $primary -U postgres -D '$standby' -R -X stream -c fast"
+    port=$(free_port)
+    # hot_standby_feedback: replay never cancels a search's read for removing rows it still sees
+    su postgres -c "$pgbin/pg_ctl -D '$standby' -l '$state/standby.log' -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c hot_standby=on -c hot_standby_feedback=on' -w start >/dev/null"
+    echo "$port" > "$state/standby-port"
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
   stop)
+    [ -d "$standby" ] && su postgres -c "$pgbin/pg_ctl -D '$standby' -m fast stop >/dev/null" || true
     [ -d "$data" ] && su postgres -c "$pgbin/pg_ctl -D '$data' -m fast stop >/dev/null" || true
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 64 ;;
+  *) echo "usage: $0 start|standby|stop" >&2; exit 64 ;;
 esac

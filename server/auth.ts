@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { Role } from '../models/enums.js';
 import { HUB_TOKEN_ISSUER } from '../tenants/directory/tenant.service.js';
 
-// Hub-issued tokens: EdDSA, signed with a key generated into the data directory on first use.
+// Hub-issued tokens: EdDSA. One embedded hub generates its key into the data directory on first use;
+// replicas share a key set file (FRHUB_SIGNING_KEYS_FILE): the newest key signs, the others verify.
 // Verification accepts only that algorithm and issuer, so `alg: none` and foreign tokens fail.
 export const HUB_ISSUER = HUB_TOKEN_ISSUER;
 const ALG = 'EdDSA';
@@ -19,11 +20,158 @@ export interface HubClaims {
 
 type Key = Awaited<ReturnType<typeof import('jose').importJWK>>;
 
-export interface SigningKeys {
+/** One Ed25519 private key of a key set file: `iat` when it was made, `exp` when it stops verifying (seconds). */
+export type StoredKey = JWK & { kid: string; iat?: number; exp?: number };
+
+interface KeyEntry {
+  kid: string;
+  iat: number;
+  exp?: number;
   privateKey: Key;
   publicKey: Key;
+  publicJwk: JWK;
 }
 
+/** A key set file that cannot be used; the message says what to do. */
+export class KeySetError extends Error {}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const RELOAD_EVERY_MS = 1000;
+
+/**
+ * The hub's token keys: `privateKey`/`kid` sign new tokens, every key not past its `exp` verifies.
+ * Loaded from a key set file, a replica re-reads it when it changes (checked at most once a second,
+ * and at once when a token names a key it does not know), so a rotation or a removal reaches
+ * running replicas without a restart.
+ */
+export class SigningKeys {
+  private checkedAt = Date.now();
+
+  private constructor(
+    private entries: KeyEntry[],
+    private readonly source?: { file: string; version: string },
+  ) {}
+
+  static async of(stored: StoredKey[], source?: { file: string; version: string }): Promise<SigningKeys> {
+    const keys = new SigningKeys(await Promise.all(stored.map(entryOf)), source);
+    keys.signer(); // a set with nothing left to sign with is refused at load
+    return keys;
+  }
+
+  /** the key that signs new tokens: the newest one that has not expired */
+  private signer(): KeyEntry {
+    const live = this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds());
+    if (!live.length) throw new KeySetError(`${this.source?.file ?? 'the key set'} has no key left that has not expired: add one with \`npx frhub keys rotate --file ${this.source?.file ?? '<file>'}\`.`);
+    return live.reduce((a, b) => (b.iat > a.iat ? b : a));
+  }
+
+  get kid(): string {
+    return this.signer().kid;
+  }
+
+  get privateKey(): Key {
+    return this.signer().privateKey;
+  }
+
+  get publicKey(): Key {
+    return this.signer().publicKey;
+  }
+
+  /** The key that verifies a token naming `kid`; a token without one (minted before kids) only where there is one key. */
+  async verificationKey(kid: string | undefined): Promise<Key> {
+    if (kid !== undefined && !this.entries.some((e) => e.kid === kid)) await this.reload();
+    else await this.refresh();
+    const live = this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds());
+    const found = kid === undefined ? (live.length === 1 ? live[0] : undefined) : live.find((e) => e.kid === kid);
+    if (!found) throw new Error(kid === undefined ? 'no kid' : 'unknown or expired kid');
+    return found.publicKey;
+  }
+
+  /** The public keys as a JWKS document: never a private part. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds()).map((e) => ({ ...e.publicJwk, ...(e.exp ? { exp: e.exp } : {}) })) };
+  }
+
+  /** Re-reads the key set file when it changed, at most once a second (a no-op for the data directory's key). */
+  async refresh(): Promise<void> {
+    if (Date.now() - this.checkedAt >= RELOAD_EVERY_MS) await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    this.checkedAt = Date.now();
+    if (!this.source) return;
+    let version: string;
+    try {
+      version = fileVersion(this.source.file);
+    } catch {
+      return; // a file replaced in two steps: keep the keys in hand until the new one is there
+    }
+    if (version === this.source.version) return;
+    try {
+      const next = await SigningKeys.of(readKeySetFile(this.source.file), { file: this.source.file, version });
+      this.entries = next.entries;
+      this.source.version = version;
+    } catch {
+      // a file being edited in place: keep the keys in hand, and read it again at the next check
+    }
+  }
+}
+
+// a rewrite (temp file + rename) changes the inode even within the same millisecond
+const fileVersion = (file: string) => {
+  const s = statSync(file);
+  return `${s.ino}:${s.mtimeMs}:${s.size}`;
+};
+
+async function entryOf(k: StoredKey): Promise<KeyEntry> {
+  const { d: _private, ...pub } = k;
+  const publicJwk: JWK = { kty: pub.kty, crv: pub.crv, x: pub.x, kid: k.kid, alg: ALG, use: 'sig' };
+  return { kid: k.kid, iat: k.iat ?? 0, exp: k.exp, privateKey: await jose().importJWK(k, ALG), publicKey: await jose().importJWK(publicJwk, ALG), publicJwk };
+}
+
+/** A fresh Ed25519 key, named by its JWK thumbprint (RFC 7638). */
+export async function generateStoredKey(): Promise<StoredKey> {
+  const { privateKey } = await jose().generateKeyPair(ALG, { extractable: true, crv: 'Ed25519' });
+  const jwk = await jose().exportJWK(privateKey);
+  return { ...jwk, kid: await jose().calculateJwkThumbprint(jwk), alg: ALG, use: 'sig', iat: nowSeconds() };
+}
+
+/** Reads and checks a key set file ({"keys": [Ed25519 private JWKs with kid]}). */
+export function readKeySetFile(file: string): StoredKey[] {
+  let parsed: { keys?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const missing = (e as { code?: string }).code === 'ENOENT';
+    throw new KeySetError(missing ? `${file} (FRHUB_SIGNING_KEYS_FILE) does not exist: create it with \`npx frhub keys generate --file ${file}\` and give every replica the same file.` : `${file} is not a key set (JSON {"keys": [...]}) : ${(e as Error).message}. Create one with \`npx frhub keys generate --file <file>\`.`);
+  }
+  const keys = parsed?.keys;
+  if (!Array.isArray(keys) || !keys.length) throw new KeySetError(`${file} holds no keys: create a key set with \`npx frhub keys generate --file ${file}\`.`);
+  for (const k of keys as StoredKey[]) {
+    if (k?.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.d !== 'string' || typeof k.x !== 'string' || typeof k.kid !== 'string' || !k.kid) {
+      throw new KeySetError(`${file}: every key must be an Ed25519 private JWK with a kid (kty OKP, crv Ed25519, x, d, kid); make the file with \`npx frhub keys generate\`.`);
+    }
+  }
+  if (new Set(keys.map((k: StoredKey) => k.kid)).size !== keys.length) throw new KeySetError(`${file}: two keys share a kid; remove one with \`npx frhub keys remove\`.`);
+  return keys as StoredKey[];
+}
+
+/** Writes a key set readable by its owner only (0600), replacing the old file in one rename. */
+export function writeKeySetFile(file: string, keys: StoredKey[]): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/** The shared key set of replicas: loaded from its file, which must exist (replicas never make their own). */
+export async function loadKeySet(file: string): Promise<SigningKeys> {
+  const keys = readKeySetFile(file);
+  return SigningKeys.of(keys, { file, version: fileVersion(file) });
+}
+
+/** One embedded hub's key: generated into `<dataDir>/keys` on first use. */
 export async function loadOrCreateKeys(dataDir: string): Promise<SigningKeys> {
   const file = join(dataDir, 'keys', 'hub-signing-key.jwk.json');
   if (!existsSync(file)) {
@@ -32,18 +180,28 @@ export async function loadOrCreateKeys(dataDir: string): Promise<SigningKeys> {
     writeFileSync(file, JSON.stringify(await jose().exportJWK(privateKey)), { mode: 0o600 });
   }
   const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-  const { d: _private, ...pub } = jwk;
-  return {
-    privateKey: await jose().importJWK(jwk, ALG),
-    publicKey: await jose().importJWK(pub, ALG),
-  };
+  return SigningKeys.of([{ ...jwk, kid: await jose().calculateJwkThumbprint(jwk) }]);
 }
 
-/** A service account of a tenant and role (sub `svc:<ROLE>`), or a principal by id. */
-export async function mintToken(keys: SigningKeys, opts: { tenant: string; role?: Role; principalId?: string; ttlSeconds?: number }): Promise<string> {
+/** The hub's keys as configured: the shared key set file, else the data directory's own key. */
+export function loadSigningKeys(config: { dataDir: string; signingKeysFile?: string }): Promise<SigningKeys> {
+  return config.signingKeysFile ? loadKeySet(config.signingKeysFile) : loadOrCreateKeys(config.dataDir);
+}
+
+/** What signs a token: SigningKeys, or any private key (a test's forgery); a kid names the key in the header. */
+export interface TokenSigner {
+  privateKey: Key;
+  publicKey?: Key;
+  kid?: string;
+  refresh?(): Promise<void>;
+}
+
+/** A service account of a tenant and role (sub `svc:<ROLE>`), or a principal by id; the header names the signing key. */
+export async function mintToken(keys: TokenSigner, opts: { tenant: string; role?: Role; principalId?: string; ttlSeconds?: number }): Promise<string> {
   if (!opts.principalId && !opts.role) throw new Error('a token names a principal (--subject) or a role (--role)');
+  await keys.refresh?.();
   return new (jose().SignJWT)({ tenant: opts.tenant, ...(opts.principalId ? {} : { role: opts.role }) })
-    .setProtectedHeader({ alg: ALG })
+    .setProtectedHeader({ alg: ALG, ...(keys.kid ? { kid: keys.kid } : {}) })
     .setIssuer(HUB_ISSUER)
     .setSubject(opts.principalId ?? `svc:${opts.role}`)
     .setIssuedAt()
@@ -55,7 +213,7 @@ export class AuthError extends Error {}
 
 export async function verifyToken(keys: SigningKeys, token: string): Promise<HubClaims> {
   try {
-    const { payload } = await jose().jwtVerify(token, keys.publicKey, { issuer: HUB_ISSUER, algorithms: [ALG] });
+    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG] });
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
     if (payload.sub.startsWith('svc:') && !Object.values(Role).includes(payload.role as Role)) throw new Error('unknown role');
     return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub };

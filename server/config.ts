@@ -4,6 +4,7 @@ import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/fac
 import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
 import { defaultIndexBuildCapMb } from '../models/index-memory.js';
+import type { ReadReplicaSettings } from './read-replicas.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {
@@ -13,6 +14,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL in production; absent: embedded PGlite in dataDir */
   databaseUrl?: string;
+  /** hot standbys of databaseUrl (DATABASE_READ_URLS) that searches' vector queries read from; absent: all on the primary */
+  readReplicas?: ReadReplicaSettings;
   migrateOnStart: boolean;
   introspection: boolean;
   logLevel: string;
@@ -21,8 +24,10 @@ export interface Config {
   defaultMonthlyQuota: number;
   /** how long shutdown waits for in-flight requests before cutting connections */
   shutdownGraceMs: number;
-  /** how often the server purges expired search details; 0: never (use `frhub purge`) */
+  /** how often the server purges expired search details (fractions allowed); 0: never (use `frhub purge`) */
   purgeIntervalMinutes: number;
+  /** the key set every replica shares (`frhub keys generate`); absent: a key generated into dataDir */
+  signingKeysFile?: string;
   inference: InferenceConfig;
   /** photos (and their bytes) the hub sends the inference thread before it refuses with OVERLOADED */
   inferenceInFlight: InFlightLimits;
@@ -52,11 +57,11 @@ function int(env: Env, key: string, fallback: number, min = 0): number {
   return n;
 }
 
-function num(env: Env, key: string, fallback: number): number {
+function num(env: Env, key: string, fallback: number, min = -Infinity): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, got '${raw}'`);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${key} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
   return n;
 }
 
@@ -91,6 +96,28 @@ function workerUrls(env: Env): string[] {
   });
 }
 
+/** DATABASE_READ_URLS: comma-separated postgres:// URLs of streaming standbys of DATABASE_URL. */
+function readReplicas(env: Env, databaseUrl: string | undefined): ReadReplicaSettings | undefined {
+  const urls = (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (!urls.length) return undefined;
+  if (!databaseUrl) throw new ConfigError('DATABASE_READ_URLS names standbys of a PostgreSQL primary: set DATABASE_URL to that primary, or unset DATABASE_READ_URLS');
+  for (const u of urls) {
+    let protocol = '';
+    try {
+      protocol = new URL(u).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (!['postgres:', 'postgresql:'].includes(protocol)) throw new ConfigError(`DATABASE_READ_URLS must be comma-separated postgres:// URLs, got '${u.replace(/\/\/[^@/]*@/, '//…@')}'`);
+  }
+  return {
+    urls,
+    maxWaitMs: int(env, 'FRHUB_READ_REPLICA_WAIT_MS', 50, 0),
+    timeoutMs: int(env, 'FRHUB_READ_REPLICA_TIMEOUT_MS', 2000, 1),
+    retryMs: int(env, 'FRHUB_READ_REPLICA_RETRY_MS', 30_000, 0),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
@@ -100,12 +127,14 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || (databaseUrl ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
     databaseUrl,
+    readReplicas: readReplicas(env, databaseUrl),
     migrateOnStart: bool(env, 'FRHUB_MIGRATE_ON_START', true),
     introspection: bool(env, 'FRHUB_INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxUploadBytes: maxImageBytes,
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
-    purgeIntervalMinutes: int(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    purgeIntervalMinutes: num(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE ? resolve(env.FRHUB_SIGNING_KEYS_FILE) : undefined,
     shutdownGraceMs: int(env, 'FRHUB_SHUTDOWN_GRACE_MS', 30_000, 0),
     inference: {
       modelDir: resolve(env.FRHUB_MODEL_DIR || resolve(dataDir, 'models')),

@@ -13,6 +13,7 @@ import type { Db, Queryable, TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { LockKey, withLock } from './replicas.js';
 
 export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000, TenantRowSecurity1764570000000];
 /** The role every scoped transaction runs as: not the tables' owner, no BYPASSRLS. */
@@ -44,8 +45,8 @@ function rowsOf(result: unknown): any {
   return result;
 }
 
-/** One round trip: the application role and the tenant, both reset when the transaction ends. */
-function scopeStatement(scope: TenantScope): string {
+/** One round trip: the application role and the tenant, both reset when the transaction ends (read replicas use it too). */
+export function scopeStatement(scope: TenantScope): string {
   if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error(`tenant scope must be a UUID, got ${scope.tenantId}`);
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('frhub.tenant_id', '${scope.tenantId ?? ''}', true), set_config('frhub.all_tenants', '${scope.allTenants ? 'on' : 'off'}', true)`;
 }
@@ -139,7 +140,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   };
   try {
     await dataSource.initialize();
-    if (opts.migrate) await dataSource.runMigrations({ transaction: 'each' });
+    // replicas starting at once: one migrates, the others wait for it and then find nothing to do
+    if (opts.migrate) await withLock(opts.databaseUrl ? dataSource : undefined, LockKey.SCHEMA, () => dataSource.runMigrations({ transaction: 'each' }));
     if (opts.checkAnchor !== false) await anchor.check();
   } catch (e) {
     await close().catch(() => {});

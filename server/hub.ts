@@ -24,14 +24,16 @@ import { RetentionService } from '../tenants/retention/retention.service.js';
 import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
-import { systemClock, type Clock } from '../tenants/shared/ports.js';
-import { loadOrCreateKeys, mintToken, type SigningKeys } from './auth.js';
+import { systemClock, type Clock, type ReplicaReads } from '../tenants/shared/ports.js';
+import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { EngineEmbedder, type HubEngine } from './face-embedder.js';
 import { RemoteInference, WORKER_STATES } from './remote-inference.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
+import { ReadReplicaSet } from './read-replicas.js';
+import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
@@ -96,29 +98,47 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     auditFailures.inc();
     logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
   };
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure);
+  const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
-  // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
-  const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
-  if (built) logger.info({ job: 'index-build' }, `HNSW index of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
-  if (await tenants.bootstrap()) {
-    logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
-  }
+  // on PostgreSQL, replicas share the database: advisory locks decide who does what once
+  const shared = database.kind === 'postgres' ? database.dataSource : undefined;
+  await withLock(shared, LockKey.SCHEMA, async () => {
+    // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
+    const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
+    if (built) logger.info({ job: 'index-build' }, `HNSW index of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
+    if (await tenants.bootstrap()) {
+      logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
+    }
+  });
 
-  // tokens minted by `frhub token` (no database there) reach the audit chain at start and each minute
-  const auditCliTokens = async () => {
-    const pending = unauditedTokens(config.dataDir);
-    await tenants.auditIssuedTokens(pending.tokens);
-    pending.commit();
+  // tokens minted by `frhub token` (no database there) reach the audit chain at start and each minute;
+  // under a lock, so replicas sharing a data directory never audit the same ledger lines twice
+  const auditCliTokens = async (wait = true) => {
+    await withLock(shared, LockKey.TOKEN_LEDGER, async () => {
+      const pending = unauditedTokens(config.dataDir);
+      await tenants.auditIssuedTokens(pending.tokens);
+      pending.commit();
+    }, { wait });
   };
   await auditCliTokens();
-  const ledgerTimer = setInterval(() => auditCliTokens().catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
+  const ledgerTimer = setInterval(() => auditCliTokens(false).catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
 
+  // every replica ticks; only the one holding the scheduler lock purges
+  const scheduler = new SchedulerLock(shared, (held, err) =>
+    held
+      ? logger.info({ job: 'scheduler' }, 'this replica holds the scheduler lock: it runs the retention purge for every replica on this database')
+      : logger.warn({ job: 'scheduler', err }, 'lost the scheduler lock (its database connection failed): another replica takes the scheduled work over'),
+  );
   const purgeTimer = config.purgeIntervalMinutes > 0
     ? setInterval(() => {
-        retention.purge({ requestId: `purge-${Date.now()}` })
-          .then((r) => r.searches && logger.info({ job: 'purge', purged: r.perTenant }, `retention purge deleted ${r.searches} expired searches`))
+        scheduler.holds()
+          .then(async (mine) => {
+            if (!mine) return;
+            const r = await retention.purge({ requestId: `purge-${Date.now()}` });
+            logger.info({ job: 'purge', purged: r.perTenant }, `retention purge ran: deleted ${r.searches} expired searches`);
+          })
           .catch((err) => logger.error({ err, job: 'purge' }, 'retention purge failed'));
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
@@ -135,7 +155,9 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     try {
-      await database.db.query('SELECT 1');
+      // a replica of an older release beside a newer schema stays ready; one whose migrations are missing is not
+      const pending = await pendingMigrations(database.dataSource);
+      if (pending.length) return void res.status(503).json({ status: 'unavailable', database: database.kind, migrationsPending: pending });
       const { provider, available } = engine.status();
       // while a lost inference thread restarts (or no worker is up), searches fail fast: send traffic elsewhere
       const workers = engine instanceof RemoteInference ? { workers: engine.workers().map(({ url, state }) => ({ url, state })) } : {};
@@ -143,6 +165,11 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
+  });
+  // the public keys of hub tokens, for anyone who verifies them (other replicas, gateways)
+  app.get('/.well-known/jwks.json', async (_req, res) => {
+    await keys.refresh();
+    res.set('cache-control', 'max-age=60').json(keys.jwks());
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
@@ -190,7 +217,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       },
     }),
   );
-  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz and /metrics.')));
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {
@@ -225,6 +252,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   async function shutdown(): Promise<void> {
     if (purgeTimer) clearInterval(purgeTimer);
     clearInterval(ledgerTimer);
+    await scheduler.close();
     // stop taking requests, let in-flight searches finish, then release the database and models
     if (httpServer) {
       const server = httpServer;
@@ -240,9 +268,31 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     }
     await apollo.stop();
     await auditCliTokens().catch((err) => logger.error({ err }, 'could not audit issued tokens'));
+    await replicas?.close();
     await database.close();
     await engine.close();
   }
+}
+
+/** Searches' vector queries on the standbys of DATABASE_READ_URLS, with their metrics and log lines. */
+function readReplicas(db: Db, settings: NonNullable<Config['readReplicas']>, registry: Registry, logger: pino.Logger, observe: (seconds: number) => void): ReadReplicaSet {
+  const reads = new Counter({ name: 'frhub_search_reads_total', help: 'vector queries of searches, by where they ran (replica or primary)', labelNames: ['source'], registers: [registry] });
+  const fallbacks = new Counter({ name: 'frhub_read_replica_fallbacks_total', help: 'vector queries sent to the primary although read replicas are configured, by reason (lagging: not caught up within FRHUB_READ_REPLICA_WAIT_MS; unavailable: no standby answered)', labelNames: ['reason'], registers: [registry] });
+  const log = logger.child({ job: 'read-replicas' });
+  const set = new ReadReplicaSet(db, settings, {
+    read: (source) => reads.inc({ source }),
+    elapsed: (seconds) => {
+      observe(seconds);
+      const t = requestTiming.getStore();
+      if (t) t.databaseMs += seconds * 1000;
+    },
+    fallback: (reason) => fallbacks.inc({ reason }),
+    down: (replica, err, retryMs) => log.warn({ err, replica }, `read replica ${replica} stopped answering (${err instanceof Error ? err.message : String(err)}): searches read from the primary; trying it again in ${Math.round(retryMs / 1000)} s`),
+    up: (replica) => log.info({ replica }, `read replica ${replica} answers again: searches read from it`),
+  });
+  new Gauge({ name: 'frhub_read_replica_up', help: 'whether a read replica answered when last asked (1) or is left alone until its retry time (0)', labelNames: ['replica'], registers: [registry], collect() { for (const s of set.status()) this.set({ replica: s.replica }, s.up ? 1 : 0); } });
+  log.info(`searches read from ${settings.urls.length} read replica(s): ${set.status().map((s) => s.replica).join(', ')}`);
+  return set;
 }
 
 /** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
@@ -250,7 +300,7 @@ async function startInference(config: Config, database: Database, logger: pino.L
   let engine: HubEngine | undefined = remote;
   try {
     engine ??= await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
-    return { engine, keys: await loadOrCreateKeys(config.dataDir) };
+    return { engine, keys: await loadSigningKeys(config) };
   } catch (e) {
     await engine?.close().catch(() => {});
     await database.close().catch(() => {});
@@ -259,7 +309,7 @@ async function startInference(config: Config, database: Database, logger: pino.L
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook): Services & { trail: AuditTrail } {
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
@@ -274,7 +324,7 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
     galleries: new GalleryService(db, embedder, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas),
+    searches: new SearchService(db, embedder, clock, trail, quotas, reads),
     policies,
     quotas,
     sharing,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Role } from '../models/enums.js';
-import { loadOrCreateKeys, mintToken } from './auth.js';
+import { loadSigningKeys, mintToken } from './auth.js';
 
 // `frhub token` opens no database (it must work while the hub runs), so it appends what it issued
 // to a ledger beside the signing key; the hub moves new ledger lines into the audit chain.
@@ -27,9 +27,10 @@ export function recordIssuedToken(dataDir: string, t: Omit<IssuedToken, 'tokenSh
   appendFileSync(file, `${JSON.stringify({ ...rest, tokenSha256: createHash('sha256').update(token).digest('hex') })}\n`, { mode: 0o600 });
 }
 
-/** The one way the CLI mints a token: signed with the data directory's keys and recorded in the ledger. */
-export async function issueCliToken(dataDir: string, o: { tenant: string; role?: Role; subject?: string; ttlSeconds: number }): Promise<string> {
-  const keys = await loadOrCreateKeys(dataDir);
+/** The one way the CLI mints a token: signed with the hub's keys (the shared key set, else the data directory's) and recorded in the ledger. */
+export async function issueCliToken(config: { dataDir: string; signingKeysFile?: string }, o: { tenant: string; role?: Role; subject?: string; ttlSeconds: number }): Promise<string> {
+  const { dataDir } = config;
+  const keys = await loadSigningKeys(config);
   const token = await mintToken(keys, { tenant: o.tenant, role: o.role, principalId: o.subject, ttlSeconds: o.ttlSeconds });
   const now = new Date();
   recordIssuedToken(dataDir, { issuedAt: now.toISOString(), tenant: o.tenant, role: o.role ?? null, subject: o.subject ?? null, expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString(), token });

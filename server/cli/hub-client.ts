@@ -40,7 +40,7 @@ export type HubCall = <T = any>(query: string, variables?: Record<string, unknow
  * directory's keys (recorded in the ledger, so the hub audits it like any `frhub token`).
  */
 export async function hubCaller(config: Config, url: string, tenant: string, role: Role): Promise<HubCall> {
-  const token = await issueCliToken(config.dataDir, { tenant, role, ttlSeconds: 15 * 60 });
+  const token = await issueCliToken(config, { tenant, role, ttlSeconds: 15 * 60 });
   return async (query, variables) => {
     let res: Response;
     try {

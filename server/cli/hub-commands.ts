@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { issueCliToken } from '../token-ledger.js';
 import { openDatabase } from '../database.js';
+import { LockKey, withLock } from '../replicas.js';
 import { createHub } from '../hub.js';
 import { Role, TenantStatus } from '../../models/enums.js';
 import type { Actor } from '../../tenants/shared/actor.js';
@@ -52,10 +53,11 @@ export async function migrateCommand(args: Args): Promise<number> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
     if (args.flags.revert) {
-      await db.dataSource.undoLastMigration({ transaction: 'each' });
+      await withLock(config.databaseUrl ? db.dataSource : undefined, LockKey.SCHEMA, () => db.dataSource.undoLastMigration({ transaction: 'each' }));
       console.log('reverted the last migration');
     } else {
-      const ran = await db.dataSource.runMigrations({ transaction: 'each' });
+      // beside replicas: the same lock they take to migrate at start
+      const ran = (await withLock(config.databaseUrl ? db.dataSource : undefined, LockKey.SCHEMA, () => db.dataSource.runMigrations({ transaction: 'each' })))!;
       console.log(ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'database is up to date');
     }
   } finally {
@@ -66,7 +68,7 @@ export async function migrateCommand(args: Args): Promise<number> {
 
 export const tokenSpec: CommandSpec = {
   usage: 'frhub token --tenant <slug> (--role <ROLE> | --subject <principalId>) [--ttl <seconds>]',
-  summary: 'Mints a hub token from the data directory\'s keys: a tenant\'s service account (--role) or one of its principals (--subject).',
+  summary: 'Mints a hub token from the hub\'s keys (FRHUB_SIGNING_KEYS_FILE, else the data directory\'s key): a tenant\'s service account (--role) or one of its principals (--subject).',
   options: [
     ['--tenant <slug>', 'the tenant the token speaks for'],
     ['--role <ROLE>', `a service account with this role: ${Object.values(Role).join(', ')}`],
@@ -85,11 +87,11 @@ export async function tokenCommand(args: Args): Promise<number> {
   const roleName = typeof args.flags.role === 'string' ? args.flags.role : undefined;
   if (roleName && !(roleName in Role)) throw new UsageError(`--role must be one of ${Object.values(Role).join(', ')}`);
   if (!subject && !roleName) throw new UsageError('--role <ROLE> (a service account) or --subject <principalId> is required');
-  const { dataDir } = loadConfig();
+  const config = loadConfig();
   const ttl = Number(str(args, 'ttl', String(12 * 3600)));
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`--ttl must be a whole number of seconds, got '${args.flags.ttl}'`);
   // no database here: the running hub moves the ledger line into the audit chain
-  const token = await issueCliToken(dataDir, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
+  const token = await issueCliToken(config, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
   console.log(token);
   return 0;
 }

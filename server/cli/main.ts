@@ -9,6 +9,7 @@ import { LOCKED_EXIT } from './hub-client.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
 import { serveInferenceSpec } from './serve-inference.js';
+import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, CommandSpec> = {
   'serve-inference': serveInferenceSpec,
   migrate: migrateSpec,
   token: tokenSpec,
+  'keys generate': keysGenerateSpec,
+  'keys rotate': keysRotateSpec,
+  'keys remove': keysRemoveSpec,
+  'keys list': keysListSpec,
   enroll: enrollSpec,
   purge: purgeSpec,
   report: reportSpec,

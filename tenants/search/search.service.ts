@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
-import type { Db } from '../../models/db.js';
+import type { Db, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
 import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
@@ -15,7 +15,7 @@ import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
-import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
+import { primaryReads, type Clock, type FaceEmbedder, type Page, type ReplicaReads } from '../shared/ports.js';
 
 export interface SearchRequest {
   image: Buffer;
@@ -43,7 +43,8 @@ export const MAX_CANDIDATES = 50;
  * One search, end to end: role and certification (CASL), legal basis against the tenant's policy,
  * the galleries it may search (own + shared for that basis), the embedding (outside any
  * transaction), then in ONE transaction the vector query, the quota spend, the search row and its
- * audit event. A refusal at any step spends nothing and is audited with its reason.
+ * audit event (with read replicas the vector query runs on one, read-only, before that transaction).
+ * A refusal at any step spends nothing and is audited with its reason.
  */
 export class SearchService {
   constructor(
@@ -52,6 +53,7 @@ export class SearchService {
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas: QuotaService,
+    private readonly reads: ReplicaReads = primaryReads(db),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
   ) {}
@@ -88,8 +90,9 @@ export class SearchService {
         return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds), exigentHours: policy.exigentApprovalHours };
       });
       const probe = await this.embedder.embedOne(req.image);
-      return this.db.scoped(scopeOf(actor), async (tx) => {
-        const hits = await this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: threshold });
+      // the vector query may run on a read replica (read-only, same row-level security); everything that writes runs on the primary
+      const nearest = (tx: Queryable) => this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: threshold });
+      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, hits) => {
         await this.quotas.spend(tx, actor.tenantId);
         const exigent = EXIGENT_BASES.includes(req.legalBasis);
         const row = await this.searches.insert(

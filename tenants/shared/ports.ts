@@ -1,4 +1,5 @@
 // What the services need from outside, implemented and wired by the server.
+import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
 
 export interface EmbeddedFace {
   embedding: Float32Array;
@@ -35,3 +36,17 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface TokenIssuer {
   issue(opts: { tenantSlug: string; principalId: string; ttlSeconds: number }): Promise<{ token: string; expiresAt: Date }>;
 }
+
+/**
+ * Where a search reads its candidates (docs/scaling.md, "Read replicas"): `read` (read-only, no side
+ * effects) then `write`, both under `scope`'s row-level security. The server may run `read` on a
+ * streaming replica that has replayed every commit made before the call, and `write` on the primary.
+ */
+export interface ReplicaReads {
+  readThenWrite<R, T>(scope: TenantScope, read: (tx: Queryable) => Promise<R>, write: (tx: Queryable, read: R) => Promise<T>): Promise<T>;
+}
+
+/** No replica: both in one primary transaction. */
+export const primaryReads = (db: ScopedDatabase): ReplicaReads => ({
+  readThenWrite: (scope, read, write) => db.scoped(scope, async (tx) => write(tx, await read(tx))),
+});

@@ -22,7 +22,8 @@ export interface TestHub extends HubClient {
 }
 
 export async function startHub(env: Record<string, string> = {}, opts: { clock?: Clock; logger?: pino.Logger } = {}): Promise<TestHub> {
-  const ws = await hubWorkspace(loadConfig({ ...process.env, ...env }).databaseUrl);
+  const merged = { ...process.env, ...env };
+  const ws = await hubWorkspace(merged.DATABASE_URL || undefined, merged.DATABASE_READ_URLS ?? '');
   const { dataDir } = ws;
   const config = loadConfig({
     ...process.env,
@@ -31,6 +32,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     FRHUB_INFERENCE_PROVIDER: 'cpu',
     ...env,
     DATABASE_URL: ws.databaseUrl ?? '',
+    DATABASE_READ_URLS: ws.readUrls ?? '',
   });
   const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
   const { url, server } = await hub.listen(0, '127.0.0.1');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadOrCreateKeys } from '../../server/auth';
+import { loadSigningKeys } from '../../server/auth';
 import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import { hubClient, type HubClient } from './client';
@@ -13,16 +13,26 @@ const ROOT = resolve(__dirname, '../..');
 export interface HubWorkspace {
   dataDir: string;
   databaseUrl?: string;
+  /** DATABASE_READ_URLS for it: the standbys' copies of the scratch database (they replicate the whole server) */
+  readUrls?: string;
   drop(): Promise<void>;
 }
 
-export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || undefined): Promise<HubWorkspace> {
+/** The same database name on each standby of DATABASE_READ_URLS (comma-separated). */
+export function sameDatabaseOn(readUrls: string | undefined, databaseUrl: string | undefined): string | undefined {
+  if (!readUrls || !databaseUrl) return undefined;
+  const name = new URL(databaseUrl).pathname;
+  return readUrls.split(',').map((r) => Object.assign(new URL(r.trim()), { pathname: name }).toString()).join(',');
+}
+
+export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || undefined, readUrls = process.env.DATABASE_READ_URLS): Promise<HubWorkspace> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-test-'));
   // each suite gets its own database on the test server, so suites may run in parallel
   const scratch = await scratchDatabase(databaseUrl, 'frhub_test');
   return {
     dataDir,
     databaseUrl: scratch.url,
+    readUrls: sameDatabaseOn(readUrls, scratch.url),
     async drop() {
       await scratch.drop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -43,7 +53,7 @@ export interface HubProcess extends HubClient {
 }
 
 /** ws: a workspace of hubWorkspace(), or the data dir (and database) of a hub the test made itself */
-export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl'>, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
+export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl' | 'readUrls'>, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -59,6 +69,7 @@ export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl'>
       FRHUB_INFERENCE_PROVIDER: 'cpu',
       FRHUB_PURGE_INTERVAL_MINUTES: '0',
       DATABASE_URL: ws.databaseUrl ?? '',
+      DATABASE_READ_URLS: ws.readUrls ?? '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +93,8 @@ export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl'>
       reject(new Error(`the hub exited (code ${code}, signal ${signal}) before it was ready:\n${out}`));
     });
   });
-  const { token, gql } = hubClient(url, await loadOrCreateKeys(ws.dataDir));
+  // tokens signed as the hub signs them: the shared key set when the env names one, else the data directory's key
+  const { token, gql } = hubClient(url, await loadSigningKeys({ dataDir: ws.dataDir, signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE }));
   return {
     url,
     child,

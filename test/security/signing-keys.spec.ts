@@ -1,0 +1,175 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Role } from '../../models/enums';
+import { AuthError, loadKeySet, mintToken, readKeySetFile, verifyToken } from '../../server/auth';
+import { main } from '../../server/cli/main';
+import { startHub, type TestHub } from '../support/hub';
+
+const jose = require('jose') as typeof import('jose');
+
+/** Runs `frhub <argv>` in this process; its exit status and what it printed. */
+async function frhub(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+  try {
+    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+}
+
+const kidOf = (token: string) => jose.decodeProtectedHeader(token).kid;
+const kids = (file: string) => readKeySetFile(file).map((k) => k.kid);
+
+describe('the shared signing key set: generate, rotate, remove', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'frhub-keys-'));
+    file = join(dir, 'conf', 'signing-keys.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('`keys generate` writes one Ed25519 private key, readable by its owner only, and will not overwrite it', async () => {
+    expect((await frhub('keys', 'generate', '--file', file)).code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const [key] = readKeySetFile(file);
+    expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String), d: expect.any(String) });
+    const again = await frhub('keys', 'generate', '--file', file);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already exists; `frhub keys rotate --file .*` adds a key/);
+    expect(kids(file)).toEqual([key.kid]);
+  });
+
+  it('every keys command explains itself with --help and runs nothing', async () => {
+    for (const sub of ['generate', 'rotate', 'remove', 'list']) {
+      const r = await frhub('keys', sub, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`usage: frhub keys ${sub} --file <path>`));
+      expect(r.out).toMatch(/example:/);
+    }
+    expect((await frhub('keys', 'rotate')).code).toBe(64);
+  });
+
+  it('after a rotation the new key signs (its kid in the header), the old key’s tokens still verify until it is removed or expires', async () => {
+    await frhub('keys', 'generate', '--file', file);
+    const before = await loadKeySet(file);
+    const oldKid = before.kid;
+    const oldToken = await mintToken(before, { tenant: 'metro-pd', role: Role.AGENCY_ANALYST });
+    expect(kidOf(oldToken)).toBe(oldKid);
+
+    expect((await frhub('keys', 'rotate', '--file', file)).code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const after = await loadKeySet(file);
+    expect(after.kid).not.toBe(oldKid);
+    expect(kids(file)).toEqual([after.kid, oldKid]);
+    // the old key verifies for the default 12 hours, then stops
+    const old = readKeySetFile(file).find((k) => k.kid === oldKid)!;
+    expect(old.exp! - Math.floor(Date.now() / 1000)).toBeGreaterThan(12 * 3600 - 60);
+    const newToken = await mintToken(after, { tenant: 'metro-pd', role: Role.AGENCY_ANALYST });
+    expect(kidOf(newToken)).toBe(after.kid);
+    await expect(verifyToken(after, oldToken)).resolves.toMatchObject({ tenant: 'metro-pd', sub: 'svc:AGENCY_ANALYST' });
+    await expect(verifyToken(after, newToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
+
+    // a replica that loaded the old set learns the new key from the file when a token names it
+    await expect(verifyToken(before, newToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
+
+    // the newest key cannot be removed; the old one can, and its tokens are refused at once
+    const refused = await frhub('keys', 'remove', '--file', file, '--kid', after.kid);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/signs new tokens: run `frhub keys rotate/);
+    expect((await frhub('keys', 'remove', '--file', file, '--kid', oldKid)).code).toBe(0);
+    expect(kids(file)).toEqual([after.kid]);
+    await expect(verifyToken(await loadKeySet(file), oldToken)).rejects.toThrow(AuthError);
+    await expect(verifyToken(await loadKeySet(file), oldToken)).rejects.toThrow(/^Unauthenticated: the token is not valid for this hub/);
+    await expect(verifyToken(await loadKeySet(file), newToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
+  });
+
+  it('`keys rotate --retire-after 0` ends the old key at once; `keys list` names which key signs, without key material', async () => {
+    await frhub('keys', 'generate', '--file', file);
+    const before = await loadKeySet(file);
+    const oldToken = await mintToken(before, { tenant: 'hub', role: Role.HUB_ADMIN });
+    await frhub('keys', 'rotate', '--file', file, '--retire-after', '0');
+    const after = await loadKeySet(file);
+    await expect(verifyToken(after, oldToken)).rejects.toThrow(AuthError);
+    const list = await frhub('keys', 'list', '--file', file);
+    expect(list.out).toContain(`${after.kid}  created`);
+    expect(list.out).toMatch(/signs new tokens/);
+    expect(list.out).toMatch(/expired/);
+    for (const k of readKeySetFile(file)) expect(list.out).not.toContain(k.d);
+    // a second rotation drops the expired key from the file
+    await frhub('keys', 'rotate', '--file', file);
+    expect(kids(file)).toHaveLength(2);
+    expect(kids(file)).not.toContain(before.kid);
+  });
+
+  it('a key set file that is missing or not a key set is refused with what to do', async () => {
+    await expect(loadKeySet(file)).rejects.toThrow(/does not exist: create it with `npx frhub keys generate --file/);
+    require('node:fs').mkdirSync(join(dir, 'conf'));
+    require('node:fs').writeFileSync(file, JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }));
+    await expect(loadKeySet(file)).rejects.toThrow(/every key must be an Ed25519 private JWK with a kid/);
+  });
+});
+
+describe('a hub on a shared key set', () => {
+  let t: TestHub;
+  let file: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frhub-keys-'));
+    file = join(dir, 'signing-keys.json');
+    await frhub('keys', 'generate', '--file', file);
+    t = await startHub({ FRHUB_SIGNING_KEYS_FILE: file });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const jwks = async () => {
+    const res = await fetch(`${t.url}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as { keys: Record<string, unknown>[] };
+  };
+  const role = async (token: string) => {
+    const r = await t.gql(token, `{ me { role } }`);
+    return r.data?.me?.role ?? r.errors?.[0].extensions.code;
+  };
+
+  it('publishes the public keys as JWKS (never `d`), follows a rotation, and refuses a removed key’s tokens', async () => {
+    const first = readKeySetFile(file)[0];
+    const published = await jwks();
+    expect(published.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: first.x, kid: first.kid, alg: 'EdDSA', use: 'sig' }]);
+    expect(JSON.stringify(published)).not.toContain(first.d);
+
+    const oldToken = await mintToken(await loadKeySet(file), { tenant: 'hub', role: Role.HUB_ADMIN });
+    expect(await role(oldToken)).toBe('HUB_ADMIN');
+    await frhub('keys', 'rotate', '--file', file);
+    const rotated = await loadKeySet(file);
+    const newToken = await mintToken(rotated, { tenant: 'hub', role: Role.HUB_ADMIN });
+    // the running hub has not restarted: a token naming the new key makes it read the file again
+    expect(await role(newToken)).toBe('HUB_ADMIN');
+    expect(await role(oldToken)).toBe('HUB_ADMIN');
+    const both = await jwks();
+    expect(both.keys.map((k) => k.kid)).toEqual([rotated.kid, first.kid]);
+    for (const k of both.keys) expect(Object.keys(k).sort()).toEqual(expect.arrayContaining(['crv', 'kid', 'kty', 'x']));
+    for (const k of both.keys) expect(k).not.toHaveProperty('d');
+    expect(both.keys[1].exp).toEqual(expect.any(Number));
+    // tokens the hub mints itself are signed by the newest key
+    expect(kidOf(await t.token('hub', Role.HUB_ADMIN))).toBe(rotated.kid);
+
+    await frhub('keys', 'remove', '--file', file, '--kid', first.kid);
+    await new Promise((r) => setTimeout(r, 1100)); // a running hub checks the file at most once a second
+    expect(await role(oldToken)).toBe('UNAUTHENTICATED');
+    expect(await role(newToken)).toBe('HUB_ADMIN');
+    expect((await jwks()).keys.map((k) => k.kid)).toEqual([rotated.kid]);
+    expect(readFileSync(file, 'utf8')).toContain(rotated.kid);
+  });
+});
