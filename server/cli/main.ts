@@ -8,6 +8,7 @@ import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js
 import { LOCKED_EXIT } from './hub-client.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
+import { reembedSpec } from './reembed-command.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   faces: facesSpec,
   models: modelsSpec,
   eval: evalSpec,
+  reembed: reembedSpec,
   'bench inference': benchInferenceSpec,
   'bench governance': benchGovernanceSpec,
   'bench search': benchSearchSpec,
