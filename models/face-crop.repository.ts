@@ -10,13 +10,6 @@ export interface CropInsert {
   box: { x: number; y: number; width: number; height: number };
 }
 
-export interface StoredCrop {
-  jpeg: Buffer;
-  width: number;
-  height: number;
-  box: { x: number; y: number; width: number; height: number };
-}
-
 /** An enrolled photo with a kept crop and no template of the target model yet. */
 export interface PendingPhoto {
   imageSha256: string;
@@ -47,11 +40,6 @@ export class FaceCropRepository {
        ON CONFLICT (gallery_id, image_sha256) DO NOTHING`,
       [c.galleryId, c.imageSha256, c.tenantId, Buffer.from(c.jpeg.buffer, c.jpeg.byteOffset, c.jpeg.byteLength), c.width, c.height, JSON.stringify(c.box)],
     );
-  }
-
-  async get(db: Queryable, galleryId: string, imageSha256: string): Promise<StoredCrop | undefined> {
-    const [r] = await db.query(`SELECT jpeg, width, height, face_box AS box FROM face_crops WHERE gallery_id = $1 AND image_sha256 = $2`, [galleryId, imageSha256]);
-    return r;
   }
 
   /** The next photos to re-embed into `target`, in checksum order after `after` (so a failed one is not retried within a run). */

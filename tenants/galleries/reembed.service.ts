@@ -4,8 +4,7 @@ import { FaceCropRepository, type MoveProgress, type PendingPhoto } from '../../
 import { FaceTemplateRepository, type IndexBuild, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { classify } from '../shared/errors.js';
-import { DomainError, notFound } from '../shared/errors.js';
+import { classify, DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock, CropEmbedder } from '../shared/ports.js';
 
