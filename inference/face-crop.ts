@@ -2,8 +2,11 @@ import sharp from 'sharp';
 import type { RgbImage } from './decode.js';
 import type { Box } from './geometry.js';
 
-/** The kept crop spans this many face-box widths: room for any pack's detector and alignment template. */
-export const CROP_SPAN = 2;
+/**
+ * The kept crop spans this many face-box widths: room for any pack's detector and alignment template.
+ * On lfw50, builtin-faceres embeddings from the crop against those from the photo: cosine median 0.982 at 2.5, 0.973 at 2, 0.956 at 1.6.
+ */
+export const CROP_SPAN = 2.5;
 /** Longest side of a kept crop, in pixels (smaller faces are kept at their own size, never upscaled). */
 export const CROP_MAX_SIDE = 256;
 export const CROP_JPEG_QUALITY = 90;

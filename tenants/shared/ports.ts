@@ -11,7 +11,7 @@ export interface EmbeddedFace {
   crop?: KeptCrop;
 }
 
-/** A face crop as enrollment keeps it: a JPEG, the face centred at about half its width, upright. */
+/** A face crop as enrollment keeps it: a JPEG, the face centred at about 2/5 of its width, upright. */
 export interface KeptCrop {
   jpeg: Uint8Array;
   width: number;
