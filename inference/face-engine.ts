@@ -9,6 +9,7 @@ import { blazeface } from './detect/blazeface.js';
 import { nms, type Detection, type FaceDetector, type Landmarks } from './detect/detection.js';
 import { downscale, mosaic, tileWindows, toImage, wholeWindow, type Placement } from './detect/windows.js';
 import { normalize } from './tensor.js';
+import { cropFace, type FaceCrop } from './face-crop.js';
 import { InferenceError } from './errors.js';
 import { invertAffine, similarityTransform, warpAffine, type Box, type Point } from './geometry.js';
 import { loadPack, modelVersionOf, type ModelPackManifest, type TemplatePoints } from './model-pack.js';
@@ -54,6 +55,8 @@ export interface Face {
   detectorScore: number;
   quality: FaceQuality;
   embedding?: Float32Array;
+  /** the face as enrollment keeps it (AnalyzeOptions.crop) */
+  crop?: FaceCrop;
 }
 
 export interface Analysis {
@@ -69,6 +72,8 @@ export interface AnalyzeOptions {
   embed?: boolean;
   /** refuse faces below the configured quality floor with LOW_QUALITY */
   enforceQuality?: boolean;
+  /** keep a crop of each face (FaceCrop): wide enough for any pack to detect and align it again */
+  crop?: boolean;
 }
 
 export interface InferenceStatus {
@@ -179,6 +184,8 @@ export class FaceEngine implements FaceAnalyzer {
       vectors.forEach((v, i) => (faces[i].face.embedding = v));
     }
     const t4 = performance.now();
+    // after t4: the crop is enrollment's keepsake, not part of the embedding's time
+    if (opts.crop) await Promise.all(faces.map(async (f) => (f.face.crop = await cropFace(image, f.face.box))));
     const { data: _pixels, ...meta } = image;
     return {
       image: meta,

@@ -120,4 +120,8 @@ export enum AuditAction {
   AUDIT_VERIFY = 'AUDIT_VERIFY',
   STATISTICS_READ = 'STATISTICS_READ',
   PURGE = 'PURGE',
+  /** `frhub reembed`: a gallery's templates re-embedded from kept crops with another model pack (started, finished) */
+  REEMBED = 'REEMBED',
+  /** `frhub reembed --drop-old`: a gallery's templates of the models it moved away from deleted */
+  REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
 }

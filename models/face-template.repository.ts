@@ -13,6 +13,12 @@ export interface TemplateInsert {
   source: Record<string, unknown>;
 }
 
+export interface ModelTemplateCount {
+  modelVersion: string;
+  templates: number;
+  withCrop: number;
+}
+
 export interface VectorQuery {
   galleryIds: string[];
   modelVersion: string;
@@ -97,6 +103,27 @@ export class FaceTemplateRepository {
       t.modelVersion,
     ]);
     return { id: existing.id, created: false };
+  }
+
+  /** A gallery's templates per model version, and how many of them have a kept crop (so can move to another model). */
+  async countsByModel(db: Queryable, galleryId: string): Promise<ModelTemplateCount[]> {
+    return db.query(
+      `SELECT t.model_version AS "modelVersion", count(*)::int AS templates, count(c.image_sha256)::int AS "withCrop"
+         FROM face_templates t LEFT JOIN face_crops c ON c.gallery_id = t.gallery_id AND c.image_sha256 = t.image_sha256
+        WHERE t.gallery_id = $1 GROUP BY t.model_version ORDER BY t.model_version`,
+      [galleryId],
+    );
+  }
+
+  /** Deletes a gallery's templates of every model but `keep` (their crops stay with `keep`'s templates); the count follows. */
+  async dropOtherModels(db: Queryable, galleryId: string, keep: string): Promise<number> {
+    const [r] = await db.query(
+      `WITH gone AS (DELETE FROM face_templates WHERE gallery_id = $1 AND model_version <> $2 RETURNING id),
+       counted AS (UPDATE galleries SET template_count = template_count - (SELECT count(*) FROM gone) WHERE id = $1 RETURNING id)
+       SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM counted)::int AS touched`,
+      [galleryId, keep],
+    );
+    return r.n;
   }
 
   async subjectRefOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Directive, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
@@ -11,6 +11,13 @@ export class Gallery {
   @Field(() => ID) tenantId!: string;
   @Field(() => Int) templateCount!: number;
   @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'How many of a gallery’s templates one model version has: a move to a new model pack (`frhub reembed`) is complete when the new version has one for every enrolled photo.' })
+export class ModelTemplateCount {
+  @Field() modelVersion!: string;
+  @Field(() => Int) templates!: number;
+  @Field(() => Int, { description: 'of them, those whose enrolled photo has a kept face crop, so can be re-embedded with another pack (counted for the gallery’s own tenant; 0 for a gallery shared with the caller)' }) withCrop!: number;
 }
 
 @ObjectType({ description: 'A person in a gallery, known by the owner’s reference (e.g. a booking number).' })
@@ -80,6 +87,11 @@ export class GalleryResolver {
     const page = await ctx.services.galleries.subjects(actorOf(ctx), galleryId, first, after);
     const nodes = page.nodes.map((s) => ({ ...s, subjectRef: s.externalRef }));
     return toConnection(nodes, page);
+  }
+
+  @FieldResolver(() => [ModelTemplateCount], { description: 'templates per model version (two during a move to a new model pack)' })
+  templateCounts(@Root() gallery: Gallery, @Ctx() ctx: GraphQLContext): Promise<ModelTemplateCount[]> {
+    return ctx.services.galleries.templateCounts(actorOf(ctx), gallery.id);
   }
 
   @Mutation(() => Gallery)

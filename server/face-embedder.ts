@@ -1,5 +1,5 @@
 import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
-import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+import type { CropEmbedder, EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
 /** What the hub sees of its engine, whichever runs it: the in-process EngineThread or remote workers. */
 export type EngineStatus = InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number };
@@ -28,9 +28,27 @@ export class EngineEmbedder implements FaceEmbedder {
     return { ...this.engine.status() };
   }
 
-  async embedOne(image: Buffer): Promise<EmbeddedFace> {
-    const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true });
+  async embedOne(image: Buffer, opts: { keepCrop?: boolean } = {}): Promise<EmbeddedFace> {
+    const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true, crop: opts.keepCrop });
     const f = a.faces[0];
-    return { embedding: f.embedding!, modelVersion: a.model.version, quality: f.quality.score, imageSha256: a.image.sha256, imageBytes: a.image.bytes, box: f.box };
+    return { embedding: f.embedding!, modelVersion: a.model.version, quality: f.quality.score, imageSha256: a.image.sha256, imageBytes: a.image.bytes, box: f.box, crop: f.crop };
+  }
+}
+
+/** Kept crops through another pack's engine: the crop's most prominent face, never refused for quality (it was accepted at enrollment). */
+export class EngineCropEmbedder implements CropEmbedder {
+  constructor(private readonly engine: FaceAnalyzer) {}
+
+  get modelVersion(): string {
+    return this.engine.modelVersion;
+  }
+
+  get dim(): number {
+    return this.engine.manifest.recognizer.dim;
+  }
+
+  async embedCrop(jpeg: Uint8Array): Promise<{ embedding: Float32Array; quality: number }> {
+    const a = await this.engine.analyze(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength), { select: 'prominent' });
+    return { embedding: a.faces[0].embedding!, quality: a.faces[0].quality.score };
   }
 }

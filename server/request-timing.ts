@@ -42,7 +42,7 @@ export function timedDb(db: Db, observe?: (seconds: number) => void): Db {
 export function timedEmbedder<E extends FaceEmbedder>(embedder: E, observe?: (seconds: number) => void): E {
   return new Proxy(embedder, {
     get(target, key, receiver) {
-      if (key === 'embedOne') return (image: Buffer): Promise<EmbeddedFace> => timed('inferenceMs', () => target.embedOne(image), observe);
+      if (key === 'embedOne') return (image: Buffer, opts?: { keepCrop?: boolean }): Promise<EmbeddedFace> => timed('inferenceMs', () => target.embedOne(image, opts), observe);
       const v = Reflect.get(target, key, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },

@@ -10,6 +10,7 @@ import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
 import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
+import { reembedSpec } from './reembed-command.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   faces: facesSpec,
   models: modelsSpec,
   eval: evalSpec,
+  reembed: reembedSpec,
   'bench inference': benchInferenceSpec,
   'bench governance': benchGovernanceSpec,
   'bench search': benchSearchSpec,

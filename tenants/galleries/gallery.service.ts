@@ -1,6 +1,7 @@
 import type { Db } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import { FaceTemplateRepository } from '../../models/face-template.repository.js';
+import { FaceCropRepository } from '../../models/face-crop.repository.js';
+import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
@@ -28,6 +29,7 @@ export class GalleryService {
     private readonly trail: AuditTrail,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
+    private readonly crops = new FaceCropRepository(),
   ) {}
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {
@@ -76,6 +78,17 @@ export class GalleryService {
     });
   }
 
+  /** A gallery's templates per model version (a move to a new model pack is complete when the new one has them all). */
+  async templateCounts(actor: Actor, galleryId: string): Promise<ModelTemplateCount[]> {
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const g = isUuid(galleryId) ? await this.galleries.visible(tx, galleryId) : undefined;
+      if (!g) throw notFound('gallery', galleryId);
+      authorize(actor, ability, 'read', 'Gallery', { ...g, sharedWithCaller: g.tenantId !== actor.tenantId });
+      return this.templates.countsByModel(tx, g.id);
+    });
+  }
+
   /** Embeds outside the transaction, then stores subject, template and audit event together. */
   async enroll(actor: Actor, input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown> }): Promise<Enrollment> {
     const event = { action: AuditAction.ENROLL, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
@@ -89,7 +102,8 @@ export class GalleryService {
         authorize(actor, ability, 'enroll', 'Gallery', { ...g, sharedWithCaller: g.tenantId !== actor.tenantId });
         return g;
       });
-      const face = await this.embedder.embedOne(input.image);
+      // the crop is kept so the gallery can move to another model pack without the photos
+      const face = await this.embedder.embedOne(input.image, { keepCrop: true });
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const subjectId = await this.galleries.upsertSubject(tx, gallery.tenantId, gallery.id, ref);
         const t = await this.templates.insert(tx, {
@@ -102,6 +116,7 @@ export class GalleryService {
           quality: face.quality,
           source: { ...input.source, bytes: face.imageBytes, box: face.box },
         });
+        if (face.crop) await this.crops.insert(tx, { tenantId: gallery.tenantId, galleryId: gallery.id, imageSha256: face.imageSha256, ...face.crop });
         const subjectRef = t.created ? ref : ((await this.templates.subjectRefOfTemplate(tx, t.id)) ?? ref);
         await this.trail.append(tx, actor, {
           ...event, outcome: AuditOutcome.ALLOWED, modelVersion: face.modelVersion, probeSha256: face.imageSha256,

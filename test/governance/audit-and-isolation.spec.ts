@@ -79,7 +79,7 @@ describe('audit chain and tenant isolation in the database', () => {
   });
 
   describe('row-level security, the second wall', () => {
-    const TABLES = ['principals', 'galleries', 'subjects', 'face_templates', 'searches', 'search_candidates', 'tenant_policies', 'quotas', 'audit_events'];
+    const TABLES = ['principals', 'galleries', 'subjects', 'face_templates', 'face_crops', 'searches', 'search_candidates', 'tenant_policies', 'quotas', 'audit_events'];
 
     it('a transaction with no tenant set sees zero rows in every tenant-scoped table', async () => {
       for (const table of TABLES) {
