@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { InferenceError, type InferenceErrorCode } from './errors.js';
 import type { Analysis, AnalyzeOptions, InferenceStatus } from './face-engine.js';
 import type { ModelPackManifest } from './model-pack.js';
+import type { FaceCrop } from './face-crop.js';
 
 // The wire between a hub and `frhub serve-inference`: HTTP/2 (cleartext, prior knowledge), JSON
 // answers, the photo's bytes as the request body. Shared by the worker (inference/) and the hub's client (server/).
@@ -46,22 +47,33 @@ export function failureOf(e: unknown): WireFailure {
   return { error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
 }
 
-/** An Analysis as JSON: each embedding as base64 of its little-endian float32s. */
-export type WireAnalysis = Omit<Analysis, 'faces'> & { faces: (Omit<Analysis['faces'][number], 'embedding'> & { embedding?: string })[] };
+type Face = Analysis['faces'][number];
+type WireFace = Omit<Face, 'embedding' | 'crop'> & { embedding?: string; crop?: Omit<FaceCrop, 'jpeg'> & { jpeg: string } };
+/** An Analysis as JSON: each embedding as base64 of its little-endian float32s, a kept crop's JPEG as base64. */
+export type WireAnalysis = Omit<Analysis, 'faces'> & { faces: WireFace[] };
+
+const base64 = (b: ArrayBufferView) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 export function encodeAnalysis(a: Analysis): WireAnalysis {
-  return { ...a, faces: a.faces.map((f) => ({ ...f, embedding: f.embedding && Buffer.from(f.embedding.buffer, f.embedding.byteOffset, f.embedding.byteLength).toString('base64') })) };
+  return {
+    ...a,
+    faces: a.faces.map(({ embedding, crop, ...f }) => ({
+      ...f,
+      ...(embedding && { embedding: base64(embedding) }),
+      ...(crop && { crop: { ...crop, jpeg: base64(crop.jpeg) } }),
+    })),
+  };
 }
 
 export function decodeAnalysis(w: WireAnalysis): Analysis {
   return {
     ...w,
-    faces: w.faces.map(({ embedding, ...f }) => {
-      if (embedding === undefined) return f;
-      const bytes = Buffer.from(embedding, 'base64');
+    faces: w.faces.map(({ embedding, crop, ...f }): Face => ({
+      ...f,
       // a copy: the decoded Buffer's offset in its pool need not be 4-aligned
-      return { ...f, embedding: new Float32Array(new Uint8Array(bytes).buffer) };
-    }),
+      ...(embedding !== undefined && { embedding: new Float32Array(new Uint8Array(Buffer.from(embedding, 'base64')).buffer) }),
+      ...(crop && { crop: { ...crop, jpeg: new Uint8Array(Buffer.from(crop.jpeg, 'base64')) } }),
+    })),
   };
 }
 
@@ -72,7 +84,7 @@ export function parseOptions(raw: string | undefined): AnalyzeOptions {
   if (!raw) return {};
   const o = JSON.parse(raw) as Record<string, unknown>;
   if (o.select !== undefined && !SELECTS.has(String(o.select))) throw new Error(`select must be all, dominant or prominent, got ${String(o.select)}`);
-  return { select: o.select as AnalyzeOptions['select'], embed: o.embed === undefined ? undefined : o.embed === true, enforceQuality: o.enforceQuality === true };
+  return { select: o.select as AnalyzeOptions['select'], embed: o.embed === undefined ? undefined : o.embed === true, enforceQuality: o.enforceQuality === true, crop: o.crop === true };
 }
 
 /** Constant-time comparison of an `authorization` header with the shared secret; no secret: open. */

@@ -183,6 +183,9 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
         expect(r.errors).toBeUndefined();
         expect(r.data.enrollFace).toEqual({ subjectRef: ref, created: true });
       }
+      // enrollment's kept crops come over the wire whole (a JPEG per face)
+      const counts = await hub!.gql(admin, `query($id: ID!) { gallery(id: $id) { templateCounts { templates withCrop } } }`, { id: galleryId });
+      expect(counts.data.gallery.templateCounts).toEqual([{ templates: 3, withCrop: 3 }]);
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => search(`RI-${i}`)));
       for (const r of results) {
         expect(r.errors).toBeUndefined();
