@@ -109,6 +109,12 @@ if (!CHROMIUM) {
       expect(await row.textContent()).toContain('ACTIVE');
       const admin = await t.token('hub', Role.HUB_ADMIN);
       expect((await t.gql(admin, '{ tenants { slug } }')).data.tenants.map((x: { slug: string }) => x.slug)).toContain('county-pd');
+      await t.createTenant('idle-pd');
+      await page.reload();
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Suspend idle-pd' }).click();
+      await page.getByRole('row').filter({ hasText: 'idle-pd' }).filter({ hasText: 'SUSPENDED' }).waitFor();
+      expect((await t.gql(admin, '{ tenants { slug status } }')).data.tenants).toContainEqual({ slug: 'idle-pd', status: 'SUSPENDED' });
       await check(page, 'operator');
 
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -132,6 +138,13 @@ if (!CHROMIUM) {
       await page.getByRole('heading', { name: 'New search' }).waitFor();
       await page.getByLabel('Probe photo').setInputFiles({ name: 'probe.jpg', mimeType: 'image/jpeg', buffer: photo });
       await page.getByLabel('Legal basis').selectOption('CRIMINAL_SUSPECT_ID');
+      await page.getByLabel(/^Case number/).fill('26-0117');
+      // a denial shows the policy's reason in words
+      await page.getByLabel(/^Offense/).selectOption('MISDEMEANOR');
+      await page.getByRole('button', { name: 'Search' }).click();
+      const denial = page.getByRole('alert');
+      await denial.waitFor({ timeout: 60_000 });
+      expect(await denial.textContent()).toMatch(/felony|threshold/i);
       await page.getByLabel(/^Offense/).selectOption('ROBBERY');
       await page.getByLabel(/^Case number/).fill('26-0117');
       await page.getByRole('button', { name: 'Search' }).click();
@@ -153,6 +166,8 @@ if (!CHROMIUM) {
       await page.getByRole('heading', { name: 'Oversight' }).waitFor();
       expect(page.url()).toBe(`${t.url}/oversight`);
       await page.getByTestId('searches').filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+      expect(await page.getByTestId('denials').textContent()).toMatch(/^[1-9]\d*$/);
+      expect(await page.getByTestId('chain').textContent()).toMatch(/^Intact: \d+ events checked/);
       const text = (await page.textContent('body')) ?? '';
       expect(text).not.toMatch(/BK-2026-17|26-0117/);
       expect(await page.locator('img').count()).toBe(0);

@@ -8,6 +8,7 @@ interface Quota { used: number; limit: number }
 export function OperatorPage() {
   const { data, error, reload } = useQuery<{ tenants: Tenant[] }>('{ tenants { id slug name status isOperator } }');
   const [quotas, setQuotas] = useState<Record<string, Quota | null>>({});
+  const [actionError, setActionError] = useState('');
   useEffect(() => {
     if (!data) return;
     // one query for every tenant's monthly quota, one alias each
@@ -19,11 +20,11 @@ export function OperatorPage() {
   return (
     <>
       <h1>Tenants</h1>
-      {error && <p class="error" role="alert">{error}</p>}
+      {(error || actionError) && <p class="error" role="alert">{error || actionError}</p>}
       {data && (
         <table>
           <caption class="hint">Every agency on this hub, with this month's searches against its quota.</caption>
-          <thead><tr><th scope="col">Slug</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Searches this month / quota</th></tr></thead>
+          <thead><tr><th scope="col">Slug</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Searches this month / quota</th><th scope="col">Action</th></tr></thead>
           <tbody>
             {data.tenants.map((t) => {
               const q = quotas[t.slug];
@@ -33,6 +34,7 @@ export function OperatorPage() {
                   <td>{t.name}{t.isOperator ? ' (operator)' : ''}</td>
                   <td>{t.status}</td>
                   <td>{q ? <><meter min={0} max={q.limit} value={q.used} aria-label={`quota of ${t.slug}`} /> {q.used} / {q.limit}</> : 'no quota set'}</td>
+                  <td>{!t.isOperator && <StatusButton tenant={t} onDone={reload} onError={setActionError} />}</td>
                 </tr>
               );
             })}
@@ -42,6 +44,22 @@ export function OperatorPage() {
       <CreateTenant onCreated={reload} />
     </>
   );
+}
+
+// a suspended tenant's principals are refused everything until it is reinstated
+function StatusButton({ tenant, onDone, onError }: { tenant: Tenant; onDone: () => void; onError: (m: string) => void }) {
+  const suspend = tenant.status === 'ACTIVE';
+  async function click() {
+    if (suspend && !confirm(`Suspend ${tenant.name}? Its users are refused every request until you reinstate it.`)) return;
+    try {
+      await gql('mutation($s: String!, $t: TenantStatus!) { setTenantStatus(slug: $s, status: $t) { id } }', { s: tenant.slug, t: suspend ? 'SUSPENDED' : 'ACTIVE' });
+      onError('');
+      onDone();
+    } catch (e) {
+      onError((e as Error).message);
+    }
+  }
+  return <button type="button" onClick={click}>{suspend ? `Suspend ${tenant.slug}` : `Reinstate ${tenant.slug}`}</button>;
 }
 
 function CreateTenant({ onCreated }: { onCreated: () => void }) {
