@@ -34,6 +34,7 @@ if (!CHROMIUM) {
     let t: TestHub;
     let browser: Browser;
     const cspViolations: string[] = [];
+    const scriptErrors: string[] = [];
 
     beforeAll(async () => {
       execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
@@ -51,6 +52,7 @@ if (!CHROMIUM) {
       const context = await browser.newContext();
       const page = await context.newPage();
       page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+      page.on('pageerror', (e) => scriptErrors.push(e.message));
       return { context, page };
     }
 
@@ -65,6 +67,7 @@ if (!CHROMIUM) {
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
       expect(await accessibilityProblems(page)).toEqual([]);
       expect(cspViolations).toEqual([]);
+      expect(scriptErrors).toEqual([]);
     }
 
     async function signInByPaste(page: Page, token: string, next = '') {
