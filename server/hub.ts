@@ -29,6 +29,7 @@ import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
+import { authorizationOf, consoleRouter } from './console.js';
 import { EngineEmbedder, type HubEngine } from './face-embedder.js';
 import { RemoteInference, WORKER_STATES } from './remote-inference.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
@@ -211,13 +212,14 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
       context: async ({ req }) => {
         const requestId = String(req.res?.getHeader('x-request-id') ?? randomUUID());
         const ctx: GraphQLContext = { requestId, services, maxImageBytes: config.maxUploadBytes };
-        const header = req.headers.authorization;
+        const header = authorizationOf(req);
         if (header) ctx.actor = await authenticate(header, requestId);
         return ctx;
       },
     }),
   );
-  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
+  app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session')));
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {

@@ -33,3 +33,5 @@ for (const top of ['server', 'inference', 'schema', 'tenants', 'models', 'migrat
   }
 }
 if (built) console.error(`frhub build: compiled ${built} file(s) to dist/`);
+// the web console's bundle (esbuild), served by the hub from dist/console
+require('../../console/build.cjs');

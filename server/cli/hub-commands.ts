@@ -67,13 +67,14 @@ export async function migrateCommand(args: Args): Promise<number> {
 }
 
 export const tokenSpec: CommandSpec = {
-  usage: 'frhub token --tenant <slug> (--role <ROLE> | --subject <principalId>) [--ttl <seconds>]',
+  usage: 'frhub token --tenant <slug> (--role <ROLE> | --subject <principalId>) [--ttl <seconds>] [--console]',
   summary: 'Mints a hub token from the hub\'s keys (FRHUB_SIGNING_KEYS_FILE, else the data directory\'s key): a tenant\'s service account (--role) or one of its principals (--subject).',
   options: [
     ['--tenant <slug>', 'the tenant the token speaks for'],
     ['--role <ROLE>', `a service account with this role: ${Object.values(Role).join(', ')}`],
     ['--subject <principalId>', 'a principal (its role and certification are read from the database)'],
     ['--ttl <seconds>', 'lifetime (default 43200, 12 hours)'],
+    ['--console', 'print a link that opens the web console signed in with this token (http://localhost:PORT/sign-in#token=…), instead of the token'],
   ],
   details: 'Opens no database, so it works beside a running hub; the hub moves what it issued into the audit chain.',
   example: 'npx frhub token --tenant hub --role HUB_ADMIN',
@@ -92,7 +93,8 @@ export async function tokenCommand(args: Args): Promise<number> {
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`--ttl must be a whole number of seconds, got '${args.flags.ttl}'`);
   // no database here: the running hub moves the ledger line into the audit chain
   const token = await issueCliToken(config, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
-  console.log(token);
+  // in the fragment: the browser never sends it, and the console swaps it for a cookie and clears it
+  console.log(args.flags.console ? `http://localhost:${config.port}/sign-in#token=${token}` : token);
   return 0;
 }
 

@@ -1,0 +1,43 @@
+// The console speaks the hub's own GraphQL API; the session cookie (HttpOnly) carries the token.
+
+export interface GqlError { message: string; extensions?: { code?: string } }
+
+/** An error the API gave, in its own words and code. */
+export class ApiError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+/** Called when the hub no longer accepts the session (expired or revoked token). */
+let onSignedOut: () => void = () => undefined;
+export const whenSignedOut = (fn: () => void) => void (onSignedOut = fn);
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  // JSON (a non-simple content type) keeps the API's CSRF preflight rule satisfied
+  const res = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: GqlError[] };
+  const err = body.errors?.[0];
+  if (err) {
+    const code = err.extensions?.code ?? 'ERROR';
+    if (code === 'UNAUTHENTICATED') onSignedOut();
+    throw new ApiError(err.message, code);
+  }
+  return body.data as T;
+}
+
+export async function signIn(token: string): Promise<void> {
+  const res = await fetch('/console/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { errors?: GqlError[] };
+    throw new ApiError(body.errors?.[0]?.message ?? `Sign-in failed (HTTP ${res.status}).`, body.errors?.[0]?.extensions?.code ?? 'ERROR');
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
+}
+
+export interface Me { role: string; principalId: string | null; tenant: { slug: string; name: string; isOperator: boolean } }
+
+export const fetchMe = () => gql<{ me: Me }>('{ me { role principalId tenant { slug name isOperator } } }').then((d) => d.me);

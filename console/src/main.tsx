@@ -1,0 +1,80 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { fetchMe, signIn, signOut, whenSignedOut, type Me } from './api';
+import { GraphiqlPage } from './pages/graphiql';
+import { AnalystPage } from './pages/analyst';
+import { OperatorPage } from './pages/operator';
+import { OversightPage } from './pages/oversight';
+import { SignInPage } from './pages/sign-in';
+import { HOME, PAGES } from './roles';
+import { navigate, onLinkClick, usePath } from './router';
+
+const nextOf = () => new URLSearchParams(location.search).get('next') ?? '';
+const safeNext = (next: string) => (PAGES[next] ? next : '');
+
+function App() {
+  const path = usePath();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [error, setError] = useState('');
+
+  async function enter(token?: string) {
+    try {
+      if (token) await signIn(token);
+      const who = await fetchMe();
+      setMe(who);
+      if (path === '/' || path === '/sign-in') navigate(safeNext(nextOf()) || HOME[who.role] || '/graphiql', true);
+    } catch (e) {
+      setMe(null);
+      if (token) setError((e as Error).message);
+      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[location.pathname] ? `?next=${location.pathname}` : ''}`, true);
+    }
+  }
+
+  useEffect(() => {
+    whenSignedOut(() => {
+      setMe(null);
+      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[location.pathname] ? `?next=${location.pathname}` : ''}`, true);
+    });
+    // a link from `frhub token --console`: the token sits in the fragment, swapped for a cookie, then cleared
+    const fromLink = /^#token=([\w.-]+)$/.exec(location.hash)?.[1];
+    if (fromLink) history.replaceState(null, '', location.pathname + location.search);
+    void enter(fromLink);
+  }, []);
+
+  useEffect(() => {
+    const page = PAGES[path];
+    document.title = `${page?.title ?? 'Sign in'} · frhub console`;
+  }, [path]);
+
+  if (me === undefined) return <main><p>Loading…</p></main>;
+  if (me === null || path === '/sign-in') return <SignInPage error={error} onToken={(t) => enter(t)} />;
+
+  const page = PAGES[path];
+  const allowed = page?.roles.includes(me.role);
+  return (
+    <>
+      <header>
+        <nav aria-label="Console">
+          {Object.entries(PAGES).filter(([, p]) => p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
+        </nav>
+        <span class="who">{me.tenant.name} · {me.role}</span>
+        <button type="button" onClick={async () => { await signOut(); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
+      </header>
+      <main>
+        {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />}
+      </main>
+    </>
+  );
+}
+
+function NotHere() {
+  return (
+    <>
+      <h1>Not available</h1>
+      <p>This page does not exist or is not available to your role. Use the links above.</p>
+    </>
+  );
+}
+
+document.addEventListener('click', onLinkClick);
+render(<App />, document.getElementById('app')!);

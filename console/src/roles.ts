@@ -1,0 +1,15 @@
+/** Which page each role starts on; a role sees only its pages (the API refuses the rest anyway). */
+export const HOME: Record<string, string> = {
+  HUB_ADMIN: '/operator',
+  AGENCY_ANALYST: '/analyst',
+  AGENCY_SUPERVISOR: '/analyst',
+  AGENCY_ADMIN: '/analyst',
+  OVERSIGHT_AUDITOR: '/oversight',
+};
+
+export const PAGES: Record<string, { title: string; roles: string[] }> = {
+  '/operator': { title: 'Tenants', roles: ['HUB_ADMIN'] },
+  '/analyst': { title: 'New search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN'] },
+  '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
+  '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR'] },
+};

@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { httpError } from './http.js';
+
+/** Where `console/build.cjs` writes the bundle; the same from dist/server and from server/ (tests). */
+export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''), 'dist', 'console');
+
+/** The console's pages: each is the same index.html, the script routes on the path. */
+export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql'];
+
+export const SESSION_COOKIE = 'frhub_session';
+
+// no inline script or style anywhere: the bundle and its stylesheet are files served by the hub
+export const CONSOLE_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "connect-src 'self'",
+  "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+/** Verifies a bearer token as /graphql does (throws when /graphql would refuse it). */
+export type VerifySession = (token: string) => Promise<unknown>;
+
+// read only after the token verified: its expiry bounds the cookie's
+const expiryOf = (token: string): number => Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).exp);
+
+/** The session cookie's token, when the request carries one. */
+export function sessionToken(req: Request): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([\\w.-]+)`).exec(req.headers.cookie ?? '');
+  return m?.[1];
+}
+
+/** `Bearer <token>` from the Authorization header, else from the console's session cookie. */
+export function authorizationOf(req: Request): string | undefined {
+  const cookie = sessionToken(req);
+  return req.headers.authorization ?? (cookie ? `Bearer ${cookie}` : undefined);
+}
+
+function secured(res: Response): Response {
+  return res.set({
+    'content-security-policy': CONSOLE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cache-control': 'no-store',
+  });
+}
+
+/**
+ * The web console: its pages and assets, and the session exchange that turns a hub token (pasted,
+ * or from `frhub token --console`) into an HttpOnly SameSite=Strict cookie the script never reads.
+ */
+export function consoleRouter(verify: VerifySession): express.Router {
+  const router = express.Router();
+  const index = () => (existsSync(join(CONSOLE_DIR, 'index.html')) ? readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8') : undefined);
+  const page = (res: Response) => {
+    const html = index();
+    if (!html) return void secured(res).status(503).type('text/plain').send('The console is not built: run `npm run build` (it bundles console/ into dist/console).');
+    secured(res).type('html').send(html);
+  };
+  for (const path of CONSOLE_PAGES.filter((p) => p !== '/graphiql')) router.get(path, (_req, res) => page(res));
+  // the GraphQL explorer is for signed-in callers only: without a valid session, back to sign-in
+  router.get('/graphiql', async (req, res) => {
+    const token = sessionToken(req);
+    const ok = token && (await verify(token).then(() => true, () => false));
+    if (!ok) return void secured(res).redirect(302, '/sign-in?next=/graphiql');
+    page(res);
+  });
+  router.use('/console/assets', express.static(CONSOLE_DIR, { index: false, setHeaders: (res) => res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }) }));
+  router.post('/console/session', express.json({ limit: '16kb' }), async (req, res) => {
+    // a JSON body only: a cross-site form cannot send one without a preflight, which the hub never answers
+    if (!req.is('application/json')) return void res.status(415).json(httpError('BAD_REQUEST', 'Send {"token": "..."} as application/json.'));
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return void res.status(400).json(httpError('BAD_REQUEST', 'That is not a hub token: paste the whole token `frhub token` printed (three parts separated by dots).'));
+    let expiresAt: number;
+    try {
+      await verify(token);
+      expiresAt = expiryOf(token);
+    } catch (e) {
+      return void res.status(401).json(httpError('UNAUTHENTICATED', e instanceof Error ? e.message : 'Unauthenticated.'));
+    }
+    const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge });
+    secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
+  });
+  router.delete('/console/session', (req, res) => {
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    secured(res).status(204).end();
+  });
+  return router;
+}

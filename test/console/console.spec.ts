@@ -1,0 +1,227 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mintToken } from '../../server/auth';
+import { Role } from '../../models/enums';
+import { portrait } from '../support/fixtures';
+import { startHub, type TestHub } from '../support/hub';
+
+// The web console in a real browser (Debian's chromium, driven by playwright-core) against a real hub.
+const ROOT = resolve(__dirname, '../..');
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+const SHOTS = join(__dirname, 'screenshots');
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Runs `frhub token … --console` as a user does and gives the link it prints. */
+function consoleLink(t: TestHub, args: string[]): Promise<string> {
+  const env = { ...process.env, FRHUB_DATA_DIR: t.dataDir, PORT: new URL(t.url).port, LOG_LEVEL: 'warn' };
+  return new Promise((ok, fail) => {
+    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'token', ...args, '--console'], { cwd: ROOT, env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? ok(out.trim()) : fail(new Error(`frhub token exited ${code}: ${out}`))));
+  });
+}
+
+if (!CHROMIUM) {
+  describe('web console', () => {
+    it.skip('skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it', () => {});
+  });
+} else {
+  describe('web console', () => {
+    let t: TestHub;
+    let browser: Browser;
+    const cspViolations: string[] = [];
+    const scriptErrors: string[] = [];
+
+    beforeAll(async () => {
+      execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
+      mkdirSync(SHOTS, { recursive: true });
+      t = await startHub();
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+    });
+
+    async function open(): Promise<{ context: BrowserContext; page: Page }> {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+      page.on('pageerror', (e) => scriptErrors.push(e.message));
+      return { context, page };
+    }
+
+    /** axe-core in the page (evaluated through devtools, so the page's CSP stays as strict as it is) */
+    async function accessibilityProblems(page: Page): Promise<string[]> {
+      await page.evaluate(AXE);
+      const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as { id: string; impact: string; help: string }[];
+      return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+    }
+
+    async function check(page: Page, name: string) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(cspViolations).toEqual([]);
+      expect(scriptErrors).toEqual([]);
+    }
+
+    async function signInByPaste(page: Page, token: string, next = '') {
+      await page.goto(`${t.url}/sign-in${next}`);
+      await page.getByLabel('Hub token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+
+    it('serves the sign-in page with a strict CSP, and sends a stranger at /graphiql to sign in', async () => {
+      const { context, page } = await open();
+      const res = await page.goto(`${t.url}/`);
+      const csp = res!.headers()['content-security-policy'];
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+      await check(page, 'sign-in');
+      await page.goto(`${t.url}/graphiql`);
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/sign-in?next=/graphiql');
+      await context.close();
+    });
+
+    it('operator: the --console link signs in (HttpOnly, SameSite=Strict cookie; nothing in the URL or storage) and creates a tenant', async () => {
+      const link = await consoleLink(t, ['--tenant', 'hub', '--role', 'HUB_ADMIN']);
+      expect(link).toMatch(new RegExp(`^http://localhost:${new URL(t.url).port}/sign-in#token=[\\w.-]+$`));
+      const { context, page } = await open();
+      await page.goto(link.replace('localhost', '127.0.0.1'));
+      await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+      expect(page.url()).toBe(`${t.url}/operator`);
+      const [cookie] = await context.cookies();
+      expect(cookie).toMatchObject({ name: 'frhub_session', httpOnly: true, sameSite: 'Strict' });
+      expect(await page.evaluate('localStorage.length + sessionStorage.length + document.cookie.length')).toBe(0);
+
+      await page.getByLabel('Slug').fill('county-pd');
+      await page.getByLabel('Name').fill('County Police Department');
+      await page.getByLabel(/Monthly quota/).fill('40');
+      await page.getByRole('button', { name: 'Create tenant' }).click();
+      await page.getByRole('status').filter({ hasText: 'Created tenant county-pd' }).waitFor();
+      const row = page.getByRole('row').filter({ hasText: 'county-pd' });
+      await row.filter({ hasText: '0 / 40' }).waitFor();
+      expect(await row.textContent()).toContain('ACTIVE');
+      const admin = await t.token('hub', Role.HUB_ADMIN);
+      expect((await t.gql(admin, '{ tenants { slug } }')).data.tenants.map((x: { slug: string }) => x.slug)).toContain('county-pd');
+      await t.createTenant('idle-pd');
+      await page.reload();
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Suspend idle-pd' }).click();
+      await page.getByRole('row').filter({ hasText: 'idle-pd' }).filter({ hasText: 'SUSPENDED' }).waitFor();
+      expect((await t.gql(admin, '{ tenants { slug status } }')).data.tenants).toContainEqual({ slug: 'idle-pd', status: 'SUSPENDED' });
+      await check(page, 'operator');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      expect(await context.cookies()).toEqual([]);
+      await page.goto(`${t.url}/operator`);
+      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      await context.close();
+    });
+
+    it('analyst: a pasted token, a search on a photo, the right person first under the "investigative lead only" notice', async () => {
+      const admin = await t.token('county-pd', Role.AGENCY_ADMIN);
+      const gallery = (await t.gql(admin, 'mutation { createGallery(input: { name: "Bookings" }) { id } }')).data.createGallery.id;
+      const photo = await portrait();
+      const enrolled = await t.gql(admin, 'mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef } }', { i: { galleryId: gallery, subjectRef: 'BK-2026-17', imageBase64: photo.toString('base64') } });
+      expect(enrolled.errors).toBeUndefined();
+      const analyst = await t.principal('county-pd', Role.AGENCY_ANALYST);
+
+      const { context, page } = await open();
+      await signInByPaste(page, analyst.token);
+      await page.getByRole('heading', { name: 'New search' }).waitFor();
+      await page.getByLabel('Probe photo').setInputFiles({ name: 'probe.jpg', mimeType: 'image/jpeg', buffer: photo });
+      await page.getByLabel('Legal basis').selectOption('CRIMINAL_SUSPECT_ID');
+      await page.getByLabel(/^Case number/).fill('26-0117');
+      // a denial shows the policy's reason in words
+      await page.getByLabel(/^Offense/).selectOption('MISDEMEANOR');
+      await page.getByRole('button', { name: 'Search' }).click();
+      const denial = page.getByRole('alert');
+      await denial.waitFor({ timeout: 60_000 });
+      expect(await denial.textContent()).toMatch(/felony|threshold/i);
+      await page.getByLabel(/^Offense/).selectOption('ROBBERY');
+      await page.getByLabel(/^Case number/).fill('26-0117');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('heading', { name: 'Candidates' }).waitFor({ timeout: 60_000 });
+      await expectVisible(page.getByRole('note').filter({ hasText: 'Investigative lead only' }));
+      const first = page.getByRole('row').nth(1);
+      expect(await first.textContent()).toContain('BK-2026-17');
+      await check(page, 'analyst');
+
+      await page.goto(`${t.url}/operator`);
+      await page.getByRole('heading', { name: 'Not available' }).waitFor();
+      await context.close();
+    });
+
+    it('oversight: counts that moved, no face, candidate or case number anywhere, and no way to the search page', async () => {
+      const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
+      const { context, page } = await open();
+      await page.goto(`${t.url}/sign-in#token=${auditor.token}`);
+      await page.getByRole('heading', { name: 'Oversight' }).waitFor();
+      expect(page.url()).toBe(`${t.url}/oversight`);
+      await page.getByTestId('searches').filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+      expect(await page.getByTestId('denials').textContent()).toMatch(/^[1-9]\d*$/);
+      expect(await page.getByTestId('chain').textContent()).toMatch(/^Intact: \d+ events checked/);
+      const text = (await page.textContent('body')) ?? '';
+      expect(text).not.toMatch(/BK-2026-17|26-0117/);
+      expect(await page.locator('img').count()).toBe(0);
+      await check(page, 'oversight');
+      await page.goto(`${t.url}/analyst`);
+      await page.getByRole('heading', { name: 'Not available' }).waitFor();
+      expect(await page.getByLabel('Probe photo').count()).toBe(0);
+      await context.close();
+    });
+
+    it('graphiql: served to a signed-in caller, with the powers of the token and no more', async () => {
+      const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
+      const { context, page } = await open();
+      await signInByPaste(page, auditor.token, '?next=/graphiql');
+      await page.getByRole('heading', { name: 'GraphQL' }).waitFor();
+      await page.getByRole('button', { name: 'Run' }).click();
+      await page.getByTestId('result').filter({ hasText: 'OVERSIGHT_AUDITOR' }).waitFor();
+      await check(page, 'graphiql');
+      await page.getByLabel('Query').fill('mutation { createTenant(input: { slug: "rogue", name: "Rogue" }) { id } }');
+      await page.getByRole('button', { name: 'Run' }).click();
+      await page.getByTestId('result').filter({ hasText: 'FORBIDDEN' }).waitFor();
+      await context.close();
+    });
+
+    it('an expired token returns to sign-in', async () => {
+      const short = await mintToken(t.hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 5 });
+      const { context, page } = await open();
+      await signInByPaste(page, short);
+      await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+      await new Promise((r) => setTimeout(r, 5500));
+      await page.reload();
+      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      await signInByPaste(page, short);
+      await page.getByRole('alert').filter({ hasText: /expired|Unauthenticated/i }).waitFor();
+      await context.close();
+    });
+
+    it('keeps the CSRF rule: the session cookie does not carry a simple cross-site request', async () => {
+      const token = await t.token('hub', Role.HUB_ADMIN);
+      const simple = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { cookie: `frhub_session=${token}`, 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ me { role } }' }) });
+      expect(simple.status).toBe(400);
+      const withJson = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { cookie: `frhub_session=${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { role } }' }) });
+      expect(((await withJson.json()) as any).data.me.role).toBe('HUB_ADMIN');
+      const form = await fetch(`${t.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+      expect(form.status).toBe(415);
+      expect(form.headers.get('set-cookie')).toBeNull();
+    });
+  });
+}
+
+async function expectVisible(locator: { isVisible(): Promise<boolean>; waitFor(): Promise<void> }) {
+  await locator.waitFor();
+  expect(await locator.isVisible()).toBe(true);
+}
