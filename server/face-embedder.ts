@@ -1,5 +1,6 @@
+import { calibrationLimit, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
 import type { FaceAnalyzer } from '../inference/face-engine.js';
-import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+import type { EmbeddedFace, FaceEmbedder, ScoreCalibrationPort } from '../tenants/shared/ports.js';
 
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
 export class EngineEmbedder implements FaceEmbedder {
@@ -15,6 +16,17 @@ export class EngineEmbedder implements FaceEmbedder {
 
   get matchThreshold(): number {
     return this.engine.manifest.thresholds.match;
+  }
+
+  get calibration(): ScoreCalibrationPort | undefined {
+    const cal = usableCalibration(this.engine.manifest).calibration;
+    if (!cal) return undefined;
+    return {
+      falseMatchRateAt: (score) => falseMatchRateAt(cal, score),
+      thresholdForFalseMatchRate: (fmr) => thresholdForFalseMatchRate(cal, fmr),
+      limit: calibrationLimit(cal),
+      highestImpostorScore: cal.impostor.tail[0][0],
+    };
   }
 
   status(): Record<string, unknown> {
