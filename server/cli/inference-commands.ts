@@ -32,6 +32,7 @@ export const modelsSpec: CommandSpec = {
 
 /** `frhub models`: converts (or finds cached) every built-in pack; run at install. */
 export async function modelsCommand(args: Args): Promise<number> {
+  if (args.positional.length) throw new UsageError(`unknown sub-command '${args.positional.join(' ')}': frhub models takes add <dir> or calibrate <pack>, or nothing`);
   const { modelDir } = loadConfig().inference;
   for (const id of BUILTIN_PACKS) {
     const dir = ensureBuiltinPack(modelDir, id, log);

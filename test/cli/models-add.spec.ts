@@ -71,6 +71,7 @@ describe('frhub models add / calibrate', () => {
       expect(r.stdout).toMatch(/Exit status/);
     }
     expect((await frhub(['models', 'add'], env)).code).toBe(64);
+    expect(await frhub(['models', 'ad', pack], env)).toMatchObject({ code: 64, stdout: '' });
   });
 
   it('refuses a pack without a calibration, saying how to make one, after running every other check', async () => {
