@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ScoreCalibration } from './calibration.js';
 import { convertDlibResnet, DLIB_MEAN_RGB } from './convert/dlib-resnet.js';
 import { convertTfjsGraph } from './convert/tfjs-graph.js';
 import { dlibTemplate, sha256, type ModelPackManifest } from './model-pack.js';
@@ -34,6 +35,26 @@ const CALIBRATION: Record<string, ModelPackManifest['thresholds']> = {
   'builtin-dlib': { match: 0.907, calibratedOn: 'lfw_devtest_pairs.tsv, 1,000 pairs: accuracy 0.982, TAR 0.956 at FAR 1e-3' },
   'builtin-faceres': { match: 0.539, calibratedOn: 'lfw50_pairs.tsv, 2,860 pairs: accuracy 0.949, TAR 0.626 at FAR 1e-3' },
 };
+
+/** Where the built-in packs' score calibrations are shipped: inference/calibration/ of the source tree (also when run from dist/). */
+export function shippedCalibrationDir(): string {
+  const root = basename(dirname(__dirname)) === 'dist' ? resolve(__dirname, '../..') : resolve(__dirname, '..');
+  return join(root, 'inference', 'calibration');
+}
+
+/** The shipped calibration of a built-in pack (`frhub models calibrate <id> --write` makes it), if there is one. */
+export function shippedCalibration(id: string): ScoreCalibration | undefined {
+  const file = join(shippedCalibrationDir(), `${id}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ScoreCalibration) : undefined;
+}
+
+/** The manifest's thresholds and, when it was measured with this very version, its shipped calibration. */
+function calibrated(m: ModelPackManifest): ModelPackManifest {
+  const { calibration: _old, ...rest } = m;
+  const shipped = shippedCalibration(m.id);
+  const usable = shipped && shipped.pack.id === m.id && shipped.pack.version === m.version;
+  return { ...rest, thresholds: CALIBRATION[m.id], ...(usable ? { calibration: shipped } : {}) };
+}
 
 function dlibPack(): [ModelPackManifest, Record<string, Uint8Array>] {
   const files = {
@@ -109,10 +130,11 @@ export function ensureBuiltinPack(root: string, id: string, log: (msg: string) =
   if (existsSync(manifestFile)) {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as ModelPackManifest;
     if (m.version.endsWith(`+conv${CONVERTER_VERSION}`)) {
-      if (JSON.stringify(m.thresholds) !== JSON.stringify(CALIBRATION[id])) {
-        writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify({ ...m, thresholds: CALIBRATION[id] }, null, 2)}\n`);
+      const now = calibrated(m);
+      if (JSON.stringify(now) !== JSON.stringify(m)) {
+        writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(now, null, 2)}\n`);
         renameSync(`${manifestFile}.tmp`, manifestFile);
-        log(`model pack ${id}: match threshold recalibrated to ${CALIBRATION[id].match}`);
+        log(`model pack ${id}: match threshold ${now.thresholds.match}, score calibration ${now.calibration ? `of ${now.calibration.date}` : 'none for this version (npx frhub models calibrate)'}`);
       }
       return dir;
     }
@@ -121,7 +143,7 @@ export function ensureBuiltinPack(root: string, id: string, log: (msg: string) =
   const [manifest, files] = build();
   mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
-  writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(calibrated(manifest), null, 2)}\n`);
   renameSync(`${manifestFile}.tmp`, manifestFile);
   log(`converted model pack ${id} to ONNX in ${Date.now() - t0} ms (${dir})`);
   return dir;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ScoreCalibration } from './calibration.js';
 import type { Point } from './geometry.js';
 import { InferenceError } from './errors.js';
 
@@ -34,6 +35,8 @@ export interface ModelPackManifest {
   };
   /** cosine similarity at or above which a pair is called the same person, from `frhub eval` */
   thresholds: { match: number; calibratedOn?: string };
+  /** the impostor score distribution and false-match-rate thresholds (`frhub models calibrate`); used only for this id and version */
+  calibration?: ScoreCalibration;
   measured?: Record<string, string>;
 }
 

@@ -88,6 +88,18 @@ export enum AuditOutcome {
   FAILED = 'FAILED',
 }
 
+/** Where a search's score threshold came from. */
+export enum ThresholdSource {
+  /** the caller's minScore */
+  CALLER = 'CALLER',
+  /** the target false-positive identification rate over the templates searched, through the pack's calibration */
+  TARGET_FPIR = 'TARGET_FPIR',
+  /** the pack's verification threshold, which the target would have gone below */
+  VERIFICATION_FLOOR = 'VERIFICATION_FLOOR',
+  /** the pack's verification threshold: the pack has no calibration for its version */
+  UNCALIBRATED = 'UNCALIBRATED',
+}
+
 /** Dimensions oversight statistics can be grouped by. */
 export enum StatisticsGroup {
   TENANT = 'TENANT',

@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus,
+  CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -13,5 +13,6 @@ registerEnumType(ReviewOutcome, { name: 'ReviewOutcome', description: 'A reviewe
 registerEnumType(CandidateDecision, { name: 'CandidateDecision' });
 registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
 registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
+registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
 
-export { CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus };
+export { CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
-import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
+import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
@@ -13,6 +13,24 @@ export class Candidate {
   @Field() subjectRef!: string;
   @Field(() => ID) galleryId!: string;
   @Field(() => ID) templateId!: string;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'the share of comparisons between two different people that score this high or higher, measured by the model pack’s calibration (about 1e-4: one stranger in 10,000 reaches this score); null when the pack has no calibration for the search’s model version',
+  })
+  estimatedFalseMatchRate!: number | null;
+  @Field({ description: 'true when the score is above every different-person pair the calibration measured: the rate is then at most estimatedFalseMatchRate, the data cannot say how much lower' })
+  falseMatchRateAtLimit!: boolean;
+}
+
+@ObjectType({ description: 'How a search’s threshold was derived (README, “What a score means”).' })
+export class ThresholdBasis {
+  @Field(() => Float) threshold!: number;
+  @Field(() => ThresholdSource) source!: ThresholdSource;
+  @Field(() => Int, { description: 'templates in the galleries searched' }) templatesSearched!: number;
+  @Field(() => Float, { nullable: true, description: 'the target false-positive identification rate (FRHUB_TARGET_FPIR); null when the caller set minScore' }) targetFpir!: number | null;
+  @Field(() => Float, { nullable: true, description: 'false-match rate of one comparison at the threshold; null without a calibration' }) falseMatchRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'strangers expected above the threshold in this search: falseMatchRate × templatesSearched' }) expectedFalseCandidates!: number | null;
+  @Field({ description: 'the threshold is above every different-person pair the calibration measured: both rates are upper bounds' }) beyondCalibration!: boolean;
 }
 
 @ObjectType()
@@ -26,6 +44,8 @@ export class Search {
   @Field(() => OffenseCategory, { nullable: true }) offenseCategory!: OffenseCategory | null;
   @Field() modelVersion!: string;
   @Field(() => Float) threshold!: number;
+  @Field(() => ThresholdBasis, { nullable: true, description: 'how the threshold was derived; on the searchFaces response (later reads: null, the search’s audit event records it)' })
+  thresholdBasis!: ThresholdBasis | null;
   @Field(() => Float) probeQuality!: number;
   @Field(() => [ID]) galleriesSearched!: string[];
   @Field(() => [Candidate]) candidates!: Candidate[];
@@ -91,11 +111,11 @@ export class SearchFacesInput {
   notForProhibitedPurpose!: boolean;
   @Field(() => [ID], { nullable: true, description: 'default: every gallery you may search for this legal basis (yours and those shared with you)' }) galleryIds?: string[] | null;
   @Field(() => Int, { nullable: true, description: '1-50, default 20' }) maxCandidates?: number | null;
-  @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the model’s calibrated threshold' }) minScore?: number | null;
+  @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the score at which the strangers expected above it over the templates searched meet the target false-positive identification rate (FRHUB_TARGET_FPIR), never below the model’s verification threshold' }) minScore?: number | null;
 }
 
-type Row = Omit<Search, 'candidates' | 'notice'> & { candidates?: Candidate[] };
-export const toSearch = (r: Row, candidates: Candidate[]): Search => ({ ...r, candidates, notice: LEADS_NOTICE }) as Search;
+type Row = Omit<Search, 'candidates' | 'notice' | 'thresholdBasis'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null };
+export const toSearch = (r: Row, candidates: Candidate[]): Search => ({ ...r, thresholdBasis: r.thresholdBasis ?? null, candidates, notice: LEADS_NOTICE }) as Search;
 
 @Resolver(() => Search)
 export class SearchResolver {

@@ -4,6 +4,7 @@ import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/fac
 import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
 import { defaultIndexBuildCapMb } from '../models/index-memory.js';
+import { DEFAULT_TARGET_FPIR } from '../tenants/search/search-threshold.js';
 import type { ReadReplicaSettings } from './read-replicas.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
@@ -33,6 +34,8 @@ export interface Config {
   inferenceInFlight: InFlightLimits;
   /** most maintenance_work_mem (MB) an HNSW index build is given; the build asks only what its graph needs */
   indexBuildMemoryMb: number;
+  /** false-positive identification rate a search's default threshold aims at, over the templates it searches */
+  targetFpir: number;
   /** `frhub serve-inference` workers; empty: the engine runs in process */
   remoteInference: RemoteInferenceConfig;
 }
@@ -62,6 +65,12 @@ function num(env: Env, key: string, fallback: number, min = -Infinity): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new ConfigError(`${key} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
+  return n;
+}
+
+function fraction(env: Env, key: string, fallback: number): number {
+  const n = num(env, key, fallback);
+  if (!(n > 0 && n <= 1)) throw new ConfigError(`${key} must be a rate above 0 and at most 1 (e.g. 0.1), got '${env[key]}'`);
   return n;
 }
 
@@ -156,6 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, 'FRHUB_INFERENCE_TIMEOUT_MS', 60_000, 1),
       healthIntervalMs: int(env, 'FRHUB_INFERENCE_HEALTH_MS', 2_000, 10),
     },
+    targetFpir: fraction(env, 'FRHUB_TARGET_FPIR', DEFAULT_TARGET_FPIR),
     inferenceInFlight: { photos: int(env, 'FRHUB_INFLIGHT_PHOTOS', 32, 1), bytes: int(env, 'FRHUB_INFLIGHT_BYTES', 4 * maxImageBytes, 1) },
   };
 }

@@ -1,5 +1,6 @@
+import { calibrationLimit, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
 import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
-import type { CropEmbedder, EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
+import type { CropEmbedder, EmbeddedFace, FaceEmbedder, ScoreCalibrationPort } from '../tenants/shared/ports.js';
 
 /** What the hub sees of its engine, whichever runs it: the in-process EngineThread or remote workers. */
 export type EngineStatus = InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number };
@@ -22,6 +23,17 @@ export class EngineEmbedder implements FaceEmbedder {
 
   get matchThreshold(): number {
     return this.engine.manifest.thresholds.match;
+  }
+
+  get calibration(): ScoreCalibrationPort | undefined {
+    const cal = usableCalibration(this.engine.manifest).calibration;
+    if (!cal) return undefined;
+    return {
+      falseMatchRateAt: (score) => falseMatchRateAt(cal, score),
+      thresholdForFalseMatchRate: (fmr) => thresholdForFalseMatchRate(cal, fmr),
+      limit: calibrationLimit(cal),
+      highestImpostorScore: cal.impostor.tail[0][0],
+    };
   }
 
   status(): Record<string, unknown> {

@@ -39,6 +39,8 @@ import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
 import { EngineThread } from '../inference/engine-thread.js';
+import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
+import { calibrateHint, usableCalibration } from '../inference/calibration.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -302,12 +304,32 @@ async function startInference(config: Config, database: Database, logger: pino.L
   let engine: HubEngine | undefined = remote;
   try {
     engine ??= await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
+    checkCalibration(config, engine, logger);
     return { engine, keys: await loadSigningKeys(config) };
   } catch (e) {
     await engine?.close().catch(() => {});
     await database.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * A pack directory must bring a score calibration of its own version (`frhub models add` checks it):
+ * without one its scores mean nothing and the hub refuses to start. A built-in pack without one (a
+ * pipeline changed, not yet recalibrated) searches at its verification threshold, with a warning.
+ */
+function checkCalibration(config: Config, engine: HubEngine, logger: pino.Logger): void {
+  const { calibration, reason } = usableCalibration(engine.manifest);
+  if (calibration) {
+    logger.info(`score calibration of ${calibration.pack.id} ${calibration.pack.version}: ${calibration.impostor.pairs} different-person pairs (${calibration.measuredOn}), ${calibration.date}`);
+    return;
+  }
+  const pack = config.inference.pack;
+  if ((BUILTIN_PACKS as readonly string[]).includes(pack)) {
+    logger.warn(`${reason}: searches without minScore use its verification threshold ${engine.manifest.thresholds.match} and candidates carry no estimatedFalseMatchRate; ${calibrateHint(pack)}`);
+    return;
+  }
+  throw new Error(`${reason}, so its scores cannot be read as false-match rates and the hub will not start with it: ${calibrateHint(pack)}, then check it with npx frhub models add ${pack}`);
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
@@ -326,7 +348,7 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
     galleries: new GalleryService(db, embedder, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas, reads),
+    searches: new SearchService(db, embedder, clock, trail, quotas, { targetFpir: config.targetFpir }, reads),
     policies,
     quotas,
     sharing,

@@ -16,7 +16,7 @@ import { stats } from './bench-stats.js';
 const log = (m: string) => console.error(`frhub: ${m}`);
 
 /** The engine in this thread (faces, eval), or on its own thread as the hub runs it (bench). */
-async function engineFor(args: Args, thread = false): Promise<FaceAnalyzer> {
+export async function engineFor(args: Args, thread = false): Promise<FaceAnalyzer> {
   const config = loadConfig();
   const pack = typeof args.flags.pack === 'string' ? args.flags.pack : config.inference.pack;
   return (thread ? EngineThread : FaceEngine).create({ ...config.inference, pack }, log);
@@ -26,12 +26,14 @@ export const modelsSpec: CommandSpec = {
   usage: 'frhub models [--quiet]',
   summary: 'Converts (or finds already converted) every built-in model pack into FRHUB_MODEL_DIR (default <data dir>/models); done at install.',
   options: [['--quiet', 'print nothing when all is well']],
+  details: 'Also: `frhub models add <dir>` checks a bring-your-own pack and installs it; `frhub models calibrate <pack> --root <photos> --write` measures a pack\'s score calibration (see their --help).',
   example: 'npx frhub models',
   run: modelsCommand,
 };
 
 /** `frhub models`: converts (or finds cached) every built-in pack; run at install. */
 export async function modelsCommand(args: Args): Promise<number> {
+  if (args.positional.length) throw new UsageError(`unknown sub-command '${args.positional.join(' ')}': frhub models takes add <dir> or calibrate <pack>, or nothing`);
   const { modelDir } = loadConfig().inference;
   for (const id of BUILTIN_PACKS) {
     const dir = ensureBuiltinPack(modelDir, id, log);
@@ -117,7 +119,7 @@ export const evalSpec: CommandSpec = {
 };
 
 /** Embeds each image once, keeping the reason an image gave no embedding. */
-function embedder(engine: FaceAnalyzer, root: string) {
+export function embedder(engine: FaceAnalyzer, root: string) {
   const cache = new Map<string, Float32Array | null>();
   const failures = new Map<string, string>();
   const embed = async (rel: string) => {
@@ -171,7 +173,7 @@ export async function evalCommand(args: Args): Promise<number> {
 const IMAGE = /\.(jpe?g|png|webp|tiff?|gif)$/i;
 
 /** Every image under `root` (relative paths, sorted), skipping hidden entries and `exclude`d folders. */
-function imagesUnder(root: string, exclude: Set<string>, dir = root): string[] {
+export function imagesUnder(root: string, exclude: Set<string>, dir = root): string[] {
   const found: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
@@ -190,7 +192,7 @@ interface Person {
 }
 
 /** The people under `root`: photos grouped by folder name (or path), byte-identical photos read once. */
-function peopleUnder(root: string, byPath: boolean, exclude: Set<string>): Map<string, Person> {
+export function peopleUnder(root: string, byPath: boolean, exclude: Set<string>): Map<string, Person> {
   const people = new Map<string, Person>();
   const seen = new Map<string, string>();
   for (const rel of imagesUnder(root, exclude)) {

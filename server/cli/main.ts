@@ -6,6 +6,7 @@ import { benchGovernanceSpec } from './bench-governance.js';
 import { benchSearchSpec } from './bench-search.js';
 import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
 import { LOCKED_EXIT } from './hub-client.js';
+import { addSpec, calibrateSpec } from './model-pack-commands.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
 import { serveInferenceSpec } from './serve-inference.js';
@@ -36,6 +37,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   'audit verify': auditVerifySpec,
   faces: facesSpec,
   models: modelsSpec,
+  'models add': addSpec,
+  'models calibrate': calibrateSpec,
   eval: evalSpec,
   reembed: reembedSpec,
   'bench inference': benchInferenceSpec,

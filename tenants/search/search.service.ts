@@ -16,6 +16,7 @@ import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
 import { primaryReads, type Clock, type FaceEmbedder, type Page, type ReplicaReads } from '../shared/ports.js';
+import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
   image: Buffer;
@@ -32,7 +33,14 @@ export interface SearchRequest {
 }
 
 export interface SearchResult extends SearchRow {
-  candidates: CandidateRow[];
+  candidates: (CandidateRow & FalseMatchEstimate)[];
+  /** how the threshold was derived: on the search's own response (not stored; its audit event records it) */
+  thresholdBasis?: ThresholdBasis;
+}
+
+export interface SearchOptions {
+  /** the false-positive identification rate a search's default threshold aims at (FRHUB_TARGET_FPIR) */
+  targetFpir?: number;
 }
 
 // FBI NGI returns 2 to 50 candidates, 20 by default (docs/policy-notes.md)
@@ -53,6 +61,7 @@ export class SearchService {
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas: QuotaService,
+    private readonly options: SearchOptions = {},
     private readonly reads: ReplicaReads = primaryReads(db),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
@@ -80,7 +89,7 @@ export class SearchService {
     return this.trail.refusals(actor, event, async () => {
       const now = this.clock.now();
       authorize(actor, defineAbilityFor(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
-      const { maxCandidates, threshold } = this.limits(req);
+      const { maxCandidates } = this.limits(req);
       // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
       const { galleryIds, exigentHours } = await this.db.scoped(scopeOf(actor), async (tx) => {
         const ctx = (await this.searches.context(tx, actor.tenantId, req.legalBasis))!;
@@ -90,9 +99,21 @@ export class SearchService {
         return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds), exigentHours: policy.exigentApprovalHours };
       });
       const probe = await this.embedder.embedOne(req.image);
-      // the vector query may run on a read replica (read-only, same row-level security); everything that writes runs on the primary
-      const nearest = (tx: Queryable) => this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: threshold });
-      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, hits) => {
+      // the vector query (and the template count its threshold scales with) may run on a read replica
+      // (read-only, same row-level security); everything that writes runs on the primary
+      const nearest = async (tx: Queryable) => {
+        const basis = searchThreshold({
+          minScore: req.minScore,
+          templatesSearched: await this.templates.countIn(tx, galleryIds),
+          targetFpir: this.options.targetFpir ?? DEFAULT_TARGET_FPIR,
+          verificationThreshold: this.embedder.matchThreshold,
+          calibration: this.calibrationOf(probe.modelVersion),
+        });
+        const hits = await this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: basis.threshold });
+        return { basis, hits };
+      };
+      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits }) => {
+        const { threshold } = basis;
         await this.quotas.spend(tx, actor.tenantId);
         const exigent = EXIGENT_BASES.includes(req.legalBasis);
         const row = await this.searches.insert(
@@ -126,21 +147,33 @@ export class SearchService {
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber) },
+          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber) },
         });
-        return { ...row, candidates: hits.map((h, i) => ({ ...h, rank: i + 1 })) };
+        return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
     });
   }
 
-  private limits(req: SearchRequest): { maxCandidates: number; threshold: number } {
+  private limits(req: SearchRequest): { maxCandidates: number } {
     const maxCandidates = req.maxCandidates ?? DEFAULT_CANDIDATES;
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1 || maxCandidates > MAX_CANDIDATES) {
       throw new DomainError('BAD_USER_INPUT', `maxCandidates must be between 1 and ${MAX_CANDIDATES}, got ${maxCandidates}.`);
     }
-    const threshold = req.minScore ?? this.embedder.matchThreshold;
-    if (!(threshold >= -1 && threshold <= 1)) throw new DomainError('BAD_USER_INPUT', `minScore is a cosine similarity in [-1, 1], got ${req.minScore}.`);
-    return { maxCandidates, threshold };
+    if (req.minScore !== null && req.minScore !== undefined && !(req.minScore >= -1 && req.minScore <= 1)) {
+      throw new DomainError('BAD_USER_INPUT', `minScore is a cosine similarity in [-1, 1], got ${req.minScore}.`);
+    }
+    return { maxCandidates };
+  }
+
+  /** The active pack's calibration, for scores of its own model version only. */
+  private calibrationOf(modelVersion: string) {
+    return modelVersion === this.embedder.modelVersion ? this.embedder.calibration : undefined;
+  }
+
+  /** Candidates with their estimated false-match rates (null for a model version the active calibration does not describe). */
+  private rated(modelVersion: string, candidates: CandidateRow[]): (CandidateRow & FalseMatchEstimate)[] {
+    const cal = this.calibrationOf(modelVersion);
+    return candidates.map((c) => ({ ...c, ...falseMatchEstimate(cal, c.score) }));
   }
 
   /** Own galleries plus those shared for this legal basis; a requested gallery outside them is NOT_FOUND. */
@@ -160,7 +193,7 @@ export class SearchService {
       authorize(actor, ability, 'read', 'Search', { ...row });
       // reading a candidate list is an access to case data: audited
       await this.trail.append(tx, actor, { action: AuditAction.SEARCH_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
-      return { ...row, candidates: await this.searches.candidates(tx, row.id) };
+      return { ...row, candidates: this.rated(row.modelVersion, await this.searches.candidates(tx, row.id)) };
     });
   }
 
@@ -173,7 +206,7 @@ export class SearchService {
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after), page.first);
       const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));
-      const nodes = p.nodes.map((r) => ({ ...r, candidates: candidates.get(r.id) ?? [] }));
+      const nodes = p.nodes.map((r) => ({ ...r, candidates: this.rated(r.modelVersion, candidates.get(r.id) ?? []) }));
       return { ...p, nodes };
     });
   }

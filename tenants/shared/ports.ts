@@ -28,11 +28,25 @@ export interface CropEmbedder {
   embedCrop(jpeg: Uint8Array): Promise<{ embedding: Float32Array; quality: number }>;
 }
 
+/** What a score means for the active model, from its pack's calibration (the impostor score distribution). */
+export interface ScoreCalibrationPort {
+  /** share of different-person pairs measured at or above `score`; above all of them, `limit` (then meaning "at most") */
+  falseMatchRateAt(score: number): number;
+  /** the lowest score whose false-match rate is at most `fmr`; below `limit`, the strictest the data supports */
+  thresholdForFalseMatchRate(fmr: number): number;
+  /** 1 / impostor pairs measured: the smallest rate the calibration can show */
+  readonly limit: number;
+  /** the highest impostor score measured: above it a rate is only known to be under `limit` */
+  readonly highestImpostorScore: number;
+}
+
 export interface FaceEmbedder {
   readonly modelVersion: string;
   readonly dim: number;
   /** the calibrated cosine similarity for "same person" of the active model */
   readonly matchThreshold: number;
+  /** absent when the active pack has no calibration measured with this version */
+  readonly calibration?: ScoreCalibrationPort;
   /** one dominant face, quality-checked; throws errors carrying a stable `code` */
   embedOne(image: Buffer, opts?: { keepCrop?: boolean }): Promise<EmbeddedFace>;
 }

@@ -34,7 +34,11 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     DATABASE_URL: ws.databaseUrl ?? '',
     DATABASE_READ_URLS: ws.readUrls ?? '',
   });
-  const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock });
+  // a hub that refuses to start leaves no scratch database behind
+  const hub = await createHub(config, { logger: opts.logger ?? pino({ level: process.env.FRHUB_TEST_LOG ?? 'silent' }), clock: opts.clock }).catch(async (e) => {
+    await ws.drop();
+    throw e;
+  });
   const { url, server } = await hub.listen(0, '127.0.0.1');
   const { token, gql } = hubClient(url, hub.keys);
   const admin = () => token('hub', Role.HUB_ADMIN);

@@ -1,0 +1,143 @@
+// What a score means: the measured share of different-person pairs that reach it (the false-match
+// rate), from a pack's calibration. Interpolated on the measured tail, never beyond it.
+
+/** The false-match rates a calibration reports thresholds for. */
+export const CALIBRATED_RATES = [1e-2, 1e-3, 1e-4, 1e-5] as const;
+
+export interface CalibratedThreshold {
+  /** the false-match rate asked for */
+  fmr: number;
+  /** the lowest score whose measured false-match rate is at most `fmr`; null when fewer than 1/fmr impostor pairs were measured */
+  threshold: number | null;
+  /** impostor pairs measured at or above `threshold` (the evidence behind the figure) */
+  impostorPairsAbove: number;
+  /** share of same-person pairs at or above `threshold` (true-match rate) */
+  genuineAccepted: number | null;
+}
+
+/** A pack's score calibration: the impostor (different-person) cosine distribution and what it implies. */
+export interface ScoreCalibration {
+  /** the pack it was measured with; it is used only while the pack has this id and version */
+  pack: { id: string; version: string };
+  /** what it was measured on, in words */
+  measuredOn: string;
+  /** the command that measured it, to run again when the pipeline changes */
+  command: string;
+  /** YYYY-MM-DD */
+  date: string;
+  photos: number;
+  people: number;
+  /** photos that gave no embedding (left out) */
+  failed: number;
+  impostor: {
+    pairs: number;
+    /** [score, impostor pairs scoring at or above it], scores descending: every count to 30, then ~8% steps to all pairs */
+    tail: [number, number][];
+  };
+  genuine: {
+    pairs: number;
+    /** [fraction, score]: that fraction of same-person pairs scores below the score */
+    quantiles: [number, number][];
+  };
+  thresholds: CalibratedThreshold[];
+}
+
+// six decimals, rounded toward the stricter side: a measured score down (its rate is not understated), a threshold up
+const down6 = (x: number) => Math.floor(x * 1e6 + 1e-6) / 1e6;
+const up6 = (x: number) => Math.ceil(x * 1e6 - 1e-6) / 1e6;
+
+/** Builds a calibration from every impostor and genuine score (arrays may be reordered in place). */
+export function calibrate(
+  impostorScores: Float32Array,
+  genuineScores: Float32Array,
+  about: Pick<ScoreCalibration, 'pack' | 'measuredOn' | 'command' | 'date' | 'photos' | 'people' | 'failed'>,
+): ScoreCalibration {
+  const imp = impostorScores.sort().reverse();
+  const gen = genuineScores.sort();
+  const n = imp.length;
+  if (!n) throw new Error('no impostor pairs: a calibration needs photos of at least two people');
+  const counts: number[] = [];
+  for (let k = 1; k <= Math.min(30, n); k++) counts.push(k);
+  for (let k = 30 * 1.08; k < n; k *= 1.08) if (Math.round(k) > counts[counts.length - 1]) counts.push(Math.round(k));
+  if (counts[counts.length - 1] !== n) counts.push(n);
+  const tail = counts.map((k): [number, number] => [down6(imp[k - 1]), k]);
+  const atOrAbove = (sorted: Float32Array, t: number, descending: boolean) => {
+    // binary search for the number of scores >= t
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (descending ? sorted[mid] >= t : sorted[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return descending ? lo : sorted.length - lo;
+  };
+  const quantiles = [0.001, 0.01, 0.05, 0.1, 0.5].filter(() => gen.length).map((q): [number, number] => [q, down6(gen[Math.min(gen.length - 1, Math.floor(q * gen.length))])]);
+  const cal: ScoreCalibration = { ...about, impostor: { pairs: n, tail }, genuine: { pairs: gen.length, quantiles }, thresholds: [] };
+  cal.thresholds = CALIBRATED_RATES.map((fmr) => {
+    if (fmr * n < 1) return { fmr, threshold: null, impostorPairsAbove: 0, genuineAccepted: null };
+    const t = thresholdForFalseMatchRate(cal, fmr);
+    return { fmr, threshold: t, impostorPairsAbove: atOrAbove(imp, t, true), genuineAccepted: gen.length ? Math.round((atOrAbove(gen, t, false) / gen.length) * 1e6) / 1e6 : null };
+  });
+  return cal;
+}
+
+/** The smallest false-match rate the data can show: one impostor pair in all those measured. */
+export const calibrationLimit = (cal: ScoreCalibration): number => 1 / cal.impostor.pairs;
+
+/**
+ * The estimated false-match rate of `score`: the share of measured impostor pairs at or above it,
+ * log-interpolated between measured points. Above every impostor pair it is the data's limit
+ * (1 / pairs measured), which then means "at most"; the true rate there is unknown and lower.
+ */
+export function falseMatchRateAt(cal: ScoreCalibration, score: number): number {
+  const { tail, pairs } = cal.impostor;
+  if (score >= tail[0][0]) return 1 / pairs;
+  const last = tail[tail.length - 1];
+  if (score <= last[0]) return 1;
+  let i = 0;
+  while (tail[i + 1][0] >= score) i++;
+  const [sHi, kLo] = tail[i];
+  const [sLo, kHi] = tail[i + 1];
+  const f = sHi === sLo ? 1 : (sHi - score) / (sHi - sLo);
+  return Math.exp(Math.log(kLo) + f * (Math.log(kHi) - Math.log(kLo))) / pairs;
+}
+
+/**
+ * The lowest score whose estimated false-match rate is at most `fmr` (the inverse of
+ * falseMatchRateAt). Below the data's limit it is just above the highest impostor score measured:
+ * the strictest threshold the data supports, whose rate is known only to be under the limit.
+ */
+export function thresholdForFalseMatchRate(cal: ScoreCalibration, fmr: number): number {
+  const { tail, pairs } = cal.impostor;
+  const want = fmr * pairs;
+  if (want < 1) return up6(tail[0][0] + 1e-6);
+  if (want >= pairs) return tail[tail.length - 1][0];
+  let i = 0;
+  while (tail[i + 1][1] <= want) i++;
+  const [sHi, kLo] = tail[i];
+  const [sLo, kHi] = tail[i + 1];
+  const f = (Math.log(want) - Math.log(kLo)) / (Math.log(kHi) - Math.log(kLo));
+  return up6(sHi - f * (sHi - sLo));
+}
+
+/** The calibration of a pack, when it was measured with this very pack (id and version); else why not. */
+export function usableCalibration(manifest: { id: string; version: string; calibration?: ScoreCalibration }): { calibration?: ScoreCalibration; reason?: string } {
+  const c = manifest.calibration;
+  if (!c) return { reason: `model pack ${manifest.id} ${manifest.version} has no score calibration` };
+  if (c.pack.id !== manifest.id || c.pack.version !== manifest.version) {
+    return { reason: `the score calibration of model pack ${manifest.id} was measured with ${c.pack.id} ${c.pack.version}, not ${manifest.version}` };
+  }
+  return { calibration: c };
+}
+
+/** How to make a calibration, for a message that refuses a pack without one. */
+export const calibrateHint = (pack: string) =>
+  `measure one with: npx frhub models calibrate ${pack} --root <folder of <person>/<photo> photos> --write (a rate of 1e-5 needs photos of enough people for 100,000 impostor pairs or more)`;
+
+/** "about 1 in 12,000", or "fewer than 1 in 1,900,000" at the data's limit: a rate in words. */
+export function describeFalseMatchRate(cal: ScoreCalibration, score: number): string {
+  const rate = falseMatchRateAt(cal, score);
+  const oneIn = (r: number) => Math.round(1 / r).toLocaleString('en-US', { maximumSignificantDigits: 2 });
+  return score >= cal.impostor.tail[0][0] ? `fewer than 1 in ${oneIn(rate)}` : `about 1 in ${oneIn(rate)}`;
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BUILTIN_PACKS, ensureBuiltinPack, shippedCalibration } from '../../inference/builtin-packs';
+import { calibrate, calibrationLimit, describeFalseMatchRate, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../../inference/calibration';
+import type { ModelPackManifest } from '../../inference/model-pack';
+import { ThresholdSource } from '../../models/enums';
+import { searchThreshold } from '../../tenants/search/search-threshold';
+
+// A seeded stream of impostor scores whose exact tail is known: n scores, the k-th highest is 1 - k/n.
+function uniformScores(n: number): Float32Array {
+  const s = new Float32Array(n);
+  for (let k = 1; k <= n; k++) s[(k * 7919) % n] = 1 - k / n;
+  return s;
+}
+
+const about = { pack: { id: 'test-pack', version: '1' }, measuredOn: 'synthetic', command: 'none', date: '2026-12-01', photos: 0, people: 0, failed: 0 };
+
+describe('score calibration', () => {
+  const n = 200_000;
+  // 900 same-person pairs score 0.9995, 100 score 0.5
+  const cal = calibrate(uniformScores(n), Float32Array.from({ length: 1000 }, (_, i) => (i < 900 ? 0.9995 : 0.5)), about);
+
+  it('reads a false-match rate off the measured tail, within the interpolation step', () => {
+    for (const score of [0.999, 0.99, 0.95, 0.9, 0.5]) {
+      const exact = 1 - score; // the share of scores at or above `score`
+      expect(falseMatchRateAt(cal, score) / exact).toBeGreaterThan(0.95);
+      expect(falseMatchRateAt(cal, score) / exact).toBeLessThan(1.05);
+    }
+  });
+
+  it('never goes beyond the data: above the highest impostor it is the limit, 1 / pairs', () => {
+    expect(calibrationLimit(cal)).toBe(1 / n);
+    expect(falseMatchRateAt(cal, 0.99999999)).toBe(1 / n);
+    expect(falseMatchRateAt(cal, 1)).toBe(1 / n);
+    expect(describeFalseMatchRate(cal, 1)).toBe('fewer than 1 in 200,000');
+    expect(describeFalseMatchRate(cal, 0.999)).toMatch(/^about 1 in 1,0\d\d$/);
+    expect(falseMatchRateAt(cal, -1)).toBe(1);
+  });
+
+  it('a threshold and its rate are inverses, and a rate below the limit gets the strictest threshold, not an invented one', () => {
+    for (const fmr of [1e-2, 1e-3, 1e-4]) expect(falseMatchRateAt(cal, thresholdForFalseMatchRate(cal, fmr)) / fmr).toBeCloseTo(1, 2);
+    expect(thresholdForFalseMatchRate(cal, 1e-3)).toBeCloseTo(0.999, 3);
+    const strictest = thresholdForFalseMatchRate(cal, 1e-9);
+    expect(strictest).toBeGreaterThan(cal.impostor.tail[0][0]);
+    expect(strictest).toBeLessThan(cal.impostor.tail[0][0] + 1e-5);
+  });
+
+  it('tabulates 1e-2 … 1e-5 with the impostor pairs behind each, and says "none" where too few were measured', () => {
+    expect(cal.thresholds.map((t) => t.fmr)).toEqual([1e-2, 1e-3, 1e-4, 1e-5]);
+    const [, at3, , at5] = cal.thresholds;
+    expect(at3.impostorPairsAbove).toBeGreaterThanOrEqual(190);
+    expect(at3.impostorPairsAbove).toBeLessThanOrEqual(210);
+    expect(at5.impostorPairsAbove).toBe(2);
+    expect(at3.genuineAccepted).toBeCloseTo(0.9, 1);
+    const small = calibrate(uniformScores(5_000), new Float32Array(0), about);
+    expect(small.thresholds.map((t) => t.threshold === null)).toEqual([false, false, true, true]);
+    expect(small.thresholds[2].impostorPairsAbove).toBe(0);
+  });
+
+  it('is used only with the pack id and version it was measured with', () => {
+    const manifest = { id: 'test-pack', version: '1', calibration: cal };
+    expect(usableCalibration(manifest).calibration).toBe(cal);
+    expect(usableCalibration({ ...manifest, version: '2' })).toEqual({ reason: 'the score calibration of model pack test-pack was measured with test-pack 1, not 2' });
+    expect(usableCalibration({ id: 'x', version: '1' }).reason).toBe('model pack x 1 has no score calibration');
+  });
+});
+
+describe('a search\'s default threshold', () => {
+  const cal = calibrate(uniformScores(200_000), new Float32Array(0), about);
+  const port = {
+    falseMatchRateAt: (s: number) => falseMatchRateAt(cal, s),
+    thresholdForFalseMatchRate: (f: number) => thresholdForFalseMatchRate(cal, f),
+    limit: calibrationLimit(cal),
+    highestImpostorScore: cal.impostor.tail[0][0],
+  };
+  const at = (templatesSearched: number, extra: Partial<Parameters<typeof searchThreshold>[0]> = {}) =>
+    searchThreshold({ templatesSearched, targetFpir: 0.1, verificationThreshold: 0.9, calibration: port, ...extra });
+
+  it('rises with the templates searched, so the strangers expected above it stay at the target', () => {
+    const [small, large] = [at(1_000), at(10_000)];
+    expect(small.source).toBe(ThresholdSource.TARGET_FPIR);
+    expect(large.threshold).toBeGreaterThan(small.threshold);
+    for (const b of [small, large]) expect(b.expectedFalseCandidates).toBeCloseTo(0.1, 2);
+  });
+
+  it('never goes below the verification threshold, and a caller\'s minScore wins', () => {
+    // 10 templates at 0.1: a rate of 1e-2 (0.99 here), below the verification threshold 0.999
+    expect(at(10, { verificationThreshold: 0.999 })).toMatchObject({ threshold: 0.999, source: ThresholdSource.VERIFICATION_FLOOR, targetFpir: 0.1, templatesSearched: 10 });
+    expect(at(10, { verificationThreshold: 0.999 }).expectedFalseCandidates).toBeCloseTo(10 * 1e-3, 3);
+    expect(at(10, { minScore: 0.5 })).toMatchObject({ threshold: 0.5, source: ThresholdSource.CALLER, targetFpir: null });
+  });
+
+  it('past what the calibration can speak for, takes its strictest threshold and says the rates are bounds', () => {
+    const b = at(1e9);
+    expect(b.beyondCalibration).toBe(true);
+    expect(b.threshold).toBeGreaterThan(port.highestImpostorScore);
+    expect(b.falseMatchRate).toBe(port.limit);
+  });
+
+  it('without a calibration, is the verification threshold and knows no rates', () => {
+    expect(at(1000, { calibration: undefined })).toMatchObject({ threshold: 0.9, source: ThresholdSource.UNCALIBRATED, falseMatchRate: null, expectedFalseCandidates: null });
+  });
+});
+
+describe('the built-in packs\' shipped calibrations', () => {
+  it.each([...BUILTIN_PACKS])('%s: shipped, measured with the pack version the code builds, and carried in its manifest', (id) => {
+    const shipped = shippedCalibration(id);
+    expect(shipped).toBeDefined();
+    const dir = ensureBuiltinPack(resolve(__dirname, '../../data/models'), id);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelPackManifest;
+    // a pipeline change bumps the version: rerun `npx frhub models calibrate <id> --root ../shared/faces … --write` (shipped.command)
+    expect(shipped!.pack).toEqual({ id, version: manifest.version });
+    expect(manifest.calibration).toEqual(shipped);
+    const c = shipped as ScoreCalibration;
+    expect(c.impostor.pairs).toBeGreaterThanOrEqual(1_000_000);
+    expect(c.thresholds.every((t) => t.threshold !== null && t.impostorPairsAbove >= 1)).toBe(true);
+    expect(c.command).toContain(`npx frhub models calibrate ${id} `);
+  });
+});
