@@ -155,6 +155,8 @@ if (!CHROMIUM) {
       await expectVisible(page.getByRole('note').filter({ hasText: 'Investigative lead only' }));
       const first = page.getByRole('row').nth(1);
       expect(await first.textContent()).toContain('BK-2026-17');
+      // the pack's calibration beside the score: how many different-person pairs score this high
+      expect(await first.textContent()).toMatch(/(at most )?1 in [\d,]+/);
       await check(page, 'analyst');
 
       await page.goto(`${t.url}/operator`);

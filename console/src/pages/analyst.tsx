@@ -6,10 +6,14 @@ const OFFENSES = ['HOMICIDE', 'SEXUAL_ASSAULT', 'ROBBERY', 'AGGRAVATED_ASSAULT',
 const words = (v: string) => v.toLowerCase().replace(/_/g, ' ');
 
 interface Policy { allowedBases: string[]; caseNumberRequiredFor: string[]; warrantRequiredFor: string[]; narrativeRequiredFor: string[]; offenseRequiredFor: string[] }
-interface Candidate { rank: number; score: number; subjectRef: string }
+interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean }
 interface Search { id: string; notice: string; threshold: number; modelVersion: string; candidates: Candidate[] }
 
-const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { rank score subjectRef } } }`;
+const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit } } }`;
+
+/** A false-match rate as an analyst reads it: one stranger in how many scores this high. */
+const oneIn = (c: Candidate) =>
+  c.estimatedFalseMatchRate === null ? 'not calibrated' : `${c.falseMatchRateAtLimit ? 'at most ' : ''}1 in ${Math.round(1 / c.estimatedFalseMatchRate).toLocaleString('en-US')}`;
 
 function base64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -99,8 +103,8 @@ function Results({ search }: { search: Search }) {
       {search.candidates.length === 0 ? <p>No candidate scored above the threshold ({search.threshold.toFixed(2)}).</p> : (
         <table>
           <caption class="hint">Ranked by similarity; threshold {search.threshold.toFixed(2)}, model {search.modelVersion}. Search {search.id}.</caption>
-          <thead><tr><th scope="col">Rank</th><th scope="col">Subject</th><th scope="col">Score</th></tr></thead>
-          <tbody>{search.candidates.map((c) => <tr><td>{c.rank}</td><td>{c.subjectRef}</td><td>{c.score.toFixed(3)}</td></tr>)}</tbody>
+          <thead><tr><th scope="col">Rank</th><th scope="col">Subject</th><th scope="col">Score</th><th scope="col">Estimated false-match rate</th></tr></thead>
+          <tbody>{search.candidates.map((c) => <tr><td>{c.rank}</td><td>{c.subjectRef}</td><td>{c.score.toFixed(3)}</td><td>{oneIn(c)}</td></tr>)}</tbody>
         </table>
       )}
     </section>
