@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { dlibMeanFace } from './align/landmarks68.js';
 import type { ScoreCalibration } from './calibration.js';
 import { convertDlibResnet, DLIB_MEAN_RGB } from './convert/dlib-resnet.js';
+import { convertFaceLandmark68, LANDMARK68_SIZE } from './convert/face-landmark68.js';
 import { convertTfjsGraph } from './convert/tfjs-graph.js';
 import { dlibTemplate, sha256, type ModelPackManifest } from './model-pack.js';
 
@@ -11,6 +13,9 @@ import { dlibTemplate, sha256, type ModelPackManifest } from './model-pack.js';
 export const DEFAULT_PACK = 'builtin-dlib';
 export const BUILTIN_PACKS = ['builtin-dlib', 'builtin-faceres'] as const;
 const CONVERTER_VERSION = '2';
+// a pack's own version moves when its chips (hence its embeddings) change: templates never mix versions
+const PACK_VERSION: Record<string, string> = { 'builtin-dlib': '1.1.0', 'builtin-faceres': '1.0.0' };
+const versionOf = (id: string) => `${PACK_VERSION[id]}+conv${CONVERTER_VERSION}`;
 
 /** The installed package's root (these packages do not export their package.json). */
 function pkgDir(name: string): string {
@@ -32,7 +37,7 @@ const detector = { file: 'blazeface.onnx', format: 'blazeface' as const, input: 
 // The threshold of best 10-fold accuracy measured by `npx frhub eval` (README, test/bench/RESULTS.md).
 // Thresholds do not change embeddings, so a new calibration rewrites the manifest without a new version.
 const CALIBRATION: Record<string, ModelPackManifest['thresholds']> = {
-  'builtin-dlib': { match: 0.907, calibratedOn: 'lfw_devtest_pairs.tsv, 1,000 pairs: accuracy 0.982, TAR 0.956 at FAR 1e-3' },
+  'builtin-dlib': { match: 0.909, calibratedOn: 'lfw_devtest_pairs.tsv, 1,000 pairs: accuracy 0.987, TAR 0.954 at FAR 1e-3' },
   'builtin-faceres': { match: 0.539, calibratedOn: 'lfw50_pairs.tsv, 2,860 pairs: accuracy 0.949, TAR 0.626 at FAR 1e-3' },
 };
 
@@ -57,16 +62,33 @@ function calibrated(m: ModelPackManifest): ModelPackManifest {
 }
 
 function dlibPack(): [ModelPackManifest, Record<string, Uint8Array>] {
+  const faceApi = join(pkgDir('@vladmandic/face-api'), 'model');
   const files = {
     'blazeface.onnx': blazefaceOnnx(),
-    'dlib-resnet.onnx': convertDlibResnet(join(pkgDir('@vladmandic/face-api'), 'model', 'face_recognition_model-weights_manifest.json')),
+    'face-landmark68.onnx': convertFaceLandmark68(join(faceApi, 'face_landmark_68_model-weights_manifest.json')),
+    'dlib-resnet.onnx': convertDlibResnet(join(faceApi, 'face_recognition_model-weights_manifest.json')),
   };
   return [
     {
       id: 'builtin-dlib',
-      version: `1.0.0+conv${CONVERTER_VERSION}`,
-      description: 'BlazeFace (MediaPipe, from @vladmandic/human) + dlib ResNet-29 128-d (public domain, from @vladmandic/face-api)',
+      version: versionOf('builtin-dlib'),
+      description:
+        'BlazeFace (MediaPipe, from @vladmandic/human) + face-api 68-point landmarks (MIT, from @vladmandic/face-api) + dlib ResNet-29 128-d (public domain, from @vladmandic/face-api), on dlib\'s face chip',
       detector: { ...detector, sha256: sha256(files['blazeface.onnx']) },
+      // dlib's chip: landmarks 17-67 fitted to its mean face, 150 px, padding 0.25 (get_face_chip_details)
+      landmarks: {
+        file: 'face-landmark68.onnx',
+        input: 'input',
+        output: 'landmarks',
+        size: LANDMARK68_SIZE,
+        mean: DLIB_MEAN_RGB,
+        std: [255, 255, 255],
+        expand: 1,
+        refine: 1.3,
+        firstPoint: 17,
+        template: dlibMeanFace(150, 0.25),
+        sha256: sha256(files['face-landmark68.onnx']),
+      },
       recognizer: {
         file: 'dlib-resnet.onnx',
         input: 'input',
@@ -94,7 +116,7 @@ function faceresPack(): [ModelPackManifest, Record<string, Uint8Array>] {
   return [
     {
       id: 'builtin-faceres',
-      version: `1.0.0+conv${CONVERTER_VERSION}`,
+      version: versionOf('builtin-faceres'),
       description: 'BlazeFace + HSE FaceRes 1024-d (from @vladmandic/human)',
       detector: { ...detector, sha256: sha256(files['blazeface.onnx']) },
       recognizer: {
@@ -129,7 +151,7 @@ export function ensureBuiltinPack(root: string, id: string, log: (msg: string) =
   const manifestFile = join(dir, 'manifest.json');
   if (existsSync(manifestFile)) {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as ModelPackManifest;
-    if (m.version.endsWith(`+conv${CONVERTER_VERSION}`)) {
+    if (m.version === versionOf(id)) {
       const now = calibrated(m);
       if (JSON.stringify(now) !== JSON.stringify(m)) {
         writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(now, null, 2)}\n`);

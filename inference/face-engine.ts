@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
+import { landmarks68 } from './align/landmarks68.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from './builtin-packs.js';
 import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, type RgbImage } from './decode.js';
 import { scrfd, yunet } from './detect/anchor-free.js';
@@ -115,6 +116,7 @@ export class FaceEngine implements FaceAnalyzer {
     private readonly detectorSession: ort.InferenceSession,
     private readonly recognizerSession: ort.InferenceSession,
     private readonly provider: { provider: 'cuda' | 'cpu'; fallbackReason?: string },
+    private readonly landmarkSession?: ort.InferenceSession,
   ) {
     this.detector = DETECTORS[manifest.detector.format](manifest.detector.input, manifest.detector.size);
     this.batcher = new MicroBatcher(config.batch, (chips) => this.embedBatch(chips));
@@ -127,9 +129,13 @@ export class FaceEngine implements FaceAnalyzer {
     const pack = loadPack(dir);
     const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads);
     if (provider.fallbackReason) log(`inference on CPU: ${provider.fallbackReason}`);
-    const [det, rec] = await Promise.all([provider.create(pack.detectorBytes), provider.create(pack.recognizerBytes)]);
+    const [det, rec, marks] = await Promise.all([
+      provider.create(pack.detectorBytes),
+      provider.create(pack.recognizerBytes),
+      pack.landmarkBytes && provider.create(pack.landmarkBytes),
+    ]);
     log(`model pack ${pack.manifest.id} ${pack.manifest.version} loaded on ${provider.provider}`);
-    return new FaceEngine(pack.manifest, config, det, rec, provider);
+    return new FaceEngine(pack.manifest, config, det, rec, provider, marks || undefined);
   }
 
   status(): InferenceStatus {
@@ -163,8 +169,9 @@ export class FaceEngine implements FaceAnalyzer {
     if (opts.select === 'dominant') detections = [dominant(detections, image.width, image.height)];
     if (opts.select === 'prominent') detections = [byProminence(detections, image.width, image.height)[0].detection];
     const rec = this.manifest.recognizer;
-    const faces = detections.map((d) => {
-      const chip = this.align(image, d.landmarks);
+    const points = await this.landmarks(image, detections);
+    const faces = detections.map((d, i) => {
+      const chip = this.align(image, d.landmarks, points?.[i]);
       return { chip, face: { box: d.box, landmarks: d.landmarks, detectorScore: d.score, quality: assessQuality(d.landmarks, d.score, chip, rec.size) } as Face };
     });
     const t3 = performance.now();
@@ -249,8 +256,20 @@ export class FaceEngine implements FaceAnalyzer {
     return detections.map((d) => better.get(d) ?? d);
   }
 
-  private align(image: RgbImage, landmarks: Landmarks): Uint8Array {
+  /** The 68 landmarks of each face where the pack has a landmark net (its chips are fitted to them). */
+  private async landmarks(image: RgbImage, detections: Detection[]): Promise<Point[][] | undefined> {
+    const spec = this.manifest.landmarks;
+    if (!spec || !this.landmarkSession) return undefined;
+    return landmarks68(this.landmarkSession, spec, image, detections.map((d) => d.box));
+  }
+
+  private align(image: RgbImage, landmarks: Landmarks, points?: Point[]): Uint8Array {
     const rec = this.manifest.recognizer;
+    const spec = this.manifest.landmarks;
+    if (spec && points) {
+      const fit = similarityTransform(points.slice(spec.firstPoint, spec.firstPoint + spec.template.length), spec.template);
+      return warpAffine(image.data, image.width, image.height, invertAffine(fit), rec.size);
+    }
     const keys = (Object.keys(rec.template) as (keyof TemplatePoints)[]).filter((k) => landmarks[k]);
     const from: Point[] = keys.map((k) => landmarks[k]!);
     const to: Point[] = keys.map((k) => rec.template[k]!);
@@ -299,7 +318,7 @@ export class FaceEngine implements FaceAnalyzer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.detectorSession.release(), this.recognizerSession.release()]);
+    await Promise.all([this.detectorSession.release(), this.recognizerSession.release(), this.landmarkSession?.release()]);
   }
 }
 

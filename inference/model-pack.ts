@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Landmark68Spec } from './align/landmarks68.js';
 import type { ScoreCalibration } from './calibration.js';
 import type { Point } from './geometry.js';
 import { InferenceError } from './errors.js';
@@ -33,6 +34,8 @@ export interface ModelPackManifest {
     flipAugment?: boolean;
     sha256: string;
   };
+  /** a 68-point landmark net between detector and recognizer: the chip is fitted to its points */
+  landmarks?: Landmark68Spec;
   /** cosine similarity at or above which a pair is called the same person, from `frhub eval` */
   thresholds: { match: number; calibratedOn?: string };
   /** the impostor score distribution and false-match-rate thresholds (`frhub models calibrate`); used only for this id and version */
@@ -45,6 +48,7 @@ export interface LoadedPack {
   manifest: ModelPackManifest;
   detectorBytes: Uint8Array;
   recognizerBytes: Uint8Array;
+  landmarkBytes?: Uint8Array;
 }
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -75,6 +79,7 @@ export function loadPack(dir: string): LoadedPack {
     manifest,
     detectorBytes: read(manifest.detector.file, manifest.detector.sha256),
     recognizerBytes: read(manifest.recognizer.file, manifest.recognizer.sha256),
+    landmarkBytes: manifest.landmarks && read(manifest.landmarks.file, manifest.landmarks.sha256),
   };
 }
 

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { convertDlibResnet, DLIB_MEAN_RGB } from '../../inference/convert/dlib-resnet';
+import { convertFaceLandmark68 } from '../../inference/convert/face-landmark68';
 import { convertTfjsGraph } from '../../inference/convert/tfjs-graph';
-import { SAMPLE_GROUP } from '../support/fixtures';
+import { SAMPLE_GROUP, sampleImage } from '../support/fixtures';
 
 // Each converted model against its TFJS original (pure-JS @tensorflow/tfjs, CPU) on a real photo.
 const human = join(__dirname, '../../node_modules/@vladmandic/human/models');
@@ -75,5 +76,26 @@ describe('model conversion to ONNX matches the TFJS originals', () => {
     const got = await session.run({ input: new ort.Tensor('float32', normalized, [1, 3, 150, 150]) });
     expect(ref.length).toBe(128);
     expect(maxAbsDiff(got.embedding.data as Float32Array, ref)).toBeLessThan(1e-3);
+  });
+
+  it("face-api's 68-point landmark net: its own FaceLandmark68Net on three faces in two photos", async () => {
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+    await faceapi.tf.setBackend('cpu');
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(faceApiModels);
+    const session = await ort.InferenceSession.create(convertFaceLandmark68(join(faceApiModels, 'face_landmark_68_model-weights_manifest.json')));
+    const crops: [Buffer, sharp.Region][] = [
+      [sampleImage(1), { left: 360, top: 260, width: 300, height: 300 }],
+      [sampleImage(1), { left: 1440, top: 200, width: 260, height: 260 }],
+      [sampleImage(2), { left: 330, top: 150, width: 300, height: 300 }],
+    ];
+    for (const [photo, region] of crops) {
+      const x = Float32Array.from(await sharp(photo).extract(region).resize(112, 112).removeAlpha().raw().toBuffer());
+      const ref: Float32Array = (await faceapi.nets.faceLandmark68Net.forward(faceapi.tf.tensor4d(x, [1, 112, 112, 3]))).dataSync();
+      const normalized = toNchw(x.map((v, i) => (v - DLIB_MEAN_RGB[i % 3]) / 255), 112);
+      const got = await session.run({ input: new ort.Tensor('float32', normalized, [1, 3, 112, 112]) });
+      expect(ref.length).toBe(136);
+      // fractions of the 112-px input: 1e-4 is a hundredth of a pixel
+      expect(maxAbsDiff(got.landmarks.data as Float32Array, ref)).toBeLessThan(1e-4);
+    }
   });
 });
