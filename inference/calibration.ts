@@ -60,7 +60,6 @@ export function calibrate(
   for (let k = 1; k <= Math.min(30, n); k++) counts.push(k);
   for (let k = 30 * 1.08; k < n; k *= 1.08) if (Math.round(k) > counts[counts.length - 1]) counts.push(Math.round(k));
   if (counts[counts.length - 1] !== n) counts.push(n);
-  const tail = counts.map((k): [number, number] => [down6(imp[k - 1]), k]);
   const atOrAbove = (sorted: Float32Array, t: number, descending: boolean) => {
     // binary search for the number of scores >= t
     let lo = 0;
@@ -72,6 +71,8 @@ export function calibrate(
     }
     return descending ? lo : sorted.length - lo;
   };
+  // each point counts every pair at or above its (rounded) score, so tied scores make one point
+  const tail = strictTail(counts.map((k): [number, number] => { const t = down6(imp[k - 1]); return [t, atOrAbove(imp, t, true)]; }));
   const quantiles = [0.001, 0.01, 0.05, 0.1, 0.5].filter(() => gen.length).map((q): [number, number] => [q, down6(gen[Math.min(gen.length - 1, Math.floor(q * gen.length))])]);
   const cal: ScoreCalibration = { ...about, impostor: { pairs: n, tail }, genuine: { pairs: gen.length, quantiles }, thresholds: [] };
   cal.thresholds = CALIBRATED_RATES.map((fmr) => {
@@ -80,6 +81,25 @@ export function calibrate(
     return { fmr, threshold: t, impostorPairsAbove: atOrAbove(imp, t, true), genuineAccepted: gen.length ? Math.round((atOrAbove(gen, t, false) / gen.length) * 1e6) / 1e6 : null };
   });
   return cal;
+}
+
+const strict = new WeakMap<[number, number][], [number, number][]>();
+/**
+ * The tail with strictly falling scores: where points share a score (ties, or rounding to 1e-6) the
+ * one counting the most pairs stands for it, so no threshold is read as rarer than its pairs say.
+ */
+function strictTail(tail: [number, number][]): [number, number][] {
+  let out = strict.get(tail);
+  if (!out) {
+    out = [];
+    for (const [score, k] of tail) {
+      const last = out[out.length - 1];
+      if (last && last[0] === score) last[1] = Math.max(last[1], k);
+      else out.push([score, k]);
+    }
+    strict.set(tail, out);
+  }
+  return out;
 }
 
 /** The smallest false-match rate the data can show: one impostor pair in all those measured. */
@@ -91,8 +111,9 @@ export const calibrationLimit = (cal: ScoreCalibration): number => 1 / cal.impos
  * (1 / pairs measured), which then means "at most"; the true rate there is unknown and lower.
  */
 export function falseMatchRateAt(cal: ScoreCalibration, score: number): number {
-  const { tail, pairs } = cal.impostor;
-  if (score >= tail[0][0]) return 1 / pairs;
+  const { pairs } = cal.impostor;
+  const tail = strictTail(cal.impostor.tail);
+  if (score > tail[0][0]) return 1 / pairs;
   const last = tail[tail.length - 1];
   if (score <= last[0]) return 1;
   let i = 0;
@@ -109,9 +130,10 @@ export function falseMatchRateAt(cal: ScoreCalibration, score: number): number {
  * the strictest threshold the data supports, whose rate is known only to be under the limit.
  */
 export function thresholdForFalseMatchRate(cal: ScoreCalibration, fmr: number): number {
-  const { tail, pairs } = cal.impostor;
+  const { pairs } = cal.impostor;
+  const tail = strictTail(cal.impostor.tail);
   const want = fmr * pairs;
-  if (want < 1) return up6(tail[0][0] + 1e-6);
+  if (want < tail[0][1]) return up6(tail[0][0] + 1e-6);
   if (want >= pairs) return tail[tail.length - 1][0];
   let i = 0;
   while (tail[i + 1][1] <= want) i++;
@@ -139,5 +161,5 @@ export const calibrateHint = (pack: string) =>
 export function describeFalseMatchRate(cal: ScoreCalibration, score: number): string {
   const rate = falseMatchRateAt(cal, score);
   const oneIn = (r: number) => Math.round(1 / r).toLocaleString('en-US', { maximumSignificantDigits: 2 });
-  return score >= cal.impostor.tail[0][0] ? `fewer than 1 in ${oneIn(rate)}` : `about 1 in ${oneIn(rate)}`;
+  return score > cal.impostor.tail[0][0] ? `fewer than 1 in ${oneIn(rate)}` : `about 1 in ${oneIn(rate)}`;
 }

@@ -38,7 +38,13 @@ export class InferenceServerConfigError extends Error {}
  * `frhub serve-inference`: one EngineThread (micro-batched, bounded in flight, restarted when it
  * dies) behind an HTTP/2 endpoint. Photo in, Analysis or a stable error code out.
  */
+/** A shared secret shorter than this is refused: it is all that stands between the network and the engine. */
+export const MIN_SECRET_LENGTH = 32;
+
 export async function startInferenceServer(o: InferenceServerOptions): Promise<InferenceServer> {
+  if (o.secret !== undefined && o.secret.length < MIN_SECRET_LENGTH) {
+    throw new InferenceServerConfigError(`${SECRET_ENV} is ${o.secret.length} characters: use at least ${MIN_SECRET_LENGTH} random ones (e.g. openssl rand -hex 32), the same on the hub.`);
+  }
   if (!o.secret && !isLoopback(o.host)) {
     throw new InferenceServerConfigError(`refusing to listen on ${o.host} without ${SECRET_ENV}: any host that reaches it could send photos. Set ${SECRET_ENV} (the same on the hub), or listen on 127.0.0.1.`);
   }
@@ -102,13 +108,19 @@ export async function startInferenceServer(o: InferenceServerOptions): Promise<I
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    // the port was taken or not ours: the engine thread started for it must not outlive the failure
+    await engine.close().catch(() => {});
+    throw e;
+  }
   const bound = server.address() as AddressInfo;
   const name = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   const local = bound.address === '0.0.0.0' || bound.address === '::' ? '127.0.0.1' : name;

@@ -15,9 +15,12 @@ export interface PackCheck {
   detail: string;
 }
 
+/** The model files a pack's manifest names: detector, landmark net when it has one, recognizer. */
+export const packFiles = (m: ModelPackManifest): { file: string; sha256: string }[] => [m.detector, ...(m.landmarks ? [m.landmarks] : []), m.recognizer];
+
 /** Each model file is there and has the sha256 the manifest names (an empty checksum fails: it checks nothing). */
 export function checkChecksums(dir: string, m: ModelPackManifest): PackCheck[] {
-  return [m.detector, m.recognizer].map(({ file, sha256: expected }) => {
+  return packFiles(m).map(({ file, sha256: expected }) => {
     const name = `checksum ${file}`;
     if (!existsSync(join(dir, file))) return { name, ok: false, detail: `${file} is missing from ${dir}` };
     const actual = sha256(readFileSync(join(dir, file)));

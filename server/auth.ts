@@ -213,7 +213,7 @@ export class AuthError extends Error {}
 
 export async function verifyToken(keys: SigningKeys, token: string): Promise<HubClaims> {
   try {
-    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG] });
+    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG], requiredClaims: ['exp'] });
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
     if (payload.sub.startsWith('svc:') && !Object.values(Role).includes(payload.role as Role)) throw new Error('unknown role');
     return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub };
@@ -253,7 +253,7 @@ const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 /** Verifies a token from a tenant's own identity provider; returns the subject it names. */
 export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }): Promise<string> {
   try {
-    const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS });
+    const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'] });
     const subject = payload[cfg.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw new Error(`no ${cfg.subjectClaim} claim`);
     return subject;

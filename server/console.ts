@@ -23,6 +23,13 @@ export type VerifySession = (token: string) => Promise<unknown>;
 // read only after the token verified: its expiry bounds the cookie's
 const expiryOf = (token: string): number => Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).exp);
 
+/**
+ * The cookie is `Secure` unless the console is reached on this machine: behind a TLS-terminating load
+ * balancer the hub itself speaks plain HTTP (req.secure is false), yet the browser must never send
+ * the session over http:// to the public name.
+ */
+const secureCookie = (req: Request): boolean => req.secure || !/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(req.hostname);
+
 /** The session cookie's token, when the request carries one. */
 export function sessionToken(req: Request): string | undefined {
   const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([\\w.-]+)`).exec(req.headers.cookie ?? '');
@@ -78,12 +85,14 @@ export function consoleRouter(verify: VerifySession): express.Router {
     } catch (e) {
       return void res.status(401).json(httpError('UNAUTHENTICATED', e instanceof Error ? e.message : 'Unauthenticated.'));
     }
+    // a session lasts no longer than its token: a token without an expiry opens none
+    if (!Number.isFinite(expiresAt)) return void res.status(401).json(httpError('UNAUTHENTICATED', 'This token has no expiry (exp), so it cannot open a console session: sign in with a token that expires.'));
     const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge });
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
     secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
   });
   router.delete('/console/session', (req, res) => {
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
     secured(res).status(204).end();
   });
   return router;

@@ -324,7 +324,8 @@ function checkCalibration(config: Config, engine: HubEngine, logger: pino.Logger
     logger.info(`score calibration of ${calibration.pack.id} ${calibration.pack.version}: ${calibration.impostor.pairs} different-person pairs (${calibration.measuredOn}), ${calibration.date}`);
     return;
   }
-  const pack = config.inference.pack;
+  // with remote workers the pack is theirs: judge by the manifest the engine runs, not this hub's setting
+  const pack = config.remoteInference.urls.length ? engine.manifest.id : config.inference.pack;
   if ((BUILTIN_PACKS as readonly string[]).includes(pack)) {
     logger.warn(`${reason}: searches without minScore use its verification threshold ${engine.manifest.thresholds.match} and candidates carry no estimatedFalseMatchRate; ${calibrateHint(pack)}`);
     return;

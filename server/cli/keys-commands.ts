@@ -54,7 +54,7 @@ export const keysRotateSpec: CommandSpec = {
   usage: 'frhub keys rotate --file <path> [--retire-after <seconds>]',
   summary: 'Adds a new signing key to the key set; the keys before it keep verifying tokens for --retire-after seconds, then stop.',
   options: [FILE_OPTION, ['--retire-after <seconds>', `how long the previous keys still verify (default ${DEFAULT_RETIRE_SECONDS}, the longest default token lifetime)`]],
-  details: `${SHARED} Running replicas re-read the file within 30 s (and at once on a token signed by a key they do not know); copy it to every replica. Keys past their expiry are dropped from the file.`,
+  details: `${SHARED} Running replicas re-read the file within a second of it changing (and at once on a token signed by a key they do not know); copy it to every replica. Keys past their expiry are dropped from the file.`,
   example: 'npx frhub keys rotate --file /etc/frhub/signing-keys.json',
   async run(args) {
     const file = fileOf(args);

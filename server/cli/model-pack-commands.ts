@@ -6,7 +6,7 @@ import { calibrate, CALIBRATED_RATES, type ScoreCalibration } from '../../infere
 import { cosine } from '../../inference/evaluate.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import type { ModelPackManifest } from '../../inference/model-pack.js';
-import { checkCalibration, checkChecksums, checkShapes, selfTest, type PackCheck } from '../../inference/pack-check.js';
+import { checkCalibration, checkChecksums, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
 import { loadConfig } from '../config.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { embedder, imagesUnder, peopleUnder } from './inference-commands.js';
@@ -191,6 +191,10 @@ export async function addCommand(args: Args): Promise<number> {
   };
   const missing = incomplete(m);
   if (!report({ name: 'manifest', ok: !missing.length, detail: missing.length ? `${file} lacks ${missing.join(', ')}` : `${m.id} ${m.version}: ${m.description ?? ''}` })) return refuse(results);
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(m.id) || m.id.includes('..')) {
+    report({ name: 'pack id', ok: false, detail: `"${m.id}" cannot name a folder: use letters, digits, dots, dashes and underscores (at most 64)` });
+    return refuse(results);
+  }
   if (BUILTIN_PACKS.includes(m.id as never)) {
     report({ name: 'pack id', ok: false, detail: `${m.id} is a built-in pack's id: give the pack an id of its own` });
     return refuse(results);
@@ -211,7 +215,7 @@ export async function addCommand(args: Args): Promise<number> {
   }
   const target = join(loadConfig().inference.modelDir, m.id);
   mkdirSync(target, { recursive: true });
-  for (const f of [m.detector.file, m.recognizer.file]) copyFileSync(join(dir, f), join(target, f));
+  for (const { file } of packFiles(m)) copyFileSync(join(dir, file), join(target, file));
   writeFileSync(join(target, 'manifest.json'), pretty(m));
   console.log(`pack ${m.id} ${m.version} passed every check and is in ${target}; start the hub with FRHUB_MODEL_PACK=${target}`);
   return 0;

@@ -44,7 +44,7 @@ describe('federated identity: a tenant trusts its own issuer', () => {
     expect(r.data.me).toEqual({ role: 'AGENCY_ANALYST', principalId, tenant: { slug: 'metro-pd' } });
   });
 
-  it('refuses another key, another audience, an expired token, an unknown subject and an untrusted issuer', async () => {
+  it('refuses another key, another audience, an expired token or one without expiry, an unknown subject and an untrusted issuer', async () => {
     const { privateKey: other } = await jose.generateKeyPair('ES256');
     const tokens = [
       await idpToken({ email: 'alice@metro.example' }, { key: other }),
@@ -53,6 +53,8 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       await idpToken({ email: 'mallory@metro.example' }),
       await idpToken({ email: 'alice@metro.example', iss: 'https://idp.elsewhere.example' }),
       await idpToken({ sub: 'alice@metro.example' }),
+      // no expiry: a token that never expires is refused, it would open a session without end
+      await new jose.SignJWT({ email: 'alice@metro.example' }).setProtectedHeader({ alg: 'ES256', kid: 'metro-1' }).setIssuer(ISSUER).setAudience('frhub').setIssuedAt().sign(signingKey),
     ];
     for (const token of tokens) expect((await me(token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
   });

@@ -10,7 +10,7 @@ import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../s
 // A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
 // real: the workers load the models, the hub speaks HTTP/2 to them, a worker is killed with SIGKILL.
 const ROOT = resolve(__dirname, '../..');
-const SECRET = 'remote-inference-test-secret';
+const SECRET = 'remote-inference-test-secret-0123456789';
 
 interface WorkerProcess {
   url: string;
@@ -138,6 +138,9 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       const refused = await spawnWorker(['--host', '0.0.0.0'], {}).then(() => undefined, (e: Error & { code: number }) => e);
       expect(refused?.code).toBe(78);
       expect(refused?.message).toMatch(/refusing to listen on 0\.0\.0\.0 without FRHUB_INFERENCE_SECRET/);
+      const guessable = await spawnWorker([], { FRHUB_INFERENCE_SECRET: 'letmein' }).then(() => undefined, (e: Error & { code: number }) => e);
+      expect(guessable?.code).toBe(78);
+      expect(guessable?.message).toMatch(/FRHUB_INFERENCE_SECRET is 7 characters: use at least 32/);
     });
   });
 

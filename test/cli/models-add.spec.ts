@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
 import type { ModelPackManifest } from '../../inference/model-pack';
+import { packFiles } from '../../inference/pack-check';
 import { sampleImage } from '../support/fixtures';
 import { startHub } from '../support/hub';
 
@@ -55,7 +56,7 @@ describe('frhub models add / calibrate', () => {
     pack = join(work, 'county-dlib');
     mkdirSync(pack);
     const m = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8')) as ModelPackManifest;
-    for (const f of [m.detector.file, m.recognizer.file]) copyFileSync(join(source, f), join(pack, f));
+    for (const { file } of packFiles(m)) copyFileSync(join(source, file), join(pack, file));
     delete m.calibration;
     setManifest({ ...m, id: 'county-dlib', version: '1.0.0' });
     await photoRoot(join(work, 'photos'));
@@ -107,6 +108,9 @@ describe('frhub models add / calibrate', () => {
     const installed = join(work, 'models', 'county-dlib');
     expect(r.stdout).toContain(`FRHUB_MODEL_PACK=${installed}`);
     expect(JSON.parse(readFileSync(join(installed, 'manifest.json'), 'utf8'))).toEqual(manifest());
+    // every file the manifest names is installed with it, the landmark net of a dlib-chip pack included
+    expect(manifest().landmarks?.file).toBe('face-landmark68.onnx');
+    for (const { file } of packFiles(manifest())) expect(existsSync(join(installed, file))).toBe(true);
   });
 
   it('refuses a file that is not the one the manifest names, and a manifest that does not fit the model', async () => {
@@ -122,6 +126,10 @@ describe('frhub models add / calibrate', () => {
     expect(shapes.stdout).toMatch(/^FAIL recognizer input dlib-resnet\.onnx: .*needs \[N, 3, 112, 112\]/m);
     expect(shapes.stdout).toMatch(/^FAIL recognizer output dlib-resnet\.onnx: .*the manifest says dim 512/m);
     expect(shapes.stdout).not.toMatch(/self-test/);
+    setManifest({ ...good, id: '../escape' });
+    const escape = await frhub(['models', 'add', pack, '--check-only'], env);
+    expect(escape.code).toBe(2);
+    expect(escape.stdout).toMatch(/^FAIL pack id: "\.\.\/escape" cannot name a folder/m);
     setManifest(good);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { request } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintToken } from '../../server/auth';
 import { Role } from '../../models/enums';
@@ -219,6 +220,22 @@ if (!CHROMIUM) {
       const form = await fetch(`${t.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
       expect(form.status).toBe(415);
       expect(form.headers.get('set-cookie')).toBeNull();
+    });
+
+    it('marks the session cookie Secure when the console is reached by a public name (TLS ends at a load balancer)', async () => {
+      const token = await t.token('hub', Role.HUB_ADMIN);
+      const cookieFor = (host: string) =>
+        new Promise<string>((done, fail) => {
+          const body = JSON.stringify({ token });
+          const req = request(`${t.url}/console/session`, { method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+            res.resume();
+            res.on('end', () => done(String(res.headers['set-cookie'] ?? '')));
+          });
+          req.on('error', fail);
+          req.end(body);
+        });
+      expect(await cookieFor('frhub.county.example')).toMatch(/^frhub_session=[^;]+;.*; Secure/);
+      expect(await cookieFor(new URL(t.url).host)).not.toMatch(/Secure/);
     });
   });
 }

@@ -45,6 +45,25 @@ describe('score calibration', () => {
     expect(strictest).toBeLessThan(cal.impostor.tail[0][0] + 1e-5);
   });
 
+  it('counts tied scores as one point: no threshold is read as rarer than the pairs at or above it', () => {
+    // 100 pairs: three tied at 0.75, then 0.625 … 0.125 (scores a float32 holds exactly)
+    const scores = Float32Array.from([0.75, 0.75, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, ...Array.from({ length: 92 }, () => 0)]);
+    const tied = calibrate(scores, Float32Array.from([0.9]), about);
+    expect(tied.impostor.tail.slice(0, 2)).toEqual([[0.75, 3], [0.625, 4]]);
+    expect(falseMatchRateAt(tied, 0.75)).toBeCloseTo(0.03, 12);
+    expect(falseMatchRateAt(tied, 0.75001)).toBeCloseTo(0.01, 12);
+    // 2.5 pairs wanted: 0.75 lets 3 through, so the threshold sits above it
+    const t = thresholdForFalseMatchRate(tied, 0.025);
+    expect(t).toBeGreaterThan(0.75);
+    expect(falseMatchRateAt(tied, t)).toBeLessThanOrEqual(0.025);
+    // a calibration written before ties were collapsed reads the same
+    const legacy = { ...tied, impostor: { ...tied.impostor, tail: [[0.75, 2], [0.75, 3], ...tied.impostor.tail.slice(1)] as [number, number][] } };
+    expect(falseMatchRateAt(legacy, 0.75)).toBeCloseTo(0.03, 12);
+    expect(thresholdForFalseMatchRate(legacy, 0.025)).toBe(t);
+    expect(describeFalseMatchRate(tied, 0.75)).toBe('about 1 in 33');
+    expect(describeFalseMatchRate(tied, 0.76)).toMatch(/^fewer than 1 in 100$/);
+  });
+
   it('tabulates 1e-2 … 1e-5 with the impostor pairs behind each, and says "none" where too few were measured', () => {
     expect(cal.thresholds.map((t) => t.fmr)).toEqual([1e-2, 1e-3, 1e-4, 1e-5]);
     const [, at3, , at5] = cal.thresholds;
