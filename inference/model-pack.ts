@@ -14,7 +14,16 @@ export interface ModelPackManifest {
   id: string;
   version: string;
   description: string;
-  detector: { file: string; format: DetectorFormat; input: string; size: number; sha256: string; minScore: number };
+  detector: {
+    file: string;
+    format: DetectorFormat;
+    input: string;
+    size: number;
+    sha256: string;
+    minScore: number;
+    /** scale a photo smaller than the input up to fill it; unset: the format's own choice (BlazeFace yes, SCRFD and YuNet no) */
+    upscale?: boolean;
+  };
   recognizer: {
     file: string;
     input: string;

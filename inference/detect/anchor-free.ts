@@ -49,6 +49,7 @@ function oneByOne(size: number, smallestFace: number, run: (session: InferenceSe
   return {
     inputSize: size,
     smallestFace,
+    upscale: false,
     async detect(session, windows, minScore) {
       const out: Detection[][] = [];
       for (const w of windows) out.push(await run(session, w, minScore));

@@ -53,6 +53,7 @@ export const blazeface: FaceDetector = {
   inputSize: SIZE,
   // 48 lfw50 faces ~40 px wide in 2000x1500 photos, tiled so they are this wide: 12 px 48/48, 11 px 47/48, 10 px 38/48
   smallestFace: 12,
+  upscale: true,
   // windows in batches: the tiles of a large photo take about half the time of one run each on CPU,
   // and a batch of at most MAX_BATCH bounds the memory a 50 MP photo's ~90 tiles would take at once
   async detect(session, windows, minScore) {

@@ -40,6 +40,12 @@ export interface FaceDetector {
    */
   readonly smallestFace: number;
   /**
+   * Whether a photo smaller than the input is scaled up to fill it. Anchor-based detectors trained on
+   * faces at their native size (YuNet, SCRFD) place keypoints worse on an upscaled photo: measured in
+   * test/bench/RESULTS.md ("Bring-your-own packs").
+   */
+  readonly upscale: boolean;
+  /**
    * Detections in image pixels from windows of inputSize x inputSize, one list per window: in one
    * batched run where the model takes a batch.
    */

@@ -28,14 +28,17 @@ export const toImage = (p: Placement, u: number, v: number): [number, number] =>
 
 const raw = (image: Pixels) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
-/** A region scaled to fit size x size keeping its aspect, padded right and bottom with black. */
-export async function letterbox(image: Pixels, region: Region, size: number): Promise<Window> {
-  const scale = Math.max(region.width, region.height) / size;
+/**
+ * A region scaled to fit size x size keeping its aspect, padded right and bottom with black; with
+ * `upscale` false a region smaller than the window keeps its own pixels (scale 1).
+ */
+export async function letterbox(image: Pixels, region: Region, size: number, upscale = true): Promise<Window> {
+  const fit = Math.max(region.width, region.height) / size;
+  const scale = upscale ? fit : Math.max(1, fit);
   const w = Math.max(1, Math.round(region.width / scale));
   const h = Math.max(1, Math.round(region.height / scale));
-  const pixels = await raw(image)
-    .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
-    .resize(w, h, { kernel: 'linear', fit: 'fill' })
+  const cut = raw(image).extract({ left: region.x, top: region.y, width: region.width, height: region.height });
+  const pixels = await (w === region.width && h === region.height ? cut : cut.resize(w, h, { kernel: 'linear', fit: 'fill' }))
     .extend({ right: size - w, bottom: size - h, background: { r: 0, g: 0, b: 0 } })
     .raw()
     .toBuffer();
@@ -50,9 +53,9 @@ export async function downscale(image: Pixels, scale: number): Promise<{ copy: P
   return { copy: { data, width, height }, placement: { x: 0, y: 0, scaleX: image.width / width, scaleY: image.height / height } };
 }
 
-/** The whole photo, or a scaled copy of it placed by `placement`, letterboxed into one window. */
-export async function wholeWindow(image: Pixels, size: number, placement?: Placement): Promise<Window> {
-  const w = await letterbox(image, { x: 0, y: 0, width: image.width, height: image.height }, size);
+/** The whole photo, or a scaled copy of it placed by `placement`, letterboxed into one window (scaled up to fill it only with `upscale`). */
+export async function wholeWindow(image: Pixels, size: number, placement?: Placement, upscale = true): Promise<Window> {
+  const w = await letterbox(image, { x: 0, y: 0, width: image.width, height: image.height }, size, upscale);
   return placement ? { ...w, scaleX: w.scaleX * placement.scaleX, scaleY: w.scaleY * placement.scaleY } : w;
 }
 

@@ -54,6 +54,35 @@ describeWithShared('bring-your-own model packs (../shared/onnx)', () => {
     }
   });
 
+  it("YuNet sees a photo smaller than its input at the photo's own size: keypoints where OpenCV's dnn puts them", async () => {
+    // cv2.dnn (OpenCV 4.6), the same model, lfw50/Bill_Clinton_0001 unscaled at the top-left of the 640x640
+    // input, decoded as OpenCV's FaceDetectorYN does; upscaled to fill the input they moved by up to 7 px
+    const opencv = [[105.87, 113.81], [150.42, 111.85], [130.02, 139.45], [111.71, 158.48], [149.1, 155.94]];
+    const engine = await FaceEngine.create({ ...DEFAULT_INFERENCE_CONFIG, pack: packs()[1], provider: 'cpu' });
+    try {
+      const { landmarks: l } = (await engine.analyze(lfw('Bill_Clinton', 1), { select: 'prominent', embed: false })).faces[0];
+      [l.eyeL, l.eyeR, l.nose, l.mouthL!, l.mouthR!].forEach((p, i) => expect(Math.hypot(p[0] - opencv[i][0], p[1] - opencv[i][1])).toBeLessThan(0.05));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('the most prominent face is the one the photo is of: centred, over a larger one at the edge', async () => {
+    const engine = await FaceEngine.create({ ...DEFAULT_INFERENCE_CONFIG, pack: packs()[1], provider: 'cpu' });
+    try {
+      const photo = readFileSync(join(SHARED, 'faces/lfw-devtest/Wendy_Selig/Wendy_Selig_0001.jpg'));
+      const centre = (b: { x: number; y: number; width: number; height: number }) => Math.hypot(b.x + b.width / 2 - 125, b.y + b.height / 2 - 125);
+      const all = (await engine.analyze(photo, { select: 'all', embed: false })).faces;
+      expect(all).toHaveLength(2);
+      const [near, far] = [...all].sort((a, b) => centre(a.box) - centre(b.box));
+      expect(far.box.width).toBeGreaterThan(near.box.width);
+      const chosen = (await engine.analyze(photo, { select: 'prominent', embed: false })).faces[0];
+      expect(centre(chosen.box)).toBeLessThan(20);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a model file that does not match its checksum is MODEL_UNAVAILABLE', async () => {
     const dir = packs()[0];
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
