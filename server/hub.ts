@@ -71,6 +71,20 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     throw e;
   });
   const { engine, keys } = await startInference(config, database, logger, remote);
+  // whatever the rest of start-up opened is closed if a later step fails, the database (and its lock) last
+  const undo: (() => unknown)[] = [];
+  try {
+    return await assembleHub(config, opts, logger, database, engine, keys, undo);
+  } catch (e) {
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => {});
+    await database.close().catch(() => {});
+    await engine.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Metrics, services, scheduled work, GraphQL and HTTP on an open database and engine; `undo` collects what a failure must close. */
+async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino.Logger, database: Database, engine: HubEngine, keys: SigningKeys, undo: (() => unknown)[]): Promise<Hub> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpSeconds = new Histogram({ name: 'frhub_http_request_seconds', help: 'HTTP request latency', labelNames: ['route', 'status'], registers: [registry] });
@@ -102,6 +116,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     logger.error({ err, requestId, reason }, 'could not audit a refused attempt: the refusal is missing from the audit chain');
   };
   const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
+  if (replicas) undo.push(() => replicas.close());
   const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
@@ -127,6 +142,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
   };
   await auditCliTokens();
   const ledgerTimer = setInterval(() => auditCliTokens(false).catch((err) => logger.error({ err, job: 'token-ledger' }, 'could not audit issued tokens')), 60_000).unref();
+  undo.push(() => clearInterval(ledgerTimer));
 
   // every replica ticks; only the one holding the scheduler lock purges
   const scheduler = new SchedulerLock(shared, (held, err) =>
@@ -145,6 +161,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
           .catch((err) => logger.error({ err, job: 'purge' }, 'retention purge failed'));
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
+  undo.push(() => purgeTimer && clearInterval(purgeTimer), () => scheduler.close());
 
   const app = express();
   app.disable('x-powered-by');
