@@ -136,3 +136,36 @@ export function identification(searches: MatedSearch[], fpir = 0.01, candidates 
     nonMated: tops.length,
   };
 }
+
+/** What searches return at a threshold, as the hub's search does: scores at or above it, at most `candidates` of them. */
+export interface OperatingPoint {
+  /** share of non-mated searches returning any candidate */
+  fpir: number;
+  /** mean non-mate candidates returned per non-mated search */
+  strangersPerSearch: number;
+  /** share of mated searches whose mate is not returned */
+  fnir: number;
+  nonMated: number;
+}
+
+export function operatingPoint(searches: MatedSearch[], threshold: number, candidates: number): OperatingPoint {
+  let nonMated = 0;
+  let returning = 0;
+  let strangers = 0;
+  let found = 0;
+  for (const s of searches) {
+    if (s.failed) continue;
+    let above = 0;
+    for (let i = 0; i < s.nonMates.length; i++) if (s.nonMates[i] >= threshold) above++;
+    nonMated++;
+    if (above) returning++;
+    strangers += Math.min(above, candidates);
+    if (s.mate !== null && s.mate >= threshold && mateRank(s) <= candidates) found++;
+  }
+  return {
+    fpir: nonMated ? returning / nonMated : 0,
+    strangersPerSearch: nonMated ? strangers / nonMated : 0,
+    fnir: searches.length ? 1 - found / searches.length : 0,
+    nonMated,
+  };
+}

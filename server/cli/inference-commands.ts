@@ -5,11 +5,15 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { loadConfig } from '../config.js';
 import { InferenceError } from '../../inference/errors.js';
-import { cosine, fpirAt, identification, nonMatedTopScores, verification, type MatedSearch, type ScoredPair } from '../../inference/evaluate.js';
+import { cosine, fpirAt, identification, nonMatedTopScores, operatingPoint, verification, type MatedSearch, type ScoredPair } from '../../inference/evaluate.js';
+import { usableCalibration } from '../../inference/calibration.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from '../../inference/builtin-packs.js';
 import { EngineThread } from '../../inference/engine-thread.js';
 import { FaceEngine, type FaceAnalyzer } from '../../inference/face-engine.js';
 import { RemoteInference } from '../remote-inference.js';
+import { EngineEmbedder } from '../face-embedder.js';
+import { searchThreshold } from '../../tenants/search/search-threshold.js';
+import { DEFAULT_CANDIDATES } from '../../tenants/search/search.service.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { stats } from './bench-stats.js';
 
@@ -90,8 +94,8 @@ export async function facesCommand(args: Args): Promise<number> {
 }
 
 export const evalSpec: CommandSpec = {
-  usage: 'frhub eval --pairs <tsv> [--root <dir>] [--pack <id>] | frhub eval --identification --root <dir> [--sizes <n,n,…>] [--seed <n>] [--by-path] [--exclude <folder,…>] [--pack <id>]',
-  summary: 'Accuracy of a model pack. --pairs: verification on labelled pairs (accuracy, TAR at FAR 1e-3 and the threshold there). --identification: 1:N search over a folder of people (rank-1, rank-10, FNIR at FPIR 0.01) for growing gallery sizes.',
+  usage: 'frhub eval --pairs <tsv> [--root <dir>] [--pack <id>] | frhub eval --identification --root <dir> [--sizes <n,n,…>] [--seed <n>] [--by-path] [--exclude <folder,…>] [--target-fpir <f,f,…>] [--pack <id>]',
+  summary: 'Accuracy of a model pack. --pairs: verification on labelled pairs (accuracy, TAR at FAR 1e-3 and the threshold there). --identification: 1:N search over a folder of people (rank-1, rank-10, FNIR at FPIR 0.01) for growing gallery sizes, and the search threshold the hub sets per target FPIR with what searches return at it.',
   options: [
     ['--pairs <tsv>', 'a TSV whose header names img1, img2 and same (1 or 0)'],
     ['--identification', 'search every photo under --root against a gallery of one photo per person'],
@@ -100,6 +104,7 @@ export const evalSpec: CommandSpec = {
     ['--seed <n>', 'seed of the shuffle that picks each smaller gallery (--identification; default 1)'],
     ['--by-path', 'a person is the photo folder\'s path under --root, not its name (--identification)'],
     ['--exclude <folder,…>', 'folders under --root to leave out, e.g. a set whose people another set holds under other names (--identification)'],
+    ['--target-fpir <f,f,…>', 'targets whose search threshold over the full gallery to measure, as the hub sets it with no minScore (--identification; default 0.01,0.03,0.1,0.3,1)'],
     ['--pack <id>', 'the model pack (default FRHUB_MODEL_PACK)'],
   ],
   details: [
@@ -109,8 +114,12 @@ export const evalSpec: CommandSpec = {
     'top k (a non-mate scoring the same ranks ahead of it). Non-mated searches: each probe searched against the gallery without its own mate; the threshold is the score their top',
     'candidate exceeds in at most 1% of them; FNIR at FPIR 0.01: the fraction of mated probes whose mate is not returned above that threshold within a candidate list of 50 (as FBI NGI).',
     'A probe that cannot be embedded (no face, not an image) is a miss in every figure and counted as failed=; a gallery photo that cannot be embedded is left out, noted on stderr.',
-    'Each gallery size takes the first n entries of a seeded shuffle that puts mates before distractors (so below the number of mates only those people\'s probes are searched);',
-    'the last line is the full gallery: rank1=… rank10=… fnir_at_fpir_0.01=… gallery=… probes=…. Progress goes to stderr. Opens no database.',
+    'Each gallery size takes the first n entries of a seeded shuffle that puts mates before distractors (so below the number of mates only those people\'s probes are searched).',
+    'Before the sizes, for the full gallery and each --target-fpir, then the pack\'s verification threshold: the threshold a search with no minScore gets over that many',
+    'templates (the pack\'s calibration: FMR = target / templates, never below thresholds.match; no table when the pack has none), and what searches return at or above it,',
+    `${DEFAULT_CANDIDATES} candidates at most, as the hub does: fmr= the calibration's false-match rate there, fpir= the share of non-mated searches returning anyone,`,
+    'strangers= non-mate candidates per non-mated search (expected= the calibration\'s estimate, fmr x templates), fnir= the share of mated probes whose mate is not returned.',
+    'The last line is the full gallery: rank1=… rank10=… fnir_at_fpir_0.01=… gallery=… probes=…. Progress goes to stderr. Opens no database.',
     'Label noise counts against the model: a person held by two sets under different names (../shared/faces/deepface/deepface_id01 and _id12 are LFW\'s Angelina_Jolie and',
     'Leonardo_DiCaprio) turns true matches into false positives, and at FPIR 0.01 a handful of those set the threshold: --exclude one of the sets to see the difference.',
   ].join('\n'),
@@ -258,6 +267,7 @@ async function identificationCommand(args: Args): Promise<number> {
   const root = resolve(str(args, 'root'));
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new CliError(`no such folder: ${root}`);
   const sizes = parseSizes(str(args, 'sizes', '100,300,1000'));
+  const targets = parseTargets(str(args, 'target-fpir', '0.01,0.03,0.1,0.3,1'));
   const seed = Number(str(args, 'seed', '1'));
   if (!Number.isInteger(seed)) throw new UsageError(`--seed takes a whole number, got ${args.flags.seed}`);
   const exclude = new Set(str(args, 'exclude', '').split(',').map((f) => f.trim().replace(/\/+$/, '')).filter(Boolean));
@@ -293,6 +303,7 @@ async function identificationCommand(args: Args): Promise<number> {
   const failed = scores.filter((s) => !s).length;
   console.log(`pack=${engine.modelVersion} photos=${total} people=${people.size} mated_people=${mated} distractors=${distractors} probes=${probes.length} failed=${failed} seconds=${secs.toFixed(1)} seed=${seed}`);
   const match = engine.manifest.thresholds.match;
+  printTargets(targets, searchesIn(gallery.length, mates, scores), gallery.length, engine);
   for (const n of [...sizes.filter((s) => s < gallery.length), gallery.length]) {
     const searches = searchesIn(n, mates, scores);
     const r = identification(searches, 0.01, 50);
@@ -301,6 +312,31 @@ async function identificationCommand(args: Args): Promise<number> {
     console.log(`rank1=${r.rank1.toFixed(4)} rank10=${r.rank10.toFixed(4)} fnir_at_fpir_0.01=${r.fnirAtFpir.toFixed(4)} gallery=${n} probes=${r.probes}`);
   }
   return 0;
+}
+
+function parseTargets(list: string): number[] {
+  return list.split(',').map((f) => {
+    const t = Number(f.trim());
+    if (!(t > 0 && t <= 1)) throw new UsageError(`--target-fpir takes fractions in (0, 1] separated by commas, got ${f}`);
+    return t;
+  });
+}
+
+/** Per target FPIR, the threshold the hub's search would use over `templates`, and what the searches return at it. */
+function printTargets(targets: number[], searches: MatedSearch[], templates: number, engine: FaceAnalyzer): void {
+  const { reason } = usableCalibration(engine.manifest);
+  const calibration = new EngineEmbedder(engine).calibration;
+  if (!calibration) return void console.log(`no threshold by target FPIR: ${reason}; searches use the verification threshold ${engine.manifest.thresholds.match}`);
+  const verificationThreshold = engine.manifest.thresholds.match;
+  console.log(`search threshold by target FPIR over gallery=${templates} (the hub's default with no minScore; at most ${DEFAULT_CANDIDATES} candidates):`);
+  const rows: [string, ReturnType<typeof searchThreshold>][] = targets.map((t) => [String(t), searchThreshold({ templatesSearched: templates, targetFpir: t, verificationThreshold, calibration })]);
+  rows.push(['verification', searchThreshold({ minScore: verificationThreshold, templatesSearched: templates, targetFpir: 0, verificationThreshold, calibration })]);
+  for (const [target, b] of rows) {
+    const p = operatingPoint(searches, b.threshold, DEFAULT_CANDIDATES);
+    // past the calibration's highest impostor score both rates are only known to be under these
+    const under = b.beyondCalibration ? '<' : '';
+    console.log(`target_fpir=${target} threshold=${b.threshold.toFixed(6)} source=${b.source} fmr=${under}${b.falseMatchRate!.toExponential(2)} fpir=${p.fpir.toFixed(4)} strangers=${p.strangersPerSearch.toFixed(4)} expected=${under}${b.expectedFalseCandidates!.toFixed(4)} fnir=${p.fnir.toFixed(4)} non_mated=${p.nonMated}`);
+  }
 }
 
 export const benchInferenceSpec: CommandSpec = {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { fnirAt, fpirAt, identification, mateRank, nonMatedTopScores, rankK, thresholdAtFpir, type MatedSearch } from '../../inference/evaluate';
+import { fnirAt, fpirAt, identification, mateRank, nonMatedTopScores, operatingPoint, rankK, thresholdAtFpir, type MatedSearch } from '../../inference/evaluate';
 import { SAMPLE_GROUP } from '../support/fixtures';
 
 const ROOT = resolve(__dirname, '../..');
@@ -71,6 +71,23 @@ describe('identification metrics (hand-computed)', () => {
     // at FPIR 0.5 one of the three may exceed: the threshold drops to 0.4 and the rank-2 mate at 0.5 is found
     expect(identification(searches, 0.5, 50).fnirAtFpir).toBe(0.25);
   });
+
+  it('an operating point counts what a search returns: scores at or above the threshold, at most `candidates`', () => {
+    const searches: MatedSearch[] = [
+      { mate: 0.9, nonMates: [0.95, 0.5] },
+      { mate: 0.7, nonMates: [0.8, 0.8, 0.1] },
+      { mate: null, nonMates: [0.3] },
+      { mate: null, nonMates: [], failed: true },
+    ];
+    // at 0.8: two of three non-mated searches return someone (1 + 2 + 0 strangers); only the first mate is returned (rank 2)
+    expect(operatingPoint(searches, 0.8, 20)).toEqual({ fpir: 2 / 3, strangersPerSearch: 1, fnir: 0.75, nonMated: 3 });
+    // a list of one: the second search returns one stranger, not two, and the rank-2 mate is cut off
+    expect(operatingPoint(searches, 0.8, 1)).toEqual({ fpir: 2 / 3, strangersPerSearch: 2 / 3, fnir: 1, nonMated: 3 });
+    // a score equal to the threshold is returned, the mate at 0.9 included
+    expect(operatingPoint(searches, 0.9, 20)).toEqual({ fpir: 1 / 3, strangersPerSearch: 1 / 3, fnir: 0.75, nonMated: 3 });
+    expect(operatingPoint(searches, 0.96, 20)).toEqual({ fpir: 0, strangersPerSearch: 0, fnir: 1, nonMated: 3 });
+    expect(operatingPoint([], 0.5, 20)).toEqual({ fpir: 0, strangersPerSearch: 0, fnir: 0, nonMated: 0 });
+  });
 });
 
 /** `node server/cli/frhub.cjs …` as users run it. */
@@ -125,8 +142,19 @@ describe('frhub eval --identification', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/ people=4 mated_people=3 distractors=0 probes=4 failed=0 /);
+    // the default pack is calibrated: a threshold per default target, then the verification threshold, each never below it
+    expect(lines[1]).toMatch(/^search threshold by target FPIR over gallery=3 .* at most 20 candidates/);
+    const rows = lines.filter((l) => l.startsWith('target_fpir='));
+    expect(rows.map((l) => l.split(' ')[0])).toEqual(['target_fpir=0.01', 'target_fpir=0.03', 'target_fpir=0.1', 'target_fpir=0.3', 'target_fpir=1', 'target_fpir=verification']);
+    for (const l of rows) expect(l).toMatch(/^target_fpir=\S+ threshold=0\.\d{6} source=[A-Z_]+ fmr=<?\d\.\d{2}e-\d+ fpir=\d\.\d{4} strangers=\d+\.\d{4} expected=<?\d+\.\d{4} fnir=\d\.\d{4} non_mated=4$/);
+    const threshold = (l: string) => Number(/threshold=(\S+)/.exec(l)![1]);
+    const verification = rows.at(-1)!;
+    expect(verification).toMatch(/ source=CALLER /);
+    for (const l of rows) expect(threshold(l)).toBeGreaterThanOrEqual(threshold(verification));
+    // the thresholds never rise as the target loosens
+    for (let i = 1; i < 5; i++) expect(threshold(rows[i])).toBeLessThanOrEqual(threshold(rows[i - 1]));
     // gallery 2: the first two mates of the shuffle, only their probes searched
-    expect(lines[1]).toMatch(/^rank1=\d\.\d{4} rank10=\d\.\d{4} fnir_at_fpir_0\.01=\d\.\d{4} gallery=2 probes=[23]$/);
+    expect(lines.filter((l) => l.startsWith('rank1='))[0]).toMatch(/^rank1=\d\.\d{4} rank10=\d\.\d{4} fnir_at_fpir_0\.01=\d\.\d{4} gallery=2 probes=[23]$/);
     expect(lines.at(-1)).toMatch(/^rank1=1\.0000 rank10=1\.0000 fnir_at_fpir_0\.01=\d\.\d{4} gallery=3 probes=4$/);
   }, 120_000);
 
@@ -137,6 +165,8 @@ describe('frhub eval --identification', () => {
     // set2/person_0 is now a one-photo person (its a.jpg was read once under set/): a distractor
     expect(r.stdout).toMatch(/ people=4 mated_people=3 distractors=1 probes=3 failed=0 /);
     expect(r.stdout.trim().split('\n').at(-1)).toMatch(/ gallery=4 probes=3$/);
+    const one = await frhub(['eval', '--identification', '--root', root, '--exclude', 'other', '--target-fpir', '0.5']);
+    expect(one.stdout.split('\n').filter((l) => l.startsWith('target_fpir=')).map((l) => l.split(' ')[0])).toEqual(['target_fpir=0.5', 'target_fpir=verification']);
     const missing = await frhub(['eval', '--identification', '--root', root, '--exclude', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/--exclude nope: no such folder/);
@@ -151,6 +181,9 @@ describe('frhub eval --identification', () => {
       const s = await frhub(['eval', '--identification', '--root', empty, '--sizes', '10,x']);
       expect(s.code).toBe(64);
       expect(s.stderr).toMatch(/--sizes takes positive whole numbers/);
+      const t = await frhub(['eval', '--identification', '--root', empty, '--target-fpir', '0.1,2']);
+      expect(t.code).toBe(64);
+      expect(t.stderr).toMatch(/--target-fpir takes fractions in \(0, 1\]/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
