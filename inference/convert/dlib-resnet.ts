@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { GraphBuilder } from '../onnx/onnx-writer.js';
-import { hwioToOihw, readWeights, type NamedWeight, type WeightGroup } from './tfjs-weights.js';
+import { hwioToOihw, weightLookup } from './tfjs-weights.js';
 
 // The dlib-style ResNet-29 face recognizer of face-api (public-domain weights), rebuilt as ONNX from
 // the layer definitions in @vladmandic/face-api/src/faceRecognitionNet. Input: NCHW RGB 150x150,
@@ -9,13 +8,7 @@ import { hwioToOihw, readWeights, type NamedWeight, type WeightGroup } from './t
 export const DLIB_MEAN_RGB = [122.782, 117.001, 104.298];
 
 export function convertDlibResnet(manifestFile: string): Uint8Array {
-  const groups = JSON.parse(readFileSync(manifestFile, 'utf8')) as WeightGroup[];
-  const weights = readWeights(manifestFile, groups);
-  const get = (name: string): NamedWeight => {
-    const w = weights.get(name);
-    if (!w) throw new Error(`${manifestFile}: missing weight ${name}`);
-    return w;
-  };
+  const get = weightLookup(manifestFile);
   const g = new GraphBuilder('dlib_resnet');
 
   const conv = (x: string, prefix: string, stride: number, relu: boolean, same: boolean): string => {

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { GraphBuilder } from '../onnx/onnx-writer.js';
-import { hwioToOihw, readWeights, type NamedWeight, type WeightGroup } from './tfjs-weights.js';
+import { hwioToOihw, weightLookup } from './tfjs-weights.js';
 
 // face-api's 68-point landmark net (MIT, @vladmandic/face-api), rebuilt as ONNX from the layer
 // definitions in its src/faceFeatureExtractor and src/faceLandmarkNet: four dense blocks of
@@ -11,13 +10,7 @@ import { hwioToOihw, readWeights, type NamedWeight, type WeightGroup } from './t
 export const LANDMARK68_SIZE = 112;
 
 export function convertFaceLandmark68(manifestFile: string): Uint8Array {
-  const groups = JSON.parse(readFileSync(manifestFile, 'utf8')) as WeightGroup[];
-  const weights = readWeights(manifestFile, groups);
-  const get = (name: string): NamedWeight => {
-    const w = weights.get(name);
-    if (!w) throw new Error(`${manifestFile}: missing weight ${name}`);
-    return w;
-  };
+  const get = weightLookup(manifestFile);
   const g = new GraphBuilder('face_landmark_68');
   // TF 'same' on an even input: a stride-2 3x3 pads one row/column after, none before
   const pads = (stride: number) => (stride === 2 ? [0, 0, 1, 1] : [1, 1, 1, 1]);

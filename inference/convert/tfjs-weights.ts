@@ -74,3 +74,13 @@ export function hwioToOihw(w: Float32Array, [h, wd, i, o]: number[]): Float32Arr
         for (let k = 0; k < o; k++) out[((k * i + c) * h + y) * wd + x] = w[((y * wd + x) * i + c) * o + k];
   return out;
 }
+
+/** The weights of a tfjs weights manifest by name; a missing one is an error naming the file. */
+export function weightLookup(manifestFile: string): (name: string) => NamedWeight {
+  const weights = readWeights(manifestFile, JSON.parse(readFileSync(manifestFile, 'utf8')) as WeightGroup[]);
+  return (name) => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`${manifestFile}: missing weight ${name}`);
+    return w;
+  };
+}

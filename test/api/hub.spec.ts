@@ -4,7 +4,7 @@ import { Role } from '../../models/enums';
 import { emitSchema, SCHEMA_FILE } from '../../schema/build-schema';
 import { parseArgs } from '../../server/cli/args';
 import { tokenCommand, tokenSpec } from '../../server/cli/hub-commands';
-import { portrait, sampleImage } from '../support/fixtures';
+import { BOOKING_FACES, bookingPhoto, portrait, sampleImage } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 
 const ENROLL = `mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { templateId subjectRef created quality modelVersion galleryId } }`;
@@ -12,17 +12,8 @@ const SEARCH = `mutation($input: SearchFacesInput!) { searchFaces(input: $input)
   id status caseNumber legalBasis modelVersion threshold probeQuality notice candidates { rank score subjectRef galleryId templateId } } }`;
 
 /** Each of the three people in face-api's sample photo, cropped: (left, top, width, height). */
-const PEOPLE: Record<string, [number, number, number, number]> = {
-  'BK-1001': [300, 180, 480, 560],
-  'BK-1002': [700, 330, 560, 560],
-  'BK-1003': [1260, 120, 560, 560],
-};
-const crop = async (ref: string, variant = false) => {
-  const [left, top, width, height] = PEOPLE[ref];
-  let img = sharp(sampleImage(1)).extract({ left, top, width, height });
-  if (variant) img = img.resize(Math.round(width * 0.7)).modulate({ brightness: 1.15 });
-  return img.jpeg({ quality: variant ? 75 : 92 }).toBuffer();
-};
+const PEOPLE = BOOKING_FACES;
+const crop = bookingPhoto;
 const b64 = (b: Buffer) => b.toString('base64');
 
 describe('GraphQL API over HTTP', () => {

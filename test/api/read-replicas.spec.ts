@@ -1,11 +1,10 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import pino from 'pino';
-import sharp from 'sharp';
 import { Client } from 'pg';
 import { Role } from '../../models/enums';
 import { ConfigError, loadConfig } from '../../server/config';
 import { ReadReplicaSet, ReadSource, replicaName } from '../../server/read-replicas';
-import { sampleImage } from '../support/fixtures';
+import { BOOKING_FACES, bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 import { sameDatabaseOn } from '../support/process';
 
@@ -21,17 +20,8 @@ if (!PRIMARY || !STANDBY) {
 
 const ENROLL = `mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { templateId } }`;
 const SEARCH = `mutation($input: SearchFacesInput!) { searchFaces(input: $input) { candidates { rank subjectRef galleryId templateId } } }`;
-const PEOPLE: Record<string, [number, number, number, number]> = {
-  'BK-1001': [300, 180, 480, 560],
-  'BK-1002': [700, 330, 560, 560],
-  'BK-1003': [1260, 120, 560, 560],
-};
-const crop = async (ref: string, variant = false) => {
-  const [left, top, width, height] = PEOPLE[ref];
-  let img = sharp(sampleImage(1)).extract({ left, top, width, height });
-  if (variant) img = img.resize(Math.round(width * 0.7)).modulate({ brightness: 1.15 });
-  return img.jpeg({ quality: variant ? 75 : 92 }).toBuffer();
-};
+const PEOPLE = BOOKING_FACES;
+const crop = bookingPhoto;
 
 /** A TCP proxy to the standby: `cut` refuses connections and drops open ones (a stopped standby), `hang` stops answering (a lost network). */
 class StandbyProxy {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
-import { portrait, sampleImage } from '../support/fixtures';
+import { BOOKING_FACES, bookingPhoto, portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 
 // A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
@@ -85,11 +85,8 @@ async function untilStates(url: () => string, wanted: Record<string, number>): P
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status modelVersion candidates { subjectRef score } } }`;
 const ENROLL = `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef created } }`;
-const PEOPLE: Record<string, [number, number, number, number]> = { 'BK-1001': [300, 180, 480, 560], 'BK-1002': [700, 330, 560, 560], 'BK-1003': [1260, 120, 560, 560] };
-const crop = async (ref: string) => {
-  const [left, top, width, height] = PEOPLE[ref];
-  return (await sharp(sampleImage(1)).extract({ left, top, width, height }).jpeg({ quality: 92 }).toBuffer()).toString('base64');
-};
+const PEOPLE = BOOKING_FACES;
+const crop = async (ref: string) => (await bookingPhoto(ref)).toString('base64');
 
 describe('FRHUB_INFERENCE_URLS', () => {
   it('takes comma-separated http://host:port URLs, and refuses anything else with the variable named', () => {

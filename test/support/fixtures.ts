@@ -24,3 +24,18 @@ export const sampleImage = (n: number) => readFileSync(pkg(`@vladmandic/face-api
 export async function portrait(): Promise<Buffer> {
   return sharp(SAMPLE_GROUP).extract({ left: 300, top: 180, width: 480, height: 560 }).jpeg().toBuffer();
 }
+
+/** The three people of the group photo (left, top, width, height of a box around each face), as bookings. */
+export const BOOKING_FACES: Record<string, [number, number, number, number]> = {
+  'BK-1001': [300, 180, 480, 560],
+  'BK-1002': [700, 330, 560, 560],
+  'BK-1003': [1260, 120, 560, 560],
+};
+
+/** One booking's face cut from the group photo; `variant`: a smaller, brighter, more compressed copy, as a second photo. */
+export async function bookingPhoto(ref: string, variant = false): Promise<Buffer> {
+  const [left, top, width, height] = BOOKING_FACES[ref];
+  let img = sharp(SAMPLE_GROUP).extract({ left, top, width, height });
+  if (variant) img = img.resize(Math.round(width * 0.7)).modulate({ brightness: 1.15 });
+  return img.jpeg({ quality: variant ? 75 : 92 }).toBuffer();
+}
