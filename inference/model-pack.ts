@@ -7,6 +7,9 @@ import type { Point } from './geometry.js';
 import { InferenceError } from './errors.js';
 
 export type DetectorFormat = 'blazeface' | 'scrfd' | 'yunet';
+/** How the hub's vector index keeps a pack's templates: `halfvec` (16-bit, pgvector 0.7+) halves the index's memory and I/O. */
+export const INDEX_STORAGES = ['vector', 'halfvec'] as const;
+export type IndexStorage = (typeof INDEX_STORAGES)[number];
 export type TemplatePoints = Partial<Record<'eyeL' | 'eyeR' | 'nose' | 'mouth' | 'mouthL' | 'mouthR', Point>>;
 
 /** A model pack: one detector and one recognizer, how to feed them, and calibrated thresholds. */
@@ -45,6 +48,8 @@ export interface ModelPackManifest {
   };
   /** a 68-point landmark net between detector and recognizer: the chip is fitted to its points */
   landmarks?: Landmark68Spec;
+  /** the hub's nearest-neighbour index for this pack's templates (default storage 'vector'); scores are always full precision */
+  index?: { storage?: IndexStorage };
   /** cosine similarity at or above which a pair is called the same person, from `frhub eval` */
   thresholds: { match: number; calibratedOn?: string };
   /** the impostor score distribution and false-match-rate thresholds (`frhub models calibrate`); used only for this id and version */
@@ -69,6 +74,10 @@ export function loadPack(dir: string): LoadedPack {
     manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelPackManifest;
   } catch (e) {
     throw new InferenceError('MODEL_UNAVAILABLE', `No readable model pack at ${dir} (${(e as Error).message}).`);
+  }
+  const storage = manifest.index?.storage;
+  if (storage !== undefined && !INDEX_STORAGES.includes(storage)) {
+    throw new InferenceError('MODEL_UNAVAILABLE', `Model pack ${manifest.id}: index.storage is "${storage}"; it takes ${INDEX_STORAGES.map((x) => `"${x}"`).join(' or ')}.`);
   }
   const read = (file: string, expected: string) => {
     let bytes: Uint8Array;

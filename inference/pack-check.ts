@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { calibrateHint, usableCalibration } from './calibration.js';
 import { cosine } from './evaluate.js';
 import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type InferenceConfig } from './face-engine.js';
-import { sha256, type ModelPackManifest } from './model-pack.js';
+import { INDEX_STORAGES, sha256, type ModelPackManifest } from './model-pack.js';
 
 // The checks a bring-your-own pack passes before the hub uses it (`frhub models add`).
 
@@ -126,6 +126,15 @@ export async function selfTest(dir: string, m: ModelPackManifest, config: Partia
 }
 
 /** A calibration measured with this very pack (id and version), or a refusal saying how to make one. */
+/** The index storage the pack asks the hub for (`index.storage`), if any. */
+export function checkIndex(m: ModelPackManifest): PackCheck {
+  const storage = m.index?.storage;
+  const name = 'index storage';
+  if (storage === undefined) return { name, ok: true, detail: 'vector (the default; "index": { "storage": "halfvec" } halves the index\'s memory)' };
+  if (!INDEX_STORAGES.includes(storage)) return { name, ok: false, detail: `"${storage}" is not one the hub knows: ${INDEX_STORAGES.join(' or ')}` };
+  return { name, ok: true, detail: storage === 'halfvec' ? 'halfvec: the index keeps 16-bit copies (half the memory); scores stay full precision' : 'vector' };
+}
+
 export function checkCalibration(dir: string, m: ModelPackManifest): PackCheck {
   const name = 'score calibration';
   const { calibration: c, reason } = usableCalibration(m);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { vectorLiteral, type Queryable, type TransactionRunner } from './db.js';
-import { HNSW_EF_CONSTRUCTION, HNSW_M, indexBuildMemory, type IndexBuildMemory } from './index-memory.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M, indexBuildMemory, VectorStorage, type IndexBuildMemory } from './index-memory.js';
 
 export interface TemplateInsert {
   tenantId: string;
@@ -29,6 +29,10 @@ export interface VectorQuery {
   efSearch?: number;
   /** below this many templates in the allowed galleries an exact scan is used */
   exactBelow?: number;
+  /** which of the model's indexes to walk (its pack's choice; default full-precision vector) */
+  storage?: VectorStorage;
+  /** templates in the allowed galleries, when the caller has counted them already */
+  templatesSearched?: number;
 }
 
 export interface VectorHit {
@@ -44,17 +48,35 @@ export const EXACT_SCAN_BELOW = 5_000;
 
 /** HNSW candidate list: recall@10 0.982 on 100k face-like 512-d templates at p50 5.6 ms (bench:search). */
 export const EF_SEARCH = 200;
+/** pgvector's ceiling for hnsw.ef_search. */
+export const MAX_EF_SEARCH = 1000;
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** One HNSW index per embedding model: a partial expression index over that model's rows. */
-export function vectorIndexName(modelVersion: string): string {
-  return `face_templates_hnsw_${createHash('sha256').update(modelVersion).digest('hex').slice(0, 16)}`;
+/** One HNSW index per embedding model and storage: a partial expression index over that model's rows. */
+export function vectorIndexName(modelVersion: string, storage = VectorStorage.VECTOR): string {
+  const key = storage === VectorStorage.VECTOR ? modelVersion : `${modelVersion}|${storage}`;
+  return `face_templates_hnsw_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
+
+/** How the index stores each embedding: `halfvec` halves the graph's memory and I/O; the table keeps full precision. */
+const indexed = (storage: VectorStorage, dim: number) => `embedding::${storage}(${Number(dim)})`;
+const opclass = (storage: VectorStorage) => `${storage}_cosine_ops`;
+
+/** The HNSW graph's shape: the storage is the pack's choice, m and ef_construction the hub's (HNSW_M, HNSW_EF_CONSTRUCTION). */
+export interface VectorIndexSpec {
+  storage: VectorStorage;
+  m: number;
+  efConstruction: number;
+}
+
+export const DEFAULT_INDEX_SPEC: VectorIndexSpec = { storage: VectorStorage.VECTOR, m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION };
 
 export interface IndexBuild extends IndexBuildMemory {
   /** maintenance_work_mem as the build saw it (read back inside its transaction) */
   setting: string;
+  storage: VectorStorage;
+  efConstruction: number;
   seconds: number;
 }
 
@@ -64,23 +86,32 @@ export class FaceTemplateRepository {
    * graph (SET LOCAL: one transaction, so the pooled connection gets its setting back); undefined when
    * the index was there. `before` sees the sizing first, so a long build says what it was given.
    */
-  async ensureIndex(db: TransactionRunner, modelVersion: string, dim: number, memoryCapMb: number, before?: (m: IndexBuildMemory) => void): Promise<IndexBuild | undefined> {
+  async ensureIndex(
+    db: TransactionRunner,
+    modelVersion: string,
+    dim: number,
+    memoryCapMb: number,
+    before?: (m: IndexBuildMemory) => void,
+    spec: Partial<VectorIndexSpec> = {},
+  ): Promise<IndexBuild | undefined> {
+    const { storage, m, efConstruction } = { ...DEFAULT_INDEX_SPEC, ...spec };
+    const name = vectorIndexName(modelVersion, storage);
     return db.transaction(async (tx) => {
-      const [{ present }] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [vectorIndexName(modelVersion)]);
+      const [{ present }] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]);
       if (present) return undefined;
       const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
-      const memory = indexBuildMemory(n, Number(dim), memoryCapMb);
+      const memory = indexBuildMemory(n, Number(dim), memoryCapMb, m, storage);
       before?.(memory);
       // max_parallel_maintenance_workers is left to the server: pgvector (0.6+) builds in parallel with the server's default of 2, and each worker needs 32 MB of maintenance_work_mem
       await tx.query(`SET LOCAL maintenance_work_mem = '${memory.mb}MB'`);
       const [{ setting }] = await tx.query(`SELECT current_setting('maintenance_work_mem') AS setting`);
       const started = performance.now();
       await tx.query(
-        `CREATE INDEX IF NOT EXISTS ${vectorIndexName(modelVersion)} ON face_templates
-         USING hnsw ((embedding::vector(${Number(dim)})) vector_cosine_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EF_CONSTRUCTION})
+        `CREATE INDEX IF NOT EXISTS ${name} ON face_templates
+         USING hnsw ((${indexed(storage, dim)}) ${opclass(storage)}) WITH (m = ${Math.floor(m)}, ef_construction = ${Math.floor(efConstruction)})
          WHERE model_version = ${quote(modelVersion)}`,
       );
-      return { ...memory, setting, seconds: (performance.now() - started) / 1000 };
+      return { ...memory, setting, storage, efConstruction, seconds: (performance.now() - started) / 1000 };
     });
   }
 
@@ -146,16 +177,20 @@ export class FaceTemplateRepository {
     if (q.galleryIds.length === 0) return [];
     const dim = q.embedding.length;
     const exactBelow = q.exactBelow ?? EXACT_SCAN_BELOW;
-    const exact = exactBelow > 0 && (!Number.isFinite(exactBelow) || (await this.countIn(db, q.galleryIds)) < exactBelow);
-    const distance = exact ? `(t.embedding <=> $1::vector)` : `(t.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
+    const templates = () => (q.templatesSearched !== undefined ? q.templatesSearched : this.countIn(db, q.galleryIds));
+    const exact = exactBelow > 0 && (!Number.isFinite(exactBelow) || (await templates()) < exactBelow);
+    const storage = q.storage ?? VectorStorage.VECTOR;
+    const exactDistance = `(t.embedding <=> $1::vector)`;
+    const distance = exact ? exactDistance : `(t.${indexed(storage, dim)} <=> $1::${storage}(${dim}))`;
     if (!exact) {
-      const ef = Math.max(q.limit, Math.min(1000, Math.floor(q.efSearch ?? EF_SEARCH)));
+      const ef = Math.max(q.limit, Math.min(MAX_EF_SEARCH, Math.floor(q.efSearch ?? EF_SEARCH)));
       await db.query(`SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
     }
+    // the score is always the full-precision cosine, whatever precision the index walked in
     return db.query(
       `SELECT c.* FROM (
          SELECT t.id AS "templateId", t.subject_id AS "subjectId", t.gallery_id AS "galleryId", s.external_ref AS "subjectRef",
-                1 - ${distance} AS score
+                1 - ${exactDistance} AS score
            FROM face_templates t JOIN subjects s ON s.id = t.subject_id
           WHERE t.model_version = ${quote(q.modelVersion)} AND t.gallery_id = ANY($2::uuid[])
           ORDER BY ${distance}
@@ -164,7 +199,8 @@ export class FaceTemplateRepository {
        WHERE c.score >= $4
        ORDER BY c.score DESC, c."templateId"
        LIMIT $5`,
-      // relaxed_order may emit a slightly better row after the LIMIT cut: over-fetch, then re-rank
+      // relaxed_order may emit a slightly better row after the LIMIT cut, and a halfvec walk orders by
+      // rounded distances: over-fetch, then re-rank on the full-precision score
       [vectorLiteral(q.embedding), q.galleryIds, exact ? q.limit : q.limit * 2, q.minScore, q.limit],
     );
   }

@@ -1,6 +1,10 @@
 import { calibrationLimit, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
 import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
 import type { CropEmbedder, EmbeddedFace, FaceEmbedder, ScoreCalibrationPort } from '../tenants/shared/ports.js';
+import { VectorStorage } from '../models/index-memory.js';
+
+/** The pack's choice of index storage (checked when the pack was loaded). */
+const storageOf = (engine: FaceAnalyzer): VectorStorage => (engine.manifest.index?.storage === 'halfvec' ? VectorStorage.HALFVEC : VectorStorage.VECTOR);
 
 /** What the hub sees of its engine, whichever runs it: the in-process EngineThread or remote workers. */
 export type EngineStatus = InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number };
@@ -19,6 +23,10 @@ export class EngineEmbedder implements FaceEmbedder {
 
   get dim(): number {
     return this.engine.manifest.recognizer.dim;
+  }
+
+  get vectorStorage(): VectorStorage {
+    return storageOf(this.engine);
   }
 
   get matchThreshold(): number {
@@ -57,6 +65,10 @@ export class EngineCropEmbedder implements CropEmbedder {
 
   get dim(): number {
     return this.engine.manifest.recognizer.dim;
+  }
+
+  get vectorStorage(): VectorStorage {
+    return storageOf(this.engine);
   }
 
   async embedCrop(jpeg: Uint8Array): Promise<{ embedding: Float32Array; quality: number }> {

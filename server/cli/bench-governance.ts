@@ -28,6 +28,7 @@ class OnceEmbedder implements FaceEmbedder {
   get modelVersion() { return this.inner.modelVersion; }
   get dim() { return this.inner.dim; }
   get matchThreshold() { return this.inner.matchThreshold; }
+  get vectorStorage() { return this.inner.vectorStorage; }
   get calibration() { return this.inner.calibration; }
   embedOne(image: Buffer) {
     if (!this.cache.has(image)) this.cache.set(image, this.inner.embedOne(image));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../../models/db.js';
-import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository.js';
-import { defaultIndexBuildCapMb, describeIndexBuildMemory } from '../../models/index-memory.js';
+import { FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName, type VectorIndexSpec } from '../../models/face-template.repository.js';
+import { defaultIndexBuildCapMb, describeIndexBuildMemory, HNSW_EF_CONSTRUCTION, HNSW_M, VectorStorage } from '../../models/index-memory.js';
 import { openDatabase, type Database } from '../database.js';
 import { str, UsageError, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
@@ -48,6 +48,10 @@ class FaceLikeVectors {
     const spread = Math.sqrt(2.2 / dim);
     this.centres = Array.from({ length: identities }, () => unit(Float32Array.from(groups[Math.floor(this.r.u() * groups.length)], (x) => x + spread * this.r.gauss())));
   }
+  /** Advances the generator past the load's `n` samples, so a reused database is probed as a fresh one would be. */
+  skip(n: number): void {
+    for (let k = 0; k < n * this.dim; k++) this.r.gauss();
+  }
   sample(identity: number): Float32Array {
     const c = this.centres[identity];
     const sigma = Math.sqrt(0.5 / this.dim);
@@ -59,110 +63,185 @@ const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join
 const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
 
 export const benchSearchSpec: CommandSpec = {
-  usage: 'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--per-identity <n>] [--database-url <url>] [--index-memory <mb>]',
-  summary: 'pgvector at scale: load rate, HNSW build time, recall@10 against exact search and p50/p99 latency, unfiltered and filtered. Uses a scratch database of its own.',
+  usage:
+    'frhub bench search [--templates <n>] [--dim <d>] [--queries <n>] [--ef <n,...>] [--storage <vector,halfvec>] [--m <n>] [--ef-construction <n>] [--per-identity <n>] [--database-url <url>] [--index-memory <mb>] [--keep] [--reuse <database>]',
+  summary:
+    'pgvector at scale: load rate, HNSW build time, recall@10 against exact search, the share of searches whose person is found, and p50/p99 latency, unfiltered and filtered. Uses a scratch database of its own.',
   options: [
     ['--templates <n>', 'templates to seed (default 100000)'],
     ['--dim <d>', 'embedding size (default 512)'],
     ['--queries <n>', 'queries per setting (default 200)'],
     ['--ef <n,...>', 'hnsw.ef_search values to try (default 100)'],
+    ['--storage <s,...>', 'index storage to build and measure, one index each: vector, halfvec (default vector)'],
+    ['--m <n>', `HNSW m (default ${HNSW_M}, the hub's)`],
+    ['--ef-construction <n>', `HNSW ef_construction (default ${HNSW_EF_CONSTRUCTION}, the hub's)`],
     ['--per-identity <n>', 'templates per synthetic identity (default 10)'],
     ['--database-url <url>', 'a PostgreSQL server to make the scratch database on (default DATABASE_URL, else embedded)'],
     ['--index-memory <mb>', 'cap on maintenance_work_mem for the index build (default FRHUB_INDEX_BUILD_MEMORY_MB, else a quarter of memory)'],
+    ['--keep', 'keep the scratch database (PostgreSQL) and print its name, to measure again without loading'],
+    ['--reuse <database>', 'measure on a database kept by --keep (same --templates, --dim and --per-identity); its indexes are rebuilt only when missing or of another m / ef_construction'],
   ],
-  example: 'npx frhub bench search --templates 20000 --ef 40,100',
+  example: 'npx frhub bench search --templates 20000 --ef 40,100 --storage vector,halfvec',
   run: benchSearchCommand,
 };
 
+const positive = (args: Args, name: string, fallback: string): number => {
+  const v = Number(str(args, name, fallback));
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a whole number >= 1`);
+  return v;
+};
+
 /**
- * `frhub bench search --templates 100000 [--dim 512] [--queries 200] [--ef 100] [--database-url url]`:
- * seeds templates (COPY on PostgreSQL, batched INSERT on PGlite), builds the HNSW index, and prints
- * load rate, build time, and recall@10 against exact search with p50/p99 latency for unfiltered
- * and filtered (1% and 10% of templates allowed) top-10 queries.
+ * `frhub bench search --templates 100000 [--dim 512] [--queries 200] [--ef 100] [--storage vector,halfvec] [--database-url url]`:
+ * seeds templates (COPY on PostgreSQL, batched INSERT on PGlite), builds the HNSW index (one per
+ * storage asked for), and prints load rate, build time, and for unfiltered and filtered (1% and 10%
+ * of templates allowed) top-10 queries: recall@10 against exact search, `found`, the share of
+ * searches whose person (any of their templates) is in the ten, and p50/p99 latency.
  */
 export async function benchSearchCommand(args: Args): Promise<number> {
-  const n = Number(str(args, 'templates', '100000'));
-  const dim = Number(str(args, 'dim', '512'));
-  const queries = Number(str(args, 'queries', '200'));
+  const n = positive(args, 'templates', '100000');
+  const dim = positive(args, 'dim', '512');
+  const queries = positive(args, 'queries', '200');
   const efs = str(args, 'ef', '100').split(',').map(Number);
-  const perIdentity = Number(str(args, 'per-identity', '10'));
+  if (efs.some((e) => !Number.isInteger(e) || e < 10 || e > MAX_EF_SEARCH)) throw new UsageError(`--ef takes whole numbers from 10 to ${MAX_EF_SEARCH}, comma-separated`);
+  const storages = str(args, 'storage', VectorStorage.VECTOR).split(',') as VectorStorage[];
+  const known = Object.values(VectorStorage) as string[];
+  if (storages.some((x) => !known.includes(x))) throw new UsageError(`--storage takes ${known.join(', ')} (comma-separated)`);
+  const m = positive(args, 'm', String(HNSW_M));
+  const efConstruction = positive(args, 'ef-construction', String(HNSW_EF_CONSTRUCTION));
+  const perIdentity = positive(args, 'per-identity', '10');
   const memoryCap = Number(str(args, 'index-memory', process.env.FRHUB_INDEX_BUILD_MEMORY_MB || String(defaultIndexBuildCapMb(totalmem()))));
   if (!Number.isInteger(memoryCap) || memoryCap < 1) throw new UsageError(`--index-memory (or FRHUB_INDEX_BUILD_MEMORY_MB) must be a whole number of megabytes >= 1`);
+  const serverUrl = typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL;
+  const reuse = typeof args.flags.reuse === 'string' ? args.flags.reuse : undefined;
+  const keep = args.flags.keep === true || reuse !== undefined;
+  if (keep && !serverUrl) throw new UsageError('--keep and --reuse need a PostgreSQL server (--database-url or DATABASE_URL)');
+  if (reuse !== undefined && !/^frhub_bench_search_[a-z0-9_]+$/.test(reuse)) throw new UsageError(`--reuse takes a database name printed by --keep (frhub_bench_search_...)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-bench-search-'));
-  const scratch = await scratchDatabase(typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL, 'frhub_bench_search');
+  const scratch = reuse ? keptDatabase(serverUrl!, reuse) : await scratchDatabase(serverUrl, 'frhub_bench_search');
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true });
   try {
     const identities = Math.ceil(n / perIdentity);
     const vectors = new FaceLikeVectors(dim, identities);
-    console.log(`frhub bench search — database ${database.kind}, ${n} templates (${identities} identities x ${perIdentity} samples, ${dim}-d, ${GALLERIES} galleries), ${queries} queries, ef_search ${efs.join(', ')}`);
+    console.log(
+      `frhub bench search — database ${database.kind}, ${n} templates (${identities} identities x ${perIdentity} samples, ${dim}-d, ${GALLERIES} galleries), ${queries} queries, ef_search ${efs.join(', ')}, storage ${storages.join(', ')}, m ${m}, ef_construction ${efConstruction}`,
+    );
     const tenant = uuid(0, 1);
-    await database.db.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, 'bench-pd', 'Bench')`, [tenant]);
-    for (let g = 0; g < GALLERIES; g++) await database.db.query(`INSERT INTO galleries (id, tenant_id, name) VALUES ($1, $2, $3)`, [uuid(1, g), tenant, `g${g}`]);
     // an identity lives in one gallery: identity i in gallery i % GALLERIES
     const galleryOf = (identity: number) => identity % GALLERIES;
-    const started = performance.now();
-    const method = await load(database, scratch.url, tenant, n, perIdentity, vectors, galleryOf);
-    await database.db.query(`UPDATE galleries g SET template_count = (SELECT count(*) FROM face_templates t WHERE t.gallery_id = g.id)`);
-    const loadSecs = (performance.now() - started) / 1000;
-    console.log(`load: ${n} templates in ${loadSecs.toFixed(1)} s = ${Math.round(n / loadSecs)} templates/s (${method})`);
+    const [{ loaded }] = await database.db.query(`SELECT count(*)::int AS loaded FROM face_templates WHERE model_version = $1`, [MODEL]);
+    if (loaded === 0) {
+      await database.db.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, 'bench-pd', 'Bench')`, [tenant]);
+      for (let g = 0; g < GALLERIES; g++) await database.db.query(`INSERT INTO galleries (id, tenant_id, name) VALUES ($1, $2, $3)`, [uuid(1, g), tenant, `g${g}`]);
+      const started = performance.now();
+      const method = await load(database, scratch.url, tenant, n, perIdentity, vectors, galleryOf);
+      await database.db.query(`UPDATE galleries g SET template_count = (SELECT count(*) FROM face_templates t WHERE t.gallery_id = g.id)`);
+      const loadSecs = (performance.now() - started) / 1000;
+      console.log(`load: ${n} templates in ${loadSecs.toFixed(1)} s = ${Math.round(n / loadSecs)} templates/s (${method})`);
+    } else if (loaded !== n) {
+      throw new UsageError(`database ${reuse} holds ${loaded} templates, not ${n}: give the --templates it was kept with`);
+    } else {
+      console.log(`load: reusing ${loaded} templates in ${reuse}`);
+      vectors.skip(n);
+    }
     const [toast] = await database.db.query(
-      `SELECT pg_relation_size(reltoastrelid) AS toast, (SELECT attstorage FROM pg_attribute WHERE attrelid = 'face_templates'::regclass AND attname = 'embedding') AS storage
+      `SELECT pg_relation_size(reltoastrelid) AS toast, pg_table_size('face_templates') AS bytes,
+              (SELECT attstorage FROM pg_attribute WHERE attrelid = 'face_templates'::regclass AND attname = 'embedding') AS storage
          FROM pg_class WHERE relname = 'face_templates'`,
     );
-    console.log(`storage: embedding column storage '${toast.storage}' (p = PLAIN), TOAST table ${toast.toast} bytes`);
-    const watch = watchIndexBuild(database, scratch.url, n);
-    try {
-      const built = await new FaceTemplateRepository().ensureIndex(database.db, MODEL, dim, memoryCap, (m) => {
-        console.log(describeIndexBuildMemory(m));
-        watch.start();
-      });
-      console.log(`HNSW index build (m 16, ef_construction 64, cosine): ${built!.seconds.toFixed(1)} s (${vectorIndexName(MODEL)}, maintenance_work_mem ${built!.setting})`);
-    } finally {
-      await watch.stop();
-    }
+    console.log(`storage: embedding column storage '${toast.storage}' (p = PLAIN), TOAST table ${toast.toast} bytes, table ${mb(toast.bytes)}`);
+    for (const storage of storages) await buildIndex(database, scratch.url, n, dim, memoryCap, { storage, m, efConstruction });
     await database.db.query(`ANALYZE face_templates`);
 
     const all = Array.from({ length: GALLERIES }, (_, g) => uuid(1, g));
-    const cases: [string, string[], number | undefined, number][] = [
-      ...efs.flatMap((ef): [string, string[], number | undefined, number][] => [
-        [`unfiltered (all galleries), HNSW ef_search ${ef}`, all, 0, ef],
-        [`filtered 10% (10 galleries), HNSW + iterative scan, ef_search ${ef}`, all.slice(0, 10), 0, ef],
-        [`filtered 1% (1 gallery), HNSW + iterative scan, ef_search ${ef}`, all.slice(0, 1), 0, ef],
-      ]),
-      ['filtered 10% as served (exact scan below 5k templates in the allowed galleries)', all.slice(0, 10), undefined, efs[0]],
-      ['filtered 1% as served (exact scan below 5k templates in the allowed galleries)', all.slice(0, 1), undefined, efs[0]],
+    const scopes: [string, string[]][] = [
+      ['unfiltered (all galleries)', all],
+      ['filtered 10% (10 galleries)', all.slice(0, 10)],
+      ['filtered 1% (1 gallery)', all.slice(0, 1)],
     ];
     const r = rng(99);
-    for (const [c, [label, galleryIds, exactBelow, ef]] of cases.entries()) {
+    for (const [scope, galleryIds] of scopes) {
       const allowed = new Set(galleryIds.map((g) => Number.parseInt(g.slice(-12), 16)));
       const probes = Array.from({ length: queries }, () => {
         let id: number;
         do id = Math.floor(r.u() * identities);
         while (!allowed.has(galleryOf(id)));
-        return vectors.sample(id);
+        return { identity: id, embedding: vectors.sample(id) };
       });
-      const times: number[] = [];
-      let recall = 0;
-      const tick = ticker(`queries (${c + 1}/${cases.length}: ${label})`, queries);
-      for (const probe of probes) {
-        tick(times.length);
-        const q = { galleryIds, modelVersion: MODEL, embedding: probe, limit: 10, minScore: -1, efSearch: ef };
-        const s = performance.now();
-        const got = await nearest(database, tenant, { ...q, exactBelow });
-        times.push(performance.now() - s);
-        const truth = new Set((await nearest(database, tenant, { ...q, exactBelow: Number.POSITIVE_INFINITY })).map((h) => h.templateId));
-        recall += got.filter((h) => truth.has(h.templateId)).length / Math.max(1, truth.size);
+      // the exact answer, once per probe: every setting below is scored against it
+      const tick = ticker(`exact answers (${scope})`, probes.length);
+      const truth: Set<string>[] = [];
+      for (const p of probes) {
+        tick(truth.length);
+        const q = { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, exactBelow: Number.POSITIVE_INFINITY };
+        truth.push(new Set((await nearest(database, tenant, q)).map((h) => h.templateId)));
       }
-      tick.done(times.length);
-      const p = percentiles(times);
-      console.log(`${label}: recall@10 ${(recall / probes.length).toFixed(4)}  p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms`);
+      tick.done(truth.length);
+      const settings: [string, number | undefined, number, VectorStorage][] = [
+        ...storages.flatMap((storage) => efs.map((ef): [string, number | undefined, number, VectorStorage] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, 0, ef, storage])),
+        ...(galleryIds.length < GALLERIES ? [['as served (exact scan below 5k templates in the allowed galleries)', undefined, efs[0], storages[0]] as [string, number | undefined, number, VectorStorage]] : []),
+      ];
+      for (const [label, exactBelow, ef, storage] of settings) {
+        const times: number[] = [];
+        let recall = 0;
+        let found = 0;
+        const tick = ticker(`queries (${scope}, ${label})`, probes.length);
+        for (const [i, p] of probes.entries()) {
+          tick(i);
+          const q = { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, efSearch: ef, exactBelow, storage };
+          const s = performance.now();
+          const got = await nearest(database, tenant, q);
+          times.push(performance.now() - s);
+          recall += got.filter((h) => truth[i].has(h.templateId)).length / Math.max(1, truth[i].size);
+          if (got.some((h) => h.subjectId === uuid(2, p.identity))) found++;
+        }
+        tick.done(probes.length);
+        const pc = percentiles(times);
+        console.log(`${scope}, ${label}: recall@10 ${(recall / probes.length).toFixed(4)}  found ${(found / probes.length).toFixed(4)}  p50 ${pc.p50.toFixed(2)} ms  p99 ${pc.p99.toFixed(2)} ms`);
+      }
     }
   } finally {
     await database.close();
-    await scratch.drop();
+    if (keep) console.log(`kept database ${new URL(scratch.url!).pathname.slice(1)}: measure again with --reuse ${new URL(scratch.url!).pathname.slice(1)}`);
+    else await scratch.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return 0;
+}
+
+const mb = (bytes: number | string) => `${(Number(bytes) / 1024 / 1024).toFixed(0)} MB`;
+
+/** A database an earlier --keep run left on the server. */
+function keptDatabase(serverUrl: string, name: string): { url: string; drop(): Promise<void> } {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: async () => {} };
+}
+
+/** Builds the index of one storage (rebuilt when a kept one has another m / ef_construction), with progress. */
+async function buildIndex(database: Database, url: string | undefined, n: number, dim: number, memoryCap: number, spec: VectorIndexSpec) {
+  const name = vectorIndexName(MODEL, spec.storage);
+  const [existing] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [name]);
+  if (existing && !String(existing.indexdef).includes(`m='${spec.m}', ef_construction='${spec.efConstruction}'`)) await database.db.query(`DROP INDEX ${name}`);
+  const watch = watchIndexBuild(database, url, n);
+  try {
+    const built = await new FaceTemplateRepository().ensureIndex(
+      database.db,
+      MODEL,
+      dim,
+      memoryCap,
+      (mem) => {
+        console.log(describeIndexBuildMemory(mem));
+        watch.start();
+      },
+      spec,
+    );
+    const [size] = await database.db.query(`SELECT pg_relation_size($1::regclass) AS bytes`, [name]);
+    if (built) console.log(`HNSW index build (${spec.storage}, m ${spec.m}, ef_construction ${spec.efConstruction}, cosine): ${built.seconds.toFixed(1)} s (${name}, maintenance_work_mem ${built.setting}, index ${mb(size.bytes)})`);
+    else console.log(`HNSW index (${spec.storage}, m ${spec.m}, ef_construction ${spec.efConstruction}): reusing ${name}, index ${mb(size.bytes)}`);
+  } finally {
+    await watch.stop();
+  }
 }
 
 /** Progress on stderr at most every 5 s (stdout keeps the figures other tools read). */

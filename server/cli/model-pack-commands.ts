@@ -6,7 +6,7 @@ import { calibrate, CALIBRATED_RATES, type ScoreCalibration } from '../../infere
 import { cosine } from '../../inference/evaluate.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import type { ModelPackManifest } from '../../inference/model-pack.js';
-import { checkCalibration, checkChecksums, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
+import { checkCalibration, checkChecksums, checkIndex, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
 import { loadConfig } from '../config.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { embedder, imagesUnder, peopleUnder } from './inference-commands.js';
@@ -199,6 +199,7 @@ export async function addCommand(args: Args): Promise<number> {
     report({ name: 'pack id', ok: false, detail: `${m.id} is a built-in pack's id: give the pack an id of its own` });
     return refuse(results);
   }
+  if (!report(checkIndex(m))) return refuse(results);
   if (!checkChecksums(dir, m).map(report).every(Boolean)) return refuse(results);
   let shapes: PackCheck[];
   try {

@@ -107,7 +107,7 @@ export class ReembedService {
       });
       opts.onTick?.({ done: start.done + reembedded + failed.length, total: start.photos, reembedded, failed: failed.length, seconds: seconds() });
     }
-    const index = await this.templates.ensureIndex(this.db, target, embedder.dim, opts.indexBuildMemoryMb);
+    const index = await this.templates.ensureIndex(this.db, target, embedder.dim, opts.indexBuildMemoryMb, undefined, { storage: embedder.vectorStorage });
     const report = { gallery, modelVersion: target, total: start.photos, reembedded, skipped: start.done, noCrop: start.noCrop, failed, index, seconds: seconds() };
     await this.db.scoped(scope, (tx) =>
       this.trail.append(tx, null, {

@@ -73,7 +73,7 @@ export class SearchService {
    */
   async prepare(opts: { indexBuildMemoryMb?: number; onIndexBuild?: (m: IndexBuildMemory) => void } = {}): Promise<IndexBuild | undefined> {
     const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
-    return this.templates.ensureIndex(this.db, this.embedder.modelVersion, this.embedder.dim, cap, opts.onIndexBuild);
+    return this.templates.ensureIndex(this.db, this.embedder.modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: this.embedder.vectorStorage });
   }
 
   async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {
@@ -102,14 +102,23 @@ export class SearchService {
       // the vector query (and the template count its threshold scales with) may run on a read replica
       // (read-only, same row-level security); everything that writes runs on the primary
       const nearest = async (tx: Queryable) => {
+        const templatesSearched = await this.templates.countIn(tx, galleryIds);
         const basis = searchThreshold({
           minScore: req.minScore,
-          templatesSearched: await this.templates.countIn(tx, galleryIds),
+          templatesSearched,
           targetFpir: this.options.targetFpir ?? DEFAULT_TARGET_FPIR,
           verificationThreshold: this.embedder.matchThreshold,
           calibration: this.calibrationOf(probe.modelVersion),
         });
-        const hits = await this.templates.nearest(tx, { galleryIds, modelVersion: probe.modelVersion, embedding: probe.embedding, limit: maxCandidates, minScore: basis.threshold });
+        const hits = await this.templates.nearest(tx, {
+          galleryIds,
+          modelVersion: probe.modelVersion,
+          embedding: probe.embedding,
+          limit: maxCandidates,
+          minScore: basis.threshold,
+          storage: this.embedder.vectorStorage,
+          templatesSearched,
+        });
         return { basis, hits };
       };
       return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits }) => {

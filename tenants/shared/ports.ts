@@ -1,5 +1,6 @@
 // What the services need from outside, implemented and wired by the server.
 import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
+import type { VectorStorage } from '../../models/index-memory.js';
 
 export interface EmbeddedFace {
   embedding: Float32Array;
@@ -24,6 +25,7 @@ export interface KeptCrop {
 export interface CropEmbedder {
   readonly modelVersion: string;
   readonly dim: number;
+  readonly vectorStorage: VectorStorage;
   /** the most prominent face of a kept crop; throws errors carrying a stable `code` */
   embedCrop(jpeg: Uint8Array): Promise<{ embedding: Float32Array; quality: number }>;
 }
@@ -45,6 +47,8 @@ export interface FaceEmbedder {
   readonly dim: number;
   /** the calibrated cosine similarity for "same person" of the active model */
   readonly matchThreshold: number;
+  /** how the vector index keeps this model's templates (its pack's choice) */
+  readonly vectorStorage: VectorStorage;
   /** absent when the active pack has no calibration measured with this version */
   readonly calibration?: ScoreCalibrationPort;
   /** one dominant face, quality-checked; throws errors carrying a stable `code` */

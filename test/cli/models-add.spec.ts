@@ -105,6 +105,7 @@ describe('frhub models add / calibrate', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok {3}score calibration: 12 different-person pairs, 3 same-person pairs/m);
+    expect(r.stdout).toMatch(/^ok {3}index storage: vector \(the default/m);
     const installed = join(work, 'models', 'county-dlib');
     expect(r.stdout).toContain(`FRHUB_MODEL_PACK=${installed}`);
     expect(JSON.parse(readFileSync(join(installed, 'manifest.json'), 'utf8'))).toEqual(manifest());
@@ -126,6 +127,10 @@ describe('frhub models add / calibrate', () => {
     expect(shapes.stdout).toMatch(/^FAIL recognizer input dlib-resnet\.onnx: .*needs \[N, 3, 112, 112\]/m);
     expect(shapes.stdout).toMatch(/^FAIL recognizer output dlib-resnet\.onnx: .*the manifest says dim 512/m);
     expect(shapes.stdout).not.toMatch(/self-test/);
+    setManifest({ ...good, index: { storage: 'float8' as never } });
+    const storage = await frhub(['models', 'add', pack, '--check-only'], env);
+    expect(storage.code).toBe(2);
+    expect(storage.stdout).toMatch(/^FAIL index storage: "float8" is not one the hub knows: vector or halfvec$/m);
     setManifest({ ...good, id: '../escape' });
     const escape = await frhub(['models', 'add', pack, '--check-only'], env);
     expect(escape.code).toBe(2);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../server/database';
 import { scratchDatabase } from '../../server/scratch-database';
 import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository';
-import { PG_DEFAULT_MAINTENANCE_MB, type IndexBuildMemory } from '../../models/index-memory';
+import { PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
+import type { Queryable } from '../../models/db';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
@@ -57,6 +58,35 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     // SET LOCAL ended with the build's transaction: whichever pooled connection answers has its own setting
     for (let i = 0; i < 4; i++) expect((await database.db.query(`SELECT current_setting('maintenance_work_mem') AS s`))[0].s).not.toBe('10MB');
     expect(await repo.ensureIndex(database.db, 'index-test@1', DIM, 10)).toBeUndefined();
+  });
+
+  it('builds a pack\'s halfvec index beside the vector one, walks it, and still scores in full precision', async () => {
+    const built = await repo.ensureIndex(database.db, 'index-test@1', DIM, 64, undefined, { storage: VectorStorage.HALFVEC });
+    expect(built).toMatchObject({ templates: 120 });
+    const name = vectorIndexName('index-test@1', VectorStorage.HALFVEC);
+    expect(name).not.toBe(vectorIndexName('index-test@1'));
+    const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [name]);
+    expect(index.indexdef).toMatch(/USING hnsw \(\(\(?embedding\)?::halfvec\(16\)\) halfvec_cosine_ops\).*WHERE .*index-test@1/);
+    const [{ v }] = await database.db.query(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
+    const probe = Float32Array.from(JSON.parse(v) as number[], (x, i) => x + (i % 3) * 0.01);
+    const q = { galleryIds: [GALLERY], modelVersion: 'index-test@1', embedding: probe, limit: 5, minScore: -1, efSearch: 200 };
+    const plans: string[] = [];
+    const [viaHalfvec, exact] = await database.db.transaction(async (tx) => {
+      // the same transaction, with each SELECT explained first: the plan must be able to walk the halfvec
+      // index (120 rows would otherwise be sorted whole, which is right at that size)
+      await tx.query(`SET LOCAL enable_seqscan = off`);
+      const explaining: Queryable = {
+        query: async (sql, params) => {
+          if (/^\s*SELECT c\.\*/.test(sql)) plans.push((await tx.query(`EXPLAIN ${sql}`, params)).map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+          return tx.query(sql, params);
+        },
+      };
+      return [await repo.nearest(explaining, { ...q, exactBelow: 0, storage: VectorStorage.HALFVEC }), await repo.nearest(tx, { ...q, exactBelow: Number.POSITIVE_INFINITY })];
+    });
+    expect(plans[0]).toContain(name);
+    expect(viaHalfvec.map((h) => h.templateId)).toEqual(exact.map((h) => h.templateId));
+    // 16-bit distances would differ from the exact ones by ~1e-3: the scores are the full-precision cosine
+    viaHalfvec.forEach((h, i) => expect(Math.abs(h.score - exact[i].score)).toBeLessThan(1e-6));
   });
 
   it('gives a small graph PostgreSQL\'s default, within a larger cap', async () => {
