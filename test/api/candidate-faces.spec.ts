@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { bookingPhoto, sampleImage } from '../support/fixtures';
-import { startHub, type TestHub } from '../support/hub';
+import { startHub, uploadRequest, type TestHub } from '../support/hub';
 
 // The enrolled faces of a search's candidates (Candidate.faceImage) and the probe preview
 // (previewProbe), over real HTTP against a real hub: who gets a face, who is refused, what is audited.
@@ -126,5 +126,13 @@ describe('candidate faces and the probe preview', () => {
     expect(codes(await t.gql(supervisor.token, PREVIEW, { i: { imageBase64: photo } }))).toEqual(['FORBIDDEN']);
     const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#888' } }).jpeg().toBuffer();
     expect(codes(await t.gql(riverAnalyst.token, PREVIEW, { i: { imageBase64: blank.toString('base64') } }))).toEqual(['NO_FACE_FOUND']);
-  });
+    const huge = await sharp({ create: { width: 8200, height: 6200, channels: 3, background: '#888' } }).jpeg({ quality: 50 }).toBuffer();
+    const tooLarge = await t.gql(riverAnalyst.token, PREVIEW, { i: { imageBase64: huge.toString('base64') } });
+    expect(codes(tooLarge)).toEqual(['IMAGE_TOO_LARGE']);
+    expect(tooLarge.errors![0].message).toMatch(/50\.8 MP\); the limit is 50 MP/);
+    expect(codes(await t.gql(riverAnalyst.token, PREVIEW, { i: { imageBase64: Buffer.from('not a photo').toString('base64') } }))).toEqual(['UNSUPPORTED_IMAGE']);
+    // a multipart upload, as searchFaces takes one; and the hub keeps serving
+    const res = await uploadRequest(t.url, riverAnalyst.token, `query($input: PreviewProbeInput!) { previewProbe(input: $input) { width height } }`, {}, await bookingPhoto('BK-1003'));
+    expect(res).toEqual({ data: { previewProbe: { width: 560, height: 560 } } });
+  }, 60_000);
 });
