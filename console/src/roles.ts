@@ -3,7 +3,7 @@ export const HOME: Record<string, string> = {
   HUB_ADMIN: '/operator',
   AGENCY_ANALYST: '/analyst',
   AGENCY_SUPERVISOR: '/searches',
-  AGENCY_ADMIN: '/analyst',
+  AGENCY_ADMIN: '/graphiql',
   OVERSIGHT_AUDITOR: '/oversight',
 };
 
