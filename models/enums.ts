@@ -114,6 +114,8 @@ export enum StatisticsGroup {
 export enum AuditAction {
   SEARCH = 'SEARCH',
   SEARCH_VIEWED = 'SEARCH_VIEWED',
+  /** the enrolled faces of a search's candidates shown to a reviewer (one event per search and response) */
+  CANDIDATE_FACES_VIEWED = 'CANDIDATE_FACES_VIEWED',
   SEARCH_REVIEW = 'SEARCH_REVIEW',
   EXIGENT_APPROVED = 'EXIGENT_APPROVED',
   LEGAL_HOLD_SET = 'LEGAL_HOLD_SET',

@@ -58,6 +58,22 @@ export class FaceCropRepository {
     );
   }
 
+  /**
+   * The kept crops of several searches' candidates, by search id and rank. Row-level security leaves
+   * out the crops of another tenant's gallery (shared for searching only): those candidates have none.
+   */
+  async ofCandidates(db: Queryable, searchIds: string[]): Promise<{ searchId: string; rank: number; jpeg: Buffer }[]> {
+    if (!searchIds.length) return [];
+    return db.query(
+      `SELECT sc.search_id AS "searchId", sc.rank, c.jpeg
+         FROM search_candidates sc
+         JOIN face_templates t ON t.id = sc.template_id
+         JOIN face_crops c ON c.gallery_id = t.gallery_id AND c.image_sha256 = t.image_sha256
+        WHERE sc.search_id = ANY($1::uuid[])`,
+      [searchIds],
+    );
+  }
+
   async progress(db: Queryable, galleryId: string, target: string): Promise<MoveProgress> {
     const [r] = await db.query(
       `SELECT count(*)::int AS photos, count(*) FILTER (WHERE p.done)::int AS done, count(*) FILTER (WHERE NOT p.done AND NOT p.cropped)::int AS "noCrop"

@@ -3,6 +3,7 @@ import { PageInfo, toConnection } from './connection.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
+import { AuditAction } from '../models/enums.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
 
@@ -20,6 +21,35 @@ export class Candidate {
   estimatedFalseMatchRate!: number | null;
   @Field({ description: 'true when the score is above every different-person pair the calibration measured: the rate is then at most estimatedFalseMatchRate, the data cannot say how much lower' })
   falseMatchRateAtLimit!: boolean;
+  /** the search it ranks in (not a field: the faceImage resolver's access check needs it) */
+  searchId!: string;
+}
+
+@ObjectType({ description: 'A face’s box in a photo, in the photo’s pixels (after its EXIF orientation).' })
+export class FaceBox {
+  @Field(() => Float) x!: number;
+  @Field(() => Float) y!: number;
+  @Field(() => Float) width!: number;
+  @Field(() => Float) height!: number;
+}
+
+@ObjectType({ description: 'The face a search of this photo would use, found before searching.' })
+export class ProbeFace {
+  @Field(() => FaceBox) box!: FaceBox;
+  @Field(() => Float, { description: 'the face’s quality score (0-1); a search refuses faces below the hub’s floor' }) quality!: number;
+}
+
+@ObjectType({ description: 'What previewProbe found: the photo’s size and the face(s) a search would use.' })
+export class ProbePreview {
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
+  @Field(() => [ProbeFace], { description: 'the face a search would use, chosen by the same rule (one dominant face)' }) faces!: ProbeFace[];
+}
+
+@InputType()
+export class PreviewProbeInput {
+  @Field(() => GraphQLUpload, { nullable: true }) image?: Promise<FileUpload>;
+  @Field(() => String, { nullable: true }) imageBase64?: string | null;
 }
 
 @ObjectType({ description: 'How a search’s threshold was derived (README, “What a score means”).' })
@@ -115,7 +145,8 @@ export class SearchFacesInput {
 }
 
 type Row = Omit<Search, 'candidates' | 'notice' | 'thresholdBasis'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null };
-export const toSearch = (r: Row, candidates: Candidate[]): Search => ({ ...r, thresholdBasis: r.thresholdBasis ?? null, candidates, notice: LEADS_NOTICE }) as Search;
+export const toSearch = (r: Row, candidates: Omit<Candidate, 'searchId'>[]): Search =>
+  ({ ...r, thresholdBasis: r.thresholdBasis ?? null, candidates: candidates.map((c) => ({ ...c, searchId: r.id })), notice: LEADS_NOTICE }) as Search;
 
 @Resolver(() => Search)
 export class SearchResolver {
@@ -125,6 +156,16 @@ export class SearchResolver {
     const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
     const r = await ctx.services.searches.search(actor, { ...input, image });
     return toSearch(r as unknown as Row, r.candidates);
+  }
+
+  @Query(() => ProbePreview, {
+    description: 'The face a search of this photo would use, outlined before searching: the same access check, face choice and refusals (NO_FACE_FOUND, MULTIPLE_FACES, LOW_QUALITY, IMAGE_TOO_LARGE, ...) as searchFaces. Not a search: nothing is compared, kept, audited or counted against the quota (the search that follows is audited with the photo’s checksum).',
+  })
+  async previewProbe(@Arg('input') input: PreviewProbeInput, @Ctx() ctx: GraphQLContext): Promise<ProbePreview> {
+    const actor = actorOf(ctx);
+    const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
+    const f = await ctx.services.searches.previewProbe(actor, image);
+    return { width: f.width, height: f.height, faces: [{ box: f.box, quality: f.quality }] };
   }
 
   @Query(() => Search)
@@ -179,5 +220,24 @@ export class SearchResolver {
   async exigentSearchesAwaitingApproval(@Arg('overdueOnly', { defaultValue: false }) overdueOnly: boolean, @Ctx() ctx: GraphQLContext): Promise<Search[]> {
     const rows = await ctx.services.reviews.awaitingApproval(actorOf(ctx), overdueOnly);
     return rows.map((r) => toSearch(r as unknown as Row, []));
+  }
+}
+
+@Resolver(() => Candidate)
+export class CandidateResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'The candidate’s enrolled face (the crop kept at enrollment) as a data:image/jpeg;base64 URL, to compare with the probe. Only for a caller who may review the search (FORBIDDEN otherwise, NOT_FOUND for another tenant’s); null where the hub kept no crop (enrolled before crops were kept) or the face is in another agency’s gallery shared for searching only. Audited: CANDIDATE_FACES_VIEWED, once per search and response.',
+  })
+  async faceImage(@Root() candidate: Candidate, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    const actor = actorOf(ctx);
+    // a page of searches asks once: one query and one audit event per search
+    const faces = await loaderOf<Map<number, Buffer>>(ctx, 'candidateFaces', (ids) => ctx.services.searches.candidateFaces(actor, ids))(candidate.searchId).catch(async (e: unknown) => {
+      // the same error for every candidate of the search: audited once
+      await ctx.services.audit.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchId: candidate.searchId } }, e);
+      throw e;
+    });
+    const jpeg = faces.get(candidate.rank);
+    return jpeg ? `data:image/jpeg;base64,${jpeg.toString('base64')}` : null;
   }
 }

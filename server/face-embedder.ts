@@ -1,6 +1,6 @@
 import { calibrationLimit, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
 import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
-import type { CropEmbedder, EmbeddedFace, FaceEmbedder, ScoreCalibrationPort } from '../tenants/shared/ports.js';
+import type { CropEmbedder, EmbeddedFace, FaceEmbedder, LocatedFace, ScoreCalibrationPort } from '../tenants/shared/ports.js';
 import { VectorStorage } from '../models/index-memory.js';
 
 /** The pack's choice of index storage (checked when the pack was loaded). */
@@ -52,6 +52,12 @@ export class EngineEmbedder implements FaceEmbedder {
     const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true, crop: opts.keepCrop });
     const f = a.faces[0];
     return { embedding: f.embedding!, modelVersion: a.model.version, quality: f.quality.score, imageSha256: a.image.sha256, imageBytes: a.image.bytes, box: f.box, crop: f.crop };
+  }
+
+  async locate(image: Buffer): Promise<LocatedFace> {
+    const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true, embed: false });
+    const f = a.faces[0];
+    return { box: f.box, quality: f.quality.score, width: a.image.width, height: a.image.height };
   }
 }
 

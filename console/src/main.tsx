@@ -5,12 +5,14 @@ import { GraphiqlPage } from './pages/graphiql';
 import { AnalystPage } from './pages/analyst';
 import { OperatorPage } from './pages/operator';
 import { OversightPage } from './pages/oversight';
+import { SearchPage } from './pages/search';
+import { SearchesPage } from './pages/searches';
 import { SignInPage } from './pages/sign-in';
-import { HOME, PAGES } from './roles';
+import { HOME, PAGES, pageOf } from './roles';
 import { navigate, onLinkClick, usePath } from './router';
 
 const nextOf = () => new URLSearchParams(location.search).get('next') ?? '';
-const safeNext = (next: string) => (PAGES[next] ? next : '');
+const safeNext = (next: string) => (PAGES[pageOf(next)] ? next : '');
 
 function App() {
   const path = usePath();
@@ -26,14 +28,14 @@ function App() {
     } catch (e) {
       setMe(null);
       if (token) setError((e as Error).message);
-      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[location.pathname] ? `?next=${location.pathname}` : ''}`, true);
+      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[pageOf(location.pathname)] ? `?next=${location.pathname}` : ''}`, true);
     }
   }
 
   useEffect(() => {
     whenSignedOut(() => {
       setMe(null);
-      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[location.pathname] ? `?next=${location.pathname}` : ''}`, true);
+      if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[pageOf(location.pathname)] ? `?next=${location.pathname}` : ''}`, true);
     });
     // a link from `frhub token --console`: the token sits in the fragment, swapped for a cookie, then cleared
     const fromLink = /^#token=([\w.-]+)$/.exec(location.hash)?.[1];
@@ -42,26 +44,26 @@ function App() {
   }, []);
 
   useEffect(() => {
-    const page = PAGES[path];
+    const page = PAGES[pageOf(path)];
     document.title = `${page?.title ?? 'Sign in'} · frhub console`;
   }, [path]);
 
   if (me === undefined) return <main><p>Loading…</p></main>;
   if (me === null || path === '/sign-in') return <SignInPage error={error} onToken={(t) => enter(t)} />;
 
-  const page = PAGES[path];
+  const page = PAGES[pageOf(path)];
   const allowed = page?.roles.includes(me.role);
   return (
     <>
       <header>
         <nav aria-label="Console">
-          {Object.entries(PAGES).filter(([, p]) => p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
+          {Object.entries(PAGES).filter(([href, p]) => !href.includes(':') && p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
         </nav>
         <span class="who">{me.tenant.name} · {me.role}</span>
         <button type="button" onClick={async () => { await signOut(); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
-        {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />}
+        {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : path === '/searches' ? <SearchesPage /> : pageOf(path) === '/searches/:id' ? <SearchPage id={path.split('/')[2]} /> : <GraphiqlPage />}
       </main>
     </>
   );

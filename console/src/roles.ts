@@ -2,14 +2,20 @@
 export const HOME: Record<string, string> = {
   HUB_ADMIN: '/operator',
   AGENCY_ANALYST: '/analyst',
-  AGENCY_SUPERVISOR: '/analyst',
-  AGENCY_ADMIN: '/analyst',
+  AGENCY_SUPERVISOR: '/searches',
+  AGENCY_ADMIN: '/graphiql',
   OVERSIGHT_AUDITOR: '/oversight',
 };
 
 export const PAGES: Record<string, { title: string; roles: string[] }> = {
   '/operator': { title: 'Tenants', roles: ['HUB_ADMIN'] },
-  '/analyst': { title: 'New search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN'] },
+  '/analyst': { title: 'New search', roles: ['AGENCY_ANALYST'] },
+  // the pages that show faces: only the roles that may review a search (never oversight)
+  '/searches': { title: 'Searches', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
+  '/searches/:id': { title: 'Search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
   '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
   '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR'] },
 };
+
+/** The page a path shows: an exact page, else a page with an id (`/searches/:id`). */
+export const pageOf = (path: string): string => (PAGES[path] ? path : path.replace(/\/[\w-]+$/, '/:id'));

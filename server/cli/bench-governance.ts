@@ -34,6 +34,7 @@ class OnceEmbedder implements FaceEmbedder {
     if (!this.cache.has(image)) this.cache.set(image, this.inner.embedOne(image));
     return this.cache.get(image)!;
   }
+  locate(image: Buffer) { return this.inner.locate(image); }
   status() { return this.inner.status(); }
 }
 

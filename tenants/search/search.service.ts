@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import type { Db, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
+import { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
@@ -15,7 +16,7 @@ import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
-import { primaryReads, type Clock, type FaceEmbedder, type Page, type ReplicaReads } from '../shared/ports.js';
+import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type ReplicaReads } from '../shared/ports.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
@@ -65,6 +66,7 @@ export class SearchService {
     private readonly reads: ReplicaReads = primaryReads(db),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
+    private readonly crops = new FaceCropRepository(),
   ) {}
 
   /**
@@ -160,6 +162,52 @@ export class SearchService {
         });
         return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
+    });
+  }
+
+  /**
+   * The face a search of this photo would use, outlined before the analyst submits: the same access
+   * check as a search (role, certification, a suspended agency) and the same face choice and
+   * refusals. Not a search: nothing is compared, kept or counted against the quota. Not audited:
+   * it reads and writes none of the hub's records, and the photo reaches the audit log (its
+   * checksum) with the search that follows.
+   */
+  async previewProbe(actor: Actor, image: Buffer): Promise<LocatedFace> {
+    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Search', { tenantId: actor.tenantId });
+    return this.embedder.locate(image);
+  }
+
+  /**
+   * The enrolled faces (kept crops) of the candidates of `searchIds`, as JPEG bytes by search id and
+   * rank, for a caller who may review each search; another tenant's search is NOT_FOUND, one the
+   * caller may not review FORBIDDEN. A candidate without a visible crop is absent (enrolled before
+   * crops were kept, or in another agency's gallery shared for searching only). Each search whose
+   * faces are shown is audited (CANDIDATE_FACES_VIEWED) in the same transaction.
+   */
+  async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
+    const ability = defineAbilityFor(actor, this.clock.now());
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const found = new Map((await this.searches.visibleMany(tx, searchIds.filter(isUuid))).map((s) => [s.id, s]));
+      const result = new Map<string, Map<number, Buffer> | DomainError>();
+      for (const id of searchIds) {
+        const search = found.get(id);
+        try {
+          if (!search) throw notFound('search', id);
+          authorize(actor, ability, 'review', 'Search', { ...search });
+          result.set(id, new Map());
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          result.set(id, e);
+        }
+      }
+      const allowed = searchIds.filter((id) => result.get(id) instanceof Map);
+      for (const c of await this.crops.ofCandidates(tx, allowed)) (result.get(c.searchId) as Map<number, Buffer>).set(c.rank, c.jpeg);
+      for (const id of allowed) {
+        const s = found.get(id)!;
+        const ranks = [...(result.get(id) as Map<number, Buffer>).keys()].sort((a, b) => a - b);
+        await this.trail.append(tx, actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: s.caseNumber, legalBasis: s.legalBasis, offenseCategory: s.offenseCategory, details: { searchId: id, ranks } });
+      }
+      return result;
     });
   }
 

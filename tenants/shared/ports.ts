@@ -13,6 +13,15 @@ export interface EmbeddedFace {
   crop?: KeptCrop;
 }
 
+/** Where the face a search would use sits in a photo: found by the same rule as `embedOne`, nothing embedded or kept. */
+export interface LocatedFace {
+  box: { x: number; y: number; width: number; height: number };
+  quality: number;
+  /** the photo's size in pixels, as decoded (the box is in these pixels) */
+  width: number;
+  height: number;
+}
+
 /** A face crop as enrollment keeps it: a JPEG, the face centred at about 2/5 of its width, upright. */
 export interface KeptCrop {
   jpeg: Uint8Array;
@@ -53,6 +62,8 @@ export interface FaceEmbedder {
   readonly calibration?: ScoreCalibrationPort;
   /** one dominant face, quality-checked; throws errors carrying a stable `code` */
   embedOne(image: Buffer, opts?: { keepCrop?: boolean }): Promise<EmbeddedFace>;
+  /** the face `embedOne` would choose, with the same refusals (NO_FACE_FOUND, MULTIPLE_FACES, LOW_QUALITY, IMAGE_TOO_LARGE, ...), without embedding it */
+  locate(image: Buffer): Promise<LocatedFace>;
 }
 
 export interface Page<T> {

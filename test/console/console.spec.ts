@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
+import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintToken } from '../../server/auth';
 import { Role } from '../../models/enums';
@@ -69,6 +70,14 @@ if (!CHROMIUM) {
       expect(await accessibilityProblems(page)).toEqual([]);
       expect(cspViolations).toEqual([]);
       expect(scriptErrors).toEqual([]);
+    }
+
+    /** The id of county-pd's search for a case, as a supervisor of it reads it through the API. */
+    async function countySearch(token: string, caseNumber: string): Promise<string> {
+      const r = await t.gql(token, '{ searches(first: 50) { nodes { id caseNumber } } }');
+      const found = r.data.searches.nodes.find((n: { caseNumber: string }) => n.caseNumber === caseNumber);
+      if (!found) throw new Error(`no search of case ${caseNumber}: ${JSON.stringify(r)}`);
+      return found.id;
     }
 
     async function signInByPaste(page: Page, token: string, next = '') {
@@ -141,14 +150,25 @@ if (!CHROMIUM) {
       await signInByPaste(page, analyst.token);
       await page.getByRole('heading', { name: 'New search' }).waitFor();
       await page.getByLabel('Probe photo').setInputFiles({ name: 'probe.jpg', mimeType: 'image/jpeg', buffer: photo });
+      // the hub outlines the face it will search before anything is searched
+      const outline = page.getByTestId('probe-outline');
+      await outline.waitFor({ timeout: 60_000 });
+      const box = { x: Number(await outline.getAttribute('x')), width: Number(await outline.getAttribute('width')) };
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual((await sharp(photo).metadata()).width!);
+      expect(await page.getByTestId('probe-caption').textContent()).toContain('the one the hub will search');
       await page.getByLabel('Legal basis').selectOption('CRIMINAL_SUSPECT_ID');
+      // the tenant's rules for that basis, read through the API, before submitting
+      const rules = page.getByTestId('rules');
+      expect(await rules.textContent()).toMatch(/Case number: required.*Warrant number: not required.*Narrative: not required.*Offense: required, at least a felony/);
       await page.getByLabel(/^Case number/).fill('26-0117');
       // a denial shows the policy's reason in words
       await page.getByLabel(/^Offense/).selectOption('MISDEMEANOR');
       await page.getByRole('button', { name: 'Search' }).click();
       const denial = page.getByRole('alert');
       await denial.waitFor({ timeout: 60_000 });
-      expect(await denial.textContent()).toMatch(/felony|threshold/i);
+      // in words, with the policy's own reason and the stable code
+      expect(await denial.textContent()).toMatch(/^The offense is not serious enough for this legal basis \(OFFENSE_BELOW_THRESHOLD\).*felony/i);
       await page.getByLabel(/^Offense/).selectOption('ROBBERY');
       await page.getByLabel(/^Case number/).fill('26-0117');
       await page.getByRole('button', { name: 'Search' }).click();
@@ -157,11 +177,115 @@ if (!CHROMIUM) {
       const first = page.getByRole('row').nth(1);
       expect(await first.textContent()).toContain('BK-2026-17');
       // the pack's calibration beside the score: how many different-person pairs score this high
-      expect(await first.textContent()).toMatch(/(at most )?1 in [\d,]+/);
+      expect(await first.textContent()).toMatch(/(at most |about )1 in [\d,]+ comparisons of two different people/);
+      // the candidate's enrolled face, kept at enrollment, beside the probe's face
+      const face = first.getByRole('img', { name: 'Enrolled face of BK-2026-17' });
+      expect(await face.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+      expect(await face.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
+      await expectVisible(first.getByRole('img', { name: 'The probe’s face' }));
       await check(page, 'analyst');
 
       await page.goto(`${t.url}/operator`);
       await page.getByRole('heading', { name: 'Not available' }).waitFor();
+      await context.close();
+    });
+
+    it('analyst: a 50-megapixel photo is refused in words (IMAGE_TOO_LARGE) as soon as it is chosen', async () => {
+      const analyst = await t.principal('county-pd', Role.AGENCY_ANALYST);
+      const huge = await sharp({ create: { width: 8200, height: 6200, channels: 3, background: '#8a8a8a' } }).jpeg({ quality: 50 }).toBuffer();
+      const { context, page } = await open();
+      await signInByPaste(page, analyst.token);
+      await page.getByRole('heading', { name: 'New search' }).waitFor();
+      await page.getByLabel('Probe photo').setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: huge });
+      const alert = page.getByRole('alert');
+      await alert.waitFor({ timeout: 60_000 });
+      const text = (await alert.textContent()) ?? '';
+      expect(text).toContain('The photo is too large');
+      expect(text).toContain('IMAGE_TOO_LARGE');
+      expect(text).toMatch(/8200x6200 pixels \(50\.8 MP\); the limit is 50 MP/);
+      expect(await page.getByTestId('probe-outline').count()).toBe(0);
+      await check(page, 'analyst-photo-too-large');
+      await context.close();
+    });
+
+    it('supervisor: the tenant’s searches, exigent ones awaiting approval, a review per candidate under the second-reviewer rule, a legal hold', async () => {
+      const analyst = await t.principal('county-pd', Role.AGENCY_ANALYST);
+      const exigent = await t.gql(analyst.token, 'mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }', {
+        i: { imageBase64: (await portrait()).toString('base64'), legalBasis: 'IMMINENT_THREAT', caseNumber: '26-0999' },
+      });
+      expect(exigent.errors).toBeUndefined();
+      const first = await t.principal('county-pd', Role.AGENCY_SUPERVISOR, { name: 'Sgt. First' });
+      const second = await t.principal('county-pd', Role.AGENCY_SUPERVISOR, { name: 'Sgt. Second' });
+      const robbery = await countySearch(first.token, '26-0117');
+
+      const { context, page } = await open();
+      await signInByPaste(page, first.token);
+      await page.getByRole('heading', { name: 'Searches', exact: true }).waitFor();
+      expect(page.url()).toBe(`${t.url}/searches`);
+      const awaiting = page.getByTestId('exigent');
+      await awaiting.waitFor();
+      expect(await awaiting.textContent()).toMatch(/26-0999.*imminent threat/);
+      expect(await page.getByRole('row').filter({ hasText: '26-0117' }).textContent()).toMatch(/Awaiting review/);
+      await check(page, 'searches');
+
+      // review: a decision per candidate; a possible lead waits for a second, different reviewer
+      await page.getByRole('row').filter({ hasText: '26-0117' }).getByRole('link').click();
+      await page.getByRole('heading', { name: /^Search of / }).waitFor();
+      expect(page.url()).toBe(`${t.url}/searches/${robbery}`);
+      await expectVisible(page.getByRole('note').filter({ hasText: 'Investigative lead only' }));
+      const face = page.getByRole('img', { name: 'Enrolled face of BK-2026-17' });
+      expect(await face.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+      expect(await page.textContent('body')).toContain('a review that concludes “possible lead” stands only once a second reviewer, a different person');
+      await page.getByLabel('Decision for candidate 1 (BK-2026-17)').selectOption('POSSIBLE_MATCH');
+      await page.getByLabel('Outcome of your review').selectOption('POSSIBLE_LEAD');
+      await page.getByRole('button', { name: 'Save review' }).click();
+      await page.getByTestId('review-status').filter({ hasText: 'Possible lead: awaiting a second reviewer' }).waitFor();
+      expect(await page.getByTestId('review-blocked').textContent()).toContain('must be made by a different reviewer');
+      expect(await page.getByLabel('Outcome of your review').count()).toBe(0);
+      // the hub enforces it too, whatever the page shows
+      const again = await t.gql(first.token, 'mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { id } }', { i: { searchId: robbery, outcome: 'NO_LEAD', decisions: [] } });
+      expect(again.errors?.[0].extensions.code).toBe('CONFLICT');
+      await check(page, 'search-review');
+
+      await page.getByLabel('Reason for the hold').fill('Civil suit 26-CV-31');
+      await page.getByRole('button', { name: 'Place legal hold' }).click();
+      await page.getByTestId('hold-status').filter({ hasText: 'On legal hold' }).waitFor();
+
+      // the exigent search: approved by a supervisor, its deadline shown until then
+      await page.goto(`${t.url}/searches/${exigent.data.searchFaces.id}`);
+      expect(await page.getByTestId('exigent-status').textContent()).toMatch(/awaiting a supervisor’s approval, due /);
+      await page.getByRole('button', { name: 'Approve exigent search' }).click();
+      await page.getByTestId('exigent-status').filter({ hasText: /^approved / }).waitFor();
+      await page.goto(`${t.url}/searches`);
+      await page.getByText('None awaiting approval.').waitFor();
+      expect(await page.getByRole('row').filter({ hasText: '26-0117' }).textContent()).toMatch(/Awaiting a second reviewer.*On hold/);
+      await context.close();
+
+      // the second reviewer concludes it
+      const other = await open();
+      await signInByPaste(other.page, second.token, `?next=/searches/${robbery}`);
+      await other.page.getByRole('heading', { name: /^Search of / }).waitFor();
+      await other.page.getByLabel('Decision for candidate 1 (BK-2026-17)').selectOption('POSSIBLE_MATCH');
+      await other.page.getByLabel('Outcome of your review').selectOption('POSSIBLE_LEAD');
+      await other.page.getByRole('button', { name: 'Save the second review' }).click();
+      await other.page.getByTestId('review-status').filter({ hasText: 'Reviewed: possible lead' }).waitFor();
+      expect(await other.page.getByRole('listitem').filter({ hasText: 'possible lead by you' }).count()).toBe(1);
+      await other.context.close();
+    });
+
+    it('another agency’s search id typed into the URL shows "not found"', async () => {
+      const robbery = await countySearch((await t.principal('county-pd', Role.AGENCY_SUPERVISOR)).token, '26-0117');
+      await t.createTenant('other-pd');
+      const stranger = await t.principal('other-pd', Role.AGENCY_SUPERVISOR);
+      const { context, page } = await open();
+      await signInByPaste(page, stranger.token);
+      await page.getByRole('heading', { name: 'Searches', exact: true }).waitFor();
+      await page.goto(`${t.url}/searches/${robbery}`);
+      await page.getByRole('heading', { name: 'Search not found' }).waitFor();
+      expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+      expect(await page.locator('img').count()).toBe(0);
+      expect(await page.textContent('body')).not.toMatch(/BK-2026-17|26-0117/);
+      await check(page, 'search-not-found');
       await context.close();
     });
 
@@ -178,9 +302,20 @@ if (!CHROMIUM) {
       expect(text).not.toMatch(/BK-2026-17|26-0117/);
       expect(await page.locator('img').count()).toBe(0);
       await check(page, 'oversight');
-      await page.goto(`${t.url}/analyst`);
-      await page.getByRole('heading', { name: 'Not available' }).waitFor();
+      // every page that shows faces, tried by URL: none opens, nothing is asked of the API for it
+      const robbery = await countySearch((await t.principal('county-pd', Role.AGENCY_SUPERVISOR)).token, '26-0117');
+      const asked: string[] = [];
+      page.on('request', (r) => { if (r.url().endsWith('/graphql')) asked.push(r.postData() ?? ''); });
+      for (const path of ['/analyst', '/searches', `/searches/${robbery}`]) {
+        await page.goto(`${t.url}${path}`);
+        await page.getByRole('heading', { name: 'Not available' }).waitFor();
+        expect([path, await page.locator('img, svg').count()]).toEqual([path, 0]);
+        expect(await page.textContent('body')).not.toMatch(/BK-2026-17|26-0117/);
+      }
       expect(await page.getByLabel('Probe photo').count()).toBe(0);
+      expect(asked.filter((q) => /search|faceImage|previewProbe/.test(q))).toEqual([]);
+      // and the API would refuse it anyway
+      expect((await t.gql(auditor.token, '{ search(id: "' + robbery + '") { candidates { faceImage } } }')).errors?.[0].extensions.code).toBe('NOT_FOUND');
       await context.close();
     });
 

@@ -1,19 +1,19 @@
 import { useState } from 'preact/hooks';
 import { gql } from '../api';
+import { CANDIDATE_FIELDS, CandidateTable, LeadsNotice, type Candidate } from './candidates';
+import { Problem } from './problem';
+import { OutlinedProbe, PREVIEW, ProbeFace, type Preview } from './probe';
 import { useQuery } from './use-query';
+import { words } from './words';
 
 const OFFENSES = ['HOMICIDE', 'SEXUAL_ASSAULT', 'ROBBERY', 'AGGRAVATED_ASSAULT', 'KIDNAPPING', 'HUMAN_TRAFFICKING', 'CHILD_EXPLOITATION', 'TERRORISM', 'ARSON', 'BURGLARY', 'WEAPONS', 'FRAUD', 'THEFT', 'DRUG_OFFENSE', 'OTHER_FELONY', 'MISDEMEANOR'];
-const words = (v: string) => v.toLowerCase().replace(/_/g, ' ');
 
-interface Policy { allowedBases: string[]; caseNumberRequiredFor: string[]; warrantRequiredFor: string[]; narrativeRequiredFor: string[]; offenseRequiredFor: string[] }
-interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean }
+interface Policy { preset: string; allowedBases: string[]; caseNumberRequiredFor: string[]; warrantRequiredFor: string[]; narrativeRequiredFor: string[]; offenseRequiredFor: string[]; offenseThreshold: string; exigentApprovalHours: number }
+interface Basis { basis: string; description: string; exigent: boolean }
 interface Search { id: string; notice: string; threshold: number; modelVersion: string; candidates: Candidate[] }
 
-const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit } } }`;
-
-/** A false-match rate as an analyst reads it: one stranger in how many scores this high. */
-const oneIn = (c: Candidate) =>
-  c.estimatedFalseMatchRate === null ? 'not calibrated' : `${c.falseMatchRateAtLimit ? 'at most ' : ''}1 in ${Math.round(1 / c.estimatedFalseMatchRate).toLocaleString('en-US')}`;
+const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { ${CANDIDATE_FIELDS} } } }`;
+const RULES = `{ legalBases { basis description exigent } tenantPolicy { preset allowedBases caseNumberRequiredFor warrantRequiredFor narrativeRequiredFor offenseRequiredFor offenseThreshold exigentApprovalHours } }`;
 
 function base64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -25,30 +25,48 @@ function base64(file: File): Promise<string> {
 }
 
 export function AnalystPage() {
-  const { data, error: loadError } = useQuery<{ legalBases: { basis: string; description: string }[] }>('{ legalBases { basis description } }');
-  // the tenant's rules, shown before submitting, where the role may read them
-  const rules = useQuery<{ tenantPolicy: Policy }>('{ tenantPolicy { allowedBases caseNumberRequiredFor warrantRequiredFor narrativeRequiredFor offenseRequiredFor } }');
-  const [photo, setPhoto] = useState<File | null>(null);
-  const [preview, setPreview] = useState('');
+  // the tenant's rules, read through the API, shown before the analyst submits
+  const rules = useQuery<{ legalBases: Basis[]; tenantPolicy: Policy }>(RULES);
+  const [photo, setPhoto] = useState<{ file: File; url: string; base64: string } | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [previewError, setPreviewError] = useState<unknown>(null);
   const [form, setForm] = useState({ legalBasis: '', offenseCategory: '', caseNumber: '', warrantNumber: '', narrative: '' });
   const [result, setResult] = useState<Search | null>(null);
-  const [error, setError] = useState('');
+  const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value }) });
   const policy = rules.data?.tenantPolicy;
+  const bases = rules.data?.legalBases.filter((b) => !policy || policy.allowedBases.includes(b.basis)) ?? [];
   const needs = (list?: string[]) => !!form.legalBasis && !!list?.includes(form.legalBasis);
+
+  async function choose(file: File | null) {
+    if (photo) URL.revokeObjectURL(photo.url);
+    setPhoto(null);
+    setPreview(null);
+    setPreviewError(null);
+    setResult(null);
+    if (!file) return;
+    try {
+      const p = { file, url: URL.createObjectURL(file), base64: await base64(file) };
+      setPhoto(p);
+      // the face the hub will search, found by the hub before anything is searched
+      setPreview((await gql<{ previewProbe: Preview }>(PREVIEW, { i: { imageBase64: p.base64 } })).previewProbe);
+    } catch (e) {
+      setPreviewError(e);
+    }
+  }
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (!photo) return setError('Choose a probe photo first.');
+    if (!photo) return setError(new Error('Choose a probe photo first.'));
     setBusy(true);
-    setError('');
+    setError(null);
     setResult(null);
     try {
-      const input = Object.fromEntries(Object.entries({ ...form, imageBase64: await base64(photo) }).filter(([, v]) => v !== ''));
+      const input = Object.fromEntries(Object.entries({ ...form, imageBase64: photo.base64 }).filter(([, v]) => v !== ''));
       setResult((await gql<{ searchFaces: Search }>(SEARCH, { i: input })).searchFaces);
     } catch (err) {
-      setError((err as Error).message);
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -57,21 +75,25 @@ export function AnalystPage() {
   return (
     <>
       <h1>New search</h1>
-      {loadError && <p class="error" role="alert">{loadError}</p>}
+      {rules.error && <p class="error" role="alert">{rules.error}</p>}
       <form onSubmit={submit}>
         <label for="photo">Probe photo</label>
-        <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" required onChange={(e) => {
-          const f = e.currentTarget.files?.[0] ?? null;
-          setPhoto(f);
-          if (preview) URL.revokeObjectURL(preview);
-          setPreview(f ? URL.createObjectURL(f) : '');
-        }} />
-        {preview && <img class="probe" src={preview} alt="The probe photo you chose" />}
+        <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" required aria-describedby="photo-hint" onChange={(e) => void choose(e.currentTarget.files?.[0] ?? null)} />
+        <p id="photo-hint" class="hint">The hub finds the face it will search and outlines it here before you search. Nothing is searched or kept until you press Search.</p>
+        {photo && preview && (
+          <figure class="probe-figure">
+            <OutlinedProbe src={photo.url} preview={preview} />
+            <figcaption data-testid="probe-caption">The outlined face is the one the hub will search (face quality {preview.faces[0].quality.toFixed(2)} of 1). If it is not the person you mean, crop the photo to that person.</figcaption>
+          </figure>
+        )}
+        <Problem error={previewError} />
+
         <label for="legalBasis">Legal basis</label>
-        <select id="legalBasis" required {...field('legalBasis')}>
+        <select id="legalBasis" required aria-describedby="rules" {...field('legalBasis')}>
           <option value="">Choose the legal basis…</option>
-          {data?.legalBases.filter((b) => !policy || policy.allowedBases.includes(b.basis)).map((b) => <option value={b.basis}>{words(b.basis)}: {b.description}</option>)}
+          {bases.map((b) => <option value={b.basis}>{words(b.basis)}: {b.description}</option>)}
         </select>
+        <Rules policy={policy} basis={bases.find((b) => b.basis === form.legalBasis)} />
         <label for="offenseCategory">Offense{needs(policy?.offenseRequiredFor) ? ' (required for this basis)' : ''}</label>
         <select id="offenseCategory" required={needs(policy?.offenseRequiredFor)} {...field('offenseCategory')}>
           <option value="">None</option>
@@ -86,27 +108,40 @@ export function AnalystPage() {
         <p class="hint">By searching you declare it is not for live or continuous surveillance, First Amendment activity, immigration enforcement, or a protected class as its basis.</p>
         <button type="submit" disabled={busy}>{busy ? 'Searching…' : 'Search'}</button>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
-      {result && <Results search={result} />}
+      <Problem error={error} />
+      {result && (
+        <section aria-labelledby="results">
+          <h2 id="results">Candidates</h2>
+          <LeadsNotice notice={result.notice} />
+          <CandidateTable
+            candidates={result.candidates}
+            threshold={result.threshold}
+            probe={photo && preview ? <ProbeFace src={photo.url} preview={preview} /> : undefined}
+            caption={`Ranked by similarity; threshold ${result.threshold.toFixed(3)}, model ${result.modelVersion}. Search ${result.id}.`}
+          />
+          <p><a href={`/searches/${result.id}`}>Open this search for review</a></p>
+        </section>
+      )}
     </>
   );
 }
 
-function Results({ search }: { search: Search }) {
+/** What the tenant's policy asks of the chosen basis, in words, before submitting. */
+function Rules({ policy, basis }: { policy?: Policy; basis?: Basis }) {
+  if (!policy) return <p id="rules" class="hint">Your agency’s rules could not be read; the hub still applies them when you search.</p>;
+  if (!basis) return <p id="rules" class="hint">Choose a legal basis to see what your agency’s policy ({policy.preset}) requires for it.</p>;
+  const b = basis.basis;
+  const rule = (list: string[], what: string) => <li>{what}: <strong>{list.includes(b) ? 'required' : 'not required'}</strong></li>;
   return (
-    <section aria-labelledby="results">
-      <h2 id="results">Candidates</h2>
-      <div class="notice" role="note">
-        <p>Investigative lead only: not an identification.</p>
-        <p>{search.notice}</p>
-      </div>
-      {search.candidates.length === 0 ? <p>No candidate scored above the threshold ({search.threshold.toFixed(2)}).</p> : (
-        <table>
-          <caption class="hint">Ranked by similarity; threshold {search.threshold.toFixed(2)}, model {search.modelVersion}. Search {search.id}.</caption>
-          <thead><tr><th scope="col">Rank</th><th scope="col">Subject</th><th scope="col">Score</th><th scope="col">Estimated false-match rate</th></tr></thead>
-          <tbody>{search.candidates.map((c) => <tr><td>{c.rank}</td><td>{c.subjectRef}</td><td>{c.score.toFixed(3)}</td><td>{oneIn(c)}</td></tr>)}</tbody>
-        </table>
-      )}
-    </section>
+    <div id="rules" class="rules" aria-live="polite" data-testid="rules">
+      <p>Your agency’s rules ({policy.preset}) for <strong>{words(b)}</strong>:</p>
+      <ul>
+        {rule(policy.caseNumberRequiredFor, 'Case number')}
+        {rule(policy.warrantRequiredFor, 'Warrant number')}
+        {rule(policy.narrativeRequiredFor, 'Narrative')}
+        <li>Offense: <strong>{policy.offenseRequiredFor.includes(b) ? `required, at least a ${words(policy.offenseThreshold)}` : 'not required'}</strong></li>
+        {basis.exigent && <li>Exigent: the search runs at once, and a supervisor must approve it within <strong>{policy.exigentApprovalHours} hours</strong>.</li>}
+      </ul>
+    </div>
   );
 }

@@ -1,10 +1,12 @@
 import type { RolePolicy } from '../ability.js';
 
-/** Searches for its own tenant while certified; reads and reviews its own searches. */
+/** Searches for its own tenant while certified; reads its tenant's search rules; reads and reviews its own searches. */
 export const analystPolicy: RolePolicy = (actor, { can, cannot }, now) => {
   can('read', 'Gallery', { tenantId: actor.tenantId });
   can('read', 'Gallery', { sharedWithCaller: true });
   can('read', 'Quota', { tenantId: actor.tenantId });
+  // the rules its searches must meet (what needs a case number, a warrant, a narrative), shown before it searches
+  can('read', 'Policy', { tenantId: actor.tenantId });
   can('create', 'Search', { tenantId: actor.tenantId });
   if (!actor.principalId || !actor.certifiedUntil || actor.certifiedUntil <= now) cannot('create', 'Search').because('CERTIFICATION_REQUIRED');
   if (actor.principalId) {

@@ -1,9 +1,9 @@
 import type { RolePolicy } from '../ability.js';
 
-/** Reads every search of its tenant, reviews them, approves exigent searches after the fact, places legal holds. */
+/** Reads its tenant's search rules and every search of its tenant, reviews them, approves exigent searches after the fact, places legal holds. */
 export const supervisorPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Gallery', { tenantId: actor.tenantId });
   can('read', 'Gallery', { sharedWithCaller: true });
-  can('read', 'Quota', { tenantId: actor.tenantId });
+  can('read', ['Quota', 'Policy'], { tenantId: actor.tenantId });
   can(['read', 'review', 'approve', 'hold'], 'Search', { tenantId: actor.tenantId });
 };

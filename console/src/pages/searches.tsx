@@ -1,0 +1,104 @@
+import { useState } from 'preact/hooks';
+import { useQuery } from './use-query';
+import { when, words } from './words';
+
+interface Row {
+  id: string; createdAt: string; caseNumber: string | null; legalBasis: string; offenseCategory: string | null; reviewStatus: string; reviewOutcome: string | null;
+  exigentDueAt: string | null; approvedAt: string | null; legalHold: boolean; candidates: { rank: number }[];
+}
+interface Awaiting { id: string; createdAt: string; caseNumber: string | null; legalBasis: string; exigentDueAt: string }
+
+const PAGE = 20;
+// no faces here: the list names searches, a search's own page shows its candidates
+const LIST = `query($first: Int, $after: String) { me { role } searches(first: $first, after: $after) {
+  nodes { id createdAt caseNumber legalBasis offenseCategory reviewStatus reviewOutcome exigentDueAt approvedAt legalHold candidates { rank } }
+  pageInfo { endCursor hasNextPage } } }`;
+const AWAITING = `{ exigentSearchesAwaitingApproval { id createdAt caseNumber legalBasis exigentDueAt } }`;
+
+const STATUS: Record<string, string> = {
+  PENDING: 'Awaiting review',
+  AWAITING_SECOND_REVIEW: 'Awaiting a second reviewer',
+  REVIEWED: 'Reviewed',
+};
+
+export function SearchesPage() {
+  // a stack of cursors: the first page has none
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[cursors.length - 1];
+  const { data, error } = useQuery<{ me: { role: string }; searches: { nodes: Row[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(LIST, { first: PAGE, after });
+  const supervisor = data?.me.role === 'AGENCY_SUPERVISOR';
+  const rows = data?.searches.nodes ?? [];
+  const held = rows.filter((r) => r.legalHold);
+  return (
+    <>
+      <h1>Searches</h1>
+      <p class="hint">{supervisor ? 'Every search of your agency, newest first.' : 'Your searches, newest first.'} Open one to see its candidates and review it.</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      {supervisor && <ExigentAwaiting />}
+      {data && (
+        <section aria-labelledby="all-searches">
+          <h2 id="all-searches">All searches{cursors.length > 1 ? ` (page ${cursors.length})` : ''}</h2>
+          {rows.length === 0 ? <p>No searches yet.</p> : (
+            <table>
+              <caption class="hint">Page {cursors.length}: {rows.length} search{rows.length === 1 ? '' : 'es'}</caption>
+              <thead><tr><th scope="col">When</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Offense</th><th scope="col">Candidates</th><th scope="col">Review</th><th scope="col">Exigent</th><th scope="col">Legal hold</th></tr></thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr>
+                    <td><a href={`/searches/${r.id}`}>{when(r.createdAt)}</a></td>
+                    <td>{r.caseNumber ?? '—'}</td>
+                    <td>{words(r.legalBasis)}</td>
+                    <td>{words(r.offenseCategory) || '—'}</td>
+                    <td>{r.candidates.length}</td>
+                    <td>{STATUS[r.reviewStatus] ?? words(r.reviewStatus)}{r.reviewOutcome ? `: ${words(r.reviewOutcome)}` : ''}</td>
+                    <td>{r.exigentDueAt ? (r.approvedAt ? `approved ${when(r.approvedAt)}` : `approval due ${when(r.exigentDueAt)}`) : '—'}</td>
+                    <td>{r.legalHold ? 'On hold' : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <nav aria-label="Pages of searches" class="pager">
+            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer searches</button>
+            <button type="button" disabled={!data.searches.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data.searches.pageInfo.endCursor])}>Older searches</button>
+          </nav>
+          <h2>Legal holds</h2>
+          <p class="hint">Searches on this page kept past their retention by a legal hold; a search’s page places or releases one.</p>
+          {held.length === 0 ? <p>None on this page.</p> : <ul>{held.map((r) => <li><a href={`/searches/${r.id}`}>{when(r.createdAt)}, case {r.caseNumber ?? '—'}</a></li>)}</ul>}
+        </section>
+      )}
+    </>
+  );
+}
+
+/** Exigent searches a supervisor must approve after the fact, overdue first. */
+function ExigentAwaiting() {
+  const { data, error } = useQuery<{ exigentSearchesAwaitingApproval: Awaiting[] }>(AWAITING);
+  const now = Date.now();
+  const list = data?.exigentSearchesAwaitingApproval ?? [];
+  return (
+    <section aria-labelledby="exigent">
+      <h2 id="exigent">Exigent searches awaiting your approval</h2>
+      <p class="hint">An imminent-threat search runs at once; a supervisor other than the one who ran it approves it by its deadline.</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      {data && (list.length === 0 ? <p>None awaiting approval.</p> : (
+        <table data-testid="exigent">
+          <thead><tr><th scope="col">Run</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Approval due</th></tr></thead>
+          <tbody>
+            {list.map((s) => {
+              const overdue = new Date(s.exigentDueAt).getTime() < now;
+              return (
+                <tr class={overdue ? 'overdue' : undefined}>
+                  <td><a href={`/searches/${s.id}`}>{when(s.createdAt)}</a></td>
+                  <td>{s.caseNumber ?? '—'}</td>
+                  <td>{words(s.legalBasis)}</td>
+                  <td>{when(s.exigentDueAt)}{overdue ? ' (OVERDUE)' : ''}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ))}
+    </section>
+  );
+}
