@@ -11,6 +11,7 @@ import { navigate, onLinkClick, usePath } from './router';
 
 const nextOf = () => new URLSearchParams(location.search).get('next') ?? '';
 const safeNext = (next: string) => (PAGES[next] ? next : '');
+let signedIn = false;
 
 function App() {
   const path = usePath();
@@ -21,6 +22,8 @@ function App() {
     try {
       if (token) await signIn(token);
       const who = await fetchMe();
+      signedIn = true;
+      setError('');
       setMe(who);
       if (path === '/' || path === '/sign-in') navigate(safeNext(nextOf()) || HOME[who.role] || '/graphiql', true);
     } catch (e) {
@@ -32,6 +35,9 @@ function App() {
 
   useEffect(() => {
     whenSignedOut(() => {
+      // a session that was open and is no longer accepted: it expired (or was ended elsewhere)
+      if (signedIn) setError('Your session has ended (it expired, or you signed out elsewhere). Sign in again.');
+      signedIn = false;
       setMe(null);
       if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[location.pathname] ? `?next=${location.pathname}` : ''}`, true);
     });
@@ -58,7 +64,7 @@ function App() {
           {Object.entries(PAGES).filter(([, p]) => p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
         </nav>
         <span class="who">{me.tenant.name} · {me.role}</span>
-        <button type="button" onClick={async () => { await signOut(); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
+        <button type="button" onClick={async () => { await signOut(); signedIn = false; setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
         {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />}
