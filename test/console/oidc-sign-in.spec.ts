@@ -135,6 +135,10 @@ if (!CHROMIUM) {
       const me = await page.evaluate(() => fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { principalId role tenant { slug } } }' }) }).then((r) => r.json()));
       expect(me).toEqual({ data: { me: { principalId: analystId, role: 'AGENCY_ANALYST', tenant: { slug: 'metro-pd' } } } });
       await check(page, 'oidc-analyst');
+      // the session's token was issued by the hub for that principal, and the issue is in the audit log
+      const admin = await t.token('hub', Role.HUB_ADMIN);
+      const events = (await t.gql(admin, '{ auditEvents(action: "TOKEN_ISSUED", first: 10) { nodes { principalId actorRole details } } }')).data.auditEvents.nodes;
+      expect(events).toContainEqual({ principalId: analystId, actorRole: 'AGENCY_ANALYST', details: expect.objectContaining({ via: 'oidc', tenant: 'metro-pd', issuer: provider.issuer }) });
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
