@@ -17,8 +17,8 @@ const CLIENT_ID = 'frhub-console';
 const SUBJECT = 'badge-4411';
 
 /** The agency's identity provider on a loopback port; resolves with its issuer once it listens. */
-function startProvider(redirectUri: string): Promise<{ issuer: string; child: ChildProcess }> {
-  const config = { clientId: CLIENT_ID, redirectUri, accounts: { [SUBJECT]: { name: 'Dana Reyes' } } };
+function startProvider(name: string, redirectUri: string): Promise<{ issuer: string; child: ChildProcess }> {
+  const config = { name, clientId: CLIENT_ID, redirectUri, accounts: { [SUBJECT]: { name: 'Dana Reyes' } } };
   const child = spawn('node', [join(__dirname, 'oidc-provider.mjs'), JSON.stringify(config)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
@@ -40,6 +40,7 @@ if (!CHROMIUM) {
   describe('console sign-in with an agency identity provider', () => {
     let t: TestHub;
     let provider: { issuer: string; child: ChildProcess };
+    let harbor: { issuer: string; child: ChildProcess } | undefined;
     let browser: Browser;
     let analystId: string;
     const cspViolations: string[] = [];
@@ -50,7 +51,7 @@ if (!CHROMIUM) {
       mkdirSync(SHOTS, { recursive: true });
       t = await startHub();
       // another site than the hub (localhost, not 127.0.0.1), as an agency's provider is
-      provider = await startProvider(`${t.url}/console/oidc/callback`);
+      provider = await startProvider('metro', `${t.url}/console/oidc/callback`);
       const admin = await t.token('hub', Role.HUB_ADMIN);
       await t.createTenant('metro-pd', { name: 'Metro Police' });
       const created = await t.gql(admin, 'mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }', {
@@ -68,6 +69,7 @@ if (!CHROMIUM) {
     afterAll(async () => {
       await browser?.close();
       provider?.child.kill();
+      harbor?.child.kill();
       await t?.close();
     });
 
@@ -98,8 +100,8 @@ if (!CHROMIUM) {
     }
 
     /** The provider's login form, then its consent page. */
-    async function loginAtProvider(page: Page, login: string) {
-      await page.waitForURL((u) => u.href.startsWith(provider.issuer));
+    async function loginAtProvider(page: Page, login: string, issuer = provider.issuer) {
+      await page.waitForURL((u) => u.href.startsWith(issuer));
       await page.locator('input[name=login]').fill(login);
       await page.locator('input[name=password]').fill('any password');
       await page.getByRole('button', { name: 'Sign-in' }).click();
@@ -190,6 +192,35 @@ if (!CHROMIUM) {
       await alert(attacker.page, /does not match one started in this browser/);
       expect(await hubCookies(attacker.context)).toEqual([]);
       await attacker.context.close();
+    });
+
+    it('another agency’s provider: its person is not this agency’s principal, and its code answering this agency’s sign-in is refused', async () => {
+      const admin = await t.token('hub', Role.HUB_ADMIN);
+      harbor = await startProvider('harbor', `${t.url}/console/oidc/callback`);
+      await t.createTenant('harbor-pd', { name: 'Harbor Police' });
+      const set = await t.gql(admin, 'mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { clientId } }', {
+        i: { tenantSlug: 'harbor-pd', issuer: harbor.issuer, jwksUrl: `${harbor.issuer}/jwks`, clientId: CLIENT_ID },
+      });
+      expect(set.errors).toBeUndefined();
+      const { context, page } = await open();
+      // harbor's provider vouches for the same subject as metro's analyst: it speaks for harbor only
+      await toProvider(page, 'harbor-pd');
+      await loginAtProvider(page, SUBJECT, harbor.issuer);
+      await alert(page, /no user of your agency on this hub has that identity/);
+      expect(await hubCookies(context)).toEqual([]);
+
+      // a mix-up: metro's sign-in (its state, nonce and PKCE challenge) sent to harbor's provider,
+      // whose code then comes back to metro's callback
+      const started = await context.request.get(`${t.url}/console/oidc/start?tenant=metro-pd`, { maxRedirects: 0 });
+      const asMetro = new URL(started.headers().location);
+      const atHarbor = new URL(`${harbor.issuer}/auth`);
+      asMetro.searchParams.forEach((v, k) => atHarbor.searchParams.set(k, v));
+      const back = page.waitForRequest((r) => r.url().startsWith(`${t.url}/console/oidc/callback?`));
+      await page.goto(atHarbor.href);
+      expect(new URL((await back).url()).searchParams.get('code')).toBeTruthy(); // harbor did issue a code
+      await alert(page, /answered with an error, so you are not signed in/);
+      expect(await hubCookies(context)).toEqual([]);
+      await context.close();
     });
 
     it('says in words why no session opened: cancelled at the provider, a person the agency does not know, no such agency, provider down', async () => {

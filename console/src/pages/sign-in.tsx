@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 // why a sign-in with an agency's identity provider did not complete (the hub's SignInError codes)
 const AGENCY_SIGN_IN_ERRORS: Record<string, string> = {
   NO_PROVIDER: 'That agency does not sign in with its own identity provider on this hub. Check its short name, or sign in with a hub token from your agency’s administrator.',
-  PROVIDER_UNREACHABLE: 'Your agency’s identity provider could not be reached. Try again in a few minutes; if it keeps failing, tell your agency’s administrator.',
+  PROVIDER_UNREACHABLE: 'Your agency’s identity provider could not be reached, or did not answer as the provider this hub trusts. Try again in a few minutes; if it keeps failing, tell your agency’s administrator.',
   FLOW_MISMATCH: 'This sign-in does not match one started in this browser (it expired, or the link was altered), so you are not signed in. Start again below.',
   DENIED: 'Your agency’s identity provider did not sign you in (you cancelled, or it declined). Start again if you meant to sign in.',
   PROVIDER_ERROR: 'Your agency’s identity provider answered with an error, so you are not signed in. Start again; if it keeps failing, tell your agency’s administrator.',
