@@ -35,6 +35,9 @@ export enum SignInError {
 export const OIDC_START = '/console/oidc/start';
 export const OIDC_CALLBACK = '/console/oidc/callback';
 const FLOW_COOKIE = 'frhub_oidc';
+/** which agency's provider opened the session (its slug; not a credential), read when signing out */
+const PROVIDER_COOKIE = 'frhub_idp';
+const SESSION_PATH = '/console/session';
 const FLOW_SECONDS = 600;
 /** the longest console session a sign-in opens; shorter when the provider's ID token expires sooner */
 const MAX_SESSION_SECONDS = 12 * 3600;
@@ -90,7 +93,17 @@ function endpoint(raw: unknown, what: string): string {
 /** The hub's redirect URI as the browser reaches it; https unless on this machine (TLS ends at a load balancer), as for the cookie. */
 const redirectUri = (req: Request) => `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}${OIDC_CALLBACK}`;
 
-export function consoleOidcRouter(deps: { tenants: TenantService; logger: pino.Logger; remoteKeys?: RemoteKeySets }): express.Router {
+/** The console's sign-in with agencies' providers: its routes, and where signing out continues at the provider. */
+export interface ConsoleOidc {
+  router: express.Router;
+  /**
+   * For a session a provider opened: its end_session_endpoint (RP-Initiated Logout, back to the
+   * hub's sign-in page), when it has one; clears the cookie that remembered the provider.
+   */
+  endSession(req: Request, res: Response): Promise<string | undefined>;
+}
+
+export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger; remoteKeys?: RemoteKeySets }): ConsoleOidc {
   const router = express.Router();
   const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
   const discovered = new Map<string, { doc: Discovery; at: number }>();
@@ -191,6 +204,7 @@ export function consoleOidcRouter(deps: { tenants: TenantService; logger: pino.L
       const session = await deps.tenants.federatedSession(cfg, subject, ttl);
       if (!session) throw new SignInFailure(SignInError.NO_PRINCIPAL, `no principal of '${flow.tenant}' has the external subject of this identity (${cfg.subjectClaim})`);
       openSession(req, res, session.token, Math.floor(session.expiresAt.getTime() / 1000));
+      res.cookie(PROVIDER_COOKIE, flow.tenant, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, session.expiresAt.getTime() - Date.now()) });
       requestLog(deps.logger).info({ tenant: session.tenant.slug, principalId: session.principal.id }, 'console sign-in with an identity provider');
       secured(res).redirect(303, safeNext(flow.next) || '/');
     } catch (e) {
@@ -215,5 +229,24 @@ export function consoleOidcRouter(deps: { tenants: TenantService; logger: pino.L
     return body.id_token;
   }
 
-  return router;
+  async function endSession(req: Request, res: Response): Promise<string | undefined> {
+    const slug = new RegExp(`(?:^|;\\s*)${PROVIDER_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '')?.[1];
+    if (!slug) return undefined;
+    res.clearCookie(PROVIDER_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH });
+    try {
+      const cfg = await providerOf(slug);
+      const doc = await discover(cfg.issuer);
+      if (!doc.end_session_endpoint) return undefined;
+      const url = new URL(doc.end_session_endpoint);
+      url.searchParams.set('client_id', cfg.clientId);
+      url.searchParams.set('post_logout_redirect_uri', `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}/sign-in`);
+      return url.href;
+    } catch (e) {
+      // the hub's session ends all the same; the provider's stays
+      requestLog(deps.logger).warn({ detail: (e as Error).message }, 'console sign-out: the identity provider\'s end of session is not known');
+      return undefined;
+    }
+  }
+
+  return { router, endSession };
 }

@@ -63,7 +63,7 @@ export function openSession(req: Request, res: Response, token: string, expiresA
  * The web console: its pages and assets, and the session exchange that turns a hub token (pasted,
  * or from `frhub token --console`) into an HttpOnly SameSite=Strict cookie the script never reads.
  */
-export function consoleRouter(verify: VerifySession): express.Router {
+export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: Request, res: Response) => Promise<string | undefined> } = {}): express.Router {
   const router = express.Router();
   const index = () => (existsSync(join(CONSOLE_DIR, 'index.html')) ? readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8') : undefined);
   const page = (res: Response) => {
@@ -97,8 +97,11 @@ export function consoleRouter(verify: VerifySession): express.Router {
     openSession(req, res, token, expiresAt);
     secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
   });
-  router.delete('/console/session', (req, res) => {
+  router.delete('/console/session', async (req, res) => {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
+    // a session an agency's provider opened continues there (RP-Initiated Logout), when it offers that
+    const endSession = await opts.endSession?.(req, res);
+    if (endSession) return void secured(res).json({ signedOut: true, endSession });
     secured(res).status(204).end();
   });
   return router;

@@ -64,7 +64,7 @@ function App() {
           {Object.entries(PAGES).filter(([, p]) => p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
         </nav>
         <span class="who">{me.tenant.name} · {me.role}</span>
-        <button type="button" onClick={async () => { await signOut(); signedIn = false; setMe(null); navigate('/sign-in', true); }}>Sign out</button>
+        <button type="button" onClick={async () => { const atProvider = await signOut(); signedIn = false; if (atProvider) return location.assign(atProvider); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
         {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />}

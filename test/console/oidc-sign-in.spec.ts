@@ -17,8 +17,8 @@ const CLIENT_ID = 'frhub-console';
 const SUBJECT = 'badge-4411';
 
 /** The agency's identity provider on a loopback port; resolves with its issuer once it listens. */
-function startProvider(name: string, redirectUri: string): Promise<{ issuer: string; child: ChildProcess }> {
-  const config = { name, clientId: CLIENT_ID, redirectUri, accounts: { [SUBJECT]: { name: 'Dana Reyes' } } };
+function startProvider(name: string, hub: string): Promise<{ issuer: string; child: ChildProcess }> {
+  const config = { name, clientId: CLIENT_ID, redirectUri: `${hub}/console/oidc/callback`, postLogoutRedirectUri: `${hub}/sign-in`, accounts: { [SUBJECT]: { name: 'Dana Reyes' } } };
   const child = spawn('node', [join(__dirname, 'oidc-provider.mjs'), JSON.stringify(config)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
@@ -51,7 +51,7 @@ if (!CHROMIUM) {
       mkdirSync(SHOTS, { recursive: true });
       t = await startHub();
       // another site than the hub (localhost, not 127.0.0.1), as an agency's provider is
-      provider = await startProvider('metro', `${t.url}/console/oidc/callback`);
+      provider = await startProvider('metro', t.url);
       const admin = await t.token('hub', Role.HUB_ADMIN);
       await t.createTenant('metro-pd', { name: 'Metro Police' });
       const created = await t.gql(admin, 'mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }', {
@@ -108,7 +108,8 @@ if (!CHROMIUM) {
       await page.getByRole('button', { name: 'Continue' }).click();
     }
 
-    const hubCookies = async (context: BrowserContext) => (await context.cookies(t.url)).map((c) => c.name).filter((n) => n.startsWith('frhub'));
+    // every cookie of the hub's, on any path
+    const hubCookies = async (context: BrowserContext) => (await context.cookies()).filter((c) => c.domain === '127.0.0.1' && c.name.startsWith('frhub')).map((c) => c.name).sort();
     const alert = (page: Page, text: RegExp) => page.getByRole('alert').filter({ hasText: text }).waitFor();
 
     it('signs an analyst in through the agency’s provider (code + PKCE), with no token where page script can read it; sign out ends it', async () => {
@@ -129,9 +130,11 @@ if (!CHROMIUM) {
       await page.getByRole('heading', { name: 'New search' }).waitFor();
       expect(page.url()).toBe(`${t.url}/analyst`);
       expect(await page.locator('header .who').textContent()).toBe('Metro Police · AGENCY_ANALYST');
-      const cookies = await context.cookies(t.url);
-      expect(cookies.find((c) => c.name === 'frhub_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-      expect(await hubCookies(context)).toEqual(['frhub_session']); // the sign-in's own cookie is gone
+      const cookies = await context.cookies();
+      expect(cookies.find((c) => c.name === 'frhub_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      // which provider opened the session, for signing out there; the sign-in's own cookie is gone
+      expect(cookies.find((c) => c.name === 'frhub_idp')).toMatchObject({ value: 'metro-pd', httpOnly: true, sameSite: 'Strict', path: '/console/session' });
+      expect(await hubCookies(context)).toEqual(['frhub_idp', 'frhub_session']);
       expect(await page.evaluate('localStorage.length + sessionStorage.length + document.cookie.length')).toBe(0);
       // the session speaks for the agency's principal the provider's subject maps to
       const me = await page.evaluate(() => fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { principalId role tenant { slug } } }' }) }).then((r) => r.json()));
@@ -142,11 +145,18 @@ if (!CHROMIUM) {
       const events = (await t.gql(admin, '{ auditEvents(action: "TOKEN_ISSUED", first: 10) { nodes { principalId actorRole details } } }')).data.auditEvents.nodes;
       expect(events).toContainEqual({ principalId: analystId, actorRole: 'AGENCY_ANALYST', details: expect.objectContaining({ via: 'oidc', tenant: 'metro-pd', issuer: provider.issuer }) });
 
+      // signing out ends the hub's session, then the provider's (its end_session_endpoint), back to sign-in
       await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      await page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/session/end`));
       expect(await hubCookies(context)).toEqual([]);
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
       await page.goto(`${t.url}/analyst`);
       await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      // the provider asks for the login again
+      await toProvider(page);
+      await page.locator('input[name=login]').waitFor();
       await context.close();
     });
 
@@ -187,7 +197,7 @@ if (!CHROMIUM) {
       await attacker.page.goto(callback);
       await attacker.page.getByRole('heading', { name: 'New search' }).waitFor();
       await attacker.page.getByRole('button', { name: 'Sign out' }).click();
-      await attacker.page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+      await attacker.page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/session/end`));
       await attacker.page.goto(callback);
       await alert(attacker.page, /does not match one started in this browser/);
       expect(await hubCookies(attacker.context)).toEqual([]);
@@ -196,7 +206,7 @@ if (!CHROMIUM) {
 
     it('another agency’s provider: its person is not this agency’s principal, and its code answering this agency’s sign-in is refused', async () => {
       const admin = await t.token('hub', Role.HUB_ADMIN);
-      harbor = await startProvider('harbor', `${t.url}/console/oidc/callback`);
+      harbor = await startProvider('harbor', t.url);
       await t.createTenant('harbor-pd', { name: 'Harbor Police' });
       const set = await t.gql(admin, 'mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { clientId } }', {
         i: { tenantSlug: 'harbor-pd', issuer: harbor.issuer, jwksUrl: `${harbor.issuer}/jwks`, clientId: CLIENT_ID },
