@@ -77,6 +77,17 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const safeNext = (next: string | undefined) => (next && CONSOLE_PAGES.includes(next) && next !== '/sign-in' ? next : '');
 
+/** The flow a cookie carries, when it is one (every field present, of its type). */
+function flowOf(raw: string): Flow | undefined {
+  try {
+    const f = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flow>;
+    const text = [f.state, f.nonce, f.verifier, f.tenant, f.next].every((v) => typeof v === 'string');
+    return text && f.state && f.nonce && f.verifier && typeof f.exp === 'number' ? (f as Flow) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An endpoint the hub may call: https, or plain http on loopback (development), as for jwksUrl. */
 function endpoint(raw: unknown, what: string): string {
   let u: URL;
@@ -176,14 +187,10 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
     let flow: Flow | undefined;
     try {
       const m = new RegExp(`(?:^|;\\s*)${FLOW_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '');
-      try {
-        flow = m ? (JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8')) as Flow) : undefined;
-      } catch {
-        flow = undefined;
-      }
+      flow = m ? flowOf(m[1]) : undefined;
       clearFlow(req, res); // one callback per sign-in, whatever it brings
       const state = one(req.query.state);
-      if (!flow || typeof flow.state !== 'string' || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
+      if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
         throw new SignInFailure(SignInError.FLOW_MISMATCH, flow ? 'the state does not match the sign-in this browser started, or it expired' : 'no sign-in was started in this browser (or it expired)');
       }
       const error = one(req.query.error);
