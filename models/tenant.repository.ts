@@ -28,10 +28,12 @@ export interface IssuerRow {
   jwksUrl: string;
   audience: string | null;
   subjectClaim: string;
+  /** the hub's client id at that provider, for the console's sign-in (null: no console sign-in) */
+  clientId: string | null;
   updatedAt: Date;
 }
 
-const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", updated_at AS "updatedAt"`;
+const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", client_id AS "clientId", updated_at AS "updatedAt"`;
 
 const TENANT = `id, slug, name, status, is_operator AS "isOperator", created_at AS "createdAt"`;
 const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject", created_at AS "createdAt"`;
@@ -88,13 +90,18 @@ export class TenantRepository {
     return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE issuer = $1`, [issuer]))[0];
   }
 
+  /** The issuer a tenant trusts, if any. */
+  async issuerOfTenant(db: Queryable, tenantId: string): Promise<IssuerRow | undefined> {
+    return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE tenant_id = $1`, [tenantId]))[0];
+  }
+
   async setIssuer(db: Queryable, i: Omit<IssuerRow, 'updatedAt'>): Promise<IssuerRow> {
     const [row] = await db.query(
-      `INSERT INTO tenant_issuers (tenant_id, issuer, jwks_url, audience, subject_claim) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO tenant_issuers (tenant_id, issuer, jwks_url, audience, subject_claim, client_id) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id) DO UPDATE SET issuer = EXCLUDED.issuer, jwks_url = EXCLUDED.jwks_url, audience = EXCLUDED.audience,
-         subject_claim = EXCLUDED.subject_claim, updated_at = now()
+         subject_claim = EXCLUDED.subject_claim, client_id = EXCLUDED.client_id, updated_at = now()
        RETURNING ${ISSUER}`,
-      [i.tenantId, i.issuer, i.jwksUrl, i.audience, i.subjectClaim],
+      [i.tenantId, i.issuer, i.jwksUrl, i.audience, i.subjectClaim, i.clientId],
     );
     return row;
   }

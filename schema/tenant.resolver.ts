@@ -29,6 +29,7 @@ export class TenantIssuer {
   @Field() jwksUrl!: string;
   @Field(() => String, { nullable: true }) audience!: string | null;
   @Field({ description: 'the claim that names the principal (matched against externalSubject)' }) subjectClaim!: string;
+  @Field(() => String, { nullable: true, description: 'the hub’s client id at this provider: when set, the console offers “Sign in with your agency” (OpenID Connect, authorization code + PKCE)' }) clientId!: string | null;
   @Field() updatedAt!: Date;
 }
 
@@ -39,6 +40,7 @@ export class SetTenantIssuerInput {
   @Field({ description: 'https URL of its JSON Web Key Set' }) jwksUrl!: string;
   @Field(() => String, { nullable: true, description: 'required `aud`, when set' }) audience?: string | null;
   @Field(() => String, { nullable: true, description: 'default: sub' }) subjectClaim?: string | null;
+  @Field(() => String, { nullable: true, description: 'the client id the provider registered for the hub’s console (a public client: PKCE, no secret; redirect URI <hub>/console/oidc/callback); null: no console sign-in' }) clientId?: string | null;
 }
 
 @ObjectType()

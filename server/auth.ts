@@ -250,10 +250,14 @@ export class RemoteKeySets {
 // asymmetric algorithms only: no shared secrets, no `none`
 const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
-/** Verifies a token from a tenant's own identity provider; returns the subject it names. */
-export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }): Promise<string> {
+/**
+ * Verifies a token from a tenant's own identity provider; returns the subject it names. The console's
+ * sign-in passes the ID token with `audience` = its client id and the `nonce` it sent.
+ */
+export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string } = {}): Promise<string> {
   try {
     const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'] });
+    if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw Object.assign(new Error('nonce mismatch'), { code: 'ERR_NONCE_MISMATCH' });
     const subject = payload[cfg.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw new Error(`no ${cfg.subjectClaim} claim`);
     return subject;

@@ -28,7 +28,7 @@ const expiryOf = (token: string): number => Number(JSON.parse(Buffer.from(token.
  * balancer the hub itself speaks plain HTTP (req.secure is false), yet the browser must never send
  * the session over http:// to the public name.
  */
-const secureCookie = (req: Request): boolean => req.secure || !/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(req.hostname);
+export const secureCookie = (req: Request): boolean => req.secure || !/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(req.hostname);
 
 /** The session cookie's token, when the request carries one. */
 export function sessionToken(req: Request): string | undefined {
@@ -42,7 +42,8 @@ export function authorizationOf(req: Request): string | undefined {
   return req.headers.authorization ?? (cookie ? `Bearer ${cookie}` : undefined);
 }
 
-function secured(res: Response): Response {
+/** The console's security headers, on its pages and on every response of its sign-in. */
+export function secured(res: Response): Response {
   return res.set({
     'content-security-policy': CONSOLE_CSP,
     'x-content-type-options': 'nosniff',
@@ -52,11 +53,17 @@ function secured(res: Response): Response {
   });
 }
 
+/** Sets the session cookie for a verified token that expires at `expiresAt` (seconds): the cookie lasts no longer. */
+export function openSession(req: Request, res: Response, token: string, expiresAt: number): void {
+  const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
+  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
+}
+
 /**
  * The web console: its pages and assets, and the session exchange that turns a hub token (pasted,
  * or from `frhub token --console`) into an HttpOnly SameSite=Strict cookie the script never reads.
  */
-export function consoleRouter(verify: VerifySession): express.Router {
+export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: Request, res: Response) => Promise<string | undefined> } = {}): express.Router {
   const router = express.Router();
   const index = () => (existsSync(join(CONSOLE_DIR, 'index.html')) ? readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8') : undefined);
   const page = (res: Response) => {
@@ -87,12 +94,14 @@ export function consoleRouter(verify: VerifySession): express.Router {
     }
     // a session lasts no longer than its token: a token without an expiry opens none
     if (!Number.isFinite(expiresAt)) return void res.status(401).json(httpError('UNAUTHENTICATED', 'This token has no expiry (exp), so it cannot open a console session: sign in with a token that expires.'));
-    const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
+    openSession(req, res, token, expiresAt);
     secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
   });
-  router.delete('/console/session', (req, res) => {
+  router.delete('/console/session', async (req, res) => {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
+    // a session an agency's provider opened continues there (RP-Initiated Logout), when it offers that
+    const endSession = await opts.endSession?.(req, res);
+    if (endSession) return void secured(res).json({ signedOut: true, endSession });
     secured(res).status(204).end();
   });
   return router;

@@ -30,7 +30,7 @@ export function safeError(e: unknown): Record<string, unknown> {
 }
 
 /** The paths the hub serves; every other path is one metric label, so a scanner cannot grow the label set. */
-export const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/console/session']);
+export const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/console/session', '/console/oidc/start', '/console/oidc/callback']);
 
 /** A caller's X-Request-Id when it is a plain token, else a fresh one: it goes into every log line. */
 export function requestIdOf(header: string | string[] | undefined): string {

@@ -30,6 +30,7 @@ import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { authorizationOf, consoleRouter } from './console.js';
+import { consoleOidc } from './console-oidc.js';
 import { EngineEmbedder, type HubEngine } from './face-embedder.js';
 import { RemoteInference, WORKER_STATES } from './remote-inference.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
@@ -237,7 +238,9 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       },
     }),
   );
-  app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session')));
+  const oidc = consoleOidc({ tenants, logger });
+  app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session'), { endSession: oidc.endSession }));
+  app.use(oidc.router);
   app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 

@@ -34,8 +34,10 @@ export async function signIn(token: string): Promise<void> {
   }
 }
 
-export async function signOut(): Promise<void> {
-  await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
+/** Ends the session; gives the agency provider's sign-out page when the provider opened it and has one. */
+export async function signOut(): Promise<string | undefined> {
+  const res = await fetch('/console/session', { method: 'DELETE', credentials: 'same-origin' });
+  return res.status === 200 ? ((await res.json()) as { endSession?: string }).endSession : undefined;
 }
 
 export interface Me { role: string; principalId: string | null; tenant: { slug: string; name: string; isOperator: boolean } }

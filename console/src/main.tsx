@@ -13,6 +13,7 @@ import { navigate, onLinkClick, usePath } from './router';
 
 const nextOf = () => new URLSearchParams(location.search).get('next') ?? '';
 const safeNext = (next: string) => (PAGES[pageOf(next)] ? next : '');
+let signedIn = false;
 
 function App() {
   const path = usePath();
@@ -23,6 +24,8 @@ function App() {
     try {
       if (token) await signIn(token);
       const who = await fetchMe();
+      signedIn = true;
+      setError('');
       setMe(who);
       if (path === '/' || path === '/sign-in') navigate(safeNext(nextOf()) || HOME[who.role] || '/graphiql', true);
     } catch (e) {
@@ -34,6 +37,9 @@ function App() {
 
   useEffect(() => {
     whenSignedOut(() => {
+      // a session that was open and is no longer accepted: it expired (or was ended elsewhere)
+      if (signedIn) setError('Your session has ended (it expired, or you signed out elsewhere). Sign in again.');
+      signedIn = false;
       setMe(null);
       if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[pageOf(location.pathname)] ? `?next=${location.pathname}` : ''}`, true);
     });
@@ -60,7 +66,7 @@ function App() {
           {Object.entries(PAGES).filter(([href, p]) => !href.includes(':') && p.roles.includes(me.role)).map(([href, p]) => <a href={href} aria-current={href === path ? 'page' : undefined}>{p.title}</a>)}
         </nav>
         <span class="who">{me.tenant.name} · {me.role}</span>
-        <button type="button" onClick={async () => { await signOut(); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
+        <button type="button" onClick={async () => { const atProvider = await signOut(); signedIn = false; if (atProvider) return location.assign(atProvider); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
         {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : path === '/searches' ? <SearchesPage /> : pageOf(path) === '/searches/:id' ? <SearchPage id={path.split('/')[2]} /> : <GraphiqlPage />}

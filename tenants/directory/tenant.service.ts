@@ -144,7 +144,7 @@ export class TenantService {
    * Trusts a tenant's own identity provider (HUB_ADMIN): tokens from `issuer`, verified against its
    * JWKS, speak for the tenant's principal whose externalSubject equals the `subjectClaim` claim.
    */
-  async setIssuer(actor: Actor, input: { tenantSlug: string; issuer: string; jwksUrl: string; audience?: string | null; subjectClaim?: string | null }): Promise<IssuerRow> {
+  async setIssuer(actor: Actor, input: { tenantSlug: string; issuer: string; jwksUrl: string; audience?: string | null; subjectClaim?: string | null; clientId?: string | null }): Promise<IssuerRow> {
     return this.trail.refusals(actor, { action: AuditAction.ISSUER_SET, details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, input.tenantSlug);
@@ -154,8 +154,8 @@ export class TenantService {
         validateJwksUrl(input.jwksUrl);
         const other = await this.tenants.issuerByName(tx, issuer);
         if (other && other.tenantId !== t.id) throw new DomainError('CONFLICT', `Another tenant already trusts the issuer '${issuer}'.`);
-        const row = await this.tenants.setIssuer(tx, { tenantId: t.id, issuer, jwksUrl: input.jwksUrl, audience: input.audience?.trim() || null, subjectClaim: input.subjectClaim?.trim() || 'sub' });
-        await this.trail.append(tx, actor, { action: AuditAction.ISSUER_SET, outcome: AuditOutcome.ALLOWED, details: { tenant: t.slug, issuer, jwksUrl: input.jwksUrl, audience: row.audience } });
+        const row = await this.tenants.setIssuer(tx, { tenantId: t.id, issuer, jwksUrl: input.jwksUrl, audience: input.audience?.trim() || null, subjectClaim: input.subjectClaim?.trim() || 'sub', clientId: input.clientId?.trim() || null });
+        await this.trail.append(tx, actor, { action: AuditAction.ISSUER_SET, outcome: AuditOutcome.ALLOWED, details: { tenant: t.slug, issuer, jwksUrl: input.jwksUrl, audience: row.audience, clientId: row.clientId } });
         return row;
       }),
     );
@@ -178,6 +178,31 @@ export class TenantService {
   /** For authentication: the trusted issuer of that name, if a tenant has one. */
   async issuer(issuer: string): Promise<IssuerRow | undefined> {
     return this.tenants.issuerByName(this.db, issuer);
+  }
+
+  /** For the console's sign-in: the identity provider of the tenant with that slug, when it has one. */
+  async issuerOfTenant(tenantSlug: string): Promise<{ tenant: TenantRow; issuer: IssuerRow } | undefined> {
+    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
+    const issuer = tenant && (await this.tenants.issuerOfTenant(this.db, tenant.id));
+    return tenant && issuer ? { tenant, issuer } : undefined;
+  }
+
+  /**
+   * For the console's sign-in with an agency's identity provider: a hub token for the principal the
+   * verified identity maps to, lasting `ttlSeconds`; audited as a token issued (via oidc), never stored.
+   */
+  async federatedSession(issuer: IssuerRow, subject: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date; tenant: TenantRow; principal: PrincipalRow } | undefined> {
+    if (!this.tokens) throw new DomainError('FORBIDDEN', 'This hub issues no tokens.');
+    const found = await this.resolveFederated(issuer, subject);
+    if (!found) return undefined;
+    const issued = await this.tokens.issue({ tenantSlug: found.tenant.slug, principalId: found.principal.id, ttlSeconds });
+    await this.db.scoped({ tenantId: found.tenant.id }, (tx) =>
+      this.trail.append(tx, null, {
+        action: AuditAction.TOKEN_ISSUED, outcome: AuditOutcome.ALLOWED, tenantId: found.tenant.id, principalId: found.principal.id, actorRole: found.principal.role,
+        details: { via: 'oidc', tenant: found.tenant.slug, issuer: issuer.issuer, expiresAt: issued.expiresAt.toISOString() },
+      }),
+    );
+    return { ...issued, ...found };
   }
 
   /** For authentication: the tenant that trusts the issuer, and its principal with that external subject. */

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Role } from '../../models/enums';
+import { AuthError, RemoteKeySets, verifyFederatedToken } from '../../server/auth';
 import { startHub, type TestHub } from '../support/hub';
 
 // An agency's own identity provider signs its users in: a JWKS served over real HTTP on loopback.
@@ -57,6 +58,20 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       await new jose.SignJWT({ email: 'alice@metro.example' }).setProtectedHeader({ alg: 'ES256', kid: 'metro-1' }).setIssuer(ISSUER).setAudience('frhub').setIssuedAt().sign(signingKey),
     ];
     for (const token of tokens) expect((await me(token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('checks an ID token for the console’s sign-in the same way, plus its client id as audience and the nonce it sent', async () => {
+    const cfg = { issuer: ISSUER, jwksUrl, audience: 'frhub-console', subjectClaim: 'email' };
+    const idToken = (claims: Record<string, unknown>, aud = 'frhub-console') =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'metro-1' }).setIssuer(ISSUER).setAudience(aud).setIssuedAt().setExpirationTime('5m').sign(signingKey);
+    const keys = new RemoteKeySets();
+    const n = 'n-0123456789abcdefghijklmnopqrstuvwxyzABCDE';
+    expect(await verifyFederatedToken(keys, await idToken({ email: 'alice@metro.example', nonce: n }), cfg, { nonce: n })).toBe('alice@metro.example');
+    for (const token of [
+      await idToken({ email: 'alice@metro.example', nonce: `${n}x` }), // another sign-in's nonce
+      await idToken({ email: 'alice@metro.example' }), // none
+      await idToken({ email: 'alice@metro.example', nonce: n }, 'frhub'), // issued to another client
+    ]) await expect(verifyFederatedToken(keys, token, cfg, { nonce: n })).rejects.toThrow(AuthError);
   });
 
   it('lets only HUB_ADMIN name an issuer, over https (http on loopback only)', async () => {

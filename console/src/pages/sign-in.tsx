@@ -1,17 +1,46 @@
 import { useState } from 'preact/hooks';
 
+// why a sign-in with an agency's identity provider did not complete (the hub's SignInError codes)
+const AGENCY_SIGN_IN_ERRORS: Record<string, string> = {
+  NO_PROVIDER: 'That agency does not sign in with its own identity provider on this hub. Check its short name, or sign in with a hub token from your agency’s administrator.',
+  PROVIDER_UNREACHABLE: 'Your agency’s identity provider could not be reached, or did not answer as the provider this hub trusts. Try again in a few minutes; if it keeps failing, tell your agency’s administrator.',
+  FLOW_MISMATCH: 'This sign-in does not match one started in this browser (it expired, or the link was altered), so you are not signed in. Start again below.',
+  DENIED: 'Your agency’s identity provider did not sign you in (you cancelled, or it declined). Start again if you meant to sign in.',
+  PROVIDER_ERROR: 'Your agency’s identity provider answered with an error, so you are not signed in. Start again; if it keeps failing, tell your agency’s administrator.',
+  TOKEN_REFUSED: 'The identity provider’s answer could not be verified as your agency’s, so you are not signed in. Tell your agency’s administrator.',
+  NO_PRINCIPAL: 'Your agency’s identity provider knows you, but no user of your agency on this hub has that identity. Ask your agency’s administrator to add you.',
+};
+
+const query = () => new URLSearchParams(location.search);
+
 export function SignInPage({ error, onToken }: { error: string; onToken: (token: string) => void }) {
   const [token, setToken] = useState('');
+  const [agency, setAgency] = useState('');
+  const code = query().get('error');
+  const agencyError = code ? AGENCY_SIGN_IN_ERRORS[code] ?? AGENCY_SIGN_IN_ERRORS.PROVIDER_ERROR : '';
+  // a navigation, not a form post: the hub answers with a redirect to the agency's provider
+  const toAgency = () => {
+    const next = query().get('next');
+    location.assign(`/console/oidc/start?${new URLSearchParams({ tenant: agency.trim(), ...(next ? { next } : {}) })}`);
+  };
   return (
     <main>
       <h1>Sign in to the frhub console</h1>
+      {(error || agencyError) && <p class="error" role="alert">{error || agencyError}</p>}
+      <h2>Sign in with your agency</h2>
+      <form onSubmit={(e) => { e.preventDefault(); toAgency(); }}>
+        <label for="agency">Agency</label>
+        <input id="agency" name="agency" required autocomplete="organization" spellcheck={false} aria-describedby="agency-hint" value={agency} onInput={(e) => setAgency(e.currentTarget.value)} />
+        <p id="agency-hint" class="hint">Your agency’s short name on this hub (for example county-pd). You sign in at your agency’s own identity provider.</p>
+        <button type="submit">Go to your agency’s sign-in</button>
+      </form>
+      <h2>With a hub token</h2>
       <p>Open the link <code>npx frhub token --tenant &lt;slug&gt; --role &lt;ROLE&gt; --console</code> prints, or paste a hub token below.</p>
       <form onSubmit={(e) => { e.preventDefault(); onToken(token.trim()); }}>
         <label for="token">Hub token</label>
         <textarea id="token" name="token" rows={4} required autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} />
         <button type="submit">Sign in</button>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
     </main>
   );
 }

@@ -1,0 +1,259 @@
+import { createHash, randomBytes } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import type pino from 'pino';
+import type { TenantService } from '../tenants/directory/tenant.service.js';
+import type { IssuerRow } from '../models/tenant.repository.js';
+import { RemoteKeySets, verifyFederatedToken } from './auth.js';
+import { CONSOLE_PAGES, openSession, secureCookie, secured } from './console.js';
+import { requestLog } from './http.js';
+
+// "Sign in with your agency": OpenID Connect, authorization code + PKCE (S256), against the issuer a
+// tenant trusts (setTenantIssuer, with its clientId). The hub's server is the client: it sends the
+// browser to the provider, takes the code back at /console/oidc/callback, exchanges it with the
+// code_verifier, verifies the ID token the one way the API verifies an agency's tokens (its JWKS,
+// issuer, audience = the client id, plus the nonce), maps it to the agency's principal, and opens the
+// console's HttpOnly session with a hub token for that principal. No token reaches page script.
+
+/** Why a sign-in with an agency's identity provider did not complete; the sign-in page says each in words. */
+export enum SignInError {
+  /** no such agency, or it has no identity provider with a client id for the console */
+  NO_PROVIDER = 'NO_PROVIDER',
+  /** discovery or the token endpoint did not answer as an OpenID provider */
+  PROVIDER_UNREACHABLE = 'PROVIDER_UNREACHABLE',
+  /** the callback's state is missing, expired, altered, or from a sign-in another browser started */
+  FLOW_MISMATCH = 'FLOW_MISMATCH',
+  /** the person cancelled, or the provider declined to sign them in */
+  DENIED = 'DENIED',
+  /** the provider answered with another error (the code refused, a bad request) */
+  PROVIDER_ERROR = 'PROVIDER_ERROR',
+  /** the ID token failed verification: signature, issuer, audience, nonce or expiry */
+  TOKEN_REFUSED = 'TOKEN_REFUSED',
+  /** a verified identity that no principal of the agency has */
+  NO_PRINCIPAL = 'NO_PRINCIPAL',
+}
+
+export const OIDC_START = '/console/oidc/start';
+export const OIDC_CALLBACK = '/console/oidc/callback';
+const FLOW_COOKIE = 'frhub_oidc';
+/** which agency's provider opened the session (its slug; not a credential), read when signing out */
+const PROVIDER_COOKIE = 'frhub_idp';
+const SESSION_PATH = '/console/session';
+const FLOW_SECONDS = 600;
+/** the longest console session a sign-in opens; shorter when the provider's ID token expires sooner */
+const MAX_SESSION_SECONDS = 12 * 3600;
+const DISCOVERY_TTL_MS = 5 * 60_000;
+const FETCH_TIMEOUT_MS = 10_000;
+// the provider's denials of the person, as opposed to errors of the request
+const DENIALS = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+// claims that come with a scope beyond openid, for a tenant whose subjectClaim is one of them
+const SCOPE_OF_CLAIM: Record<string, string> = { email: 'email', preferred_username: 'profile', name: 'profile', nickname: 'profile' };
+
+interface Discovery {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  end_session_endpoint?: string;
+}
+
+/** What the browser carries between start and callback (an HttpOnly cookie on the callback's path only). */
+interface Flow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  tenant: string;
+  next: string;
+  exp: number;
+}
+
+class SignInFailure extends Error {
+  constructor(readonly code: SignInError, detail: string) {
+    super(detail);
+  }
+}
+
+const b64url = (bytes: Buffer) => bytes.toString('base64url');
+const random = () => b64url(randomBytes(32));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const safeNext = (next: string | undefined) => (next && CONSOLE_PAGES.includes(next) && next !== '/sign-in' ? next : '');
+
+/** The flow a cookie carries, when it is one (every field present, of its type). */
+function flowOf(raw: string): Flow | undefined {
+  try {
+    const f = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flow>;
+    const text = [f.state, f.nonce, f.verifier, f.tenant, f.next].every((v) => typeof v === 'string');
+    return text && f.state && f.nonce && f.verifier && typeof f.exp === 'number' ? (f as Flow) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An endpoint the hub may call: https, or plain http on loopback (development), as for jwksUrl. */
+function endpoint(raw: unknown, what: string): string {
+  let u: URL;
+  try {
+    u = new URL(String(raw));
+  } catch {
+    throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the discovery document has no usable ${what}`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is not https`);
+  return u.href;
+}
+
+/** The hub's redirect URI as the browser reaches it; https unless on this machine (TLS ends at a load balancer), as for the cookie. */
+const redirectUri = (req: Request) => `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}${OIDC_CALLBACK}`;
+
+/** The console's sign-in with agencies' providers: its routes, and where signing out continues at the provider. */
+export interface ConsoleOidc {
+  router: express.Router;
+  /**
+   * For a session a provider opened: its end_session_endpoint (RP-Initiated Logout, back to the
+   * hub's sign-in page), when it has one; clears the cookie that remembered the provider.
+   */
+  endSession(req: Request, res: Response): Promise<string | undefined>;
+}
+
+export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger; remoteKeys?: RemoteKeySets }): ConsoleOidc {
+  const router = express.Router();
+  const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
+  const discovered = new Map<string, { doc: Discovery; at: number }>();
+
+  async function discover(issuer: string): Promise<Discovery> {
+    const hit = discovered.get(issuer);
+    if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.doc;
+    const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    let doc: Record<string, unknown>;
+    try {
+      const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      doc = (await res.json()) as Record<string, unknown>;
+    } catch (e) {
+      throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery at ${url} failed: ${(e as Error).message}`);
+    }
+    // OpenID Connect Discovery 1.0 §4.3: the document speaks for exactly this issuer
+    if (doc.issuer !== issuer) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery at ${url} names the issuer '${String(doc.issuer)}', not '${issuer}'`);
+    const methods = doc.code_challenge_methods_supported;
+    if (Array.isArray(methods) && !methods.includes('S256')) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${issuer} does not support PKCE with S256`);
+    const result: Discovery = {
+      issuer,
+      authorization_endpoint: endpoint(doc.authorization_endpoint, 'authorization_endpoint'),
+      token_endpoint: endpoint(doc.token_endpoint, 'token_endpoint'),
+      ...(doc.end_session_endpoint ? { end_session_endpoint: endpoint(doc.end_session_endpoint, 'end_session_endpoint') } : {}),
+    };
+    discovered.set(issuer, { doc: result, at: Date.now() });
+    return result;
+  }
+
+  async function providerOf(slug: string): Promise<IssuerRow & { clientId: string }> {
+    const found = slug && slug.length <= 200 ? await deps.tenants.issuerOfTenant(slug) : undefined;
+    if (!found?.issuer.clientId) throw new SignInFailure(SignInError.NO_PROVIDER, `tenant '${slug}' has no issuer with a clientId`);
+    return found.issuer as IssuerRow & { clientId: string };
+  }
+
+  const clearFlow = (req: Request, res: Response) => res.clearCookie(FLOW_COOKIE, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: OIDC_CALLBACK });
+
+  function fail(req: Request, res: Response, e: unknown, next = '') {
+    const code = e instanceof SignInFailure ? e.code : SignInError.PROVIDER_ERROR;
+    const log = requestLog(deps.logger);
+    if (e instanceof SignInFailure) log.warn({ signIn: code, detail: e.message }, 'console sign-in with an identity provider refused');
+    else log.error({ err: e }, 'console sign-in with an identity provider failed');
+    const q = new URLSearchParams({ error: code, ...(next ? { next } : {}) });
+    secured(res).redirect(303, `/sign-in?${q}`);
+  }
+
+  router.get(OIDC_START, async (req, res) => {
+    const slug = (one(req.query.tenant) ?? '').trim().toLowerCase();
+    const next = safeNext(one(req.query.next));
+    try {
+      const cfg = await providerOf(slug);
+      const doc = await discover(cfg.issuer);
+      const flow: Flow = { state: random(), nonce: random(), verifier: random(), tenant: slug, next, exp: nowSeconds() + FLOW_SECONDS };
+      const extra = SCOPE_OF_CLAIM[cfg.subjectClaim];
+      const url = new URL(doc.authorization_endpoint);
+      for (const [k, v] of Object.entries({
+        response_type: 'code', client_id: cfg.clientId, redirect_uri: redirectUri(req), scope: extra ? `openid ${extra}` : 'openid',
+        state: flow.state, nonce: flow.nonce, code_challenge: b64url(createHash('sha256').update(flow.verifier).digest()), code_challenge_method: 'S256',
+      })) url.searchParams.set(k, v);
+      // Lax, not Strict: the provider's redirect back is a cross-site navigation
+      res.cookie(FLOW_COOKIE, b64url(Buffer.from(JSON.stringify(flow))), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: OIDC_CALLBACK, maxAge: FLOW_SECONDS * 1000 });
+      secured(res).redirect(302, url.href);
+    } catch (e) {
+      fail(req, res, e, next);
+    }
+  });
+
+  router.get(OIDC_CALLBACK, async (req, res) => {
+    let flow: Flow | undefined;
+    try {
+      const m = new RegExp(`(?:^|;\\s*)${FLOW_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '');
+      flow = m ? flowOf(m[1]) : undefined;
+      clearFlow(req, res); // one callback per sign-in, whatever it brings
+      const state = one(req.query.state);
+      if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
+        throw new SignInFailure(SignInError.FLOW_MISMATCH, flow ? 'the state does not match the sign-in this browser started, or it expired' : 'no sign-in was started in this browser (or it expired)');
+      }
+      const error = one(req.query.error);
+      if (error) throw new SignInFailure(DENIALS.has(error) ? SignInError.DENIED : SignInError.PROVIDER_ERROR, `the provider answered ${error}: ${one(req.query.error_description) ?? ''}`);
+      const code = one(req.query.code);
+      if (!code) throw new SignInFailure(SignInError.PROVIDER_ERROR, 'the callback has no code');
+      const cfg = await providerOf(flow.tenant);
+      const doc = await discover(cfg.issuer);
+      const idToken = await exchange(doc, cfg.clientId, code, flow.verifier, redirectUri(req));
+      let subject: string;
+      try {
+        subject = await verifyFederatedToken(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce });
+      } catch (e) {
+        throw new SignInFailure(SignInError.TOKEN_REFUSED, (e as Error).message);
+      }
+      const idExp = Number(JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString('utf8')).exp);
+      const ttl = Math.max(1, Math.min(MAX_SESSION_SECONDS, idExp - nowSeconds()));
+      const session = await deps.tenants.federatedSession(cfg, subject, ttl);
+      if (!session) throw new SignInFailure(SignInError.NO_PRINCIPAL, `no principal of '${flow.tenant}' has the external subject of this identity (${cfg.subjectClaim})`);
+      openSession(req, res, session.token, Math.floor(session.expiresAt.getTime() / 1000));
+      res.cookie(PROVIDER_COOKIE, flow.tenant, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, session.expiresAt.getTime() - Date.now()) });
+      requestLog(deps.logger).info({ tenant: session.tenant.slug, principalId: session.principal.id }, 'console sign-in with an identity provider');
+      secured(res).redirect(303, safeNext(flow.next) || '/');
+    } catch (e) {
+      fail(req, res, e, safeNext(flow?.next));
+    }
+  });
+
+  async function exchange(doc: Discovery, clientId: string, code: string, verifier: string, redirect: string): Promise<string> {
+    let res: globalThis.Response;
+    try {
+      res = await fetch(doc.token_endpoint, {
+        method: 'POST', redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: clientId, code_verifier: verifier }),
+      });
+    } catch (e) {
+      throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the token endpoint ${doc.token_endpoint} did not answer: ${(e as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown; error_description?: unknown };
+    if (!res.ok) throw new SignInFailure(SignInError.PROVIDER_ERROR, `the token endpoint refused the code: HTTP ${res.status} ${String(body.error ?? '')} ${String(body.error_description ?? '')}`);
+    if (typeof body.id_token !== 'string') throw new SignInFailure(SignInError.TOKEN_REFUSED, 'the token endpoint returned no id_token');
+    return body.id_token;
+  }
+
+  async function endSession(req: Request, res: Response): Promise<string | undefined> {
+    const slug = new RegExp(`(?:^|;\\s*)${PROVIDER_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '')?.[1];
+    if (!slug) return undefined;
+    res.clearCookie(PROVIDER_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH });
+    try {
+      const cfg = await providerOf(slug);
+      const doc = await discover(cfg.issuer);
+      if (!doc.end_session_endpoint) return undefined;
+      const url = new URL(doc.end_session_endpoint);
+      url.searchParams.set('client_id', cfg.clientId);
+      url.searchParams.set('post_logout_redirect_uri', `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}/sign-in`);
+      return url.href;
+    } catch (e) {
+      // the hub's session ends all the same; the provider's stays
+      requestLog(deps.logger).warn({ detail: (e as Error).message }, 'console sign-out: the identity provider\'s end of session is not known');
+      return undefined;
+    }
+  }
+
+  return { router, endSession };
+}
