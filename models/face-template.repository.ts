@@ -46,10 +46,21 @@ export interface VectorHit {
 /** Below this many templates in the allowed galleries an exact scan beats the index (bench:search, README). */
 export const EXACT_SCAN_BELOW = 5_000;
 
-/** HNSW candidate list: recall@10 0.982 on 100k face-like 512-d templates at p50 5.6 ms (bench:search). */
+/** HNSW candidate list up to 100k templates: recall@10 0.982 on 100k face-like 512-d templates at p50 5.6 ms (bench:search). */
 export const EF_SEARCH = 200;
 /** pgvector's ceiling for hnsw.ef_search. */
 export const MAX_EF_SEARCH = 1000;
+
+/**
+ * hnsw.ef_search for a graph of `templates` elements: EF_SEARCH up to 100k, four times as much per
+ * tenfold beyond it (800 at a million, where the searched person came back in 199 to 200 of 200
+ * searches against 192 to 195 at 200: test/bench/RESULTS.md), never above pgvector's ceiling. The
+ * graph's size, not the allowed galleries', decides: a filtered walk crosses the whole graph.
+ */
+export function efSearchFor(templates: number): number {
+  const scaled = EF_SEARCH * Math.pow(Math.max(1, templates) / 100_000, Math.log10(4));
+  return Math.min(MAX_EF_SEARCH, Math.max(EF_SEARCH, Math.round(scaled)));
+}
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -157,6 +168,15 @@ export class FaceTemplateRepository {
     return r.n;
   }
 
+  /**
+   * Elements in the model's index as PostgreSQL last counted them (pg_class.reltuples: set by the
+   * build, kept by (auto)vacuum; 0 where never counted, as on PGlite after a build on an empty table).
+   */
+  async graphSize(db: Queryable, modelVersion: string, storage = VectorStorage.VECTOR): Promise<number> {
+    const [r] = await db.query(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = $1`, [vectorIndexName(modelVersion, storage)]);
+    return r ? Number(r.n) : 0;
+  }
+
   async subjectRefOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
     return (await db.query(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
   }
@@ -183,7 +203,7 @@ export class FaceTemplateRepository {
     const exactDistance = `(t.embedding <=> $1::vector)`;
     const distance = exact ? exactDistance : `(t.${indexed(storage, dim)} <=> $1::${storage}(${dim}))`;
     if (!exact) {
-      const ef = Math.max(q.limit, Math.min(MAX_EF_SEARCH, Math.floor(q.efSearch ?? EF_SEARCH)));
+      const ef = Math.max(q.limit, Math.min(MAX_EF_SEARCH, Math.floor(q.efSearch ?? efSearchFor(Math.max(await templates(), await this.graphSize(db, q.modelVersion, storage))))));
       await db.query(`SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
     }
     // the score is always the full-precision cosine, whatever precision the index walked in

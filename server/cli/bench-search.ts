@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../../models/db.js';
-import { FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName, type VectorIndexSpec } from '../../models/face-template.repository.js';
+import { efSearchFor, FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName, type VectorIndexSpec } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, describeIndexBuildMemory, HNSW_EF_CONSTRUCTION, HNSW_M, VectorStorage } from '../../models/index-memory.js';
 import { openDatabase, type Database } from '../database.js';
 import { str, UsageError, type Args, type CommandSpec } from './args.js';
@@ -177,9 +177,9 @@ export async function benchSearchCommand(args: Args): Promise<number> {
         truth.push(new Set((await nearest(database, tenant, q)).map((h) => h.templateId)));
       }
       tick.done(truth.length);
-      const settings: [string, number | undefined, number, VectorStorage][] = [
-        ...storages.flatMap((storage) => efs.map((ef): [string, number | undefined, number, VectorStorage] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, 0, ef, storage])),
-        ...(galleryIds.length < GALLERIES ? [['as served (exact scan below 5k templates in the allowed galleries)', undefined, efs[0], storages[0]] as [string, number | undefined, number, VectorStorage]] : []),
+      const settings: [string, number | undefined, number | undefined, VectorStorage][] = [
+        ...storages.flatMap((storage) => efs.map((ef): [string, number | undefined, number | undefined, VectorStorage] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, 0, ef, storage])),
+        ...storages.map((storage): [string, number | undefined, number | undefined, VectorStorage] => [`as the hub serves it (${storage}: exact scan below 5k templates in the allowed galleries, else ef_search ${efSearchFor(n)} for ${n} templates)`, undefined, undefined, storage]),
       ];
       for (const [label, exactBelow, ef, storage] of settings) {
         const times: number[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../server/database';
 import { scratchDatabase } from '../../server/scratch-database';
-import { FaceTemplateRepository, vectorIndexName } from '../../models/face-template.repository';
+import { EF_SEARCH, efSearchFor, FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
 import { PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
 import type { Queryable } from '../../models/db';
 import { Role } from '../../models/enums';
@@ -87,6 +87,25 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(viaHalfvec.map((h) => h.templateId)).toEqual(exact.map((h) => h.templateId));
     // 16-bit distances would differ from the exact ones by ~1e-3: the scores are the full-precision cosine
     viaHalfvec.forEach((h, i) => expect(Math.abs(h.score - exact[i].score)).toBeLessThan(1e-6));
+  });
+
+  it('walks a larger graph with a longer candidate list, chosen from the graph\'s size', async () => {
+    expect([1, 50_000, 100_000].map(efSearchFor)).toEqual([EF_SEARCH, EF_SEARCH, EF_SEARCH]);
+    expect(efSearchFor(1_000_000)).toBe(800);
+    expect(efSearchFor(10_000_000)).toBe(MAX_EF_SEARCH);
+    for (let n = 100_000; n < 5_000_000; n *= 1.5) expect(efSearchFor(n * 1.5)).toBeGreaterThanOrEqual(efSearchFor(n));
+    const [{ v }] = await database.db.query(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
+    const q = { galleryIds: [GALLERY], modelVersion: 'index-test@1', embedding: Float32Array.from(JSON.parse(v) as number[]), limit: 5, minScore: -1, exactBelow: 0 };
+    const efAfter = (extra: object) =>
+      database.db.transaction(async (tx) => {
+        await repo.nearest(tx, { ...q, ...extra });
+        return Number((await tx.query(`SELECT current_setting('hnsw.ef_search') AS ef`))[0].ef);
+      });
+    // the index's own count (pg_class.reltuples, set by its build) is 120 templates
+    expect(await repo.graphSize(database.db, 'index-test@1')).toBe(120);
+    expect(await efAfter({})).toBe(EF_SEARCH);
+    expect(await efAfter({ templatesSearched: 1_000_000 })).toBe(800);
+    expect(await efAfter({ efSearch: 40 })).toBe(40);
   });
 
   it('gives a small graph PostgreSQL\'s default, within a larger cap', async () => {
