@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { Db, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -95,6 +95,32 @@ export class TenantService {
     const t = isUuid(id) ? await this.db.scoped(scopeOf(actor), (tx) => this.tenants.byId(tx, id)) : undefined;
     if (!t) throw notFound('tenant', id);
     authorize(actor, ability, 'read', 'Tenant', { ...t, tenantId: t.id });
+    return t;
+  }
+
+  /** A tenant's principals (the caller's own tenant when no slug is given), for whoever may read them. */
+  async principals(actor: Actor, tenantSlug?: string | null): Promise<PrincipalRow[]> {
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const t = await this.readablePrincipalsOf(actor, tx, tenantSlug);
+      return this.tenants.principals(tx, t.id);
+    });
+  }
+
+  /**
+   * The identity provider a tenant trusts (null: none), for whoever may read its principals: the
+   * issuer says which of them its tokens speak for.
+   */
+  async issuerOf(actor: Actor, tenantSlug?: string | null): Promise<IssuerRow | null> {
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const t = await this.readablePrincipalsOf(actor, tx, tenantSlug);
+      return (await this.tenants.issuerOf(tx, t.id)) ?? null;
+    });
+  }
+
+  private async readablePrincipalsOf(actor: Actor, tx: Queryable, tenantSlug?: string | null): Promise<TenantRow> {
+    const t = tenantSlug ? await tenantBySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
+    if (!t) throw new DomainError('NOT_FOUND', 'Your tenant is not visible to you.');
+    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
     return t;
   }
 
