@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fetchMe, signIn, signOut, whenSignedOut, type Me } from './api';
+import { adminView } from './pages/admin-routes';
 import { GraphiqlPage } from './pages/graphiql';
 import { AnalystPage } from './pages/analyst';
 import { OperatorPage } from './pages/operator';
@@ -61,7 +62,7 @@ function App() {
         <button type="button" onClick={async () => { await signOut(); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
-        {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />}
+        {!page || !allowed ? <NotHere /> : adminView(path) ?? (path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : <GraphiqlPage />)}
       </main>
     </>
   );

@@ -3,13 +3,16 @@ export const HOME: Record<string, string> = {
   HUB_ADMIN: '/operator',
   AGENCY_ANALYST: '/analyst',
   AGENCY_SUPERVISOR: '/analyst',
-  AGENCY_ADMIN: '/analyst',
+  AGENCY_ADMIN: '/admin',
   OVERSIGHT_AUDITOR: '/oversight',
 };
 
 export const PAGES: Record<string, { title: string; roles: string[] }> = {
   '/operator': { title: 'Tenants', roles: ['HUB_ADMIN'] },
   '/analyst': { title: 'New search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN'] },
+  '/sharing': { title: 'Sharing', roles: ['HUB_ADMIN'] },
+  '/audit': { title: 'Audit log', roles: ['HUB_ADMIN'] },
+  '/admin': { title: 'Agency administration', roles: ['AGENCY_ADMIN'] },
   '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
   '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR'] },
 };
