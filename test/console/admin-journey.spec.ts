@@ -124,8 +124,12 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
   });
 
   it('the operator creates the agency, its administrator and analysts (one certified for 10 more days only)', async () => {
+    // more agencies than one request's 30 aliases can ask about two questions each
+    for (let i = 1; i <= 16; i++) await t.createTenant(`town-${String(i).padStart(2, '0')}-pd`);
     operator = await signedIn(await t.token('hub', Role.HUB_ADMIN));
     await operator.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await operator.getByRole('row').filter({ hasText: 'town-16-pd' }).filter({ hasText: '0 / 500' }).waitFor();
+    expect(await operator.getByRole('row').filter({ hasText: 'town-16-pd' }).textContent()).toContain('MN_DEFAULT');
     await operator.getByLabel('Slug').fill('lake-pd');
     await operator.getByLabel('Name', { exact: true }).fill('Lake County Police');
     await operator.getByLabel(/Monthly quota/).fill('100');

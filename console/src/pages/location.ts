@@ -29,3 +29,13 @@ export const thisMonth = () => {
   const now = new Date();
   return { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(), to: tomorrow() };
 };
+
+/**
+ * Splits a list into groups small enough for one request each: the API takes at most 30 aliases per
+ * operation (QUERY_TOO_COMPLEX beyond), and a per-tenant question is one or two aliases per tenant.
+ */
+export function inGroups<T>(list: T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < list.length; i += size) groups.push(list.slice(i, i + size));
+  return groups;
+}

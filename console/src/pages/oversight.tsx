@@ -1,6 +1,7 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { gql } from '../api';
 import { BarChart, StackedColumns, type Bar } from './charts';
-import { tomorrow } from './location';
+import { inGroups, tomorrow } from './location';
 import { useQuery } from './use-query';
 import { words } from './vocab';
 
@@ -87,9 +88,17 @@ export function OversightPage() {
 
 /** Exigent searches past their approval deadline, by agency (asked only when there are some). */
 function Overdue({ agencies, total, from, to }: { agencies: string[]; total: number; from: string; to: string }) {
-  const fields = total ? agencies.map((a, i) => `a${i}: usageStatistics(from: $from, to: $to, tenantSlug: ${JSON.stringify(a)}) { exigentApprovalsOverdue }`).join(' ') : '';
-  const { data } = useQuery<Record<string, { exigentApprovalsOverdue: number }>>(fields ? `query($from: DateTimeISO!, $to: DateTimeISO!) { ${fields} }` : '{ __typename }', { from, to });
-  const overdue = total && data ? agencies.map((a, i) => ({ label: a, value: data[`a${i}`]?.exigentApprovalsOverdue ?? 0 })).filter((b) => b.value > 0) : [];
+  const [overdue, setOverdue] = useState<Bar[]>([]);
+  const key = agencies.join(',');
+  useEffect(() => {
+    if (!total) return setOverdue([]);
+    // one alias per agency, 25 agencies a request (the API's limit is 30 aliases)
+    Promise.all(inGroups(agencies, 25).map((group) => {
+      const fields = group.map((a, i) => `a${i}: usageStatistics(from: $from, to: $to, tenantSlug: ${JSON.stringify(a)}) { exigentApprovalsOverdue }`).join(' ');
+      return gql<Record<string, { exigentApprovalsOverdue: number }>>(`query($from: DateTimeISO!, $to: DateTimeISO!) { ${fields} }`, { from, to })
+        .then((r) => group.map((a, i) => ({ label: a, value: r[`a${i}`].exigentApprovalsOverdue })));
+    })).then((parts) => setOverdue(parts.flat().filter((b) => b.value > 0)), () => setOverdue([]));
+  }, [key, total, from, to]);
   return <BarChart id="chart-overdue" title="Exigent approvals overdue, by agency" bars={overdue} unit="overdue approvals" />;
 }
 
