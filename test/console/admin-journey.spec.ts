@@ -113,6 +113,7 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
   let denialsBefore: number;
   let adminLink: string;
   let analystLink: string;
+  let searchId: string;
 
   it('oversight, before: the counts the journey will move', async () => {
     const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
@@ -238,10 +239,15 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     await analyst.getByRole('heading', { name: 'Candidates' }).or(analyst.getByRole('alert')).first().waitFor({ timeout: 120_000 });
     expect(await analyst.getByRole('alert').allTextContents()).toEqual([]);
     expect(await analyst.getByRole('row').nth(1).textContent()).toContain(wanted);
+    searchId = /Search ([\w-]+)\./.exec((await analyst.locator('caption').first().textContent()) ?? '')![1];
     await check(analyst, 'analyst-journey');
   }, 300_000);
 
   it('oversight: the search is counted, the agency is in the charts and the report; still no face or case', async () => {
+    // a supervisor reviews it (through the API: the review page is the supervisor's)
+    const supervisor = await t.principal('lake-pd', Role.AGENCY_SUPERVISOR);
+    const reviewed = await t.gql(supervisor.token, 'mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { reviewStatus } }', { i: { searchId, outcome: 'NO_LEAD', decisions: [] } });
+    expect(reviewed.errors).toBeUndefined();
     await oversight.reload();
     await oversight.getByTestId('searches').waitFor();
     expect(await searchesShown(oversight)).toBe(searchesBefore + 1);
@@ -250,6 +256,7 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     expect(await oversight.getByTestId('chart-months').textContent()).toContain('lake-pd');
     expect(await oversight.getByTestId('chart-bases').textContent()).toContain('criminal suspect id');
     expect(await oversight.getByTestId('chart-offenses').textContent()).toContain('robbery');
+    expect(await oversight.getByTestId('chart-reviews').textContent()).toContain('no lead');
     expect(await oversight.getByTestId('transparency').getByRole('row').filter({ hasText: 'Lake County Police' }).filter({ hasText: 'robbery' }).textContent()).toContain('<5');
     const [download] = await Promise.all([oversight.waitForEvent('download'), oversight.getByTestId('csv').click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
