@@ -73,6 +73,11 @@ export class TenantRepository {
     return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE tenant_id = $1 AND id = $2`, [tenantId, id]))[0];
   }
 
+  /** A tenant's principals, by role then name. */
+  async principals(db: Queryable, tenantId: string): Promise<PrincipalRow[]> {
+    return db.query(`SELECT ${PRINCIPAL} FROM principals WHERE tenant_id = $1 ORDER BY role, name, id`, [tenantId]);
+  }
+
   /** A principal of any tenant the transaction's scope may see. */
   async principalAnyTenant(db: Queryable, id: string): Promise<PrincipalRow | undefined> {
     return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE id = $1`, [id]))[0];
@@ -90,8 +95,8 @@ export class TenantRepository {
     return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE issuer = $1`, [issuer]))[0];
   }
 
-  /** The issuer a tenant trusts, if any. */
-  async issuerOfTenant(db: Queryable, tenantId: string): Promise<IssuerRow | undefined> {
+  /** The identity provider a tenant trusts, if any. */
+  async issuerOf(db: Queryable, tenantId: string): Promise<IssuerRow | undefined> {
     return (await db.query(`SELECT ${ISSUER} FROM tenant_issuers WHERE tenant_id = $1`, [tenantId]))[0];
   }
 

@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
+  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -13,6 +13,7 @@ registerEnumType(ReviewOutcome, { name: 'ReviewOutcome', description: 'A reviewe
 registerEnumType(CandidateDecision, { name: 'CandidateDecision' });
 registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
 registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
+registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'What an audited decision came to: ALLOWED, DENIED (a refusal of what the caller may do) or FAILED (bad input, an unusable photo, an error).' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
 
-export { CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };
+export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };

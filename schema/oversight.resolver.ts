@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'ty
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
-import { StatisticsGroup } from './enums.js';
+import { AuditOutcome, StatisticsGroup } from './enums.js';
 
 @ObjectType({ description: 'One group of usage counts; the grouping fields not asked for are null.' })
 export class UsageRow {
@@ -117,11 +117,12 @@ export class OversightResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('tenantId', () => ID, { nullable: true }) tenantId: string | null,
     @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Arg('outcome', () => AuditOutcome, { nullable: true }) outcome: AuditOutcome | null,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEventConnection> {
-    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, from, to });
+    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, outcome, from, to });
     return toConnection(page.nodes, page);
   }
 

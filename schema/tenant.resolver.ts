@@ -91,6 +91,16 @@ export class TenantResolver {
     return ctx.services.tenants.get(actorOf(ctx), id);
   }
 
+  @Query(() => [Principal], { description: 'A tenant’s principals, by role then name (AGENCY_ADMIN: its own tenant; HUB_ADMIN: any). Default: your tenant.' })
+  principals(@Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null, @Ctx() ctx: GraphQLContext): Promise<Principal[]> {
+    return ctx.services.tenants.principals(actorOf(ctx), tenantSlug);
+  }
+
+  @Query(() => TenantIssuer, { nullable: true, description: 'The identity provider a tenant trusts (null: none), for whoever may read its principals. Default: your tenant.' })
+  tenantIssuer(@Arg('tenantSlug', () => String, { nullable: true }) tenantSlug: string | null, @Ctx() ctx: GraphQLContext): Promise<TenantIssuer | null> {
+    return ctx.services.tenants.issuerOf(actorOf(ctx), tenantSlug);
+  }
+
   @Mutation(() => Tenant)
   createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: GraphQLContext): Promise<Tenant> {
     return ctx.services.tenants.createTenant(actorOf(ctx), input);

@@ -7,7 +7,7 @@ import { httpError } from './http.js';
 export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''), 'dist', 'console');
 
 /** The console's pages: each is the same index.html, the script routes on the path. */
-export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id'];
+export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id', '/sharing', '/audit', '/admin'];
 
 export const SESSION_COOKIE = 'frhub_session';
 

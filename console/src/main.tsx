@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fetchMe, signIn, signOut, whenSignedOut, type Me } from './api';
+import { adminView } from './pages/admin-routes';
 import { GraphiqlPage } from './pages/graphiql';
 import { AnalystPage } from './pages/analyst';
 import { OperatorPage } from './pages/operator';
@@ -69,7 +70,7 @@ function App() {
         <button type="button" onClick={async () => { const atProvider = await signOut(); signedIn = false; if (atProvider) return location.assign(atProvider); setMe(null); navigate('/sign-in', true); }}>Sign out</button>
       </header>
       <main>
-        {!page || !allowed ? <NotHere /> : path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : path === '/searches' ? <SearchesPage /> : pageOf(path) === '/searches/:id' ? <SearchPage id={path.split('/')[2]} /> : <GraphiqlPage />}
+        {!page || !allowed ? <NotHere /> : adminView(path) ?? (path === '/operator' ? <OperatorPage /> : path === '/analyst' ? <AnalystPage /> : path === '/oversight' ? <OversightPage /> : path === '/searches' ? <SearchesPage /> : pageOf(path) === '/searches/:id' ? <SearchPage id={path.split('/')[2]} /> : <GraphiqlPage />)}
       </main>
     </>
   );

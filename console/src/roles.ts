@@ -3,7 +3,7 @@ export const HOME: Record<string, string> = {
   HUB_ADMIN: '/operator',
   AGENCY_ANALYST: '/analyst',
   AGENCY_SUPERVISOR: '/searches',
-  AGENCY_ADMIN: '/graphiql',
+  AGENCY_ADMIN: '/admin',
   OVERSIGHT_AUDITOR: '/oversight',
 };
 
@@ -13,6 +13,9 @@ export const PAGES: Record<string, { title: string; roles: string[] }> = {
   // the pages that show faces: only the roles that may review a search (never oversight)
   '/searches': { title: 'Searches', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
   '/searches/:id': { title: 'Search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
+  '/sharing': { title: 'Sharing', roles: ['HUB_ADMIN'] },
+  '/audit': { title: 'Audit log', roles: ['HUB_ADMIN'] },
+  '/admin': { title: 'Agency administration', roles: ['AGENCY_ADMIN'] },
   '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
   '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR'] },
 };

@@ -20,7 +20,8 @@ export function usePath(): string {
 /** Follows same-page links without a reload. */
 export function onLinkClick(e: MouseEvent): void {
   const a = (e.target as Element).closest('a');
-  if (!a || a.origin !== location.origin || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  // a download (e.g. a blob: CSV) is the browser's to follow, not a page
+  if (!a || a.hasAttribute('download') || a.origin !== location.origin || e.metaKey || e.ctrlKey || e.shiftKey) return;
   e.preventDefault();
   navigate(a.pathname + a.search);
 }

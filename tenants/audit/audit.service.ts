@@ -26,7 +26,7 @@ export class AuditService {
   ) {}
 
   /** The audit log, newest first, for HUB_ADMIN; the read is itself audited. */
-  async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
+  async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; outcome?: AuditOutcome | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
     return this.trail.refusals(actor, { action: AuditAction.AUDIT_READ }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'AuditLog');
       const first = f.first ?? 50;
@@ -38,7 +38,7 @@ export class AuditService {
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const rows = await this.repo.list(tx, f, first, before);
         const nodes = rows.slice(0, first);
-        await this.trail.append(tx, actor, { action: AuditAction.AUDIT_READ, outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null }, returned: nodes.length } });
+        await this.trail.append(tx, actor, { action: AuditAction.AUDIT_READ, outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null, outcome: f.outcome ?? null }, returned: nodes.length } });
         return { nodes, hasNextPage: rows.length > first, endCursor: nodes.length ? String(nodes[nodes.length - 1].seq) : null };
       });
     });

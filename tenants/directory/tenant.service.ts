@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { Db, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -98,6 +98,32 @@ export class TenantService {
     return t;
   }
 
+  /** A tenant's principals (the caller's own tenant when no slug is given), for whoever may read them. */
+  async principals(actor: Actor, tenantSlug?: string | null): Promise<PrincipalRow[]> {
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const t = await this.readablePrincipalsOf(actor, tx, tenantSlug);
+      return this.tenants.principals(tx, t.id);
+    });
+  }
+
+  /**
+   * The identity provider a tenant trusts (null: none), for whoever may read its principals: the
+   * issuer says which of them its tokens speak for.
+   */
+  async issuerOf(actor: Actor, tenantSlug?: string | null): Promise<IssuerRow | null> {
+    return this.db.scoped(scopeOf(actor), async (tx) => {
+      const t = await this.readablePrincipalsOf(actor, tx, tenantSlug);
+      return (await this.tenants.issuerOf(tx, t.id)) ?? null;
+    });
+  }
+
+  private async readablePrincipalsOf(actor: Actor, tx: Queryable, tenantSlug?: string | null): Promise<TenantRow> {
+    const t = tenantSlug ? await tenantBySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
+    if (!t) throw new DomainError('NOT_FOUND', 'Your tenant is not visible to you.');
+    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
+    return t;
+  }
+
   async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     return this.trail.refusals(actor, { action: AuditAction.PRINCIPAL_CREATED, details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
@@ -183,7 +209,7 @@ export class TenantService {
   /** For the console's sign-in: the identity provider of the tenant with that slug, when it has one. */
   async issuerOfTenant(tenantSlug: string): Promise<{ tenant: TenantRow; issuer: IssuerRow } | undefined> {
     const tenant = await this.tenants.bySlug(this.db, tenantSlug);
-    const issuer = tenant && (await this.tenants.issuerOfTenant(this.db, tenant.id));
+    const issuer = tenant && (await this.tenants.issuerOf(this.db, tenant.id));
     return tenant && issuer ? { tenant, issuer } : undefined;
   }
 

@@ -50,6 +50,8 @@ const MATRIX: Record<string, Row> = {
   policyPresets: { A: ok, S: ok, AD: ok, H: ok, O: ok },
   legalBases: { A: ok, S: ok, AD: ok, H: ok, O: ok },
   inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok },
+  principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
 };
 
 // root fields with no row, each with its reason
@@ -143,6 +145,8 @@ describe('permission matrix', () => {
     policyPresets: (k) => t.gql(k, `{ policyPresets { id } }`),
     legalBases: (k) => t.gql(k, `{ legalBases { basis } }`),
     inferenceStatus: (k) => t.gql(k, `{ inferenceStatus { pack } }`),
+    principals: (k, x) => t.gql(k, `query($s: String) { principals(tenantSlug: $s) { id role } }`, { s: x.slug }),
+    tenantIssuer: (k, x) => t.gql(k, `query($s: String) { tenantIssuer(tenantSlug: $s) { issuer } }`, { s: x.slug }),
   };
 
   beforeAll(async () => {

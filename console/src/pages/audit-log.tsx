@@ -1,0 +1,112 @@
+import { useEffect, useState } from 'preact/hooks';
+import { gql } from '../api';
+import { valueOf } from './location';
+import { useQuery } from './use-query';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, inWords, words } from './vocab';
+
+interface AuditEvent { seq: number; at: string; tenantId: string | null; actorRole: string | null; action: string; outcome: string; reason: string | null; legalBasis: string | null; details: Record<string, unknown>; hash: string }
+interface Page { nodes: AuditEvent[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } }
+
+const EVENTS = `query($first: Int, $after: String, $t: ID, $a: String, $o: AuditOutcome, $from: DateTimeISO, $to: DateTimeISO) {
+  auditEvents(first: $first, after: $after, tenantId: $t, action: $a, outcome: $o, from: $from, to: $to) {
+    nodes { seq at tenantId actorRole action outcome reason legalBasis details hash } pageInfo { endCursor hasNextPage } } }`;
+const PAGE_SIZE = 25;
+
+/** The audit log (HUB_ADMIN): filters, pages of 25 newest first, and verification of the whole chain. */
+export function AuditLogPage() {
+  const tenants = useQuery<{ tenants: { id: string; slug: string }[] }>('{ tenants { id slug } }');
+  const [filter, setFilter] = useState({ tenantId: '', action: '', outcome: '', from: '', to: '' });
+  const [applied, setApplied] = useState(filter);
+  // cursors of the pages seen so far: going back is the cursor before
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [page, setPage] = useState<Page | null>(null);
+  const [error, setError] = useState('');
+  const after = cursors[cursors.length - 1];
+  useEffect(() => {
+    const f = applied;
+    gql<{ auditEvents: Page }>(EVENTS, {
+      first: PAGE_SIZE, after, t: f.tenantId || null, a: f.action || null, o: f.outcome || null,
+      from: f.from ? `${f.from}T00:00:00Z` : null, to: f.to ? new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString() : null,
+    }).then((d) => { setPage(d.auditEvents); setError(''); }, (e: Error) => setError(e.message));
+  }, [applied, after]);
+  const slugOf = (id: string | null) => (id ? tenants.data?.tenants.find((t) => t.id === id)?.slug ?? id : '—');
+  const set = (k: keyof typeof filter) => ({ value: filter[k], onChange: (e: Event) => setFilter({ ...filter, [k]: valueOf(e) }) });
+  return (
+    <>
+      <h1>Audit log</h1>
+      <ChainStatus />
+      <form class="filters" aria-labelledby="filters" onSubmit={(e) => { e.preventDefault(); setCursors([null]); setApplied({ ...filter }); }}>
+        <h2 id="filters">Filters</h2>
+        <div>
+          <label for="f-tenant">Tenant</label>
+          <select id="f-tenant" {...set('tenantId')}><option value="">Any</option>{tenants.data?.tenants.map((t) => <option value={t.id}>{t.slug}</option>)}</select>
+        </div>
+        <div>
+          <label for="f-action">Action</label>
+          <select id="f-action" {...set('action')}><option value="">Any</option>{AUDIT_ACTIONS.map((a) => <option value={a}>{words(a)}</option>)}</select>
+        </div>
+        <div>
+          <label for="f-outcome">Outcome</label>
+          <select id="f-outcome" {...set('outcome')}><option value="">Any</option>{AUDIT_OUTCOMES.map((o) => <option value={o}>{words(o)}</option>)}</select>
+        </div>
+        <div>
+          <label for="f-from">From (day)</label>
+          <input id="f-from" type="date" {...set('from')} />
+        </div>
+        <div>
+          <label for="f-to">To (day, included)</label>
+          <input id="f-to" type="date" {...set('to')} />
+        </div>
+        <button type="submit">Apply filters</button>
+      </form>
+      <p class="hint">Reading the log is itself an audited event.</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      {page && (page.nodes.length === 0 ? <p>No event matches.</p> : (
+        <table data-testid="audit-events">
+          <caption class="hint">Events newest first, page {cursors.length}.</caption>
+          <thead><tr><th scope="col">#</th><th scope="col">When (UTC)</th><th scope="col">Tenant</th><th scope="col">Role</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col">Details</th></tr></thead>
+          <tbody>
+            {page.nodes.map((e) => (
+              <tr class={`outcome-${e.outcome.toLowerCase()}`}>
+                <td>{e.seq}</td><td>{e.at.slice(0, 19).replace('T', ' ')}</td><td>{slugOf(e.tenantId)}</td><td>{e.actorRole ? words(e.actorRole) : 'system'}</td>
+                <td>{words(e.action)}</td><td>{e.outcome}</td><td>{e.reason ? <span title={inWords(e.reason)}>{e.reason}: {inWords(e.reason)}</span> : '—'}</td>
+                <td><code class="details">{JSON.stringify(e.details)}</code></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+      <nav aria-label="Pages of the audit log" class="pager">
+        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>Newer events</button>
+        <button type="button" disabled={!page?.pageInfo.hasNextPage} onClick={() => page?.pageInfo.endCursor && setCursors([...cursors, page.pageInfo.endCursor])}>Older events</button>
+      </nav>
+    </>
+  );
+}
+
+/** Recomputes the whole chain on request (the operator and oversight may). */
+export function ChainStatus() {
+  const [result, setResult] = useState<{ ok: boolean; checked: number; firstBrokenSequence: number | null } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  async function verify() {
+    setBusy(true);
+    try {
+      setResult((await gql<{ verifyAuditChain: { ok: boolean; checked: number; firstBrokenSequence: number | null } }>('{ verifyAuditChain { ok checked firstBrokenSequence } }')).verifyAuditChain);
+      setError('');
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="chain-status">
+      <h2 id="chain-status">Chain verification</h2>
+      <p class="hint">Every event carries the hash of the one before it; verification recomputes them all, so an altered, removed or reordered event shows.</p>
+      <button type="button" onClick={verify} disabled={busy}>{busy ? 'Verifying…' : 'Verify the chain'}</button>
+      {error && <p class="error" role="alert">{error}</p>}
+      {result && <p role="status" data-testid="chain-result" class={result.ok ? 'ok' : 'error'}>{result.ok ? `Intact: ${result.checked} events checked.` : `BROKEN at event ${result.firstBrokenSequence}: the log was altered or events are missing.`}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+import { useState } from 'preact/hooks';
+import { gql } from '../api';
+import { useQuery } from './use-query';
+import { LEGAL_BASES, OFFENSE_LEVELS, words } from './vocab';
+
+export interface Policy {
+  preset: string; allowedBases: string[]; offenseRequiredFor: string[]; offenseThreshold: string; warrantRequiredFor: string[];
+  caseNumberRequiredFor: string[]; narrativeRequiredFor: string[]; exigentApprovalHours: number; retentionDays: number;
+}
+type Field = Exclude<keyof Policy, 'preset'>;
+const LISTS = ['allowedBases', 'caseNumberRequiredFor', 'warrantRequiredFor', 'narrativeRequiredFor', 'offenseRequiredFor'] as const;
+const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays'];
+const POLICY = 'preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays';
+
+const same = (a: unknown, b: unknown) => JSON.stringify(Array.isArray(a) ? [...a].sort() : a) === JSON.stringify(Array.isArray(b) ? [...b].sort() : b);
+const list = (xs: string[]) => (xs.length ? xs.map(words).join(', ') : 'no legal basis');
+
+/** Each rule of a policy in a sentence, with the code a search refused by it gets. */
+export function explain(p: Policy): Record<Field, string> {
+  return {
+    allowedBases: `A search may name ${list(p.allowedBases)}; any other legal basis is refused (LEGAL_BASIS_NOT_PERMITTED).`,
+    caseNumberRequiredFor: `A case number is required for ${list(p.caseNumberRequiredFor)} (else CASE_NUMBER_REQUIRED).`,
+    warrantRequiredFor: p.warrantRequiredFor.length ? `A warrant number is required for ${list(p.warrantRequiredFor)} (else WARRANT_REQUIRED).` : 'No legal basis needs a warrant number.',
+    narrativeRequiredFor: p.narrativeRequiredFor.length ? `A narrative of the facts is required for ${list(p.narrativeRequiredFor)} (else NARRATIVE_REQUIRED).` : 'No legal basis needs a narrative.',
+    offenseRequiredFor: p.offenseRequiredFor.length ? `For ${list(p.offenseRequiredFor)} the search must name an offense at or above the threshold (else OFFENSE_BELOW_THRESHOLD).` : 'No legal basis needs an offense.',
+    offenseThreshold: `The offense threshold is ${words(p.offenseThreshold)}: a less serious offense is refused where an offense is required.`,
+    exigentApprovalHours: `An exigent search (imminent threat) runs at once; a supervisor must approve it within ${p.exigentApprovalHours} hours, or it is reported overdue.`,
+    retentionDays: `Search details (candidates, case data) are purged ${p.retentionDays} days after the search unless a legal hold keeps them; the audit log keeps its events.`,
+  };
+}
+
+/** A tenant's policy: its preset, each rule in words with overrides marked, and an editor for the operator. */
+export function PolicySection({ slug, editable }: { slug: string; editable: boolean }) {
+  const { data, error, reload } = useQuery<{ tenantPolicy: Policy; policyPresets: { id: string; name: string; sources: string[]; policy: Policy }[] }>(
+    `query($s: String!) { tenantPolicy(tenantSlug: $s) { ${POLICY} } policyPresets { id name sources policy { ${POLICY} } } }`, { s: slug });
+  const [editing, setEditing] = useState(false);
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!data) return <p>Loading the policy…</p>;
+  const p = data.tenantPolicy;
+  const preset = data.policyPresets.find((x) => x.id === p.preset);
+  const sentences = explain(p);
+  const presetSentences = preset ? explain(preset.policy) : undefined;
+  return (
+    <section aria-labelledby="policy">
+      <h2 id="policy">Policy</h2>
+      <p>Preset <strong>{p.preset}</strong>{preset ? `: ${preset.name}` : ''}.{preset?.sources.length ? ` Sources: ${preset.sources.join(' ')}` : ''}</p>
+      <ul data-testid="policy-rules">
+        {FIELDS.map((f) => {
+          const overridden = preset && !same(p[f], preset.policy[f]);
+          return (
+            <li>
+              {sentences[f]}
+              {overridden && <> <strong class="override">Override</strong> <span class="hint">(the preset says: {presetSentences![f]})</span></>}
+            </li>
+          );
+        })}
+      </ul>
+      {editable && !editing && <button type="button" onClick={() => setEditing(true)}>Change the policy</button>}
+      {editable && editing && <PolicyEditor slug={slug} policy={p} presets={data.policyPresets} onDone={() => { setEditing(false); reload(); }} />}
+    </section>
+  );
+}
+
+function PolicyEditor({ slug, policy, presets, onDone }: { slug: string; policy: Policy; presets: { id: string; policy: Policy }[]; onDone: () => void }) {
+  const [p, setP] = useState<Policy>(policy);
+  const [message, setMessage] = useState('');
+  const base = presets.find((x) => x.id === p.preset)?.policy;
+  // choosing another preset starts from its rules (at once, so nothing typed after is overwritten)
+  const choosePreset = (id: string) => {
+    const rules = presets.find((x) => x.id === id)?.policy;
+    setP(rules ? { ...rules, preset: id } : { ...p, preset: id });
+  };
+  const toggle = (f: (typeof LISTS)[number], basis: string, on: boolean) => setP({ ...p, [f]: on ? [...p[f], basis] : p[f].filter((b) => b !== basis) });
+  async function save(e: Event) {
+    e.preventDefault();
+    // the overrides are what differs from the preset: the API keeps the preset and those, nothing else
+    const overrides = Object.fromEntries(FIELDS.filter((f) => !base || !same(p[f], base[f])).map((f) => [f, p[f]]));
+    try {
+      await gql(`mutation($i: SetTenantPolicyInput!) { setTenantPolicy(input: $i) { preset } }`, { i: { tenantSlug: slug, preset: p.preset, ...overrides } });
+      onDone();
+    } catch (err) {
+      setMessage((err as Error).message);
+    }
+  }
+  const heads = { allowedBases: 'Allowed', caseNumberRequiredFor: 'Case number', warrantRequiredFor: 'Warrant', narrativeRequiredFor: 'Narrative', offenseRequiredFor: 'Offense' };
+  return (
+    <form onSubmit={save} aria-labelledby="edit-policy">
+      <h3 id="edit-policy">Change the policy</h3>
+      <label for="preset">Preset</label>
+      <select id="preset" value={p.preset} onChange={(e) => choosePreset(e.currentTarget.value)}>{presets.map((x) => <option value={x.id}>{x.id}</option>)}</select>
+      <table>
+        <caption class="hint">What each legal basis requires (ticked: allowed or required)</caption>
+        <thead><tr><th scope="col">Legal basis</th>{LISTS.map((f) => <th scope="col">{heads[f]}</th>)}</tr></thead>
+        <tbody>
+          {LEGAL_BASES.map((b) => (
+            <tr>
+              <th scope="row">{words(b)}</th>
+              {LISTS.map((f) => <td><input type="checkbox" class="check" checked={p[f].includes(b)} aria-label={`${heads[f]}: ${words(b)}`} onChange={(e) => toggle(f, b, e.currentTarget.checked)} /></td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <label for="offenseThreshold">Offense threshold</label>
+      <select id="offenseThreshold" value={p.offenseThreshold} onChange={(e) => setP({ ...p, offenseThreshold: e.currentTarget.value })}>{OFFENSE_LEVELS.map((o) => <option value={o}>{words(o)}</option>)}</select>
+      <label for="exigentApprovalHours">Exigent approval within (hours)</label>
+      <input id="exigentApprovalHours" type="number" min={1} value={p.exigentApprovalHours} onInput={(e) => setP({ ...p, exigentApprovalHours: Number(e.currentTarget.value) })} />
+      <label for="retentionDays">Retention of search details (days)</label>
+      <input id="retentionDays" type="number" min={1} value={p.retentionDays} onInput={(e) => setP({ ...p, retentionDays: Number(e.currentTarget.value) })} />
+      <button type="submit">Save the policy</button>
+      <button type="button" class="secondary" onClick={onDone}>Cancel</button>
+      {message && <p class="error" role="alert">{message}</p>}
+    </form>
+  );
+}

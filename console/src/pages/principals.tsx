@@ -1,0 +1,94 @@
+import { useState } from 'preact/hooks';
+import { gql } from '../api';
+import { valueOf } from './location';
+import { useQuery } from './use-query';
+import { certification, EXPIRY_WARNING_DAYS, words } from './vocab';
+
+interface Principal { id: string; name: string; role: string; certifiedUntil: string | null; externalSubject: string | null }
+
+/**
+ * A tenant's principals with role and certification (expiring within 30 days highlighted), a form
+ * to add one, and a sign-in link for each, minted through the API (issueToken, audited).
+ */
+export function PrincipalsSection({ slug, roles }: { slug: string | null; roles: string[] }) {
+  const { data, error, reload } = useQuery<{ principals: Principal[] }>('query($s: String) { principals(tenantSlug: $s) { id name role certifiedUntil externalSubject } }', { s: slug });
+  const [link, setLink] = useState<{ name: string; url: string; expiresAt: string } | null>(null);
+  const [actionError, setActionError] = useState('');
+  async function issue(p: Principal) {
+    try {
+      const r = await gql<{ issueToken: { token: string; expiresAt: string } }>('mutation($id: ID!) { issueToken(principalId: $id, ttlMinutes: 720) { token expiresAt } }', { id: p.id });
+      setLink({ name: p.name, url: `${location.origin}/sign-in#token=${r.issueToken.token}`, expiresAt: r.issueToken.expiresAt });
+      setActionError('');
+    } catch (e) {
+      setActionError((e as Error).message);
+    }
+  }
+  return (
+    <section aria-labelledby="principals">
+      <h2 id="principals">Principals</h2>
+      {(error || actionError) && <p class="error" role="alert">{error || actionError}</p>}
+      {data && (data.principals.length === 0 ? <p>No principals yet.</p> : (
+        <table data-testid="principals">
+          <caption class="hint">Certification expiring within {EXPIRY_WARNING_DAYS} days is highlighted; an analyst without a current one cannot search.</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Certified until</th><th scope="col">Identity-provider subject</th><th scope="col">Sign-in</th></tr></thead>
+          <tbody>
+            {data.principals.map((p) => {
+              const c = certification(p.certifiedUntil);
+              return (
+                <tr class={c.soon ? 'expiring' : c.expired ? 'expired' : ''}>
+                  <td>{p.name}</td>
+                  <td>{words(p.role)}</td>
+                  <td>{c.text}{c.soon && <strong> expires soon</strong>}{c.expired && <strong> expired</strong>}</td>
+                  <td>{p.externalSubject ?? '—'}</td>
+                  <td><button type="button" class="secondary" onClick={() => issue(p)}>Sign-in link for {p.name}</button></td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ))}
+      {link && (
+        <div class="notice-info" role="status">
+          <p>Sign-in link for {link.name}, valid until {link.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Give it to that person only: it signs in as them.</p>
+          <label for="signin-link">Link</label>
+          <input id="signin-link" readOnly value={link.url} data-testid="signin-link" onFocus={(e) => e.currentTarget.select()} />
+        </div>
+      )}
+      <CreatePrincipal slug={slug} roles={roles} onCreated={reload} />
+    </section>
+  );
+}
+
+function CreatePrincipal({ slug, roles, onCreated }: { slug: string | null; roles: string[]; onCreated: () => void }) {
+  const [form, setForm] = useState({ name: '', role: roles[0], certifiedUntil: '', externalSubject: '' });
+  const [message, setMessage] = useState({ text: '', error: false });
+  const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: valueOf(e) }) });
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      const tenantSlug = slug ?? (await gql<{ me: { tenant: { slug: string } } }>('{ me { tenant { slug } } }')).me.tenant.slug;
+      const i = { tenantSlug, name: form.name, role: form.role, ...(form.certifiedUntil ? { certifiedUntil: `${form.certifiedUntil}T00:00:00Z` } : {}), ...(form.externalSubject ? { externalSubject: form.externalSubject } : {}) };
+      await gql('mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }', { i });
+      setMessage({ text: `Added ${form.name} (${words(form.role)}).`, error: false });
+      setForm({ name: '', role: roles[0], certifiedUntil: '', externalSubject: '' });
+      onCreated();
+    } catch (err) {
+      setMessage({ text: (err as Error).message, error: true });
+    }
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="add-principal">
+      <h3 id="add-principal">Add a principal</h3>
+      <label for="principal-name">Principal's name</label>
+      <input id="principal-name" required {...field('name')} />
+      <label for="principal-role">Role</label>
+      <select id="principal-role" {...field('role')}>{roles.map((r) => <option value={r}>{words(r)}</option>)}</select>
+      <label for="principal-cert">Certified until (face-search training; analysts need it to search)</label>
+      <input id="principal-cert" type="date" {...field('certifiedUntil')} />
+      <label for="principal-sub">Subject at the agency's identity provider (optional)</label>
+      <input id="principal-sub" {...field('externalSubject')} />
+      <button type="submit">Add principal</button>
+      {message.text && <p class={message.error ? 'error' : ''} role="status">{message.text}</p>}
+    </form>
+  );
+}
