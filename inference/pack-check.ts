@@ -125,7 +125,6 @@ export async function selfTest(dir: string, m: ModelPackManifest, config: Partia
   }
 }
 
-/** A calibration measured with this very pack (id and version), or a refusal saying how to make one. */
 /** The index storage the pack asks the hub for (`index.storage`), if any. */
 export function checkIndex(m: ModelPackManifest): PackCheck {
   const storage = m.index?.storage;
@@ -135,6 +134,7 @@ export function checkIndex(m: ModelPackManifest): PackCheck {
   return { name, ok: true, detail: storage === 'halfvec' ? 'halfvec: the index keeps 16-bit copies (half the memory); scores stay full precision' : 'vector' };
 }
 
+/** A calibration measured with this very pack (id and version), or a refusal saying how to make one. */
 export function checkCalibration(dir: string, m: ModelPackManifest): PackCheck {
   const name = 'score calibration';
   const { calibration: c, reason } = usableCalibration(m);

@@ -81,6 +81,14 @@ export interface VectorIndexSpec {
   efConstruction: number;
 }
 
+/** pgvector's first version with the halfvec type. */
+const HALFVEC_SINCE = [0, 7, 0];
+const atLeast = (version: string, least: number[]) => {
+  const v = version.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < least.length; i++) if ((v[i] ?? 0) !== least[i]) return (v[i] ?? 0) > least[i];
+  return true;
+};
+
 export const DEFAULT_INDEX_SPEC: VectorIndexSpec = { storage: VectorStorage.VECTOR, m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION };
 
 export interface IndexBuild extends IndexBuildMemory {
@@ -110,6 +118,14 @@ export class FaceTemplateRepository {
     return db.transaction(async (tx) => {
       const [{ present }] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]);
       if (present) return undefined;
+      if (storage === VectorStorage.HALFVEC) {
+        const [ext] = await tx.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
+        if (!ext || !atLeast(ext.extversion, HALFVEC_SINCE)) {
+          throw new Error(
+            `model ${modelVersion} asks for a halfvec index, which pgvector has since ${HALFVEC_SINCE.join('.')}; this database has ${ext ? `pgvector ${ext.extversion}` : 'no pgvector'}: run ALTER EXTENSION vector UPDATE after installing a newer pgvector, or remove "index": { "storage": "halfvec" } from the pack's manifest`,
+          );
+        }
+      }
       const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
       const memory = indexBuildMemory(n, Number(dim), memoryCapMb, m, storage);
       before?.(memory);
@@ -166,6 +182,12 @@ export class FaceTemplateRepository {
       [galleryId, keep],
     );
     return r.n;
+  }
+
+  /** The model's indexes of other storages than `storage`: left by an earlier pack manifest, no longer walked. */
+  async otherStorageIndexes(db: Queryable, modelVersion: string, storage: VectorStorage): Promise<string[]> {
+    const others = Object.values(VectorStorage).filter((s) => s !== storage).map((s) => vectorIndexName(modelVersion, s));
+    return (await db.query(`SELECT relname AS name FROM pg_class WHERE relname = ANY($1::text[])`, [others])).map((r: { name: string }) => r.name);
   }
 
   /**

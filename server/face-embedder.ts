@@ -3,8 +3,8 @@ import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js'
 import type { CropEmbedder, EmbeddedFace, FaceEmbedder, LocatedFace, ScoreCalibrationPort } from '../tenants/shared/ports.js';
 import { VectorStorage } from '../models/index-memory.js';
 
-/** The pack's choice of index storage (checked when the pack was loaded). */
-const storageOf = (engine: FaceAnalyzer): VectorStorage => (engine.manifest.index?.storage === 'halfvec' ? VectorStorage.HALFVEC : VectorStorage.VECTOR);
+/** The pack's choice of index storage (checked against INDEX_STORAGES when the pack was loaded; the two vocabularies are one, test/models/index-memory.spec.ts). */
+const storageOf = (engine: FaceAnalyzer): VectorStorage => (engine.manifest.index?.storage as VectorStorage | undefined) ?? VectorStorage.VECTOR;
 
 /** What the hub sees of its engine, whichever runs it: the in-process EngineThread or remote workers. */
 export type EngineStatus = InferenceStatus & { available: boolean; inFlight: number; inFlightBytes: number; restarts: number };

@@ -125,7 +125,12 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   const shared = database.kind === 'postgres' ? database.dataSource : undefined;
   await withLock(shared, LockKey.SCHEMA, async () => {
     // the model's HNSW index, built once (at the first start, or after a model change) with memory sized for its graph
-    const built = await searches.prepare({ indexBuildMemoryMb: config.indexBuildMemoryMb, onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)) });
+    const built = await searches.prepare({
+      indexBuildMemoryMb: config.indexBuildMemoryMb,
+      onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)),
+      onUnusedIndexes: (names) =>
+        logger.warn({ job: 'index-build', indexes: names }, `the model's index in another storage (${names.join(', ')}) is no longer searched but is still updated on every enrollment: once every replica runs this pack, run DROP INDEX CONCURRENTLY on it`),
+    });
     if (built) logger.info({ job: 'index-build' }, `HNSW index (${built.storage}, m ${built.m}, ef_construction ${built.efConstruction}) of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
     if (await tenants.bootstrap()) {
       logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');

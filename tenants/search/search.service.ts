@@ -73,9 +73,16 @@ export class SearchService {
    * Creates the HNSW index of the active model if it is not there yet (at start), with as much
    * maintenance_work_mem as its graph needs up to `indexBuildMemoryMb`; says what it built, if anything.
    */
-  async prepare(opts: { indexBuildMemoryMb?: number; onIndexBuild?: (m: IndexBuildMemory) => void } = {}): Promise<IndexBuild | undefined> {
+  async prepare(
+    opts: { indexBuildMemoryMb?: number; onIndexBuild?: (m: IndexBuildMemory) => void; onUnusedIndexes?: (names: string[]) => void } = {},
+  ): Promise<IndexBuild | undefined> {
     const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
-    return this.templates.ensureIndex(this.db, this.embedder.modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: this.embedder.vectorStorage });
+    const { modelVersion, vectorStorage } = this.embedder;
+    const built = await this.templates.ensureIndex(this.db, modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: vectorStorage });
+    // an index of the same model in another storage (the pack's manifest changed): still updated on every enrollment, never walked
+    const unused = await this.templates.otherStorageIndexes(this.db, modelVersion, vectorStorage);
+    if (unused.length) opts.onUnusedIndexes?.(unused);
+    return built;
   }
 
   async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {

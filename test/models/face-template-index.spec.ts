@@ -65,6 +65,10 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(built).toMatchObject({ templates: 120 });
     const name = vectorIndexName('index-test@1', VectorStorage.HALFVEC);
     expect(name).not.toBe(vectorIndexName('index-test@1'));
+    // each storage sees the other's index as one it no longer walks (the hub warns about it at start)
+    expect(await repo.otherStorageIndexes(database.db, 'index-test@1', VectorStorage.HALFVEC)).toEqual([vectorIndexName('index-test@1')]);
+    expect(await repo.otherStorageIndexes(database.db, 'index-test@1', VectorStorage.VECTOR)).toEqual([name]);
+    expect(await repo.otherStorageIndexes(database.db, 'index-test@2', VectorStorage.VECTOR)).toEqual([]);
     const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [name]);
     expect(index.indexdef).toMatch(/USING hnsw \(\(\(?embedding\)?::halfvec\(16\)\) halfvec_cosine_ops\).*WHERE .*index-test@1/);
     const [{ v }] = await database.db.query(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { ConfigError, loadConfig } from '../../server/config';
+import { INDEX_STORAGES } from '../../inference/model-pack.js';
 import { defaultIndexBuildCapMb, describeIndexBuildMemory, hnswElementBytes, indexBuildMemory, PG_DEFAULT_MAINTENANCE_MB, VectorStorage } from '../../models/index-memory.js';
 
 describe('indexBuildMemory (maintenance_work_mem for an HNSW build)', () => {
@@ -44,5 +45,9 @@ describe('FRHUB_INDEX_BUILD_MEMORY_MB', () => {
     expect(loadConfig({ FRHUB_INDEX_BUILD_MEMORY_MB: '2048' }).indexBuildMemoryMb).toBe(2048);
     expect(loadConfig({}).indexBuildMemoryMb).toBe(defaultIndexBuildCapMb(totalmem()));
     for (const bad of ['0', '1.5', 'lots', '-1']) expect(() => loadConfig({ FRHUB_INDEX_BUILD_MEMORY_MB: bad })).toThrow(ConfigError);
+  });
+
+  it('knows the same index storages as a pack manifest may name', () => {
+    expect([...INDEX_STORAGES].sort()).toEqual(Object.values(VectorStorage).sort());
   });
 });
