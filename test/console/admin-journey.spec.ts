@@ -243,11 +243,19 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     await check(analyst, 'analyst-journey');
   }, 300_000);
 
-  it('oversight: the search is counted, the agency is in the charts and the report; still no face or case', async () => {
-    // a supervisor reviews it (through the API: the review page is the supervisor's)
+  it('a supervisor reviews it on the review page; oversight: the search is counted, the agency is in the charts and the report; still no face or case', async () => {
+    // the agency's supervisor reviews it on the review page (inconclusive: no lead to act on)
     const supervisor = await t.principal('lake-pd', Role.AGENCY_SUPERVISOR);
-    const reviewed = await t.gql(supervisor.token, 'mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { reviewStatus } }', { i: { searchId, outcome: 'NO_LEAD', decisions: [] } });
-    expect(reviewed.errors).toBeUndefined();
+    const review = await signedIn(supervisor.token);
+    await review.getByRole('heading', { name: 'Searches' }).waitFor();
+    await review.getByRole('row').filter({ hasText: 'LK-26-0042' }).getByRole('link').click();
+    await review.getByRole('heading', { name: /^Search of / }).waitFor();
+    expect(review.url()).toBe(`${t.url}/searches/${searchId}`);
+    await review.getByLabel(/^Decision for candidate 1 /).selectOption('INCONCLUSIVE');
+    await review.getByLabel('Outcome of your review').selectOption('NO_LEAD');
+    await review.getByRole('button', { name: 'Save review' }).click();
+    await review.getByTestId('review-status').filter({ hasText: /^Reviewed: no lead$/ }).waitFor();
+    await check(review, 'supervisor-journey');
     await oversight.reload();
     await oversight.getByTestId('searches').waitFor();
     expect(await searchesShown(oversight)).toBe(searchesBefore + 1);
