@@ -116,6 +116,8 @@ export enum AuditAction {
   SEARCH_VIEWED = 'SEARCH_VIEWED',
   /** the enrolled faces of a search's candidates shown to a reviewer (one event per search and response) */
   CANDIDATE_FACES_VIEWED = 'CANDIDATE_FACES_VIEWED',
+  /** a probe photo's face located before searching (previewProbe): the photo's checksum and size, the faces found or the refusal; not a search */
+  PROBE_PREVIEWED = 'PROBE_PREVIEWED',
   SEARCH_REVIEW = 'SEARCH_REVIEW',
   EXIGENT_APPROVED = 'EXIGENT_APPROVED',
   LEGAL_HOLD_SET = 'LEGAL_HOLD_SET',

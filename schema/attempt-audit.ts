@@ -29,6 +29,8 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     usageStatistics: AuditAction.STATISTICS_READ,
     // reading a candidate list is audited when allowed (SEARCH_VIEWED); probing for one is audited too
     search: AuditAction.SEARCH_VIEWED,
+    // a photo located before searching: refused uploads (too large, unreadable) audited too
+    previewProbe: AuditAction.PROBE_PREVIEWED,
   },
 };
 

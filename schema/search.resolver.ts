@@ -3,7 +3,6 @@ import { PageInfo, toConnection } from './connection.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
-import { AuditAction } from '../models/enums.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
 
@@ -159,7 +158,7 @@ export class SearchResolver {
   }
 
   @Query(() => ProbePreview, {
-    description: 'The face a search of this photo would use, outlined before searching: the same access check, face choice and refusals (NO_FACE_FOUND, MULTIPLE_FACES, LOW_QUALITY, IMAGE_TOO_LARGE, ...) as searchFaces. Not a search: nothing is compared, kept, audited or counted against the quota (the search that follows is audited with the photo’s checksum).',
+    description: 'The face a search of this photo would use, outlined before searching: the same access check, face choice and refusals (NO_FACE_FOUND, MULTIPLE_FACES, LOW_QUALITY, IMAGE_TOO_LARGE, ...) as searchFaces. Not a search: nothing is compared, kept or counted against the quota. Audited (PROBE_PREVIEWED, refusals too): the photo’s sha256 and size, and the faces found or the refusal’s code.',
   })
   async previewProbe(@Arg('input') input: PreviewProbeInput, @Ctx() ctx: GraphQLContext): Promise<ProbePreview> {
     const actor = actorOf(ctx);
@@ -227,16 +226,12 @@ export class SearchResolver {
 export class CandidateResolver {
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'The candidate’s enrolled face (the crop kept at enrollment) as a data:image/jpeg;base64 URL, to compare with the probe. Only for a caller who may review the search (FORBIDDEN otherwise, NOT_FOUND for another tenant’s); null where the hub kept no crop (enrolled before crops were kept) or the face is in another agency’s gallery shared for searching only. Audited: CANDIDATE_FACES_VIEWED, once per search and response.',
+    description: 'The candidate’s enrolled face (the crop kept at enrollment) as a data:image/jpeg;base64 URL, to compare with the probe. Only for a caller who may review the search (FORBIDDEN otherwise, NOT_FOUND for another tenant’s); null where the hub kept no crop (enrolled before crops were kept) or the face is in another agency’s gallery shared for searching only. Audited: CANDIDATE_FACES_VIEWED, once per search and response, refusals too (with their code).',
   })
   async faceImage(@Root() candidate: Candidate, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     const actor = actorOf(ctx);
-    // a page of searches asks once: one query and one audit event per search
-    const faces = await loaderOf<Map<number, Buffer>>(ctx, 'candidateFaces', (ids) => ctx.services.searches.candidateFaces(actor, ids))(candidate.searchId).catch(async (e: unknown) => {
-      // the same error for every candidate of the search: audited once
-      await ctx.services.audit.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchId: candidate.searchId } }, e);
-      throw e;
-    });
+    // a page of searches asks once: one query, and one audit event per search (shown or refused), in the service
+    const faces = await loaderOf<Map<number, Buffer>>(ctx, 'candidateFaces', (ids) => ctx.services.searches.candidateFaces(actor, ids))(candidate.searchId);
     const jpeg = faces.get(candidate.rank);
     return jpeg ? `data:image/jpeg;base64,${jpeg.toString('base64')}` : null;
   }

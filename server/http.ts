@@ -29,8 +29,24 @@ export function safeError(e: unknown): Record<string, unknown> {
   return { type: e.name, message: strip(e.message), ...(typeof code === 'string' ? { code } : {}), stack: strip(e.stack) };
 }
 
-/** The paths the hub serves; every other path is one metric label, so a scanner cannot grow the label set. */
-export const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/console/session', '/console/oidc/start', '/console/oidc/callback']);
+/** The paths the hub serves (the console's pages included); every other path is one metric label, so a scanner cannot grow the label set. */
+export const ROUTES = new Set([
+  '/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json',
+  '/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/sharing', '/audit', '/admin',
+  '/console/session', '/console/oidc/start', '/console/oidc/callback',
+]);
+
+/** Paths with a part that varies (an id, an asset's name): one label each, never the path itself. */
+const PATTERNS: [RegExp, string][] = [
+  [/^\/searches\/[^/]+$/, '/searches/:id'],
+  [/^\/console\/assets\/.+$/, '/console/assets/:file'],
+];
+
+/** The metric label of a request's path: a route of the hub, a pattern's name, or 'other'. */
+export function routeLabel(path: string): string {
+  if (ROUTES.has(path)) return path;
+  return PATTERNS.find(([re]) => re.test(path))?.[1] ?? 'other';
+}
 
 /** A caller's X-Request-Id when it is a plain token, else a fresh one: it goes into every log line. */
 export function requestIdOf(header: string | string[] | undefined): string {

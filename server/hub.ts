@@ -33,7 +33,7 @@ import { authorizationOf, consoleRouter } from './console.js';
 import { consoleOidc } from './console-oidc.js';
 import { EngineEmbedder, type HubEngine } from './face-embedder.js';
 import { RemoteInference, WORKER_STATES } from './remote-inference.js';
-import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, ROUTES, safeError } from './http.js';
+import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, routeLabel, safeError } from './http.js';
 import { ReadReplicaSet } from './read-replicas.js';
 import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
@@ -174,7 +174,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   app.use((req, res, next) => {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    const end = httpSeconds.startTimer({ route: ROUTES.has(req.path) ? req.path : 'other' });
+    const end = httpSeconds.startTimer({ route: routeLabel(req.path) });
     res.on('finish', () => end({ status: String(res.statusCode) }));
     requestTiming.run({ requestId, log: logger.child({ requestId }), startedAt: performance.now(), inferenceMs: 0, databaseMs: 0 }, next);
   });

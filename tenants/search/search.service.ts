@@ -175,28 +175,44 @@ export class SearchService {
   /**
    * The face a search of this photo would use, outlined before the analyst submits: the same access
    * check as a search (role, certification, a suspended agency) and the same face choice and
-   * refusals. Not a search: nothing is compared, kept or counted against the quota. Not audited:
-   * it reads and writes none of the hub's records, and the photo reaches the audit log (its
-   * checksum) with the search that follows.
+   * refusals. Not a search: nothing is compared, kept or counted against the quota. Audited all the
+   * same (PROBE_PREVIEWED), as biometric processing of a photo: its checksum and size, and the faces
+   * found or the refusal's code.
    */
   async previewProbe(actor: Actor, image: Buffer): Promise<LocatedFace> {
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Search', { tenantId: actor.tenantId });
-    return this.embedder.locate(image);
+    const event = {
+      action: AuditAction.PROBE_PREVIEWED,
+      probeSha256: createHash('sha256').update(image).digest('hex'),
+      details: { bytes: image.length },
+    };
+    return this.trail.refusals(actor, event, async () => {
+      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Search', { tenantId: actor.tenantId });
+      const face = await this.embedder.locate(image);
+      await this.trail.appendAlone(actor, {
+        ...event,
+        outcome: AuditOutcome.ALLOWED,
+        modelVersion: this.embedder.modelVersion,
+        details: { ...event.details, facesFound: 1, width: face.width, height: face.height, quality: Math.round(face.quality * 1e4) / 1e4 },
+      });
+      return face;
+    });
   }
 
   /**
    * The enrolled faces (kept crops) of the candidates of `searchIds`, as JPEG bytes by search id and
    * rank, for a caller who may review each search; another tenant's search is NOT_FOUND, one the
    * caller may not review FORBIDDEN. A candidate without a visible crop is absent (enrolled before
-   * crops were kept, or in another agency's gallery shared for searching only). Each search whose
-   * faces are shown is audited (CANDIDATE_FACES_VIEWED) in the same transaction.
+   * crops were kept, or in another agency's gallery shared for searching only). Audited once per
+   * search and call (CANDIDATE_FACES_VIEWED): shown in the same transaction, refused (with the
+   * refusal's code) once for all of the search's candidates, however many ask.
    */
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
     const ability = defineAbilityFor(actor, this.clock.now());
-    return this.db.scoped(scopeOf(actor), async (tx) => {
-      const found = new Map((await this.searches.visibleMany(tx, searchIds.filter(isUuid))).map((s) => [s.id, s]));
+    const ids = [...new Set(searchIds)];
+    const { result, found } = await this.db.scoped(scopeOf(actor), async (tx) => {
+      const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
       const result = new Map<string, Map<number, Buffer> | DomainError>();
-      for (const id of searchIds) {
+      for (const id of ids) {
         const search = found.get(id);
         try {
           if (!search) throw notFound('search', id);
@@ -207,15 +223,22 @@ export class SearchService {
           result.set(id, e);
         }
       }
-      const allowed = searchIds.filter((id) => result.get(id) instanceof Map);
+      const allowed = ids.filter((id) => result.get(id) instanceof Map);
       for (const c of await this.crops.ofCandidates(tx, allowed)) (result.get(c.searchId) as Map<number, Buffer>).set(c.rank, c.jpeg);
       for (const id of allowed) {
         const s = found.get(id)!;
         const ranks = [...(result.get(id) as Map<number, Buffer>).keys()].sort((a, b) => a - b);
         await this.trail.append(tx, actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: s.caseNumber, legalBasis: s.legalBasis, offenseCategory: s.offenseCategory, details: { searchId: id, ranks } });
       }
-      return result;
+      return { result, found };
     });
+    // each refused search once, whatever number of its candidates asked (the error is marked audited)
+    for (const [id, r] of result) {
+      if (!(r instanceof DomainError)) continue;
+      const s = r.code === 'NOT_FOUND' ? undefined : found.get(id);
+      await this.trail.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, details: { searchId: id } }, r);
+    }
+    return result;
   }
 
   private limits(req: SearchRequest): { maxCandidates: number } {
