@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
@@ -25,6 +26,8 @@ export type StoredKey = JWK & { kid: string; iat?: number; exp?: number };
 
 interface KeyEntry {
   kid: string;
+  /** the private key's bytes, from which the hub's MAC keys derive */
+  seed: Buffer;
   iat: number;
   exp?: number;
   privateKey: Key;
@@ -87,6 +90,17 @@ export class SigningKeys {
     return found.publicKey;
   }
 
+  /**
+   * Keys for a MAC the hub checks itself (a cookie it sets and reads back), one set per `purpose`:
+   * HKDF-SHA256 of each live signing key, the signer's first (it makes new MACs; any of them verifies,
+   * so a rotation does not break what is in flight). Replicas sharing the key set share these.
+   */
+  macKeys(purpose: string): Buffer[] {
+    const signer = this.signer();
+    const live = this.entries.filter((e) => e !== signer && (e.exp === undefined || e.exp > nowSeconds()));
+    return [signer, ...live].map((e) => Buffer.from(hkdfSync('sha256', e.seed, Buffer.alloc(0), `frhub mac: ${purpose}`, 32)));
+  }
+
   /** The public keys as a JWKS document: never a private part. */
   jwks(): { keys: JWK[] } {
     return { keys: this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds()).map((e) => ({ ...e.publicJwk, ...(e.exp ? { exp: e.exp } : {}) })) };
@@ -126,7 +140,7 @@ const fileVersion = (file: string) => {
 async function entryOf(k: StoredKey): Promise<KeyEntry> {
   const { d: _private, ...pub } = k;
   const publicJwk: JWK = { kty: pub.kty, crv: pub.crv, x: pub.x, kid: k.kid, alg: ALG, use: 'sig' };
-  return { kid: k.kid, iat: k.iat ?? 0, exp: k.exp, privateKey: await jose().importJWK(k, ALG), publicKey: await jose().importJWK(publicJwk, ALG), publicJwk };
+  return { kid: k.kid, seed: Buffer.from(String(k.d), 'base64url'), iat: k.iat ?? 0, exp: k.exp, privateKey: await jose().importJWK(k, ALG), publicKey: await jose().importJWK(publicJwk, ALG), publicJwk };
 }
 
 /** A fresh Ed25519 key, named by its JWK thumbprint (RFC 7638). */
@@ -252,12 +266,18 @@ const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 /**
  * Verifies a token from a tenant's own identity provider; returns the subject it names. The console's
- * sign-in passes the ID token with `audience` = its client id and the `nonce` it sent.
+ * sign-in passes the ID token with `audience` = its client id, the `nonce` it sent and
+ * `authorizedParty` = its client id (checked against `azp` when the token has several audiences, or an azp).
  */
-export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string } = {}): Promise<string> {
+export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}): Promise<string> {
   try {
     const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'] });
     if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw Object.assign(new Error('nonce mismatch'), { code: 'ERR_NONCE_MISMATCH' });
+    // an ID token for several audiences names the client it was issued to (OpenID Connect Core 3.1.3.7)
+    if (expect.authorizedParty !== undefined) {
+      const several = Array.isArray(payload.aud) && payload.aud.length > 1;
+      if ((several || payload.azp !== undefined) && payload.azp !== expect.authorizedParty) throw Object.assign(new Error('azp mismatch'), { code: 'ERR_AZP_MISMATCH' });
+    }
     const subject = payload[cfg.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw new Error(`no ${cfg.subjectClaim} claim`);
     return subject;

@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type pino from 'pino';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { IssuerRow } from '../models/tenant.repository.js';
-import { RemoteKeySets, verifyFederatedToken } from './auth.js';
-import { CONSOLE_PAGES, openSession, secureCookie, secured } from './console.js';
+import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
+import { DomainError } from '../tenants/shared/errors.js';
+import { isLoopbackHost, isPrivateAddressLiteral, remoteUrlProblem } from '../tenants/shared/urls.js';
+import { RemoteKeySets, verifyFederatedToken, type SigningKeys } from './auth.js';
+import { PROVIDER_COOKIE, SESSION_PATH, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
 import { requestLog } from './http.js';
 
 // "Sign in with your agency": OpenID Connect, authorization code + PKCE (S256), against the issuer a
@@ -30,18 +33,23 @@ export enum SignInError {
   TOKEN_REFUSED = 'TOKEN_REFUSED',
   /** a verified identity that no principal of the agency has */
   NO_PRINCIPAL = 'NO_PRINCIPAL',
+  /** the hub itself is configured to issue no tokens, so it opens no console session (the operator's to fix) */
+  HUB_ISSUES_NO_TOKENS = 'HUB_ISSUES_NO_TOKENS',
 }
 
 export const OIDC_START = '/console/oidc/start';
 export const OIDC_CALLBACK = '/console/oidc/callback';
 const FLOW_COOKIE = 'frhub_oidc';
-/** which agency's provider opened the session (its slug; not a credential), read when signing out */
-const PROVIDER_COOKIE = 'frhub_idp';
-const SESSION_PATH = '/console/session';
+const FLOW_MAC = 'console oidc flow';
 const FLOW_SECONDS = 600;
-/** the longest console session a sign-in opens; shorter when the provider's ID token expires sooner */
-const MAX_SESSION_SECONDS = 12 * 3600;
+/**
+ * How long a console session a sign-in opens lasts: the hub's own length (a working shift), whatever
+ * the provider's ID token says (often minutes; it only proves the sign-in); never longer than a hub token may last.
+ */
+export const CONSOLE_SESSION_SECONDS = Math.min(8 * 3600, MAX_TOKEN_SECONDS);
 const DISCOVERY_TTL_MS = 5 * 60_000;
+/** a discovery that failed is not tried again for this long: anonymous sign-ins cannot hammer a provider */
+const DISCOVERY_FAILURE_TTL_MS = 30_000;
 const FETCH_TIMEOUT_MS = 10_000;
 // the provider's denials of the person, as opposed to errors of the request
 const DENIALS = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
@@ -75,12 +83,22 @@ const b64url = (bytes: Buffer) => bytes.toString('base64url');
 const random = () => b64url(randomBytes(32));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const safeNext = (next: string | undefined) => (next && CONSOLE_PAGES.includes(next) && next !== '/sign-in' ? next : '');
+const mac = (payload: string, key: Buffer) => createHmac('sha256', key).update(payload).digest();
 
-/** The flow a cookie carries, when it is one (every field present, of its type). */
-function flowOf(raw: string): Flow | undefined {
+/** The flow's cookie value: its JSON, then an HMAC-SHA256 with a key of the hub's (so no one else can make or alter one). */
+function sealFlow(flow: Flow, keys: SigningKeys): string {
+  const payload = b64url(Buffer.from(JSON.stringify(flow)));
+  return `${payload}.${b64url(mac(payload, keys.macKeys(FLOW_MAC)[0]))}`;
+}
+
+/** The flow a cookie carries, when the hub sealed it (its MAC verifies) and it is one (every field present, of its type). */
+function flowOf(raw: string, keys: SigningKeys): Flow | undefined {
+  const [payload, sig, extra] = raw.split('.');
+  if (!payload || !sig || extra !== undefined) return undefined;
+  const given = Buffer.from(sig, 'base64url');
+  if (!keys.macKeys(FLOW_MAC).some((k) => { const m = mac(payload, k); return m.length === given.length && timingSafeEqual(m, given); })) return undefined;
   try {
-    const f = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flow>;
+    const f = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Flow>;
     const text = [f.state, f.nonce, f.verifier, f.tenant, f.next].every((v) => typeof v === 'string');
     return text && f.state && f.nonce && f.verifier && typeof f.exp === 'number' ? (f as Flow) : undefined;
   } catch {
@@ -88,21 +106,30 @@ function flowOf(raw: string): Flow | undefined {
   }
 }
 
-/** An endpoint the hub may call: https, or plain http on loopback (development), as for jwksUrl. */
-function endpoint(raw: unknown, what: string): string {
-  let u: URL;
-  try {
-    u = new URL(String(raw));
-  } catch {
-    throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the discovery document has no usable ${what}`);
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is not https`);
+/**
+ * The flow cookie's name and path: `__Host-` where it is Secure (no other site of the domain can set
+ * or shadow it; that prefix needs the path /), else on the callback's path only (loopback, development).
+ */
+const flowCookie = (req: Request) => (secureCookie(req) ? { name: `__Host-${FLOW_COOKIE}`, path: '/' } : { name: FLOW_COOKIE, path: OIDC_CALLBACK });
+
+/**
+ * An endpoint of the discovery document the hub may call: the issuer's own origin (itself https, or
+ * http on loopback), else https to a host that is not this machine (unless the issuer is on it) nor a
+ * private or link-local address literal (unless the issuer is one): a provider's document must not turn the hub on its own services.
+ */
+function endpoint(raw: unknown, what: string, issuer: URL): string {
+  const problem = typeof raw === 'string' ? remoteUrlProblem(raw) : 'is missing';
+  if (problem) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the discovery document's ${what} ${problem}`);
+  const u = new URL(raw as string);
+  if (u.origin === issuer.origin) return u.href;
+  if (u.protocol !== 'https:') throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is plain http on another origin than the issuer ${issuer.origin}`);
+  if (isLoopbackHost(u.hostname) && !isLoopbackHost(issuer.hostname)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is on the hub's own machine, the issuer ${issuer.origin} is not`);
+  if (isPrivateAddressLiteral(u.hostname) && !isPrivateAddressLiteral(issuer.hostname)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is a private or link-local address, the issuer ${issuer.origin} is not`);
   return u.href;
 }
 
-/** The hub's redirect URI as the browser reaches it; https unless on this machine (TLS ends at a load balancer), as for the cookie. */
-const redirectUri = (req: Request) => `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}${OIDC_CALLBACK}`;
+/** The hub's redirect URI as the browser reaches it. */
+const redirectUri = (req: Request) => `${originOf(req)}${OIDC_CALLBACK}`;
 
 /** The console's sign-in with agencies' providers: its routes, and where signing out continues at the provider. */
 export interface ConsoleOidc {
@@ -114,14 +141,25 @@ export interface ConsoleOidc {
   endSession(req: Request, res: Response): Promise<string | undefined>;
 }
 
-export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger; remoteKeys?: RemoteKeySets }): ConsoleOidc {
+export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets }): ConsoleOidc {
   const router = express.Router();
   const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
-  const discovered = new Map<string, { doc: Discovery; at: number }>();
+  // one discovery per issuer at a time, its answer kept (a failure briefly): sign-ins are anonymous
+  const discovered = new Map<string, { pending: Promise<Discovery>; at: number; failed: boolean }>();
 
-  async function discover(issuer: string): Promise<Discovery> {
+  function discover(issuer: string): Promise<Discovery> {
     const hit = discovered.get(issuer);
-    if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.doc;
+    if (hit && Date.now() - hit.at < (hit.failed ? DISCOVERY_FAILURE_TTL_MS : DISCOVERY_TTL_MS)) return hit.pending;
+    const entry = { pending: fetchDiscovery(issuer), at: Date.now(), failed: false };
+    entry.pending.then(() => void (entry.at = Date.now()), () => Object.assign(entry, { at: Date.now(), failed: true }));
+    discovered.set(issuer, entry);
+    return entry.pending;
+  }
+
+  async function fetchDiscovery(issuer: string): Promise<Discovery> {
+    // an issuer set before setTenantIssuer checked it: the same rule
+    const problem = remoteUrlProblem(issuer);
+    if (problem) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the issuer '${issuer}' ${problem}`);
     const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     let doc: Record<string, unknown>;
     try {
@@ -135,14 +173,13 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
     if (doc.issuer !== issuer) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery at ${url} names the issuer '${String(doc.issuer)}', not '${issuer}'`);
     const methods = doc.code_challenge_methods_supported;
     if (Array.isArray(methods) && !methods.includes('S256')) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${issuer} does not support PKCE with S256`);
-    const result: Discovery = {
+    const at = new URL(issuer);
+    return {
       issuer,
-      authorization_endpoint: endpoint(doc.authorization_endpoint, 'authorization_endpoint'),
-      token_endpoint: endpoint(doc.token_endpoint, 'token_endpoint'),
-      ...(doc.end_session_endpoint ? { end_session_endpoint: endpoint(doc.end_session_endpoint, 'end_session_endpoint') } : {}),
+      authorization_endpoint: endpoint(doc.authorization_endpoint, 'authorization_endpoint', at),
+      token_endpoint: endpoint(doc.token_endpoint, 'token_endpoint', at),
+      ...(doc.end_session_endpoint ? { end_session_endpoint: endpoint(doc.end_session_endpoint, 'end_session_endpoint', at) } : {}),
     };
-    discovered.set(issuer, { doc: result, at: Date.now() });
-    return result;
   }
 
   async function providerOf(slug: string): Promise<IssuerRow & { clientId: string }> {
@@ -151,7 +188,7 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
     return found.issuer as IssuerRow & { clientId: string };
   }
 
-  const clearFlow = (req: Request, res: Response) => res.clearCookie(FLOW_COOKIE, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: OIDC_CALLBACK });
+  const clearFlow = (req: Request, res: Response) => res.clearCookie(flowCookie(req).name, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path });
 
   function fail(req: Request, res: Response, e: unknown, next = '') {
     const code = e instanceof SignInFailure ? e.code : SignInError.PROVIDER_ERROR;
@@ -176,7 +213,7 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
         state: flow.state, nonce: flow.nonce, code_challenge: b64url(createHash('sha256').update(flow.verifier).digest()), code_challenge_method: 'S256',
       })) url.searchParams.set(k, v);
       // Lax, not Strict: the provider's redirect back is a cross-site navigation
-      res.cookie(FLOW_COOKIE, b64url(Buffer.from(JSON.stringify(flow))), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: OIDC_CALLBACK, maxAge: FLOW_SECONDS * 1000 });
+      res.cookie(flowCookie(req).name, sealFlow(flow, deps.keys), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path, maxAge: FLOW_SECONDS * 1000 });
       secured(res).redirect(302, url.href);
     } catch (e) {
       fail(req, res, e, next);
@@ -186,8 +223,8 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
   router.get(OIDC_CALLBACK, async (req, res) => {
     let flow: Flow | undefined;
     try {
-      const m = new RegExp(`(?:^|;\\s*)${FLOW_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '');
-      flow = m ? flowOf(m[1]) : undefined;
+      const sealed = cookieOf(req, flowCookie(req).name);
+      flow = sealed ? flowOf(sealed, deps.keys) : undefined;
       clearFlow(req, res); // one callback per sign-in, whatever it brings
       const state = one(req.query.state);
       if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
@@ -202,13 +239,15 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
       const idToken = await exchange(doc, cfg.clientId, code, flow.verifier, redirectUri(req));
       let subject: string;
       try {
-        subject = await verifyFederatedToken(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce });
+        subject = await verifyFederatedToken(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId });
       } catch (e) {
         throw new SignInFailure(SignInError.TOKEN_REFUSED, (e as Error).message);
       }
-      const idExp = Number(JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString('utf8')).exp);
-      const ttl = Math.max(1, Math.min(MAX_SESSION_SECONDS, idExp - nowSeconds()));
-      const session = await deps.tenants.federatedSession(cfg, subject, ttl);
+      // the ID token proves the sign-in; the session lasts the hub's length, not the ID token's
+      const session = await deps.tenants.federatedSession(cfg, subject, CONSOLE_SESSION_SECONDS).catch((e: unknown) => {
+        if (e instanceof DomainError && e.code === 'FORBIDDEN') throw new SignInFailure(SignInError.HUB_ISSUES_NO_TOKENS, e.message);
+        throw e;
+      });
       if (!session) throw new SignInFailure(SignInError.NO_PRINCIPAL, `no principal of '${flow.tenant}' has the external subject of this identity (${cfg.subjectClaim})`);
       openSession(req, res, session.token, Math.floor(session.expiresAt.getTime() / 1000));
       res.cookie(PROVIDER_COOKIE, flow.tenant, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, session.expiresAt.getTime() - Date.now()) });
@@ -237,16 +276,16 @@ export function consoleOidc(deps: { tenants: TenantService; logger: pino.Logger;
   }
 
   async function endSession(req: Request, res: Response): Promise<string | undefined> {
-    const slug = new RegExp(`(?:^|;\\s*)${PROVIDER_COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '')?.[1];
+    const slug = cookieOf(req, PROVIDER_COOKIE);
     if (!slug) return undefined;
-    res.clearCookie(PROVIDER_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH });
+    clearProviderCookie(req, res);
     try {
       const cfg = await providerOf(slug);
       const doc = await discover(cfg.issuer);
       if (!doc.end_session_endpoint) return undefined;
       const url = new URL(doc.end_session_endpoint);
       url.searchParams.set('client_id', cfg.clientId);
-      url.searchParams.set('post_logout_redirect_uri', `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}/sign-in`);
+      url.searchParams.set('post_logout_redirect_uri', `${originOf(req)}/sign-in`);
       return url.href;
     } catch (e) {
       // the hub's session ends all the same; the provider's stays

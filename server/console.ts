@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
+import { isLoopbackHost } from '../tenants/shared/urls.js';
 import { httpError } from './http.js';
 
 /** Where `console/build.cjs` writes the bundle; the same from dist/server and from server/ (tests). */
@@ -10,6 +11,19 @@ export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''
 export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id', '/sharing', '/audit', '/admin'];
 
 export const SESSION_COOKIE = 'frhub_session';
+/** which agency's provider opened the session (its slug; not a credential), read when signing out */
+export const PROVIDER_COOKIE = 'frhub_idp';
+export const SESSION_PATH = '/console/session';
+
+/** The console page a path shows: a page, else a page with an id (`/searches/<id>` is `/searches/:id`), as console/src/roles.ts pageOf. */
+export const pageOf = (path: string): string => (CONSOLE_PAGES.includes(path) ? path : path.replace(/\/[\w-]+$/, '/:id'));
+
+/** A path to return to after signing in: one of the console's pages (with its id), never the sign-in page; else ''. */
+export function safeNext(next: string | undefined): string {
+  if (!next || next.length > 200 || !next.startsWith('/') || next.startsWith('//')) return '';
+  const page = pageOf(next);
+  return CONSOLE_PAGES.includes(page) && page !== '/sign-in' ? next : '';
+}
 
 // no inline script or style anywhere: the bundle and its stylesheet are files served by the hub
 export const CONSOLE_CSP = [
@@ -28,13 +42,25 @@ const expiryOf = (token: string): number => Number(JSON.parse(Buffer.from(token.
  * balancer the hub itself speaks plain HTTP (req.secure is false), yet the browser must never send
  * the session over http:// to the public name.
  */
-export const secureCookie = (req: Request): boolean => req.secure || !/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(req.hostname);
+export const secureCookie = (req: Request): boolean => req.secure || !isLoopbackHost(req.hostname);
+
+/** The hub's origin as the browser reaches it: https unless on this machine (TLS ends at a load balancer), as for the cookies. */
+export const originOf = (req: Request): string => `${secureCookie(req) ? 'https' : 'http'}://${req.get('host')}`;
+
+/** The value of the request's cookie of that name (token characters only: `[\w.-]`), when it carries one. */
+export function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return /^[\w.-]+$/.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}
 
 /** The session cookie's token, when the request carries one. */
-export function sessionToken(req: Request): string | undefined {
-  const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([\\w.-]+)`).exec(req.headers.cookie ?? '');
-  return m?.[1];
-}
+export const sessionToken = (req: Request): string | undefined => cookieOf(req, SESSION_COOKIE);
 
 /** `Bearer <token>` from the Authorization header, else from the console's session cookie. */
 export function authorizationOf(req: Request): string | undefined {
@@ -59,6 +85,10 @@ export function openSession(req: Request, res: Response, token: string, expiresA
   res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
 }
 
+/** Forgets which agency's provider opened the session. */
+export const clearProviderCookie = (req: Request, res: Response): Response =>
+  res.clearCookie(PROVIDER_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH });
+
 /**
  * The web console: its pages and assets, and the session exchange that turns a hub token (pasted,
  * or from `frhub token --console`) into an HttpOnly SameSite=Strict cookie the script never reads.
@@ -80,7 +110,7 @@ export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: 
     page(res);
   });
   router.use('/console/assets', express.static(CONSOLE_DIR, { index: false, setHeaders: (res) => res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }) }));
-  router.post('/console/session', express.json({ limit: '16kb' }), async (req, res) => {
+  router.post(SESSION_PATH, express.json({ limit: '16kb' }), async (req, res) => {
     // a JSON body only: a cross-site form cannot send one without a preflight, which the hub never answers
     if (!req.is('application/json')) return void res.status(415).json(httpError('BAD_REQUEST', 'Send {"token": "..."} as application/json.'));
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
@@ -95,9 +125,11 @@ export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: 
     // a session lasts no longer than its token: a token without an expiry opens none
     if (!Number.isFinite(expiresAt)) return void res.status(401).json(httpError('UNAUTHENTICATED', 'This token has no expiry (exp), so it cannot open a console session: sign in with a token that expires.'));
     openSession(req, res, token, expiresAt);
+    // a session of a pasted token is no agency provider's: signing out of it goes nowhere else
+    if (cookieOf(req, PROVIDER_COOKIE)) clearProviderCookie(req, res);
     secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
   });
-  router.delete('/console/session', async (req, res) => {
+  router.delete(SESSION_PATH, async (req, res) => {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
     // a session an agency's provider opened continues there (RP-Initiated Logout), when it offers that
     const endSession = await opts.endSession?.(req, res);

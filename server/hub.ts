@@ -243,7 +243,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       },
     }),
   );
-  const oidc = consoleOidc({ tenants, logger });
+  const oidc = consoleOidc({ tenants, keys, logger });
   app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session'), { endSession: oidc.endSession }));
   app.use(oidc.router);
   app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));

@@ -10,6 +10,7 @@ import { AGENCY_ROLES, isHubAdmin, isOperatorRole, scopeOf, type Actor } from '.
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
+import { remoteUrlProblem } from '../shared/urls.js';
 import type { Clock, TokenIssuer } from '../shared/ports.js';
 
 export const OPERATOR_SLUG = 'hub';
@@ -153,7 +154,7 @@ export class TenantService {
   async issueToken(actor: Actor, principalId: string, ttlMinutes = 720): Promise<{ token: string; expiresAt: Date }> {
     return this.trail.refusals(actor, { action: AuditAction.TOKEN_ISSUED, details: { principalId } }, async () => {
       if (!this.tokens) throw new DomainError('FORBIDDEN', 'This hub issues no tokens through the API.');
-      if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > 7 * 24 * 60) throw new DomainError('BAD_USER_INPUT', 'ttlMinutes must be from 1 to 10080 (a week).');
+      if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes * 60 > MAX_TOKEN_SECONDS) throw new DomainError('BAD_USER_INPUT', 'ttlMinutes must be from 1 to 10080 (a week).');
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!p) throw notFound('principal', principalId);
@@ -178,6 +179,9 @@ export class TenantService {
         const issuer = input.issuer.trim();
         if (!issuer || issuer === HUB_TOKEN_ISSUER) throw new DomainError('BAD_USER_INPUT', `issuer must name the agency's identity provider (not '${HUB_TOKEN_ISSUER}').`);
         validateJwksUrl(input.jwksUrl);
+        // with a client id the hub fetches the issuer's discovery document: the same rule as for the JWKS
+        const issuerProblem = input.clientId?.trim() ? remoteUrlProblem(issuer) : undefined;
+        if (issuerProblem) throw new DomainError('BAD_USER_INPUT', `issuer '${issuer}' ${issuerProblem}: the console's sign-in reads its discovery document there.`);
         const other = await this.tenants.issuerByName(tx, issuer);
         if (other && other.tenantId !== t.id) throw new DomainError('CONFLICT', `Another tenant already trusts the issuer '${issuer}'.`);
         const row = await this.tenants.setIssuer(tx, { tenantId: t.id, issuer, jwksUrl: input.jwksUrl, audience: input.audience?.trim() || null, subjectClaim: input.subjectClaim?.trim() || 'sub', clientId: input.clientId?.trim() || null });
@@ -250,18 +254,13 @@ export class TenantService {
   }
 }
 
+/** The longest a hub token issued through the API may last (a week); no console session outlasts it. */
+export const MAX_TOKEN_SECONDS = 7 * 24 * 3600;
+
 /** The issuer name of the hub's own tokens, which no agency may claim. */
 export const HUB_TOKEN_ISSUER = 'frhub';
 
 function validateJwksUrl(raw: string): void {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new DomainError('BAD_USER_INPUT', `jwksUrl '${raw}' is not a URL.`);
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
-    throw new DomainError('BAD_USER_INPUT', 'jwksUrl must use https (plain http only on loopback, for development).');
-  }
+  const problem = remoteUrlProblem(raw);
+  if (problem) throw new DomainError('BAD_USER_INPUT', `jwksUrl '${raw}' ${problem}.`);
 }

@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { Role } from '../../models/enums';
 import { AuthError, RemoteKeySets, verifyFederatedToken } from '../../server/auth';
+import { isLoopbackHost, isPrivateAddressLiteral, remoteUrlProblem } from '../../tenants/shared/urls';
 import { startHub, type TestHub } from '../support/hub';
 
 // An agency's own identity provider signs its users in: a JWKS served over real HTTP on loopback.
@@ -72,6 +73,149 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       await idToken({ email: 'alice@metro.example' }), // none
       await idToken({ email: 'alice@metro.example', nonce: n }, 'frhub'), // issued to another client
     ]) await expect(verifyFederatedToken(keys, token, cfg, { nonce: n })).rejects.toThrow(AuthError);
+  });
+
+  it('an ID token for several audiences must name the console’s client as its authorized party (azp)', async () => {
+    const cfg = { issuer: ISSUER, jwksUrl, audience: 'frhub-console', subjectClaim: 'email' };
+    const idToken = (claims: Record<string, unknown>) =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'metro-1' }).setIssuer(ISSUER).setAudience(['frhub-console', 'records-app']).setIssuedAt().setExpirationTime('5m').sign(signingKey);
+    const keys = new RemoteKeySets();
+    const expect_ = { nonce: 'n1', authorizedParty: 'frhub-console' };
+    expect(await verifyFederatedToken(keys, await idToken({ email: 'alice@metro.example', nonce: 'n1', azp: 'frhub-console' }), cfg, expect_)).toBe('alice@metro.example');
+    for (const claims of [{ email: 'alice@metro.example', nonce: 'n1' }, { email: 'alice@metro.example', nonce: 'n1', azp: 'records-app' }]) {
+      await expect(verifyFederatedToken(keys, await idToken(claims), cfg, expect_)).rejects.toThrow(AuthError);
+    }
+  });
+
+  it('one rule for a URL the hub calls: https, or plain http on loopback (any 127.x), never to a private or link-local address', () => {
+    for (const h of ['localhost', '127.0.0.1', '127.0.0.2', '[::1]', '::1']) expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ['localhost.evil.example', '128.0.0.1', '10.0.0.1', 'example.org']) expect(isLoopbackHost(h)).toBe(false);
+    for (const h of ['10.1.2.3', '172.16.0.1', '172.31.255.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '[fe80::1]', '[fd00::1]', '[::ffff:7f00:1]']) expect(isPrivateAddressLiteral(h)).toBe(true);
+    for (const h of ['172.32.0.1', '8.8.8.8', 'example.org', '[2001:db8::1]']) expect(isPrivateAddressLiteral(h)).toBe(false);
+    expect(remoteUrlProblem('https://login.metro.example')).toBeUndefined();
+    expect(remoteUrlProblem('http://127.0.0.2:8080/jwks')).toBeUndefined();
+    for (const u of ['http://login.metro.example', 'http://169.254.169.254/latest', 'http://10.0.0.1/token', 'ftp://127.0.0.1/', 'https://user:pw@login.metro.example', 'not a url']) expect(remoteUrlProblem(u)).toBeDefined();
+  });
+
+  it('with a client id, the issuer itself must be https (http on loopback only): the console’s sign-in fetches its discovery document', async () => {
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    await t.createTenant('lake-pd');
+    const set = (i: Record<string, unknown>) => t.gql(admin, `mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer clientId } }`, { i: { tenantSlug: 'lake-pd', jwksUrl: 'https://idp.lake.example/jwks', clientId: 'frhub-console', ...i } });
+    for (const issuer of ['http://idp.lake.example', 'http://169.254.169.254', 'http://10.0.0.7', 'lake-idp']) {
+      expect((await set({ issuer })).errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+    // any loopback address is loopback, for the issuer and the JWKS alike
+    expect((await set({ issuer: 'http://127.0.0.2:9', jwksUrl: 'http://127.0.0.2:9/jwks' })).data.setTenantIssuer).toEqual({ issuer: 'http://127.0.0.2:9', clientId: 'frhub-console' });
+    // an issuer the hub never fetches (no client id: API tokens only) may be any name
+    expect((await set({ issuer: 'lake-idp', clientId: null })).errors).toBeUndefined();
+  });
+
+  describe('the console’s sign-in, started anonymously', () => {
+    // one server for several agencies' providers on a loopback port, each at its own path; counts discovery requests
+    let idps: Server;
+    let base: string;
+    const served: Record<string, number> = {};
+    const docs: Record<string, (issuer: string) => Record<string, unknown> | undefined> = {
+      // every endpoint at the issuer's origin
+      good: (iss) => ({ issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: `${iss}/token`, jwks_uri: `${iss}/jwks` }),
+      // a token endpoint on another port of this machine: the hub's own services
+      loopback: (iss) => ({ issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: 'http://127.0.0.1:5432/token', jwks_uri: `${iss}/jwks` }),
+      // a token endpoint on the cloud's metadata address, or on the private network
+      metadata: (iss) => ({ issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: 'http://169.254.169.254/latest/meta-data', jwks_uri: `${iss}/jwks` }),
+      lan: (iss) => ({ issuer: iss, authorization_endpoint: 'https://10.0.0.1/auth', token_endpoint: `${iss}/token`, jwks_uri: `${iss}/jwks` }),
+      down: () => undefined,
+    };
+    const admin = () => t.token('hub', Role.HUB_ADMIN);
+    /** The hub's answer to a request (no redirect followed): status, location, set-cookie. */
+    const hit = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; location: string; cookies: string[] }>((ok, fail) => {
+        const req = request(`${t.url}${path}`, { headers }, (res) => {
+          res.resume();
+          ok({ status: res.statusCode!, location: String(res.headers.location ?? ''), cookies: res.headers['set-cookie'] ?? [] });
+        });
+        req.on('error', fail);
+        req.end();
+      });
+
+    beforeAll(async () => {
+      idps = createServer((req, res) => {
+        const name = req.url!.split('/')[1];
+        served[name] = (served[name] ?? 0) + 1;
+        const doc = req.url!.endsWith('/.well-known/openid-configuration') ? docs[name]?.(`${base}/${name}`) : undefined;
+        if (!doc) return void res.writeHead(503).end();
+        // slow enough that sign-ins started together overlap
+        setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify(doc)), 200);
+      });
+      await new Promise<void>((r) => idps.listen(0, '127.0.0.1', () => r()));
+      base = `http://localhost:${(idps.address() as { port: number }).port}`;
+      for (const name of Object.keys(docs)) {
+        await t.createTenant(`${name}-pd`);
+        const set = await t.gql(await admin(), `mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { clientId } }`, {
+          i: { tenantSlug: `${name}-pd`, issuer: `${base}/${name}`, jwksUrl: `${base}/${name}/jwks`, clientId: 'frhub-console' },
+        });
+        expect(set.errors).toBeUndefined();
+      }
+    });
+    afterAll(() => idps?.close());
+
+    it('refuses a discovery document that sends the hub to this machine, the link-local metadata address or a private network', async () => {
+      expect((await hit('/console/oidc/start?tenant=good-pd')).location).toMatch(new RegExp(`^${base}/good/auth\\?`));
+      for (const name of ['loopback', 'metadata', 'lan']) {
+        expect(await hit(`/console/oidc/start?tenant=${name}-pd`)).toMatchObject({ status: 303, location: '/sign-in?error=PROVIDER_UNREACHABLE' });
+      }
+    });
+
+    it('shares one discovery among sign-ins started together, and keeps a failed one for a while', async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      const before = served.good ?? 0;
+      // good-pd's document is already known (the test above): a fresh issuer for the overlap
+      await t.createTenant('burst-pd');
+      docs.burst = docs.good;
+      const set = await t.gql(await admin(), `mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { clientId } }`, { i: { tenantSlug: 'burst-pd', issuer: `${base}/burst`, jwksUrl: `${base}/burst/jwks`, clientId: 'frhub-console' } });
+      expect(set.errors).toBeUndefined();
+      const answers = await Promise.all(Array.from({ length: 8 }, () => hit('/console/oidc/start?tenant=burst-pd')));
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(302));
+      expect(served.burst).toBe(1);
+      expect(served.good ?? 0).toBe(before);
+      const downBefore = served.down ?? 0;
+      for (let i = 0; i < 3; i++) expect((await hit('/console/oidc/start?tenant=down-pd')).location).toBe('/sign-in?error=PROVIDER_UNREACHABLE');
+      expect((served.down ?? 0) - downBefore).toBeLessThanOrEqual(1);
+    });
+
+    it('the flow cookie is the hub’s own: one made or altered elsewhere is refused; __Host- where it is Secure', async () => {
+      const started = await hit('/console/oidc/start?tenant=good-pd');
+      const cookie = started.cookies.find((c) => c.startsWith('frhub_oidc='))!;
+      expect(cookie).toMatch(/Path=\/console\/oidc\/callback/);
+      const value = cookie.split(';')[0].slice('frhub_oidc='.length);
+      const state = new URL(started.location).searchParams.get('state')!;
+      // the hub's own flow, answered without a code: the flow matched, the provider's answer did not
+      expect((await hit(`/console/oidc/callback?state=${state}`, { cookie: `frhub_oidc=${value}` })).location).toBe('/sign-in?error=PROVIDER_ERROR');
+      // one another site wrote (its own state), and the hub's with its content altered
+      const forged = Buffer.from(JSON.stringify({ state: 's'.repeat(43), nonce: 'n'.repeat(43), verifier: 'v'.repeat(43), tenant: 'good-pd', next: '', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+      expect((await hit(`/console/oidc/callback?state=${'s'.repeat(43)}`, { cookie: `frhub_oidc=${forged}` })).location).toBe('/sign-in?error=FLOW_MISMATCH');
+      const [payload, sig] = value.split('.');
+      const altered = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant: 'metro-pd' })).toString('base64url');
+      expect((await hit(`/console/oidc/callback?state=${state}`, { cookie: `frhub_oidc=${altered}.${sig}` })).location).toBe('/sign-in?error=FLOW_MISMATCH');
+      // reached by its public name (TLS ends at a load balancer): Secure, __Host-, path /
+      const remote = await hit('/console/oidc/start?tenant=good-pd', { host: 'hub.metro.example' });
+      expect(remote.cookies.find((c) => c.includes('frhub_oidc'))).toMatch(/^__Host-frhub_oidc=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
+      expect(new URL(remote.location).searchParams.get('redirect_uri')).toBe('https://hub.metro.example/console/oidc/callback');
+    });
+
+    it('keeps a deep link through the sign-in: a search by its id, never another site or the sign-in page', async () => {
+      const id = '0b9b7f7e-6f0e-4c1e-9a55-3f1f2b1f5d11';
+      expect((await hit(`/console/oidc/start?tenant=no-such-pd&next=/searches/${id}`)).location).toBe(`/sign-in?error=NO_PROVIDER&next=%2Fsearches%2F${id}`);
+      for (const next of ['//evil.example/searches', '/sign-in', 'https://evil.example/', '/analyst/x/y']) {
+        expect((await hit(`/console/oidc/start?tenant=no-such-pd&next=${encodeURIComponent(next)}`)).location).toBe('/sign-in?error=NO_PROVIDER');
+      }
+    });
+
+    it('a pasted-token sign-in forgets the provider of an earlier session, so signing out goes nowhere else', async () => {
+      const token = await t.token('metro-pd', Role.AGENCY_ANALYST);
+      const res = await fetch(`${t.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'frhub_idp=good-pd' }, body: JSON.stringify({ token }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie().find((c) => c.startsWith('frhub_idp='))).toMatch(/^frhub_idp=; Path=\/console\/session; Expires=Thu, 01 Jan 1970/);
+    });
   });
 
   it('lets only HUB_ADMIN name an issuer, over https (http on loopback only)', async () => {

@@ -132,6 +132,10 @@ if (!CHROMIUM) {
       expect(await page.locator('header .who').textContent()).toBe('Metro Police · AGENCY_ANALYST');
       const cookies = await context.cookies();
       expect(cookies.find((c) => c.name === 'frhub_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      // the hub's own session length (8 hours), not the ID token's (an hour at this provider)
+      const lasts = cookies.find((c) => c.name === 'frhub_session')!.expires - Date.now() / 1000;
+      expect(lasts).toBeGreaterThan(8 * 3600 - 120);
+      expect(lasts).toBeLessThanOrEqual(8 * 3600);
       // which provider opened the session, for signing out there; the sign-in's own cookie is gone
       expect(cookies.find((c) => c.name === 'frhub_idp')).toMatchObject({ value: 'metro-pd', httpOnly: true, sameSite: 'Strict', path: '/console/session' });
       expect(await hubCookies(context)).toEqual(['frhub_idp', 'frhub_session']);

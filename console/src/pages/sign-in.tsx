@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 
-// why a sign-in with an agency's identity provider did not complete (the hub's SignInError codes)
-const AGENCY_SIGN_IN_ERRORS: Record<string, string> = {
+// why a sign-in with an agency's identity provider did not complete: the hub's SignInError codes
+// (server/console-oidc.ts), each in words; a code not listed reads as PROVIDER_ERROR
+type SignInError = 'NO_PROVIDER' | 'PROVIDER_UNREACHABLE' | 'FLOW_MISMATCH' | 'DENIED' | 'PROVIDER_ERROR' | 'TOKEN_REFUSED' | 'NO_PRINCIPAL' | 'HUB_ISSUES_NO_TOKENS';
+const AGENCY_SIGN_IN_ERRORS: Record<SignInError, string> = {
   NO_PROVIDER: 'That agency does not sign in with its own identity provider on this hub. Check its short name, or sign in with a hub token from your agency’s administrator.',
   PROVIDER_UNREACHABLE: 'Your agency’s identity provider could not be reached, or did not answer as the provider this hub trusts. Try again in a few minutes; if it keeps failing, tell your agency’s administrator.',
   FLOW_MISMATCH: 'This sign-in does not match one started in this browser (it expired, or the link was altered), so you are not signed in. Start again below.',
@@ -9,6 +11,7 @@ const AGENCY_SIGN_IN_ERRORS: Record<string, string> = {
   PROVIDER_ERROR: 'Your agency’s identity provider answered with an error, so you are not signed in. Start again; if it keeps failing, tell your agency’s administrator.',
   TOKEN_REFUSED: 'The identity provider’s answer could not be verified as your agency’s, so you are not signed in. Tell your agency’s administrator.',
   NO_PRINCIPAL: 'Your agency’s identity provider knows you, but no user of your agency on this hub has that identity. Ask your agency’s administrator to add you.',
+  HUB_ISSUES_NO_TOKENS: 'Your agency’s identity provider signed you in, but this hub is configured to open no sessions of its own, so you are not signed in. This is the hub operator’s setting, not your agency’s: tell the hub’s operator.',
 };
 
 const query = () => new URLSearchParams(location.search);
@@ -17,7 +20,7 @@ export function SignInPage({ error, onToken }: { error: string; onToken: (token:
   const [token, setToken] = useState('');
   const [agency, setAgency] = useState('');
   const code = query().get('error');
-  const agencyError = code ? AGENCY_SIGN_IN_ERRORS[code] ?? AGENCY_SIGN_IN_ERRORS.PROVIDER_ERROR : '';
+  const agencyError = code ? (AGENCY_SIGN_IN_ERRORS as Record<string, string>)[code] ?? AGENCY_SIGN_IN_ERRORS.PROVIDER_ERROR : '';
   // a navigation, not a form post: the hub answers with a redirect to the agency's provider
   const toAgency = () => {
     const next = query().get('next');
