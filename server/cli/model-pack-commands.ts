@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BUILTIN_PACKS, ensureBuiltinPack, shippedCalibrationDir } from '../../inference/builtin-packs.js';
-import { calibrate, CALIBRATED_RATES, type ScoreCalibration } from '../../inference/calibration.js';
+import { calibrate, type ScoreCalibration } from '../../inference/calibration.js';
 import { cosine } from '../../inference/evaluate.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import type { ModelPackManifest } from '../../inference/model-pack.js';

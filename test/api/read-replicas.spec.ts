@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { Role } from '../../models/enums';
 import { ConfigError, loadConfig } from '../../server/config';
 import { ReadReplicaSet, ReadSource, replicaName } from '../../server/read-replicas';
-import { BOOKING_FACES, bookingPhoto } from '../support/fixtures';
+import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 import { sameDatabaseOn } from '../support/process';
 
@@ -20,7 +20,6 @@ if (!PRIMARY || !STANDBY) {
 
 const ENROLL = `mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { templateId } }`;
 const SEARCH = `mutation($input: SearchFacesInput!) { searchFaces(input: $input) { candidates { rank subjectRef galleryId templateId } } }`;
-const PEOPLE = BOOKING_FACES;
 const crop = bookingPhoto;
 
 /** A TCP proxy to the standby: `cut` refuses connections and drops open ones (a stopped standby), `hang` stops answering (a lost network). */

@@ -8,7 +8,7 @@ import { FaceEngine, DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engin
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { Role } from '../../models/enums';
 import { hubClient, type HubClient } from '../support/client';
-import { portrait, SAMPLE_GROUP } from '../support/fixtures';
+import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubWorkspace } from '../support/process';
 
 // `frhub reembed`: a gallery moved to builtin-faceres from the crops enrollment kept, spawned as operators run it.

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -7,15 +6,13 @@ import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../models/enums';
 import { describeWithShared, SHARED } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
+import { accessibilityProblems, CHROMIUM, launchConsoleBrowser, NO_CHROMIUM, screenshot, watchPage } from '../support/browser';
 
 // One journey through the operator's, the agency administrator's and the oversight board's pages,
 // on real faces (../shared/faces/lfw50), in Debian's chromium against a real hub: the operator
 // creates an agency and its people, the agency's admin enrolls 20 people from a folder, an analyst
 // finds one of them with another photo, and oversight sees the counts move — screenshots and
 // axe-core on every page.
-const ROOT = resolve(__dirname, '../..');
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
-const SHOTS = join(__dirname, 'screenshots');
 const LFW = join(SHARED, 'faces/lfw50');
 const PEOPLE = 20;
 
@@ -46,7 +43,7 @@ function zipOf(files: { path: string; data: Buffer }[]): Buffer {
   return Buffer.concat([...locals, dir, end]);
 }
 
-const suite = CHROMIUM ? describeWithShared : (name: string) => describe(name, () => it.skip('skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it', () => {}));
+const suite = CHROMIUM ? describeWithShared : (name: string) => describe(name, () => it.skip(NO_CHROMIUM, () => {}));
 
 suite('console journey on real faces: operator, agency admin, analyst, oversight', () => {
   let t: TestHub;
@@ -58,8 +55,6 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
   const asked = new Map<Page, number>();
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
-    mkdirSync(SHOTS, { recursive: true });
     // 20 people with at least two photos: the first of each is enrolled, another is a probe
     people = readdirSync(LFW).filter((p) => readdirSync(join(LFW, p)).length >= 2).sort().slice(0, PEOPLE);
     expect(people).toHaveLength(PEOPLE);
@@ -72,8 +67,7 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     mkdirSync(join(folder, 'BK-BROKEN'));
     writeFileSync(join(folder, 'BK-BROKEN', 'broken.jpg'), 'this is not a photo');
     t = await startHub();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchConsoleBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -84,8 +78,7 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
   async function signedIn(token: string): Promise<Page> {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(m.text()); });
-    page.on('pageerror', (e) => problems.push(e.message));
+    watchPage(page, problems);
     page.on('request', (r) => { if (r.url().endsWith('/graphql')) asked.set(page, (asked.get(page) ?? 0) + 1); });
     await page.goto(`${t.url}/sign-in#token=${token}`);
     return page;
@@ -97,10 +90,8 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     const before = asked.get(page);
     await page.waitForTimeout(1500);
     expect(asked.get(page)).toBe(before);
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-    await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-    const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    await screenshot(page, name);
+    expect(await accessibilityProblems(page)).toEqual([]);
     expect(problems).toEqual([]);
   }
 

@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -10,12 +9,10 @@ import { CONSOLE_PAGES } from '../../server/console';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
+import { accessibilityProblems, CHROMIUM, launchConsoleBrowser, NO_CHROMIUM, screenshot, watchPage } from '../support/browser';
 
 // The web console in a real browser (Debian's chromium, driven by playwright-core) against a real hub.
 const ROOT = resolve(__dirname, '../..');
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
-const SHOTS = join(__dirname, 'screenshots');
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 /** Runs `frhub token … --console` as a user does and gives the link it prints. */
 function consoleLink(t: TestHub, args: string[]): Promise<string> {
@@ -31,21 +28,17 @@ function consoleLink(t: TestHub, args: string[]): Promise<string> {
 
 if (!CHROMIUM) {
   describe('web console', () => {
-    it.skip('skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it', () => {});
+    it.skip(NO_CHROMIUM, () => {});
   });
 } else {
   describe('web console', () => {
     let t: TestHub;
     let browser: Browser;
-    const cspViolations: string[] = [];
-    const scriptErrors: string[] = [];
+    const problems: string[] = [];
 
     beforeAll(async () => {
-      execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
-      mkdirSync(SHOTS, { recursive: true });
       t = await startHub();
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+      browser = await launchConsoleBrowser();
     });
     afterAll(async () => {
       await browser?.close();
@@ -55,23 +48,15 @@ if (!CHROMIUM) {
     async function open(): Promise<{ context: BrowserContext; page: Page }> {
       const context = await browser.newContext();
       const page = await context.newPage();
-      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
-      page.on('pageerror', (e) => scriptErrors.push(e.message));
+      watchPage(page, problems);
       return { context, page };
     }
 
-    /** axe-core in the page (evaluated through devtools, so the page's CSP stays as strict as it is) */
-    async function accessibilityProblems(page: Page): Promise<string[]> {
-      await page.evaluate(AXE);
-      const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as { id: string; impact: string; help: string }[];
-      return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-    }
-
+    /** A screenshot, then no serious accessibility violation, CSP violation or script error. */
     async function check(page: Page, name: string) {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      await screenshot(page, name);
       expect(await accessibilityProblems(page)).toEqual([]);
-      expect(cspViolations).toEqual([]);
-      expect(scriptErrors).toEqual([]);
+      expect(problems).toEqual([]);
     }
 
     /** The id of county-pd's search for a case, as a supervisor of it reads it through the API. */

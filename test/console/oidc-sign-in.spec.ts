@@ -1,18 +1,15 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintToken } from '../../server/auth';
 import { Role } from '../../models/enums';
 import { startHub, type TestHub } from '../support/hub';
+import { accessibilityProblems, CHROMIUM, launchConsoleBrowser, NO_CHROMIUM, screenshot, watchPage } from '../support/browser';
 
 // "Sign in with your agency": the console against a real OpenID Connect provider (npm oidc-provider,
 // started here as a child process), a real hub and Debian's chromium. The agency's issuer is set
 // through the real GraphQL API; the provider's login and consent pages are driven like a person would.
 const ROOT = resolve(__dirname, '../..');
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
-const SHOTS = join(__dirname, 'screenshots');
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const CLIENT_ID = 'frhub-console';
 const SUBJECT = 'badge-4411';
 
@@ -34,7 +31,7 @@ function startProvider(name: string, hub: string): Promise<{ issuer: string; chi
 
 if (!CHROMIUM) {
   describe('console sign-in with an agency identity provider', () => {
-    it.skip('skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it', () => {});
+    it.skip(NO_CHROMIUM, () => {});
   });
 } else {
   describe('console sign-in with an agency identity provider', () => {
@@ -43,12 +40,9 @@ if (!CHROMIUM) {
     let harbor: { issuer: string; child: ChildProcess } | undefined;
     let browser: Browser;
     let analystId: string;
-    const cspViolations: string[] = [];
-    const scriptErrors: string[] = [];
+    const problems: string[] = [];
 
     beforeAll(async () => {
-      execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
-      mkdirSync(SHOTS, { recursive: true });
       t = await startHub();
       // another site than the hub (localhost, not 127.0.0.1), as an agency's provider is
       provider = await startProvider('metro', t.url);
@@ -63,8 +57,7 @@ if (!CHROMIUM) {
         i: { tenantSlug: 'metro-pd', issuer: provider.issuer, jwksUrl: `${provider.issuer}/jwks`, clientId: CLIENT_ID },
       });
       expect(set.data.setTenantIssuer).toEqual({ issuer: provider.issuer, clientId: CLIENT_ID, subjectClaim: 'sub' });
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+      browser = await launchConsoleBrowser();
     });
     afterAll(async () => {
       await browser?.close();
@@ -78,18 +71,14 @@ if (!CHROMIUM) {
       // the provider's development pages import a web font: nothing leaves this machine
       await context.route(/^https:\/\//, (route) => route.abort());
       const page = await context.newPage();
-      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text()) && page.url().startsWith(t.url)) cspViolations.push(m.text()); });
-      page.on('pageerror', (e) => { if (page.url().startsWith(t.url)) scriptErrors.push(e.message); });
+      watchPage(page, problems, t.url);
       return { context, page };
     }
 
     async function check(page: Page, name: string) {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-      await page.evaluate(AXE);
-      const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as { id: string; impact: string; help: string }[];
-      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-      expect(cspViolations).toEqual([]);
-      expect(scriptErrors).toEqual([]);
+      await screenshot(page, name);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(problems).toEqual([]);
     }
 
     /** From the console's sign-in page to the agency's provider, as far as its login form. */
@@ -124,7 +113,7 @@ if (!CHROMIUM) {
       expect(Object.fromEntries(['response_type', 'client_id', 'code_challenge_method', 'scope'].map((k) => [k, sent.searchParams.get(k)]))).toEqual({ response_type: 'code', client_id: CLIENT_ID, code_challenge_method: 'S256', scope: 'openid' });
       for (const k of ['state', 'nonce', 'code_challenge']) expect(sent.searchParams.get(k)).toMatch(/^[\w-]{43}$/);
       await page.waitForURL((u) => u.href.startsWith(provider.issuer));
-      await page.screenshot({ path: join(SHOTS, 'oidc-provider-login.png'), fullPage: true });
+      await screenshot(page, 'oidc-provider-login');
       await loginAtProvider(page, SUBJECT);
 
       await page.getByRole('heading', { name: 'New search' }).waitFor();
