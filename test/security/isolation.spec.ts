@@ -50,6 +50,8 @@ const CASES: Record<string, Case> = {
   'auditEvents(tenantId)': { as: 'admin', value: (v) => v.tenantId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID) { auditEvents(tenantId: $id) { nodes { seq } } }`, { id }) },
   'tenantPolicy(tenantSlug)': { as: 'admin', value: (v) => v.slug, ghost: ghostSlug, run: (t, k, s) => t.gql(k, `query($s: String) { tenantPolicy(tenantSlug: $s) { preset } }`, { s }) },
   'quota(tenantSlug)': { as: 'admin', value: (v) => v.slug, ghost: ghostSlug, run: (t, k, s) => t.gql(k, `query($s: String) { quota(tenantSlug: $s) { used limit } }`, { s }) },
+  'principals(tenantSlug)': { as: 'admin', value: (v) => v.slug, ghost: ghostSlug, run: (t, k, s) => t.gql(k, `query($s: String) { principals(tenantSlug: $s) { id name } }`, { s }) },
+  'tenantIssuer(tenantSlug)': { as: 'admin', value: (v) => v.slug, ghost: ghostSlug, run: (t, k, s) => t.gql(k, `query($s: String) { tenantIssuer(tenantSlug: $s) { issuer } }`, { s }) },
   'quotas(tenantSlug)': { as: 'admin', value: (v) => v.slug, ghost: ghostSlug, run: (t, k, s) => t.gql(k, `query($s: String) { quotas(tenantSlug: $s) { used limit } }`, { s }) },
   'search(id)': { as: 'supervisor', value: (v) => v.searchId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { search(id: $id) { id caseNumber candidates { subjectRef } } }`, { id }) },
   'tenant(id)': { as: 'admin', value: (v) => v.tenantId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { tenant(id: $id) { slug name } }`, { id }) },
