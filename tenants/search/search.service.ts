@@ -209,7 +209,7 @@ export class SearchService {
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     const ids = [...new Set(searchIds)];
-    const { result, found } = await this.db.scoped(scopeOf(actor), async (tx) => {
+    const shown = this.db.scoped(scopeOf(actor), async (tx) => {
       const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
       const result = new Map<string, Map<number, Buffer> | DomainError>();
       for (const id of ids) {
@@ -232,11 +232,20 @@ export class SearchService {
       }
       return { result, found };
     });
+    // a failure of the transaction itself (the database, the crops) is audited too, once for the call
+    const { result, found } = await shown.catch(async (e: unknown) => {
+      await this.trail.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchIds: ids } }, e);
+      throw e;
+    });
     // each refused search once, whatever number of its candidates asked (the error is marked audited)
     for (const [id, r] of result) {
       if (!(r instanceof DomainError)) continue;
       const s = r.code === 'NOT_FOUND' ? undefined : found.get(id);
-      await this.trail.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, details: { searchId: id } }, r);
+      await this.trail.recordRefusal(
+        actor,
+        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id } },
+        r,
+      );
     }
     return result;
   }

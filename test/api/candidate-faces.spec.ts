@@ -209,5 +209,17 @@ describe('candidate faces and the probe preview', () => {
       // (the searchFaces response in beforeAll asked for faces too: this call's own event is by its request id)
       expect(events.filter((e: { requestId: string }) => e.requestId === owner.requestId)).toEqual([expect.objectContaining({ outcome: 'ALLOWED', details: { searchId: several.id, ranks: Array.from({ length: several.candidates }, (_, i) => i + 1) } })]);
     });
+
+    it('a failure beneath the check (the crops table gone) is audited as FAILED, once for the call, and nothing is shown', async () => {
+      const owner = actorOf(riverAnalyst, Role.AGENCY_ANALYST);
+      await t.hub.database.db.query(`ALTER TABLE face_crops RENAME TO face_crops_away`);
+      try {
+        await expect(t.hub.services.searches.candidateFaces(owner, [several.id, several.id])).rejects.toThrow(/face_crops/);
+      } finally {
+        await t.hub.database.db.query(`ALTER TABLE face_crops_away RENAME TO face_crops`);
+      }
+      const all = (await t.gql(hubAdmin, `{ auditEvents(first: 200, action: "CANDIDATE_FACES_VIEWED") { nodes { outcome requestId details } } }`)).data.auditEvents.nodes;
+      expect(all.filter((e: { requestId: string }) => e.requestId === owner.requestId)).toEqual([{ outcome: 'FAILED', requestId: owner.requestId, details: { searchIds: [several.id] } }]);
+    });
   });
 });
