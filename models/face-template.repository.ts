@@ -82,8 +82,8 @@ export interface VectorIndexSpec {
 }
 
 /** pgvector's first version with the halfvec type. */
-const HALFVEC_SINCE = [0, 7, 0];
-const atLeast = (version: string, least: number[]) => {
+export const HALFVEC_SINCE = [0, 7, 0];
+export const atLeast = (version: string, least: number[]) => {
   const v = version.split('.').map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < least.length; i++) if ((v[i] ?? 0) !== least[i]) return (v[i] ?? 0) > least[i];
   return true;
@@ -187,7 +187,8 @@ export class FaceTemplateRepository {
   /** The model's indexes of other storages than `storage`: left by an earlier pack manifest, no longer walked. */
   async otherStorageIndexes(db: Queryable, modelVersion: string, storage: VectorStorage): Promise<string[]> {
     const others = Object.values(VectorStorage).filter((s) => s !== storage).map((s) => vectorIndexName(modelVersion, s));
-    return (await db.query(`SELECT relname AS name FROM pg_class WHERE relname = ANY($1::text[])`, [others])).map((r: { name: string }) => r.name);
+    const present = await Promise.all(others.map(async (name) => ((await db.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]))[0].present ? name : undefined)));
+    return present.filter((n): n is string => n !== undefined);
   }
 
   /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../server/database';
 import { scratchDatabase } from '../../server/scratch-database';
-import { EF_SEARCH, efSearchFor, FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
+import { atLeast, EF_SEARCH, efSearchFor, FaceTemplateRepository, HALFVEC_SINCE, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
 import { PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
 import type { Queryable } from '../../models/db';
 import { Role } from '../../models/enums';
@@ -91,6 +91,13 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(viaHalfvec.map((h) => h.templateId)).toEqual(exact.map((h) => h.templateId));
     // 16-bit distances would differ from the exact ones by ~1e-3: the scores are the full-precision cosine
     viaHalfvec.forEach((h, i) => expect(Math.abs(h.score - exact[i].score)).toBeLessThan(1e-6));
+  });
+
+  it('asks for pgvector 0.7 or newer before a halfvec index (and this database has it)', async () => {
+    expect(['0.6.2', '0.5.1', '0.6'].map((v) => atLeast(v, HALFVEC_SINCE))).toEqual([false, false, false]);
+    expect(['0.7.0', '0.7', '0.8.0', '0.10.0', '1.0.0'].map((v) => atLeast(v, HALFVEC_SINCE))).toEqual([true, true, true, true, true]);
+    const [{ extversion }] = await database.db.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
+    expect(atLeast(extversion, HALFVEC_SINCE)).toBe(true);
   });
 
   it('walks a larger graph with a longer candidate list, chosen from the graph\'s size', async () => {
