@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../server/database';
 import { scratchDatabase } from '../../server/scratch-database';
 import { atLeast, EF_SEARCH, efSearchFor, FaceTemplateRepository, HALFVEC_SINCE, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
-import { PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
+import { HNSW_EF_CONSTRUCTION, HNSW_M, PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
 import type { Queryable } from '../../models/db';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
@@ -54,7 +54,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(built).toMatchObject({ templates: 120, dim: DIM, capMb: 10, mb: 10, setting: '10MB' });
     expect(seen).toEqual([expect.objectContaining({ templates: 120, mb: 10 })]);
     const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [vectorIndexName('index-test@1')]);
-    expect(index.indexdef).toMatch(/USING hnsw .*m='?16'?.*ef_construction='?64'?.*WHERE .*index-test@1/);
+    expect(index.indexdef).toMatch(new RegExp(`USING hnsw .*m='?${HNSW_M}'?.*ef_construction='?${HNSW_EF_CONSTRUCTION}'?.*WHERE .*index-test@1`));
     // SET LOCAL ended with the build's transaction: whichever pooled connection answers has its own setting
     for (let i = 0; i < 4; i++) expect((await database.db.query(`SELECT current_setting('maintenance_work_mem') AS s`))[0].s).not.toBe('10MB');
     expect(await repo.ensureIndex(database.db, 'index-test@1', DIM, 10)).toBeUndefined();

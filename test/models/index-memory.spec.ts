@@ -13,11 +13,11 @@ describe('indexBuildMemory (maintenance_work_mem for an HNSW build)', () => {
   });
 
   it('matches pgvector: ~3 GB of graph for a million 512-d vectors at m 16, half the vector bytes for halfvec', () => {
-    const million = indexBuildMemory(1_000_000, 512, cap);
+    const million = indexBuildMemory(1_000_000, 512, cap, 16);
     expect(million.neededMb).toBeGreaterThan(2600);
     expect(million.neededMb).toBeLessThan(3600);
     expect(million.mb).toBe(million.neededMb);
-    expect(hnswElementBytes(512) - hnswElementBytes(512, 16, VectorStorage.HALFVEC)).toBeCloseTo(1024 * 1.1, 5);
+    expect(hnswElementBytes(512, 16) - hnswElementBytes(512, 16, VectorStorage.HALFVEC)).toBeCloseTo(1024 * 1.1, 5);
   });
 
   it('never goes above the cap, nor below PostgreSQL\'s default, nor below its 1 MB minimum', () => {
@@ -30,7 +30,7 @@ describe('indexBuildMemory (maintenance_work_mem for an HNSW build)', () => {
   });
 
   it('says what it gave, and that a capped build spills', () => {
-    expect(describeIndexBuildMemory(indexBuildMemory(50_000, 512, 4096))).toBe('index build memory: 150 MB for 50000 templates of 512 dims (cap 4096 MB)');
+    expect(describeIndexBuildMemory(indexBuildMemory(50_000, 512, 4096, 16))).toBe('index build memory: 150 MB for 50000 templates of 512 dims (cap 4096 MB)');
     expect(describeIndexBuildMemory(indexBuildMemory(1_000_000, 512, 1024))).toMatch(/^index build memory: 1024 MB for 1000000 templates of 512 dims \(cap 1024 MB\); the graph needs ~\d+ MB and will spill to disk/);
   });
 
