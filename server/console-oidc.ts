@@ -5,7 +5,7 @@ import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { IssuerRow } from '../models/tenant.repository.js';
 import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
 import { DomainError } from '../tenants/shared/errors.js';
-import { isLoopbackHost, isPrivateAddressLiteral, remoteUrlProblem } from '../tenants/shared/urls.js';
+import { HostClass, hostClass, remoteUrlProblem } from '../tenants/shared/urls.js';
 import { RemoteKeySets, verifyFederatedToken, type SigningKeys } from './auth.js';
 import { PROVIDER_COOKIE, SESSION_PATH, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
 import { requestLog } from './http.js';
@@ -73,7 +73,8 @@ interface Flow {
   exp: number;
 }
 
-class SignInFailure extends Error {
+/** A sign-in that stops with `code`; `message` says why, for the log. */
+export class SignInFailure extends Error {
   constructor(readonly code: SignInError, detail: string) {
     super(detail);
   }
@@ -112,19 +113,32 @@ function flowOf(raw: string, keys: SigningKeys): Flow | undefined {
  */
 const flowCookie = (req: Request) => (secureCookie(req) ? { name: `__Host-${FLOW_COOKIE}`, path: '/' } : { name: FLOW_COOKIE, path: OIDC_CALLBACK });
 
+/** Where a host of each class is, in the words of a refusal. */
+const WHERE: Record<HostClass, string> = {
+  [HostClass.THIS_MACHINE]: "on the hub's own machine",
+  [HostClass.LINK_LOCAL]: 'a link-local address',
+  [HostClass.PRIVATE]: 'a private address',
+  [HostClass.PUBLIC]: 'public',
+};
+
 /**
  * An endpoint of the discovery document the hub may call: the issuer's own origin (itself https, or
- * http on loopback), else https to a host that is not this machine (unless the issuer is on it) nor a
- * private or link-local address literal (unless the issuer is one): a provider's document must not turn the hub on its own services.
+ * http on this machine), else https to a host whose class (HostClass) is public or the issuer's own:
+ * an issuer on a private address may name endpoints on private addresses, never on this machine or a
+ * link-local address (the cloud's metadata service) unless the issuer is there too. A provider's
+ * document must not turn the hub on its own services. Host names are classified as written: a DNS
+ * name that resolves to a private or loopback address is not caught (the operator, HUB_ADMIN, sets the
+ * issuer and is trusted to name what they mean; see tenants/shared/urls.ts).
  */
-function endpoint(raw: unknown, what: string, issuer: URL): string {
+export function endpoint(raw: unknown, what: string, issuer: URL): string {
   const problem = typeof raw === 'string' ? remoteUrlProblem(raw) : 'is missing';
   if (problem) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the discovery document's ${what} ${problem}`);
   const u = new URL(raw as string);
   if (u.origin === issuer.origin) return u.href;
   if (u.protocol !== 'https:') throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is plain http on another origin than the issuer ${issuer.origin}`);
-  if (isLoopbackHost(u.hostname) && !isLoopbackHost(issuer.hostname)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is on the hub's own machine, the issuer ${issuer.origin} is not`);
-  if (isPrivateAddressLiteral(u.hostname) && !isPrivateAddressLiteral(issuer.hostname)) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is a private or link-local address, the issuer ${issuer.origin} is not`);
+  const at = hostClass(u.hostname);
+  const issuerAt = hostClass(issuer.hostname);
+  if (at !== HostClass.PUBLIC && at !== issuerAt) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${what} ${u.href} is ${WHERE[at]}, the issuer ${issuer.origin} is not`);
   return u.href;
 }
 
