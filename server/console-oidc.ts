@@ -7,7 +7,8 @@ import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
 import { DomainError } from '../tenants/shared/errors.js';
 import { isLoopbackHost, isPrivateAddressLiteral, remoteUrlProblem } from '../tenants/shared/urls.js';
 import { RemoteKeySets, verifyFederatedToken, type SigningKeys } from './auth.js';
-import { PROVIDER_COOKIE, SESSION_PATH, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
+import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
+import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
 import { requestLog } from './http.js';
 
 // "Sign in with your agency": OpenID Connect, authorization code + PKCE (S256), against the issuer a
@@ -37,8 +38,6 @@ export enum SignInError {
   HUB_ISSUES_NO_TOKENS = 'HUB_ISSUES_NO_TOKENS',
 }
 
-export const OIDC_START = '/console/oidc/start';
-export const OIDC_CALLBACK = '/console/oidc/callback';
 const FLOW_COOKIE = 'frhub_oidc';
 const FLOW_MAC = 'console oidc flow';
 const FLOW_SECONDS = 600;
