@@ -87,15 +87,15 @@ const mac = (payload: string, key: Buffer) => createHmac('sha256', key).update(p
 /** The flow's cookie value: its JSON, then an HMAC-SHA256 with a key of the hub's (so no one else can make or alter one). */
 function sealFlow(flow: Flow, keys: SigningKeys): string {
   const payload = b64url(Buffer.from(JSON.stringify(flow)));
-  return `${payload}.${b64url(mac(payload, keys.macKeys(FLOW_MAC)[0]))}`;
+  return `${payload}.${b64url(mac(payload, keys.macKey(FLOW_MAC)))}`;
 }
 
-/** The flow a cookie carries, when the hub sealed it (its MAC verifies) and it is one (every field present, of its type). */
-function flowOf(raw: string, keys: SigningKeys): Flow | undefined {
+/** The flow a cookie carries, when the hub (any replica of it) sealed it (its MAC verifies) and it is one (every field present, of its type). */
+async function flowOf(raw: string, keys: SigningKeys): Promise<Flow | undefined> {
   const [payload, sig, extra] = raw.split('.');
   if (!payload || !sig || extra !== undefined) return undefined;
   const given = Buffer.from(sig, 'base64url');
-  if (!keys.macKeys(FLOW_MAC).some((k) => { const m = mac(payload, k); return m.length === given.length && timingSafeEqual(m, given); })) return undefined;
+  if (!(await keys.macMatches(FLOW_MAC, (k) => { const m = mac(payload, k); return m.length === given.length && timingSafeEqual(m, given); }))) return undefined;
   try {
     const f = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Flow>;
     const text = [f.state, f.nonce, f.verifier, f.tenant, f.next].every((v) => typeof v === 'string');
@@ -223,7 +223,7 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
     let flow: Flow | undefined;
     try {
       const sealed = cookieOf(req, flowCookie(req).name);
-      flow = sealed ? flowOf(sealed, deps.keys) : undefined;
+      flow = sealed ? await flowOf(sealed, deps.keys) : undefined;
       clearFlow(req, res); // one callback per sign-in, whatever it brings
       const state = one(req.query.state);
       if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
