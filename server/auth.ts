@@ -91,14 +91,25 @@ export class SigningKeys {
   }
 
   /**
-   * Keys for a MAC the hub checks itself (a cookie it sets and reads back), one set per `purpose`:
-   * HKDF-SHA256 of each live signing key, the signer's first (it makes new MACs; any of them verifies,
-   * so a rotation does not break what is in flight). Replicas sharing the key set share these.
+   * The key that makes new MACs for `purpose` (a cookie the hub sets and reads back): HKDF-SHA256 of
+   * the signing key, one per purpose. Replicas sharing the key set share it.
    */
-  macKeys(purpose: string): Buffer[] {
-    const signer = this.signer();
-    const live = this.entries.filter((e) => e !== signer && (e.exp === undefined || e.exp > nowSeconds()));
-    return [signer, ...live].map((e) => Buffer.from(hkdfSync('sha256', e.seed, Buffer.alloc(0), `frhub mac: ${purpose}`, 32)));
+  macKey(purpose: string): Buffer {
+    return macKeyOf(this.signer(), purpose);
+  }
+
+  /**
+   * Whether a MAC the hub made for `purpose` verifies: `matches` compares it with one key's MAC, tried
+   * with each live key's (so a rotation does not break what is in flight), each derived only when
+   * tried. On a miss the key set is read again and tried once more, as for a token naming an unknown
+   * kid: another replica may already sign with a key this one has not loaded.
+   */
+  async macMatches(purpose: string, matches: (key: Buffer) => boolean): Promise<boolean> {
+    const anyKey = () => this.entries.some((e) => (e.exp === undefined || e.exp > nowSeconds()) && matches(macKeyOf(e, purpose)));
+    if (anyKey()) return true;
+    const before = this.entries;
+    await this.reload();
+    return this.entries !== before && anyKey();
   }
 
   /** The public keys as a JWKS document: never a private part. */
@@ -130,6 +141,8 @@ export class SigningKeys {
     }
   }
 }
+
+const macKeyOf = (e: KeyEntry, purpose: string) => Buffer.from(hkdfSync('sha256', e.seed, Buffer.alloc(0), `frhub mac: ${purpose}`, 32));
 
 // a rewrite (temp file + rename) changes the inode even within the same millisecond
 const fileVersion = (file: string) => {

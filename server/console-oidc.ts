@@ -7,7 +7,8 @@ import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
 import { DomainError } from '../tenants/shared/errors.js';
 import { HostClass, hostClass, remoteUrlProblem } from '../tenants/shared/urls.js';
 import { RemoteKeySets, verifyFederatedToken, type SigningKeys } from './auth.js';
-import { PROVIDER_COOKIE, SESSION_PATH, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
+import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
+import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
 import { requestLog } from './http.js';
 
 // "Sign in with your agency": OpenID Connect, authorization code + PKCE (S256), against the issuer a
@@ -37,8 +38,6 @@ export enum SignInError {
   HUB_ISSUES_NO_TOKENS = 'HUB_ISSUES_NO_TOKENS',
 }
 
-export const OIDC_START = '/console/oidc/start';
-export const OIDC_CALLBACK = '/console/oidc/callback';
 const FLOW_COOKIE = 'frhub_oidc';
 const FLOW_MAC = 'console oidc flow';
 const FLOW_SECONDS = 600;
@@ -89,15 +88,15 @@ const mac = (payload: string, key: Buffer) => createHmac('sha256', key).update(p
 /** The flow's cookie value: its JSON, then an HMAC-SHA256 with a key of the hub's (so no one else can make or alter one). */
 function sealFlow(flow: Flow, keys: SigningKeys): string {
   const payload = b64url(Buffer.from(JSON.stringify(flow)));
-  return `${payload}.${b64url(mac(payload, keys.macKeys(FLOW_MAC)[0]))}`;
+  return `${payload}.${b64url(mac(payload, keys.macKey(FLOW_MAC)))}`;
 }
 
-/** The flow a cookie carries, when the hub sealed it (its MAC verifies) and it is one (every field present, of its type). */
-function flowOf(raw: string, keys: SigningKeys): Flow | undefined {
+/** The flow a cookie carries, when the hub (any replica of it) sealed it (its MAC verifies) and it is one (every field present, of its type). */
+async function flowOf(raw: string, keys: SigningKeys): Promise<Flow | undefined> {
   const [payload, sig, extra] = raw.split('.');
   if (!payload || !sig || extra !== undefined) return undefined;
   const given = Buffer.from(sig, 'base64url');
-  if (!keys.macKeys(FLOW_MAC).some((k) => { const m = mac(payload, k); return m.length === given.length && timingSafeEqual(m, given); })) return undefined;
+  if (!(await keys.macMatches(FLOW_MAC, (k) => { const m = mac(payload, k); return m.length === given.length && timingSafeEqual(m, given); }))) return undefined;
   try {
     const f = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Flow>;
     const text = [f.state, f.nonce, f.verifier, f.tenant, f.next].every((v) => typeof v === 'string');
@@ -238,7 +237,7 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
     let flow: Flow | undefined;
     try {
       const sealed = cookieOf(req, flowCookie(req).name);
-      flow = sealed ? flowOf(sealed, deps.keys) : undefined;
+      flow = sealed ? await flowOf(sealed, deps.keys) : undefined;
       clearFlow(req, res); // one callback per sign-in, whatever it brings
       const state = one(req.query.state);
       if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {

@@ -2,27 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { isLoopbackHost } from '../tenants/shared/urls.js';
+import { CONSOLE_PAGES, SESSION_PATH, consolePage } from './console-pages.js';
 import { httpError } from './http.js';
 
 /** Where `console/build.cjs` writes the bundle; the same from dist/server and from server/ (tests). */
 export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''), 'dist', 'console');
 
-/** The console's pages: each is the same index.html, the script routes on the path. */
-export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id', '/sharing', '/audit', '/admin'];
-
 export const SESSION_COOKIE = 'frhub_session';
 /** which agency's provider opened the session (its slug; not a credential), read when signing out */
 export const PROVIDER_COOKIE = 'frhub_idp';
-export const SESSION_PATH = '/console/session';
-
-/** The console page a path shows: a page, else a page with an id (`/searches/<id>` is `/searches/:id`), as console/src/roles.ts pageOf. */
-export const pageOf = (path: string): string => (CONSOLE_PAGES.includes(path) ? path : path.replace(/\/[\w-]+$/, '/:id'));
 
 /** A path to return to after signing in: one of the console's pages (with its id), never the sign-in page; else ''. */
 export function safeNext(next: string | undefined): string {
   if (!next || next.length > 200 || !next.startsWith('/') || next.startsWith('//')) return '';
-  const page = pageOf(next);
-  return CONSOLE_PAGES.includes(page) && page !== '/sign-in' ? next : '';
+  const page = consolePage(next);
+  return page && page !== '/sign-in' ? next : '';
 }
 
 // no inline script or style anywhere: the bundle and its stylesheet are files served by the hub

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { ErrorRequestHandler } from 'express';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type pino from 'pino';
+import { CONSOLE_PAGES, OIDC_CALLBACK, OIDC_START, SESSION_PATH, consolePage } from './console-pages.js';
 import { requestTiming } from './request-timing.js';
 
 // the install path, and where node_modules really is when it is a link (stack frames show that one)
@@ -29,23 +30,19 @@ export function safeError(e: unknown): Record<string, unknown> {
   return { type: e.name, message: strip(e.message), ...(typeof code === 'string' ? { code } : {}), stack: strip(e.stack) };
 }
 
-/** The paths the hub serves (the console's pages included); every other path is one metric label, so a scanner cannot grow the label set. */
-export const ROUTES = new Set([
-  '/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json',
-  '/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/sharing', '/audit', '/admin',
-  '/console/session', '/console/oidc/start', '/console/oidc/callback',
-]);
+/**
+ * The paths the hub serves, the console's pages and session included, as their metric labels: every
+ * other path is one label, so a scanner cannot grow the label set.
+ */
+export const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', ...CONSOLE_PAGES, SESSION_PATH, OIDC_START, OIDC_CALLBACK]);
 
-/** Paths with a part that varies (an id, an asset's name): one label each, never the path itself. */
-const PATTERNS: [RegExp, string][] = [
-  [/^\/searches\/[^/]+$/, '/searches/:id'],
-  [/^\/console\/assets\/.+$/, '/console/assets/:file'],
-];
+/** The console's bundle and stylesheet, under one label whatever their file names. */
+const CONSOLE_ASSET = /^\/console\/assets\/.+$/;
 
-/** The metric label of a request's path: a route of the hub, a pattern's name, or 'other'. */
+/** The metric label of a request's path: a route of the hub, a console page (a search's page by `/searches/:id`, never its id), its assets, or 'other'. */
 export function routeLabel(path: string): string {
   if (ROUTES.has(path)) return path;
-  return PATTERNS.find(([re]) => re.test(path))?.[1] ?? 'other';
+  return consolePage(path) ?? (CONSOLE_ASSET.test(path) ? '/console/assets/:file' : 'other');
 }
 
 /** A caller's X-Request-Id when it is a plain token, else a fresh one: it goes into every log line. */

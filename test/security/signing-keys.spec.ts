@@ -91,6 +91,30 @@ describe('the shared signing key set: generate, rotate, remove', () => {
     await expect(verifyToken(await loadKeySet(file), newToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
   });
 
+  it('a MAC the hub made (a sign-in cookie) verifies on a replica that has not read a rotation yet: a miss reads the file again', async () => {
+    const { createHmac, timingSafeEqual } = require('node:crypto') as typeof import('node:crypto');
+    const purpose = 'console oidc flow';
+    const macOf = (key: Buffer) => createHmac('sha256', key).update('payload').digest();
+    const verifies = (mac: Buffer) => (key: Buffer) => timingSafeEqual(macOf(key), mac);
+    await frhub('keys', 'generate', '--file', file);
+    const stale = await loadKeySet(file); // a replica that loaded the set before the rotation
+    const before = macOf(stale.macKey(purpose));
+    await frhub('keys', 'rotate', '--file', file);
+    const fresh = await loadKeySet(file); // one that started after it: the new key makes its MACs
+    const after = macOf(fresh.macKey(purpose));
+    expect(after.equals(before)).toBe(false);
+    expect(macOf(fresh.macKey('another purpose')).equals(after)).toBe(false);
+    await expect(stale.macMatches(purpose, verifies(after))).resolves.toBe(true);
+    // the old key's MACs still verify everywhere until it is removed
+    await expect(fresh.macMatches(purpose, verifies(before))).resolves.toBe(true);
+    await expect(stale.macMatches(purpose, verifies(before))).resolves.toBe(true);
+    // a MAC of another purpose, or of a key the set never had, does not
+    await expect(stale.macMatches('another purpose', verifies(after))).resolves.toBe(false);
+    const elsewhere = join(dir, 'elsewhere.json');
+    await frhub('keys', 'generate', '--file', elsewhere);
+    await expect(stale.macMatches(purpose, verifies(macOf((await loadKeySet(elsewhere)).macKey(purpose))))).resolves.toBe(false);
+  });
+
   it('`keys rotate --retire-after 0` ends the old key at once; `keys list` names which key signs, without key material', async () => {
     await frhub('keys', 'generate', '--file', file);
     const before = await loadKeySet(file);

@@ -13,9 +13,12 @@ export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/b
 export const NO_CHROMIUM = 'skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it';
 export const SHOTS = join(ROOT, 'test/console/screenshots');
 
-/** Builds the console as `npm install` does, then starts chromium. */
+/** Builds the console into dist/console as `npm install` does (the hub serves its pages from there). */
+export const buildConsole = (): void => void execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
+
+/** Builds the console, then starts chromium. */
 export async function launchConsoleBrowser(): Promise<Browser> {
-  execFileSync('node', [join(ROOT, 'console/build.cjs')], { cwd: ROOT, stdio: 'inherit' });
+  buildConsole();
   mkdirSync(SHOTS, { recursive: true });
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
