@@ -104,14 +104,15 @@ export class SearchRepository {
     return ids.length ? db.query(`SELECT ${SEARCH} FROM searches WHERE id = ANY($1::uuid[])`, [ids]) : [];
   }
 
-  /** Newest first; `principalId` narrows to one principal's searches. */
-  async list(db: Queryable, tenantId: string, principalId: string | null, first: number, after?: Cursor): Promise<SearchRow[]> {
+  /** Newest first; `principalId` narrows to one principal's searches, `legalHold` (when not null) to those on hold (true) or not (false). */
+  async list(db: Queryable, tenantId: string, principalId: string | null, first: number, after?: Cursor, legalHold: boolean | null = null): Promise<SearchRow[]> {
     return db.query(
       `SELECT ${SEARCH} FROM searches
         WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
           AND ($5::uuid IS NULL OR principal_id = $5::uuid)
+          AND ($6::boolean IS NULL OR legal_hold = $6::boolean)
         ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [tenantId, after?.createdAt ?? null, after?.id ?? null, first + 1, principalId],
+      [tenantId, after?.createdAt ?? null, after?.id ?? null, first + 1, principalId, legalHold],
     );
   }
 

@@ -177,9 +177,10 @@ export class SearchResolver {
   async searches(
     @Arg('first', () => Int, { nullable: true }) first: number | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('legalHold', () => Boolean, { nullable: true, description: 'true: only searches on legal hold; false: only those not on hold; absent: all' }) legalHold: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<SearchConnection> {
-    const page = await ctx.services.searches.list(actorOf(ctx), first, after);
+    const page = await ctx.services.searches.list(actorOf(ctx), first, after, legalHold ?? null);
     const nodes = page.nodes.map((r) => toSearch(r as unknown as Row, r.candidates));
     return toConnection(nodes, page);
   }

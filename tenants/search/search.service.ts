@@ -293,14 +293,15 @@ export class SearchService {
     });
   }
 
-  async list(actor: Actor, first?: number, after?: string | null): Promise<Page<SearchResult>> {
+  /** `legalHold`: true, only searches on legal hold; false, only those not on hold; null or absent, all. */
+  async list(actor: Actor, first?: number, after?: string | null, legalHold: boolean | null = null): Promise<Page<SearchResult>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     authorize(actor, ability, 'read', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
     const page = pageArgs(first, after);
     // analysts read their own searches only
     const own = actor.role === Role.AGENCY_ANALYST ? actor.principalId : null;
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after), page.first);
+      const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after, legalHold ?? null), page.first);
       const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));
       const nodes = p.nodes.map((r) => ({ ...r, candidates: this.rated(r.modelVersion, candidates.get(r.id) ?? []) }));
       return { ...p, nodes };

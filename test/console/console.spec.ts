@@ -211,6 +211,7 @@ if (!CHROMIUM) {
       await awaiting.waitFor();
       expect(await awaiting.textContent()).toMatch(/26-0999.*imminent threat/);
       expect(await page.getByRole('row').filter({ hasText: '26-0117' }).textContent()).toMatch(/Awaiting review/);
+      await page.getByText('No search is on legal hold.').waitFor();
       await check(page, 'searches');
 
       // review: a decision per candidate; a possible lead waits for a second, different reviewer
@@ -243,7 +244,17 @@ if (!CHROMIUM) {
       await page.getByTestId('exigent-status').filter({ hasText: /^approved / }).waitFor();
       await page.goto(`${t.url}/searches`);
       await page.getByText('None awaiting approval.').waitFor();
-      expect(await page.getByRole('row').filter({ hasText: '26-0117' }).textContent()).toMatch(/Awaiting a second reviewer.*On hold/);
+      const all = page.getByRole('region', { name: 'All searches' });
+      expect(await all.getByRole('row').filter({ hasText: '26-0117' }).textContent()).toMatch(/Awaiting a second reviewer.*On hold/);
+      // the section of held searches lists it (from the hub's legalHold filter, not the page above), with a link to it
+      const holds = page.getByTestId('legal-holds');
+      await holds.waitFor();
+      const heldRows = holds.getByRole('row').filter({ hasText: '26-0117' });
+      expect(await heldRows.count()).toBe(1);
+      expect(await heldRows.textContent()).toMatch(/26-0117.*Awaiting a second reviewer/);
+      expect(await heldRows.getByRole('link').getAttribute('href')).toBe(`/searches/${robbery}`);
+      expect(await holds.getByRole('row').filter({ hasText: '26-0999' }).count()).toBe(0);
+      await check(page, 'searches-on-legal-hold');
       await context.close();
 
       // the second reviewer concludes it

@@ -14,6 +14,10 @@ const LIST = `query($first: Int, $after: String) { me { role } searches(first: $
   nodes { id createdAt caseNumber legalBasis offenseCategory reviewStatus reviewOutcome exigentDueAt approvedAt legalHold candidates { rank } }
   pageInfo { endCursor hasNextPage } } }`;
 const AWAITING = `{ exigentSearchesAwaitingApproval { id createdAt caseNumber legalBasis exigentDueAt } }`;
+// every search of the tenant on legal hold, whichever page of all searches shows it
+const HELD = `query($first: Int, $after: String) { searches(first: $first, after: $after, legalHold: true) {
+  nodes { id createdAt caseNumber legalBasis reviewStatus reviewOutcome } pageInfo { endCursor hasNextPage } } }`;
+interface Held { id: string; createdAt: string; caseNumber: string | null; legalBasis: string; reviewStatus: string; reviewOutcome: string | null }
 
 const STATUS: Record<string, string> = {
   PENDING: 'Awaiting review',
@@ -28,13 +32,13 @@ export function SearchesPage() {
   const { data, error } = useQuery<{ me: { role: string }; searches: { nodes: Row[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(LIST, { first: PAGE, after });
   const supervisor = data?.me.role === 'AGENCY_SUPERVISOR';
   const rows = data?.searches.nodes ?? [];
-  const held = rows.filter((r) => r.legalHold);
   return (
     <>
       <h1>Searches</h1>
       <p class="hint">{supervisor ? 'Every search of your agency, newest first.' : 'Your searches, newest first.'} Open one to see its candidates and review it.</p>
       {error && <p class="error" role="alert">{error}</p>}
       {supervisor && <ExigentAwaiting />}
+      {supervisor && <OnLegalHold />}
       {data && (
         <section aria-labelledby="all-searches">
           <h2 id="all-searches">All searches{cursors.length > 1 ? ` (page ${cursors.length})` : ''}</h2>
@@ -62,12 +66,45 @@ export function SearchesPage() {
             <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer searches</button>
             <button type="button" disabled={!data.searches.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data.searches.pageInfo.endCursor])}>Older searches</button>
           </nav>
-          <h2>Legal holds</h2>
-          <p class="hint">Searches on this page kept past their retention by a legal hold; a search’s page places or releases one.</p>
-          {held.length === 0 ? <p>None on this page.</p> : <ul>{held.map((r) => <li><a href={`/searches/${r.id}`}>{when(r.createdAt)}, case {r.caseNumber ?? '—'}</a></li>)}</ul>}
         </section>
       )}
     </>
+  );
+}
+
+/** Every search of the tenant kept past its retention by a legal hold, newest first, paged. */
+function OnLegalHold() {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[cursors.length - 1];
+  const { data, error } = useQuery<{ searches: { nodes: Held[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(HELD, { first: PAGE, after });
+  const list = data?.searches.nodes ?? [];
+  return (
+    <section aria-labelledby="on-legal-hold">
+      <h2 id="on-legal-hold">On legal hold{cursors.length > 1 ? ` (page ${cursors.length})` : ''}</h2>
+      <p class="hint">Searches of your agency kept past their retention period by a legal hold; a search’s page places or releases one, and its audit trail records the reason and who placed it.</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      {data && (list.length === 0 && cursors.length === 1 ? <p>No search is on legal hold.</p> : (
+        <>
+          <table data-testid="legal-holds">
+            <thead><tr><th scope="col">When</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Review</th></tr></thead>
+            <tbody>
+              {list.map((s) => (
+                <tr>
+                  <td><a href={`/searches/${s.id}`}>{when(s.createdAt)}</a></td>
+                  <td>{s.caseNumber ?? '—'}</td>
+                  <td>{words(s.legalBasis)}</td>
+                  <td>{STATUS[s.reviewStatus] ?? words(s.reviewStatus)}{s.reviewOutcome ? `: ${words(s.reviewOutcome)}` : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <nav aria-label="Pages of searches on legal hold" class="pager">
+            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer holds</button>
+            <button type="button" disabled={!data.searches.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data.searches.pageInfo.endCursor])}>Older holds</button>
+          </nav>
+        </>
+      ))}
+    </section>
   );
 }
 
