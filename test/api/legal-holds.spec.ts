@@ -24,7 +24,7 @@ describe('searches(legalHold)', () => {
     const nodes: Node[] = [];
     let after: string | null = null;
     for (;;) {
-      const r = await t.gql(token, LIST, { first, after, hold });
+      const r: { errors?: unknown[]; data: { searches: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await t.gql(token, LIST, { first, after, hold });
       expect(r.errors).toBeUndefined();
       const page: Node[] = r.data.searches.nodes;
       pages.push(page.map((n) => n.caseNumber));
