@@ -1,3 +1,4 @@
+import type { GqlResult } from '../support/client';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
@@ -24,7 +25,7 @@ describe('searches(legalHold)', () => {
     const nodes: Node[] = [];
     let after: string | null = null;
     for (;;) {
-      const r: { errors?: unknown[]; data: { searches: { nodes: Node[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await t.gql(token, LIST, { first, after, hold });
+      const r: GqlResult = await t.gql(token, LIST, { first, after, hold });
       expect(r.errors).toBeUndefined();
       const page: Node[] = r.data.searches.nodes;
       pages.push(page.map((n) => n.caseNumber));
