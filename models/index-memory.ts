@@ -2,7 +2,7 @@
  * HNSW build parameters of the hub's index: twice pgvector's defaults (16, 64). Measured at a million
  * face-like 512-d templates (test/bench/RESULTS.md, "A million templates"), pgvector's defaults
  * found every template of the searched person (recall@10) 0.91 of the time at ef_search 800, these
- * 0.978 (the person among the ten: 1.000 both), for 20% more index and about twice the build time.
+ * 0.978 (the person among the ten: 0.995 against 1.000; both halfvec), for 20% more index and about twice the build time.
  */
 export const HNSW_M = 32;
 export const HNSW_EF_CONSTRUCTION = 128;
