@@ -331,7 +331,8 @@ function l2(v: Float32Array, centre?: number[]): Float32Array {
   return v;
 }
 
-function mirror(chip: Uint8Array, size: number): Uint8Array {
+/** A square RGB chip mirrored left to right (flip augmentation; test/bench/dlib-variants.cjs uses it too). */
+export function mirror(chip: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(chip.length);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {

@@ -19,7 +19,7 @@ const { join, resolve } = require('node:path');
 const ROOT = resolve(__dirname, '../..');
 const ort = require(join(ROOT, 'node_modules/onnxruntime-node'));
 const inf = (m) => require(join(ROOT, 'dist/inference', m));
-const { FaceEngine, DEFAULT_INFERENCE_CONFIG } = inf('face-engine.js');
+const { FaceEngine, DEFAULT_INFERENCE_CONFIG, mirror } = inf('face-engine.js');
 const { decodeImage } = inf('decode.js');
 const { warpAffine, similarityTransform, invertAffine } = inf('geometry.js');
 const { normalize } = inf('tensor.js');
@@ -59,17 +59,6 @@ async function look(session, spec, image, c, mirrored) {
 const mean2 = (a, b) => a.map((p, k) => [(p[0] + b[k][0]) / 2, (p[1] + b[k][1]) / 2]);
 const both = async (session, spec, image, c) => mean2(await look(session, spec, image, c, false), await look(session, spec, image, c, true));
 
-function mirrorChip(chip, size) {
-  const out = new Uint8Array(chip.length);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      const a = (y * size + x) * 3, b = (y * size + size - 1 - x) * 3;
-      out[b] = chip[a];
-      out[b + 1] = chip[a + 1];
-      out[b + 2] = chip[a + 2];
-    }
-  return out;
-}
 function mulberry32(seed) {
   let a = seed;
   return () => {
@@ -122,7 +111,7 @@ function jitters(n, size) {
     const chips = Object.values(points).map((p) => chip(toSource(p)));
     const jittered = J.map((j) => chip(compose(toSource(points.mirror2), j)));
     const all = [...chips, ...jittered];
-    const v = await engine.embedRaw([...all, ...all.map((c) => mirrorChip(c, size))]);
+    const v = await engine.embedRaw([...all, ...all.map((c) => mirror(c, size))]);
     const m = all.length;
     raw.set(rel, {
       direct: [v[0], v[m]],
