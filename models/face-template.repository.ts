@@ -221,7 +221,9 @@ export class FaceTemplateRepository {
     if (q.galleryIds.length === 0) return [];
     const dim = q.embedding.length;
     const exactBelow = q.exactBelow ?? EXACT_SCAN_BELOW;
-    const templates = () => (q.templatesSearched !== undefined ? q.templatesSearched : this.countIn(db, q.galleryIds));
+    // the allowed galleries' template count, read at most once (the caller may have counted them already)
+    let counted: Promise<number> | undefined;
+    const templates = () => (counted ??= q.templatesSearched !== undefined ? Promise.resolve(q.templatesSearched) : this.countIn(db, q.galleryIds));
     const exact = exactBelow > 0 && (!Number.isFinite(exactBelow) || (await templates()) < exactBelow);
     const storage = q.storage ?? VectorStorage.VECTOR;
     const exactDistance = `(t.embedding <=> $1::vector)`;
