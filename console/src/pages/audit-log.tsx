@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { gql } from '../api';
 import { valueOf } from './location';
+import { Pager, useCursors } from './pager';
 import { useQuery } from './use-query';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, inWords, words } from './vocab';
 
@@ -17,11 +18,10 @@ export function AuditLogPage() {
   const tenants = useQuery<{ tenants: { id: string; slug: string }[] }>('{ tenants { id slug } }');
   const [filter, setFilter] = useState({ tenantId: '', action: '', outcome: '', from: '', to: '' });
   const [applied, setApplied] = useState(filter);
-  // cursors of the pages seen so far: going back is the cursor before
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursors = useCursors();
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState('');
-  const after = cursors[cursors.length - 1];
+  const { after } = cursors;
   useEffect(() => {
     const f = applied;
     gql<{ auditEvents: Page }>(EVENTS, {
@@ -35,7 +35,7 @@ export function AuditLogPage() {
     <>
       <h1>Audit log</h1>
       <ChainStatus />
-      <form class="filters" aria-labelledby="filters" onSubmit={(e) => { e.preventDefault(); setCursors([null]); setApplied({ ...filter }); }}>
+      <form class="filters" aria-labelledby="filters" onSubmit={(e) => { e.preventDefault(); cursors.reset(); setApplied({ ...filter }); }}>
         <h2 id="filters">Filters</h2>
         <div>
           <label for="f-tenant">Tenant</label>
@@ -63,7 +63,7 @@ export function AuditLogPage() {
       {error && <p class="error" role="alert">{error}</p>}
       {page && (page.nodes.length === 0 ? <p>No event matches.</p> : (
         <table data-testid="audit-events">
-          <caption class="hint">Events newest first, page {cursors.length}.</caption>
+          <caption class="hint">Events newest first, page {cursors.page}.</caption>
           <thead><tr><th scope="col">#</th><th scope="col">When (UTC)</th><th scope="col">Tenant</th><th scope="col">Role</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col">Details</th></tr></thead>
           <tbody>
             {page.nodes.map((e) => (
@@ -76,10 +76,7 @@ export function AuditLogPage() {
           </tbody>
         </table>
       ))}
-      <nav aria-label="Pages of the audit log" class="pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>Newer events</button>
-        <button type="button" disabled={!page?.pageInfo.hasNextPage} onClick={() => page?.pageInfo.endCursor && setCursors([...cursors, page.pageInfo.endCursor])}>Older events</button>
-      </nav>
+      <Pager label="Pages of the audit log" noun="events" cursors={cursors} pageInfo={page?.pageInfo} />
     </>
   );
 }

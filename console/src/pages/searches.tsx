@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { Pager, useCursors } from './pager';
 import { useQuery } from './use-query';
 import { when, words } from './words';
 
@@ -24,11 +24,11 @@ const STATUS: Record<string, string> = {
   AWAITING_SECOND_REVIEW: 'Awaiting a second reviewer',
   REVIEWED: 'Reviewed',
 };
+const review = (s: { reviewStatus: string; reviewOutcome: string | null }) => `${STATUS[s.reviewStatus] ?? words(s.reviewStatus)}${s.reviewOutcome ? `: ${words(s.reviewOutcome)}` : ''}`;
 
 export function SearchesPage() {
-  // a stack of cursors: the first page has none
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1];
+  const cursors = useCursors();
+  const { after } = cursors;
   const { data, error } = useQuery<{ me: { role: string }; searches: { nodes: Row[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(LIST, { first: PAGE, after });
   const supervisor = data?.me.role === 'AGENCY_SUPERVISOR';
   const rows = data?.searches.nodes ?? [];
@@ -41,10 +41,10 @@ export function SearchesPage() {
       {supervisor && <OnLegalHold />}
       {data && (
         <section aria-labelledby="all-searches">
-          <h2 id="all-searches">All searches{cursors.length > 1 ? ` (page ${cursors.length})` : ''}</h2>
+          <h2 id="all-searches">All searches{cursors.page > 1 ? ` (page ${cursors.page})` : ''}</h2>
           {rows.length === 0 ? <p>No searches yet.</p> : (
             <table>
-              <caption class="hint">Page {cursors.length}: {rows.length} search{rows.length === 1 ? '' : 'es'}</caption>
+              <caption class="hint">Page {cursors.page}: {rows.length} search{rows.length === 1 ? '' : 'es'}</caption>
               <thead><tr><th scope="col">When</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Offense</th><th scope="col">Candidates</th><th scope="col">Review</th><th scope="col">Exigent</th><th scope="col">Legal hold</th></tr></thead>
               <tbody>
                 {rows.map((r) => (
@@ -54,7 +54,7 @@ export function SearchesPage() {
                     <td>{words(r.legalBasis)}</td>
                     <td>{words(r.offenseCategory) || '—'}</td>
                     <td>{r.candidates.length}</td>
-                    <td>{STATUS[r.reviewStatus] ?? words(r.reviewStatus)}{r.reviewOutcome ? `: ${words(r.reviewOutcome)}` : ''}</td>
+                    <td>{review(r)}</td>
                     <td>{r.exigentDueAt ? (r.approvedAt ? `approved ${when(r.approvedAt)}` : `approval due ${when(r.exigentDueAt)}`) : '—'}</td>
                     <td>{r.legalHold ? 'On hold' : '—'}</td>
                   </tr>
@@ -62,10 +62,7 @@ export function SearchesPage() {
               </tbody>
             </table>
           )}
-          <nav aria-label="Pages of searches" class="pager">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer searches</button>
-            <button type="button" disabled={!data.searches.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data.searches.pageInfo.endCursor])}>Older searches</button>
-          </nav>
+          <Pager label="Pages of searches" noun="searches" cursors={cursors} pageInfo={data.searches.pageInfo} />
         </section>
       )}
     </>
@@ -74,16 +71,16 @@ export function SearchesPage() {
 
 /** Every search of the tenant kept past its retention by a legal hold, newest first, paged. */
 function OnLegalHold() {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1];
+  const cursors = useCursors();
+  const { after } = cursors;
   const { data, error } = useQuery<{ searches: { nodes: Held[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(HELD, { first: PAGE, after });
   const list = data?.searches.nodes ?? [];
   return (
     <section aria-labelledby="on-legal-hold">
-      <h2 id="on-legal-hold">On legal hold{cursors.length > 1 ? ` (page ${cursors.length})` : ''}</h2>
+      <h2 id="on-legal-hold">On legal hold{cursors.page > 1 ? ` (page ${cursors.page})` : ''}</h2>
       <p class="hint">Searches of your agency kept past their retention period by a legal hold; a search’s page places or releases one, and its audit trail records the reason and who placed it.</p>
       {error && <p class="error" role="alert">{error}</p>}
-      {data && (list.length === 0 && cursors.length === 1 ? <p>No search is on legal hold.</p> : (
+      {data && (list.length === 0 && cursors.page === 1 ? <p>No search is on legal hold.</p> : (
         <>
           <table data-testid="legal-holds">
             <thead><tr><th scope="col">When</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Review</th></tr></thead>
@@ -93,15 +90,12 @@ function OnLegalHold() {
                   <td><a href={`/searches/${s.id}`}>{when(s.createdAt)}</a></td>
                   <td>{s.caseNumber ?? '—'}</td>
                   <td>{words(s.legalBasis)}</td>
-                  <td>{STATUS[s.reviewStatus] ?? words(s.reviewStatus)}{s.reviewOutcome ? `: ${words(s.reviewOutcome)}` : ''}</td>
+                  <td>{review(s)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <nav aria-label="Pages of searches on legal hold" class="pager">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer holds</button>
-            <button type="button" disabled={!data.searches.pageInfo.hasNextPage} onClick={() => setCursors([...cursors, data.searches.pageInfo.endCursor])}>Older holds</button>
-          </nav>
+          <Pager label="Pages of searches on legal hold" noun="holds" cursors={cursors} pageInfo={data.searches.pageInfo} />
         </>
       ))}
     </section>
