@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config';
 import { MIGRATIONS } from '../../server/database';
 import { createHub, type Hub } from '../../server/hub';
 import { issueCliToken } from '../../server/token-ledger';
-import { untilMetrics } from '../support/client';
+import { ONE_PHOTO_BATCHES, untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 
@@ -49,7 +49,7 @@ onPostgres('two hub replicas on one PostgreSQL', () => {
   let image: string;
   /** the replica left after the kill test, and its data directory */
   let survivor: { hub: HubProcess; dataDir: string };
-  const env = () => ({ FRHUB_SIGNING_KEYS_FILE: keysFile, FRHUB_PURGE_INTERVAL_MINUTES: '0.02' });
+  const env = () => ({ FRHUB_SIGNING_KEYS_FILE: keysFile, FRHUB_PURGE_INTERVAL_MINUTES: '0.02', ...ONE_PHOTO_BATCHES });
   const one = async (sql: string, params: unknown[] = []) => Object.values((await db.query(sql, params)).rows[0])[0];
   const purges = (h: HubProcess) => h.output().match(PURGED)?.length ?? 0;
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { Role } from '../../models/enums';
-import { untilMetrics } from '../support/client';
+import { ONE_PHOTO_BATCHES, untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub } from '../support/process';
 
@@ -13,7 +13,7 @@ if (!process.env.DATABASE_URL) test.skip('crash consistency: skipped, set DATABA
 onPostgres('kill -9 during a burst of searches (PostgreSQL)', () => {
   it('leaves no search without its event, no quota unit without an allowed search, and a chain that verifies', async () => {
     const ws = await hubWorkspace();
-    let hub = await spawnHub(ws);
+    let hub = await spawnHub(ws, ONE_PHOTO_BATCHES);
     try {
       const analyst = await hub.analyst('metro-pd');
       const image = (await portrait()).toString('base64');

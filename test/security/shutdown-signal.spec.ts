@@ -1,4 +1,4 @@
-import { untilMetrics } from '../support/client';
+import { ONE_PHOTO_BATCHES, untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub } from '../support/process';
 
@@ -7,7 +7,7 @@ import { hubWorkspace, spawnHub } from '../support/process';
 describe.each(['SIGTERM', 'SIGINT'] as const)('%s to a real hub process', (signal) => {
   it('answers every search in flight, then exits 0', async () => {
     const ws = await hubWorkspace();
-    const hub = await spawnHub(ws);
+    const hub = await spawnHub(ws, ONE_PHOTO_BATCHES);
     try {
       const analyst = await hub.analyst('metro-pd');
       const image = (await portrait()).toString('base64');
