@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
+import { until } from '../support/client';
 import { BOOKING_FACES, bookingPhoto, portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 
@@ -75,13 +76,12 @@ async function labelled(url: string, name: string): Promise<Record<string, numbe
 }
 
 /** waits until the hub's metrics show the worker states wanted */
-async function untilStates(url: () => string, wanted: Record<string, number>): Promise<void> {
-  for (;;) {
-    const states = await labelled(url(), 'frhub_inference_workers');
-    if (Object.entries(wanted).every(([k, v]) => states[k] === v)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const untilStates = (url: () => string, wanted: Record<string, number>) =>
+  until(`inference workers ${JSON.stringify(wanted)}`, () => labelled(url(), 'frhub_inference_workers'), (states) => Object.entries(wanted).every(([k, v]) => states[k] === v), { everyMs: 50 });
+
+/** waits until the hub has calls of a burst at this worker */
+const untilWorkerHolds = (hubUrl: string, workerUrl: string) =>
+  until(`calls at ${workerUrl}`, () => labelled(hubUrl, 'frhub_inference_worker_in_flight'), (inFlight) => inFlight[workerUrl] > 0, { everyMs: 5 });
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status modelVersion candidates { subjectRef score } } }`;
 const ENROLL = `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef created } }`;
@@ -216,11 +216,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
     it('a worker killed (SIGKILL) mid-burst: every search is answered on the other, and each has its audit event', async () => {
       const burst = Array.from({ length: 24 }, () => search('RI-burst'));
       // kill once the first worker holds calls of this burst
-      for (;;) {
-        const inFlight = await labelled(hub!.url, 'frhub_inference_worker_in_flight');
-        if (inFlight[workers[0].url] > 0) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await untilWorkerHolds(hub!.url, workers[0].url);
       workers[0].child.kill('SIGKILL');
       expect((await workers[0].exited).signal).toBe('SIGKILL');
       const results = await Promise.all(burst);
@@ -256,11 +252,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
 
     it('a worker drains on SIGTERM: it finishes what it holds and exits 0, and the hub sends the rest to the other', async () => {
       const burst = Array.from({ length: 12 }, () => search('RI-drain'));
-      for (;;) {
-        const inFlight = await labelled(hub!.url, 'frhub_inference_worker_in_flight');
-        if (inFlight[workers[1].url] > 0) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await untilWorkerHolds(hub!.url, workers[1].url);
       workers[1].child.kill('SIGTERM');
       expect(await workers[1].exited).toEqual({ code: 0, signal: null });
       expect(workers[1].output()).toMatch(/SIGTERM: finishing the calls in flight/);

@@ -1,4 +1,5 @@
 import { Role } from '../../models/enums';
+import { until } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { startHub } from '../support/hub';
 
@@ -16,7 +17,7 @@ describe('graceful shutdown', () => {
       let received = 0;
       t.server.on('request', () => received++);
       const inFlight = Array.from({ length: 8 }, search);
-      while (received < 8) await new Promise((r) => setTimeout(r, 2));
+      await until('8 requests at the server', async () => received, (n) => n === 8, { everyMs: 2 });
       const closing = t.hub.close().then(() => (closed = true));
       const results = await Promise.all(inFlight);
       for (const r of results) expect(r.data?.searchFaces.status).toBe('COMPLETED');

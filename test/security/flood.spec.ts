@@ -1,4 +1,5 @@
 import { Role } from '../../models/enums';
+import { until } from '../support/client';
 import { killInferenceThread, movablePack, type MovablePack } from '../support/engine';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
@@ -40,7 +41,7 @@ describe('a flood of searches, and a dead inference thread', () => {
   it('a dead inference thread: searches it held get MODEL_UNAVAILABLE, /readyz says so until a new thread is up, then it is back', async () => {
     const metrics = async () => (await fetch(`${t.url}/metrics`)).text();
     const held = search();
-    while (t.hub.engine.status().inFlight === 0) await new Promise((r) => setTimeout(r, 2));
+    await until('the search at the inference thread', async () => t.hub.engine.status().inFlight, (n) => n > 0, { everyMs: 2 });
     // the pack gone, no new thread can start: the hub stays down, whatever the timing
     pack.hide();
     await killInferenceThread(t.hub.engine);

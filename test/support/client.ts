@@ -30,19 +30,29 @@ export async function scrapeMetrics(url: string): Promise<Record<string, number>
 }
 
 /**
- * Scrapes until `wanted` holds, and gives that scrape. Past `deadlineMs` it fails with every scrape's
- * inference counters, so a moment that never came says why instead of hitting the test's timeout.
+ * Probes until `wanted` holds, and gives that probe. Past `deadlineMs` it fails naming what it waited
+ * for and the last probes (as `show` writes them), so a moment that never came says why instead of
+ * running into the test's own timeout.
  */
-export async function untilMetrics(url: string, wanted: (metrics: Record<string, number>) => boolean, deadlineMs = 60_000): Promise<Record<string, number>> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  wanted: (t: T) => boolean,
+  { show = (t: T) => JSON.stringify(t), deadlineMs = 60_000, everyMs = 10 }: { show?: (t: T) => string; deadlineMs?: number; everyMs?: number } = {},
+): Promise<T> {
   const seen: string[] = [];
   for (const end = Date.now() + deadlineMs; Date.now() < end; ) {
-    const metrics = await scrapeMetrics(url);
-    if (wanted(metrics)) return metrics;
-    seen.push(`${metrics.frhub_inference_seconds_count}/${metrics.frhub_inference_queue_depth}`);
-    await new Promise((r) => setTimeout(r, 10));
+    const t = await probe();
+    if (wanted(t)) return t;
+    seen.push(show(t));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`the hub's /metrics never showed the awaited moment in ${deadlineMs} ms; photos embedded/at the inference thread, per scrape: ${seen.slice(-60).join(' ')}`);
+  throw new Error(`${what} did not happen in ${deadlineMs} ms; the last probes: ${seen.slice(-60).join(' ')}`);
 }
+
+/** Scrapes the hub's /metrics until `wanted` holds; a failure lists each scrape's photos embedded/at the inference thread. */
+export const untilMetrics = (url: string, wanted: (metrics: Record<string, number>) => boolean) =>
+  until('the awaited moment on /metrics', () => scrapeMetrics(url), wanted, { show: (m) => `${m.frhub_inference_seconds_count}/${m.frhub_inference_queue_depth}` });
 
 /**
  * Env for a hub whose test waits for a moment mid-burst (some searches answered, some at the inference
