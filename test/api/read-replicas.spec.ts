@@ -7,6 +7,7 @@ import { ReadReplicaSet, ReadSource, replicaName } from '../../server/read-repli
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 import { sameDatabaseOn } from '../support/process';
+import { until } from '../support/until';
 
 // Searches read from a real streaming standby of the test server: `bash .ci/postgres.sh standby`
 // prints one for DATABASE_READ_URLS. The hub reaches it through a TCP proxy this suite can cut or
@@ -159,9 +160,7 @@ onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
     expect(await reads(ReadSource.PRIMARY)).toBe(onPrimary);
     expect(proxy.bytes).toBeGreaterThan(bytes);
     // the standby's own statistics saw the scan (they reach its view within a second or so)
-    const deadline = Date.now() + 10_000;
-    while ((await standbyScans()) <= scans && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(await standbyScans()).toBeGreaterThan(scans);
+    await until("the scan in the standby's statistics", standbyScans, (n) => n > scans, { deadlineMs: 10_000, everyMs: 200 });
   });
 
   it('never misses a completed enrollment: a standby that lags past the bound sends the search to the primary', async () => {

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
-import { until } from '../support/client';
 import { BOOKING_FACES, bookingPhoto, portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
+import { until } from '../support/until';
 
 // A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
 // real: the workers load the models, the hub speaks HTTP/2 to them, a worker is killed with SIGKILL.

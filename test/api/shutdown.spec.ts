@@ -1,7 +1,7 @@
 import { Role } from '../../models/enums';
-import { until } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { startHub } from '../support/hub';
+import { until } from '../support/until';
 
 // Graceful shutdown: the hub stops taking requests and finishes the searches already in flight.
 describe('graceful shutdown', () => {

@@ -5,6 +5,7 @@ import { EngineThread } from '../../inference/engine-thread';
 import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type FaceAnalyzer } from '../../inference/face-engine';
 import { killInferenceThread } from '../support/engine';
 import { portrait } from '../support/fixtures';
+import { until } from '../support/until';
 
 const config = { ...DEFAULT_INFERENCE_CONFIG, modelDir: resolve(__dirname, '../../data/models'), provider: 'cpu' as const };
 
@@ -100,8 +101,7 @@ describe('the inference thread under load and failure', () => {
       expect(thread.status()).toMatchObject({ available: false, restarts: 0 });
       // so a call made now fails fast instead of waiting for the new thread
       await expect(thread.analyze(photo)).rejects.toMatchObject({ name: 'InferenceError', code: 'MODEL_UNAVAILABLE', message: expect.stringMatching(/being restarted\. Retry in a few seconds/) });
-      const deadline = Date.now() + 60_000;
-      while (thread.status().restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await until('a new inference thread', async () => thread.status(), (s) => s.restarts > 0, { everyMs: 100 });
       expect(thread.status()).toMatchObject({ restarts: 1, available: true });
       expect((await thread.analyze(photo, { select: 'dominant' })).faces).toHaveLength(1);
     } finally {

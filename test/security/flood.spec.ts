@@ -1,8 +1,8 @@
 import { Role } from '../../models/enums';
-import { until } from '../support/client';
 import { killInferenceThread, movablePack, type MovablePack } from '../support/engine';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
+import { until } from '../support/until';
 
 // A flood of photos is refused before any of them is decoded: past FRHUB_INFLIGHT_PHOTOS a search
 // gets OVERLOADED at once (and spends no quota), the rest are answered, and the hub keeps serving.
@@ -55,8 +55,7 @@ describe('a flood of searches, and a dead inference thread', () => {
     expect(await metrics()).toMatch(/^frhub_inference_thread_restarts 0$/m);
     // the pack back: the next try (backing off 1 s, 2 s, 4 s …) starts a thread
     pack.restore();
-    const deadline = Date.now() + 60_000;
-    while ((await fetch(`${t.url}/readyz`)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until('/readyz 200', async () => (await fetch(`${t.url}/readyz`)).status, (status) => status === 200, { everyMs: 100 });
     expect(await search()).toBe('COMPLETED');
     expect(await metrics()).toMatch(/^frhub_inference_thread_restarts 1$/m);
   });

@@ -1,5 +1,6 @@
 import { mintToken, type SigningKeys } from '../../server/auth';
 import type { Role } from '../../models/enums';
+import { until } from './until';
 
 export type GqlResult<T = any> = { data?: T; errors?: { message: string; extensions: { code: string } }[] };
 
@@ -27,27 +28,6 @@ export function hubClient(url: string, keys: SigningKeys): HubClient {
 export async function scrapeMetrics(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Object.fromEntries([...text.matchAll(/^([a-z_]+) (\S+)$/gm)].map(([, name, value]) => [name, Number(value)]));
-}
-
-/**
- * Probes until `wanted` holds, and gives that probe. Past `deadlineMs` it fails naming what it waited
- * for and the last probes (as `show` writes them), so a moment that never came says why instead of
- * running into the test's own timeout.
- */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  wanted: (t: T) => boolean,
-  { show = (t: T) => JSON.stringify(t), deadlineMs = 60_000, everyMs = 10 }: { show?: (t: T) => string; deadlineMs?: number; everyMs?: number } = {},
-): Promise<T> {
-  const seen: string[] = [];
-  for (const end = Date.now() + deadlineMs; Date.now() < end; ) {
-    const t = await probe();
-    if (wanted(t)) return t;
-    seen.push(show(t));
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`${what} did not happen in ${deadlineMs} ms; the last probes: ${seen.slice(-60).join(' ')}`);
 }
 
 /** Scrapes the hub's /metrics until `wanted` holds; a failure lists each scrape's photos embedded/at the inference thread. */
