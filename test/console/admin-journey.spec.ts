@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../models/enums';
 import { describeWithShared, SHARED } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
-import { accessibilityProblems, CHROMIUM, launchConsoleBrowser, NO_CHROMIUM, screenshot, watchPage } from '../support/browser';
+import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 
 // One journey through the operator's, the agency administrator's and the oversight board's pages,
 // on real faces (../shared/faces/lfw50), in Debian's chromium against a real hub: the operator
@@ -43,9 +43,7 @@ function zipOf(files: { path: string; data: Buffer }[]): Buffer {
   return Buffer.concat([...locals, dir, end]);
 }
 
-const suite = CHROMIUM ? describeWithShared : (name: string) => describe(name, () => it.skip(NO_CHROMIUM, () => {}));
-
-suite('console journey on real faces: operator, agency admin, analyst, oversight', () => {
+describeInBrowser('console journey on real faces: operator, agency admin, analyst, oversight', () => {
   let t: TestHub;
   let browser: Browser;
   let folder: string;
@@ -314,4 +312,4 @@ suite('console journey on real faces: operator, agency admin, analyst, oversight
     await operator.getByTestId('agreements').getByRole('row').filter({ hasText: 'in force' }).filter({ hasText: 'missing person' }).waitFor();
     await check(operator, 'operator-sharing');
   });
-});
+}, describeWithShared);

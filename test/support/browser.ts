@@ -11,6 +11,10 @@ const ROOT = resolve(__dirname, '../..');
 /** Debian's chromium (or CHROMIUM_PATH); undefined where none is installed (`.ci/run` installs it). */
 export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
 export const NO_CHROMIUM = 'skipped: no chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it';
+
+/** A suite that needs chromium: `suite` where one is found, else one skipped test that says how to get it. */
+export const describeInBrowser = (name: string, body: () => void, suite: (name: string, body: () => void) => void = describe): void =>
+  CHROMIUM ? suite(name, body) : describe(name, () => it.skip(NO_CHROMIUM, () => {}));
 export const SHOTS = join(ROOT, 'test/console/screenshots');
 
 /** Builds the console into dist/console as `npm install` does (the hub serves its pages from there). */
