@@ -107,7 +107,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
   it('oversight, before: the counts the journey will move', async () => {
     const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
     oversight = await signedIn(auditor.token);
-    await oversight.getByRole('heading', { name: 'Oversight' }).waitFor();
+    await oversight.getByRole('heading', { name: 'Oversight', exact: true }).waitFor();
     await oversight.getByTestId('searches').waitFor();
     searchesBefore = await searchesShown(oversight);
     denialsBefore = Number(await oversight.getByTestId('denials').textContent());
@@ -117,7 +117,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     // more agencies than one request's 30 aliases can ask about two questions each
     for (let i = 1; i <= 16; i++) await t.createTenant(`town-${String(i).padStart(2, '0')}-pd`);
     operator = await signedIn(await t.token('hub', Role.HUB_ADMIN));
-    await operator.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await operator.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
     await operator.getByRole('row').filter({ hasText: 'town-16-pd' }).filter({ hasText: '0 / 500' }).waitFor();
     expect(await operator.getByRole('row').filter({ hasText: 'town-16-pd' }).textContent()).toContain('MN_DEFAULT');
     await operator.getByLabel('Slug').fill('lake-pd');
@@ -132,7 +132,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     await check(operator, 'operator-tenants');
 
     await operator.getByRole('link', { name: 'lake-pd' }).click();
-    await operator.getByRole('heading', { name: 'Lake County Police' }).waitFor();
+    await operator.getByRole('heading', { name: 'Lake County Police', exact: true }).waitFor();
     const addPrincipal = async (name: string, role: string, certifiedUntil?: string) => {
       await operator.getByLabel("Principal's name").fill(name);
       await operator.getByLabel('Role').selectOption(role);
@@ -176,7 +176,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
 
   it('the agency administrator enrolls a folder of 20 people (and one file that is not a photo) with a progress bar and an error list', async () => {
     const admin = await signedIn(adminLink.split('#token=')[1]);
-    await admin.getByRole('heading', { name: 'Agency administration' }).waitFor();
+    await admin.getByRole('heading', { name: 'Agency administration', exact: true }).waitFor();
     expect(new URL(admin.url()).pathname).toBe('/admin');
     await admin.getByLabel('Gallery name').fill('Bookings');
     await admin.getByRole('button', { name: 'Create gallery' }).click();
@@ -215,7 +215,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
   it('an analyst searches with another photo of one of them: that person comes first', async () => {
     const wanted = people[7];
     const analyst = await signedIn(analystLink.split('#token=')[1]);
-    await analyst.getByRole('heading', { name: 'New search' }).waitFor();
+    await analyst.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     await analyst.getByLabel('Probe photo').setInputFiles(join(LFW, wanted, `${wanted}_0002.jpg`));
     await analyst.getByLabel('Legal basis').selectOption('CRIMINAL_SUSPECT_ID');
     await analyst.getByLabel(/^Case number/).fill('LK-26-0042');
@@ -225,7 +225,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     await analyst.getByRole('alert').filter({ hasText: /felony|threshold/i }).waitFor({ timeout: 120_000 });
     await analyst.getByLabel(/^Offense/).selectOption('ROBBERY');
     await analyst.getByRole('button', { name: 'Search' }).click();
-    await analyst.getByRole('heading', { name: 'Candidates' }).or(analyst.getByRole('alert')).first().waitFor({ timeout: 120_000 });
+    await analyst.getByRole('heading', { name: 'Candidates', exact: true }).or(analyst.getByRole('alert')).first().waitFor({ timeout: 120_000 });
     expect(await analyst.getByRole('alert').allTextContents()).toEqual([]);
     expect(await analyst.getByRole('row').nth(1).textContent()).toContain(wanted);
     searchId = /Search ([\w-]+)\./.exec((await analyst.locator('caption').first().textContent()) ?? '')![1];
@@ -236,7 +236,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     // the agency's supervisor reviews it on the review page (inconclusive: no lead to act on)
     const supervisor = await t.principal('lake-pd', Role.AGENCY_SUPERVISOR);
     const review = await signedIn(supervisor.token);
-    await review.getByRole('heading', { name: 'Searches' }).waitFor();
+    await review.getByRole('heading', { name: 'Searches', exact: true }).waitFor();
     await review.getByRole('row').filter({ hasText: 'LK-26-0042' }).getByRole('link').click();
     await review.getByRole('heading', { name: /^Search of / }).waitFor();
     expect(review.url()).toBe(`${t.url}/searches/${searchId}`);
@@ -268,14 +268,14 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     // nor the operator's or the agency administrator's pages, typed into the address bar
     for (const path of ['/admin', '/audit', '/sharing', '/operator?tenant=lake-pd']) {
       await oversight.goto(`${t.url}${path}`);
-      await oversight.getByRole('heading', { name: 'Not available' }).waitFor();
+      await oversight.getByRole('heading', { name: 'Not available', exact: true }).waitFor();
       expect(await oversight.locator('img').count()).toBe(0);
     }
   });
 
   it('the operator finds the enrollments in the audit log, filtered and paged, and the chain verifies', async () => {
     await operator.getByRole('link', { name: 'Audit log' }).click();
-    await operator.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await operator.getByRole('heading', { name: 'Audit log', exact: true }).waitFor();
     await operator.getByTestId('audit-events').waitFor();
     await operator.getByLabel('Tenant').selectOption({ label: 'lake-pd' });
     await operator.getByLabel('Action').selectOption('ENROLL');
@@ -303,7 +303,7 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
 
   it("the operator shares the agency's gallery with the operator's own tenant for missing persons", async () => {
     await operator.getByRole('link', { name: 'Sharing' }).click();
-    await operator.getByRole('heading', { name: 'Sharing agreements' }).waitFor();
+    await operator.getByRole('heading', { name: 'Sharing agreements', exact: true }).waitFor();
     await operator.getByLabel('Gallery', { exact: true }).selectOption({ label: `lake-pd: Bookings (${PEOPLE} templates)` });
     await operator.getByLabel('Shared with').selectOption('hub');
     await operator.getByLabel('missing person').check();

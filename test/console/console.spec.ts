@@ -73,7 +73,7 @@ describeInBrowser('web console', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await check(page, 'sign-in');
     await page.goto(`${t.url}/graphiql`);
@@ -86,7 +86,7 @@ describeInBrowser('web console', () => {
     expect(link).toMatch(new RegExp(`^http://localhost:${new URL(t.url).port}/sign-in#token=[\\w.-]+$`));
     const { context, page } = await open();
     await page.goto(link.replace('localhost', '127.0.0.1'));
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
     expect(page.url()).toBe(`${t.url}/operator`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'frhub_session', httpOnly: true, sameSite: 'Strict' });
@@ -111,10 +111,10 @@ describeInBrowser('web console', () => {
     await check(page, 'operator');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     expect(await context.cookies()).toEqual([]);
     await page.goto(`${t.url}/operator`);
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     await context.close();
   });
 
@@ -128,7 +128,7 @@ describeInBrowser('web console', () => {
 
     const { context, page } = await open();
     await signInByPaste(page, analyst.token);
-    await page.getByRole('heading', { name: 'New search' }).waitFor();
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     await page.getByLabel('Probe photo').setInputFiles({ name: 'probe.jpg', mimeType: 'image/jpeg', buffer: photo });
     // the hub outlines the face it will search before anything is searched
     const outline = page.getByTestId('probe-outline');
@@ -152,7 +152,7 @@ describeInBrowser('web console', () => {
     await page.getByLabel(/^Offense/).selectOption('ROBBERY');
     await page.getByLabel(/^Case number/).fill('26-0117');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('heading', { name: 'Candidates' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('heading', { name: 'Candidates', exact: true }).waitFor({ timeout: 60_000 });
     await expectVisible(page.getByRole('note').filter({ hasText: 'Investigative lead only' }));
     const first = page.getByRole('row').nth(1);
     expect(await first.textContent()).toContain('BK-2026-17');
@@ -166,7 +166,7 @@ describeInBrowser('web console', () => {
     await check(page, 'analyst');
 
     await page.goto(`${t.url}/operator`);
-    await page.getByRole('heading', { name: 'Not available' }).waitFor();
+    await page.getByRole('heading', { name: 'Not available', exact: true }).waitFor();
     await context.close();
   });
 
@@ -175,7 +175,7 @@ describeInBrowser('web console', () => {
     const huge = await sharp({ create: { width: 8200, height: 6200, channels: 3, background: '#8a8a8a' } }).jpeg({ quality: 50 }).toBuffer();
     const { context, page } = await open();
     await signInByPaste(page, analyst.token);
-    await page.getByRole('heading', { name: 'New search' }).waitFor();
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     await page.getByLabel('Probe photo').setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: huge });
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 60_000 });
@@ -272,7 +272,7 @@ describeInBrowser('web console', () => {
     await signInByPaste(page, stranger.token);
     await page.getByRole('heading', { name: 'Searches', exact: true }).waitFor();
     await page.goto(`${t.url}/searches/${robbery}`);
-    await page.getByRole('heading', { name: 'Search not found' }).waitFor();
+    await page.getByRole('heading', { name: 'Search not found', exact: true }).waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.textContent('body')).not.toMatch(/BK-2026-17|26-0117/);
@@ -284,7 +284,7 @@ describeInBrowser('web console', () => {
     const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
     const { context, page } = await open();
     await page.goto(`${t.url}/sign-in#token=${auditor.token}`);
-    await page.getByRole('heading', { name: 'Oversight' }).waitFor();
+    await page.getByRole('heading', { name: 'Oversight', exact: true }).waitFor();
     expect(page.url()).toBe(`${t.url}/oversight`);
     await page.getByTestId('searches').filter({ hasText: /^[1-9]\d*$/ }).waitFor();
     expect(await page.getByTestId('denials').textContent()).toMatch(/^[1-9]\d*$/);
@@ -299,7 +299,7 @@ describeInBrowser('web console', () => {
     page.on('request', (r) => { if (r.url().endsWith('/graphql')) asked.push(r.postData() ?? ''); });
     for (const path of ['/analyst', '/searches', `/searches/${robbery}`]) {
       await page.goto(`${t.url}${path}`);
-      await page.getByRole('heading', { name: 'Not available' }).waitFor();
+      await page.getByRole('heading', { name: 'Not available', exact: true }).waitFor();
       expect([path, await page.locator('img, svg').count()]).toEqual([path, 0]);
       expect(await page.textContent('body')).not.toMatch(/BK-2026-17|26-0117/);
     }
@@ -314,7 +314,7 @@ describeInBrowser('web console', () => {
     const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
     const { context, page } = await open();
     await signInByPaste(page, auditor.token, '?next=/graphiql');
-    await page.getByRole('heading', { name: 'GraphQL' }).waitFor();
+    await page.getByRole('heading', { name: 'GraphQL', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Run' }).click();
     await page.getByTestId('result').filter({ hasText: 'OVERSIGHT_AUDITOR' }).waitFor();
     await check(page, 'graphiql');
@@ -328,10 +328,10 @@ describeInBrowser('web console', () => {
     const short = await mintToken(t.hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 5 });
     const { context, page } = await open();
     await signInByPaste(page, short);
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
     await new Promise((r) => setTimeout(r, 5500));
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     await signInByPaste(page, short);
     await page.getByRole('alert').filter({ hasText: /expired|Unauthenticated/i }).waitFor();
     await context.close();

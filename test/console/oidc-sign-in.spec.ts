@@ -99,7 +99,7 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
   it('signs an analyst in through the agency’s provider (code + PKCE), with no token where page script can read it; sign out ends it', async () => {
     const { context, page } = await open();
     await page.goto(`${t.url}/sign-in`);
-    await page.getByRole('heading', { name: 'Sign in with your agency' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in with your agency', exact: true }).waitFor();
     await check(page, 'sign-in-agency');
 
     const authorize = page.waitForRequest((r) => r.url().startsWith(`${provider.issuer}/auth`));
@@ -111,7 +111,7 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     await screenshot(page, 'oidc-provider-login');
     await loginAtProvider(page, SUBJECT);
 
-    await page.getByRole('heading', { name: 'New search' }).waitFor();
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     expect(page.url()).toBe(`${t.url}/analyst`);
     expect(await page.locator('header .who').textContent()).toBe('Metro Police · AGENCY_ANALYST');
     const cookies = await context.cookies();
@@ -138,10 +138,10 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     await page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/session/end`));
     expect(await hubCookies(context)).toEqual([]);
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await page.goto(`${t.url}/analyst`);
-    await page.getByRole('heading', { name: 'Sign in to the frhub console' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     // the provider asks for the login again
     await toProvider(page);
     await page.locator('input[name=login]').waitFor();
@@ -183,7 +183,7 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
 
     // the same link in the browser that started it signs in (the code was good), once
     await attacker.page.goto(callback);
-    await attacker.page.getByRole('heading', { name: 'New search' }).waitFor();
+    await attacker.page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     await attacker.page.getByRole('button', { name: 'Sign out' }).click();
     await attacker.page.waitForURL((u) => u.href.startsWith(`${provider.issuer}/session/end`));
     await attacker.page.goto(callback);
@@ -257,7 +257,7 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     await page.goto(`${t.url}/sign-in`);
     await page.getByLabel('Hub token').fill(short);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByRole('heading', { name: 'New search' }).waitFor();
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
     await new Promise((r) => setTimeout(r, 4500));
     await page.getByRole('link', { name: 'GraphQL' }).click();
     await page.getByRole('link', { name: 'New search' }).click();
