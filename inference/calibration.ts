@@ -1,5 +1,7 @@
 // What a score means: the measured share of different-person pairs that reach it (the false-match
-// rate), from a pack's calibration. Interpolated on the measured tail, never beyond it.
+// rate), from a pack's calibration, with the 95% interval the data gives. Interpolated on the
+// measured tail, never beyond it.
+import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
 
 /** The false-match rates a calibration reports thresholds for. */
 export const CALIBRATED_RATES = [1e-2, 1e-3, 1e-4, 1e-5] as const;
@@ -108,7 +110,8 @@ export const calibrationLimit = (cal: ScoreCalibration): number => 1 / cal.impos
 /**
  * The estimated false-match rate of `score`: the share of measured impostor pairs at or above it,
  * log-interpolated between measured points. Above every impostor pair it is the data's limit
- * (1 / pairs measured), which then means "at most"; the true rate there is unknown and lower.
+ * (1 / pairs measured): no estimate at all, only a floor of what the data can show; read the
+ * interval (falseMatchRateInterval) for what is known there.
  */
 export function falseMatchRateAt(cal: ScoreCalibration, score: number): number {
   const { pairs } = cal.impostor;
@@ -122,6 +125,38 @@ export function falseMatchRateAt(cal: ScoreCalibration, score: number): number {
   const [sLo, kHi] = tail[i + 1];
   const f = sHi === sLo ? 1 : (sHi - score) / (sHi - sLo);
   return Math.exp(Math.log(kLo) + f * (Math.log(kHi) - Math.log(kLo))) / pairs;
+}
+
+/** A 95% interval of a false-match rate; `low` 0 where no impostor pair reached the score. */
+export interface RateInterval {
+  low: number;
+  high: number;
+}
+
+/**
+ * How many independent comparisons a calibration's pairs are worth. Its impostor pairs are every pair
+ * of photos of two different people, so a person with many photos, or one who resembles many others,
+ * stands in thousands of them: they are not independent. The unit counted is a pair of people
+ * (people × (people − 1) / 2), never more than the photo pairs; a calibration that does not say how
+ * many people it measured (people < 2) is counted as its photo pairs, the most it could be worth.
+ */
+export function independentPairs(cal: ScoreCalibration): number {
+  const peoplePairs = cal.people >= 2 ? (cal.people * (cal.people - 1)) / 2 : Infinity;
+  return Math.min(cal.impostor.pairs, peoplePairs);
+}
+
+/**
+ * The 95% interval of the false-match rate at `score`: an exact (Clopper-Pearson) binomial interval
+ * on the pairs of people (independentPairs), with as many of them matching as the measured rate
+ * implies. Beyond every impostor pair measured, `low` is 0 and `high` the one-sided 95% bound
+ * (about 3 / pairs of people: "the rule of three").
+ */
+export function falseMatchRateInterval(cal: ScoreCalibration, score: number): RateInterval {
+  const n = independentPairs(cal);
+  if (score > strictTail(cal.impostor.tail)[0][0]) return { low: 0, high: betaQuantile(0.95, 1, n) };
+  const k = Math.min(n, falseMatchRateAt(cal, score) * n);
+  if (k >= n) return { low: betaQuantile(0.025, n, 1), high: 1 };
+  return { low: betaQuantile(0.025, k, n - k + 1), high: betaQuantile(0.975, k + 1, n - k) };
 }
 
 /**
@@ -157,9 +192,25 @@ export function usableCalibration(manifest: { id: string; version: string; calib
 export const calibrateHint = (pack: string) =>
   `measure one with: npx frhub models calibrate ${pack} --root <folder of <person>/<photo> photos> --write (a rate of 1e-5 needs photos of enough people for 100,000 impostor pairs or more)`;
 
-/** "about 1 in 12,000", or "fewer than 1 in 1,900,000" at the data's limit: a rate in words. */
+/**
+ * "1 in 12,000": a rate as one comparison in so many, to two significant figures; `toward` 'higher'
+ * rounds the rate up (the count down), so a bound in words is never stronger than the figure.
+ */
+export function oneIn(rate: number, toward: 'nearest' | 'higher' = 'nearest'): string {
+  const n = 1 / rate;
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  const rounded = toward === 'higher' ? Math.max(1, Math.floor(n / step) * step) : Math.round(n / step) * step;
+  return `1 in ${rounded.toLocaleString('en-US')}`;
+}
+
+/**
+ * A rate in words with what the data can say of it: "about 1 in 12,000 (95% interval: 1 in 15,000
+ * to 1 in 9,600)", or beyond every impostor pair measured "fewer than 1 in 170,000, with 95%
+ * confidence", the bound the pairs of people measured give.
+ */
 export function describeFalseMatchRate(cal: ScoreCalibration, score: number): string {
-  const rate = falseMatchRateAt(cal, score);
-  const oneIn = (r: number) => Math.round(1 / r).toLocaleString('en-US', { maximumSignificantDigits: 2 });
-  return score > cal.impostor.tail[0][0] ? `fewer than 1 in ${oneIn(rate)}` : `about 1 in ${oneIn(rate)}`;
+  const { low, high } = falseMatchRateInterval(cal, score);
+  if (score > strictTail(cal.impostor.tail)[0][0]) return `fewer than ${oneIn(high, 'higher')}, with 95% confidence`;
+  const between = low > 0 ? `${oneIn(high, 'higher')} to ${oneIn(low)}` : `up to ${oneIn(high, 'higher')}`;
+  return `about ${oneIn(falseMatchRateAt(cal, score))} (95% interval: ${between})`;
 }

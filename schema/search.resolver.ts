@@ -6,6 +6,12 @@ import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
 
+@ObjectType({ description: 'The 95% interval of a false-match rate, from the pairs of different people the model pack’s calibration measured (README, “What a score means”).' })
+export class RateInterval {
+  @Field(() => Float, { description: '0 when no different-person pair measured reached the score' }) low!: number;
+  @Field(() => Float, { description: 'beyond every different-person pair measured: the one-sided 95% bound (“fewer than 1 in 1/high”)' }) high!: number;
+}
+
 @ObjectType({ description: 'A ranked template returned by a search: an investigative lead, never an identification.' })
 export class Candidate {
   @Field(() => Int) rank!: number;
@@ -18,8 +24,10 @@ export class Candidate {
     description: 'the share of comparisons between two different people that score this high or higher, measured by the model pack’s calibration (about 1e-4: one stranger in 10,000 reaches this score); null when the pack has no calibration for the search’s model version',
   })
   estimatedFalseMatchRate!: number | null;
-  @Field({ description: 'true when the score is above every different-person pair the calibration measured: the rate is then at most estimatedFalseMatchRate, the data cannot say how much lower' })
+  @Field({ description: 'true when the score is above every different-person pair the calibration measured: estimatedFalseMatchRate is then only the smallest rate the data can show (1 / pairs measured), not a bound; what is known is falseMatchRateInterval.high' })
   falseMatchRateAtLimit!: boolean;
+  @Field(() => RateInterval, { nullable: true, description: 'the 95% interval of estimatedFalseMatchRate; null when it is null' })
+  falseMatchRateInterval!: RateInterval | null;
   /** the search it ranks in (not a field: the faceImage resolver's access check needs it) */
   searchId!: string;
 }
@@ -59,7 +67,8 @@ export class ThresholdBasis {
   @Field(() => Float, { nullable: true, description: 'the target false-positive identification rate (FRHUB_TARGET_FPIR); null when the caller set minScore' }) targetFpir!: number | null;
   @Field(() => Float, { nullable: true, description: 'false-match rate of one comparison at the threshold; null without a calibration' }) falseMatchRate!: number | null;
   @Field(() => Float, { nullable: true, description: 'strangers expected above the threshold in this search: falseMatchRate × templatesSearched' }) expectedFalseCandidates!: number | null;
-  @Field({ description: 'the threshold is above every different-person pair the calibration measured: both rates are upper bounds' }) beyondCalibration!: boolean;
+  @Field(() => RateInterval, { nullable: true, description: 'the 95% interval of falseMatchRate; null without a calibration' }) falseMatchRateInterval!: RateInterval | null;
+  @Field({ description: 'the threshold is above every different-person pair the calibration measured: falseMatchRate is then only the smallest rate the data can show, not a bound; falseMatchRateInterval.high is the 95% bound' }) beyondCalibration!: boolean;
 }
 
 @ObjectType()

@@ -1,4 +1,4 @@
-import { calibrationLimit, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
+import { calibrationLimit, falseMatchRateAt, falseMatchRateInterval, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
 import type { FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
 import type { CropEmbedder, EmbeddedFace, FaceEmbedder, LocatedFace, ScoreCalibrationPort } from '../tenants/shared/ports.js';
 import { VectorStorage } from '../models/index-memory.js';
@@ -38,6 +38,7 @@ export class EngineEmbedder implements FaceEmbedder {
     if (!cal) return undefined;
     return {
       falseMatchRateAt: (score) => falseMatchRateAt(cal, score),
+      falseMatchRateInterval: (score) => falseMatchRateInterval(cal, score),
       thresholdForFalseMatchRate: (fmr) => thresholdForFalseMatchRate(cal, fmr),
       limit: calibrationLimit(cal),
       highestImpostorScore: cal.impostor.tail[0][0],

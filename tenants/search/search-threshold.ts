@@ -18,21 +18,34 @@ export interface ThresholdBasis {
   targetFpir: number | null;
   /** the false-match rate of one comparison at the threshold (null: no calibration) */
   falseMatchRate: number | null;
+  /** its 95% interval (null: no calibration) */
+  falseMatchRateInterval: RateInterval | null;
   /** strangers expected to score above the threshold in this search: falseMatchRate × templates searched */
   expectedFalseCandidates: number | null;
   /** the threshold is above every impostor pair of the calibration: both rates are only known to be at most these */
   beyondCalibration: boolean;
 }
 
-/** An estimate of a candidate's false-match rate; `atLimit`: the score is beyond the calibration's data, the rate is at most this. */
+/** A 95% interval of a false-match rate (low 0: no impostor pair measured reached the score). */
+export interface RateInterval {
+  low: number;
+  high: number;
+}
+
+/**
+ * An estimate of a candidate's false-match rate with its 95% interval; `atLimit`: the score is beyond
+ * the calibration's data, so the estimate is only the data's floor and the interval's `high` is what
+ * is known.
+ */
 export interface FalseMatchEstimate {
   estimatedFalseMatchRate: number | null;
   falseMatchRateAtLimit: boolean;
+  falseMatchRateInterval: RateInterval | null;
 }
 
 export function falseMatchEstimate(cal: ScoreCalibrationPort | undefined, score: number): FalseMatchEstimate {
-  if (!cal) return { estimatedFalseMatchRate: null, falseMatchRateAtLimit: false };
-  return { estimatedFalseMatchRate: cal.falseMatchRateAt(score), falseMatchRateAtLimit: score > cal.highestImpostorScore };
+  if (!cal) return { estimatedFalseMatchRate: null, falseMatchRateAtLimit: false, falseMatchRateInterval: null };
+  return { estimatedFalseMatchRate: cal.falseMatchRateAt(score), falseMatchRateAtLimit: score > cal.highestImpostorScore, falseMatchRateInterval: cal.falseMatchRateInterval(score) };
 }
 
 /**
@@ -56,6 +69,7 @@ export function searchThreshold(opts: {
       templatesSearched,
       targetFpir,
       falseMatchRate: fmr,
+      falseMatchRateInterval: cal ? cal.falseMatchRateInterval(threshold) : null,
       expectedFalseCandidates: fmr === null ? null : fmr * templatesSearched,
       beyondCalibration: !!cal && threshold > cal.highestImpostorScore,
     };
@@ -68,10 +82,18 @@ export function searchThreshold(opts: {
     : basis(opts.verificationThreshold, ThresholdSource.VERIFICATION_FLOOR, opts.targetFpir);
 }
 
+/** The threshold's false-match rate and the strangers it lets through, each with what the data can say (95%). */
+function rateWords(rate: number, { low, high }: RateInterval, beyond: boolean, templates: number): string {
+  const e = (x: number) => x.toExponential(1);
+  const p = (x: number) => x.toPrecision(2);
+  if (beyond) return `false-match rate under ${e(high)} per comparison with 95% confidence (no different-person pair measured reached it), so fewer than ${p(high * templates)} strangers expected above it among ${templates} templates`;
+  return `false-match rate about ${e(rate)} per comparison (95% interval ${e(low)} to ${e(high)}), so about ${p(rate * templates)} strangers expected above it among ${templates} templates (${p(low * templates)} to ${p(high * templates)})`;
+}
+
 /** The basis in words, for the audit event and the analyst. */
 export function describeThreshold(b: ThresholdBasis): string {
   const t = b.threshold.toFixed(4);
-  const rate = b.falseMatchRate === null ? '' : `; false-match rate ${b.beyondCalibration ? 'under' : 'about'} ${b.falseMatchRate.toExponential(1)} per comparison, so ${b.beyondCalibration ? 'at most' : 'about'} ${b.expectedFalseCandidates!.toPrecision(2)} strangers expected above it among ${b.templatesSearched} templates`;
+  const rate = b.falseMatchRate === null || !b.falseMatchRateInterval ? '' : `; ${rateWords(b.falseMatchRate, b.falseMatchRateInterval, b.beyondCalibration, b.templatesSearched)}`;
   switch (b.source) {
     case ThresholdSource.CALLER:
       return `${t}, the caller's minScore${rate}`;

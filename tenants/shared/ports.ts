@@ -43,6 +43,8 @@ export interface CropEmbedder {
 export interface ScoreCalibrationPort {
   /** share of different-person pairs measured at or above `score`; above all of them, `limit` (then meaning "at most") */
   falseMatchRateAt(score: number): number;
+  /** the 95% interval of that rate, from the pairs of people measured; above every impostor pair, low 0 and a one-sided 95% bound */
+  falseMatchRateInterval(score: number): { low: number; high: number };
   /** the lowest score whose false-match rate is at most `fmr`; below `limit`, the strictest the data supports */
   thresholdForFalseMatchRate(fmr: number): number;
   /** 1 / impostor pairs measured: the smallest rate the calibration can show */

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../../inference/calibration';
+import { falseMatchRateAt, falseMatchRateInterval, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../../inference/calibration';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
@@ -9,8 +9,8 @@ import { startHub, type TestHub } from '../support/hub';
 // pack's verification threshold; every candidate carries its estimated false-match rate.
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id threshold
-  thresholdBasis { threshold source templatesSearched targetFpir falseMatchRate expectedFalseCandidates beyondCalibration }
-  candidates { score estimatedFalseMatchRate falseMatchRateAtLimit } } }`;
+  thresholdBasis { threshold source templatesSearched targetFpir falseMatchRate falseMatchRateInterval { low high } expectedFalseCandidates beyondCalibration }
+  candidates { score estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } } } }`;
 
 describe('search thresholds from the calibration, over HTTP', () => {
   let t: TestHub;
@@ -66,7 +66,14 @@ describe('search thresholds from the calibration, over HTTP', () => {
       expect(c.score).toBeGreaterThanOrEqual(s.threshold);
       expect(c.estimatedFalseMatchRate / falseMatchRateAt(cal, c.score)).toBeCloseTo(1, 3);
       expect(c.falseMatchRateAtLimit).toBe(c.score > cal.impostor.tail[0][0]);
+      // every rate carries its 95% interval, from the pairs of people the calibration measured
+      const iv = falseMatchRateInterval(cal, c.score);
+      expect(c.falseMatchRateInterval.low).toBeCloseTo(iv.low, 12);
+      expect(c.falseMatchRateInterval.high).toBeCloseTo(iv.high, 12);
+      expect(c.falseMatchRateInterval.high).toBeGreaterThan(c.estimatedFalseMatchRate);
+      if (!c.falseMatchRateAtLimit) expect(c.falseMatchRateInterval.low).toBeLessThan(c.estimatedFalseMatchRate);
     }
+    expect(s.thresholdBasis.falseMatchRateInterval.high).toBeCloseTo(falseMatchRateInterval(cal, s.threshold).high, 12);
   });
 
   it('over one template: the pack\'s verification threshold, which the target would go below', async () => {

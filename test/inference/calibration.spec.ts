@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILTIN_PACKS, ensureBuiltinPack, shippedCalibration } from '../../inference/builtin-packs';
-import { calibrate, calibrationLimit, describeFalseMatchRate, falseMatchRateAt, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../../inference/calibration';
+import { calibrate, calibrationLimit, describeFalseMatchRate, falseMatchRateAt, falseMatchRateInterval, independentPairs, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../../inference/calibration';
 import type { ModelPackManifest } from '../../inference/model-pack';
 import { ThresholdSource } from '../../models/enums';
-import { searchThreshold } from '../../tenants/search/search-threshold';
+import { describeThreshold, searchThreshold } from '../../tenants/search/search-threshold';
 
 // A seeded stream of impostor scores whose exact tail is known: n scores, the k-th highest is 1 - k/n.
 function uniformScores(n: number): Float32Array {
@@ -32,8 +32,9 @@ describe('score calibration', () => {
     expect(calibrationLimit(cal)).toBe(1 / n);
     expect(falseMatchRateAt(cal, 0.99999999)).toBe(1 / n);
     expect(falseMatchRateAt(cal, 1)).toBe(1 / n);
-    expect(describeFalseMatchRate(cal, 1)).toBe('fewer than 1 in 200,000');
-    expect(describeFalseMatchRate(cal, 0.999)).toMatch(/^about 1 in 1,0\d\d$/);
+    // beyond the data the words give the one-sided 95% bound, 3 / pairs ("the rule of three"), never 1 / pairs
+    expect(describeFalseMatchRate(cal, 1)).toBe('fewer than 1 in 66,000, with 95% confidence');
+    expect(describeFalseMatchRate(cal, 0.999)).toMatch(/^about 1 in 1,0\d\d \(95% interval: 1 in [\d,]+ to 1 in [\d,]+\)$/);
     expect(falseMatchRateAt(cal, -1)).toBe(1);
   });
 
@@ -60,8 +61,8 @@ describe('score calibration', () => {
     const legacy = { ...tied, impostor: { ...tied.impostor, tail: [[0.75, 2], [0.75, 3], ...tied.impostor.tail.slice(1)] as [number, number][] } };
     expect(falseMatchRateAt(legacy, 0.75)).toBeCloseTo(0.03, 12);
     expect(thresholdForFalseMatchRate(legacy, 0.025)).toBe(t);
-    expect(describeFalseMatchRate(tied, 0.75)).toBe('about 1 in 33');
-    expect(describeFalseMatchRate(tied, 0.76)).toMatch(/^fewer than 1 in 100$/);
+    expect(describeFalseMatchRate(tied, 0.75)).toBe('about 1 in 33 (95% interval: 1 in 11 to 1 in 160)');
+    expect(describeFalseMatchRate(tied, 0.76)).toBe('fewer than 1 in 33, with 95% confidence');
   });
 
   it('tabulates 1e-2 … 1e-5 with the impostor pairs behind each, and says "none" where too few were measured', () => {
@@ -74,6 +75,46 @@ describe('score calibration', () => {
     const small = calibrate(uniformScores(5_000), new Float32Array(0), about);
     expect(small.thresholds.map((t) => t.threshold === null)).toEqual([false, false, true, true]);
     expect(small.thresholds[2].impostorPairsAbove).toBe(0);
+  });
+
+  it('gives every rate a 95% interval that holds the measured share, exact binomial on the pairs', () => {
+    for (const score of [0.9999, 0.999, 0.99, 0.9, 0.5]) {
+      const { low, high } = falseMatchRateInterval(cal, score);
+      const exact = 1 - score;
+      expect(low).toBeLessThan(exact);
+      expect(high).toBeGreaterThan(exact);
+    }
+    // 200 of 200,000 pairs (rate 1e-3): Clopper-Pearson 95% is 8.66e-4 to 1.148e-3
+    const at = falseMatchRateInterval(cal, 0.999);
+    expect(at.low).toBeCloseTo(8.66e-4, 5);
+    expect(at.high).toBeCloseTo(1.148e-3, 5);
+    // none measured above: low 0, high the one-sided bound 1 - 0.05^(1/n)
+    expect(falseMatchRateInterval(cal, 1)).toEqual({ low: 0, high: expect.closeTo(1 - 0.05 ** (1 / n), 10) });
+  });
+
+  it('counts pairs of people, not pairs of photos: 100 people make 4,950 independent pairs however many photos', () => {
+    const few = { ...cal, people: 100 };
+    expect(independentPairs(cal)).toBe(n);
+    expect(independentPairs(few)).toBe(4950);
+    const [wide, narrow] = [falseMatchRateInterval(few, 0.999), falseMatchRateInterval(cal, 0.999)];
+    expect(wide.low).toBeLessThan(narrow.low);
+    expect(wide.high).toBeGreaterThan(narrow.high);
+    // the estimate is the same, only what can be said of it changes
+    expect(falseMatchRateAt(few, 0.999)).toBe(falseMatchRateAt(cal, 0.999));
+    expect(describeFalseMatchRate(few, 1)).toBe('fewer than 1 in 1,600, with 95% confidence');
+  });
+
+  it('never words a bound the data cannot give: "fewer than 1 in X" only up to the pairs of people / 2.99', () => {
+    for (const people of [0, 30, 500, 5000]) {
+      const c = { ...cal, people };
+      for (let score = 0.5; score <= 1.0001; score += 0.002) {
+        const text = describeFalseMatchRate(c, score);
+        const m = /^fewer than 1 in ([\d,]+)/.exec(text);
+        if (m) expect(Number(m[1].replace(/,/g, ''))).toBeLessThanOrEqual(independentPairs(c) / 2.99);
+        const about = /^about 1 in ([\d,]+) \(95% interval: (?:1 in ([\d,]+)|up) to 1 in ([\d,]+)\)$/.exec(text);
+        if (!m) expect(about).not.toBeNull();
+      }
+    }
   });
 
   it('is used only with the pack id and version it was measured with', () => {
@@ -89,6 +130,7 @@ describe('a search\'s default threshold', () => {
   const port = {
     falseMatchRateAt: (s: number) => falseMatchRateAt(cal, s),
     thresholdForFalseMatchRate: (f: number) => thresholdForFalseMatchRate(cal, f),
+    falseMatchRateInterval: (s: number) => falseMatchRateInterval(cal, s),
     limit: calibrationLimit(cal),
     highestImpostorScore: cal.impostor.tail[0][0],
   };
@@ -114,6 +156,9 @@ describe('a search\'s default threshold', () => {
     expect(b.beyondCalibration).toBe(true);
     expect(b.threshold).toBeGreaterThan(port.highestImpostorScore);
     expect(b.falseMatchRate).toBe(port.limit);
+    // what is known there is the one-sided 95% bound, about 3 / pairs, and the words say so
+    expect(b.falseMatchRateInterval).toEqual({ low: 0, high: expect.closeTo(2.9957 / 200_000, 8) });
+    expect(describeThreshold(b)).toContain('false-match rate under 1.5e-5 per comparison with 95% confidence');
   });
 
   it('without a calibration, is the verification threshold and knows no rates', () => {

@@ -1,9 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { falseMatchWords } from './words';
 
-export interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; faceImage: string | null }
+export interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; falseMatchRateInterval: { low: number; high: number } | null; faceImage: string | null }
 
-export const CANDIDATE_FIELDS = 'rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit faceImage';
+export const CANDIDATE_FIELDS = 'rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } faceImage';
 
 /** The notice no one can miss: a candidate is a lead, never an identification. */
 export function LeadsNotice({ notice }: { notice: string }) {

@@ -38,9 +38,24 @@ export const words = (v: string | null | undefined) => (v ?? '').toLowerCase().r
 
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 
-/** A candidate's estimated false-match rate as an analyst reads it. */
-export function falseMatchWords(c: { estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean }): string {
-  if (c.estimatedFalseMatchRate === null) return 'not calibrated: the model pack has no measurement for this score';
-  const n = Math.round(1 / c.estimatedFalseMatchRate).toLocaleString('en-US');
-  return `${c.falseMatchRateAtLimit ? 'at most ' : 'about '}1 in ${n} comparisons of two different people score this high`;
+/**
+ * "1 in 6,400": a rate as one comparison in so many, to two significant figures, as the hub words it
+ * (inference/calibration.ts); `toward` 'higher' rounds a bound so it is never stronger than the figure.
+ */
+export function oneIn(rate: number, toward: 'nearest' | 'higher' = 'nearest'): string {
+  const n = 1 / rate;
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return `1 in ${(toward === 'higher' ? Math.max(1, Math.floor(n / step) * step) : Math.round(n / step) * step).toLocaleString('en-US')}`;
+}
+
+/**
+ * A candidate's estimated false-match rate as an analyst reads it, with what the data can say of it
+ * (95%): beyond every different-person pair the pack measured, only the bound.
+ */
+export function falseMatchWords(c: { estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; falseMatchRateInterval: { low: number; high: number } | null }): string {
+  const iv = c.falseMatchRateInterval;
+  if (c.estimatedFalseMatchRate === null || !iv) return 'not calibrated: the model pack has no measurement for this score';
+  if (c.falseMatchRateAtLimit) return `fewer than ${oneIn(iv.high, 'higher')} comparisons of two different people score this high, with 95% confidence`;
+  const range = iv.low > 0 ? `${oneIn(iv.high, 'higher')} to ${oneIn(iv.low)}` : `up to ${oneIn(iv.high, 'higher')}`;
+  return `about ${oneIn(c.estimatedFalseMatchRate)} comparisons of two different people score this high (95% interval: ${range})`;
 }
