@@ -1,7 +1,9 @@
 // What a score means: the measured share of different-person pairs that reach it (the false-match
 // rate), from a pack's calibration, with the 95% interval the data gives. Interpolated on the
 // measured tail, never beyond it.
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
+import { jStat } from 'jstat';
+
+const betaQuantile = (p: number, a: number, b: number): number => jStat.beta.inv(p, a, b);
 
 /** The false-match rates a calibration reports thresholds for. */
 export const CALIBRATED_RATES = [1e-2, 1e-3, 1e-4, 1e-5] as const;
