@@ -2,6 +2,7 @@
 // rate), from a pack's calibration, with the 95% interval the data gives. Interpolated on the
 // measured tail, never beyond it.
 import { jStat } from 'jstat';
+import { cosine } from './evaluate.js';
 
 const betaQuantile = (p: number, a: number, b: number): number => jStat.beta.inv(p, a, b);
 
@@ -49,6 +50,28 @@ export interface ScoreCalibration {
 // six decimals, rounded toward the stricter side: a measured score down (its rate is not understated), a threshold up
 const down6 = (x: number) => Math.floor(x * 1e6 + 1e-6) / 1e6;
 const up6 = (x: number) => Math.ceil(x * 1e6 - 1e-6) / 1e6;
+
+/**
+ * Every pair's cosine score, split by whether its two faces are of one person (genuine) or of two
+ * (impostor); `person` is any key that is equal for the photos of one person.
+ */
+export function pairScores<P>(faces: { person: P; v: Float32Array }[]): { impostor: Float32Array; genuine: Float32Array; people: number } {
+  const sizes = new Map<P, number>();
+  for (const { person } of faces) sizes.set(person, (sizes.get(person) ?? 0) + 1);
+  const genuineCount = [...sizes.values()].reduce((n, c) => n + (c * (c - 1)) / 2, 0);
+  const impostor = new Float32Array((faces.length * (faces.length - 1)) / 2 - genuineCount);
+  const genuine = new Float32Array(genuineCount);
+  let i = 0;
+  let g = 0;
+  for (let a = 0; a < faces.length; a++) {
+    for (let b = a + 1; b < faces.length; b++) {
+      const s = cosine(faces[a].v, faces[b].v);
+      if (faces[a].person === faces[b].person) genuine[g++] = s;
+      else impostor[i++] = s;
+    }
+  }
+  return { impostor, genuine, people: sizes.size };
+}
 
 /** Builds a calibration from every impostor and genuine score (arrays may be reordered in place). */
 export function calibrate(

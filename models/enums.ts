@@ -140,4 +140,6 @@ export enum AuditAction {
   REEMBED = 'REEMBED',
   /** `frhub reembed --drop-old`: a gallery's templates of the models it moved away from deleted */
   REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
+  /** `frhub calibrate --gallery`: a gallery's templates read to measure the pack's score distributions on it (no face leaves the hub) */
+  GALLERY_CALIBRATED = 'GALLERY_CALIBRATED',
 }

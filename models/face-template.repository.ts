@@ -164,6 +164,20 @@ export class FaceTemplateRepository {
     return { id: existing.id, created: false };
   }
 
+  /**
+   * Up to `limit` of a gallery's templates of one model with their subject, whole subjects at a time
+   * in an order fixed by a hash of the subject's id (so every run samples the same people, and people
+   * with several photos keep them all: the genuine pairs).
+   */
+  async sampleEmbeddings(db: Queryable, galleryId: string, modelVersion: string, limit: number): Promise<{ subjectId: string; embedding: Float32Array }[]> {
+    const rows: { subjectId: string; e: string }[] = await db.query(
+      `SELECT subject_id AS "subjectId", embedding::text AS e FROM face_templates
+        WHERE gallery_id = $1 AND model_version = $2 ORDER BY md5(subject_id::text), id LIMIT $3`,
+      [galleryId, modelVersion, limit],
+    );
+    return rows.map((r) => ({ subjectId: r.subjectId, embedding: Float32Array.from(JSON.parse(r.e) as number[]) }));
+  }
+
   /** A gallery's templates per model version, and how many of them have a kept crop (so can move to another model). */
   async countsByModel(db: Queryable, galleryId: string): Promise<ModelTemplateCount[]> {
     return db.query(

@@ -4,6 +4,7 @@ import { CliError, helpText, parseArgs, UsageError, type CommandSpec } from './a
 import { benchApiSpec } from './bench-api.js';
 import { benchGovernanceSpec } from './bench-governance.js';
 import { benchSearchSpec } from './bench-search.js';
+import { calibrateGallerySpec } from './calibrate-command.js';
 import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
 import { LOCKED_EXIT } from './hub-client.js';
 import { addSpec, calibrateSpec } from './model-pack-commands.js';
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   'models calibrate': calibrateSpec,
   eval: evalSpec,
   reembed: reembedSpec,
+  calibrate: calibrateGallerySpec,
   'bench inference': benchInferenceSpec,
   'bench governance': benchGovernanceSpec,
   'bench search': benchSearchSpec,

@@ -2,8 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BUILTIN_PACKS, ensureBuiltinPack, shippedCalibrationDir } from '../../inference/builtin-packs.js';
-import { calibrate, type ScoreCalibration } from '../../inference/calibration.js';
-import { cosine } from '../../inference/evaluate.js';
+import { calibrate, pairScores, type ScoreCalibration } from '../../inference/calibration.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import type { ModelPackManifest } from '../../inference/model-pack.js';
 import { checkCalibration, checkChecksums, checkIndex, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
@@ -79,25 +78,11 @@ export async function measure(pack: string, root: string, rootLabel: string, exc
   }
   for (const [f, code] of failures) log(`no embedding for ${f}: ${code}`);
   if (vectorsFile) writeFileSync(vectorsFile, vectors.map(({ person, rel, v }) => JSON.stringify({ person, rel, v: Array.from(v, (x) => Math.round(x * 1e6) / 1e6) })).join('\n'));
-  const sizes = new Map<number, number>();
-  for (const { person } of vectors) sizes.set(person, (sizes.get(person) ?? 0) + 1);
-  if (sizes.size < 2) throw new CliError(`photos of ${sizes.size} person under ${root}: a calibration needs at least two people (one folder each)`);
-  const genuineCount = [...sizes.values()].reduce((n, c) => n + (c * (c - 1)) / 2, 0);
-  const all = (vectors.length * (vectors.length - 1)) / 2;
-  const impostor = new Float32Array(all - genuineCount);
-  const genuine = new Float32Array(genuineCount);
-  let i = 0;
-  let g = 0;
-  for (let a = 0; a < vectors.length; a++) {
-    for (let b = a + 1; b < vectors.length; b++) {
-      const s = cosine(vectors[a].v, vectors[b].v);
-      if (vectors[a].person === vectors[b].person) genuine[g++] = s;
-      else impostor[i++] = s;
-    }
-  }
+  const { impostor, genuine, people: peopleEmbedded } = pairScores(vectors);
+  if (peopleEmbedded < 2) throw new CliError(`photos of ${peopleEmbedded} person under ${root}: a calibration needs at least two people (one folder each)`);
   const sets = [...new Set([...people.values()].flatMap((p) => p.photos.map((rel) => rel.split('/')[0])))].sort();
   const measuredOn = [
-    `${vectors.length.toLocaleString('en-US')} photos of ${sizes.size.toLocaleString('en-US')} people under ${rootLabel} (${sets.join(', ')})`,
+    `${vectors.length.toLocaleString('en-US')} photos of ${peopleEmbedded.toLocaleString('en-US')} people under ${rootLabel} (${sets.join(', ')})`,
     'a person is the folder name',
     files > total ? `${files - total} byte-identical photos read once` : '',
     exclude.length ? `excluded: ${exclude.join(', ')}` : '',
@@ -110,7 +95,7 @@ export async function measure(pack: string, root: string, rootLabel: string, exc
     command,
     date: new Date().toISOString().slice(0, 10),
     photos: vectors.length,
-    people: sizes.size,
+    people: peopleEmbedded,
     failed: failures.size,
   });
 }
