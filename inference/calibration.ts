@@ -38,6 +38,16 @@ export interface ScoreCalibration {
     pairs: number;
     /** [score, impostor pairs scoring at or above it], scores descending: every count to 30, then ~8% steps to all pairs */
     tail: [number, number][];
+    /**
+     * [score, low, high] at the tail's scores from 30 pairs down to a rate of 5%: the range in which the rate
+     * measured on another set of as many people falls at least 95 times in 100 (a bootstrap over
+     * people, widened to the difference of two sets: SPREAD_Z). Absent: measured without people.
+     */
+    spread?: [number, number, number][];
+    /** what the pairs are worth as independent comparisons: pairs / the largest design effect the bootstrap measured */
+    independentPairs?: number;
+    /** bootstrap replicates behind `spread` */
+    replicates?: number;
   };
   genuine: {
     pairs: number;
@@ -53,24 +63,36 @@ const up6 = (x: number) => Math.ceil(x * 1e6 - 1e-6) / 1e6;
 
 /**
  * Every pair's cosine score, split by whether its two faces are of one person (genuine) or of two
- * (impostor); `person` is any key that is equal for the photos of one person.
+ * (impostor), with who each impostor pair compares (for the bootstrap over people); `person` is any
+ * key that is equal for the photos of one person.
  */
-export function pairScores<P>(faces: { person: P; v: Float32Array }[]): { impostor: Float32Array; genuine: Float32Array; people: number } {
-  const sizes = new Map<P, number>();
-  for (const { person } of faces) sizes.set(person, (sizes.get(person) ?? 0) + 1);
-  const genuineCount = [...sizes.values()].reduce((n, c) => n + (c * (c - 1)) / 2, 0);
-  const impostor = new Float32Array((faces.length * (faces.length - 1)) / 2 - genuineCount);
+export function pairScores<P>(faces: { person: P; v: Float32Array }[]): { impostor: Float32Array; genuine: Float32Array; people: number; impostorPeople: ImpostorPeople } {
+  const index = new Map<P, number>();
+  for (const { person } of faces) if (!index.has(person)) index.set(person, index.size);
+  const photos = new Uint32Array(index.size);
+  for (const { person } of faces) photos[index.get(person)!]++;
+  const genuineCount = photos.reduce((n, c) => n + (c * (c - 1)) / 2, 0);
+  const impostorCount = (faces.length * (faces.length - 1)) / 2 - genuineCount;
+  const impostor = new Float32Array(impostorCount);
+  const a = new Uint32Array(impostorCount);
+  const b = new Uint32Array(impostorCount);
   const genuine = new Float32Array(genuineCount);
   let i = 0;
   let g = 0;
-  for (let a = 0; a < faces.length; a++) {
-    for (let b = a + 1; b < faces.length; b++) {
-      const s = cosine(faces[a].v, faces[b].v);
-      if (faces[a].person === faces[b].person) genuine[g++] = s;
-      else impostor[i++] = s;
+  for (let x = 0; x < faces.length; x++) {
+    const px = index.get(faces[x].person)!;
+    for (let y = x + 1; y < faces.length; y++) {
+      const py = index.get(faces[y].person)!;
+      const s = cosine(faces[x].v, faces[y].v);
+      if (px === py) genuine[g++] = s;
+      else {
+        a[i] = px;
+        b[i] = py;
+        impostor[i++] = s;
+      }
     }
   }
-  return { impostor, genuine, people: sizes.size };
+  return { impostor, genuine, people: index.size, impostorPeople: { a, b, photos } };
 }
 
 /** Builds a calibration from every impostor and genuine score (arrays may be reordered in place). */
@@ -78,7 +100,10 @@ export function calibrate(
   impostorScores: Float32Array,
   genuineScores: Float32Array,
   about: Pick<ScoreCalibration, 'pack' | 'measuredOn' | 'command' | 'date' | 'photos' | 'people' | 'failed'>,
+  people?: ImpostorPeople,
 ): ScoreCalibration {
+  // descending order of the pairs, for the bootstrap over people, before the scores are sorted in place
+  const order = people ? descendingOrder(impostorScores) : undefined;
   const imp = impostorScores.sort().reverse();
   const gen = genuineScores.sort();
   const n = imp.length;
@@ -102,12 +127,101 @@ export function calibrate(
   const tail = strictTail(counts.map((k): [number, number] => { const t = down6(imp[k - 1]); return [t, atOrAbove(imp, t, true)]; }));
   const quantiles = [0.001, 0.01, 0.05, 0.1, 0.5].filter(() => gen.length).map((q): [number, number] => [q, down6(gen[Math.min(gen.length - 1, Math.floor(q * gen.length))])]);
   const cal: ScoreCalibration = { ...about, impostor: { pairs: n, tail }, genuine: { pairs: gen.length, quantiles }, thresholds: [] };
+  if (people && order) Object.assign(cal.impostor, bootstrapOverPeople(order, people, strictTail(tail), n));
   cal.thresholds = CALIBRATED_RATES.map((fmr) => {
     if (fmr * n < 1) return { fmr, threshold: null, impostorPairsAbove: 0, genuineAccepted: null };
     const t = thresholdForFalseMatchRate(cal, fmr);
     return { fmr, threshold: t, impostorPairsAbove: atOrAbove(imp, t, true), genuineAccepted: gen.length ? Math.round((atOrAbove(gen, t, false) / gen.length) * 1e6) / 1e6 : null };
   });
   return cal;
+}
+
+/** Who each impostor pair compares: person indices `a[i]`, `b[i]` of pair i, and each person's photo count. */
+export interface ImpostorPeople {
+  a: Uint32Array;
+  b: Uint32Array;
+  photos: Uint32Array;
+}
+
+const BOOTSTRAP_REPLICATES = 200;
+/** −ln(0.025): a Poisson count with a smaller mean is 0 more than 2.5% of the time */
+const ZERO_LIKELY = -Math.log(0.025);
+/**
+ * How far, in standard deviations of the log rate over bootstrap replicates, the spread reaches: a
+ * normal 2.576 (99%) times √2 (the difference of two sets of people, not one). At 1.96 × √2 the range
+ * covered only 85-93% of the rates measured on held-apart people (test/inference/calibration-coverage):
+ * resampling a few hundred people understates how far a tail that a handful of look-alikes make moves
+ * between sets of people, so the range is drawn wider, to cover 95 in 100 as measured.
+ */
+const SPREAD_Z = 2.807 * Math.SQRT2;
+/** the spread is measured from this many pairs (the design effect from there too) down to this rate: a face search never operates above it */
+const SPREAD_FROM_PAIRS = 30;
+const SPREAD_TO_RATE = 0.05;
+
+function descendingOrder(scores: Float32Array): Uint32Array {
+  const order = Uint32Array.from({ length: scores.length }, (_, i) => i);
+  return order.sort((x, y) => scores[y] - scores[x]);
+}
+
+/** A seeded generator (mulberry32): the same calibration from the same photos, every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Resamples people with replacement (a pair counts as often as both its people were drawn) and
+ * measures each tail point's rate in every replicate: the spread of a rate over other sets of
+ * people, which pairs of photos, all sharing people, cannot show by themselves.
+ */
+function bootstrapOverPeople(order: Uint32Array, people: ImpostorPeople, tail: [number, number][], pairs: number): Pick<ScoreCalibration['impostor'], 'spread' | 'independentPairs' | 'replicates'> {
+  // a handful of pairs is a handful of people: resampling them says little, so those points are left to the binomial on independentPairs
+  const points = tail.filter(([, k]) => k >= SPREAD_FROM_PAIRS && k <= SPREAD_TO_RATE * pairs);
+  const last = points.length ? points[points.length - 1][1] : 0;
+  const P = people.photos.length;
+  const random = seeded(20261207);
+  const rates = points.map(() => new Float64Array(BOOTSTRAP_REPLICATES));
+  const w = new Float64Array(P);
+  for (let r = 0; r < BOOTSTRAP_REPLICATES; r++) {
+    w.fill(0);
+    for (let i = 0; i < P; i++) w[Math.floor(random() * P)]++;
+    let s1 = 0;
+    let s2 = 0;
+    for (let p = 0; p < P; p++) {
+      s1 += w[p] * people.photos[p];
+      s2 += (w[p] * people.photos[p]) ** 2;
+    }
+    // photo pairs of two different people, each counted once per draw of each (copies of one person never pair)
+    const total = (s1 * s1 - s2) / 2;
+    let cum = 0;
+    let j = 0;
+    for (let i = 0; i < last && j < points.length; i++) {
+      const pair = order[i];
+      cum += w[people.a[pair]] * w[people.b[pair]];
+      while (j < points.length && points[j][1] === i + 1) rates[j++][r] = cum / total;
+    }
+  }
+  const spread: [number, number, number][] = [];
+  let deff = 1;
+  for (const [j, [score, k]] of points.entries()) {
+    const sorted = rates[j].sort();
+    const rate = k / pairs;
+    const logs = Array.from(sorted, (x) => (x > 0 ? Math.log(x) : NaN)).filter(Number.isFinite);
+    const logMean = logs.reduce((a, x) => a + x, 0) / Math.max(1, logs.length);
+    const sd = Math.sqrt(logs.reduce((a, x) => a + (x - logMean) ** 2, 0) / Math.max(1, logs.length - 1));
+    // replicates where no pair reached the score: the rate on other people may well be 0
+    const low = sorted.length - logs.length > 0.025 * sorted.length ? 0 : rate * Math.exp(-SPREAD_Z * sd);
+    spread.push([score, Math.min(rate, low), Math.max(rate, rate * Math.exp(SPREAD_Z * sd))]);
+    // the design effect: the replicates' variance against a binomial's on as many independent pairs
+    const mean = sorted.reduce((a, x) => a + x, 0) / sorted.length;
+    const variance = sorted.reduce((a, x) => a + (x - mean) ** 2, 0) / (sorted.length - 1);
+    deff = Math.max(deff, variance / ((rate * (1 - rate)) / pairs));
+  }
+  return { spread, independentPairs: Math.floor(pairs / deff), replicates: BOOTSTRAP_REPLICATES };
 }
 
 const strict = new WeakMap<[number, number][], [number, number][]>();
@@ -161,27 +275,42 @@ export interface RateInterval {
 /**
  * How many independent comparisons a calibration's pairs are worth. Its impostor pairs are every pair
  * of photos of two different people, so a person with many photos, or one who resembles many others,
- * stands in thousands of them: they are not independent. The unit counted is a pair of people
- * (people × (people − 1) / 2), never more than the photo pairs; a calibration that does not say how
- * many people it measured (people < 2) is counted as its photo pairs, the most it could be worth.
+ * stands in thousands of them: they are far from independent. Measured with people, it is the pairs
+ * divided by the largest design effect a bootstrap over people found; measured without (a calibration
+ * of an older hub, or of scores alone), the people themselves, the least it could be worth; the
+ * pairs, where even that is unknown.
  */
 export function independentPairs(cal: ScoreCalibration): number {
-  const peoplePairs = cal.people >= 2 ? (cal.people * (cal.people - 1)) / 2 : Infinity;
-  return Math.min(cal.impostor.pairs, peoplePairs);
+  if (cal.impostor.independentPairs) return Math.min(cal.impostor.pairs, cal.impostor.independentPairs);
+  return cal.people >= 2 ? Math.min(cal.impostor.pairs, cal.people) : cal.impostor.pairs;
 }
 
 /**
- * The 95% interval of the false-match rate at `score`: an exact (Clopper-Pearson) binomial interval
- * on the pairs of people (independentPairs), with as many of them matching as the measured rate
- * implies. Beyond every impostor pair measured, `low` is 0 and `high` the one-sided 95% bound
- * (about 3 / pairs of people: "the rule of three").
+ * The 95% interval of the false-match rate at `score`. Where the calibration measured its spread
+ * over people (from 30 pairs down to a rate of 5%), the range the rate takes on another set of as
+ * many people, log-interpolated like the rate; elsewhere (the few highest pairs, where a handful of
+ * people decide everything) an exact (Clopper-Pearson) binomial interval on the independent pairs
+ * (independentPairs). Beyond every impostor pair measured, `low` is 0 and `high`
+ * the one-sided 95% bound on those pairs (about 3 / independent pairs: "the rule of three").
  */
 export function falseMatchRateInterval(cal: ScoreCalibration, score: number): RateInterval {
   const n = independentPairs(cal);
   if (score > strictTail(cal.impostor.tail)[0][0]) return { low: 0, high: betaQuantile(0.95, 1, n) };
-  const k = Math.min(n, falseMatchRateAt(cal, score) * n);
+  const rate = falseMatchRateAt(cal, score);
+  const spread = cal.impostor.spread;
+  if (spread?.length && score <= spread[0][0] && score >= spread[spread.length - 1][0]) {
+    let i = 0;
+    while (i + 1 < spread.length && spread[i + 1][0] >= score) i++;
+    const [sHi, loA, hiA] = spread[i];
+    const [sLo, loB, hiB] = spread[Math.min(i + 1, spread.length - 1)];
+    const f = sHi === sLo ? 0 : (sHi - score) / (sHi - sLo);
+    const between = (x: number, y: number) => (x > 0 && y > 0 ? Math.exp(Math.log(x) + f * (Math.log(y) - Math.log(x))) : x + f * (y - x));
+    return { low: Math.min(rate, between(loA, loB)), high: Math.max(rate, between(hiA, hiB)) };
+  }
+  const k = Math.min(n, rate * n);
   if (k >= n) return { low: betaQuantile(0.025, n, 1), high: 1 };
-  return { low: betaQuantile(0.025, k, n - k + 1), high: betaQuantile(0.975, k + 1, n - k) };
+  // fewer than 3.69 expected among the independent comparisons: another set of people shows none more than 2.5% of the time
+  return { low: k < ZERO_LIKELY ? 0 : betaQuantile(0.025, k, n - k + 1), high: betaQuantile(0.975, k + 1, n - k) };
 }
 
 /**
@@ -229,13 +358,14 @@ export function oneIn(rate: number, toward: 'nearest' | 'higher' = 'nearest'): s
 }
 
 /**
- * A rate in words with what the data can say of it: "about 1 in 12,000 (95% interval: 1 in 15,000
- * to 1 in 9,600)", or beyond every impostor pair measured "fewer than 1 in 170,000, with 95%
- * confidence", the bound the pairs of people measured give.
+ * A rate in words with what the data can say of it: "about 1 in 6,400 (95% interval: 1 in 1,100 to
+ * 1 in 36,000)", "(95% interval: at most 1 in 3,100)" where the low end is under one in a billion, or beyond every impostor pair measured "fewer than 1 in 4,100, with 95% confidence",
+ * the bound its independent pairs give.
  */
 export function describeFalseMatchRate(cal: ScoreCalibration, score: number): string {
   const { low, high } = falseMatchRateInterval(cal, score);
   if (score > strictTail(cal.impostor.tail)[0][0]) return `fewer than ${oneIn(high, 'higher')}, with 95% confidence`;
-  const between = low > 0 ? `${oneIn(high, 'higher')} to ${oneIn(low)}` : `up to ${oneIn(high, 'higher')}`;
+  // a low end under one in a billion is no figure any calibration shows: then only the bound
+  const between = low >= 1e-9 ? `${oneIn(high, 'higher')} to ${oneIn(low)}` : `at most ${oneIn(high, 'higher')}`;
   return `about ${oneIn(falseMatchRateAt(cal, score))} (95% interval: ${between})`;
 }

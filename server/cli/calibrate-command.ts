@@ -74,7 +74,7 @@ export async function calibrateGalleryCommand(args: Args): Promise<number> {
     photos: faces.length,
     people: scores.people,
     failed: 0,
-  });
+  }, scores.impostorPeople);
   const shipped = usableCalibration(manifest).calibration;
   report(gallery, shipped, threshold, scores.genuine);
   const beyond = threshold > gallery.impostor.tail[0][0];

@@ -78,7 +78,7 @@ export async function measure(pack: string, root: string, rootLabel: string, exc
   }
   for (const [f, code] of failures) log(`no embedding for ${f}: ${code}`);
   if (vectorsFile) writeFileSync(vectorsFile, vectors.map(({ person, rel, v }) => JSON.stringify({ person, rel, v: Array.from(v, (x) => Math.round(x * 1e6) / 1e6) })).join('\n'));
-  const { impostor, genuine, people: peopleEmbedded } = pairScores(vectors);
+  const { impostor, genuine, people: peopleEmbedded, impostorPeople } = pairScores(vectors);
   if (peopleEmbedded < 2) throw new CliError(`photos of ${peopleEmbedded} person under ${root}: a calibration needs at least two people (one folder each)`);
   const sets = [...new Set([...people.values()].flatMap((p) => p.photos.map((rel) => rel.split('/')[0])))].sort();
   const measuredOn = [
@@ -97,11 +97,11 @@ export async function measure(pack: string, root: string, rootLabel: string, exc
     photos: vectors.length,
     people: peopleEmbedded,
     failed: failures.size,
-  });
+  }, impostorPeople);
 }
 
-/** JSON with each [score, count] pair on one line. */
-const pretty = (x: unknown) => `${JSON.stringify(x, null, 2).replace(/\[\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+)\s*\]/g, '[$1, $2]')}\n`;
+/** JSON with each [score, count] pair (and [score, low, high] triple) on one line. */
+const pretty = (x: unknown) => `${JSON.stringify(x, null, 2).replace(/\[\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+)(?:,\s*(-?[\d.e+-]+))?\s*\]/g, (_, a, b, c) => (c === undefined ? `[${a}, ${b}]` : `[${a}, ${b}, ${c}]`))}\n`;
 
 export function printCalibration(cal: ScoreCalibration): void {
   console.log(`pack=${cal.pack.id}@${cal.pack.version} photos=${cal.photos} people=${cal.people} impostor_pairs=${cal.impostor.pairs} genuine_pairs=${cal.genuine.pairs} failed=${cal.failed}`);

@@ -157,7 +157,7 @@ describeInBrowser('web console', () => {
     const first = page.getByRole('row').nth(1);
     expect(await first.textContent()).toContain('BK-2026-17');
     // the pack's calibration beside the score: how many different-person pairs score this high
-    expect(await first.textContent()).toMatch(/fewer than 1 in [\d,]+ comparisons of two different people score this high, with 95% confidence|about 1 in [\d,]+ comparisons of two different people score this high \(95% interval: (1 in [\d,]+ to 1 in [\d,]+|up to 1 in [\d,]+)\)/);
+    expect(await first.textContent()).toMatch(/fewer than 1 in [\d,]+ comparisons of two different people score this high, with 95% confidence|about 1 in [\d,]+ comparisons of two different people score this high \(95% interval: (1 in [\d,]+ to 1 in [\d,]+|at most 1 in [\d,]+)\)/);
     // the candidate's enrolled face, kept at enrollment, beside the probe's face
     const face = first.getByRole('img', { name: 'Enrolled face of BK-2026-17' });
     expect(await face.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);

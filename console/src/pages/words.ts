@@ -56,6 +56,7 @@ export function falseMatchWords(c: { estimatedFalseMatchRate: number | null; fal
   const iv = c.falseMatchRateInterval;
   if (c.estimatedFalseMatchRate === null || !iv) return 'not calibrated: the model pack has no measurement for this score';
   if (c.falseMatchRateAtLimit) return `fewer than ${oneIn(iv.high, 'higher')} comparisons of two different people score this high, with 95% confidence`;
-  const range = iv.low > 0 ? `${oneIn(iv.high, 'higher')} to ${oneIn(iv.low)}` : `up to ${oneIn(iv.high, 'higher')}`;
+  // a low end under one in a billion is no figure any calibration shows: then only the bound
+  const range = iv.low >= 1e-9 ? `${oneIn(iv.high, 'higher')} to ${oneIn(iv.low)}` : `at most ${oneIn(iv.high, 'higher')}`;
   return `about ${oneIn(c.estimatedFalseMatchRate)} comparisons of two different people score this high (95% interval: ${range})`;
 }
