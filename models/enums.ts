@@ -140,4 +140,6 @@ export enum AuditAction {
   REEMBED = 'REEMBED',
   /** `frhub reembed --drop-old`: a gallery's templates of the models it moved away from deleted */
   REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
+  /** `frhub keys reencrypt-images`: every tenant's kept face images sealed again under the current image key (or written back in the clear with --decrypt) */
+  FACE_IMAGES_RESEALED = 'FACE_IMAGES_RESEALED',
 }
