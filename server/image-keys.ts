@@ -123,7 +123,12 @@ export class ImageKeys implements ImageKeyRing {
 
   /** Loads `file`; with `create`, makes it (one key, 0600) when it is missing. */
   static load(file: string, opts: { create?: boolean } = {}): ImageKeys {
-    if (opts.create) createImageKeyFileIfMissing(file);
+    try {
+      if (opts.create) createImageKeyFileIfMissing(file);
+    } catch (e) {
+      // a read-only secrets mount, say: the operator makes the file there once
+      throw new ImageKeyFileError(`cannot create the image key file ${file} (${(e as Error).message}): create it with \`npx frhub keys rotate-images --file ${file}\` where it may be written, then copy it there (or point FRHUB_IMAGE_KEYS_FILE at it); every replica needs the same file.`);
+    }
     const version = fileVersion(file);
     const { keys, current } = ImageKeys.parse(readImageKeyFile(file));
     return new ImageKeys(file, keys, current, version);

@@ -3,6 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
+import type { QueryRunner } from 'typeorm';
+import { FaceCropsSealedCrypt1765027978000 } from '../../migrations/1765027978000-face-crops-sealed';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
 import { createHub, type Hub } from '../../server/hub';
@@ -269,5 +271,41 @@ describe('image key rotation and `frhub keys reencrypt-images`', () => {
       ['ALLOWED', 3],
     ]);
     expect(readFileSync(keyFile, 'utf8')).not.toContain(v1.key);
+  }, 240_000);
+
+  it('--decrypt writes every crop back in the clear, so that the migration’s down() may run (refused before); up() and a run seal them again', async () => {
+    const migration = new FaceCropsSealedCrypt1765027978000();
+    // a runner of its own, released before the next query: the embedded database has one connection
+    const withRunner = async (work: (runner: QueryRunner) => Promise<void>) => {
+      const runner = hub!.database.dataSource.createQueryRunner();
+      try {
+        await work(runner);
+      } finally {
+        await runner.release();
+      }
+    };
+    const beside = async (argv: string[]) => {
+      if (!PG) await hub!.close();
+      try {
+        return await frhub(...argv);
+      } finally {
+        if (!PG) await open();
+      }
+    };
+    await expect(withRunner((r) => migration.down(r))).rejects.toThrow(/4 face crop\(s\) are encrypted: run `frhub keys reencrypt-images --decrypt` first/);
+    const clear = await beside(['keys', 'reencrypt-images', '--decrypt']);
+    expect(clear.out).toContain('wrote back in the clear: 4 of 4 image(s)');
+    const rows = await rowsOf(hub!);
+    expect(rows.map((r) => [r.keyId, r.image.subarray(0, 3).equals(JPEG)])).toEqual(rows.map(() => [null, true]));
+    const columns = async () => (await hub!.database.db.query(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'face_crops' AND column_name IN ('jpeg', 'image', 'key_id') ORDER BY 1`)).map((r: { c: string }) => r.c);
+    await withRunner((r) => migration.down(r));
+    expect(await columns()).toEqual(['jpeg']);
+    await withRunner((r) => migration.up(r));
+    expect(await columns()).toEqual(['image', 'key_id']);
+    const sealed = await beside(['keys', 'reencrypt-images']);
+    expect(sealed.code).toBe(0);
+    const current = readImageKeyFile(keyFile).find((k) => k.current)!.kid;
+    expect((await rowsOf(hub!)).map((r) => r.keyId)).toEqual(rows.map(() => current));
+    expect(servedFaces(await client.gql(analyst, FACES, { id: searchId })).length).toBeGreaterThanOrEqual(3);
   }, 240_000);
 });
