@@ -211,6 +211,7 @@ export class SearchService {
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     const ids = [...new Set(searchIds)];
+    const tampered = new Map<string, Record<string, unknown>>();
     const shown = this.db.scoped(scopeOf(actor), async (tx) => {
       const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
       const result = new Map<string, Map<number, Buffer> | DomainError>();
@@ -230,7 +231,11 @@ export class SearchService {
         const faces = result.get(c.searchId);
         if (!(faces instanceof Map)) continue; // one face of it failed already
         // one face that does not open withholds the search's faces: bytes that fail their check are never served
-        if (c.jpeg instanceof FaceImageError) result.set(c.searchId, tamperedFace(c.searchId, c.rank, c.jpeg));
+        if (c.jpeg instanceof FaceImageError) {
+          result.set(c.searchId, tamperedFace(c.searchId, c.rank));
+          // which row and why, for the operator's audit log only (the caller learns no key or row)
+          tampered.set(c.searchId, { rank: c.rank, galleryId: c.jpeg.row.galleryId, imageSha256: c.jpeg.row.imageSha256, keyId: c.jpeg.keyId, cause: c.jpeg.reason });
+        }
         else faces.set(c.rank, c.jpeg);
       }
       for (const id of allowed.filter((i) => result.get(i) instanceof Map)) {
@@ -251,7 +256,7 @@ export class SearchService {
       const s = r.code === 'NOT_FOUND' ? undefined : found.get(id);
       await this.trail.recordRefusal(
         actor,
-        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id, ...(r.code === 'FACE_IMAGE_TAMPERED' ? r.details : {}) } },
+        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id, ...tampered.get(id) } },
         r,
       );
     }
@@ -317,11 +322,10 @@ export class SearchService {
   }
 }
 
-/** The refusal of a search's faces when one of them does not open; the audit event names which and why. */
-function tamperedFace(searchId: string, rank: number, e: FaceImageError): DomainError {
+/** The refusal of a search's faces when one of them does not open (the audit event names which and why). */
+function tamperedFace(searchId: string, rank: number): DomainError {
   return new DomainError(
     'FACE_IMAGE_TAMPERED',
     `The enrolled faces of search ${searchId} are withheld: the stored face of candidate ${rank} failed its integrity check (altered, or moved from another record). Nothing was shown; tell the hub's operator, who finds it in the audit log.`,
-    { rank, galleryId: e.row.galleryId, imageSha256: e.row.imageSha256, keyId: e.keyId, cause: e.reason },
   );
 }
