@@ -142,4 +142,6 @@ export enum AuditAction {
   REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
   /** `frhub calibrate --gallery`: a gallery's templates read to measure the pack's score distributions on it (no face leaves the hub) */
   GALLERY_CALIBRATED = 'GALLERY_CALIBRATED',
+  /** `frhub keys reencrypt-images`: every tenant's kept face images sealed again under the current image key (or written back in the clear with --decrypt) */
+  FACE_IMAGES_RESEALED = 'FACE_IMAGES_RESEALED',
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { FaceImageError, sealImage, tryOpenImage, type ImageKeyRing, type ImageRowId } from './face-image-cipher.js';
 
 export interface CropInsert {
   tenantId: string;
@@ -20,6 +21,20 @@ export interface PendingPhoto {
   fromVersion: string;
   source: Record<string, unknown>;
   jpeg: Buffer;
+  /** the kept crop did not open (jpeg is then empty): re-embedding it fails with this error's code */
+  unreadable?: FaceImageError;
+}
+
+/** How many kept crops each image key seals (keyId null: stored before images were encrypted). */
+export interface KeyRowCount {
+  keyId: string | null;
+  rows: number;
+}
+
+/** A kept crop as stored, for re-encryption. */
+export interface StoredCrop extends ImageRowId {
+  keyId: string | null;
+  image: Buffer;
 }
 
 /** How far a gallery's move to a model version got, counted in enrolled photos that have templates of another version. */
@@ -31,22 +46,28 @@ export interface MoveProgress {
   noCrop: number;
 }
 
-/** The face crops enrollment keeps, one per enrolled photo (gallery, checksum), shared by that photo's templates. */
+/**
+ * The face crops enrollment keeps, one per enrolled photo (gallery, checksum), shared by that photo's
+ * templates. Stored sealed (face-image-cipher.ts): written under the ring's current key, opened on read.
+ */
 export class FaceCropRepository {
+  constructor(private readonly keys: ImageKeyRing) {}
+
   /** Idempotent: a photo enrolled again keeps the crop it has (or gets one, if enrolled before crops were kept). */
   async insert(db: Queryable, c: CropInsert): Promise<void> {
+    const sealed = sealImage(this.keys, c.jpeg, c);
     await db.query(
-      `INSERT INTO face_crops (gallery_id, image_sha256, tenant_id, jpeg, width, height, face_box) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO face_crops (gallery_id, image_sha256, tenant_id, image, key_id, width, height, face_box) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (gallery_id, image_sha256) DO NOTHING`,
-      [c.galleryId, c.imageSha256, c.tenantId, Buffer.from(c.jpeg.buffer, c.jpeg.byteOffset, c.jpeg.byteLength), c.width, c.height, JSON.stringify(c.box)],
+      [c.galleryId, c.imageSha256, c.tenantId, sealed.bytes, sealed.keyId, c.width, c.height, JSON.stringify(c.box)],
     );
   }
 
   /** The next photos to re-embed into `target`, in checksum order after `after` (so a failed one is not retried within a run). */
   async pending(db: Queryable, galleryId: string, target: string, after: string, limit: number): Promise<PendingPhoto[]> {
-    return db.query(
+    const rows: (Omit<PendingPhoto, 'jpeg'> & { image: Buffer; keyId: string | null })[] = await db.query(
       `SELECT DISTINCT ON (t.image_sha256) t.image_sha256 AS "imageSha256", t.subject_id AS "subjectId", s.external_ref AS "subjectRef",
-              t.tenant_id AS "tenantId", t.id AS "fromTemplate", t.model_version AS "fromVersion", t.source, c.jpeg
+              t.tenant_id AS "tenantId", t.id AS "fromTemplate", t.model_version AS "fromVersion", t.source, c.image, c.key_id AS "keyId"
          FROM face_templates t
          JOIN face_crops c ON c.gallery_id = t.gallery_id AND c.image_sha256 = t.image_sha256
          JOIN subjects s ON s.id = t.subject_id
@@ -56,22 +77,69 @@ export class FaceCropRepository {
         LIMIT $4`,
       [galleryId, target, after, limit],
     );
+    return rows.map(({ image, keyId, ...p }) => {
+      const jpeg = tryOpenImage(this.keys, { keyId, bytes: image }, { galleryId, imageSha256: p.imageSha256 });
+      return jpeg instanceof FaceImageError ? { ...p, jpeg: Buffer.alloc(0), unreadable: jpeg } : { ...p, jpeg };
+    });
   }
 
   /**
    * The kept crops of several searches' candidates, by search id and rank. Row-level security leaves
    * out the crops of another tenant's gallery (shared for searching only): those candidates have none.
+   * A crop that does not open comes back as its FaceImageError, never as bytes.
    */
-  async ofCandidates(db: Queryable, searchIds: string[]): Promise<{ searchId: string; rank: number; jpeg: Buffer }[]> {
+  async ofCandidates(db: Queryable, searchIds: string[]): Promise<{ searchId: string; rank: number; jpeg: Buffer | FaceImageError }[]> {
     if (!searchIds.length) return [];
-    return db.query(
-      `SELECT sc.search_id AS "searchId", sc.rank, c.jpeg
+    const rows: { searchId: string; rank: number; galleryId: string; imageSha256: string; image: Buffer; keyId: string | null }[] = await db.query(
+      `SELECT sc.search_id AS "searchId", sc.rank, c.gallery_id AS "galleryId", c.image_sha256 AS "imageSha256", c.image, c.key_id AS "keyId"
          FROM search_candidates sc
          JOIN face_templates t ON t.id = sc.template_id
          JOIN face_crops c ON c.gallery_id = t.gallery_id AND c.image_sha256 = t.image_sha256
         WHERE sc.search_id = ANY($1::uuid[])`,
       [searchIds],
     );
+    return rows.map((r) => ({ searchId: r.searchId, rank: r.rank, jpeg: tryOpenImage(this.keys, { keyId: r.keyId, bytes: r.image }, r) }));
+  }
+
+  /** Kept crops per image key id, every tenant's (the caller's scope decides which rows it sees). */
+  async countsByKey(db: Queryable): Promise<KeyRowCount[]> {
+    return db.query(`SELECT key_id AS "keyId", count(*)::int AS rows FROM face_crops GROUP BY key_id ORDER BY count(*) DESC, key_id`);
+  }
+
+  /** Crops not sealed under `keyId` (null: every sealed one), in (gallery, checksum) order after `after`: the next batch to re-encrypt. */
+  async notUnderKey(db: Queryable, keyId: string | null, after: ImageRowId | undefined, limit: number): Promise<StoredCrop[]> {
+    return db.query(
+      `SELECT gallery_id AS "galleryId", image_sha256 AS "imageSha256", key_id AS "keyId", image
+         FROM face_crops
+        WHERE key_id IS DISTINCT FROM $1::text AND ($2::uuid IS NULL OR (gallery_id, image_sha256) > ($2::uuid, $3::text))
+        ORDER BY gallery_id, image_sha256
+        LIMIT $4`,
+      [keyId, after?.galleryId ?? null, after?.imageSha256 ?? '', limit],
+    );
+  }
+
+  /** How many crops are not sealed under `keyId` (null: how many are sealed at all). */
+  async countNotUnderKey(db: Queryable, keyId: string | null): Promise<number> {
+    const [r] = await db.query(`SELECT count(*)::int AS n FROM face_crops WHERE key_id IS DISTINCT FROM $1::text`, [keyId]);
+    return r.n;
+  }
+
+  /**
+   * Seals `plain` again under the ring's current key, only if the row still holds what was read (same
+   * key id and bytes): false when a concurrent writer got there first. The caller opened it first, so
+   * a tampered row is never sealed anew.
+   */
+  async reseal(db: Queryable, read: StoredCrop, plain: Buffer, opts: { clear?: boolean } = {}): Promise<boolean> {
+    // clear: back to the marker of rows stored before encryption, only so that the migration can be reverted
+    const sealed = opts.clear ? { bytes: plain, keyId: null } : sealImage(this.keys, plain, read);
+    const [r] = await db.query(
+      `WITH u AS (UPDATE face_crops SET image = $1, key_id = $2
+                   WHERE gallery_id = $3 AND image_sha256 = $4 AND key_id IS NOT DISTINCT FROM $5 AND image = $6
+                   RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [sealed.bytes, sealed.keyId, read.galleryId, read.imageSha256, read.keyId, read.image],
+    );
+    return r.n > 0;
   }
 
   async progress(db: Queryable, galleryId: string, target: string): Promise<MoveProgress> {

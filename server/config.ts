@@ -29,6 +29,8 @@ export interface Config {
   purgeIntervalMinutes: number;
   /** the key set every replica shares (`frhub keys generate`); absent: a key generated into dataDir */
   signingKeysFile?: string;
+  /** the keys that seal kept face images (default: image-keys.json beside the signing keys) */
+  imageKeysFile?: string;
   inference: InferenceConfig;
   /** photos (and their bytes) the hub sends the inference thread before it refuses with OVERLOADED */
   inferenceInFlight: InFlightLimits;
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
     purgeIntervalMinutes: num(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
     signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE ? resolve(env.FRHUB_SIGNING_KEYS_FILE) : undefined,
+    imageKeysFile: env.FRHUB_IMAGE_KEYS_FILE ? resolve(env.FRHUB_IMAGE_KEYS_FILE) : undefined,
     shutdownGraceMs: int(env, 'FRHUB_SHUTDOWN_GRACE_MS', 30_000, 0),
     inference: {
       modelDir: resolve(env.FRHUB_MODEL_DIR || resolve(dataDir, 'models')),

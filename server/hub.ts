@@ -26,6 +26,7 @@ import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
 import { systemClock, type Clock, type ReplicaReads } from '../tenants/shared/ports.js';
 import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
+import { ImageKeys, imageKeysFileOf } from './image-keys.js';
 import { authenticator } from './authenticate.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
@@ -39,6 +40,8 @@ import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
 import type { Db } from '../models/db.js';
+import { FaceCropRepository } from '../models/face-crop.repository.js';
+import type { ImageKeyRing } from '../models/face-image-cipher.js';
 import { EngineThread } from '../inference/engine-thread.js';
 import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
 import { calibrateHint, usableCalibration } from '../inference/calibration.js';
@@ -52,6 +55,8 @@ export interface Hub {
   /** the engine thread in process, or the remote workers of FRHUB_INFERENCE_URLS */
   engine: HubEngine;
   keys: SigningKeys;
+  /** the keys that seal kept face images (FRHUB_IMAGE_KEYS_FILE) */
+  imageKeys: ImageKeys;
   logger: pino.Logger;
   /** binds host (default: config.host); url is where this machine reaches it */
   listen(port: number, host?: string): Promise<{ server: Server; url: string; address: string }>;
@@ -118,8 +123,11 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   };
   const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
   if (replicas) undo.push(() => replicas.close());
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
+  // made on first start (0600) beside the signing keys; replicas must share one file, as they share those
+  const imageKeys = ImageKeys.load(imageKeysFileOf(config), { create: true });
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, imageKeys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
+  await warnOfUnsealedImages(db, imageKeys, logger);
   const retention = new RetentionService(db, clock, services.trail);
   // on PostgreSQL, replicas share the database: advisory locks decide who does what once
   const shared = database.kind === 'postgres' ? database.dataSource : undefined;
@@ -256,6 +264,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
     database,
     engine,
     keys,
+    imageKeys,
     logger,
     listen(port, host = config.host) {
       return new Promise((resolve, reject) => {
@@ -358,8 +367,19 @@ function checkCalibration(config: Config, engine: HubEngine, logger: pino.Logger
   throw new Error(`${reason}, so its scores cannot be read as false-match rates and the hub will not start with it: ${calibrateHint(pack)}, then check it with npx frhub models add ${pack}`);
 }
 
+/** Says at start what `frhub keys reencrypt-images` has left to do: images stored before encryption, or sealed with a key the file lacks. */
+async function warnOfUnsealedImages(db: Db, imageKeys: ImageKeys, logger: pino.Logger): Promise<void> {
+  const counts = await db.scoped({ tenantId: null, allTenants: true }, (tx) => new FaceCropRepository(imageKeys).countsByKey(tx));
+  const clear = counts.find((c) => c.keyId === null)?.rows ?? 0;
+  if (clear) logger.warn({ job: 'image-keys' }, `${clear} kept face image(s) were stored before images were encrypted and are still in the clear: run npx frhub keys reencrypt-images to seal them`);
+  const lost = counts.filter((c) => c.keyId !== null && !imageKeys.find(c.keyId));
+  for (const c of lost) logger.error({ job: 'image-keys' }, `${c.rows} kept face image(s) are sealed with image key ${c.keyId}, which ${imageKeys.file} does not hold: they cannot be shown; restore the key from your backup of that file`);
+}
+
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
+export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, imageKeys: ImageKeyRing, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
+  // kept face crops are sealed and opened with the image keys wherever they are written or read
+  const crops = new FaceCropRepository(imageKeys);
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
@@ -373,8 +393,8 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
   return {
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
-    galleries: new GalleryService(db, embedder, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas, { targetFpir: config.targetFpir }, reads),
+    galleries: new GalleryService(db, embedder, clock, trail, crops),
+    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir }, reads),
     policies,
     quotas,
     sharing,

@@ -15,6 +15,7 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../database.js';
 import { EngineEmbedder } from '../face-embedder.js';
 import { wireServices } from '../hub.js';
+import { ImageKeys, imageKeysFileOf } from '../image-keys.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import { str, type Args, type CommandSpec } from './args.js';
 import { scratchDatabase } from '../scratch-database.js';
@@ -65,7 +66,7 @@ export async function benchGovernanceCommand(args: Args): Promise<number> {
   const engine = await FaceEngine.create(config.inference);
   try {
     const embedder = new OnceEmbedder(new EngineEmbedder(engine));
-    const services = wireServices(database.db, embedder as unknown as EngineEmbedder, await loadOrCreateKeys(dataDir), config, systemClock);
+    const services = wireServices(database.db, embedder as unknown as EngineEmbedder, await loadOrCreateKeys(dataDir), ImageKeys.load(imageKeysFileOf(config), { create: true }), config, systemClock);
     await services.tenants.bootstrap();
     await services.searches.prepare();
     const admin: Actor = { requestId: 'bench', tenantId: '', tenantSlug: 'hub', isOperator: true, principalId: null, role: Role.HUB_ADMIN, certifiedUntil: null, tenantSuspended: false };

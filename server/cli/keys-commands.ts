@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { FaceCropRepository, type KeyRowCount } from '../../models/face-crop.repository.js';
+import { AuditTrail } from '../../tenants/audit/audit-trail.js';
+import { ImageResealService, type ResealTick } from '../../tenants/galleries/image-reseal.service.js';
+import { DomainError } from '../../tenants/shared/errors.js';
+import { systemClock } from '../../tenants/shared/ports.js';
 import { generateStoredKey, readKeySetFile, writeKeySetFile, KeySetError, type StoredKey } from '../auth.js';
-import { CliError, UsageError, type Args, type CommandSpec } from './args.js';
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase } from '../database.js';
+import { createImageKeyFileIfMissing, ImageKeyFileError, ImageKeys, imageKeysFileOf, readImageKeyFile, rotateImageKeyFile, writeImageKeyFile, type StoredImageKey } from '../image-keys.js';
+import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
+import { refuseWhileHeld } from './hub-client.js';
 
 const FILE_OPTION: [string, string] = ['--file <path>', 'the key set file (default: FRHUB_SIGNING_KEYS_FILE)'];
 const SHARED = 'Every replica reads the same file (FRHUB_SIGNING_KEYS_FILE); it holds private keys and is written readable by its owner only (0600).';
@@ -106,3 +115,155 @@ export const keysListSpec: CommandSpec = {
     return 0;
   },
 };
+
+// Image keys: the AES-256-GCM keys that seal kept face images (CJIS 5.10.1.2).
+const IMAGE_FILE_OPTION: [string, string] = ['--file <path>', 'the image key file (default: FRHUB_IMAGE_KEYS_FILE, else image-keys.json beside FRHUB_SIGNING_KEYS_FILE, else <data dir>/keys/image-keys.json)'];
+const IMAGE_SHARED = 'The file holds secret keys, is written readable by its owner only (0600), and is never stored in the database: back it up apart from the database backups (without it the kept face images cannot be read), and give every replica the same file.';
+const BESIDE_EMBEDDED_HUB = 'Beside a hub on the embedded database (no DATABASE_URL): refused (exit status 75); stop the hub, run it, start the hub again. On PostgreSQL it runs beside running hubs.';
+
+function imageFileOf(args: Args): string {
+  return typeof args.flags.file === 'string' ? resolve(args.flags.file) : imageKeysFileOf(loadConfig());
+}
+
+/** The image keys as configured, for a command that reads kept crops: the file must exist. */
+export function imageKeysOf(config: Config, file = imageKeysFileOf(config)): ImageKeys {
+  try {
+    return ImageKeys.load(file);
+  } catch (e) {
+    if (e instanceof ImageKeyFileError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+function readImageKeys(file: string): StoredImageKey[] {
+  try {
+    return readImageKeyFile(file);
+  } catch (e) {
+    if (e instanceof ImageKeyFileError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** One line per key (and per kept crops' key id, when the database was asked): which seals, how many crops each holds. */
+function describeImageKeys(keys: StoredImageKey[], counts?: KeyRowCount[]): string {
+  const rows = (kid: string | null) => counts?.find((c) => c.keyId === kid)?.rows ?? 0;
+  const lines = keys.map((k) => `${k.kid}  created ${k.createdAt}  ${k.current ? 'current: seals new images' : 'opens what it sealed'}${counts ? `  ${rows(k.kid)} crop(s)` : ''}`);
+  for (const c of counts ?? []) {
+    if (c.keyId === null) lines.push(`(clear)  stored before encryption  ${c.rows} crop(s): \`frhub keys reencrypt-images\` seals them`);
+    else if (!keys.some((k) => k.kid === c.keyId)) lines.push(`${c.keyId}  NOT IN THE FILE  ${c.rows} crop(s) that cannot be opened: restore the key from your backup of the file`);
+  }
+  return lines.join('\n');
+}
+
+export const keysRotateImagesSpec: CommandSpec = {
+  usage: 'frhub keys rotate-images [--file <path>]',
+  summary: 'Adds a new current image key (AES-256) that seals face images from now on; the earlier keys stay to open what they sealed. Creates the file if it is missing.',
+  options: [IMAGE_FILE_OPTION],
+  details: `${IMAGE_SHARED} Running hubs re-read the file within a second of it changing. Then run \`frhub keys reencrypt-images\` to seal the kept images under the new key; \`frhub keys remove-image-key\` removes an old key once no image uses it.`,
+  example: 'npx frhub keys rotate-images --file /etc/frhub/image-keys.json',
+  async run(args) {
+    const file = imageFileOf(args);
+    let keys: StoredImageKey[];
+    if (createImageKeyFileIfMissing(file)) keys = readImageKeys(file);
+    else {
+      readImageKeys(file); // a broken file is reported, not replaced
+      keys = rotateImageKeyFile(file).keys;
+    }
+    console.log(`wrote ${file} (0600)\n${describeImageKeys(keys)}\nseal the kept images under ${keys.find((k) => k.current)!.kid}: npx frhub keys reencrypt-images`);
+    return 0;
+  },
+};
+
+export const keysReencryptImagesSpec: CommandSpec = {
+  usage: 'frhub keys reencrypt-images [--status] [--batch <n>] [--decrypt]',
+  summary: 'Seals every kept face image again under the current image key (after `keys rotate-images`, and once after upgrading, for images stored before encryption), with a progress line; --status prints how many images each key holds.',
+  options: [
+    ['--status', 'print the kept face images per image key id; change nothing'],
+    ['--batch <n>', 'images per transaction (default 64): an interruption loses at most one batch'],
+    ['--decrypt', 'write every image back in the clear instead (only to revert the migration that encrypts them; `frhub migrate --revert`)'],
+  ],
+  details: [
+    'Prints a progress line (images done/total, failed) as it goes, then one line per key with the images it holds. Resumable: a second run (even after kill -9) finds only the images not yet under the current key. A row is rewritten only if it still holds what was read, so a hub enrolling meanwhile loses nothing.',
+    'An image that fails its integrity check (altered, moved from another row, or sealed with a key the file lacks) is left as it is and listed with its gallery and checksum; exit status 1 then, else 0.',
+    'Every run is an audit event (FACE_IMAGES_RESEALED, started and finished).',
+    BESIDE_EMBEDDED_HUB,
+  ].join('\n'),
+  example: 'npx frhub keys rotate-images && npx frhub keys reencrypt-images',
+  run: reencryptImagesCommand,
+};
+
+async function reencryptImagesCommand(args: Args): Promise<number> {
+  if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
+  const batch = Number(str(args, 'batch', '64'));
+  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) throw new UsageError(`--batch must be a whole number from 1 to 10000, got '${args.flags.batch}'`);
+  if (args.flags.status && args.flags.decrypt) throw new UsageError('--status changes nothing: give it without --decrypt');
+  const config = loadConfig();
+  const file = imageKeysFileOf(config);
+  refuseWhileHeld(config, '`frhub keys reencrypt-images`', BESIDE_EMBEDDED_HUB);
+  const keys = imageKeysOf(config, file);
+  return withReseal(config, keys, async (s) => {
+    if (args.flags.status) {
+      console.log(describeImageKeys(readImageKeys(file), await s.counts()));
+      return 0;
+    }
+    const r = await s.run({ batch, decrypt: !!args.flags.decrypt, requestId: `cli-reencrypt-images-${Date.now()}`, onTick: progressBar() });
+    for (const f of r.failed) console.log(`failed\t${f.galleryId}\t${f.imageSha256}\t${f.keyId ?? '(clear)'}\tFACE_IMAGE_TAMPERED\t${f.cause}`);
+    console.log(describeImageKeys(readImageKeys(file), r.counts));
+    const unused = readImageKeys(file).filter((k) => !k.current && !r.counts.some((c) => c.keyId === k.kid));
+    if (unused.length && !args.flags.decrypt) console.log(`no image uses ${unused.map((k) => k.kid).join(', ')} any more: \`frhub keys remove-image-key --kid <kid>\` removes one (keep a backup of the file until the database backups made before today have expired)`);
+    console.log(
+      `${args.flags.decrypt ? 'wrote back in the clear' : `sealed under ${r.keyId}`}: ${r.resealed} of ${r.total} image(s), ${r.skipped} changed meanwhile (left to the writer), ${r.failed.length} failed, in ${r.seconds.toFixed(1)} s`,
+    );
+    return r.failed.length ? 1 : 0;
+  });
+}
+
+export const keysRemoveImageKeySpec: CommandSpec = {
+  usage: 'frhub keys remove-image-key --kid <kid> [--file <path>]',
+  summary: 'Removes an old image key from the image key file once no kept face image uses it; the current key, or one still used, is refused.',
+  options: [IMAGE_FILE_OPTION, ['--kid <kid>', 'the key to remove (`frhub keys reencrypt-images --status` shows them and their images)']],
+  details: `${IMAGE_SHARED} Database backups made while the key was in use still need it: keep a backup of the file until they have expired. ${BESIDE_EMBEDDED_HUB}`,
+  example: 'npx frhub keys remove-image-key --kid v1-9f3c2a1b',
+  async run(args) {
+    const kid = typeof args.flags.kid === 'string' ? args.flags.kid : undefined;
+    if (!kid) throw new UsageError('--kid <kid> is required');
+    const config = loadConfig();
+    const file = typeof args.flags.file === 'string' ? resolve(args.flags.file) : imageKeysFileOf(config);
+    const keys = readImageKeys(file);
+    const key = keys.find((k) => k.kid === kid);
+    if (!key) throw new CliError(`${file} has no image key '${kid}'; its keys:\n${describeImageKeys(keys)}`);
+    if (key.current) throw new CliError(`'${kid}' is the current image key: run \`frhub keys rotate-images\` and \`frhub keys reencrypt-images\` first, then remove it`);
+    refuseWhileHeld(config, '`frhub keys remove-image-key`', BESIDE_EMBEDDED_HUB);
+    const counts = await withReseal(config, imageKeysOf(config, file), (s) => s.counts());
+    const used = counts.find((c) => c.keyId === kid)?.rows ?? 0;
+    if (used) throw new CliError(`${used} kept face image(s) are sealed with '${kid}': run \`frhub keys reencrypt-images\` first; nothing was removed`);
+    const left = keys.filter((k) => k.kid !== kid);
+    writeImageKeyFile(file, left);
+    console.log(`wrote ${file} (0600)\n${describeImageKeys(left, counts)}`);
+    return 0;
+  },
+};
+
+async function withReseal<T>(config: Config, keys: ImageKeys, work: (s: ImageResealService) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  try {
+    return await work(new ImageResealService(database.db, systemClock, new AuditTrail(database.db, systemClock), keys, new FaceCropRepository(keys)));
+  } catch (e) {
+    if (e instanceof DomainError) throw new CliError(e.message);
+    throw e;
+  } finally {
+    await database.close();
+  }
+}
+
+/** A progress bar on stderr, like `frhub enroll`'s, redrawn at most ten times a second and at the end. */
+function progressBar(): (t: ResealTick) => void {
+  let last = -Infinity;
+  return (t) => {
+    if (t.seconds - last < 0.1 && t.done < t.total) return;
+    last = t.seconds;
+    const pct = Math.round((100 * t.done) / Math.max(t.total, 1));
+    const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
+    process.stderr.write(`\r[${bar}] ${pct}% ${t.done}/${t.total} images, ${t.failed} failed, ${(t.done / Math.max(t.seconds, 1e-6)).toFixed(0)} images/s${t.done >= t.total ? '\n' : ''}`);
+  };
+}

@@ -11,7 +11,7 @@ import { addSpec, calibrateSpec } from './model-pack-commands.js';
 import { enrollSpec, migrateSpec, serveCommand, tokenSpec } from './hub-commands.js';
 import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference-commands.js';
 import { serveInferenceSpec } from './serve-inference.js';
-import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
+import { keysGenerateSpec, keysListSpec, keysReencryptImagesSpec, keysRemoveImageKeySpec, keysRemoveSpec, keysRotateImagesSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
 
 const serveSpec: CommandSpec = {
@@ -32,6 +32,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   'keys rotate': keysRotateSpec,
   'keys remove': keysRemoveSpec,
   'keys list': keysListSpec,
+  'keys rotate-images': keysRotateImagesSpec,
+  'keys reencrypt-images': keysReencryptImagesSpec,
+  'keys remove-image-key': keysRemoveImageKeySpec,
   enroll: enrollSpec,
   purge: purgeSpec,
   report: reportSpec,

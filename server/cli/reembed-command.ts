@@ -3,6 +3,7 @@ import { BUILTIN_PACKS, ensureBuiltinPack } from '../../inference/builtin-packs.
 import { FaceEngine } from '../../inference/face-engine.js';
 import { loadPack, modelVersionOf } from '../../inference/model-pack.js';
 import { Role } from '../../models/enums.js';
+import { FaceCropRepository } from '../../models/face-crop.repository.js';
 import type { ModelTemplateCount } from '../../models/face-template.repository.js';
 import { AuditTrail } from '../../tenants/audit/audit-trail.js';
 import { OPERATOR_SLUG } from '../../tenants/directory/tenant.service.js';
@@ -12,6 +13,7 @@ import { systemClock } from '../../tenants/shared/ports.js';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../database.js';
 import { EngineCropEmbedder } from '../face-embedder.js';
+import { imageKeysOf } from './keys-commands.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { hubCaller, refuseWhileHeld, servingHub, viaHub } from './hub-client.js';
 
@@ -60,7 +62,7 @@ export async function reembedCommand(args: Args): Promise<number> {
 async function withService<T>(config: Config, work: (s: ReembedService) => Promise<T>): Promise<T> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   try {
-    return await work(new ReembedService(database.db, systemClock, new AuditTrail(database.db, systemClock)));
+    return await work(new ReembedService(database.db, systemClock, new AuditTrail(database.db, systemClock), new FaceCropRepository(imageKeysOf(config))));
   } finally {
     await database.close();
   }

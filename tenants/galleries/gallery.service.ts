@@ -1,6 +1,6 @@
 import type { Db } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import { FaceCropRepository } from '../../models/face-crop.repository.js';
+import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -27,9 +27,10 @@ export class GalleryService {
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
+    /** seals what it keeps: the server gives it the image keys */
+    private readonly crops: FaceCropRepository,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
-    private readonly crops = new FaceCropRepository(),
   ) {}
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {

@@ -1,6 +1,6 @@
 import type { Db } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import { FaceCropRepository, type MoveProgress, type PendingPhoto } from '../../models/face-crop.repository.js';
+import type { FaceCropRepository, MoveProgress, PendingPhoto } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type IndexBuild, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -57,9 +57,10 @@ export class ReembedService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
+    /** opens the kept crops it re-embeds: the command gives it the image keys */
+    private readonly crops: FaceCropRepository,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
-    private readonly crops = new FaceCropRepository(),
   ) {}
 
   async status(galleryId: string, target?: string): Promise<GalleryModels> {
@@ -149,6 +150,7 @@ export class ReembedService {
 
   private async embed(embedder: CropEmbedder, p: PendingPhoto): Promise<{ embedding: Float32Array; quality: number } | ReembedFailure> {
     try {
+      if (p.unreadable) throw p.unreadable; // never re-embed bytes that failed their integrity check
       const e = await embedder.embedCrop(p.jpeg);
       if (e.embedding.length !== embedder.dim) throw new Error(`the pack gave ${e.embedding.length} numbers, its manifest says ${embedder.dim}`);
       return e;

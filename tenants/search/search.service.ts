@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import type { Db, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
-import { FaceCropRepository } from '../../models/face-crop.repository.js';
+import type { FaceCropRepository } from '../../models/face-crop.repository.js';
+import { FaceImageError } from '../../models/face-image-cipher.js';
 import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
@@ -62,11 +63,12 @@ export class SearchService {
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas: QuotaService,
+    /** opens the kept crops it shows: the server gives it the image keys */
+    private readonly crops: FaceCropRepository,
     private readonly options: SearchOptions = {},
     private readonly reads: ReplicaReads = primaryReads(db),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
-    private readonly crops = new FaceCropRepository(),
   ) {}
 
   /**
@@ -209,6 +211,7 @@ export class SearchService {
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     const ids = [...new Set(searchIds)];
+    const tampered = new Map<string, Record<string, unknown>>();
     const shown = this.db.scoped(scopeOf(actor), async (tx) => {
       const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
       const result = new Map<string, Map<number, Buffer> | DomainError>();
@@ -224,8 +227,18 @@ export class SearchService {
         }
       }
       const allowed = ids.filter((id) => result.get(id) instanceof Map);
-      for (const c of await this.crops.ofCandidates(tx, allowed)) (result.get(c.searchId) as Map<number, Buffer>).set(c.rank, c.jpeg);
-      for (const id of allowed) {
+      for (const c of await this.crops.ofCandidates(tx, allowed)) {
+        const faces = result.get(c.searchId);
+        if (!(faces instanceof Map)) continue; // one face of it failed already
+        // one face that does not open withholds the search's faces: bytes that fail their check are never served
+        if (c.jpeg instanceof FaceImageError) {
+          result.set(c.searchId, tamperedFace(c.searchId, c.rank));
+          // which row and why, for the operator's audit log only (the caller learns no key or row)
+          tampered.set(c.searchId, { rank: c.rank, galleryId: c.jpeg.row.galleryId, imageSha256: c.jpeg.row.imageSha256, keyId: c.jpeg.keyId, cause: c.jpeg.reason });
+        }
+        else faces.set(c.rank, c.jpeg);
+      }
+      for (const id of allowed.filter((i) => result.get(i) instanceof Map)) {
         const s = found.get(id)!;
         const ranks = [...(result.get(id) as Map<number, Buffer>).keys()].sort((a, b) => a - b);
         await this.trail.append(tx, actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: s.caseNumber, legalBasis: s.legalBasis, offenseCategory: s.offenseCategory, details: { searchId: id, ranks } });
@@ -243,7 +256,7 @@ export class SearchService {
       const s = r.code === 'NOT_FOUND' ? undefined : found.get(id);
       await this.trail.recordRefusal(
         actor,
-        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id } },
+        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id, ...tampered.get(id) } },
         r,
       );
     }
@@ -307,4 +320,12 @@ export class SearchService {
       return { ...p, nodes };
     });
   }
+}
+
+/** The refusal of a search's faces when one of them does not open (the audit event names which and why). */
+function tamperedFace(searchId: string, rank: number): DomainError {
+  return new DomainError(
+    'FACE_IMAGE_TAMPERED',
+    `The enrolled faces of search ${searchId} are withheld: the stored face of candidate ${rank} failed its integrity check (altered, or moved from another record). Nothing was shown; tell the hub's operator, who finds it in the audit log.`,
+  );
 }

@@ -1,5 +1,6 @@
 import { InvalidCursorError } from '../../models/db.js';
 import { AuditOutcome } from '../../models/enums.js';
+import { FaceImageError } from '../../models/face-image-cipher.js';
 
 /** Policy denials: each names its reason, is audited and counted in oversight statistics. */
 export const DENIAL_CODES = [
@@ -8,7 +9,8 @@ export const DENIAL_CODES = [
 ] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
-export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | DenialCode;
+// FACE_IMAGE_TAMPERED: a kept face image failed its integrity check (altered, moved, or its key missing): never shown
+export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | 'FACE_IMAGE_TAMPERED' | DenialCode;
 
 /** The codes a FaceEmbedder's errors carry (the inference module's refusals). */
 export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FACE_FOUND', 'MULTIPLE_FACES', 'LOW_QUALITY', 'OVERLOADED', 'MODEL_UNAVAILABLE'] as const;
@@ -48,6 +50,7 @@ const OUTCOMES: Record<ErrorCode, AuditOutcome> = {
   LOW_QUALITY: AuditOutcome.FAILED,
   OVERLOADED: AuditOutcome.FAILED,
   MODEL_UNAVAILABLE: AuditOutcome.FAILED,
+  FACE_IMAGE_TAMPERED: AuditOutcome.FAILED,
   [INTERNAL]: AuditOutcome.FAILED,
 };
 
@@ -94,6 +97,7 @@ export function classify(e: unknown): Classified {
   const make = (code: ErrorCode, message: string | null = null): Classified => ({ code, outcome: OUTCOMES[code], reason: code === INTERNAL ? 'INTERNAL_ERROR' : code, message });
   if (e instanceof DomainError) return make(e.code);
   if (e instanceof InvalidCursorError) return make('BAD_USER_INPUT');
+  if (e instanceof FaceImageError) return make('FACE_IMAGE_TAMPERED', 'A stored face image failed its integrity check and was not used; the hub\'s operator can find it in the audit log.');
   const code = ownCode(e);
   if ((EMBEDDER_CODES as readonly unknown[]).includes(code)) return make(code as EmbedderErrorCode);
   const state = sqlState(e);

@@ -7,6 +7,7 @@ import { createHub, type Hub } from '../../server/hub';
 import { FaceEngine, DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { Role } from '../../models/enums';
+import { openImage } from '../../models/face-image-cipher';
 import { hubClient, type HubClient } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubWorkspace } from '../support/process';
@@ -118,9 +119,11 @@ describe('frhub reembed: a gallery moved to another model pack from kept crops',
 
   it('keeps a crop of each enrolled face, which another pack finds the face in again; counts per model are visible to the owner only', async () => {
     expect(enrolled).toBeGreaterThanOrEqual(30);
-    const crops: { jpeg: Buffer; width: number; height: number }[] = await hub!.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-      tx.query(`SELECT c.jpeg, c.width, c.height FROM face_crops c JOIN face_templates t USING (gallery_id, image_sha256) WHERE c.gallery_id = $1`, [galleryId]),
+    // kept sealed (test/security/face-image-encryption.spec.ts): opened here with the hub's image keys
+    const sealed: { image: Buffer; keyId: string; imageSha256: string; width: number; height: number }[] = await hub!.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
+      tx.query(`SELECT c.image, c.key_id AS "keyId", c.image_sha256 AS "imageSha256", c.width, c.height FROM face_crops c JOIN face_templates t USING (gallery_id, image_sha256) WHERE c.gallery_id = $1`, [galleryId]),
     );
+    const crops = sealed.map((c) => ({ ...c, jpeg: openImage(hub!.imageKeys, { keyId: c.keyId, bytes: c.image }, { galleryId, imageSha256: c.imageSha256 }) }));
     expect(crops).toHaveLength(enrolled);
     const engine = await FaceEngine.create({ ...DEFAULT_INFERENCE_CONFIG, modelDir: MODELS, pack: 'builtin-faceres', provider: 'cpu' });
     try {

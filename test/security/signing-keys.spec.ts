@@ -3,26 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../models/enums';
 import { AuthError, loadKeySet, mintToken, readKeySetFile, verifyToken } from '../../server/auth';
-import { main } from '../../server/cli/main';
+import { frhubInProcess } from '../support/cli';
 import { startHub, type TestHub } from '../support/hub';
 
 const jose = require('jose') as typeof import('jose');
 
 /** Runs `frhub <argv>` in this process; its exit status and what it printed. */
-async function frhub(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const frhub = (...argv: string[]) => frhubInProcess(argv);
 
 const kidOf = (token: string) => jose.decodeProtectedHeader(token).kid;
 const kids = (file: string) => readKeySetFile(file).map((k) => k.kid);

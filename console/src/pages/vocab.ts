@@ -12,7 +12,7 @@ export const AUDIT_OUTCOMES = ['ALLOWED', 'DENIED', 'FAILED'];
 export const AUDIT_ACTIONS = [
   'SEARCH', 'SEARCH_VIEWED', 'CANDIDATE_FACES_VIEWED', 'PROBE_PREVIEWED', 'SEARCH_REVIEW', 'EXIGENT_APPROVED', 'LEGAL_HOLD_SET', 'ENROLL', 'GALLERY_CREATED', 'SHARING_CREATED', 'SHARING_REVOKED',
   'TENANT_CREATED', 'TENANT_STATUS_SET', 'PRINCIPAL_CREATED', 'TOKEN_ISSUED', 'ISSUER_SET', 'POLICY_SET', 'QUOTA_SET', 'AUDIT_READ', 'AUDIT_VERIFY',
-  'STATISTICS_READ', 'PURGE', 'REEMBED', 'REEMBED_DROP_OLD',
+  'STATISTICS_READ', 'PURGE', 'REEMBED', 'REEMBED_DROP_OLD', 'FACE_IMAGES_RESEALED',
 ];
 
 /** Every code the API may give a caller (extensions.code), in a sentence a person can act on. */
@@ -39,6 +39,7 @@ export const ERROR_WORDS: Record<string, string> = {
   LOW_QUALITY: 'The face is too blurred, small, dark or turned to use.',
   OVERLOADED: 'The hub is busy: try this photo again in a moment.',
   MODEL_UNAVAILABLE: 'The face model is not available on the hub right now.',
+  FACE_IMAGE_TAMPERED: 'A stored face failed its integrity check and is withheld: tell the hub’s operator.',
   QUERY_TOO_COMPLEX: 'The request was too large for the hub’s limits.',
   GRAPHQL_VALIDATION_FAILED: 'The request was not valid.',
   BAD_REQUEST: 'The hub refused the request as malformed.',
