@@ -79,9 +79,9 @@ async function labelled(url: string, name: string): Promise<Record<string, numbe
 const untilStates = (url: () => string, wanted: Record<string, number>) =>
   until(`inference workers ${JSON.stringify(wanted)}`, () => labelled(url(), 'frhub_inference_workers'), (states) => Object.entries(wanted).every(([k, v]) => states[k] === v), { everyMs: 50 });
 
-/** waits until the hub has calls of a burst at this worker */
-const untilWorkerHolds = (hubUrl: string, workerUrl: string) =>
-  until(`calls at ${workerUrl}`, () => labelled(hubUrl, 'frhub_inference_worker_in_flight'), (inFlight) => inFlight[workerUrl] > 0, { everyMs: 5 });
+/** waits until the hub has calls of a burst at this worker (named in /metrics by its index in FRHUB_INFERENCE_URLS) */
+const untilWorkerHolds = (hubUrl: string, worker: number) =>
+  until(`calls at worker ${worker}`, () => labelled(hubUrl, 'frhub_inference_worker_in_flight'), (inFlight) => inFlight[String(worker)] > 0, { everyMs: 5 });
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status modelVersion candidates { subjectRef score } } }`;
 const ENROLL = `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef created } }`;
@@ -201,7 +201,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       expect(await labelled(hub!.url, 'frhub_inference_workers')).toEqual({ up: 2, down: 0, draining: 0, mismatched: 0 });
       const ready = await fetch(`${hub!.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', inference: 'cpu', workers: workers.map((w) => ({ url: w.url, state: 'up' })) });
+      expect(await ready.json()).toMatchObject({ status: 'ready', inference: 'cpu', workers: workers.map((_, worker) => ({ worker, state: 'up' })) });
     });
 
     it("carries the engine's error codes: a photo without a face is NO_FACE_FOUND, a file that is not an image UNSUPPORTED_IMAGE", async () => {
@@ -216,7 +216,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
     it('a worker killed (SIGKILL) mid-burst: every search is answered on the other, and each has its audit event', async () => {
       const burst = Array.from({ length: 24 }, () => search('RI-burst'));
       // kill once the first worker holds calls of this burst
-      await untilWorkerHolds(hub!.url, workers[0].url);
+      await untilWorkerHolds(hub!.url, 0);
       workers[0].child.kill('SIGKILL');
       expect((await workers[0].exited).signal).toBe('SIGKILL');
       const results = await Promise.all(burst);
@@ -252,7 +252,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
 
     it('a worker drains on SIGTERM: it finishes what it holds and exits 0, and the hub sends the rest to the other', async () => {
       const burst = Array.from({ length: 12 }, () => search('RI-drain'));
-      await untilWorkerHolds(hub!.url, workers[1].url);
+      await untilWorkerHolds(hub!.url, 1);
       workers[1].child.kill('SIGTERM');
       expect(await workers[1].exited).toEqual({ code: 0, signal: null });
       expect(workers[1].output()).toMatch(/SIGTERM: finishing the calls in flight/);
