@@ -1,73 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:http2';
-import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
 import { BOOKING_FACES, bookingPhoto, portrait } from '../support/fixtures';
+import { spawnWorker as spawnRealWorker, stop, workerCall, type WorkerProcess } from '../support/inference-worker';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 import { until } from '../support/until';
 
 // A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
 // real: the workers load the models, the hub speaks HTTP/2 to them, a worker is killed with SIGKILL.
-const ROOT = resolve(__dirname, '../..');
 const SECRET = 'remote-inference-test-secret-0123456789';
 
-interface WorkerProcess {
-  url: string;
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** A real `frhub serve-inference` (a free port unless given), started and ready; or its early exit as an error. */
-async function spawnWorker(args: string[] = [], env: Record<string, string> = { FRHUB_INFERENCE_SECRET: SECRET }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve-inference', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', FRHUB_INFERENCE_SECRET: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /frhub inference worker listening on (http:\/\/\S+) /.exec(out);
-      if (m) resolveUrl(m[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(({ code }) => reject(Object.assign(new Error(`the worker exited (code ${code}) before it was ready:\n${out}`), { code })));
-  });
-  return { url, child, output: () => out, exited };
-}
-
-/** One call to a worker over HTTP/2, as any client would make it. */
-function workerCall(url: string, path: string, opts: { secret?: string; body?: Buffer } = {}): Promise<{ status: number; json: any }> {
-  return new Promise((resolveCall, reject) => {
-    const session = connect(url);
-    session.on('error', reject);
-    const req = session.request({ ':method': opts.body ? 'POST' : 'GET', ':path': path, ...(opts.secret ? { authorization: `Bearer ${opts.secret}` } : {}) }, { endStream: !opts.body });
-    let status = 0;
-    let text = '';
-    req.on('response', (h) => (status = Number(h[':status'])));
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      session.close();
-      resolveCall({ status, json: JSON.parse(text) });
-    });
-    req.on('error', reject);
-    if (opts.body) req.end(opts.body);
-  });
-}
+/** A real `frhub serve-inference` with the hub's secret unless env says otherwise. */
+const spawnWorker = (args: string[] = [], env: Record<string, string> = { FRHUB_INFERENCE_SECRET: SECRET }) => spawnRealWorker(args, env);
 
 const health = async (w: WorkerProcess) => (await workerCall(w.url, '/v1/health', { secret: SECRET })).json;
-
-async function stop(p: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGKILL');
-  await p.exited;
-}
 
 /** `name{label="value"} n` lines of the hub's /metrics */
 async function labelled(url: string, name: string): Promise<Record<string, number>> {
