@@ -119,7 +119,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   };
   const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
   if (replicas) undo.push(() => replicas.close());
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
   // on PostgreSQL, replicas share the database: advisory locks decide who does what once

@@ -39,6 +39,15 @@ const LIES: Record<string, (a: WireAnalysis) => void> = {
   "another photo's checksum": (a) => (a.image.sha256 = '0'.repeat(64)),
 };
 
+/** What the hub's log says of each lie. */
+const WHY: Record<string, string> = {
+  'a zero embedding': 'its embedding has a zero vector',
+  'a NaN embedding': 'its embedding has a value that is not a finite number',
+  'an embedding of another dimension': 'it answered for 64 dimensions, the hub.s model has 128',
+  "another pack's model version": 'it answered for model builtin-faceres@9\\.9\\.9, the hub runs builtin-dlib@',
+  "another photo's checksum": 'it describes other bytes than the photo sent',
+};
+
 /** The lying worker: a real HTTP/2 server on loopback, every call passed on to `target`, analyses changed by `lie` while it is set. */
 async function lyingWorker(target: string): Promise<{ url: string; lie?: (a: WireAnalysis) => void; close(): Promise<void> }> {
   const upstream: ClientHttp2Session = connect(target);
@@ -145,6 +154,8 @@ describe('the inference tier is not believed blindly', () => {
       const e = await enroll(`BK-${lie.length}`);
       expect(e.errors?.[0].extensions.code).toBe('MODEL_UNAVAILABLE');
       liar.lie = undefined;
+      // the operator's log says why (the caller is told only that the engine is unavailable)
+      expect(hub.output()).toMatch(new RegExp(`refused the face engine's answer: ${WHY[lie]}`));
 
       expect(await used()).toBe(quotaBefore);
       expect(await templates()).toEqual(templatesBefore);
