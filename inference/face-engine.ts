@@ -10,6 +10,7 @@ import { blazeface } from './detect/blazeface.js';
 import { nms, type Detection, type FaceDetector, type Landmarks } from './detect/detection.js';
 import { downscale, mosaic, tileWindows, toImage, wholeWindow, type Placement } from './detect/windows.js';
 import { normalize } from './tensor.js';
+import { unitLength } from './embedding.js';
 import { cropFace, type FaceCrop } from './face-crop.js';
 import { InferenceError } from './errors.js';
 import { invertAffine, similarityTransform, warpAffine, type Box, type Point } from './geometry.js';
@@ -107,7 +108,8 @@ const DETECTORS: Record<ModelPackManifest['detector']['format'], (input: string,
 };
 
 export class FaceEngine implements FaceAnalyzer {
-  private readonly batcher: MicroBatcher<Uint8Array, Float32Array>;
+  /** each face's embedding, or the refusal of that face alone (a vector without direction fails its own photo, not its batch) */
+  private readonly batcher: MicroBatcher<Uint8Array, Float32Array | InferenceError>;
   private readonly detector: FaceDetector;
 
   private constructor(
@@ -188,7 +190,8 @@ export class FaceEngine implements FaceAnalyzer {
     }
     if (opts.embed !== false) {
       const vectors = await Promise.all(faces.map((f) => this.batcher.submit(f.chip)));
-      vectors.forEach((v, i) => (faces[i].face.embedding = v));
+      for (const v of vectors) if (v instanceof InferenceError) throw v;
+      vectors.forEach((v, i) => (faces[i].face.embedding = v as Float32Array));
     }
     const t4 = performance.now();
     // after t4: the crop is enrollment's keepsake, not part of the embedding's time
@@ -277,15 +280,22 @@ export class FaceEngine implements FaceAnalyzer {
     return warpAffine(image.data, image.width, image.height, toSource, rec.size);
   }
 
-  /** Aligned chips in, L2-normalized embeddings out. */
-  private async embedBatch(chips: Uint8Array[]): Promise<Float32Array[]> {
+  /** Aligned chips in, L2-normalized embeddings out (or, for a chip whose vector has no direction, its refusal). */
+  private async embedBatch(chips: Uint8Array[]): Promise<(Float32Array | InferenceError)[]> {
     const rec = this.manifest.recognizer;
+    const unit = (v: Float32Array) => {
+      try {
+        return unitLength(v, rec.centre);
+      } catch (e) {
+        return e as InferenceError;
+      }
+    };
     if (rec.flipAugment) {
       // the mirrored face embedded alongside and summed: steadier embeddings for twice the compute
       const both = await this.embedRaw([...chips, ...chips.map((c) => mirror(c, rec.size))]);
-      return chips.map((_, i) => l2(both[i].map((v, k) => v + both[i + chips.length][k]), rec.centre));
+      return chips.map((_, i) => unit(both[i].map((v, k) => v + both[i + chips.length][k])));
     }
-    return (await this.embedRaw(chips)).map((v) => l2(v, rec.centre));
+    return (await this.embedRaw(chips)).map(unit);
   }
 
   private async embedRaw(chips: Uint8Array[]): Promise<Float32Array[]> {
@@ -320,15 +330,6 @@ export class FaceEngine implements FaceAnalyzer {
   async close(): Promise<void> {
     await Promise.all([this.detectorSession.release(), this.recognizerSession.release(), this.landmarkSession?.release()]);
   }
-}
-
-function l2(v: Float32Array, centre?: number[]): Float32Array {
-  if (centre) for (let i = 0; i < v.length; i++) v[i] -= centre[i];
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
 }
 
 /** A square RGB chip mirrored left to right (flip augmentation; test/bench/dlib-variants.cjs uses it too). */

@@ -40,6 +40,8 @@ export class InferenceServerConfigError extends Error {}
  */
 /** A shared secret shorter than this is refused: it is all that stands between the network and the engine. */
 export const MIN_SECRET_LENGTH = 32;
+/** The most faces one POST /v1/embed-throughput may ask for (what `frhub bench inference` sends). */
+export const MAX_THROUGHPUT_FACES = 512;
 
 export async function startInferenceServer(o: InferenceServerOptions): Promise<InferenceServer> {
   if (o.secret !== undefined && o.secret.length < MIN_SECRET_LENGTH) {
@@ -86,8 +88,9 @@ export async function startInferenceServer(o: InferenceServerOptions): Promise<I
     }
     if (method === 'POST' && path === ANALYZE_PATH) return analyze(stream, headers);
     if (method === 'POST' && path === THROUGHPUT_PATH) {
-      const { faces } = JSON.parse((await body(stream, 1024)).toString()) as { faces: number };
-      return reply(stream, 200, { facesPerSecond: await engine.embedThroughput(Math.min(Math.max(1, Number(faces) || 1), 100_000)) });
+      const faces = throughputFaces((await body(stream, 1024)).toString());
+      if (typeof faces === 'string') return reply(stream, 400, { error: { code: 'BAD_REQUEST', message: faces } });
+      return reply(stream, 200, { facesPerSecond: await engine.embedThroughput(faces) });
     }
     return reply(stream, 404, { error: { code: 'NOT_FOUND', message: `No such endpoint ${method} ${path}: a worker serves GET ${HEALTH_PATH}, POST ${ANALYZE_PATH} and POST ${THROUGHPUT_PATH}.` } });
   }
@@ -145,6 +148,23 @@ export async function startInferenceServer(o: InferenceServerOptions): Promise<I
       return closing;
     },
   };
+}
+
+/**
+ * The bench's face count, 1 to MAX_THROUGHPUT_FACES, or why it is refused: the faces share the
+ * recognizer with searches, so a larger run would hold real photos back for as long as it lasts.
+ */
+export function throughputFaces(raw: string): number | string {
+  let faces: unknown;
+  try {
+    faces = (JSON.parse(raw) as { faces?: unknown } | null)?.faces;
+  } catch {
+    faces = undefined;
+  }
+  if (typeof faces !== 'number' || !Number.isInteger(faces) || faces < 1 || faces > MAX_THROUGHPUT_FACES) {
+    return `Send {"faces": n} with n a whole number from 1 to ${MAX_THROUGHPUT_FACES}: the bench's faces share the recognizer with searches, so a longer run is refused.`;
+  }
+  return faces;
 }
 
 /** The request body, refused with IMAGE_TOO_LARGE past max bytes (before it is all read). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import type { Landmark68Spec } from './align/landmarks68.js';
 import type { ScoreCalibration } from './calibration.js';
 import type { Point } from './geometry.js';
@@ -67,6 +67,28 @@ export interface LoadedPack {
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/**
+ * Why a manifest's file name cannot name a file of the pack `dir`, or undefined when it can: a plain
+ * name (no folder, no `..`, not absolute), and, if it is a symbolic link, one that resolves inside the
+ * pack. Anything else would read, and copy into the model directory, a file from elsewhere (or, by
+ * its name, write outside the model directory).
+ */
+export function fileNameFault(dir: string, file: unknown): string | undefined {
+  if (typeof file !== 'string' || !file) return 'is not a file name';
+  if (file !== basename(file) || file.includes('\\') || file === '.' || file === '..' || isAbsolute(file) || /[\u0000-\u001f]/.test(file)) {
+    return `"${file}" is not a plain file name: name a file that sits in the pack directory itself (no folders, "..", absolute paths or control characters)`;
+  }
+  let real: string;
+  try {
+    real = realpathSync(join(dir, file));
+  } catch {
+    return undefined; // a missing file is the checksum check's to report
+  }
+  const inside = relative(realpathSync(dir), real);
+  if (!inside || inside.split(sep)[0] === '..' || isAbsolute(inside)) return `"${file}" is a link to ${real}, outside the pack directory: put the file itself in the pack`;
+  return undefined;
+}
+
 /** Reads a pack directory and checks every model file against the checksum in its manifest. */
 export function loadPack(dir: string): LoadedPack {
   let manifest: ModelPackManifest;
@@ -80,6 +102,8 @@ export function loadPack(dir: string): LoadedPack {
     throw new InferenceError('MODEL_UNAVAILABLE', `Model pack ${manifest.id}: index.storage is "${storage}"; it takes ${INDEX_STORAGES.map((x) => `"${x}"`).join(' or ')}.`);
   }
   const read = (file: string, expected: string) => {
+    const fault = fileNameFault(dir, file);
+    if (fault) throw new InferenceError('MODEL_UNAVAILABLE', `Model pack ${manifest.id}: ${fault}.`);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(join(dir, file));

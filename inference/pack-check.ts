@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { calibrateHint, usableCalibration } from './calibration.js';
 import { cosine } from './evaluate.js';
 import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type InferenceConfig } from './face-engine.js';
-import { INDEX_STORAGES, sha256, type ModelPackManifest } from './model-pack.js';
+import { fileNameFault, INDEX_STORAGES, sha256, type ModelPackManifest } from './model-pack.js';
 
 // The checks a bring-your-own pack passes before the hub uses it (`frhub models add`).
 
@@ -17,6 +17,13 @@ export interface PackCheck {
 
 /** The model files a pack's manifest names: detector, landmark net when it has one, recognizer. */
 export const packFiles = (m: ModelPackManifest): { file: string; sha256: string }[] => [m.detector, ...(m.landmarks ? [m.landmarks] : []), m.recognizer];
+
+/** Every file the manifest names is a plain name of a file inside the pack. */
+export function checkFileNames(dir: string, m: ModelPackManifest): PackCheck {
+  const name = 'file names';
+  const faults = packFiles(m).map(({ file }) => fileNameFault(dir, file)).filter((f): f is string => f !== undefined);
+  return faults.length ? { name, ok: false, detail: faults.join('; ') } : { name, ok: true, detail: packFiles(m).map(({ file }) => file).join(', ') };
+}
 
 /** Each model file is there and has the sha256 the manifest names (an empty checksum fails: it checks nothing). */
 export function checkChecksums(dir: string, m: ModelPackManifest): PackCheck[] {

@@ -35,12 +35,12 @@ export interface WorkerHealth extends InferenceStatus {
 
 /** Every refusal's body; the HTTP status is only a hint, the code is the contract. */
 export interface WireFailure {
-  error: { code: InferenceErrorCode | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'INTERNAL'; message: string; details?: Record<string, unknown> };
+  error: { code: InferenceErrorCode | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'BAD_REQUEST' | 'INTERNAL'; message: string; details?: Record<string, unknown> };
 }
 
 const STATUS: Partial<Record<InferenceErrorCode, number>> = { IMAGE_TOO_LARGE: 413, OVERLOADED: 503, MODEL_UNAVAILABLE: 503 };
 export const httpStatusOf = (code: WireFailure['error']['code']): number =>
-  code === 'UNAUTHENTICATED' ? 401 : code === 'NOT_FOUND' ? 404 : code === 'INTERNAL' ? 500 : (STATUS[code] ?? 422);
+  code === 'UNAUTHENTICATED' ? 401 : code === 'NOT_FOUND' ? 404 : code === 'BAD_REQUEST' ? 400 : code === 'INTERNAL' ? 500 : (STATUS[code] ?? 422);
 
 export function failureOf(e: unknown): WireFailure {
   if (e instanceof InferenceError) return { error: { code: e.code, message: e.message, details: e.details } };
@@ -65,13 +65,15 @@ export function encodeAnalysis(a: Analysis): WireAnalysis {
   };
 }
 
+const floats = (b: Buffer) => new Float32Array(new Uint8Array(b.subarray(0, b.byteLength - (b.byteLength % 4))).buffer);
+
 export function decodeAnalysis(w: WireAnalysis): Analysis {
   return {
     ...w,
     faces: w.faces.map(({ embedding, crop, ...f }): Face => ({
       ...f,
-      // a copy: the decoded Buffer's offset in its pool need not be 4-aligned
-      ...(embedding !== undefined && { embedding: new Float32Array(new Uint8Array(Buffer.from(embedding, 'base64')).buffer) }),
+      // a copy: the decoded Buffer's offset in its pool need not be 4-aligned; a ragged tail is dropped (the hub's gate then refuses the dimension)
+      ...(embedding !== undefined && { embedding: floats(Buffer.from(String(embedding), 'base64')) }),
       ...(crop && { crop: { ...crop, jpeg: new Uint8Array(Buffer.from(crop.jpeg, 'base64')) } }),
     })),
   };
@@ -99,4 +101,4 @@ export function authorized(header: string | undefined, secret: string | undefine
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 export const revive = (f: WireFailure['error']): Error =>
-  f.code === 'UNAUTHENTICATED' || f.code === 'NOT_FOUND' || f.code === 'INTERNAL' ? new Error(f.message) : new InferenceError(f.code, f.message, f.details ?? {});
+  f.code === 'UNAUTHENTICATED' || f.code === 'NOT_FOUND' || f.code === 'BAD_REQUEST' || f.code === 'INTERNAL' ? new Error(f.message) : new InferenceError(f.code, f.message, f.details ?? {});

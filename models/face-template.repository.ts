@@ -215,6 +215,10 @@ export class FaceTemplateRepository {
     return r ? Number(r.n) : 0;
   }
 
+  async subjectOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
+    return (await db.query(`SELECT subject_id AS id FROM face_templates WHERE id = $1`, [templateId]))[0]?.id;
+  }
+
   async subjectRefOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
     return (await db.query(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
   }

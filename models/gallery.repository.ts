@@ -52,13 +52,19 @@ export class GalleryRepository {
   }
 
   /** Finds or creates the subject; concurrent enrollments of one subject agree on one row. */
-  async upsertSubject(db: Queryable, tenantId: string, galleryId: string, externalRef: string): Promise<string> {
+  /** The subject of that reference; created: this statement inserted it (xmax 0), rather than found it. */
+  async upsertSubject(db: Queryable, tenantId: string, galleryId: string, externalRef: string): Promise<{ id: string; created: boolean }> {
     const [row] = await db.query(
       `INSERT INTO subjects (id, tenant_id, gallery_id, external_ref) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (gallery_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id`,
+       ON CONFLICT (gallery_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id, (xmax = 0) AS created`,
       [randomUUID(), tenantId, galleryId, externalRef],
     );
-    return row.id;
+    return { id: row.id, created: row.created === true };
+  }
+
+  /** Deletes a subject that holds no template (one made for a photo that turned out to be enrolled already). */
+  async deleteIfEmpty(db: Queryable, subjectId: string): Promise<void> {
+    await db.query(`DELETE FROM subjects s WHERE s.id = $1 AND NOT EXISTS (SELECT 1 FROM face_templates t WHERE t.subject_id = s.id)`, [subjectId]);
   }
 
   async subjects(db: Queryable, galleryId: string, first: number, after?: Cursor): Promise<SubjectRow[]> {

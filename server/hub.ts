@@ -106,11 +106,12 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       const states = engine.workers().map((w) => w.state);
       for (const state of WORKER_STATES) this.set({ state }, states.filter((s) => s === state).length);
     } });
-    new Gauge({ name: 'frhub_inference_worker_up', help: '1 while an inference worker takes calls, else 0', labelNames: ['worker'], registers: [registry], collect() {
-      for (const w of engine.workers()) this.set({ worker: w.url }, w.state === 'up' ? 1 : 0);
+    // /metrics is anonymous: a worker is named by its place in FRHUB_INFERENCE_URLS (0, 1, …), never by its address
+    new Gauge({ name: 'frhub_inference_worker_up', help: '1 while an inference worker takes calls, else 0 (worker: its index in FRHUB_INFERENCE_URLS, from 0)', labelNames: ['worker'], registers: [registry], collect() {
+      engine.workers().forEach((w, i) => this.set({ worker: String(i) }, w.state === 'up' ? 1 : 0));
     } });
-    new Gauge({ name: 'frhub_inference_worker_in_flight', help: "this hub's calls on each inference worker not yet answered", labelNames: ['worker'], registers: [registry], collect() {
-      for (const w of engine.workers()) this.set({ worker: w.url }, w.inFlight);
+    new Gauge({ name: 'frhub_inference_worker_in_flight', help: "this hub's calls on each inference worker not yet answered (worker: its index in FRHUB_INFERENCE_URLS, from 0)", labelNames: ['worker'], registers: [registry], collect() {
+      engine.workers().forEach((w, i) => this.set({ worker: String(i) }, w.inFlight));
     } });
   }
 
@@ -125,7 +126,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   if (replicas) undo.push(() => replicas.close());
   // made on first start (0600) beside the signing keys; replicas must share one file, as they share those
   const imageKeys = ImageKeys.load(imageKeysFileOf(config), { create: true });
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, imageKeys, config, clock, onAuditFailure, replicas);
+  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s)), keys, imageKeys, config, clock, onAuditFailure, replicas);
   const { tenants, searches } = services;
   await warnOfUnsealedImages(db, imageKeys, logger);
   const retention = new RetentionService(db, clock, services.trail);
@@ -194,7 +195,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       if (pending.length) return void res.status(503).json({ status: 'unavailable', database: database.kind, migrationsPending: pending });
       const { provider, available } = engine.status();
       // while a lost inference thread restarts (or no worker is up), searches fail fast: send traffic elsewhere
-      const workers = engine instanceof RemoteInference ? { workers: engine.workers().map(({ url, state }) => ({ url, state })) } : {};
+      // anonymous too: each worker by its index in FRHUB_INFERENCE_URLS and its state, not its address
+      const workers = engine instanceof RemoteInference ? { workers: engine.workers().map(({ state }, worker) => ({ worker, state })) } : {};
       res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting', ...workers });
     } catch {
       res.status(503).json({ status: 'unavailable' });

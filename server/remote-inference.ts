@@ -181,7 +181,12 @@ export class RemoteInference implements HubEngine {
   async analyze(image: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
     const headers = { 'content-type': 'application/octet-stream', [OPTIONS_HEADER]: JSON.stringify(options) };
     const answer = await this.send(ANALYZE_PATH, image, headers);
-    return decodeAnalysis(answer as WireAnalysis);
+    try {
+      return decodeAnalysis(answer as WireAnalysis);
+    } catch (e) {
+      // what the worker's answer means is judged by the hub's gate (face-embedder.ts); one it cannot even read is no answer
+      throw new InferenceError('MODEL_UNAVAILABLE', `The face engine is unavailable: an inference worker gave an unreadable answer (${(e as Error).message}). Retry in a few seconds.`);
+    }
   }
 
   async embedThroughput(faces: number): Promise<number> {

@@ -81,7 +81,7 @@ export async function benchGovernanceCommand(args: Args): Promise<number> {
       for (let i = 0; i < 500; i++) {
         const v = probe.embedding.map((x) => x + (Math.random() - 0.5) * 0.2);
         const n = Math.hypot(...v);
-        const subjectId = await new GalleryRepository().upsertSubject(tx, tenant.id, g.id, `S-${i}`);
+        const { id: subjectId } = await new GalleryRepository().upsertSubject(tx, tenant.id, g.id, `S-${i}`);
         await new FaceTemplateRepository().insert(tx, { tenantId: tenant.id, galleryId: g.id, subjectId, modelVersion: probe.modelVersion, embedding: v.map((x) => x / n), imageSha256: `${i}`, quality: 1, source: {} });
       }
       return g.id;

@@ -5,7 +5,7 @@ import { BUILTIN_PACKS, ensureBuiltinPack, shippedCalibrationDir } from '../../i
 import { calibrate, pairScores, type ScoreCalibration } from '../../inference/calibration.js';
 import { FaceEngine } from '../../inference/face-engine.js';
 import type { ModelPackManifest } from '../../inference/model-pack.js';
-import { checkCalibration, checkChecksums, checkIndex, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
+import { checkCalibration, checkChecksums, checkFileNames, checkIndex, checkShapes, packFiles, selfTest, type PackCheck } from '../../inference/pack-check.js';
 import { loadConfig } from '../config.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { embedder, imagesUnder, peopleUnder } from './inference-commands.js';
@@ -185,6 +185,7 @@ export async function addCommand(args: Args): Promise<number> {
     return refuse(results);
   }
   if (!report(checkIndex(m))) return refuse(results);
+  if (!report(checkFileNames(dir, m))) return refuse(results);
   if (!checkChecksums(dir, m).map(report).every(Boolean)) return refuse(results);
   let shapes: PackCheck[];
   try {

@@ -106,7 +106,8 @@ export class GalleryService {
       // the crop is kept so the gallery can move to another model pack without the photos
       const face = await this.embedder.embedOne(input.image, { keepCrop: true });
       return this.db.scoped(scopeOf(actor), async (tx) => {
-        const subjectId = await this.galleries.upsertSubject(tx, gallery.tenantId, gallery.id, ref);
+        const subject = await this.galleries.upsertSubject(tx, gallery.tenantId, gallery.id, ref);
+        let subjectId = subject.id;
         const t = await this.templates.insert(tx, {
           tenantId: gallery.tenantId,
           galleryId: gallery.id,
@@ -118,6 +119,9 @@ export class GalleryService {
           source: { ...input.source, bytes: face.imageBytes, box: face.box },
         });
         if (face.crop) await this.crops.insert(tx, { tenantId: gallery.tenantId, galleryId: gallery.id, imageSha256: face.imageSha256, ...face.crop });
+        // the photo is enrolled already (perhaps under another reference): a subject made for it now would stay empty
+        if (!t.created && subject.created) await this.galleries.deleteIfEmpty(tx, subject.id);
+        if (!t.created) subjectId = (await this.templates.subjectOfTemplate(tx, t.id)) ?? subjectId;
         const subjectRef = t.created ? ref : ((await this.templates.subjectRefOfTemplate(tx, t.id)) ?? ref);
         await this.trail.append(tx, actor, {
           ...event, outcome: AuditOutcome.ALLOWED, modelVersion: face.modelVersion, probeSha256: face.imageSha256,

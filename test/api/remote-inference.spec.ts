@@ -1,73 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:http2';
-import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
 import { BOOKING_FACES, bookingPhoto, portrait } from '../support/fixtures';
+import { spawnWorker as spawnRealWorker, stop, workerCall, type WorkerProcess } from '../support/inference-worker';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
 import { until } from '../support/until';
 
 // A hub whose face engine is two `frhub serve-inference` processes (FRHUB_INFERENCE_URLS), every part
 // real: the workers load the models, the hub speaks HTTP/2 to them, a worker is killed with SIGKILL.
-const ROOT = resolve(__dirname, '../..');
 const SECRET = 'remote-inference-test-secret-0123456789';
 
-interface WorkerProcess {
-  url: string;
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** A real `frhub serve-inference` (a free port unless given), started and ready; or its early exit as an error. */
-async function spawnWorker(args: string[] = [], env: Record<string, string> = { FRHUB_INFERENCE_SECRET: SECRET }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve-inference', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', FRHUB_INFERENCE_SECRET: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /frhub inference worker listening on (http:\/\/\S+) /.exec(out);
-      if (m) resolveUrl(m[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(({ code }) => reject(Object.assign(new Error(`the worker exited (code ${code}) before it was ready:\n${out}`), { code })));
-  });
-  return { url, child, output: () => out, exited };
-}
-
-/** One call to a worker over HTTP/2, as any client would make it. */
-function workerCall(url: string, path: string, opts: { secret?: string; body?: Buffer } = {}): Promise<{ status: number; json: any }> {
-  return new Promise((resolveCall, reject) => {
-    const session = connect(url);
-    session.on('error', reject);
-    const req = session.request({ ':method': opts.body ? 'POST' : 'GET', ':path': path, ...(opts.secret ? { authorization: `Bearer ${opts.secret}` } : {}) }, { endStream: !opts.body });
-    let status = 0;
-    let text = '';
-    req.on('response', (h) => (status = Number(h[':status'])));
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      session.close();
-      resolveCall({ status, json: JSON.parse(text) });
-    });
-    req.on('error', reject);
-    if (opts.body) req.end(opts.body);
-  });
-}
+/** A real `frhub serve-inference` with the hub's secret unless env says otherwise. */
+const spawnWorker = (args: string[] = [], env: Record<string, string> = { FRHUB_INFERENCE_SECRET: SECRET }) => spawnRealWorker(args, env);
 
 const health = async (w: WorkerProcess) => (await workerCall(w.url, '/v1/health', { secret: SECRET })).json;
-
-async function stop(p: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGKILL');
-  await p.exited;
-}
 
 /** `name{label="value"} n` lines of the hub's /metrics */
 async function labelled(url: string, name: string): Promise<Record<string, number>> {
@@ -79,9 +25,9 @@ async function labelled(url: string, name: string): Promise<Record<string, numbe
 const untilStates = (url: () => string, wanted: Record<string, number>) =>
   until(`inference workers ${JSON.stringify(wanted)}`, () => labelled(url(), 'frhub_inference_workers'), (states) => Object.entries(wanted).every(([k, v]) => states[k] === v), { everyMs: 50 });
 
-/** waits until the hub has calls of a burst at this worker */
-const untilWorkerHolds = (hubUrl: string, workerUrl: string) =>
-  until(`calls at ${workerUrl}`, () => labelled(hubUrl, 'frhub_inference_worker_in_flight'), (inFlight) => inFlight[workerUrl] > 0, { everyMs: 5 });
+/** waits until the hub has calls of a burst at this worker (named in /metrics by its index in FRHUB_INFERENCE_URLS) */
+const untilWorkerHolds = (hubUrl: string, worker: number) =>
+  until(`calls at worker ${worker}`, () => labelled(hubUrl, 'frhub_inference_worker_in_flight'), (inFlight) => inFlight[String(worker)] > 0, { everyMs: 5 });
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status modelVersion candidates { subjectRef score } } }`;
 const ENROLL = `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectRef created } }`;
@@ -201,7 +147,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       expect(await labelled(hub!.url, 'frhub_inference_workers')).toEqual({ up: 2, down: 0, draining: 0, mismatched: 0 });
       const ready = await fetch(`${hub!.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', inference: 'cpu', workers: workers.map((w) => ({ url: w.url, state: 'up' })) });
+      expect(await ready.json()).toMatchObject({ status: 'ready', inference: 'cpu', workers: workers.map((_, worker) => ({ worker, state: 'up' })) });
     });
 
     it("carries the engine's error codes: a photo without a face is NO_FACE_FOUND, a file that is not an image UNSUPPORTED_IMAGE", async () => {
@@ -216,7 +162,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
     it('a worker killed (SIGKILL) mid-burst: every search is answered on the other, and each has its audit event', async () => {
       const burst = Array.from({ length: 24 }, () => search('RI-burst'));
       // kill once the first worker holds calls of this burst
-      await untilWorkerHolds(hub!.url, workers[0].url);
+      await untilWorkerHolds(hub!.url, 0);
       workers[0].child.kill('SIGKILL');
       expect((await workers[0].exited).signal).toBe('SIGKILL');
       const results = await Promise.all(burst);
@@ -252,7 +198,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
 
     it('a worker drains on SIGTERM: it finishes what it holds and exits 0, and the hub sends the rest to the other', async () => {
       const burst = Array.from({ length: 12 }, () => search('RI-drain'));
-      await untilWorkerHolds(hub!.url, workers[1].url);
+      await untilWorkerHolds(hub!.url, 1);
       workers[1].child.kill('SIGTERM');
       expect(await workers[1].exited).toEqual({ code: 0, signal: null });
       expect(workers[1].output()).toMatch(/SIGTERM: finishing the calls in flight/);

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_INFERENCE_CONFIG, FaceEngine } from '../../inference/face-engine';
 import { ARCFACE_TEMPLATE, type ModelPackManifest } from '../../inference/model-pack';
+import { placeInPack } from '../support/engine';
 import { describeWithShared, SHARED } from '../support/fixtures';
 
 // The model formats operators deploy, loaded as bring-your-own packs from ../shared/onnx.
@@ -12,7 +13,7 @@ const sums = () =>
 function pack(id: string, detector: ModelPackManifest['detector'], recognizer: Omit<ModelPackManifest['recognizer'], 'sha256' | 'template'>): string {
   const dir = mkdtempSync(join(tmpdir(), `frhub-${id}-`));
   const s = sums();
-  for (const f of [detector.file, recognizer.file]) symlinkSync(join(SHARED, 'onnx', f), join(dir, f));
+  for (const f of [detector.file, recognizer.file]) placeInPack(join(SHARED, 'onnx', f), join(dir, f));
   const manifest: ModelPackManifest = {
     id,
     version: '1',

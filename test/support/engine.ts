@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
@@ -21,12 +21,21 @@ export interface MovablePack {
   remove(): void;
 }
 
+/** A model file put into a pack directory: a hard link where the file system allows, else a copy (a pack refuses symbolic links leading out of it). */
+export function placeInPack(source: string, target: string): void {
+  try {
+    linkSync(source, target);
+  } catch {
+    copyFileSync(source, target);
+  }
+}
+
 export function movablePack(): MovablePack {
   const source = ensureBuiltinPack(resolve(__dirname, '../../data/models'), DEFAULT_INFERENCE_CONFIG.pack);
   const root = mkdtempSync(join(tmpdir(), 'frhub-pack-'));
   const dir = join(root, 'pack');
   mkdirSync(dir);
-  for (const file of readdirSync(source)) symlinkSync(join(source, file), join(dir, file));
+  for (const file of readdirSync(source)) placeInPack(join(source, file), join(dir, file));
   return {
     dir,
     hide: () => renameSync(dir, `${dir}.away`),

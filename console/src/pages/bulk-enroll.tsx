@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type GqlError } from '../api';
-import { readZip } from './zip';
+import { readZip, ZipError } from './zip';
 import { inWords } from './vocab';
 
 /** One photo to enroll: the subject it belongs to, where it came from, and its bytes when read. */
@@ -79,7 +79,7 @@ export function BulkEnroll({ galleries, onDone }: { galleries: { id: string; nam
           if (await enroll(gallery, job)) tally.created++;
           else tally.already++;
         } catch (e) {
-          failed.push({ path: job.path, subjectRef: job.subjectRef, code: e instanceof ApiError ? e.code : 'ERROR', message: (e as Error).message });
+          failed.push({ path: job.path, subjectRef: job.subjectRef, code: e instanceof ApiError || e instanceof ZipError ? e.code : 'ERROR', message: (e as Error).message });
           setFailures([...failed]);
         }
         tally.done++;

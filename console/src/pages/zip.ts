@@ -3,11 +3,41 @@
 
 export interface ZipEntry { path: string; read(): Promise<Blob> }
 
-export class ZipError extends Error {}
+/** code: the API's word for the same refusal where there is one (IMAGE_TOO_LARGE), else ERROR */
+export class ZipError extends Error {
+  constructor(message: string, readonly code = 'ERROR') { super(message); }
+}
+
+/**
+ * The most bytes one entry may inflate to: the hub's default largest photo (FRHUB_MAX_IMAGE_BYTES).
+ * A few kilobytes of deflate can expand to gigabytes; past this the inflating stops.
+ */
+export const MAX_ENTRY_BYTES = 20 * 1024 * 1024;
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const tooLarge = (path: string, max: number) =>
+  new ZipError(`${path} is larger than ${mb(max)} once unpacked, more than the hub takes for one photo: resize or recompress it.`, 'IMAGE_TOO_LARGE');
+
+/** The stream's bytes as a Blob, stopped (and the rest never inflated) past max bytes. */
+async function bounded(stream: ReadableStream<Uint8Array<ArrayBuffer>>, max: number, path: string): Promise<Blob> {
+  const reader = stream.getReader();
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new Blob(parts);
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(path, max);
+    }
+    parts.push(value);
+  }
+}
 
 const EOCD = 0x06054b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 
-export async function readZip(file: Blob): Promise<ZipEntry[]> {
+export async function readZip(file: Blob, maxEntryBytes = MAX_ENTRY_BYTES): Promise<ZipEntry[]> {
   const tailStart = Math.max(0, file.size - 65_557);
   const tail = new DataView(await file.slice(tailStart).arrayBuffer());
   let eocd = -1;
@@ -25,6 +55,7 @@ export async function readZip(file: Blob): Promise<ZipEntry[]> {
     const flags = dir.getUint16(p + 8, true);
     const method = dir.getUint16(p + 10, true);
     const compressed = dir.getUint32(p + 20, true);
+    const declared = dir.getUint32(p + 24, true);
     const nameLen = dir.getUint16(p + 28, true), extraLen = dir.getUint16(p + 30, true), commentLen = dir.getUint16(p + 32, true);
     const local = dir.getUint32(p + 42, true);
     const path = names.decode(new Uint8Array(dir.buffer, dir.byteOffset + p + 46, nameLen));
@@ -35,12 +66,14 @@ export async function readZip(file: Blob): Promise<ZipEntry[]> {
       async read() {
         if (flags & 1) throw new ZipError('The entry is encrypted.');
         if (method !== 0 && method !== 8) throw new ZipError(`The entry uses compression method ${method}; only stored and deflated entries are read.`);
+        // the size the directory declares is refused early; a smaller one may be a lie, so inflating is bounded too
+        if (declared > maxEntryBytes || (method === 0 && compressed > maxEntryBytes)) throw tooLarge(path, maxEntryBytes);
         const head = new DataView(await file.slice(local, local + 30).arrayBuffer());
         if (head.getUint32(0, true) !== LOCAL) throw new ZipError('The entry’s header is damaged.');
         const start = local + 30 + head.getUint16(26, true) + head.getUint16(28, true);
         const data = file.slice(start, start + compressed);
         if (method === 0) return data;
-        return new Response(data.stream().pipeThrough(new DecompressionStream('deflate-raw'))).blob();
+        return bounded(data.stream().pipeThrough(new DecompressionStream('deflate-raw')), maxEntryBytes, path);
       },
     });
   }
