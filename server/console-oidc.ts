@@ -219,7 +219,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
 
   const clearFlow = (req: Request, res: Response) => res.clearCookie(flowCookie(req).name, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path });
 
-  function fail(req: Request, res: Response, e: unknown, next = '', tenant?: string) {
+  async function fail(req: Request, res: Response, e: unknown, next = '', tenant?: string) {
     const code = e instanceof SignInFailure ? e.code : SignInError.PROVIDER_ERROR;
     const log = requestLog(deps.logger);
     if (e instanceof SignInFailure) log.warn({ signIn: code, detail: e.message }, 'console sign-in with an identity provider refused');
@@ -227,9 +227,12 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
     // every refused sign-in is in the audit chain with its reason (CJIS 5.4.1.1), in its agency's chain when it names one
     if (!wasAudited(e)) {
       const outcome = DENIED_SIGN_INS.has(code) ? AuditOutcome.DENIED : AuditOutcome.FAILED;
-      void (tenant ? deps.tenants.issuerOfTenant(tenant).catch(() => undefined) : Promise.resolve(undefined))
-        .then((found) => deps.sessions.recordSignIn({ tenant: found?.tenant }, outcome, code, { via: 'oidc', agency: tenant ?? null }))
-        .catch((err) => log.error({ err }, 'could not audit a refused sign-in'));
+      try {
+        const found = tenant && tenant.length <= 200 ? await deps.tenants.issuerOfTenant(tenant) : undefined;
+        await deps.sessions.recordSignIn({ tenant: found?.tenant }, outcome, code, { via: 'oidc', agency: tenant ? tenant.slice(0, 200) : null });
+      } catch (err) {
+        log.error({ err }, 'could not audit a refused sign-in');
+      }
     }
     const q = new URLSearchParams({ error: code, ...(next ? { next } : {}) });
     secured(res).redirect(303, `/sign-in?${q}`);
@@ -253,7 +256,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
       res.cookie(flowCookie(req).name, sealFlow(flow, deps.keys), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path, maxAge: FLOW_SECONDS * 1000 });
       secured(res).redirect(302, url.href);
     } catch (e) {
-      fail(req, res, e, next, slug || undefined);
+      await fail(req, res, e, next, slug || undefined);
     }
   });
 
@@ -303,7 +306,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
       const next = safeNext(flow.next);
       secured(res).redirect(303, `/sign-in?${new URLSearchParams({ finish: '1', ...(next ? { next } : {}) })}`);
     } catch (e) {
-      fail(req, res, e, safeNext(flow?.next), flow?.tenant);
+      await fail(req, res, e, safeNext(flow?.next), flow?.tenant);
     }
   });
 

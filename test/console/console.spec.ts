@@ -360,7 +360,7 @@ describeInBrowser('web console', () => {
         req.on('error', fail);
         req.end(body);
       });
-    expect(await cookieFor('frhub.county.example')).toMatch(/^frhub_session=[^;]+;.*; Secure/);
+    expect(await cookieFor('frhub.county.example')).toMatch(/^__Host-frhub_session=[^;]+;.*; Secure/);
     expect(await cookieFor(new URL(t.url).host)).not.toMatch(/Secure/);
   });
 });

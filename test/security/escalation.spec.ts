@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { mintToken } from '../../server/auth';
 import { scopeOf } from '../../tenants/shared/actor';
-import type { Clock } from '../../tenants/shared/ports';
 import { portrait } from '../support/fixtures';
-import { startHub, type TestHub } from '../support/hub';
+import { movableClock, startHub, type TestHub } from '../support/hub';
 import { schemaOperations } from '../support/operations';
 
 // Written as an attacker would: every way to hold more power than the hub gave you, over real HTTP
@@ -17,12 +16,6 @@ type Answer = { data?: any; errors?: { message: string; extensions: { code: stri
 const codeOf = (r: Answer) => r.errors?.[0]?.extensions.code ?? 'ok';
 const REFUSED = ['FORBIDDEN', 'NOT_FOUND'];
 
-/** A test clock that can be moved forward: deadlines and certifications are judged by it. */
-const movableClock = () => {
-  let offsetMs = 0;
-  const clock: Clock & { advance(ms: number): void } = { now: () => new Date(Date.now() + offsetMs), advance: (ms) => void (offsetMs += ms) };
-  return clock;
-};
 
 describe('escalation attacks', () => {
   let t: TestHub;
