@@ -9,7 +9,7 @@ export interface SessionRow {
   console: boolean;
   openedAt: Date;
   lastSeenAt: Date;
-  /** when the row stops mattering: the session's end of life, or the token's own expiry */
+  /** when the row stops mattering: the token's own expiry (after it the token no longer verifies) */
   expiresAt: Date;
   endedAt: Date | null;
   endedReason: string | null;

@@ -122,14 +122,15 @@ export class SessionService {
       const { preset, rules } = await this.sessions.state(tx, tenant.id, token.tokenId);
       const policy = resolvePolicy(preset, rules);
       if (via === 'token' && policy.requireMfa) return undefined;
-      const end = new Date(Math.min(token.expiresAt.getTime(), now.getTime() + policy.sessionLifetimeHours * 3600_000));
       await this.sessions.forgetExpired(tx, tenant.id, now);
-      const row = await this.sessions.open(tx, { tokenId: token.tokenId, tenantId: tenant.id, principalId: principal?.id ?? null, openedAt: now, expiresAt: end });
+      // the row lasts as long as its token verifies (a session past its lifetime must stay ended until then)
+      const row = await this.sessions.open(tx, { tokenId: token.tokenId, tenantId: tenant.id, principalId: principal?.id ?? null, openedAt: now, expiresAt: token.expiresAt });
+      const end = new Date(Math.min(token.expiresAt.getTime(), row.openedAt.getTime() + policy.sessionLifetimeHours * 3600_000));
       await this.trail.append(tx, null, {
         action: AuditAction.SIGN_IN, outcome: AuditOutcome.ALLOWED, tenantId: tenant.id, principalId: principal?.id ?? null, actorRole: principal?.role ?? null,
-        details: { via, tokenId: token.tokenId, sessionEndsAt: row.expiresAt.toISOString() },
+        details: { via, tokenId: token.tokenId, sessionEndsAt: end.toISOString() },
       });
-      return row;
+      return { expiresAt: end };
     });
     if (!opened) {
       await this.recordSignIn(who, AuditOutcome.DENIED, SignInRefusal.MFA_REQUIRED, { via, tokenId: token.tokenId });
@@ -206,7 +207,7 @@ function problemOf(
   if (principal?.tokensValidAfter && !(token.issuedAt !== undefined && token.issuedAt * 1000 >= principal.tokensValidAfter.getTime())) return SignInRefusal.TOKEN_REVOKED;
   if (session?.endedAt) return SignInRefusal.SESSION_ENDED;
   if (session?.console) {
-    if (now.getTime() >= session.expiresAt.getTime() || now.getTime() - session.openedAt.getTime() >= policy.sessionLifetimeHours * 3600_000) return SignInRefusal.SESSION_EXPIRED;
+    if (now.getTime() - session.openedAt.getTime() >= policy.sessionLifetimeHours * 3600_000) return SignInRefusal.SESSION_EXPIRED;
     if (now.getTime() - session.lastSeenAt.getTime() >= policy.sessionIdleMinutes * 60_000) return SignInRefusal.SESSION_IDLE;
   }
   if (mfa === false && policy.requireMfa) return SignInRefusal.MFA_REQUIRED;
