@@ -63,19 +63,33 @@ function App() {
       if (location.pathname !== '/sign-in') navigate(`/sign-in${PAGES[pageOf(location.pathname)] ? `?next=${location.pathname}` : ''}`, true);
     });
     // a link from `frhub token --console`: the token sits in the fragment, swapped for a cookie, then cleared
-    const fromLink = /^#token=([\w.-]+)$/.exec(location.hash)?.[1];
-    if (fromLink) history.replaceState(null, '', location.pathname + location.search);
+    const takeLink = () => {
+      const fromLink = /^#token=([\w.-]+)$/.exec(location.hash)?.[1];
+      if (fromLink) history.replaceState(null, '', location.pathname + location.search);
+      return fromLink;
+    };
     // back from an agency's provider: its sign-in waits for this page to take it
     const finishing = new URLSearchParams(location.search).get('finish') === '1';
-    void fetchNotice().then((text) => {
-      setNotice(text);
-      if (finishing) return enter({ pending: true });
-      if (fromLink && text) {
-        setLinkToken(fromLink);
+    const fromLink = takeLink();
+    const noticed = fetchNotice();
+    const follow = (link: string | undefined, text: string | null) => {
+      if (link && text) {
+        setLinkToken(link);
         return void setMe(null);
       }
-      return enter(fromLink ? { token: fromLink } : undefined);
+      return enter(link ? { token: link } : undefined);
+    };
+    void noticed.then((text) => {
+      setNotice(text);
+      return finishing ? enter({ pending: true }) : follow(fromLink, text);
     });
+    // a link opened in a tab already on the console changes only the fragment: the same rules
+    const onHash = () => {
+      const link = takeLink();
+      if (link) void noticed.then((text) => follow(link, text));
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
   }, []);
 
   useEffect(() => {
