@@ -24,7 +24,7 @@ const provider = new Provider(issuer, {
   }],
   pkce: { required: () => true },
   // the defaults, plus amr: the methods a person signed in with (RFC 8176), in the ID token
-  claims: { acr: null, sid: null, auth_time: null, iss: null, openid: ['sub'], amr: null },
+  claims: { acr: null, sid: null, auth_time: null, iss: null, openid: ['sub', 'amr'] },
   // two providers on localhost share its cookies: each its own names
   cookies: { keys: [`${name}-cookie-key`], names: { session: `${name}_session`, interaction: `${name}_interaction`, resume: `${name}_resume` } },
   // the login is the subject; a login it does not list is still a person it signs in, with no other claim
