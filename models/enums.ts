@@ -144,4 +144,34 @@ export enum AuditAction {
   GALLERY_CALIBRATED = 'GALLERY_CALIBRATED',
   /** `frhub keys reencrypt-images`: every tenant's kept face images sealed again under the current image key (or written back in the clear with --decrypt) */
   FACE_IMAGES_RESEALED = 'FACE_IMAGES_RESEALED',
+  /** a sign-in (console session opened, or a token refused when it was presented): ALLOWED, or DENIED with a SignInRefusal reason */
+  SIGN_IN = 'SIGN_IN',
+  /** a console session ended: signed out, replaced by another identity, idle or past its lifetime */
+  SIGN_OUT = 'SIGN_OUT',
+  PRINCIPAL_DISABLED = 'PRINCIPAL_DISABLED',
+  PRINCIPAL_ENABLED = 'PRINCIPAL_ENABLED',
+  /** every token of a principal issued before now refused (revokeTokens) */
+  TOKENS_REVOKED = 'TOKENS_REVOKED',
+}
+
+/** Why a sign-in or a token was refused: the audit event's reason (never the token itself). */
+export enum SignInRefusal {
+  /** not a token of this hub or of a trusted provider: a bad signature, format or issuer */
+  TOKEN_INVALID = 'TOKEN_INVALID',
+  TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+  /** issued before its principal's tokens were revoked (revokeTokens, disablePrincipal) */
+  TOKEN_REVOKED = 'TOKEN_REVOKED',
+  /** its console session was signed out (or replaced by another identity's) */
+  SESSION_ENDED = 'SESSION_ENDED',
+  /** its console session saw no request for longer than the tenant's sessionIdleMinutes */
+  SESSION_IDLE = 'SESSION_IDLE',
+  /** its console session is older than the tenant's sessionLifetimeHours */
+  SESSION_EXPIRED = 'SESSION_EXPIRED',
+  PRINCIPAL_DISABLED = 'PRINCIPAL_DISABLED',
+  /** the token names a tenant or principal the hub does not know (or a provider's subject no principal has) */
+  UNKNOWN_PRINCIPAL = 'UNKNOWN_PRINCIPAL',
+  /** the tenant requires multi-factor authentication and the identity provider did not assert it (amr/acr) */
+  MFA_REQUIRED = 'MFA_REQUIRED',
+  /** the system-use notice was not acknowledged */
+  NOTICE_NOT_ACKNOWLEDGED = 'NOTICE_NOT_ACKNOWLEDGED',
 }

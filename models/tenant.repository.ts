@@ -20,6 +20,10 @@ export interface PrincipalRow {
   /** the subject an agency's own identity provider uses for this person */
   externalSubject: string | null;
   createdAt: Date;
+  /** set: the principal may not sign in or use any token */
+  disabledAt: Date | null;
+  /** tokens issued before this moment are refused (revokeTokens, disablePrincipal) */
+  tokensValidAfter: Date | null;
 }
 
 export interface IssuerRow {
@@ -36,7 +40,7 @@ export interface IssuerRow {
 const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", client_id AS "clientId", updated_at AS "updatedAt"`;
 
 const TENANT = `id, slug, name, status, is_operator AS "isOperator", created_at AS "createdAt"`;
-const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject", created_at AS "createdAt"`;
+const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject", created_at AS "createdAt", disabled_at AS "disabledAt", tokens_valid_after AS "tokensValidAfter"`;
 
 export class TenantRepository {
   async create(db: Queryable, t: { slug: string; name: string; isOperator?: boolean }): Promise<TenantRow> {
@@ -85,6 +89,19 @@ export class TenantRepository {
 
   async setStatus(db: Queryable, id: string, status: TenantStatus): Promise<TenantRow> {
     return (await db.query(`UPDATE tenants SET status = $2 WHERE id = $1 RETURNING ${TENANT}`, [id, status]))[0];
+  }
+
+  /** Disables (at `at`) or enables (null) a principal; disabling also refuses every token issued before `at`. */
+  async setDisabled(db: Queryable, id: string, at: Date | null): Promise<PrincipalRow> {
+    return (await db.query(
+      `UPDATE principals SET disabled_at = $2, tokens_valid_after = CASE WHEN $2::timestamptz IS NULL THEN tokens_valid_after ELSE $2::timestamptz END WHERE id = $1 RETURNING ${PRINCIPAL}`,
+      [id, at],
+    ))[0];
+  }
+
+  /** Refuses every token of the principal issued before `at`. */
+  async revokeTokensBefore(db: Queryable, id: string, at: Date): Promise<PrincipalRow> {
+    return (await db.query(`UPDATE principals SET tokens_valid_after = $2 WHERE id = $1 RETURNING ${PRINCIPAL}`, [id, at]))[0];
   }
 
   async principalByExternalSubject(db: Queryable, tenantId: string, subject: string): Promise<PrincipalRow | undefined> {

@@ -22,6 +22,9 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     setTenantStatus: AuditAction.TENANT_STATUS_SET,
     issueToken: AuditAction.TOKEN_ISSUED,
     setTenantIssuer: AuditAction.ISSUER_SET,
+    disablePrincipal: AuditAction.PRINCIPAL_DISABLED,
+    enablePrincipal: AuditAction.PRINCIPAL_ENABLED,
+    revokeTokens: AuditAction.TOKENS_REVOKED,
   },
   Query: {
     auditEvents: AuditAction.AUDIT_READ,

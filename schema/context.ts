@@ -1,4 +1,5 @@
 import type { AuditService } from '../tenants/audit/audit.service.js';
+import type { SessionService } from '../tenants/directory/session.service.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { GalleryService } from '../tenants/galleries/gallery.service.js';
 import type { OversightService } from '../tenants/oversight/oversight.service.js';
@@ -12,6 +13,7 @@ import { DomainError } from '../tenants/shared/errors.js';
 
 export interface Services {
   tenants: TenantService;
+  sessions: SessionService;
   galleries: GalleryService;
   searches: SearchService;
   policies: PolicyService;

@@ -13,6 +13,9 @@ export class TenantPolicy {
   @Field(() => [LegalBasis]) narrativeRequiredFor!: LegalBasis[];
   @Field(() => Int) exigentApprovalHours!: number;
   @Field(() => Int) retentionDays!: number;
+  @Field({ description: 'console sign-in must come from the agency’s identity provider asserting multi-factor authentication (amr/acr); pasted hub tokens open no console session' }) requireMfa!: boolean;
+  @Field(() => Int, { description: 'a console session with no request for this many minutes ends (1-30)' }) sessionIdleMinutes!: number;
+  @Field(() => Int, { description: 'a console session ends this many hours after it opened (1-24)' }) sessionLifetimeHours!: number;
   @Field(() => Date, { nullable: true }) updatedAt!: Date | null;
 }
 
@@ -43,6 +46,9 @@ export class SetTenantPolicyInput {
   @Field(() => [LegalBasis], { nullable: true }) narrativeRequiredFor?: LegalBasis[] | null;
   @Field(() => Int, { nullable: true }) exigentApprovalHours?: number | null;
   @Field(() => Int, { nullable: true }) retentionDays?: number | null;
+  @Field(() => Boolean, { nullable: true }) requireMfa?: boolean | null;
+  @Field(() => Int, { nullable: true }) sessionIdleMinutes?: number | null;
+  @Field(() => Int, { nullable: true }) sessionLifetimeHours?: number | null;
 }
 
 @ObjectType({ description: 'A tenant’s search quota for one period.' })

@@ -21,6 +21,8 @@ export class Principal {
   @Field(() => Role) role!: Role;
   @Field(() => Date, { nullable: true }) certifiedUntil!: Date | null;
   @Field(() => String, { nullable: true, description: 'the subject the agency’s own identity provider uses for this person' }) externalSubject!: string | null;
+  @Field(() => Date, { nullable: true, description: 'when the principal was disabled (it cannot sign in or use any token); null: enabled' }) disabledAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'tokens issued before this moment are refused (revokeTokens, disablePrincipal)' }) tokensValidAfter!: Date | null;
 }
 
 @ObjectType({ description: 'An agency’s own identity provider, trusted to sign its users in.' })
@@ -123,6 +125,21 @@ export class TenantResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<IssuedToken> {
     return ctx.services.tenants.issueToken(actorOf(ctx), principalId, ttlMinutes);
+  }
+
+  @Mutation(() => Principal, { description: 'Disables a principal you administer: it cannot sign in or use any token, from the next request on every replica; audited.' })
+  disablePrincipal(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Principal> {
+    return ctx.services.sessions.disablePrincipal(actorOf(ctx), id);
+  }
+
+  @Mutation(() => Principal, { description: 'Enables a disabled principal again; tokens issued before it was disabled stay refused; audited.' })
+  enablePrincipal(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Principal> {
+    return ctx.services.sessions.enablePrincipal(actorOf(ctx), id);
+  }
+
+  @Mutation(() => Principal, { description: 'Refuses every token of a principal you administer issued until now, its console sessions included, from the next request on every replica; audited.' })
+  revokeTokens(@Arg('principalId', () => ID) principalId: string, @Ctx() ctx: GraphQLContext): Promise<Principal> {
+    return ctx.services.sessions.revokeTokens(actorOf(ctx), principalId);
   }
 
   @Mutation(() => TenantIssuer, { description: 'Trusts a tenant’s own identity provider (HUB_ADMIN); roles and certification stay the hub’s.' })

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
@@ -17,6 +17,9 @@ export interface HubClaims {
   tenant: string;
   role?: Role;
   sub: string;
+  /** seconds (with fractions: a revocation at a moment tells the tokens issued before it from those after) */
+  iat?: number;
+  exp: number;
 }
 
 type Key = Awaited<ReturnType<typeof import('jose').importJWK>>;
@@ -231,22 +234,44 @@ export async function mintToken(keys: TokenSigner, opts: { tenant: string; role?
     .setProtectedHeader({ alg: ALG, ...(keys.kid ? { kid: keys.kid } : {}) })
     .setIssuer(HUB_ISSUER)
     .setSubject(opts.principalId ?? `svc:${opts.role}`)
-    .setIssuedAt()
+    .setIssuedAt(Date.now() / 1000)
     .setExpirationTime(`${opts.ttlSeconds ?? 12 * 3600}s`)
     .sign(keys.privateKey);
 }
 
-export class AuthError extends Error {}
+export class AuthError extends Error {
+  constructor(message: string, readonly expired = false) {
+    super(message);
+  }
+}
+
+/** A token's id: sha256 of the whole token, hex (the CLI's ledger names tokens the same way); it names the token without making it usable. */
+export const tokenIdOf = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+// RFC 8176 methods that prove possession or inherence: with any other method (or "mfa" itself) they make more than one factor
+const SECOND_FACTORS = new Set(['otp', 'hwk', 'swk', 'sc', 'sms', 'tel', 'fpt', 'face', 'iris', 'retina', 'vbm', 'pop']);
+
+/**
+ * Whether an ID token asserts multi-factor authentication: `amr` holds "mfa" or "mca", or a possession or
+ * inherence method beside another method; or its `acr` is one the operator lists (FRHUB_MFA_ACR_VALUES).
+ */
+export function assertsMfa(claims: { amr?: unknown; acr?: unknown }, mfaAcrValues: readonly string[] = []): boolean {
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
+  if (amr.includes('mfa') || amr.includes('mca')) return true;
+  if (amr.length >= 2 && amr.some((m) => SECOND_FACTORS.has(m))) return true;
+  return typeof claims.acr === 'string' && mfaAcrValues.includes(claims.acr);
+}
 
 export async function verifyToken(keys: SigningKeys, token: string): Promise<HubClaims> {
   try {
     const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG], requiredClaims: ['exp'] });
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
     if (payload.sub.startsWith('svc:') && !Object.values(Role).includes(payload.role as Role)) throw new Error('unknown role');
-    return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub };
+    return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub, iat: typeof payload.iat === 'number' ? payload.iat : undefined, exp: payload.exp as number };
   } catch (e) {
-    const reason = (e as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid for this hub';
-    throw new AuthError(`Unauthenticated: ${reason}. Get a new token from your agency's administrator.`);
+    const expired = (e as { code?: string }).code === 'ERR_JWT_EXPIRED';
+    const reason = expired ? 'the token has expired' : 'the token is not valid for this hub';
+    throw new AuthError(`Unauthenticated: ${reason}. Get a new token from your agency's administrator.`, expired);
   }
 }
 
@@ -283,6 +308,11 @@ const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
  * `authorizedParty` = its client id (checked against `azp` when the token has several audiences, or an azp).
  */
 export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}): Promise<string> {
+  return (await verifyFederatedClaims(keys, token, cfg, expect)).subject;
+}
+
+/** As verifyFederatedToken, with the claims the hub reads beyond the subject: iat, exp, amr, acr. */
+export async function verifyFederatedClaims(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}): Promise<{ subject: string; iat?: number; exp: number; amr?: unknown; acr?: unknown }> {
   try {
     const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'] });
     if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw Object.assign(new Error('nonce mismatch'), { code: 'ERR_NONCE_MISMATCH' });
@@ -293,9 +323,10 @@ export async function verifyFederatedToken(keys: RemoteKeySets, token: string, c
     }
     const subject = payload[cfg.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw new Error(`no ${cfg.subjectClaim} claim`);
-    return subject;
+    return { subject, iat: typeof payload.iat === 'number' ? payload.iat : undefined, exp: payload.exp as number, amr: payload.amr, acr: payload.acr };
   } catch (e) {
-    const reason = (e as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : `the token is not valid for this hub (${(e as { code?: string }).code ?? 'invalid'})`;
-    throw new AuthError(`Unauthenticated: ${reason}. Sign in again with your agency's identity provider.`);
+    const expired = (e as { code?: string }).code === 'ERR_JWT_EXPIRED';
+    const reason = expired ? 'the token has expired' : `the token is not valid for this hub (${(e as { code?: string }).code ?? 'invalid'})`;
+    throw new AuthError(`Unauthenticated: ${reason}. Sign in again with your agency's identity provider.`, expired);
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/face-engine.js';
@@ -18,6 +19,10 @@ export interface Config {
   /** hot standbys of databaseUrl (DATABASE_READ_URLS) that searches' vector queries read from; absent: all on the primary */
   readReplicas?: ReadReplicaSettings;
   migrateOnStart: boolean;
+  /** ID token `acr` values that count as multi-factor authentication for a tenant's requireMfa (FRHUB_MFA_ACR_VALUES, comma-separated); `amr` is read as well */
+  mfaAcrValues: string[];
+  /** the system-use notice the console's sign-in page shows and every sign-in must acknowledge (FRHUB_SYSTEM_USE_NOTICE, or the file FRHUB_SYSTEM_USE_NOTICE_FILE); absent: none */
+  systemUseNotice?: string;
   introspection: boolean;
   logLevel: string;
   maxUploadBytes: number;
@@ -129,6 +134,22 @@ function readReplicas(env: Env, databaseUrl: string | undefined): ReadReplicaSet
   };
 }
 
+/** The system-use notice: its text, or a file's (UTF-8, at most 8 KB); blank means none. */
+function systemUseNotice(env: Env): string | undefined {
+  const file = env.FRHUB_SYSTEM_USE_NOTICE_FILE?.trim();
+  let text = env.FRHUB_SYSTEM_USE_NOTICE;
+  if (file) {
+    try {
+      text = readFileSync(resolve(file), 'utf8');
+    } catch (e) {
+      throw new ConfigError(`FRHUB_SYSTEM_USE_NOTICE_FILE: cannot read ${file} (${(e as Error).message}); give the path of a UTF-8 text file with the notice`);
+    }
+  }
+  text = text?.trim();
+  if (text && text.length > 8192) throw new ConfigError('the system-use notice (FRHUB_SYSTEM_USE_NOTICE or its file) is longer than 8192 characters; shorten it');
+  return text || undefined;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
@@ -140,6 +161,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     readReplicas: readReplicas(env, databaseUrl),
     migrateOnStart: bool(env, 'FRHUB_MIGRATE_ON_START', true),
+    mfaAcrValues: (env.FRHUB_MFA_ACR_VALUES ?? '').split(',').map((v) => v.trim()).filter(Boolean),
+    systemUseNotice: systemUseNotice(env),
     introspection: bool(env, 'FRHUB_INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxUploadBytes: maxImageBytes,

@@ -4,10 +4,12 @@ import type pino from 'pino';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { IssuerRow } from '../models/tenant.repository.js';
 import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
-import { DomainError } from '../tenants/shared/errors.js';
+import { DomainError, markAudited, wasAudited } from '../tenants/shared/errors.js';
 import { HostClass, hostClass, remoteUrlProblem } from '../tenants/shared/urls.js';
-import { RemoteKeySets, verifyFederatedToken, type SigningKeys } from './auth.js';
-import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, openSession, originOf, safeNext, secureCookie, secured } from './console.js';
+import { AuditOutcome, SignInRefusal } from '../models/enums.js';
+import { SignInRefused, type SessionService } from '../tenants/directory/session.service.js';
+import { assertsMfa, RemoteKeySets, tokenIdOf, verifyFederatedClaims, type SigningKeys } from './auth.js';
+import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, holdPendingSession, hostCookie, originOf, safeNext, secureCookie, secured } from './console.js';
 import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
 import { requestLog } from './http.js';
 
@@ -36,9 +38,23 @@ export enum SignInError {
   NO_PRINCIPAL = 'NO_PRINCIPAL',
   /** the hub itself is configured to issue no tokens, so it opens no console session (the operator's to fix) */
   HUB_ISSUES_NO_TOKENS = 'HUB_ISSUES_NO_TOKENS',
+  /** the principal is disabled on this hub */
+  PRINCIPAL_DISABLED = 'PRINCIPAL_DISABLED',
+  /** the agency requires multi-factor authentication and the ID token does not assert it (amr/acr) */
+  MFA_REQUIRED = 'MFA_REQUIRED',
+  /** the system-use notice was not acknowledged before the sign-in started */
+  NOTICE_NOT_ACKNOWLEDGED = 'NOTICE_NOT_ACKNOWLEDGED',
 }
 
 const FLOW_COOKIE = 'frhub_oidc';
+// refusals of the person (as opposed to failures of the provider or the request)
+const DENIED_SIGN_INS = new Set([SignInError.DENIED, SignInError.NO_PRINCIPAL, SignInError.PRINCIPAL_DISABLED, SignInError.MFA_REQUIRED, SignInError.TOKEN_REFUSED, SignInError.FLOW_MISMATCH]);
+const SIGN_IN_ERROR_OF: Partial<Record<SignInRefusal, SignInError>> = {
+  [SignInRefusal.UNKNOWN_PRINCIPAL]: SignInError.NO_PRINCIPAL,
+  [SignInRefusal.PRINCIPAL_DISABLED]: SignInError.PRINCIPAL_DISABLED,
+  [SignInRefusal.TOKEN_REVOKED]: SignInError.PRINCIPAL_DISABLED,
+  [SignInRefusal.MFA_REQUIRED]: SignInError.MFA_REQUIRED,
+};
 const FLOW_MAC = 'console oidc flow';
 const FLOW_SECONDS = 600;
 /**
@@ -110,7 +126,7 @@ async function flowOf(raw: string, keys: SigningKeys): Promise<Flow | undefined>
  * The flow cookie's name and path: `__Host-` where it is Secure (no other site of the domain can set
  * or shadow it; that prefix needs the path /), else on the callback's path only (loopback, development).
  */
-const flowCookie = (req: Request) => (secureCookie(req) ? { name: `__Host-${FLOW_COOKIE}`, path: '/' } : { name: FLOW_COOKIE, path: OIDC_CALLBACK });
+const flowCookie = (req: Request) => hostCookie(req, FLOW_COOKIE, OIDC_CALLBACK);
 
 /** Where a host of each class is, in the words of a refusal. */
 const WHERE: Record<HostClass, string> = {
@@ -154,7 +170,7 @@ export interface ConsoleOidc {
   endSession(req: Request, res: Response): Promise<string | undefined>;
 }
 
-export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets }): ConsoleOidc {
+export function consoleOidc(deps: { tenants: TenantService; sessions: SessionService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets; notice?: boolean; mfaAcrValues?: readonly string[] }): ConsoleOidc {
   const router = express.Router();
   const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
   // one discovery per issuer at a time, its answer kept (a failure briefly): sign-ins are anonymous
@@ -203,11 +219,21 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
 
   const clearFlow = (req: Request, res: Response) => res.clearCookie(flowCookie(req).name, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path });
 
-  function fail(req: Request, res: Response, e: unknown, next = '') {
+  async function fail(req: Request, res: Response, e: unknown, next = '', tenant?: string) {
     const code = e instanceof SignInFailure ? e.code : SignInError.PROVIDER_ERROR;
     const log = requestLog(deps.logger);
     if (e instanceof SignInFailure) log.warn({ signIn: code, detail: e.message }, 'console sign-in with an identity provider refused');
     else log.error({ err: e }, 'console sign-in with an identity provider failed');
+    // every refused sign-in is in the audit chain with its reason (CJIS 5.4.1.1), in its agency's chain when it names one
+    if (!wasAudited(e)) {
+      const outcome = DENIED_SIGN_INS.has(code) ? AuditOutcome.DENIED : AuditOutcome.FAILED;
+      try {
+        const found = tenant && tenant.length <= 200 ? await deps.tenants.issuerOfTenant(tenant) : undefined;
+        await deps.sessions.recordSignIn({ tenant: found?.tenant }, outcome, code, { via: 'oidc', agency: tenant ? tenant.slice(0, 200) : null });
+      } catch (err) {
+        log.error({ err }, 'could not audit a refused sign-in');
+      }
+    }
     const q = new URLSearchParams({ error: code, ...(next ? { next } : {}) });
     secured(res).redirect(303, `/sign-in?${q}`);
   }
@@ -216,6 +242,7 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
     const slug = (one(req.query.tenant) ?? '').trim().toLowerCase();
     const next = safeNext(one(req.query.next));
     try {
+      if (deps.notice && one(req.query.acknowledged) !== '1') throw new SignInFailure(SignInError.NOTICE_NOT_ACKNOWLEDGED, 'the sign-in started without acknowledging the system-use notice');
       const cfg = await providerOf(slug);
       const doc = await discover(cfg.issuer);
       const flow: Flow = { state: random(), nonce: random(), verifier: random(), tenant: slug, next, exp: nowSeconds() + FLOW_SECONDS };
@@ -229,7 +256,7 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
       res.cookie(flowCookie(req).name, sealFlow(flow, deps.keys), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path, maxAge: FLOW_SECONDS * 1000 });
       secured(res).redirect(302, url.href);
     } catch (e) {
-      fail(req, res, e, next);
+      await fail(req, res, e, next, slug || undefined);
     }
   });
 
@@ -250,24 +277,36 @@ export function consoleOidc(deps: { tenants: TenantService; keys: SigningKeys; l
       const cfg = await providerOf(flow.tenant);
       const doc = await discover(cfg.issuer);
       const idToken = await exchange(doc, cfg.clientId, code, flow.verifier, redirectUri(req));
-      let subject: string;
+      let claims;
       try {
-        subject = await verifyFederatedToken(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId });
+        claims = await verifyFederatedClaims(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId });
       } catch (e) {
         throw new SignInFailure(SignInError.TOKEN_REFUSED, (e as Error).message);
       }
+      // the hub's own checks of the person, as for every request: disabled, revoked, MFA where the agency requires it
+      try {
+        await deps.sessions.admitFederated(cfg, claims.subject, { tokenId: tokenIdOf(idToken), issuedAt: claims.iat, expiresAt: new Date(claims.exp * 1000) }, assertsMfa(claims, deps.mfaAcrValues));
+      } catch (e) {
+        if (!(e instanceof SignInRefused)) throw e;
+        const code = SIGN_IN_ERROR_OF[e.reason] ?? SignInError.TOKEN_REFUSED;
+        const failure = new SignInFailure(code, e.message);
+        if (wasAudited(e)) markAudited(failure);
+        throw failure;
+      }
       // the ID token proves the sign-in; the session lasts the hub's length, not the ID token's
-      const session = await deps.tenants.federatedSession(cfg, subject, CONSOLE_SESSION_SECONDS).catch((e: unknown) => {
+      const session = await deps.tenants.federatedSession(cfg, claims.subject, CONSOLE_SESSION_SECONDS).catch((e: unknown) => {
         if (e instanceof DomainError && e.code === 'FORBIDDEN') throw new SignInFailure(SignInError.HUB_ISSUES_NO_TOKENS, e.message);
         throw e;
       });
       if (!session) throw new SignInFailure(SignInError.NO_PRINCIPAL, `no principal of '${flow.tenant}' has the external subject of this identity (${cfg.subjectClaim})`);
-      openSession(req, res, session.token, Math.floor(session.expiresAt.getTime() / 1000));
-      res.cookie(PROVIDER_COOKIE, flow.tenant, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, session.expiresAt.getTime() - Date.now()) });
+      // the page takes the session (POST /console/session {pending: true}): only a same-site request
+      // carries the SameSite=Strict cookie of a session already open, which it must not silently replace
+      holdPendingSession(req, res, session.token);
       requestLog(deps.logger).info({ tenant: session.tenant.slug, principalId: session.principal.id }, 'console sign-in with an identity provider');
-      secured(res).redirect(303, safeNext(flow.next) || '/');
+      const next = safeNext(flow.next);
+      secured(res).redirect(303, `/sign-in?${new URLSearchParams({ finish: '1', ...(next ? { next } : {}) })}`);
     } catch (e) {
-      fail(req, res, e, safeNext(flow?.next));
+      await fail(req, res, e, safeNext(flow?.next), flow?.tenant);
     }
   });
 

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { isLoopbackHost } from '../tenants/shared/urls.js';
 import { CONSOLE_PAGES, SESSION_PATH, consolePage } from './console-pages.js';
+import { AuditOutcome, SignInRefusal } from '../models/enums.js';
+import { SignInRefused, type SessionService } from '../tenants/directory/session.service.js';
+import { wasAudited } from '../tenants/shared/errors.js';
+import type { Authenticator, Identified } from './authenticate.js';
 import { httpError } from './http.js';
 
 /** Where `console/build.cjs` writes the bundle; the same from dist/server and from server/ (tests). */
@@ -11,6 +15,9 @@ export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''
 export const SESSION_COOKIE = 'frhub_session';
 /** which agency's provider opened the session (its slug; not a credential), read when signing out */
 export const PROVIDER_COOKIE = 'frhub_idp';
+/** a session an agency's provider opened, waiting for the console page to take it (it may have to ask first) */
+export const PENDING_COOKIE = 'frhub_pending';
+export const PENDING_SECONDS = 300;
 
 /** A path to return to after signing in: one of the console's pages (with its id), never the sign-in page; else ''. */
 export function safeNext(next: string | undefined): string {
@@ -24,12 +31,6 @@ export const CONSOLE_CSP = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "connect-src 'self'",
   "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
 ].join('; ');
-
-/** Verifies a bearer token as /graphql does (throws when /graphql would refuse it). */
-export type VerifySession = (token: string) => Promise<unknown>;
-
-// read only after the token verified: its expiry bounds the cookie's
-const expiryOf = (token: string): number => Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).exp);
 
 /**
  * The cookie is `Secure` unless the console is reached on this machine: behind a TLS-terminating load
@@ -53,8 +54,14 @@ export function cookieOf(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A cookie's name and path: `__Host-` where it is Secure (no other site of the domain can set or
+ * shadow it; that prefix needs the path /), else the plain name on `path` (loopback, development).
+ */
+export const hostCookie = (req: Request, name: string, path = '/'): { name: string; path: string } => (secureCookie(req) ? { name: `__Host-${name}`, path: '/' } : { name, path });
+
 /** The session cookie's token, when the request carries one. */
-export const sessionToken = (req: Request): string | undefined => cookieOf(req, SESSION_COOKIE);
+export const sessionToken = (req: Request): string | undefined => cookieOf(req, hostCookie(req, SESSION_COOKIE).name);
 
 /** `Bearer <token>` from the Authorization header, else from the console's session cookie. */
 export function authorizationOf(req: Request): string | undefined {
@@ -76,18 +83,48 @@ export function secured(res: Response): Response {
 /** Sets the session cookie for a verified token that expires at `expiresAt` (seconds): the cookie lasts no longer. */
 export function openSession(req: Request, res: Response, token: string, expiresAt: number): void {
   const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
+  res.cookie(hostCookie(req, SESSION_COOKIE).name, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
 }
+
+const clearSessionCookie = (req: Request, res: Response) => res.clearCookie(hostCookie(req, SESSION_COOKIE).name, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
+
+/** Holds a session an agency's provider opened until the console page takes it (POST {pending: true}). */
+export function holdPendingSession(req: Request, res: Response, token: string): void {
+  const c = hostCookie(req, PENDING_COOKIE, SESSION_PATH);
+  res.cookie(c.name, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: c.path, maxAge: PENDING_SECONDS * 1000 });
+}
+
+const clearPending = (req: Request, res: Response) => {
+  const c = hostCookie(req, PENDING_COOKIE, SESSION_PATH);
+  res.clearCookie(c.name, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: c.path });
+};
 
 /** Forgets which agency's provider opened the session. */
 export const clearProviderCookie = (req: Request, res: Response): Response =>
   res.clearCookie(PROVIDER_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH });
 
+/** Who a session speaks for, as the console shows it when one identity would replace another. */
+const identityOf = (i: Identified) => ({ tenant: i.who.tenant.slug, tenantName: i.who.tenant.name, name: i.who.principal?.name ?? null, role: i.actor.role });
+const sameIdentity = (a: Identified, b: Identified) => a.who.tenant.id === b.who.tenant.id && (a.who.principal?.id ?? `svc:${a.actor.role}`) === (b.who.principal?.id ?? `svc:${b.actor.role}`);
+
+export interface ConsoleDeps {
+  /** verifies and admits a bare token as /graphql does (throws SignInRefused when /graphql would refuse it) */
+  identify: Authenticator['identify'];
+  sessions: SessionService;
+  /** where a session an agency's provider opened continues at sign-out (RP-Initiated Logout) */
+  endSession?: (req: Request, res: Response) => Promise<string | undefined>;
+  /** the system-use notice every sign-in acknowledges (CJIS 5.5.4); absent: none */
+  notice?: string;
+}
+
 /**
  * The web console: its pages and assets, and the session exchange that turns a hub token (pasted,
- * or from `frhub token --console`) into an HttpOnly SameSite=Strict cookie the script never reads.
+ * from a `#token=` link, or held for the page by an agency's sign-in) into an HttpOnly SameSite=Strict
+ * cookie the script never reads. The exchange never replaces an open session of another identity
+ * unless the page asks for it (`replace`, after the person confirmed), so a link cannot silently sign
+ * a browser in as someone else.
  */
-export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: Request, res: Response) => Promise<string | undefined> } = {}): express.Router {
+export function consoleRouter(deps: ConsoleDeps): express.Router {
   const router = express.Router();
   const index = () => (existsSync(join(CONSOLE_DIR, 'index.html')) ? readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8') : undefined);
   const page = (res: Response) => {
@@ -95,40 +132,85 @@ export function consoleRouter(verify: VerifySession, opts: { endSession?: (req: 
     if (!html) return void secured(res).status(503).type('text/plain').send('The console is not built: run `npm run build` (it bundles console/ into dist/console).');
     secured(res).type('html').send(html);
   };
+  const quietly = (token: string | undefined) => (token ? deps.identify(token, 'console-session').catch(() => undefined) : Promise.resolve(undefined));
   for (const path of CONSOLE_PAGES.filter((p) => p !== '/graphiql')) router.get(path, (_req, res) => page(res));
   // the GraphQL explorer is for signed-in callers only: without a valid session, back to sign-in
   router.get('/graphiql', async (req, res) => {
-    const token = sessionToken(req);
-    const ok = token && (await verify(token).then(() => true, () => false));
-    if (!ok) return void secured(res).redirect(302, '/sign-in?next=/graphiql');
+    if (!(await quietly(sessionToken(req)))) return void secured(res).redirect(302, '/sign-in?next=/graphiql');
     page(res);
   });
   router.use('/console/assets', express.static(CONSOLE_DIR, { index: false, setHeaders: (res) => res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }) }));
+  // what the sign-in page shows before anyone signs in: the system-use notice
+  router.get(SESSION_PATH, (_req, res) => void secured(res).json({ notice: deps.notice ?? null }));
   router.post(SESSION_PATH, express.json({ limit: '16kb' }), async (req, res) => {
     // a JSON body only: a cross-site form cannot send one without a preflight, which the hub never answers
     if (!req.is('application/json')) return void res.status(415).json(httpError('BAD_REQUEST', 'Send {"token": "..."} as application/json.'));
-    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
-    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return void res.status(400).json(httpError('BAD_REQUEST', 'That is not a hub token: paste the whole token `frhub token` printed (three parts separated by dots).'));
-    let expiresAt: number;
+    const pending = req.body?.pending === true;
+    const via = pending ? 'oidc' : 'token';
+    const token = pending ? cookieOf(req, hostCookie(req, PENDING_COOKIE, SESSION_PATH).name) ?? '' : typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    const refuse = async (status: number, code: string, reason: string, message: string) => {
+      await deps.sessions.recordSignIn({}, AuditOutcome.DENIED, reason, { via }).catch(() => undefined);
+      secured(res).status(status).json(httpError(code, message));
+    };
+    // an agency's sign-in checked the acknowledgement where it started (/console/oidc/start)
+    if (deps.notice && !pending && req.body?.acknowledged !== true) return void refuse(400, 'BAD_REQUEST', SignInRefusal.NOTICE_NOT_ACKNOWLEDGED, 'Read the system-use notice and acknowledge it ({"acknowledged": true}) to sign in.');
+    if (pending && !token) return void refuse(400, 'BAD_REQUEST', SignInRefusal.TOKEN_INVALID, 'No sign-in with your agency is waiting in this browser (it lasts 5 minutes): start again.');
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return void refuse(400, 'BAD_REQUEST', SignInRefusal.TOKEN_INVALID, 'That is not a hub token: paste the whole token `frhub token` printed (three parts separated by dots).');
+    let offered: Identified;
     try {
-      await verify(token);
-      expiresAt = expiryOf(token);
+      offered = await deps.identify(token, 'console-session');
     } catch (e) {
-      return void res.status(401).json(httpError('UNAUTHENTICATED', e instanceof Error ? e.message : 'Unauthenticated.'));
+      if (pending) clearPending(req, res);
+      const reason = e instanceof SignInRefused ? e.reason : SignInRefusal.TOKEN_INVALID;
+      // refusals the admission already audited (a principal disabled, a token revoked) are not written twice
+      if (!wasAudited(e)) await deps.sessions.recordSignIn({}, AuditOutcome.DENIED, reason, { via }).catch(() => undefined);
+      return void secured(res).status(401).json(httpError('UNAUTHENTICATED', e instanceof SignInRefused ? e.message : 'Unauthenticated.'));
     }
-    // a session lasts no longer than its token: a token without an expiry opens none
-    if (!Number.isFinite(expiresAt)) return void res.status(401).json(httpError('UNAUTHENTICATED', 'This token has no expiry (exp), so it cannot open a console session: sign in with a token that expires.'));
-    openSession(req, res, token, expiresAt);
-    // a session of a pasted token is no agency provider's: signing out of it goes nowhere else
-    if (cookieOf(req, PROVIDER_COOKIE)) clearProviderCookie(req, res);
-    secured(res).json({ signedIn: true, expiresAt: new Date(expiresAt * 1000).toISOString() });
+    const current = await quietly(sessionToken(req));
+    if (current && current.token.tokenId !== offered.token.tokenId) {
+      if (!sameIdentity(current, offered) && req.body?.replace !== true) {
+        // login CSRF: a link or a sign-in for another identity asks first; the page shows both and replaces only on confirm
+        return void secured(res).status(409).json({
+          ...httpError('CONFLICT', `You are signed in as ${describe(current)}; this sign-in is for ${describe(offered)}. Confirm to replace your session, or keep it.`),
+          signedIn: identityOf(current), offered: identityOf(offered),
+        });
+      }
+      await deps.sessions.end(current.who, current.token, 'REPLACED');
+    }
+    let expiresAt: Date;
+    try {
+      ({ expiresAt } = await deps.sessions.open(offered.who, offered.token, via));
+    } catch (e) {
+      if (pending) clearPending(req, res);
+      if (e instanceof SignInRefused) return void secured(res).status(401).json(httpError('UNAUTHENTICATED', e.message));
+      throw e;
+    }
+    openSession(req, res, token, Math.floor(expiresAt.getTime() / 1000));
+    if (pending) {
+      clearPending(req, res);
+      res.cookie(PROVIDER_COOKIE, offered.who.tenant.slug, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, expiresAt.getTime() - Date.now()) });
+    } else if (cookieOf(req, PROVIDER_COOKIE)) {
+      // a session of a pasted token is no agency provider's: signing out of it goes nowhere else
+      clearProviderCookie(req, res);
+    }
+    secured(res).json({ signedIn: true, expiresAt: expiresAt.toISOString() });
   });
   router.delete(SESSION_PATH, async (req, res) => {
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/' });
+    // only the sign-in waiting for the page (the person kept the session they had)
+    if (req.query.pending !== undefined) {
+      clearPending(req, res);
+      return void secured(res).status(204).end();
+    }
+    const current = await quietly(sessionToken(req));
+    // the token ends for good, on every replica: the same token no longer answers by cookie or as a bearer token
+    if (current) await deps.sessions.end(current.who, current.token, 'SIGNED_OUT');
+    clearSessionCookie(req, res);
     // a session an agency's provider opened continues there (RP-Initiated Logout), when it offers that
-    const endSession = await opts.endSession?.(req, res);
+    const endSession = await deps.endSession?.(req, res);
     if (endSession) return void secured(res).json({ signedOut: true, endSession });
     secured(res).status(204).end();
   });
   return router;
 }
+
+const describe = (i: Identified) => `${i.who.principal?.name ?? i.actor.role} (${i.actor.role}) of ${i.who.tenant.name}`;

@@ -15,6 +15,7 @@ import { formatError } from '../schema/errors.js';
 import { limitsRule } from '../schema/limits.js';
 import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
+import { SessionService } from '../tenants/directory/session.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
 import { OversightService } from '../tenants/oversight/oversight.service.js';
@@ -209,7 +210,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
-  const authenticate = authenticator(keys, tenants);
+  const authenticate = authenticator(keys, tenants, services.sessions, { mfaAcrValues: config.mfaAcrValues });
   let httpServer: Server | undefined;
   let closing: Promise<void> | undefined;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -253,8 +254,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       },
     }),
   );
-  const oidc = consoleOidc({ tenants, keys, logger });
-  app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session'), { endSession: oidc.endSession }));
+  const oidc = consoleOidc({ tenants, sessions: services.sessions, keys, logger, notice: !!config.systemUseNotice, mfaAcrValues: config.mfaAcrValues });
+  app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice }));
   app.use(oidc.router);
   app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
@@ -395,6 +396,7 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
   return {
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
+    sessions: new SessionService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail, crops),
     searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir }, reads),
     policies,

@@ -26,13 +26,35 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data as T;
 }
 
-export async function signIn(token: string): Promise<void> {
-  const res = await fetch('/console/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { errors?: GqlError[] };
-    throw new ApiError(body.errors?.[0]?.message ?? `Sign-in failed (HTTP ${res.status}).`, body.errors?.[0]?.extensions?.code ?? 'ERROR');
+/** Who a session speaks for, as the hub describes it when a sign-in would replace another identity's session. */
+export interface Identity { tenant: string; tenantName: string; name: string | null; role: string }
+
+/** A sign-in for another identity than the open session's: the hub asks before replacing it. */
+export class SessionConflict extends ApiError {
+  constructor(message: string, readonly signedIn: Identity, readonly offered: Identity) {
+    super(message, 'CONFLICT');
   }
 }
+
+/**
+ * Opens the console's session: with a hub token, or (`pending`) with the sign-in an agency's provider
+ * left waiting for this page. `replace` only after the person confirmed replacing another identity's session.
+ */
+export async function signIn(o: { token?: string; pending?: boolean; replace?: boolean; acknowledged?: boolean }): Promise<void> {
+  const res = await fetch('/console/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { errors?: GqlError[]; signedIn?: Identity; offered?: Identity };
+    const message = body.errors?.[0]?.message ?? `Sign-in failed (HTTP ${res.status}).`;
+    if (res.status === 409 && body.signedIn && body.offered) throw new SessionConflict(message, body.signedIn, body.offered);
+    throw new ApiError(message, body.errors?.[0]?.extensions?.code ?? 'ERROR');
+  }
+}
+
+/** Forgets the sign-in an agency's provider left waiting (the person kept the session they had). */
+export const discardPendingSignIn = () => fetch('/console/session?pending=1', { method: 'DELETE', credentials: 'same-origin' }).then(() => undefined);
+
+/** The system-use notice every sign-in acknowledges, when the hub has one. */
+export const fetchNotice = () => fetch('/console/session', { credentials: 'same-origin' }).then((r) => r.json() as Promise<{ notice: string | null }>).then((b) => b.notice, () => null);
 
 /** Ends the session; gives the agency provider's sign-out page when the provider opened it and has one. */
 export async function signOut(): Promise<string | undefined> {

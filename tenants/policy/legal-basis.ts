@@ -15,7 +15,18 @@ export interface TenantPolicy {
   exigentApprovalHours: number;
   /** search details and candidate lists are purged after this many days (unless on legal hold) */
   retentionDays: number;
+  /** console sign-in with the agency's identity provider must assert multi-factor authentication (amr/acr); pasted hub tokens open no console session */
+  requireMfa: boolean;
+  /** a console session with no request for this long ends (CJIS 5.5.5: at most 30) */
+  sessionIdleMinutes: number;
+  /** a console session ends this long after it opened, however active */
+  sessionLifetimeHours: number;
 }
+
+/** Session rules of every preset: CJIS 5.5.5's longest idle time, a working shift. */
+export const SESSION_DEFAULTS = { requireMfa: false, sessionIdleMinutes: 30, sessionLifetimeHours: 8 } as const;
+export const MAX_IDLE_MINUTES = 30;
+export const MAX_LIFETIME_HOURS = 24;
 
 export const EXIGENT_BASES = [LegalBasis.IMMINENT_THREAT];
 

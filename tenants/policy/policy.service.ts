@@ -8,7 +8,7 @@ import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 import { authorize, defineAbilityFor } from './ability.js';
-import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, type TenantPolicy } from './legal-basis.js';
+import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, MAX_IDLE_MINUTES, MAX_LIFETIME_HOURS, SESSION_DEFAULTS, type TenantPolicy } from './legal-basis.js';
 import { DEFAULT_PRESET, presetById, PRESETS, type PolicyPreset } from './presets.js';
 
 export interface EffectivePolicy extends TenantPolicy {
@@ -102,6 +102,7 @@ const NO_POLICY: TenantPolicy = {
   narrativeRequiredFor: [],
   exigentApprovalHours: 48,
   retentionDays: 365,
+  ...SESSION_DEFAULTS,
 };
 
 const strip = ({ tenantId: _t, updatedAt: _u, ...p }: EffectivePolicy) => p;
@@ -116,5 +117,11 @@ function validateOverrides(o: PolicyOverrides): void {
   }
   if (o.retentionDays != null && !(Number.isInteger(o.retentionDays) && o.retentionDays >= 1 && o.retentionDays <= 36500)) {
     throw new DomainError('BAD_USER_INPUT', 'retentionDays must be a whole number of days from 1 to 36500.');
+  }
+  if (o.sessionIdleMinutes != null && !(Number.isInteger(o.sessionIdleMinutes) && o.sessionIdleMinutes >= 1 && o.sessionIdleMinutes <= MAX_IDLE_MINUTES)) {
+    throw new DomainError('BAD_USER_INPUT', `sessionIdleMinutes must be a whole number of minutes from 1 to ${MAX_IDLE_MINUTES} (CJIS Security Policy 5.5.5).`);
+  }
+  if (o.sessionLifetimeHours != null && !(Number.isInteger(o.sessionLifetimeHours) && o.sessionLifetimeHours >= 1 && o.sessionLifetimeHours <= MAX_LIFETIME_HOURS)) {
+    throw new DomainError('BAD_USER_INPUT', `sessionLifetimeHours must be a whole number of hours from 1 to ${MAX_LIFETIME_HOURS}.`);
   }
 }

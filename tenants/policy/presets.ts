@@ -1,6 +1,6 @@
 import { LegalBasis, OffenseLevel } from '../../models/enums.js';
 import { DEFAULT_RETENTION_DAYS } from '../../models/search.repository.js';
-import type { TenantPolicy } from './legal-basis.js';
+import { SESSION_DEFAULTS, type TenantPolicy } from './legal-basis.js';
 
 export interface PolicyPreset {
   id: string;
@@ -26,6 +26,7 @@ export const PRESETS: PolicyPreset[] = [
       narrativeRequiredFor: [],
       exigentApprovalHours: 48,
       retentionDays: DEFAULT_RETENTION_DAYS,
+      ...SESSION_DEFAULTS,
     },
     sources: [
       'Hennepin County Sheriff’s Office practice of searching for other agencies (cbsnews.com, 2022): suspect searches for felonies, each tied to a case number. No Minnesota statute specific to face recognition is encoded.',
@@ -45,6 +46,7 @@ export const PRESETS: PolicyPreset[] = [
       narrativeRequiredFor: [LegalBasis.CRIMINAL_SUSPECT_ID],
       exigentApprovalHours: 48,
       retentionDays: DEFAULT_RETENTION_DAYS,
+      ...SESSION_DEFAULTS,
     },
     sources: [
       'Utah 77-23e-103(2)(b)-(c): a felony, violent crime or threat to life, with a case identification number and a statement of the specific crime with a factual narrative.',
@@ -64,6 +66,7 @@ export const PRESETS: PolicyPreset[] = [
       narrativeRequiredFor: [],
       exigentApprovalHours: 48,
       retentionDays: DEFAULT_RETENTION_DAYS,
+      ...SESSION_DEFAULTS,
     },
     sources: [
       'Montana 44-15-106: a listed "serious crime", probable cause and a warrant for suspect identification; victims and witnesses of a serious crime; missing and deceased persons; imminent threats.',
@@ -83,6 +86,7 @@ export const PRESETS: PolicyPreset[] = [
       narrativeRequiredFor: [],
       exigentApprovalHours: 48,
       retentionDays: DEFAULT_RETENTION_DAYS,
+      ...SESSION_DEFAULTS,
     },
     sources: ['Virginia 15.2-1723.2(i): reasonable suspicion of any crime; (ii)-(xiv): victims, witnesses, missing, deceased, incapacitated, detained persons, imminent threats.'],
   },

@@ -324,6 +324,28 @@ describeInBrowser('web console', () => {
     await context.close();
   });
 
+  it('asks before a sign-in link for another identity replaces the open session (login CSRF), and replaces it only on confirm', async () => {
+    const mine = await t.principal('county-pd', Role.AGENCY_ANALYST, { name: 'Dana Reyes' });
+    const theirs = await t.principal('hub', Role.OVERSIGHT_AUDITOR, { name: 'Mallory Quinn' });
+    const { context, page } = await open();
+    await signInByPaste(page, mine.token);
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
+    await page.goto(`${t.url}/analyst#token=${theirs.token}`);
+    await page.getByRole('heading', { name: 'Replace your session?', exact: true }).waitFor();
+    const asked = (await page.getByRole('alert').textContent()) ?? '';
+    expect(asked).toMatch(/signed in as Dana Reyes \(AGENCY_ANALYST\) of County Police Department.*for Mallory Quinn \(OVERSIGHT_AUDITOR\)/);
+    await check(page, 'replace-session');
+    await page.getByRole('button', { name: 'Keep my session' }).click();
+    await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
+    expect(await page.locator('header .who').textContent()).toBe('County Police Department · AGENCY_ANALYST');
+    await page.goto(`${t.url}/sign-in#token=${theirs.token}`);
+    await page.getByRole('button', { name: 'Sign in as Mallory Quinn instead' }).click();
+    await page.getByRole('heading', { name: 'Oversight', exact: true }).waitFor();
+    // the session it replaced is over, also for the token that opened it
+    expect((await t.gql(mine.token, '{ me { role } }')).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+    await context.close();
+  });
+
   it('an expired token returns to sign-in', async () => {
     const short = await mintToken(t.hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 5 });
     const { context, page } = await open();
@@ -360,7 +382,7 @@ describeInBrowser('web console', () => {
         req.on('error', fail);
         req.end(body);
       });
-    expect(await cookieFor('frhub.county.example')).toMatch(/^frhub_session=[^;]+;.*; Secure/);
+    expect(await cookieFor('frhub.county.example')).toMatch(/^__Host-frhub_session=[^;]+;.*; Secure/);
     expect(await cookieFor(new URL(t.url).host)).not.toMatch(/Secure/);
   });
 });

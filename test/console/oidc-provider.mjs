@@ -2,7 +2,7 @@
 // agency's identity provider on a loopback port. Its development login form accepts any login (the
 // account id) with any password; `accounts` are the people it knows, with the claims it vouches for.
 // Started by test/console/oidc-sign-in.spec.ts as a child process (the package is ESM only):
-//   node oidc-provider.mjs '{"name": "metro", "clientId": "...", "redirectUri": "...", "postLogoutRedirectUri": "...", "accounts": {"badge-4411": {"name": "..."}}}'
+//   node oidc-provider.mjs '{"name": "metro", "clientId": "...", "redirectUri": "...", "postLogoutRedirectUri": "...", "accounts": {"badge-4411": {"name": "...", "amr": ["pwd", "otp"]}}}'
 // It prints one JSON line {"issuer": "..."} when it is listening.
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -23,13 +23,21 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
   }],
   pkce: { required: () => true },
+  // the defaults, plus amr: the methods a person signed in with (RFC 8176), in the ID token
+  claims: { acr: null, sid: null, auth_time: null, iss: null, openid: ['sub', 'amr'] },
   // two providers on localhost share its cookies: each its own names
   cookies: { keys: [`${name}-cookie-key`], names: { session: `${name}_session`, interaction: `${name}_interaction`, resume: `${name}_resume` } },
   // the login is the subject; a login it does not list is still a person it signs in, with no other claim
   async findAccount(_ctx, id) {
-    return { accountId: id, claims: async () => ({ ...accounts[id], sub: id }) };
+    const { amr: _methods, ...claims } = accounts[id] ?? {};
+    return { accountId: id, claims: async () => ({ ...claims, sub: id }) };
   },
 });
+// an account's `amr` (RFC 8176 methods, e.g. ["pwd", "otp"]) goes into its ID tokens as the methods it signed in with
+const loginAccount = provider.Session.prototype.loginAccount;
+provider.Session.prototype.loginAccount = function (details) {
+  return loginAccount.call(this, { ...details, amr: details.amr ?? accounts[details.accountId]?.amr });
+};
 provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error', err));
 server.on('request', provider.callback());
 console.log(JSON.stringify({ issuer }));

@@ -12,10 +12,12 @@ import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screens
 const ROOT = resolve(__dirname, '../..');
 const CLIENT_ID = 'frhub-console';
 const SUBJECT = 'badge-4411';
+/** a person whose provider sign-in reports a second factor (amr pwd + otp) */
+const WITH_OTP = 'badge-5522';
 
 /** The agency's identity provider on a loopback port; resolves with its issuer once it listens. */
 function startProvider(name: string, hub: string): Promise<{ issuer: string; child: ChildProcess }> {
-  const config = { name, clientId: CLIENT_ID, redirectUri: `${hub}/console/oidc/callback`, postLogoutRedirectUri: `${hub}/sign-in`, accounts: { [SUBJECT]: { name: 'Dana Reyes' } } };
+  const config = { name, clientId: CLIENT_ID, redirectUri: `${hub}/console/oidc/callback`, postLogoutRedirectUri: `${hub}/sign-in`, accounts: { [SUBJECT]: { name: 'Dana Reyes' }, [WITH_OTP]: { name: 'Sam Ortiz', amr: ['pwd', 'otp'] } } };
   const child = spawn('node', [join(__dirname, 'oidc-provider.mjs'), JSON.stringify(config)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
@@ -249,6 +251,46 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     expect(await page.locator('body').textContent()).not.toMatch(/at \w+ \(|Error:/); // a message, not a stack
     await check(page, 'oidc-provider-down');
     await context.close();
+  });
+
+  it('refuses a disabled person, and, where the agency requires MFA, a sign-in whose ID token reports no second factor; every refusal audited', async () => {
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    const created = await t.gql(admin, 'mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }', {
+      i: { tenantSlug: 'metro-pd', name: 'Sam Ortiz', role: 'AGENCY_ANALYST', certifiedUntil: '2099-01-01T00:00:00Z', externalSubject: WITH_OTP },
+    });
+    expect(created.errors).toBeUndefined();
+    const policy = (requireMfa: boolean) => t.gql(admin, 'mutation($r: Boolean!) { setTenantPolicy(input: { tenantSlug: "metro-pd", requireMfa: $r }) { requireMfa } }', { r: requireMfa });
+    expect((await policy(true)).data.setTenantPolicy.requireMfa).toBe(true);
+    try {
+      let { context, page } = await open();
+      await toProvider(page);
+      await loginAtProvider(page, SUBJECT);
+      await alert(page, /requires multi-factor authentication/);
+      expect(await hubCookies(context)).toEqual([]);
+      await context.close();
+
+      ({ context, page } = await open());
+      await toProvider(page);
+      await loginAtProvider(page, WITH_OTP);
+      await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
+      await context.close();
+    } finally {
+      await policy(false);
+    }
+    expect((await t.gql(admin, 'mutation($id: ID!) { disablePrincipal(id: $id) { id } }', { id: analystId })).errors).toBeUndefined();
+    try {
+      const { context, page } = await open();
+      await toProvider(page);
+      await loginAtProvider(page, SUBJECT);
+      await alert(page, /account is disabled/);
+      expect(await hubCookies(context)).toEqual([]);
+      await context.close();
+    } finally {
+      await t.gql(admin, 'mutation($id: ID!) { enablePrincipal(id: $id) { id } }', { id: analystId });
+    }
+    const refused = (await t.gql(admin, '{ auditEvents(action: "SIGN_IN", outcome: DENIED, first: 20) { nodes { principalId reason } } }')).data.auditEvents.nodes;
+    expect(refused).toContainEqual({ principalId: analystId, reason: 'MFA_REQUIRED' });
+    expect(refused).toContainEqual({ principalId: analystId, reason: 'PRINCIPAL_DISABLED' });
   });
 
   it('an expired session returns to sign-in with a message', async () => {

@@ -38,6 +38,9 @@ const MATRIX: Record<string, Row> = {
   createTenant: { A: F, S: F, AD: F, H: ok, O: F },
   setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
   issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  disablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  enablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  revokeTokens: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
   setTenantIssuer: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
   revokeSharingAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
   quotas: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
@@ -125,6 +128,10 @@ describe('permission matrix', () => {
     // ACTIVE: a reinstatement that changes nothing, so every row after this one still runs against active tenants
     setTenantStatus: (k, x) => t.gql(k, `mutation($s: String!) { setTenantStatus(slug: $s, status: ACTIVE) { status } }`, { s: x.slug }),
     issueToken: (k, x) => t.gql(k, `mutation($id: ID!) { issueToken(principalId: $id, ttlMinutes: 5) { token } }`, { id: x.colleagueId }),
+    // each on a principal of its own: the colleague's tokens must keep working for the rows after
+    disablePrincipal: async (k, x) => t.gql(k, `mutation($id: ID!) { disablePrincipal(id: $id) { disabledAt } }`, { id: (await t.principal(x.slug, Role.AGENCY_ANALYST)).id }),
+    enablePrincipal: async (k, x) => t.gql(k, `mutation($id: ID!) { enablePrincipal(id: $id) { disabledAt } }`, { id: (await t.principal(x.slug, Role.AGENCY_ANALYST)).id }),
+    revokeTokens: async (k, x) => t.gql(k, `mutation($id: ID!) { revokeTokens(principalId: $id) { tokensValidAfter } }`, { id: (await t.principal(x.slug, Role.AGENCY_ANALYST)).id }),
     setTenantIssuer: (k, x) => t.gql(k, `mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer } }`, {
       i: { tenantSlug: x.slug, issuer: `https://idp-${n++}.example.test`, jwksUrl: 'https://idp.example.test/jwks.json' },
     }),

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { mintToken } from '../../server/auth';
 import { scopeOf } from '../../tenants/shared/actor';
-import type { Clock } from '../../tenants/shared/ports';
 import { portrait } from '../support/fixtures';
-import { startHub, type TestHub } from '../support/hub';
+import { movableClock, startHub, type TestHub } from '../support/hub';
 import { schemaOperations } from '../support/operations';
 
 // Written as an attacker would: every way to hold more power than the hub gave you, over real HTTP
@@ -17,12 +16,6 @@ type Answer = { data?: any; errors?: { message: string; extensions: { code: stri
 const codeOf = (r: Answer) => r.errors?.[0]?.extensions.code ?? 'ok';
 const REFUSED = ['FORBIDDEN', 'NOT_FOUND'];
 
-/** A test clock that can be moved forward: deadlines and certifications are judged by it. */
-const movableClock = () => {
-  let offsetMs = 0;
-  const clock: Clock & { advance(ms: number): void } = { now: () => new Date(Date.now() + offsetMs), advance: (ms) => void (offsetMs += ms) };
-  return clock;
-};
 
 describe('escalation attacks', () => {
   let t: TestHub;
@@ -180,12 +173,27 @@ describe('escalation attacks', () => {
         run: (k) => t.gql(k, `mutation($id: ID!) { issueToken(principalId: $id) { token } }`, { id: ids.hubAdminPrincipal }),
         effect: async () => null,
       },
+      // ending the operator's HUB_ADMIN would lock the operator out: no agency role may, wherever it is held
+      'disablePrincipal(the operator’s HUB_ADMIN)': {
+        run: (k) => t.gql(k, `mutation($id: ID!) { disablePrincipal(id: $id) { id } }`, { id: ids.hubAdminPrincipal }),
+        effect: () => hubAdminState(),
+      },
+      'enablePrincipal(the operator’s HUB_ADMIN)': {
+        run: (k) => t.gql(k, `mutation($id: ID!) { enablePrincipal(id: $id) { id } }`, { id: ids.hubAdminPrincipal }),
+        effect: () => hubAdminState(),
+      },
+      'revokeTokens(the operator’s HUB_ADMIN)': {
+        run: (k) => t.gql(k, `mutation($id: ID!) { revokeTokens(principalId: $id) { id } }`, { id: ids.hubAdminPrincipal }),
+        effect: () => hubAdminState(),
+      },
       'setLegalHold(another tenant’s search)': {
         run: async (k) => t.gql(k, `mutation($id: ID!) { setLegalHold(searchId: $id, hold: true, reason: "x") { legalHold } }`, { id: await riverSearch() }),
         effect: async () => null,
       },
     };
 
+    const hubAdminState = async () =>
+      (await t.gql(hubAdmin, `{ principals(tenantSlug: "hub") { id disabledAt tokensValidAfter } }`)).data.principals.find((p: { id: string }) => p.id === ids.hubAdminPrincipal);
     const principalCount = async (slug: string) =>
       Number((await t.hub.database.db.scoped({ tenantId: ids[slug] }, (tx) => tx.query(`SELECT count(*) AS n FROM principals WHERE tenant_id = $1`, [ids[slug]])))[0].n);
 

@@ -14,6 +14,8 @@ export interface TestHub extends HubClient {
   url: string;
   server: Server;
   dataDir: string;
+  /** its scratch PostgreSQL database (undefined on PGlite): a second replica can share it */
+  databaseUrl?: string;
   /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
   createTenant(slug: string, extra?: Record<string, unknown>): Promise<void>;
   /** a principal of a tenant and a token that speaks for it; analysts are certified unless told otherwise */
@@ -47,6 +49,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     url,
     server,
     dataDir,
+    databaseUrl: ws.databaseUrl,
     token,
     gql,
     async createTenant(slug, extra = {}) {
@@ -78,3 +81,10 @@ export async function uploadRequest(url: string, token: string, query: string, i
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' }, body: form });
   return res.json() as Promise<{ data?: any; errors?: { message: string; extensions: { code: string } }[] }>;
 }
+
+/** A test clock that can be moved forward: deadlines, certifications and idle sessions are judged by it. */
+export const movableClock = () => {
+  let offsetMs = 0;
+  const clock: Clock & { advance(ms: number): void } = { now: () => new Date(Date.now() + offsetMs), advance: (ms) => void (offsetMs += ms) };
+  return clock;
+};

@@ -6,11 +6,12 @@ import { LEGAL_BASES, OFFENSE_LEVELS, words } from './vocab';
 export interface Policy {
   preset: string; allowedBases: string[]; offenseRequiredFor: string[]; offenseThreshold: string; warrantRequiredFor: string[];
   caseNumberRequiredFor: string[]; narrativeRequiredFor: string[]; exigentApprovalHours: number; retentionDays: number;
+  requireMfa: boolean; sessionIdleMinutes: number; sessionLifetimeHours: number;
 }
 type Field = Exclude<keyof Policy, 'preset'>;
 const LISTS = ['allowedBases', 'caseNumberRequiredFor', 'warrantRequiredFor', 'narrativeRequiredFor', 'offenseRequiredFor'] as const;
-const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays'];
-const POLICY = 'preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays';
+const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays', 'sessionIdleMinutes', 'sessionLifetimeHours', 'requireMfa'];
+const POLICY = 'preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays requireMfa sessionIdleMinutes sessionLifetimeHours';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(Array.isArray(a) ? [...a].sort() : a) === JSON.stringify(Array.isArray(b) ? [...b].sort() : b);
 const list = (xs: string[]) => (xs.length ? xs.map(words).join(', ') : 'no legal basis');
@@ -26,6 +27,11 @@ export function explain(p: Policy): Record<Field, string> {
     offenseThreshold: `The offense threshold is ${words(p.offenseThreshold)}: a less serious offense is refused where an offense is required.`,
     exigentApprovalHours: `An exigent search (imminent threat) runs at once; a supervisor must approve it within ${p.exigentApprovalHours} hours, or it is reported overdue.`,
     retentionDays: `Search details (candidates, case data) are purged ${p.retentionDays} days after the search unless a legal hold keeps them; the audit log keeps its events.`,
+    sessionIdleMinutes: `A console session with no activity for ${p.sessionIdleMinutes} minutes is locked: its person signs in again.`,
+    sessionLifetimeHours: `A console session ends ${p.sessionLifetimeHours} hours after it opened, however active.`,
+    requireMfa: p.requireMfa
+      ? 'Its people sign in to the console only through the agency’s identity provider with a second factor (MFA_REQUIRED otherwise).'
+      : 'A second factor at sign-in is not required by the hub (the agency’s identity provider may still ask for one).',
   };
 }
 
@@ -106,6 +112,11 @@ function PolicyEditor({ slug, policy, presets, onDone }: { slug: string; policy:
       <input id="exigentApprovalHours" type="number" min={1} value={p.exigentApprovalHours} onInput={(e) => setP({ ...p, exigentApprovalHours: Number(e.currentTarget.value) })} />
       <label for="retentionDays">Retention of search details (days)</label>
       <input id="retentionDays" type="number" min={1} value={p.retentionDays} onInput={(e) => setP({ ...p, retentionDays: Number(e.currentTarget.value) })} />
+      <label for="sessionIdleMinutes">Lock an idle console session after (minutes, at most 30)</label>
+      <input id="sessionIdleMinutes" type="number" min={1} max={30} value={p.sessionIdleMinutes} onInput={(e) => setP({ ...p, sessionIdleMinutes: Number(e.currentTarget.value) })} />
+      <label for="sessionLifetimeHours">End a console session after (hours)</label>
+      <input id="sessionLifetimeHours" type="number" min={1} max={24} value={p.sessionLifetimeHours} onInput={(e) => setP({ ...p, sessionLifetimeHours: Number(e.currentTarget.value) })} />
+      <label><input type="checkbox" checked={p.requireMfa} onChange={(e) => setP({ ...p, requireMfa: e.currentTarget.checked })} /> Require multi-factor authentication from the agency’s identity provider</label>
       <button type="submit">Save the policy</button>
       <button type="button" class="secondary" onClick={onDone}>Cancel</button>
       {message && <p class="error" role="alert">{message}</p>}

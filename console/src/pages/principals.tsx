@@ -4,16 +4,17 @@ import { valueOf } from './location';
 import { useQuery } from './use-query';
 import { certification, EXPIRY_WARNING_DAYS, words } from './vocab';
 
-interface Principal { id: string; name: string; role: string; certifiedUntil: string | null; externalSubject: string | null }
+interface Principal { id: string; name: string; role: string; certifiedUntil: string | null; externalSubject: string | null; disabledAt: string | null }
 
 /**
  * A tenant's principals with role and certification (expiring within 30 days highlighted), a form
  * to add one, and a sign-in link for each, minted through the API (issueToken, audited).
  */
 export function PrincipalsSection({ slug, roles }: { slug: string | null; roles: string[] }) {
-  const { data, error, reload } = useQuery<{ principals: Principal[] }>('query($s: String) { principals(tenantSlug: $s) { id name role certifiedUntil externalSubject } }', { s: slug });
+  const { data, error, reload } = useQuery<{ principals: Principal[] }>('query($s: String) { principals(tenantSlug: $s) { id name role certifiedUntil externalSubject disabledAt } }', { s: slug });
   const [link, setLink] = useState<{ name: string; url: string; expiresAt: string } | null>(null);
   const [actionError, setActionError] = useState('');
+  const [notice, setNotice] = useState('');
   async function issue(p: Principal) {
     try {
       const r = await gql<{ issueToken: { token: string; expiresAt: string } }>('mutation($id: ID!) { issueToken(principalId: $id, ttlMinutes: 720) { token expiresAt } }', { id: p.id });
@@ -23,14 +24,26 @@ export function PrincipalsSection({ slug, roles }: { slug: string | null; roles:
       setActionError((e as Error).message);
     }
   }
+  // access that ends at once, on every replica: the person's tokens, or the person (audited)
+  async function end(p: Principal, mutation: 'disablePrincipal' | 'enablePrincipal' | 'revokeTokens', done: string) {
+    try {
+      await gql(`mutation($id: ID!) { ${mutation}(${mutation === 'revokeTokens' ? 'principalId' : 'id'}: $id) { id } }`, { id: p.id });
+      setActionError('');
+      setNotice(done);
+      reload();
+    } catch (e) {
+      setActionError((e as Error).message);
+    }
+  }
   return (
     <section aria-labelledby="principals">
       <h2 id="principals">Principals</h2>
       {(error || actionError) && <p class="error" role="alert">{error || actionError}</p>}
+      {notice && <p role="status">{notice}</p>}
       {data && (data.principals.length === 0 ? <p>No principals yet.</p> : (
         <table data-testid="principals">
           <caption class="hint">Certification expiring within {EXPIRY_WARNING_DAYS} days is highlighted; an analyst without a current one cannot search.</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Certified until</th><th scope="col">Identity-provider subject</th><th scope="col">Sign-in</th></tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Certified until</th><th scope="col">Identity-provider subject</th><th scope="col">Sign-in</th><th scope="col">Access</th></tr></thead>
           <tbody>
             {data.principals.map((p) => {
               const c = certification(p.certifiedUntil);
@@ -41,6 +54,11 @@ export function PrincipalsSection({ slug, roles }: { slug: string | null; roles:
                   <td>{c.text}{c.soon && <strong> expires soon</strong>}{c.expired && <strong> expired</strong>}</td>
                   <td>{p.externalSubject ?? '—'}</td>
                   <td><button type="button" class="secondary" onClick={() => issue(p)}>Sign-in link for {p.name}</button></td>
+                  <td>
+                    {p.disabledAt ? <><strong>Disabled</strong> <button type="button" class="secondary" onClick={() => end(p, 'enablePrincipal', `${p.name} may sign in again; the sign-ins they had before stay ended.`)}>Enable {p.name}</button></>
+                      : <button type="button" class="secondary" onClick={() => end(p, 'disablePrincipal', `${p.name} is disabled: signed out everywhere, and cannot sign in.`)}>Disable {p.name}</button>}{' '}
+                    <button type="button" class="secondary" onClick={() => end(p, 'revokeTokens', `Every sign-in and token of ${p.name} issued until now is ended.`)}>End sessions of {p.name}</button>
+                  </td>
                 </tr>
               );
             })}
