@@ -61,10 +61,10 @@ export class MicroBatcher<I, O> {
     if (refusal) throw refusal;
     this.parties++;
     try {
-      return await Promise.all(items.map((item) => new Promise<O>((resolve, reject) => {
-        this.queue.push({ item, resolve, reject });
-        this.schedule();
-      })));
+      // all queued before the batch is scheduled: a batch that runs at once takes the caller's items whole
+      const answers = items.map((item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })));
+      this.schedule();
+      return await Promise.all(answers);
     } finally {
       this.parties--;
     }

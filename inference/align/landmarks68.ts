@@ -20,6 +20,11 @@ export interface Landmark68Spec {
   expand: number;
   /** where set, a second look at a square around the first look's points, this many times their extent */
   refine?: number;
+  /**
+   * where set, one look only, at the square the second look would take as predicted from the detector's
+   * box: its centre moved by (dx, dy) box widths, its side `side` box widths (refine is then not used)
+   */
+  fromBox?: { dx: number; dy: number; side: number };
   /** the chip is a similarity fit of landmarks firstPoint.. onto these points (chip pixels) */
   firstPoint: number;
   template: Point[];
@@ -92,7 +97,9 @@ async function look(net: LandmarkNet, spec: Landmark68Spec, image: RgbImage, cro
 export async function landmarks68(net: LandmarkNet | InferenceSession, spec: Landmark68Spec, image: RgbImage, boxes: Box[]): Promise<Point[][]> {
   if (boxes.length === 0) return [];
   const run: LandmarkNet = typeof net === 'function' ? net : (inputs) => runLandmarkNet(net, spec, inputs);
+  const p = spec.fromBox;
+  if (p) return look(run, spec, image, boxes.map((b) => square(b.x + b.width * (0.5 + p.dx), b.y + b.height / 2 + b.width * p.dy, p.side * b.width)));
   let points = await look(run, spec, image, boxes.map((b) => cropOf(b, spec.expand)));
-  if (spec.refine) points = await look(run, spec, image, points.map((p) => extentOf(p, spec.refine!)));
+  if (spec.refine) points = await look(run, spec, image, points.map((q) => extentOf(q, spec.refine!)));
   return points;
 }
