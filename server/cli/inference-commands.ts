@@ -349,7 +349,8 @@ export const benchInferenceSpec: CommandSpec = {
     ['--remote <url>', 'measure through a running `frhub serve-inference` worker instead (FRHUB_INFERENCE_SECRET as the hub sends it)'],
     ['--concurrency <n>', 'photos in flight at once in the batched run (default: all of them; with --remote, the worker\'s bound)'],
   ],
-  details: 'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it.',
+  details:
+    'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it. The last line, `Figures: …`, is the record test/bench/RESULTS.md keeps for the command (README quotes its figures). Without --image the portrait is ../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg where a shared/ folder sits beside the checkout (or a folder above it), else a face cut from face-api\'s demo photo.',
   example: 'npx frhub bench inference --runs 10 --remote http://127.0.0.1:4100 --concurrency 32',
   run: benchInferenceCommand,
 };
@@ -432,10 +433,12 @@ async function remoteEngine(url: string): Promise<RemoteInference> {
   return RemoteInference.connect(config.remoteInference.urls, { ...config.remoteInference, log: (_level, m) => log(m) });
 }
 
-/** An LFW photo from ../shared beside the checkout, else a real face from an npm package (so the bench runs without ../shared). */
+/** An LFW photo from a shared/ folder beside the checkout (or beside a folder above it), else a real face from an npm package (so the bench runs without it). */
 export async function sampleFace(): Promise<Buffer> {
-  const shared = resolve(__dirname, '../../../../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg');
-  if (existsSync(shared)) return readFileSync(shared);
+  for (let dir = resolve(__dirname, '../../..'); dirname(dir) !== dir; dir = dirname(dir)) {
+    const shared = join(dirname(dir), 'shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg');
+    if (existsSync(shared)) return readFileSync(shared);
+  }
   // face-api's demo group photo (its package exports no package.json to resolve from): its left person, cut to 250x250 as LFW's photos are
   const demo = resolve(dirname(require.resolve('@vladmandic/face-api')), '../demo/sample1.jpg');
   return sharp(demo).extract({ left: 300, top: 220, width: 480, height: 480 }).resize(250, 250).jpeg({ quality: 90 }).toBuffer();
