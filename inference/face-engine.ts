@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
-import { landmarks68 } from './align/landmarks68.js';
+import { landmarks68, runLandmarkNet } from './align/landmarks68.js';
 import { BUILTIN_PACKS, ensureBuiltinPack } from './builtin-packs.js';
 import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, type RgbImage } from './decode.js';
 import { scrfd, yunet } from './detect/anchor-free.js';
@@ -110,7 +110,11 @@ const DETECTORS: Record<ModelPackManifest['detector']['format'], (input: string,
 export class FaceEngine implements FaceAnalyzer {
   /** each face's embedding, or the refusal of that face alone (a vector without direction fails its own photo, not its batch) */
   private readonly batcher: MicroBatcher<Uint8Array, Float32Array | InferenceError>;
+  /** the landmark net's crops, batched as the recognizer's chips are: across faces and photos, within the same maxQueue */
+  private readonly landmarkBatcher: MicroBatcher<Float32Array, Float32Array>;
   private readonly detector: FaceDetector;
+  /** analyses (and throughput runs) under way: when all of them wait on a batcher, it need not wait for more */
+  private inFlight = 0;
 
   private constructor(
     readonly manifest: ModelPackManifest,
@@ -121,7 +125,9 @@ export class FaceEngine implements FaceAnalyzer {
     private readonly landmarkSession?: ort.InferenceSession,
   ) {
     this.detector = DETECTORS[manifest.detector.format](manifest.detector.input, manifest.detector.size);
-    this.batcher = new MicroBatcher(config.batch, (chips) => this.embedBatch(chips));
+    const hooks = { waiting: () => this.batcher.depth + this.landmarkBatcher.depth, open: () => this.inFlight };
+    this.batcher = new MicroBatcher(config.batch, (chips) => this.embedBatch(chips), hooks);
+    this.landmarkBatcher = new MicroBatcher(config.batch, (crops) => runLandmarkNet(this.landmarkSession!, this.manifest.landmarks!, crops), hooks);
   }
 
   static async create(config: InferenceConfig, log: (msg: string) => void = () => {}): Promise<FaceEngine> {
@@ -148,7 +154,7 @@ export class FaceEngine implements FaceAnalyzer {
       detector: this.manifest.detector.format,
       provider: this.provider.provider,
       fallbackReason: this.provider.fallbackReason ?? null,
-      queueDepth: this.batcher.depth,
+      queueDepth: this.batcher.depth + this.landmarkBatcher.depth,
       batches: this.batcher.batches,
       facesEmbedded: this.batcher.items,
       matchThreshold: this.manifest.thresholds.match,
@@ -160,6 +166,15 @@ export class FaceEngine implements FaceAnalyzer {
   }
 
   async analyze(input: Buffer, opts: AnalyzeOptions = {}): Promise<Analysis> {
+    this.inFlight++;
+    try {
+      return await this.analyzeOnce(input, opts);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async analyzeOnce(input: Buffer, opts: AnalyzeOptions): Promise<Analysis> {
     const t0 = performance.now();
     const image = await decodeImage(input, this.config.limits);
     const t1 = performance.now();
@@ -189,7 +204,7 @@ export class FaceEngine implements FaceAnalyzer {
       }
     }
     if (opts.embed !== false) {
-      const vectors = await Promise.all(faces.map((f) => this.batcher.submit(f.chip)));
+      const vectors = await this.batcher.submitAll(faces.map((f) => f.chip));
       for (const v of vectors) if (v instanceof InferenceError) throw v;
       vectors.forEach((v, i) => (faces[i].face.embedding = v as Float32Array));
     }
@@ -263,7 +278,7 @@ export class FaceEngine implements FaceAnalyzer {
   private async landmarks(image: RgbImage, detections: Detection[]): Promise<Point[][] | undefined> {
     const spec = this.manifest.landmarks;
     if (!spec || !this.landmarkSession) return undefined;
-    return landmarks68(this.landmarkSession, spec, image, detections.map((d) => d.box));
+    return landmarks68((crops) => this.landmarkBatcher.submitAll(crops), spec, image, detections.map((d) => d.box));
   }
 
   private align(image: RgbImage, landmarks: Landmarks, points?: Point[]): Uint8Array {
@@ -320,9 +335,14 @@ export class FaceEngine implements FaceAnalyzer {
     const size = this.manifest.recognizer.size;
     const chip = Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31) % 251);
     const start = performance.now();
-    for (let done = 0; done < n; done += this.config.batch.maxQueue) {
-      const wave = Math.min(this.config.batch.maxQueue, n - done);
-      await Promise.all(Array.from({ length: wave }, () => this.batcher.submit(chip)));
+    this.inFlight++;
+    try {
+      for (let done = 0; done < n; done += this.config.batch.maxQueue) {
+        const wave = Math.min(this.config.batch.maxQueue, n - done);
+        await this.batcher.submitAll(Array.from({ length: wave }, () => chip));
+      }
+    } finally {
+      this.inFlight--;
     }
     return n / ((performance.now() - start) / 1000);
   }

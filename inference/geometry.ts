@@ -38,37 +38,88 @@ export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
   return [d / det, -b / det, (b * ty - d * tx) / det, -c / det, a / det, (c * tx - a * ty) / det];
 }
 
-/** Warps an interleaved RGB image into size x size by the affine mapping output -> source pixels (bilinear). */
+/**
+ * Warps an interleaved RGB image into size x size by the affine mapping output -> source pixels (bilinear).
+ * Pixels outside the image read as black. The same arithmetic per pixel, in the same order, as
+ * bilinear sampling written plainly (so chips, hence embeddings, do not move), but: the inside test
+ * on the source coordinate itself (integer truncation instead of Math.floor there), and for an
+ * axis-aligned map (the landmark net's crops) each column's and row's sample positions computed once.
+ */
 export function warpAffine(src: Buffer | Uint8Array, width: number, height: number, toSource: Affine, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
   const [a, b, tx, c, d, ty] = toSource;
-  const stride = width * 3;
-  // pixels outside the image read as black; the channels are written out, not looped: this runs per
-  // face and per refinement crop
-  const at = (xx: number, yy: number, ch: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch]);
+  const stride = width * 3, xMax = width - 1, yMax = height - 1;
+  if (b === 0 && c === 0) {
+    axisAligned(src, width, height, a, tx, d, ty, size, out);
+    return out;
+  }
   let o = 0;
   for (let y = 0; y < size; y++) {
     const by = b * y, dy = d * y;
     for (let x = 0; x < size; x++, o += 3) {
       const sx = a * x + by + tx;
       const sy = c * x + dy + ty;
-      const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const fx = sx - x0, fy = sy - y0, gx = 1 - fx, gy = 1 - fy;
-      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+      if (sx >= 0 && sy >= 0 && sx < xMax && sy < yMax) {
+        const x0 = sx | 0, y0 = sy | 0;
+        const fx = sx - x0, fy = sy - y0, gx = 1 - fx, gy = 1 - fy;
         const i = y0 * stride + x0 * 3, j = i + stride;
         out[o] = Math.round((src[i] * gx + src[i + 3] * fx) * gy + (src[j] * gx + src[j + 3] * fx) * fy);
         out[o + 1] = Math.round((src[i + 1] * gx + src[i + 4] * fx) * gy + (src[j + 1] * gx + src[j + 4] * fx) * fy);
         out[o + 2] = Math.round((src[i + 2] * gx + src[i + 5] * fx) * gy + (src[j + 2] * gx + src[j + 5] * fx) * fy);
-      } else if (x0 >= -1 && y0 >= -1 && x0 < width && y0 < height) {
-        for (let ch = 0; ch < 3; ch++) {
-          const top = at(x0, y0, ch) * gx + at(x0 + 1, y0, ch) * fx;
-          const bottom = at(x0, y0 + 1, ch) * gx + at(x0 + 1, y0 + 1, ch) * fx;
-          out[o + ch] = Math.round(top * gy + bottom * fy);
-        }
+      } else if (sx >= -1 && sy >= -1 && sx < width && sy < height) {
+        edgePixel(src, width, height, sx, sy, out, o);
       }
     }
   }
   return out;
+}
+
+/** x' = a*x + tx, y' = d*y + ty: sample positions per column and per row, reused across the square. */
+function axisAligned(src: Buffer | Uint8Array, width: number, height: number, a: number, tx: number, d: number, ty: number, size: number, out: Uint8Array): void {
+  const stride = width * 3;
+  const col = new Int32Array(size), fxs = new Float64Array(size), inX = new Uint8Array(size);
+  const sxs = new Float64Array(size);
+  for (let x = 0; x < size; x++) {
+    // `+ 0` is the general form's b*y term: kept so that the sums are the general form's to the bit
+    const sx = a * x + 0 + tx;
+    sxs[x] = sx;
+    inX[x] = sx >= 0 && sx < width - 1 ? 1 : 0;
+    col[x] = (sx | 0) * 3;
+    fxs[x] = sx - (sx | 0);
+  }
+  let o = 0;
+  for (let y = 0; y < size; y++) {
+    const sy = 0 * 0 + d * y + ty;
+    if (!(sy >= 0 && sy < height - 1)) {
+      if (sy >= -1 && sy < height) for (let x = 0; x < size; x++) if (sxs[x] >= -1 && sxs[x] < width) edgePixel(src, width, height, sxs[x], sy, out, o + x * 3);
+      o += size * 3;
+      continue;
+    }
+    const y0 = sy | 0, fy = sy - y0, gy = 1 - fy, row = y0 * stride;
+    for (let x = 0; x < size; x++, o += 3) {
+      if (!inX[x]) {
+        if (sxs[x] >= -1 && sxs[x] < width) edgePixel(src, width, height, sxs[x], sy, out, o);
+        continue;
+      }
+      const fx = fxs[x], gx = 1 - fx;
+      const i = row + col[x], j = i + stride;
+      out[o] = Math.round((src[i] * gx + src[i + 3] * fx) * gy + (src[j] * gx + src[j + 3] * fx) * fy);
+      out[o + 1] = Math.round((src[i + 1] * gx + src[i + 4] * fx) * gy + (src[j + 1] * gx + src[j + 4] * fx) * fy);
+      out[o + 2] = Math.round((src[i + 2] * gx + src[i + 5] * fx) * gy + (src[j + 2] * gx + src[j + 5] * fx) * fy);
+    }
+  }
+}
+
+/** A sample whose 2x2 neighbourhood is partly outside the image: the outside reads as black. */
+function edgePixel(src: Buffer | Uint8Array, width: number, height: number, sx: number, sy: number, out: Uint8Array, o: number): void {
+  const x0 = Math.floor(sx), y0 = Math.floor(sy);
+  const fx = sx - x0, fy = sy - y0, gx = 1 - fx, gy = 1 - fy;
+  const at = (xx: number, yy: number, ch: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 0 : src[(yy * width + xx) * 3 + ch]);
+  for (let ch = 0; ch < 3; ch++) {
+    const top = at(x0, y0, ch) * gx + at(x0 + 1, y0, ch) * fx;
+    const bottom = at(x0, y0 + 1, ch) * gx + at(x0 + 1, y0 + 1, ch) * fx;
+    out[o + ch] = Math.round(top * gy + bottom * fy);
+  }
 }
 
 export function iou(p: Box, q: Box): number {

@@ -100,7 +100,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   const databaseSeconds = new Histogram({ name: 'frhub_database_seconds', help: 'database statement and transaction latency (vector queries included)', registers: [registry] });
   new Gauge({ name: 'frhub_inference_queue_depth', help: 'photos sent to the inference thread and not yet answered (FRHUB_INFLIGHT_PHOTOS bounds it)', registers: [registry], collect() { this.set(engine.status().inFlight); } });
   new Gauge({ name: 'frhub_inference_inflight_bytes', help: 'encoded bytes of those photos (FRHUB_INFLIGHT_BYTES bounds it)', registers: [registry], collect() { this.set(engine.status().inFlightBytes); } });
-  new Gauge({ name: 'frhub_inference_faces_waiting', help: 'faces waiting for the recognizer inside the inference thread', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
+  new Gauge({ name: 'frhub_inference_faces_waiting', help: 'faces waiting for the landmark net or the recognizer inside the inference thread', registers: [registry], collect() { this.set(engine.status().queueDepth); } });
   new Gauge({ name: 'frhub_inference_thread_restarts', help: 'times a dead inference thread was replaced', registers: [registry], collect() { this.set(engine.status().restarts); } });
   if (engine instanceof RemoteInference) {
     new Gauge({ name: 'frhub_inference_workers', help: 'inference workers (FRHUB_INFERENCE_URLS) in each state: up, down, draining, mismatched', labelNames: ['state'], registers: [registry], collect() {

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { RgbImage } from '../decode.js';
 import { warpAffine, type Box, type Point } from '../geometry.js';
-import { normalize, type PixelNormalization } from '../tensor.js';
+import { normalize } from '../tensor.js';
 
 // A 68-point landmark stage between detection and alignment (iBUG 300-W point order), for packs
 // whose manifest names a landmark model: face-api's FaceLandmark68Net, converted by
@@ -20,6 +20,11 @@ export interface Landmark68Spec {
   expand: number;
   /** where set, a second look at a square around the first look's points, this many times their extent */
   refine?: number;
+  /**
+   * where set, one look only, at the square the second look would take as predicted from the detector's
+   * box: its centre moved by (dx, dy) box widths, its side `side` box widths (refine is then not used)
+   */
+  fromBox?: { dx: number; dy: number; side: number };
   /** the chip is a similarity fit of landmarks firstPoint.. onto these points (chip pixels) */
   firstPoint: number;
   template: Point[];
@@ -56,26 +61,45 @@ function extentOf(points: Point[], expand: number): Box {
   return square((x0 + x1) / 2, (y0 + y1) / 2, expand * Math.max(x1 - x0, y1 - y0));
 }
 
-/** One run of the net on square crops (black beyond the photo's edge), all faces in one batch. */
-async function run(session: InferenceSession, spec: Landmark68Spec, image: RgbImage, crops: Box[]): Promise<Point[][]> {
-  if (crops.length === 0) return [];
+/** The landmark net on a batch: one normalized size x size NCHW crop per item in, each item's 136 outputs out. */
+export type LandmarkNet = (inputs: Float32Array[]) => Promise<Float32Array[]>;
+
+/** One session run of the net over a batch of crops (what the engine's micro-batcher runs). */
+export async function runLandmarkNet(session: InferenceSession, spec: Landmark68Spec, inputs: Float32Array[]): Promise<Float32Array[]> {
+  if (inputs.length === 0) return [];
   const n = spec.size;
   const plane = n * n * 3;
-  const pixels: PixelNormalization = { layout: 'nchw', bgr: false, mean: spec.mean, std: spec.std };
-  const batch = new Float32Array(crops.length * plane);
-  crops.forEach((c, i) => {
-    // tf.image.resizeBilinear without half-pixel centres, as face-api resizes: source = crop origin + output * scale
-    const s = c.width / n;
-    const chip = warpAffine(image.data, image.width, image.height, [s, 0, c.x, 0, s, c.y], n);
-    normalize(chip, n * n, pixels, batch, i * plane);
-  });
-  const out = (await session.run({ [spec.input]: new ort.Tensor('float32', batch, [crops.length, 3, n, n]) }))[spec.output].data as Float32Array;
-  return crops.map((c, i) => Array.from({ length: 68 }, (_, k): Point => [c.x + out[i * 136 + 2 * k] * c.width, c.y + out[i * 136 + 2 * k + 1] * c.height]));
+  const batch = new Float32Array(inputs.length * plane);
+  inputs.forEach((x, i) => batch.set(x, i * plane));
+  const out = (await session.run({ [spec.input]: new ort.Tensor('float32', batch, [inputs.length, 3, n, n]) }))[spec.output].data as Float32Array;
+  return inputs.map((_, i) => out.slice(i * 136, (i + 1) * 136));
 }
 
-/** The 68 landmarks of each face, in image pixels. */
-export async function landmarks68(session: InferenceSession, spec: Landmark68Spec, image: RgbImage, boxes: Box[]): Promise<Point[][]> {
-  let points = await run(session, spec, image, boxes.map((b) => cropOf(b, spec.expand)));
-  if (spec.refine) points = await run(session, spec, image, points.map((p) => extentOf(p, spec.refine!)));
+/** A square crop (black beyond the photo's edge) as the net's normalized input. */
+export function landmarkInput(spec: Landmark68Spec, image: RgbImage, c: Box): Float32Array {
+  const n = spec.size;
+  // tf.image.resizeBilinear without half-pixel centres, as face-api resizes: source = crop origin + output * scale
+  const s = c.width / n;
+  const chip = warpAffine(image.data, image.width, image.height, [s, 0, c.x, 0, s, c.y], n);
+  return normalize(chip, n * n, { layout: 'nchw', bgr: false, mean: spec.mean, std: spec.std });
+}
+
+/** One look: the net on square crops, its outputs (fractions of each crop) as image pixels. */
+async function look(net: LandmarkNet, spec: Landmark68Spec, image: RgbImage, crops: Box[]): Promise<Point[][]> {
+  const out = await net(crops.map((c) => landmarkInput(spec, image, c)));
+  return crops.map((c, i) => Array.from({ length: 68 }, (_, k): Point => [c.x + out[i][2 * k] * c.width, c.y + out[i][2 * k + 1] * c.height]));
+}
+
+/**
+ * The 68 landmarks of each face, in image pixels. `net` is the engine's micro-batcher (the faces of
+ * every photo in flight share its runs), or a session run directly.
+ */
+export async function landmarks68(net: LandmarkNet | InferenceSession, spec: Landmark68Spec, image: RgbImage, boxes: Box[]): Promise<Point[][]> {
+  if (boxes.length === 0) return [];
+  const run: LandmarkNet = typeof net === 'function' ? net : (inputs) => runLandmarkNet(net, spec, inputs);
+  const p = spec.fromBox;
+  if (p) return look(run, spec, image, boxes.map((b) => square(b.x + b.width * (0.5 + p.dx), b.y + b.height / 2 + b.width * p.dy, p.side * b.width)));
+  let points = await look(run, spec, image, boxes.map((b) => cropOf(b, spec.expand)));
+  if (spec.refine) points = await look(run, spec, image, points.map((q) => extentOf(q, spec.refine!)));
   return points;
 }

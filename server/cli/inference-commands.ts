@@ -15,7 +15,7 @@ import { EngineEmbedder } from '../face-embedder.js';
 import { searchThreshold } from '../../tenants/search/search-threshold.js';
 import { DEFAULT_CANDIDATES } from '../../tenants/search/search.service.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
-import { stats } from './bench-stats.js';
+import { percentiles, stats } from './bench-stats.js';
 
 const log = (m: string) => console.error(`frhub: ${m}`);
 
@@ -349,7 +349,8 @@ export const benchInferenceSpec: CommandSpec = {
     ['--remote <url>', 'measure through a running `frhub serve-inference` worker instead (FRHUB_INFERENCE_SECRET as the hub sends it)'],
     ['--concurrency <n>', 'photos in flight at once in the batched run (default: all of them; with --remote, the worker\'s bound)'],
   ],
-  details: 'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it.',
+  details:
+    'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it. The last line, `Figures: …`, is the record test/bench/RESULTS.md keeps for the command (README quotes its figures). Without --image the portrait is ../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg where a shared/ folder sits beside the checkout (or a folder above it), else a face cut from face-api\'s demo photo.',
   example: 'npx frhub bench inference --runs 10 --remote http://127.0.0.1:4100 --concurrency 32',
   run: benchInferenceCommand,
 };
@@ -363,7 +364,11 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
   const large = await groupPhoto(small);
   const where = remote ? `through the remote worker ${args.flags.remote} (HTTP/2)` : 'on the inference thread as the hub runs it';
   console.log(`frhub bench inference — pack ${engine.modelVersion}, provider ${engine.status().provider}, ${where}, ${runs} runs each`);
-  for (const [label, img] of [['250x250 portrait', small], ['2000x1500 group photo', large]] as const) {
+  const { width, height } = await sharp(small).metadata();
+  /** medians of each photo's total and stages, for the summary line */
+  const medians: Record<string, Record<string, number>> = {};
+  const counts: Record<string, number> = {};
+  for (const [label, img] of [[`${width}x${height} portrait`, small], ['2000x1500 group photo', large]] as const) {
     await engine.analyze(img, { select: 'all' });
     const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [], overhead: [] };
     let faces = 0;
@@ -381,6 +386,8 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
     }
     console.log(`${label} (${faces} face${faces === 1 ? '' : 's'}):`);
     for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(8)} ${stats(v)}`);
+    medians[label] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, percentiles(v).p50]));
+    counts[label] = faces;
   }
   const n = runs * 8;
   const concurrency = Number(str(args, 'concurrency', String(remote ? Math.min(n, remote.workers().length * 32) : n)));
@@ -399,8 +406,25 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
   console.log(`batched end to end: ${(n / secs).toFixed(1)} faces/s (${n} 250x250 requests, ${Math.min(concurrency, n)} at a time, ${engine.status().batches} batches so far)`);
   const chips = await engine.embedThroughput(512);
   console.log(`embedding only: ${chips.toFixed(1)} faces/s (512 aligned faces through the batcher)`);
+  const [one, group] = Object.keys(medians);
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const m1 = medians[one], mg = medians[group];
+  // the line test/bench/RESULTS.md records (its format is described at the top of that page; README's figures are checked against it)
+  console.log(
+    `Figures: \`${benchCommandLine(args)}\` (${new Date().toISOString().slice(0, 10)}, pack ${engine.modelVersion}): ` +
+      `${one} ${ms(m1.total)} median (decode ${ms(m1.decode)}, detect ${ms(m1.detect)}, align ${ms(m1.align)}, embed ${ms(m1.embed)}); ` +
+      `${group}, ${counts[group]} faces, ${ms(mg.total)} median (decode ${ms(mg.decode)}, detect ${ms(mg.detect)}, align ${ms(mg.align)}, embed ${ms(mg.embed)}); ` +
+      `batched ${(n / secs).toFixed(1)} faces/s; embedding only ${chips.toFixed(1)} faces/s`,
+  );
   await engine.close();
   return 0;
+}
+
+/** The npm script line that reproduces this run (what RESULTS.md and README name it by). */
+function benchCommandLine(args: Args): string {
+  const flags = Object.entries(args.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`));
+  if (!args.flags.runs) flags.unshift('--runs 30');
+  return `npm run bench:inference -- ${flags.join(' ')}`;
 }
 
 /** A worker of `frhub serve-inference`, as the hub would reach it. */
@@ -409,14 +433,15 @@ async function remoteEngine(url: string): Promise<RemoteInference> {
   return RemoteInference.connect(config.remoteInference.urls, { ...config.remoteInference, log: (_level, m) => log(m) });
 }
 
-/** A real face from an npm package, so the bench runs without ../shared. */
+/** An LFW photo from a shared/ folder beside the checkout (or beside a folder above it), else a real face from an npm package (so the bench runs without it). */
 export async function sampleFace(): Promise<Buffer> {
-  const shared = resolve(__dirname, '../../../../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg');
-  try {
-    return readFileSync(shared);
-  } catch {
-    return readFileSync(require.resolve('@vladmandic/human/package.json').replace('package.json', 'assets/sample-me.jpg'));
+  for (let dir = resolve(__dirname, '../../..'); dirname(dir) !== dir; dir = dirname(dir)) {
+    const shared = join(dirname(dir), 'shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg');
+    if (existsSync(shared)) return readFileSync(shared);
   }
+  // face-api's demo group photo (its package exports no package.json to resolve from): its left person, cut to 250x250 as LFW's photos are
+  const demo = resolve(dirname(require.resolve('@vladmandic/face-api')), '../demo/sample1.jpg');
+  return sharp(demo).extract({ left: 300, top: 220, width: 480, height: 480 }).resize(250, 250).jpeg({ quality: 90 }).toBuffer();
 }
 
 async function groupPhoto(face: Buffer): Promise<Buffer> {

@@ -46,3 +46,35 @@ describe('alignment geometry', () => {
     expect(back[1]).toBeCloseTo(p[1], 9);
   });
 });
+
+describe('the warp computes what bilinear sampling written plainly computes, to the bit', () => {
+  // the reference: every pixel through Math.floor and the four neighbours, black outside
+  const plain = (src: Uint8Array, w: number, h: number, [a, b, tx, c, d, ty]: Affine, size: number) => {
+    const out = new Uint8Array(size * size * 3);
+    const at = (x: number, y: number, ch: number) => (x < 0 || y < 0 || x >= w || y >= h ? 0 : src[(y * w + x) * 3 + ch]);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const sx = a * x + b * y + tx, sy = c * x + d * y + ty;
+        const x0 = Math.floor(sx), y0 = Math.floor(sy);
+        if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
+        const fx = sx - x0, fy = sy - y0, gx = 1 - fx, gy = 1 - fy;
+        for (let ch = 0; ch < 3; ch++)
+          out[(y * size + x) * 3 + ch] = Math.round((at(x0, y0, ch) * gx + at(x0 + 1, y0, ch) * fx) * gy + (at(x0, y0 + 1, ch) * gx + at(x0 + 1, y0 + 1, ch) * fx) * fy);
+      }
+    return out;
+  };
+  const w = 97, h = 61;
+  const src = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 2654435761) >>> 24);
+  let seed = 3;
+  const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const maps: [string, Affine][] = [];
+  for (let k = 0; k < 40; k++) {
+    const s = 0.2 + rnd() * 2, angle = rnd() - 0.5, x = (rnd() - 0.4) * w, y = (rnd() - 0.4) * h;
+    maps.push([`axis-aligned ${k}`, [s, 0, x, 0, s, y]], [`turned ${k}`, [s * Math.cos(angle), -s * Math.sin(angle), x, s * Math.sin(angle), s * Math.cos(angle), y]]);
+  }
+  maps.push(['half a pixel off each edge', [1, 0, -0.5, 0, 1, -0.5]], ['past the far corner', [1, 0, w - 10.5, 0, 1, h - 7.25]]);
+
+  it.each(maps)('%s', (_, m) => {
+    expect(Buffer.from(warpAffine(src, w, h, m, 24)).equals(Buffer.from(plain(src, w, h, m, 24)))).toBe(true);
+  });
+});

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { cropOf, dlibMeanFace, landmarks68 } from '../../inference/align/landmarks68';
+import { cropOf, dlibMeanFace, landmarks68, runLandmarkNet } from '../../inference/align/landmarks68';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
 import { decodeImage, type RgbImage } from '../../inference/decode';
-import { DEFAULT_INFERENCE_CONFIG, FaceEngine } from '../../inference/face-engine';
+import { DEFAULT_INFERENCE_CONFIG, FaceEngine, type Analysis } from '../../inference/face-engine';
 import { similarityTransform, type Box, type Point } from '../../inference/geometry';
 import type { ModelPackManifest } from '../../inference/model-pack';
 import { portrait, sampleImage } from '../support/fixtures';
@@ -80,5 +80,34 @@ describe('68-point landmark stage (builtin-dlib)', () => {
     const scores = group.map((f) => f.embedding!.reduce((s, v, i) => s + v * alone[i], 0)).sort((p, q) => q - p);
     expect(scores[0]).toBeGreaterThan(0.97);
     expect(scores[1]).toBeLessThan(engine.manifest.thresholds.match);
+  });
+
+  it('runs the net through the micro-batcher: photos in flight together share its runs, one per look, and get the points they get alone', async () => {
+    // a wait no test could sit through: the batches run because every photo in flight waits on them
+    const patient = await FaceEngine.create({ ...DEFAULT_INFERENCE_CONFIG, modelDir, provider: 'cpu', batch: { maxBatch: 32, maxWaitMs: 600_000, maxQueue: 256 } });
+    try {
+      const photos = [sampleImage(1), await portrait()];
+      const alone: Analysis[] = [];
+      for (const p of photos) alone.push(await patient.analyze(p, { select: 'all' }));
+      const net = patient['landmarkSession']!;
+      const runs = jest.spyOn(net, 'run');
+      const together = await Promise.all(photos.map((p) => patient.analyze(p, { select: 'all' })));
+      expect(runs.mock.calls.map(([feeds]) => (feeds[spec.input] as ort.Tensor).dims[0])).toEqual([4, 4]); // 3 + 1 faces, first look and second
+      together.forEach((a, i) => expect(a.faces.map((f) => Array.from(f.embedding!))).toEqual(alone[i].faces.map((f) => Array.from(f.embedding!))));
+      runs.mockRestore();
+    } finally {
+      await patient.close();
+    }
+  });
+
+  it('with fromBox, looks once, at a square predicted from the box, near where the second look of two lands', async () => {
+    let looks = 0;
+    const counted = (inputs: Float32Array[]) => (looks++, runLandmarkNet(session, spec, inputs));
+    const two = (await landmarks68(counted, spec, image, [box]))[0];
+    expect(looks).toBe(2);
+    const one = (await landmarks68(counted, { ...spec, fromBox: { dx: -0.0132, dy: 0.0522, side: 1.218 } }, image, [box]))[0];
+    expect(looks).toBe(3);
+    const apart = one.map((p, i) => Math.hypot(p[0] - two[i][0], p[1] - two[i][1])).sort((p, q) => p - q);
+    expect(apart[apart.length >> 1]).toBeLessThan(0.03 * box.width);
   });
 });
