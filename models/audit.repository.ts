@@ -121,6 +121,16 @@ export class AuditRepository {
     );
   }
 
+  /** What was done to one principal (allowed events naming it in details.principalId: created, changed, tokens issued for it), newest first, keyset-paged by sequence number. */
+  async aboutPrincipal(db: Queryable, principalId: string, first: number, beforeSeq?: number): Promise<AuditEventRow[]> {
+    return db.query(
+      `SELECT ${EVENT} FROM audit_events
+        WHERE details ? 'principalId' AND details->>'principalId' = $1 AND outcome = 'ALLOWED' AND ($2::bigint IS NULL OR seq < $2)
+        ORDER BY seq DESC LIMIT $3`,
+      [principalId.toLowerCase(), beforeSeq ?? null, first + 1],
+    );
+  }
+
   /** The chain in order, from `afterSeq` on, for verification. */
   async scan(db: Queryable, afterSeq: number, limit: number): Promise<AuditEventRow[]> {
     return db.query(`SELECT ${EVENT} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);

@@ -22,6 +22,11 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     setTenantStatus: AuditAction.TENANT_STATUS_SET,
     issueToken: AuditAction.TOKEN_ISSUED,
     setTenantIssuer: AuditAction.ISSUER_SET,
+    updatePrincipal: AuditAction.PRINCIPAL_UPDATED,
+    updateGallery: AuditAction.GALLERY_UPDATED,
+    updateSubject: AuditAction.SUBJECT_UPDATED,
+    removeSubject: AuditAction.SUBJECT_REMOVED,
+    removePhoto: AuditAction.PHOTO_REMOVED,
   },
   Query: {
     auditEvents: AuditAction.AUDIT_READ,
@@ -31,6 +36,8 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     search: AuditAction.SEARCH_VIEWED,
     // a photo located before searching: refused uploads (too large, unreadable) audited too
     previewProbe: AuditAction.PROBE_PREVIEWED,
+    principalHistory: AuditAction.AUDIT_READ,
+    subjectRemnants: AuditAction.SUBJECT_REMNANTS_CHECKED,
   },
 };
 

@@ -21,6 +21,8 @@ export class Principal {
   @Field(() => Role) role!: Role;
   @Field(() => Date, { nullable: true }) certifiedUntil!: Date | null;
   @Field(() => String, { nullable: true, description: 'the subject the agency’s own identity provider uses for this person' }) externalSubject!: string | null;
+  @Field(() => String, { nullable: true, description: 'what the current certification rests on (a training record or certificate number), recorded with its renewal (updatePrincipal)' }) certificationEvidence!: string | null;
+  @Field(() => Date, { nullable: true, description: 'when updatePrincipal last changed it; null: never' }) updatedAt!: Date | null;
 }
 
 @ObjectType({ description: 'An agency’s own identity provider, trusted to sign its users in.' })

@@ -15,8 +15,10 @@ import { formatError } from '../schema/errors.js';
 import { limitsRule } from '../schema/limits.js';
 import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
+import { PrincipalService } from '../tenants/directory/principal.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
+import { RecordsService } from '../tenants/galleries/records.service.js';
 import { OversightService } from '../tenants/oversight/oversight.service.js';
 import { PolicyService } from '../tenants/policy/policy.service.js';
 import { QuotaService } from '../tenants/quotas/quota.service.js';
@@ -373,7 +375,9 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
   return {
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
+    principals: new PrincipalService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail),
+    records: new RecordsService(db, clock, trail),
     searches: new SearchService(db, embedder, clock, trail, quotas, { targetFpir: config.targetFpir }, reads),
     policies,
     quotas,
