@@ -12,6 +12,7 @@ import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference
 import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
+import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec } from './subject-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -32,6 +33,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   'keys remove': keysRemoveSpec,
   'keys list': keysListSpec,
   enroll: enrollSpec,
+  'subject remove': subjectRemoveSpec,
+  'subject check': subjectCheckSpec,
+  'subject dispositions': subjectDispositionsSpec,
   purge: purgeSpec,
   report: reportSpec,
   'audit verify': auditVerifySpec,
