@@ -3,6 +3,7 @@ import { gql } from '../api';
 import { BulkEnroll } from './bulk-enroll';
 import { thisMonth, valueOf } from './location';
 import { PrincipalsSection } from './principals';
+import { RecordsSection } from './records';
 import { QuotasSection } from './tenant-detail';
 import { useQuery } from './use-query';
 import { AGENCY_ROLES, day } from './vocab';
@@ -35,6 +36,7 @@ export function AgencyAdminPage() {
         <CreateGallery onCreated={reload} />
       </section>
       {data && <BulkEnroll galleries={own} onDone={reload} />}
+      {own.length > 0 && <RecordsSection galleries={own} onChanged={reload} />}
       <PrincipalsSection slug={null} roles={AGENCY_ROLES} />
       <QuotasSection slug={null} editable={false} />
       {month && <p data-testid="month-usage">This month: {month.searches} searches ran, {month.denials} were denied.</p>}
