@@ -7,7 +7,7 @@ import { startHub, type TestHub } from '../support/hub';
 // People and records over time in the agency administrator's console, in chromium against a real
 // hub, on photos an npm package ships: a lapsed certification renewed with its evidence (and its
 // history shown), an expunged booking removed with its reason and the check that nothing is left.
-describeInBrowser('console: renew a certification, remove an expunged booking', () => {
+describeInBrowser('console: renew a certification, remove an expunged booking, archive a gallery', () => {
   let t: TestHub;
   let browser: Browser;
   let admin: { id: string; token: string };
@@ -83,6 +83,18 @@ describeInBrowser('console: renew a certification, remove an expunged booking', 
     // what the page did is what the API holds
     const proof = (await t.gql(admin.token, `query($s: ID!) { subjectRemnants(subjectId: $s) { clean reason } }`, { s: subjects['BK-1001'] })).data.subjectRemnants;
     expect(proof).toEqual({ clean: true, reason: 'EXPUNGED' });
+    expect(problems).toEqual([]);
+  });
+
+  it('archives a gallery (no longer searched) and brings it back', async () => {
+    const page = await signedIn(admin.token);
+    const row = page.getByTestId('galleries').getByRole('row').filter({ hasText: 'Bookings' });
+    await page.getByRole('button', { name: 'Archive Bookings' }).click();
+    await row.filter({ hasText: /archived \d{4}-\d\d-\d\d/ }).waitFor();
+    expect((await t.gql(admin.token, `query($g: ID!) { gallery(id: $g) { archivedAt } }`, { g: galleryId })).data.gallery.archivedAt).not.toBeNull();
+    await page.getByRole('button', { name: 'Bring back Bookings' }).click();
+    await page.getByRole('button', { name: 'Archive Bookings' }).waitFor();
+    expect((await t.gql(admin.token, `query($g: ID!) { gallery(id: $g) { archivedAt } }`, { g: galleryId })).data.gallery.archivedAt).toBeNull();
     expect(problems).toEqual([]);
   });
 });
