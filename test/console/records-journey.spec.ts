@@ -34,11 +34,11 @@ describeInBrowser('console: renew a certification, remove an expunged booking, a
     await t?.close();
   });
 
-  async function signedIn(token: string): Promise<Page> {
+  async function signedIn(token: string, heading = 'Agency administration'): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     watchPage(page, problems, t.url);
     await page.goto(`${t.url}/sign-in#token=${token}`);
-    await page.getByRole('heading', { name: 'Agency administration', exact: true }).waitFor();
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
     return page;
   }
 
@@ -62,8 +62,17 @@ describeInBrowser('console: renew a certification, remove an expunged booking, a
     expect(rows[2]).toContain('created as agency analyst');
     await screenshot(page, 'principal-renewed');
     expect(await accessibilityProblems(page)).toEqual([]);
-    const search = await t.gql(analyst.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: (await bookingPhoto('BK-1001', true)).toString('base64'), legalBasis: 'VICTIM_ID', caseNumber: 'C-1' } });
-    expect(search.errors).toBeUndefined();
+    // the analyst searches in the console: the candidate shows the person's details its agency keeps
+    const searcher = await signedIn(analyst.token, 'New search');
+    await searcher.getByLabel('Probe photo').setInputFiles({ name: 'probe.jpg', mimeType: 'image/jpeg', buffer: await bookingPhoto('BK-1001', true) });
+    await searcher.getByTestId('probe-outline').waitFor({ timeout: 60_000 });
+    await searcher.getByLabel('Legal basis').selectOption('VICTIM_ID');
+    await searcher.getByLabel(/^Case number/).fill('C-1');
+    await searcher.getByRole('button', { name: 'Search' }).click();
+    await searcher.getByRole('heading', { name: 'Candidates', exact: true }).waitFor({ timeout: 60_000 });
+    expect(await searcher.getByRole('row').nth(1).textContent()).toMatch(/BK-1001 Pat Example, booking BN-1, expunged 2026-11-30/);
+    await screenshot(searcher, 'candidate-details');
+    expect(await accessibilityProblems(searcher)).toEqual([]);
   });
 
   it('removes an expunged booking with its reason and shows the check that nothing of it is left', async () => {
