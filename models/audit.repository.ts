@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db.js';
-import type { AuditAction } from './enums.js';
+import { AuditOutcome, type AuditAction } from './enums.js';
 import { LONE_SURROGATE } from './text.js';
 
 /** One decision or access, as appended to the chain. */
@@ -125,9 +125,9 @@ export class AuditRepository {
   async aboutPrincipal(db: Queryable, principalId: string, first: number, beforeSeq?: number): Promise<AuditEventRow[]> {
     return db.query(
       `SELECT ${EVENT} FROM audit_events
-        WHERE details ? 'principalId' AND details->>'principalId' = $1 AND outcome = 'ALLOWED' AND ($2::bigint IS NULL OR seq < $2)
+        WHERE details ? 'principalId' AND details->>'principalId' = $1 AND outcome = $4 AND ($2::bigint IS NULL OR seq < $2)
         ORDER BY seq DESC LIMIT $3`,
-      [principalId.toLowerCase(), beforeSeq ?? null, first + 1],
+      [principalId.toLowerCase(), beforeSeq ?? null, first + 1, AuditOutcome.ALLOWED],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { AuditOutcome } from './enums.js';
 
 /** What a gallery owner may keep about a subject beside its reference; every field optional. */
 export interface SubjectDetails {
@@ -148,8 +149,8 @@ export class SubjectRepository {
   async removalsOf(db: Queryable, tenantId: string, subjectId: string, actions: string[]): Promise<{ seq: number; at: Date; action: string; details: Record<string, unknown> }[]> {
     return db.query(
       `SELECT seq::int8::float8 AS seq, at, action, details FROM audit_events
-        WHERE tenant_id = $1 AND action = ANY($3::text[]) AND outcome = 'ALLOWED' AND details->>'subjectId' = $2 ORDER BY seq`,
-      [tenantId, subjectId, actions],
+        WHERE tenant_id = $1 AND action = ANY($3::text[]) AND outcome = $4 AND details->>'subjectId' = $2 ORDER BY seq`,
+      [tenantId, subjectId, actions, AuditOutcome.ALLOWED],
     );
   }
 }
