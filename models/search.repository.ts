@@ -53,6 +53,8 @@ export interface SearchContextRow {
   quotas: { period: string; limit: number; used: number }[];
   ownGalleries: string[];
   grantedGalleries: string[];
+  /** the tenant's own archived galleries: not searched, named in a refusal when asked for */
+  archivedGalleries: string[];
 }
 
 export class SearchRepository {
@@ -63,6 +65,7 @@ export class SearchRepository {
                        'used', CASE WHEN q.window_start = frhub_quota_window(q.period) THEN q.used ELSE 0 END) ORDER BY q.period), '[]')
                  FROM quotas q WHERE q.tenant_id = t.id) AS quotas,
               ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id AND g.archived_at IS NULL ORDER BY g.id) AS "ownGalleries",
+              ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id AND g.archived_at IS NOT NULL ORDER BY g.id) AS "archivedGalleries",
               ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a JOIN galleries ga ON ga.id = a.gallery_id
                      WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id AND ga.archived_at IS NULL
                        AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()) AS "grantedGalleries"

@@ -186,6 +186,9 @@ describe('records over time', () => {
     const s = await search();
     expect(s.galleriesSearched).not.toContain(galleryId);
     expect(s.candidates).toEqual([]);
+    const named = await t.gql(analyst, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: await probe(), legalBasis: 'VICTIM_ID', caseNumber: 'R-1', galleryIds: [galleryId] } });
+    expect(named.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(named.errors?.[0].message).toMatch(/archived/);
     const refused = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId } }`, { i: { galleryId, subjectRef: 'BK-2000', imageBase64: b64(await bookingPhoto('BK-1003', true)) } });
     expect(refused.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0].message).toMatch(/archived/);
