@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db.js';
-import type { AuditAction } from './enums.js';
+import { AuditOutcome, type AuditAction } from './enums.js';
 import { LONE_SURROGATE } from './text.js';
 
 /** One decision or access, as appended to the chain. */
@@ -118,6 +118,16 @@ export class AuditRepository {
           AND ($5::bigint IS NULL OR seq < $5) AND ($7::text IS NULL OR outcome = $7)
         ORDER BY seq DESC LIMIT $6`,
       [f.tenantId ?? null, f.action ?? null, f.from ?? null, f.to ?? null, beforeSeq ?? null, first + 1, f.outcome ?? null],
+    );
+  }
+
+  /** What was done to one principal (allowed events naming it in details.principalId: created, changed, tokens issued for it), newest first, keyset-paged by sequence number. */
+  async aboutPrincipal(db: Queryable, principalId: string, first: number, beforeSeq?: number): Promise<AuditEventRow[]> {
+    return db.query(
+      `SELECT ${EVENT} FROM audit_events
+        WHERE details ? 'principalId' AND details->>'principalId' = $1 AND outcome = $4 AND ($2::bigint IS NULL OR seq < $2)
+        ORDER BY seq DESC LIMIT $3`,
+      [principalId.toLowerCase(), beforeSeq ?? null, first + 1, AuditOutcome.ALLOWED],
     );
   }
 

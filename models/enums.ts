@@ -123,11 +123,23 @@ export enum AuditAction {
   LEGAL_HOLD_SET = 'LEGAL_HOLD_SET',
   ENROLL = 'ENROLL',
   GALLERY_CREATED = 'GALLERY_CREATED',
+  /** a gallery renamed, archived or brought back (updateGallery) */
+  GALLERY_UPDATED = 'GALLERY_UPDATED',
+  /** a subject's details corrected (updateSubject): which fields changed, never their values */
+  SUBJECT_UPDATED = 'SUBJECT_UPDATED',
+  /** a subject purged (removeSubject): the reason, and the ids and counts of what went; never the face */
+  SUBJECT_REMOVED = 'SUBJECT_REMOVED',
+  /** one enrolled photo purged (removePhoto): its templates, crop and candidate rows; never the face */
+  PHOTO_REMOVED = 'PHOTO_REMOVED',
+  /** the check that nothing of a removed subject is left (subjectRemnants) */
+  SUBJECT_REMNANTS_CHECKED = 'SUBJECT_REMNANTS_CHECKED',
   SHARING_CREATED = 'SHARING_CREATED',
   SHARING_REVOKED = 'SHARING_REVOKED',
   TENANT_CREATED = 'TENANT_CREATED',
   TENANT_STATUS_SET = 'TENANT_STATUS_SET',
   PRINCIPAL_CREATED = 'PRINCIPAL_CREATED',
+  /** a principal's display name, role or certification changed (updatePrincipal): each change from and to */
+  PRINCIPAL_UPDATED = 'PRINCIPAL_UPDATED',
   TOKEN_ISSUED = 'TOKEN_ISSUED',
   ISSUER_SET = 'ISSUER_SET',
   POLICY_SET = 'POLICY_SET',
@@ -174,4 +186,20 @@ export enum SignInRefusal {
   MFA_REQUIRED = 'MFA_REQUIRED',
   /** the system-use notice was not acknowledged */
   NOTICE_NOT_ACKNOWLEDGED = 'NOTICE_NOT_ACKNOWLEDGED',
+}
+
+/** Why an enrolled subject or photo is removed (removeSubject, removePhoto, `frhub subject dispositions`). */
+export enum RemovalReason {
+  /** the record was expunged or sealed by a court */
+  EXPUNGED = 'EXPUNGED',
+  /** the charges were dismissed or not filed */
+  DISMISSED = 'DISMISSED',
+  /** found not guilty */
+  ACQUITTED = 'ACQUITTED',
+  /** enrolled in error (wrong person, wrong gallery, unusable photo) */
+  ERROR = 'ERROR',
+  /** the same person or photo enrolled twice */
+  DUPLICATE = 'DUPLICATE',
+  /** past the gallery owner's own retention period */
+  RETENTION = 'RETENTION',
 }

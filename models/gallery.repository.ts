@@ -7,6 +7,8 @@ export interface GalleryRow {
   name: string;
   createdAt: Date;
   templateCount: number;
+  /** when archived (not searched, not enrollable, reversible); null while in use */
+  archivedAt: Date | null;
 }
 
 export interface SubjectRow {
@@ -17,9 +19,15 @@ export interface SubjectRow {
   templateCount: number;
   /** created_at at full (microsecond) precision, for keyset cursors */
   cursorKey: string;
+  name: string | null;
+  dateOfBirth: string | null;
+  bookingDate: string | null;
+  bookingNumber: string | null;
+  charges: string | null;
+  disposition: string | null;
 }
 
-const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt", g.template_count AS "templateCount"`;
+const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt", g.template_count AS "templateCount", g.archived_at AS "archivedAt"`;
 
 export class GalleryRepository {
   async create(db: Queryable, tenantId: string, name: string): Promise<GalleryRow> {
@@ -47,6 +55,16 @@ export class GalleryRepository {
     return db.query(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);
   }
 
+  /** Renames and/or archives (true) or brings back (false) a gallery; what is not given stays. */
+  async update(db: Queryable, id: string, patch: { name?: string; archived?: boolean }): Promise<void> {
+    await db.query(
+      `UPDATE galleries SET name = coalesce($2, name),
+              archived_at = CASE WHEN $3::boolean IS NULL THEN archived_at WHEN $3 THEN coalesce(archived_at, now()) ELSE NULL END
+        WHERE id = $1`,
+      [id, patch.name ?? null, patch.archived ?? null],
+    );
+  }
+
   async idsOfTenant(db: Queryable, tenantId: string): Promise<string[]> {
     return (await db.query(`SELECT id FROM galleries WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
   }
@@ -70,6 +88,8 @@ export class GalleryRepository {
   async subjects(db: Queryable, galleryId: string, first: number, after?: Cursor): Promise<SubjectRow[]> {
     return db.query(
       `SELECT s.id, s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt", s.created_at::text AS "cursorKey",
+              s.full_name AS name, to_char(s.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", to_char(s.booking_date, 'YYYY-MM-DD') AS "bookingDate",
+              s.booking_number AS "bookingNumber", s.charges, s.disposition,
               (SELECT count(*)::int FROM face_templates t WHERE t.subject_id = s.id) AS "templateCount"
          FROM subjects s
         WHERE s.gallery_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) > ($2::timestamptz, $3::uuid))

@@ -28,6 +28,8 @@ export interface SearchRow {
 
 export interface CandidateRow extends VectorHit {
   rank: number;
+  /** set when the candidate's subject or photo was removed: the row keeps its rank and score, nothing that names the subject */
+  removedReason?: string | null;
 }
 
 export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold'> & {
@@ -51,6 +53,8 @@ export interface SearchContextRow {
   quotas: { period: string; limit: number; used: number }[];
   ownGalleries: string[];
   grantedGalleries: string[];
+  /** the tenant's own archived galleries: not searched, named in a refusal when asked for */
+  archivedGalleries: string[];
 }
 
 export class SearchRepository {
@@ -60,9 +64,10 @@ export class SearchRepository {
               (SELECT coalesce(json_agg(json_build_object('period', q.period, 'limit', q."limit",
                        'used', CASE WHEN q.window_start = frhub_quota_window(q.period) THEN q.used ELSE 0 END) ORDER BY q.period), '[]')
                  FROM quotas q WHERE q.tenant_id = t.id) AS quotas,
-              ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id ORDER BY g.id) AS "ownGalleries",
-              ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a
-                     WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id
+              ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id AND g.archived_at IS NULL ORDER BY g.id) AS "ownGalleries",
+              ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id AND g.archived_at IS NOT NULL ORDER BY g.id) AS "archivedGalleries",
+              ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a JOIN galleries ga ON ga.id = a.gallery_id
+                     WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id AND ga.archived_at IS NULL
                        AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()) AS "grantedGalleries"
          FROM tenants t LEFT JOIN tenant_policies p ON p.tenant_id = t.id
         WHERE t.id = $1`,
@@ -124,7 +129,8 @@ export class SearchRepository {
   async candidatesOf(db: Queryable, searchIds: string[]): Promise<Map<string, CandidateRow[]>> {
     const rows: (CandidateRow & { searchId: string })[] = searchIds.length
       ? await db.query(
-          `SELECT search_id AS "searchId", rank, score, template_id AS "templateId", subject_id AS "subjectId", gallery_id AS "galleryId", subject_ref AS "subjectRef"
+          `SELECT search_id AS "searchId", rank, score, template_id AS "templateId", subject_id AS "subjectId", gallery_id AS "galleryId", subject_ref AS "subjectRef",
+                  removed_reason AS "removedReason"
              FROM search_candidates WHERE search_id = ANY($1::uuid[]) ORDER BY search_id, rank`,
           [searchIds],
         )

@@ -19,11 +19,22 @@ export interface PrincipalRow {
   certifiedUntil: Date | null;
   /** the subject an agency's own identity provider uses for this person */
   externalSubject: string | null;
+  /** what the last certification (renewal) rests on: a training record, a course certificate's number */
+  certificationEvidence: string | null;
   createdAt: Date;
   /** set: the principal may not sign in or use any token */
   disabledAt: Date | null;
   /** tokens issued before this moment are refused (revokeTokens, disablePrincipal) */
   tokensValidAfter: Date | null;
+  updatedAt: Date | null;
+}
+
+/** What updatePrincipal may change; a field absent stays. */
+export interface PrincipalPatch {
+  name?: string;
+  role?: Role;
+  certifiedUntil?: Date | null;
+  certificationEvidence?: string | null;
 }
 
 export interface IssuerRow {
@@ -40,7 +51,8 @@ export interface IssuerRow {
 const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", client_id AS "clientId", updated_at AS "updatedAt"`;
 
 const TENANT = `id, slug, name, status, is_operator AS "isOperator", created_at AS "createdAt"`;
-const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject", created_at AS "createdAt", disabled_at AS "disabledAt", tokens_valid_after AS "tokensValidAfter"`;
+const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject",
+  certification_evidence AS "certificationEvidence", created_at AS "createdAt", updated_at AS "updatedAt", disabled_at AS "disabledAt", tokens_valid_after AS "tokensValidAfter"`;
 
 export class TenantRepository {
   async create(db: Queryable, t: { slug: string; name: string; isOperator?: boolean }): Promise<TenantRow> {
@@ -85,6 +97,14 @@ export class TenantRepository {
   /** A principal of any tenant the transaction's scope may see. */
   async principalAnyTenant(db: Queryable, id: string): Promise<PrincipalRow | undefined> {
     return (await db.query(`SELECT ${PRINCIPAL} FROM principals WHERE id = $1`, [id]))[0];
+  }
+
+  async updatePrincipal(db: Queryable, id: string, patch: PrincipalPatch): Promise<PrincipalRow> {
+    const columns = { name: 'name', role: 'role', certifiedUntil: 'certified_until', certificationEvidence: 'certification_evidence' } as const;
+    const keys = (Object.keys(columns) as (keyof PrincipalPatch)[]).filter((k) => patch[k] !== undefined);
+    const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`);
+    const [row] = await db.query(`UPDATE principals SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${PRINCIPAL}`, [id, ...keys.map((k) => patch[k])]);
+    return row;
   }
 
   async setStatus(db: Queryable, id: string, status: TenantStatus): Promise<TenantRow> {

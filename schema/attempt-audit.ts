@@ -25,6 +25,11 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     disablePrincipal: AuditAction.PRINCIPAL_DISABLED,
     enablePrincipal: AuditAction.PRINCIPAL_ENABLED,
     revokeTokens: AuditAction.TOKENS_REVOKED,
+    updatePrincipal: AuditAction.PRINCIPAL_UPDATED,
+    updateGallery: AuditAction.GALLERY_UPDATED,
+    updateSubject: AuditAction.SUBJECT_UPDATED,
+    removeSubject: AuditAction.SUBJECT_REMOVED,
+    removePhoto: AuditAction.PHOTO_REMOVED,
   },
   Query: {
     auditEvents: AuditAction.AUDIT_READ,
@@ -34,6 +39,8 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     search: AuditAction.SEARCH_VIEWED,
     // a photo located before searching: refused uploads (too large, unreadable) audited too
     previewProbe: AuditAction.PROBE_PREVIEWED,
+    principalHistory: AuditAction.AUDIT_READ,
+    subjectRemnants: AuditAction.SUBJECT_REMNANTS_CHECKED,
   },
 };
 

@@ -16,6 +16,9 @@ import { CandidateResolver, SearchResolver, toSearch } from './search.resolver.j
 import { SharingResolver } from './sharing.resolver.js';
 import { SystemResolver } from './system.resolver.js';
 import { TenantResolver } from './tenant.resolver.js';
+// after the resolvers above, so the emitted schema keeps their order
+import { PrincipalResolver } from './principal.resolver.js';
+import { CandidateGroupResolver, CandidateSubjectResolver, RecordsResolver, SearchGroupsResolver } from './records.resolver.js';
 
 // the committed copy beside the sources, whether this runs from schema/ or dist/schema/
 export const SCHEMA_FILE = join(__dirname, __dirname.split(/[\/]/).includes('dist') ? '../../schema' : '.', 'schema.graphql');
@@ -31,7 +34,10 @@ type Ref = { id: string };
  */
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
-    resolvers: [TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver],
+    resolvers: [
+      TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver,
+      PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver,
+    ],
     validate: false,
   });
   describeTextLimits(typeGraphql);

@@ -1,7 +1,9 @@
 import type { AuditService } from '../tenants/audit/audit.service.js';
 import type { SessionService } from '../tenants/directory/session.service.js';
+import type { PrincipalService } from '../tenants/directory/principal.service.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { GalleryService } from '../tenants/galleries/gallery.service.js';
+import type { RecordsService } from '../tenants/galleries/records.service.js';
 import type { OversightService } from '../tenants/oversight/oversight.service.js';
 import type { PolicyService } from '../tenants/policy/policy.service.js';
 import type { QuotaService } from '../tenants/quotas/quota.service.js';
@@ -14,7 +16,9 @@ import { DomainError } from '../tenants/shared/errors.js';
 export interface Services {
   tenants: TenantService;
   sessions: SessionService;
+  principals: PrincipalService;
   galleries: GalleryService;
+  records: RecordsService;
   searches: SearchService;
   policies: PolicyService;
   quotas: QuotaService;

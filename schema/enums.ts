@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
+  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, RemovalReason, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -14,6 +14,7 @@ registerEnumType(CandidateDecision, { name: 'CandidateDecision' });
 registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
 registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'What an audited decision came to: ALLOWED, DENIED (a refusal of what the caller may do) or FAILED (bad input, an unusable photo, an error).' });
+registerEnumType(RemovalReason, { name: 'RemovalReason', description: 'Why an enrolled subject or photo is removed: EXPUNGED (expunged or sealed), DISMISSED, ACQUITTED, ERROR (enrolled in error), DUPLICATE, RETENTION (past the owner’s retention).' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
 
-export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };
+export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, RemovalReason, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };

@@ -11,6 +11,7 @@ export class Gallery {
   @Field(() => ID) tenantId!: string;
   @Field(() => Int) templateCount!: number;
   @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'when it was archived (updateGallery): an archived gallery is not searched and takes no enrollment until brought back; null while in use' }) archivedAt!: Date | null;
 }
 
 @ObjectType({ description: 'How many of a gallery’s templates one model version has: a move to a new model pack (`frhub reembed`) is complete when the new version has one for every enrolled photo.' })
@@ -27,6 +28,13 @@ export class Subject {
   @Field({ description: 'the owner’s reference, e.g. a booking number' }) subjectRef!: string;
   @Field(() => Int) templateCount!: number;
   @Field() createdAt!: Date;
+  @Field(() => String, { nullable: true, description: 'the person’s name, as the gallery owner keeps it (updateSubject)' }) name!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' }) dateOfBirth!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' }) bookingDate!: string | null;
+  @Field(() => String, { nullable: true }) bookingNumber!: string | null;
+  @Field(() => String, { nullable: true, description: 'free text or the owner’s codes' }) charges!: string | null;
+  @Field(() => String, { nullable: true, description: 'the case’s disposition, free text or the owner’s codes' }) disposition!: string | null;
+  @Field({ description: 'false for a subject of another agency’s gallery shared with the caller: its details are that agency’s, and are null here' }) detailsVisible!: boolean;
 }
 
 @ObjectType()
@@ -85,7 +93,7 @@ export class GalleryResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SubjectConnection> {
     const page = await ctx.services.galleries.subjects(actorOf(ctx), galleryId, first, after);
-    const nodes = page.nodes.map((s) => ({ ...s, subjectRef: s.externalRef }));
+    const nodes = page.nodes.map((s) => ({ ...s, subjectRef: s.externalRef, detailsVisible: true }));
     return toConnection(nodes, page);
   }
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
-import { CandidateDecision, LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
+import { CandidateDecision, LegalBasis, OffenseCategory, RemovalReason, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
@@ -30,6 +30,15 @@ export class Candidate {
   falseMatchRateInterval!: RateInterval | null;
   /** the search it ranks in (not a field: the faceImage resolver's access check needs it) */
   searchId!: string;
+  /** the subject it belongs to (not a field: `subject` resolves it with what the searcher may see) */
+  subjectId!: string;
+}
+
+@ObjectType({ description: 'A candidate whose subject or photo the gallery’s owner has since removed: its rank and score stay for the record; nothing that names the person does.' })
+export class RemovedCandidate {
+  @Field(() => Int) rank!: number;
+  @Field(() => Float) score!: number;
+  @Field(() => RemovalReason) reason!: RemovalReason;
 }
 
 @ObjectType({ description: 'A face’s box in a photo, in the photo’s pixels (after its EXIF orientation).' })
@@ -86,7 +95,8 @@ export class Search {
   thresholdBasis!: ThresholdBasis | null;
   @Field(() => Float) probeQuality!: number;
   @Field(() => [ID]) galleriesSearched!: string[];
-  @Field(() => [Candidate]) candidates!: Candidate[];
+  @Field(() => [Candidate], { description: 'one per enrolled photo that scored at or above the threshold, best first; see candidatesBySubject for them grouped by person' }) candidates!: Candidate[];
+  @Field(() => [RemovedCandidate], { description: 'candidates whose subject or photo was removed since the search (expunged, dismissed, ...): rank, score and reason only' }) removedCandidates!: RemovedCandidate[];
   @Field() notice!: string;
   @Field(() => ReviewStatus) reviewStatus!: ReviewStatus;
   @Field(() => ReviewOutcome, { nullable: true }) reviewOutcome!: ReviewOutcome | null;
@@ -152,9 +162,16 @@ export class SearchFacesInput {
   @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the score at which the strangers expected above it over the templates searched meet the target false-positive identification rate (FRHUB_TARGET_FPIR), never below the model’s verification threshold' }) minScore?: number | null;
 }
 
-type Row = Omit<Search, 'candidates' | 'notice' | 'thresholdBasis'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null };
-export const toSearch = (r: Row, candidates: Omit<Candidate, 'searchId'>[]): Search =>
-  ({ ...r, thresholdBasis: r.thresholdBasis ?? null, candidates: candidates.map((c) => ({ ...c, searchId: r.id })), notice: LEADS_NOTICE }) as Search;
+type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null };
+type CandidateIn = Omit<Candidate, 'searchId' | 'subjectId'> & { subjectId?: string | null; removedReason?: string | null };
+export const toSearch = (r: Row, candidates: CandidateIn[]): Search =>
+  ({
+    ...r,
+    thresholdBasis: r.thresholdBasis ?? null,
+    candidates: candidates.filter((c) => !c.removedReason).map((c) => ({ ...c, searchId: r.id })),
+    removedCandidates: candidates.filter((c) => c.removedReason).map((c) => ({ rank: c.rank, score: c.score, reason: c.removedReason as RemovalReason })),
+    notice: LEADS_NOTICE,
+  }) as Search;
 
 @Resolver(() => Search)
 export class SearchResolver {

@@ -23,6 +23,8 @@ export class Principal {
   @Field(() => String, { nullable: true, description: 'the subject the agency’s own identity provider uses for this person' }) externalSubject!: string | null;
   @Field(() => Date, { nullable: true, description: 'when the principal was disabled (it cannot sign in or use any token); null: enabled' }) disabledAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'tokens issued before this moment are refused (revokeTokens, disablePrincipal)' }) tokensValidAfter!: Date | null;
+  @Field(() => String, { nullable: true, description: 'what the current certification rests on (a training record or certificate number), recorded with its renewal (updatePrincipal)' }) certificationEvidence!: string | null;
+  @Field(() => Date, { nullable: true, description: 'when updatePrincipal last changed it; null: never' }) updatedAt!: Date | null;
 }
 
 @ObjectType({ description: 'An agency’s own identity provider, trusted to sign its users in.' })

@@ -16,8 +16,10 @@ import { limitsRule } from '../schema/limits.js';
 import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
 import { SessionService } from '../tenants/directory/session.service.js';
+import { PrincipalService } from '../tenants/directory/principal.service.js';
 import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
+import { RecordsService } from '../tenants/galleries/records.service.js';
 import { OversightService } from '../tenants/oversight/oversight.service.js';
 import { PolicyService } from '../tenants/policy/policy.service.js';
 import { QuotaService } from '../tenants/quotas/quota.service.js';
@@ -397,7 +399,9 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     trail,
     tenants: new TenantService(db, clock, trail, policies, quotas, { monthlyQuota: config.defaultMonthlyQuota }, tokens),
     sessions: new SessionService(db, clock, trail),
+    principals: new PrincipalService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail, crops),
+    records: new RecordsService(db, clock, trail),
     searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir }, reads),
     policies,
     quotas,

@@ -13,6 +13,7 @@ import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference
 import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysReencryptImagesSpec, keysRemoveImageKeySpec, keysRemoveSpec, keysRotateImagesSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
+import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec } from './subject-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -36,6 +37,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   'keys reencrypt-images': keysReencryptImagesSpec,
   'keys remove-image-key': keysRemoveImageKeySpec,
   enroll: enrollSpec,
+  'subject remove': subjectRemoveSpec,
+  'subject check': subjectCheckSpec,
+  'subject dispositions': subjectDispositionsSpec,
   purge: purgeSpec,
   report: reportSpec,
   'audit verify': auditVerifySpec,

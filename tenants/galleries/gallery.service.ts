@@ -101,6 +101,7 @@ export class GalleryService {
         const g = isUuid(input.galleryId) ? await this.galleries.visible(tx, input.galleryId) : undefined;
         if (!g) throw notFound('gallery', input.galleryId);
         authorize(actor, ability, 'enroll', 'Gallery', { ...g, sharedWithCaller: g.tenantId !== actor.tenantId });
+        if (g.archivedAt) throw new DomainError('BAD_USER_INPUT', `The gallery '${g.name}' is archived: bring it back (updateGallery with archived: false) before enrolling into it.`);
         return g;
       });
       // the crop is kept so the gallery can move to another model pack without the photos

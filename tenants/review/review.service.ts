@@ -37,7 +37,8 @@ export class ReviewService {
         if (!actor.principalId) throw new DomainError('FORBIDDEN', 'A review is a person’s decision: sign in as a principal, not a service account.');
         if (search.reviewStatus === ReviewStatus.REVIEWED) throw new DomainError('CONFLICT', 'This search has been reviewed already.');
         const candidates = await this.searches.candidates(tx, search.id);
-        validateDecisions(input, candidates.map((c) => c.rank));
+        // a removed subject's candidate row keeps its rank, but there is no one left to decide on
+        validateDecisions(input, candidates.filter((c) => !c.removedReason).map((c) => c.rank));
         const second = search.reviewStatus === ReviewStatus.AWAITING_SECOND_REVIEW;
         const status = second || input.outcome !== ReviewOutcome.POSSIBLE_LEAD ? ReviewStatus.REVIEWED : ReviewStatus.AWAITING_SECOND_REVIEW;
         // the status moves on only from what this reviewer saw; concurrent reviewers queue on the row and all but one find it moved

@@ -107,7 +107,7 @@ export class SearchService {
         const policy = resolvePolicy(ctx.preset, ctx.rules);
         checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
         checkRoom(ctx.quotas);
-        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds), exigentHours: policy.exigentApprovalHours };
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours };
       });
       const probe = await this.embedder.embedOne(req.image);
       // the vector query (and the template count its threshold scales with) may run on a read replica
@@ -285,12 +285,15 @@ export class SearchService {
     return candidates.map((c) => ({ ...c, ...falseMatchEstimate(cal, c.score) }));
   }
 
-  /** Own galleries plus those shared for this legal basis; a requested gallery outside them is NOT_FOUND. */
-  private allowedGalleries(own: string[], granted: string[], requested?: string[] | null): string[] {
+  /** Own galleries plus those shared for this legal basis; a requested gallery outside them is NOT_FOUND (one's own archived gallery is named as such). */
+  private allowedGalleries(own: string[], granted: string[], requested?: string[] | null, archived: string[] = []): string[] {
     const allowed = new Set([...own, ...granted]);
     if (!requested?.length) return [...allowed];
     const ids = [...new Set(requested.map((g) => g.toLowerCase()))];
-    for (const id of ids) if (!allowed.has(id)) throw notFound('gallery', id);
+    for (const id of ids) {
+      if (archived.includes(id)) throw new DomainError('BAD_USER_INPUT', `Gallery ${id} is archived and not searched; its agency's administrator can bring it back (updateGallery with archived: false).`);
+      if (!allowed.has(id)) throw notFound('gallery', id);
+    }
     return ids;
   }
 

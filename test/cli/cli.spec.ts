@@ -12,7 +12,7 @@ import { scratchDatabase } from '../../server/scratch-database';
 import { Role } from '../../models/enums';
 import { verifyChain } from '../../tenants/audit/audit.service';
 import { hubClient } from '../support/client';
-import { portrait } from '../support/fixtures';
+import { bookingPhoto, portrait } from '../support/fixtures';
 import { spawnHub } from '../support/process';
 
 // The real CLI, spawned as users run it, against a data directory of its own.
@@ -293,5 +293,54 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     expect(served.output()).not.toMatch(/"level":50/);
     expect(existsSync(lockFileOf(dataDir))).toBe(false);
     await start();
+  });
+
+  it('`subject dispositions` purges by rule through the API (a dry run changes nothing), `subject check` proves it, `subject remove` removes one', async () => {
+    const { token } = hubClient(url, hub.keys);
+    await gql(await token('hub', Role.HUB_ADMIN), `mutation { createTenant(input: { slug: "feed-pd", name: "Feed PD" }) { id } }`);
+    const admin = await token('feed-pd', Role.AGENCY_ADMIN);
+    const galleryId = (await gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).createGallery.id;
+    const ids: Record<string, string> = {};
+    for (const ref of ['BK-1001', 'BK-1002', 'BK-1003']) {
+      const e = await gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { subjectId } }`, { i: { galleryId, subjectRef: ref, imageBase64: (await bookingPhoto(ref)).toString('base64') } });
+      ids[ref] = e.enrollFace.subjectId;
+    }
+    await gql(admin, `mutation($i: UpdateSubjectInput!) { updateSubject(input: $i) { id } }`, { i: { subjectId: ids['BK-1002'], bookingNumber: 'BN-2' } });
+    const feed = join(dataDir, 'feed.csv');
+    writeFileSync(feed, 'bookingNumber,disposition\r\nBK-1001,Expunged\r\nBN-2,convicted\r\nBK-9999,dismissed\r\n"BK-1003","DISMISSED"\r\n');
+    const through = PG ? '' : `frhub: the hub on ${url} (pid ${process.pid}) holds the database; going through its API\n`;
+    const refs = async () => (await gql(admin, `query($g: ID!) { subjects(galleryId: $g) { nodes { subjectRef disposition } } }`, { g: galleryId })).subjects.nodes;
+
+    const dry = await frhub(['subject', 'dispositions', feed, '--tenant', 'feed-pd', '--dry-run'], env);
+    expect(dry).toMatchObject({ code: 0, timedOut: false });
+    expect(dry.stdout.split('\n')).toEqual(expect.arrayContaining([
+      `would remove\tBK-1001\t${ids['BK-1001']}\tEXPUNGED`, `would record\tBN-2\t${ids['BK-1002']}\tconvicted`, 'no subject\tBK-9999\tdismissed',
+      `would remove\tBK-1003\t${ids['BK-1003']}\tDISMISSED`, 'dry run: 4 rows: 2 subjects to remove, 1 dispositions to record, 1 without a subject, 0 failed',
+    ]));
+    expect(await refs()).toHaveLength(3);
+
+    const applied = await frhub(['subject', 'dispositions', feed, '--tenant', 'feed-pd'], env);
+    expect(applied).toMatchObject({ code: 0, timedOut: false });
+    expect(applied.stderr.startsWith(through)).toBe(true);
+    expect(applied.stdout).toMatch(/^4 rows: 2 subjects removed, 1 dispositions recorded, 1 without a subject, 0 failed$/m);
+    expect(await refs()).toEqual([{ subjectRef: 'BK-1002', disposition: 'convicted' }]);
+
+    const clean = await frhub(['subject', 'check', ids['BK-1001'], '--tenant', 'feed-pd'], env);
+    expect(clean).toMatchObject({ code: 0 });
+    expect(clean.stdout).toMatch(/^subject \S+: removed .* \(EXPUNGED\)\n {2}subjects +0\n {2}face_templates +0\n {2}face_crops +0\n {2}search_candidates +0\nclean: nothing of the subject is left\n$/);
+    const kept = await frhub(['subject', 'check', ids['BK-1002'], '--tenant', 'feed-pd'], env);
+    expect(kept).toMatchObject({ code: 1 });
+    expect(kept.stdout).toMatch(/not removed[\s\S]*NOT clean/);
+
+    expect(await frhub(['subject', 'remove', ids['BK-1002'], '--reason', 'forgot', '--tenant', 'feed-pd'], env)).toMatchObject({ code: 64 });
+    const removed = await frhub(['subject', 'remove', ids['BK-1002'], '--reason', 'error', '--tenant', 'feed-pd'], env);
+    expect(removed).toMatchObject({ code: 0 });
+    expect(removed.stdout).toBe(`removed subject ${ids['BK-1002']} (BK-1002, ERROR): 1 templates, 1 face crops, 0 candidate rows of 0 past searches\n`);
+    const again = await frhub(['subject', 'remove', ids['BK-1002'], '--reason', 'ERROR', '--tenant', 'feed-pd'], env);
+    expect(again).toMatchObject({ code: 1 });
+    expect(again.stderr).toMatch(/frhub subject remove: NOT_FOUND: No subject with id/);
+    // every removal went through the API: one audited event each
+    const events = await allTenants((tx) => tx.query(`SELECT details->>'reason' AS reason FROM audit_events WHERE action = 'SUBJECT_REMOVED' AND outcome = 'ALLOWED' ORDER BY seq`));
+    expect(events.map((e: { reason: string }) => e.reason)).toEqual(['EXPUNGED', 'DISMISSED', 'ERROR']);
   });
 });

@@ -1,7 +1,7 @@
-import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, Role } from '../../models/enums';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, RemovalReason, Role } from '../../models/enums';
 import { PUBLIC_ERROR_CODES } from '../../tenants/shared/errors';
 import { AGENCY_ROLES as HUB_AGENCY_ROLES } from '../../tenants/shared/actor';
-import { AGENCY_ROLES, AUDIT_ACTIONS, AUDIT_OUTCOMES, certification, ERROR_WORDS, LEGAL_BASES, OFFENSE_LEVELS, ROLES } from '../../console/src/pages/vocab';
+import { AGENCY_ROLES, AUDIT_ACTIONS, AUDIT_OUTCOMES, certification, ERROR_WORDS, LEGAL_BASES, OFFENSE_LEVELS, REMOVAL_REASONS, ROLES } from '../../console/src/pages/vocab';
 
 // The console cannot import the hub's code (it is browser code that speaks GraphQL), so it keeps its
 // own copy of the vocabularies it offers in forms and filters: the copy must match the hub's enums,
@@ -14,6 +14,7 @@ describe('the console vocabularies', () => {
     expect(AGENCY_ROLES).toEqual([...HUB_AGENCY_ROLES]);
     expect(AUDIT_ACTIONS).toEqual(Object.values(AuditAction));
     expect(AUDIT_OUTCOMES).toEqual(Object.values(AuditOutcome));
+    expect(REMOVAL_REASONS).toEqual(Object.values(RemovalReason));
   });
 
   it('put every code of the error map in words', () => {

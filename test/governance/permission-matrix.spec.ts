@@ -1,6 +1,7 @@
 import { Role } from '../../models/enums';
 import { OPERATOR_ROLES } from '../../tenants/shared/actor';
-import { portrait } from '../support/fixtures';
+import sharp from 'sharp';
+import { portrait, SAMPLE_GROUP } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { schemaOperations } from '../support/operations';
 
@@ -55,6 +56,15 @@ const MATRIX: Record<string, Row> = {
   inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok },
   principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
   tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  updatePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  principalHistory: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  // a tenant's records are its own to change: the operator's HUB_ADMIN changes the operator's galleries only
+  updateSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
+  removeSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
+  removePhoto: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
+  updateGallery: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
+  subjectRemnants: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F] },
+  subjectsByBookingNumber: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F] },
 };
 
 // root fields with no row, each with its reason
@@ -69,6 +79,10 @@ interface Target {
   slug: string;
   tenantId: string;
   galleryId: string;
+  /** the subject enrolled in galleryId at the start */
+  subjectId: string;
+  /** a fresh subject with one photo in galleryId (a removal takes one each time) */
+  fresh(): Promise<{ subjectId: string; templateId: string }>;
   /** an analyst of the target tenant (not the caller) */
   colleagueId: string;
   /** an agreement granting the target tenant's gallery to a third tenant (never metro-pd, the callers' own) */
@@ -154,6 +168,16 @@ describe('permission matrix', () => {
     inferenceStatus: (k) => t.gql(k, `{ inferenceStatus { pack } }`),
     principals: (k, x) => t.gql(k, `query($s: String) { principals(tenantSlug: $s) { id role } }`, { s: x.slug }),
     tenantIssuer: (k, x) => t.gql(k, `query($s: String) { tenantIssuer(tenantSlug: $s) { issuer } }`, { s: x.slug }),
+    updatePrincipal: (k, x) => t.gql(k, `mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id } }`, { i: { principalId: x.colleagueId, name: `colleague ${n++}` } }),
+    principalHistory: (k, x) => t.gql(k, `query($p: ID!) { principalHistory(principalId: $p, first: 5) { nodes { action } } }`, { p: x.colleagueId }),
+    updateSubject: (k, x) => t.gql(k, `mutation($i: UpdateSubjectInput!) { updateSubject(input: $i) { id } }`, { i: { subjectId: x.subjectId, disposition: `d${n++}` } }),
+    removeSubject: async (k, x) => t.gql(k, `mutation($i: RemoveSubjectInput!) { removeSubject(input: $i) { subjectId } }`, { i: { subjectId: (await x.fresh()).subjectId, reason: 'EXPUNGED' } }),
+    removePhoto: async (k, x) => t.gql(k, `mutation($i: RemovePhotoInput!) { removePhoto(input: $i) { subjectId } }`, { i: { templateId: (await x.fresh()).templateId, reason: 'ERROR' } }),
+    // archived: false, a return to use that changes nothing, so every row after this one still searches and enrolls into it
+    updateGallery: (k, x) => t.gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id } }`, { i: { galleryId: x.galleryId, archived: false } }),
+    subjectRemnants: (k, x) => t.gql(k, `query($s: ID!) { subjectRemnants(subjectId: $s) { clean } }`, { s: x.subjectId }),
+    subjectsByBookingNumber: async (k, x) =>
+      listing(await t.gql(k, `{ subjectsByBookingNumber(bookingNumber: "B-1") { id } }`), (d) => d.subjectsByBookingNumber.map((v: { id: string }) => v.id), x.subjectId),
   };
 
   beforeAll(async () => {
@@ -165,7 +189,16 @@ describe('permission matrix', () => {
       const admin = slug === 'hub' ? hubAdmin : await t.token(slug, Role.AGENCY_ADMIN);
       const tenantId = (await t.gql(admin, `{ me { tenant { id } } }`)).data.me.tenant.id;
       const galleryId = (await t.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
-      await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId } }`, { i: { galleryId, subjectRef: 'B-1', imageBase64: image } });
+      const enrolled = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId subjectId } }`, { i: { galleryId, subjectRef: 'B-1', imageBase64: image } });
+      const subjectId = enrolled.data.enrollFace.subjectId as string;
+      const fresh = async () => {
+        // a photo no gallery holds yet (enrollment is idempotent by checksum): the portrait, shifted by a pixel or more
+        const k = n++;
+        const photo = await sharp(SAMPLE_GROUP).extract({ left: 290 + (k % 20), top: 175 + Math.floor(k / 20), width: 480, height: 560 }).jpeg().toBuffer();
+        const r = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId subjectId created } }`, { i: { galleryId, subjectRef: `F-${k}`, imageBase64: photo.toString('base64') } });
+        if (r.errors || !r.data.enrollFace.created) throw new Error(`fresh subject: ${JSON.stringify(r)}`);
+        return r.data.enrollFace as { subjectId: string; templateId: string };
+      };
       await t.gql(hubAdmin, `mutation($s: String!) { setQuota(input: { tenantSlug: $s, period: MONTH, limit: 100000 }) { limit } }`, { s: slug });
       const colleague = await t.principal(slug, Role.AGENCY_ANALYST, { name: 'colleague' });
       const agreement = async () => {
@@ -176,7 +209,7 @@ describe('permission matrix', () => {
         return r.data.createSharingAgreement.id as string;
       };
       targets[slug] = {
-        slug, tenantId, galleryId, colleagueId: colleague.id, agreementId: '', agreement,
+        slug, tenantId, galleryId, subjectId, fresh, colleagueId: colleague.id, agreementId: '', agreement,
         async search() {
           const r = await t.gql(colleague.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: image, legalBasis: 'IMMINENT_THREAT', caseNumber: 'X-1', minScore: -1 } });
           if (r.errors) throw new Error(JSON.stringify(r.errors));

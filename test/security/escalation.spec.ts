@@ -186,6 +186,11 @@ describe('escalation attacks', () => {
         run: (k) => t.gql(k, `mutation($id: ID!) { revokeTokens(principalId: $id) { id } }`, { id: ids.hubAdminPrincipal }),
         effect: () => hubAdminState(),
       },
+      // a demotion of the operator's own administrator, or any change to it, is the operator's alone
+      'updatePrincipal(the operator’s HUB_ADMIN)': {
+        run: (k) => t.gql(k, `mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id } }`, { i: { principalId: ids.hubAdminPrincipal, role: 'AGENCY_ANALYST', name: 'Demoted' } }),
+        effect: async () => (await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT name, role FROM principals WHERE id = $1`, [ids.hubAdminPrincipal])))[0],
+      },
       'setLegalHold(another tenant’s search)': {
         run: async (k) => t.gql(k, `mutation($id: ID!) { setLegalHold(searchId: $id, hold: true, reason: "x") { legalHold } }`, { id: await riverSearch() }),
         effect: async () => null,
@@ -218,7 +223,7 @@ describe('escalation attacks', () => {
     ];
 
     // the mutations that are agencies' own work, each checked role by role in the permission matrix
-    const AGENCY_MUTATIONS = ['createGallery', 'enrollFace', 'searchFaces', 'reviewSearch', 'approveExigentSearch'];
+    const AGENCY_MUTATIONS = ['createGallery', 'enrollFace', 'searchFaces', 'reviewSearch', 'approveExigentSearch', 'updateGallery', 'updateSubject', 'removeSubject', 'removePhoto'];
 
     it('covers every mutation of the schema that is not an agency’s own work', async () => {
       const mutations = (await schemaOperations()).filter((o) => o.kind === 'mutation').map((o) => o.name);

@@ -21,6 +21,8 @@ interface Victim {
   searchId: string;
   principalId: string;
   agreementId: string;
+  subjectId: string;
+  templateId: string;
 }
 
 /** The caller's role (metro-pd) that may do the operation on its own tenant, so a refusal is the tenancy's, not the role's. */
@@ -92,6 +94,28 @@ const CASES: Record<string, Case> = {
     as: 'admin', value: (v) => v.slug, ghost: ghostSlug,
     run: (t, k, s) => t.gql(k, `mutation($s: String!) { setTenantIssuer(input: { tenantSlug: $s, issuer: "https://planted.example", jwksUrl: "https://planted.example/jwks" }) { issuer } }`, { s }),
   },
+  'updatePrincipal(input.principalId)': {
+    as: 'admin', value: (v) => v.principalId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id } }`, { i: { principalId: id, role: 'AGENCY_ADMIN', certifiedUntil: null } }),
+  },
+  'principalHistory(principalId)': { as: 'admin', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { principalHistory(principalId: $id) { nodes { action details } } }`, { id }) },
+  'updateSubject(input.subjectId)': {
+    as: 'admin', value: (v) => v.subjectId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: UpdateSubjectInput!) { updateSubject(input: $i) { id name } }`, { i: { subjectId: id, name: 'Planted' } }),
+  },
+  'removeSubject(input.subjectId)': {
+    as: 'admin', value: (v) => v.subjectId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: RemoveSubjectInput!) { removeSubject(input: $i) { subjectId subjectRef } }`, { i: { subjectId: id, reason: 'EXPUNGED' } }),
+  },
+  'removePhoto(input.templateId)': {
+    as: 'admin', value: (v) => v.templateId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: RemovePhotoInput!) { removePhoto(input: $i) { subjectId subjectRef } }`, { i: { templateId: id, reason: 'ERROR' } }),
+  },
+  'updateGallery(input.galleryId)': {
+    as: 'admin', value: (v) => v.galleryId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id name } }`, { i: { galleryId: id, name: 'Planted', archived: true } }),
+  },
+  'subjectRemnants(subjectId)': { as: 'admin', value: (v) => v.subjectId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { subjectRemnants(subjectId: $id) { clean tables { table rows } } }`, { id }) },
 };
 
 const ENTITY_FIELDS = `... on Gallery { id name } ... on Tenant { id slug name } ... on Search { id caseNumber }`;
@@ -120,10 +144,11 @@ describe('tenant isolation attacks', () => {
       policy: await q(hubAdmin, `{ tenantPolicy(tenantSlug: "river-pd") { preset retentionDays updatedAt } }`),
       quotas: await q(hubAdmin, `{ quotas(tenantSlug: "river-pd") { period limit used } }`),
       galleries: await q(riverAdmin, `{ galleries { id name templateCount } }`),
-      subjects: await q(riverAdmin, `query($id: ID!) { subjects(galleryId: $id) { nodes { subjectRef templateCount } } }`, { id: victim.galleryId }),
+      subjects: await q(riverAdmin, `query($id: ID!) { subjects(galleryId: $id) { nodes { subjectRef templateCount name } } }`, { id: victim.galleryId }),
+      galleryArchived: await q(riverAdmin, `query($id: ID!) { gallery(id: $id) { name archivedAt } }`, { id: victim.galleryId }),
       searches: await q(riverSupervisor, `{ searches(first: 50) { nodes { id reviewStatus approvedAt legalHold } } }`),
       agreements: await q(hubAdmin, `{ sharingAgreements { id revokedAt granteeTenantId } }`),
-      principals: (await t.hub.database.db.scoped({ tenantId: victim.tenantId }, (tx) => tx.query(`SELECT id, role FROM principals ORDER BY id`))) as unknown,
+      principals: (await t.hub.database.db.scoped({ tenantId: victim.tenantId }, (tx) => tx.query(`SELECT id, role, certified_until FROM principals ORDER BY id`))) as unknown,
       issuers: (await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT issuer FROM tenant_issuers ORDER BY issuer`))) as unknown,
     };
   }
@@ -138,13 +163,13 @@ describe('tenant isolation attacks', () => {
     const riverAdmin = await t.token('river-pd', Role.AGENCY_ADMIN);
     const tenantId = (await t.gql(riverAdmin, `{ me { tenant { id } } }`)).data.me.tenant.id;
     const galleryId = (await t.gql(riverAdmin, `mutation { createGallery(input: { name: "River informants" }) { id } }`)).data.createGallery.id;
-    await t.gql(riverAdmin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId } }`, { i: { galleryId, subjectRef: 'RIVER-SECRET-1', imageBase64: image } });
+    const enrolled = (await t.gql(riverAdmin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId subjectId } }`, { i: { galleryId, subjectRef: 'RIVER-SECRET-1', imageBase64: image } })).data.enrollFace;
     const riverAnalyst = await t.principal('river-pd', Role.AGENCY_ANALYST);
     const s = await t.gql(riverAnalyst.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: image, legalBasis: 'IMMINENT_THREAT', caseNumber: 'RIVER-CASE-7', minScore: -1 } });
     const agreement = await t.gql(hubAdmin, `mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, {
       i: { galleryId, granteeTenantSlug: 'hub', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
     });
-    victim = { tenantId, slug: 'river-pd', galleryId, searchId: s.data.searchFaces.id, principalId: riverAnalyst.id, agreementId: agreement.data.createSharingAgreement.id };
+    victim = { tenantId, slug: 'river-pd', galleryId, searchId: s.data.searchFaces.id, principalId: riverAnalyst.id, agreementId: agreement.data.createSharingAgreement.id, subjectId: enrolled.subjectId, templateId: enrolled.templateId };
 
     const metroAdmin = await t.principal('metro-pd', Role.AGENCY_ADMIN);
     tokens.admin = metroAdmin.token;

@@ -1,9 +1,25 @@
 import type { ComponentChildren } from 'preact';
 import { falseMatchWords } from './words';
 
-export interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; falseMatchRateInterval: { low: number; high: number } | null; faceImage: string | null }
+export interface CandidateSubject { id: string; name: string | null; dateOfBirth: string | null; bookingNumber: string | null; disposition: string | null; detailsVisible: boolean }
+export interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; falseMatchRateInterval: { low: number; high: number } | null; faceImage: string | null; subject?: CandidateSubject | null }
 
-export const CANDIDATE_FIELDS = 'rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } faceImage';
+export const CANDIDATE_FIELDS = 'rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } faceImage subject { id name dateOfBirth bookingNumber disposition detailsVisible }';
+
+/** Who the candidate's photo belongs to: the reference, the details the searcher may see, and whether a better-ranked photo of the same person is above. */
+function SubjectCell({ c, all }: { c: Candidate; all: Candidate[] }) {
+  const s = c.subject;
+  const better = s ? all.find((o) => o.subject?.id === s.id && o.rank < c.rank) : undefined;
+  const details = s?.detailsVisible ? [s.name, s.dateOfBirth && `born ${s.dateOfBirth}`, s.bookingNumber && `booking ${s.bookingNumber}`, s.disposition].filter(Boolean).join(', ') : '';
+  return (
+    <>
+      {c.subjectRef}
+      {details && <span class="hint"> {details}</span>}
+      {s && !s.detailsVisible && <span class="hint"> (another agency’s gallery: its details are not shown)</span>}
+      {better && <span class="hint"> another photo of the person ranked {better.rank}</span>}
+    </>
+  );
+}
 
 /** The notice no one can miss: a candidate is a lead, never an identification. */
 export function LeadsNotice({ notice }: { notice: string }) {
@@ -46,7 +62,7 @@ export function CandidateTable({ candidates, threshold, probe, decide, caption }
         {candidates.map((c) => (
           <tr>
             <td>{c.rank}</td>
-            <td>{c.subjectRef}</td>
+            <td><SubjectCell c={c} all={candidates} /></td>
             <td>{c.score.toFixed(3)}</td>
             <td>{falseMatchWords(c)}</td>
             {probe && <td>{probe}</td>}

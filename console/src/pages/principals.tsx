@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { valueOf } from './location';
 import { useQuery } from './use-query';
-import { certification, EXPIRY_WARNING_DAYS, words } from './vocab';
+import { certification, day, EXPIRY_WARNING_DAYS, words } from './vocab';
 
 interface Principal { id: string; name: string; role: string; certifiedUntil: string | null; externalSubject: string | null; disabledAt: string | null }
 
@@ -15,6 +15,8 @@ export function PrincipalsSection({ slug, roles }: { slug: string | null; roles:
   const [link, setLink] = useState<{ name: string; url: string; expiresAt: string } | null>(null);
   const [actionError, setActionError] = useState('');
   const [notice, setNotice] = useState('');
+  // opened on demand: the page's forms stay one per purpose until the administrator asks for it
+  const [changing, setChanging] = useState(false);
   async function issue(p: Principal) {
     try {
       const r = await gql<{ issueToken: { token: string; expiresAt: string } }>('mutation($id: ID!) { issueToken(principalId: $id, ttlMinutes: 720) { token expiresAt } }', { id: p.id });
@@ -72,6 +74,9 @@ export function PrincipalsSection({ slug, roles }: { slug: string | null; roles:
           <input id="signin-link" readOnly value={link.url} data-testid="signin-link" onFocus={(e) => e.currentTarget.select()} />
         </div>
       )}
+      {data && data.principals.length > 0 && (changing
+        ? <ChangePrincipal principals={data.principals} roles={roles} onChanged={reload} />
+        : <button type="button" class="secondary" onClick={() => setChanging(true)}>Change or renew a principal</button>)}
       <CreatePrincipal slug={slug} roles={roles} onCreated={reload} />
     </section>
   );
@@ -107,6 +112,86 @@ function CreatePrincipal({ slug, roles, onCreated }: { slug: string | null; role
       <input id="principal-sub" {...field('externalSubject')} />
       <button type="submit">Add principal</button>
       {message.text && <p class={message.error ? 'error' : ''} role="status">{message.text}</p>}
+    </form>
+  );
+}
+
+interface HistoryEvent { seq: number; at: string; action: string; actorRole: string | null; details: Record<string, unknown> }
+
+/** What a history event changed, in a line: "name: A → B; certified until: 2026-01-01 → 2027-06-30". */
+function changesOf(e: HistoryEvent): string {
+  const changes = e.details.changes as Record<string, { from?: unknown; to?: unknown }> | undefined;
+  if (!changes) return e.action === 'PRINCIPAL_CREATED' ? `created as ${words(String(e.details.role ?? ''))}` : words(e.action);
+  const show = (k: string, v: unknown) => (v === null || v === undefined ? 'none' : k === 'certifiedUntil' ? day(String(v)) : k === 'role' ? words(String(v)) : String(v));
+  return Object.entries(changes).map(([k, c]) => `${words(k.replace(/([A-Z])/g, '_$1'))}: ${'from' in c ? `${show(k, c.from)} → ` : ''}${show(k, c.to)}`).join('; ');
+}
+
+/**
+ * Changes a principal (updatePrincipal): display name, role, or a certification renewed with its
+ * date and the evidence it rests on; and shows what was done to it (principalHistory).
+ */
+function ChangePrincipal({ principals, roles, onChanged }: { principals: Principal[]; roles: string[]; onChanged: () => void }) {
+  const empty = { principalId: principals[0].id, name: '', role: '', certifiedUntil: '', certificationEvidence: '' };
+  const [form, setForm] = useState(empty);
+  const [message, setMessage] = useState({ text: '', error: false });
+  const [history, setHistory] = useState<HistoryEvent[] | null>(null);
+  const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: valueOf(e) }) });
+  const chosen = principals.find((p) => p.id === form.principalId) ?? principals[0];
+  async function submit(e: Event) {
+    e.preventDefault();
+    const i = {
+      principalId: chosen.id,
+      ...(form.name.trim() ? { name: form.name } : {}),
+      ...(form.role ? { role: form.role } : {}),
+      ...(form.certifiedUntil ? { certifiedUntil: `${form.certifiedUntil}T00:00:00Z`, certificationEvidence: form.certificationEvidence } : {}),
+    };
+    try {
+      const r = await gql<{ updatePrincipal: Principal }>('mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id name role certifiedUntil } }', { i });
+      const p = r.updatePrincipal;
+      setMessage({ text: `Saved ${p.name}: ${words(p.role)}, certified until ${day(p.certifiedUntil)}.`, error: false });
+      setForm({ ...empty, principalId: p.id });
+      setHistory(null);
+      onChanged();
+    } catch (err) {
+      setMessage({ text: (err as Error).message, error: true });
+    }
+  }
+  async function showHistory() {
+    try {
+      const r = await gql<{ principalHistory: { nodes: HistoryEvent[] } }>('query($p: ID!) { principalHistory(principalId: $p, first: 20) { nodes { seq at action actorRole details } } }', { p: chosen.id });
+      setHistory(r.principalHistory.nodes);
+    } catch (err) {
+      setMessage({ text: (err as Error).message, error: true });
+    }
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="change-principal">
+      <h3 id="change-principal">Change a principal</h3>
+      <label for="change-who">Principal</label>
+      <select id="change-who" {...field('principalId')} onInput={(e: Event) => { setForm({ ...empty, principalId: valueOf(e) }); setHistory(null); }}>
+        {principals.map((p) => <option value={p.id}>{p.name} ({words(p.role)})</option>)}
+      </select>
+      <label for="change-name">New display name (leave empty to keep “{chosen.name}”)</label>
+      <input id="change-name" {...field('name')} />
+      <label for="change-role">New role</label>
+      <select id="change-role" {...field('role')}>
+        <option value="">keep {words(chosen.role)}</option>
+        {roles.filter((r) => r !== chosen.role).map((r) => <option value={r}>{words(r)}</option>)}
+      </select>
+      <label for="change-cert">Renew certification until (currently {certification(chosen.certifiedUntil).text})</label>
+      <input id="change-cert" type="date" {...field('certifiedUntil')} />
+      <label for="change-evidence">Evidence for the renewal (training record or certificate number; required with a date)</label>
+      <input id="change-evidence" {...field('certificationEvidence')} required={!!form.certifiedUntil} />
+      <button type="submit">Save changes</button>
+      <button type="button" class="secondary" onClick={showHistory}>History of {chosen.name}</button>
+      {message.text && <p class={message.error ? 'error' : ''} role="status">{message.text}</p>}
+      {history && (history.length === 0 ? <p>No recorded changes.</p> : (
+        <table data-testid="principal-history">
+          <caption class="hint">What was done to {chosen.name}, newest first (from the audit chain).</caption>
+          <thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">By</th><th scope="col">Change</th></tr></thead>
+          <tbody>{history.map((e) => <tr><td>{e.at.slice(0, 16).replace('T', ' ')}</td><td>{words(e.action)}</td><td>{e.actorRole ? words(e.actorRole) : '—'}</td><td>{changesOf(e)}</td></tr>)}</tbody>
+        </table>
+      ))}
     </form>
   );
 }

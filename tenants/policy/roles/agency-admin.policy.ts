@@ -1,13 +1,14 @@
 import { AGENCY_ROLES } from '../../shared/actor.js';
 import type { RolePolicy } from '../ability.js';
 
-/** Its tenant's principals (agency roles only) and galleries; enrolls into its galleries; its own usage statistics. */
+/** Its tenant's principals (agency roles only) and galleries (and their records); enrolls into its galleries; its own usage statistics. */
 export const agencyAdminPolicy: RolePolicy = (actor, { can }) => {
   const own = { tenantId: actor.tenantId };
   // creating a principal and minting its token both name the role: never an operator role
-  can('create', 'Principal', { ...own, role: { $in: [...AGENCY_ROLES] } });
+  can(['create', 'update'], 'Principal', { ...own, role: { $in: [...AGENCY_ROLES] } });
   can('read', 'Principal', own);
-  can(['create', 'read', 'enroll'], 'Gallery', own);
+  // update: rename, archive, and its subjects' details and removal
+  can(['create', 'read', 'enroll', 'update'], 'Gallery', own);
   can('read', 'Gallery', { sharedWithCaller: true });
   can('read', ['Quota', 'Policy', 'Statistics'], own);
   can('read', 'SharingAgreement', own);

@@ -7,8 +7,8 @@ import type { RolePolicy } from '../ability.js';
 export const hubAdminPolicy: RolePolicy = (actor, { can }) => {
   if (!actor.isOperator) return;
   can(['create', 'read', 'update'], 'Tenant');
-  can(['create', 'read'], 'Principal');
-  can(['create', 'enroll'], 'Gallery', { tenantId: actor.tenantId });
+  can(['create', 'read', 'update'], 'Principal');
+  can(['create', 'enroll', 'update'], 'Gallery', { tenantId: actor.tenantId });
   can('read', 'Gallery');
   can(['read', 'update'], ['Quota', 'Policy']);
   can(['create', 'read', 'revoke'], 'SharingAgreement');
