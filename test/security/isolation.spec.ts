@@ -98,6 +98,9 @@ const CASES: Record<string, Case> = {
     as: 'admin', value: (v) => v.principalId, ghost: uuid,
     run: (t, k, id) => t.gql(k, `mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id } }`, { i: { principalId: id, role: 'AGENCY_ADMIN', certifiedUntil: null } }),
   },
+  'disablePrincipal(id)': { as: 'admin', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { disablePrincipal(id: $id) { id } }`, { id }) },
+  'enablePrincipal(id)': { as: 'admin', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { enablePrincipal(id: $id) { id } }`, { id }) },
+  'revokeTokens(principalId)': { as: 'admin', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { revokeTokens(principalId: $id) { id } }`, { id }) },
   'principalHistory(principalId)': { as: 'admin', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { principalHistory(principalId: $id) { nodes { action details } } }`, { id }) },
   'updateSubject(input.subjectId)': {
     as: 'admin', value: (v) => v.subjectId, ghost: uuid,
