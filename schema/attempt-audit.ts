@@ -7,10 +7,10 @@ import type { GraphQLContext } from './context.js';
 // schema runs as an audited attempt (AuditTrail.refusals): whatever refuses or fails in it — the
 // input guard, an upload limit, a resolver's own check, a service — writes exactly one audit event in
 // the caller's tenant, with the outcome and code of the one error map. It wraps the executable
-// schema, after @apollo/subgraph added `_entities`, so no entry point is left out: a new query,
-// mutation or entity type gets it without a line here. A service describes its attempts itself
-// (action, case number, legal basis, probe hash); the net's description is used when the refusal came
-// before any service did.
+// schema, after @apollo/subgraph added `_entities`, so no entry point is left out: a new query or
+// entity type gets it without a line here, a new mutation with its action named below. A service
+// describes its attempts itself (action, case number, legal basis, probe hash); the net's description
+// is used when the refusal came before any service did.
 
 // The audit action of each operation's attempts. A mutation must name one (its service audits what it
 // allows under the same action), or the schema does not build; a query without one is READ.
@@ -68,9 +68,9 @@ export function auditAttempts(schema: GraphQLSchema): void {
   for (const [type, fields] of Object.entries(ACTIONS)) {
     for (const field of Object.keys(fields)) if (!roots[type]?.getFields()[field]) throw new Error(`schema/attempt-audit.ts names ${type}.${field}, which the schema does not have.`);
   }
-  for (const root of [roots.Query, roots.Mutation, schema.getSubscriptionType()]) {
-    for (const field of Object.values(root?.getFields() ?? {})) {
-      const action = ACTIONS[root!.name]?.[field.name] ?? AuditAction.READ;
+  for (const root of [roots.Query, roots.Mutation, schema.getSubscriptionType()].filter((r): r is GraphQLObjectType => !!r)) {
+    for (const field of Object.values(root.getFields())) {
+      const action = ACTIONS[root.name]?.[field.name] ?? AuditAction.READ;
       const ids = field.args.filter((a) => getNamedType(a.type).name === 'ID' && single(a.type)).map((a) => a.name);
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args: Args, ctx: GraphQLContext, info) =>

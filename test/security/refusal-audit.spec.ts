@@ -57,8 +57,7 @@ describe('every refusal is audited once, on every path (root fields and federati
   };
 
   beforeAll(async () => {
-    t = await startHub();
-    ({ targets, actors, ops: OPS } = await matrixWorld(t));
+    // the schema first: built while the hub's connections sit idle, it could outlast their keep-alive
     const query = (await buildHubSchema()).getQueryType()!.getFields();
     readers = Object.fromEntries(
       (await entityTypes()).map((type) => {
@@ -66,6 +65,8 @@ describe('every refusal is audited once, on every path (root fields and federati
         return [type, reader?.name ?? ''];
       }),
     );
+    t = await startHub();
+    ({ targets, actors, ops: OPS } = await matrixWorld(t));
   });
   afterAll(() => t?.close());
 
