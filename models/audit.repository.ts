@@ -77,10 +77,9 @@ const EVENT = `seq::int8::float8 AS seq, at, request_id AS "requestId", tenant_i
 
 /**
  * Appends one event: takes the next sequence number and the new chain hash from audit_head (its row
- * lock orders concurrent appends) and inserts. The database layer knows a transaction that ran it
- * moved the chain's head.
+ * lock orders concurrent appends) and inserts.
  */
-export const APPEND_EVENT_SQL = `WITH h AS (
+const APPEND_EVENT_SQL = `WITH h AS (
      UPDATE audit_head SET seq = seq + 1,
             hash = encode(sha256(convert_to(hash || '|' || (seq + 1)::text || '|' || $1::text, 'UTF8')), 'hex')
      RETURNING seq, hash)
@@ -98,7 +97,7 @@ export interface AuditFilter {
 }
 
 export class AuditRepository {
-  /** Appends one event in the caller's transaction, in one statement (APPEND_EVENT_SQL). */
+  /** Appends one event in the caller's transaction, in one statement, and tells the transaction so (the anchor's hook). */
   async append(tx: Queryable, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
     const e = storedForm(input);
     const [row] = await tx.query(
@@ -106,6 +105,7 @@ export class AuditRepository {
       [canonicalEvent(e), e.at, e.requestId, e.tenantId, e.principalId, e.actorRole, e.action, e.outcome, e.reason, e.caseNumber,
         e.legalBasis, e.offenseCategory, e.galleries?.map((g) => g.toLowerCase()) ?? null, e.candidateCount, e.modelVersion, e.probeSha256, JSON.stringify(e.details)],
     );
+    tx.auditAppended?.();
     return row;
   }
 

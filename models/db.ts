@@ -1,6 +1,11 @@
 /** Anything that runs SQL: a DataSource, or the EntityManager of an open transaction. */
 export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<any>;
+  /**
+   * Called by the audit repository each time it appends an event here: the chain's head moved, and
+   * the database anchors the new head once this transaction has ended (server/audit-anchor.ts).
+   */
+  auditAppended?(): void;
 }
 
 /** Runs `work` in one transaction (TypeORM DataSource.transaction or equivalent). */

@@ -147,6 +147,8 @@ export enum AuditAction {
   AUDIT_READ = 'AUDIT_READ',
   AUDIT_VERIFY = 'AUDIT_VERIFY',
   STATISTICS_READ = 'STATISTICS_READ',
+  /** a read through the API with no action of its own (a gallery, a tenant, a list): audited when refused or failed, the operation in details */
+  READ = 'READ',
   PURGE = 'PURGE',
   /** `frhub reembed`: a gallery's templates re-embedded from kept crops with another model pack (started, finished) */
   REEMBED = 'REEMBED',

@@ -1,10 +1,19 @@
-import type { GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, isListType, isNonNullType, isUnionType, type GraphQLObjectType, type GraphQLSchema, type GraphQLType } from 'graphql';
 import { AuditAction } from '../models/enums.js';
+import { isUuid } from '../tenants/shared/ids.js';
 import type { GraphQLContext } from './context.js';
 
-// Every mutation (and every audited read) names the audit action of its attempts. Services audit their
-// own refusals; this net audits what fails before a service saw the attempt (the input guard, upload
-// limits, a resolver's own checks). An error a service audited is marked and not recorded twice.
+// The one refusal path of the API. Every root field and every federation entity lookup of the built
+// schema runs as an audited attempt (AuditTrail.refusals): whatever refuses or fails in it — the
+// input guard, an upload limit, a resolver's own check, a service — writes exactly one audit event in
+// the caller's tenant, with the outcome and code of the one error map. It wraps the executable
+// schema, after @apollo/subgraph added `_entities`, so no entry point is left out: a new query or
+// entity type gets it without a line here, a new mutation with its action named below. A service
+// describes its attempts itself (action, case number, legal basis, probe hash); the net's description
+// is used when the refusal came before any service did.
+
+// The audit action of each operation's attempts. A mutation must name one (its service audits what it
+// allows under the same action), or the schema does not build; a query without one is READ.
 const ACTIONS: Record<string, Record<string, AuditAction>> = {
   Mutation: {
     createGallery: AuditAction.GALLERY_CREATED,
@@ -44,31 +53,50 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
   },
 };
 
-type Resolve = (source: unknown, args: Record<string, unknown>, ctx: GraphQLContext, info: unknown) => unknown;
+type Args = Record<string, unknown>;
+type Described = { action: AuditAction; legalBasis?: string | null; offenseCategory?: string | null; details: Record<string, unknown> };
 
-// what an event may say about a refused search: the declared basis and offense (coerced enum values), never the refused text
-const declared = (args: Record<string, unknown>) => {
+// what an event may say about a refused attempt: the declared basis and offense (coerced enum values) and the ids it named, never free text
+const declared = (args: Args) => {
   const input = (args.input ?? {}) as { legalBasis?: string; offenseCategory?: string };
   return { legalBasis: input.legalBasis ?? null, offenseCategory: input.offenseCategory ?? null };
 };
+const namedIds = (args: Args, names: string[]) => Object.fromEntries(names.filter((n) => typeof args[n] === 'string' && isUuid(args[n] as string)).map((n) => [n, args[n]]));
+const single = (t: GraphQLType) => !isListType(isNonNullType(t) ? t.ofType : t);
 
-/** Wraps the resolvers of audited operations (outermost, around the input guard); a mutation without an action fails the build. */
-export function auditAttempts(schema: GraphQLSchema, resolvers: Record<string, Record<string, unknown>>): void {
-  const unnamed = Object.keys(schema.getMutationType()?.getFields() ?? {}).filter((m) => !ACTIONS.Mutation[m]);
-  if (unnamed.length) throw new Error(`Every mutation's attempts are audited: name the AuditAction of ${unnamed.join(', ')} in schema/attempt-audit.ts.`);
+/** `work` as an attempt of the request's actor (an anonymous request is refused before anything happens, and cannot be attributed). */
+const attempt = (ctx: GraphQLContext, about: Described, work: () => unknown) => ctx.services.audit.refusals(ctx.actor, about, async () => work());
+
+/** Where @apollo/subgraph keeps an entity type's `__resolveReference`. */
+type EntityExtensions = { apollo?: { subgraph?: { resolveReference?: (ref: Args, ctx: GraphQLContext, info: unknown) => unknown } } };
+
+/** Puts every root field and entity type of `schema` behind the one refusal path; throws for a mutation without an action or an entity without an access check. */
+export function auditAttempts(schema: GraphQLSchema): void {
+  const roots: Record<string, GraphQLObjectType | null | undefined> = { Query: schema.getQueryType(), Mutation: schema.getMutationType() };
+  const unnamed = Object.keys(roots.Mutation?.getFields() ?? {}).filter((m) => !ACTIONS.Mutation[m]);
+  if (unnamed.length) throw new Error(`Every mutation's attempts are audited under its action: name the AuditAction of ${unnamed.join(', ')} in schema/attempt-audit.ts.`);
   for (const [type, fields] of Object.entries(ACTIONS)) {
-    for (const [field, action] of Object.entries(fields)) {
-      const resolve = resolvers[type]?.[field] as Resolve | undefined;
-      if (typeof resolve !== 'function') throw new Error(`schema/attempt-audit.ts names ${type}.${field}, which the schema does not have.`);
-      resolvers[type][field] = async (source: unknown, args: Record<string, unknown>, ctx: GraphQLContext, info: unknown) => {
-        try {
-          return await resolve(source, args, ctx, info);
-        } catch (e) {
-          // an anonymous caller is refused before anything happens, and cannot be attributed
-          if (ctx.actor) await ctx.services.audit.recordRefusal(ctx.actor, { action, ...declared(args), details: { operation: field } }, e);
-          throw e;
-        }
-      };
+    for (const field of Object.keys(fields)) if (!roots[type]?.getFields()[field]) throw new Error(`schema/attempt-audit.ts names ${type}.${field}, which the schema does not have.`);
+  }
+  for (const root of [roots.Query, roots.Mutation, schema.getSubscriptionType()].filter((r): r is GraphQLObjectType => !!r)) {
+    for (const field of Object.values(root.getFields())) {
+      const action = ACTIONS[root.name]?.[field.name] ?? AuditAction.READ;
+      const ids = field.args.filter((a) => getNamedType(a.type).name === 'ID' && single(a.type)).map((a) => a.name);
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args: Args, ctx: GraphQLContext, info) =>
+        attempt(ctx, { action, ...declared(args), details: { operation: field.name, ...namedIds(args, ids) } }, () => resolve(source, args, ctx, info));
     }
+  }
+  // `_entities` resolves each representation through its type's reference resolver: each lookup is an
+  // attempt of its own, audited as the query that reads the same object by id (a Search as `search`)
+  const entities = schema.getType('_Entity');
+  for (const type of isUnionType(entities) ? entities.getTypes() : []) {
+    const subgraph = (type.extensions as EntityExtensions).apollo?.subgraph;
+    const resolveReference = subgraph?.resolveReference;
+    if (!subgraph || !resolveReference) throw new Error(`The entity ${type.name} has no __resolveReference: _entities would answer its representations unchecked. Resolve it through its service in schema/build-schema.ts.`);
+    const reader = Object.values(roots.Query?.getFields() ?? {}).find((f) => getNamedType(f.type) === type && single(f.type) && f.args.some((a) => a.name === 'id'));
+    const action = (reader && ACTIONS.Query[reader.name]) ?? AuditAction.READ;
+    subgraph.resolveReference = (ref, ctx, info) =>
+      attempt(ctx, { action, details: { operation: '_entities', entity: type.name, ...namedIds(ref, ['id']) } }, () => resolveReference(ref, ctx, info));
   }
 }

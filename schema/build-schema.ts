@@ -52,11 +52,12 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     },
   };
   const resolvers = createResolversMap(typeGraphql) as Record<string, Record<string, unknown>>;
-  // input checks first, then the net that audits any refused attempt a service did not
   guardTextInputs(typeGraphql, resolvers);
-  auditAttempts(typeGraphql, resolvers);
   for (const [type, r] of Object.entries(references)) resolvers[type] = { ...resolvers[type], ...r };
-  return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION}\n${printSchemaWithDirectives(typeGraphql)}`), resolvers: resolvers as never });
+  const schema = buildSubgraphSchema({ typeDefs: parse(`${FEDERATION}\n${printSchemaWithDirectives(typeGraphql)}`), resolvers: resolvers as never });
+  // the one refusal path, outermost, around every root field and entity lookup of what is served (federation's included)
+  auditAttempts(schema);
+  return schema;
 }
 
 /** The committed subgraph SDL (what a supergraph composes); a test fails when it and the code differ. */

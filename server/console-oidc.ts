@@ -4,10 +4,10 @@ import type pino from 'pino';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { IssuerRow } from '../models/tenant.repository.js';
 import { MAX_TOKEN_SECONDS } from '../tenants/directory/tenant.service.js';
-import { DomainError, markAudited, wasAudited } from '../tenants/shared/errors.js';
+import { DomainError } from '../tenants/shared/errors.js';
 import { HostClass, hostClass, remoteUrlProblem } from '../tenants/shared/urls.js';
 import { AuditOutcome, SignInRefusal } from '../models/enums.js';
-import { SignInRefused, type SessionService } from '../tenants/directory/session.service.js';
+import { SignInRefused, signInAudited, type SessionService } from '../tenants/directory/session.service.js';
 import { assertsMfa, RemoteKeySets, tokenIdOf, verifyFederatedClaims, type SigningKeys } from './auth.js';
 import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, holdPendingSession, hostCookie, originOf, safeNext, secureCookie, secured } from './console.js';
 import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
@@ -90,6 +90,8 @@ interface Flow {
 
 /** A sign-in that stops with `code`; `message` says why, for the log. */
 export class SignInFailure extends Error {
+  /** its SIGN_IN event is written already */
+  audited = false;
   constructor(readonly code: SignInError, detail: string) {
     super(detail);
   }
@@ -225,7 +227,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
     if (e instanceof SignInFailure) log.warn({ signIn: code, detail: e.message }, 'console sign-in with an identity provider refused');
     else log.error({ err: e }, 'console sign-in with an identity provider failed');
     // every refused sign-in is in the audit chain with its reason (CJIS 5.4.1.1), in its agency's chain when it names one
-    if (!wasAudited(e)) {
+    if (!signInAudited(e)) {
       const outcome = DENIED_SIGN_INS.has(code) ? AuditOutcome.DENIED : AuditOutcome.FAILED;
       try {
         const found = tenant && tenant.length <= 200 ? await deps.tenants.issuerOfTenant(tenant) : undefined;
@@ -290,7 +292,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
         if (!(e instanceof SignInRefused)) throw e;
         const code = SIGN_IN_ERROR_OF[e.reason] ?? SignInError.TOKEN_REFUSED;
         const failure = new SignInFailure(code, e.message);
-        if (wasAudited(e)) markAudited(failure);
+        failure.audited = e.audited;
         throw failure;
       }
       // the ID token proves the sign-in; the session lasts the hub's length, not the ID token's

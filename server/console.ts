@@ -4,8 +4,7 @@ import express, { type Request, type Response } from 'express';
 import { isLoopbackHost } from '../tenants/shared/urls.js';
 import { CONSOLE_PAGES, SESSION_PATH, consolePage } from './console-pages.js';
 import { AuditOutcome, SignInRefusal } from '../models/enums.js';
-import { SignInRefused, type SessionService } from '../tenants/directory/session.service.js';
-import { wasAudited } from '../tenants/shared/errors.js';
+import { SignInRefused, signInAudited, type SessionService } from '../tenants/directory/session.service.js';
 import type { Authenticator, Identified } from './authenticate.js';
 import { httpError } from './http.js';
 
@@ -163,7 +162,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
       if (pending) clearPending(req, res);
       const reason = e instanceof SignInRefused ? e.reason : SignInRefusal.TOKEN_INVALID;
       // refusals the admission already audited (a principal disabled, a token revoked) are not written twice
-      if (!wasAudited(e)) await deps.sessions.recordSignIn({}, AuditOutcome.DENIED, reason, { via }).catch(() => undefined);
+      if (!signInAudited(e)) await deps.sessions.recordSignIn({}, AuditOutcome.DENIED, reason, { via }).catch(() => undefined);
       return void secured(res).status(401).json(httpError('UNAUTHENTICATED', e instanceof SignInRefused ? e.message : 'Unauthenticated.'));
     }
     const current = await quietly(sessionToken(req));

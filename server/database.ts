@@ -13,7 +13,6 @@ import { FaceCropsSealedCrypt1765027978000 } from '../migrations/1765027978000-f
 import { IssuerClientId1764660000000 } from '../migrations/1764660000000-issuer-client-id.js';
 import { SessionsSessions1765017170000 } from '../migrations/1765017170000-sessions.js';
 import { RecordsOverTime1765018180000 } from '../migrations/1765018180000-records-over-time.js';
-import { APPEND_EVENT_SQL } from '../models/audit.repository.js';
 import type { Db, Queryable, TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
@@ -57,18 +56,26 @@ export function scopeStatement(scope: TenantScope): string {
 }
 
 /**
- * Runs `work` through `run`, watching its statements: one that appended an audit event moved the
- * chain's head, so the anchor reads it soon after the transaction ends; reads add nothing.
+ * The database as services see it. The audit repository tells the connection of each event it appends
+ * (`auditAppended`, the anchor's hook): `onAppended` runs once a transaction that appended has ended
+ * (committed or rolled back: the anchor reads the committed head), or at once after an append outside one.
  */
-function afterAppend<T>(anchor: AuditAnchor, run: (work: (tx: Queryable) => Promise<T>) => Promise<T>, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  let appended = false;
-  const watched = (tx: Queryable): Queryable => ({
-    query: (sql, params) => {
-      if (sql === APPEND_EVENT_SQL) appended = true;
-      return tx.query(sql, params);
-    },
-  });
-  return run((tx) => work(watched(tx))).finally(() => appended && anchor.touch());
+function asDb(dataSource: DataSource, onAppended: () => void = () => {}): Db {
+  const transaction = <T>(scope: TenantScope | null, work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    let appended = false;
+    return dataSource
+      .transaction(async (m) => {
+        if (scope) await m.query(scopeStatement(scope));
+        return work({ query: async (sql, params) => rowsOf(await m.query(sql, params)), auditAppended: () => void (appended = true) });
+      })
+      .finally(() => appended && onAppended());
+  };
+  return {
+    query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
+    auditAppended: onAppended,
+    transaction: (work) => transaction(null, work),
+    scoped: (scope, work) => transaction(scope, work),
+  };
 }
 
 /** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */
@@ -123,16 +130,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     // embedded database gets one connection and every statement queues for it
     extra: { max: opts.databaseUrl ? 10 : 1 },
   });
-  const raw: Db = {
-    query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
-    transaction: (work) => dataSource.transaction((m) => work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) })),
-    scoped: (scope, work) =>
-      dataSource.transaction(async (m) => {
-        await m.query(scopeStatement(scope));
-        return work({ query: async (sql, params) => rowsOf(await m.query(sql, params)) });
-      }),
-  };
-  const anchor = new AuditAnchor(raw, anchorFileOf(opts.dataDir), databaseKey(opts.databaseUrl), opts.log);
+  const anchor = new AuditAnchor(asDb(dataSource), anchorFileOf(opts.dataDir), databaseKey(opts.databaseUrl), opts.log);
   const close = async () => {
     try {
       if (dataSource.isInitialized) {
@@ -152,11 +150,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     await close().catch(() => {});
     throw e;
   }
-  const db: Db = {
-    query: (sql, params) => (sql === APPEND_EVENT_SQL ? raw.query(sql, params).finally(() => anchor.touch()) : raw.query(sql, params)),
-    transaction: (work) => afterAppend(anchor, (w) => raw.transaction(w), work),
-    scoped: (scope, work) => afterAppend(anchor, (w) => raw.scoped(scope, w), work),
-  };
+  const db = asDb(dataSource, () => anchor.touch());
   return {
     kind: opts.databaseUrl ? 'postgres' : 'pglite',
     dataSource,

@@ -33,6 +33,7 @@ async function timed<T>(kind: 'inferenceMs' | 'databaseMs', work: () => Promise<
 export function timedDb(db: Db, observe?: (seconds: number) => void): Db {
   return {
     query: (sql, params) => timed('databaseMs', () => db.query(sql, params), observe),
+    auditAppended: () => db.auditAppended?.(),
     transaction: (work) => timed('databaseMs', () => db.transaction(work), observe),
     scoped: (scope, work) => timed('databaseMs', () => db.scoped(scope, work), observe),
   };

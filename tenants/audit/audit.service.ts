@@ -44,12 +44,9 @@ export class AuditService {
     });
   }
 
-  /**
-   * Audits an attempt refused before any service saw it (input checks at the API boundary, upload
-   * limits); an error a service has audited already is not recorded twice.
-   */
-  recordRefusal(actor: Actor, f: Omit<AuditFields, 'outcome'>, e: unknown): Promise<void> {
-    return this.trail.recordRefusal(actor, f, e);
+  /** The one refusal path (AuditTrail.refusals), for the API's net around every resolver. */
+  refusals<T>(actor: Actor | undefined, f: Omit<AuditFields, 'outcome'>, work: () => Promise<T>): Promise<T> {
+    return this.trail.refusals(actor, f, work);
   }
 
   /** Walks the whole chain: sequence gapless from 1, every hash recomputed from the row's content. */

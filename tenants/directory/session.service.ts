@@ -6,7 +6,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
-import { DomainError, markAudited, notFound } from '../shared/errors.js';
+import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
 
@@ -26,11 +26,16 @@ export interface Admitted {
 
 /** A sign-in or token refused: `reason` goes to the audit chain, `message` to the caller. */
 export class SignInRefused extends Error {
+  /** its SIGN_IN event is written already (the admission wrote it): the HTTP layer must not write a second */
+  audited = false;
   constructor(readonly reason: SignInRefusal, message: string) {
     super(message);
     this.name = 'SignInRefused';
   }
 }
+
+/** Whether a refused sign-in (a SignInRefused, or a failure that carries its flag on) already has its SIGN_IN event. */
+export const signInAudited = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { audited?: unknown }).audited === true;
 
 // a session's activity is written at most this often: its idle time is judged that much early, never late
 const TOUCH_EVERY_MS = 15_000;
@@ -103,7 +108,7 @@ export class SessionService {
       // a token that names no one of this hub is not attributable: audited only where it is a sign-in (the console's), so API calls cannot flood the chain
       if (verdict.refused !== SignInRefusal.UNKNOWN_PRINCIPAL) {
         await this.recordSignIn({ tenantId: tenant.id, principal: verdict.principal }, AuditOutcome.DENIED, verdict.refused, { via: 'token', tokenId: token.tokenId });
-        markAudited(e);
+        e.audited = true;
       }
       throw e;
     }
@@ -135,7 +140,7 @@ export class SessionService {
     if (!opened) {
       await this.recordSignIn(who, AuditOutcome.DENIED, SignInRefusal.MFA_REQUIRED, { via, tokenId: token.tokenId });
       const e = refusal(SignInRefusal.MFA_REQUIRED, 'Unauthenticated: your agency requires multi-factor authentication: sign in to the console with your agency’s identity provider, not with a hub token.');
-      markAudited(e);
+      e.audited = true;
       throw e;
     }
     return { expiresAt: opened.expiresAt };

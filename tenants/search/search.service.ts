@@ -211,56 +211,44 @@ export class SearchService {
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     const ids = [...new Set(searchIds)];
-    const tampered = new Map<string, Record<string, unknown>>();
-    const shown = this.db.scoped(scopeOf(actor), async (tx) => {
-      const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
-      const result = new Map<string, Map<number, Buffer> | DomainError>();
-      for (const id of ids) {
-        const search = found.get(id);
-        try {
-          if (!search) throw notFound('search', id);
-          authorize(actor, ability, 'review', 'Search', { ...search });
-          result.set(id, new Map());
-        } catch (e) {
-          if (!(e instanceof DomainError)) throw e;
-          result.set(id, e);
+    // a failure of the transaction itself (the database, the crops) is one refused attempt for the call
+    return this.trail.refusals(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchIds: ids } }, () =>
+      this.db.scoped(scopeOf(actor), async (tx) => {
+        const found = new Map((await this.searches.visibleMany(tx, ids.filter(isUuid))).map((s) => [s.id, s]));
+        const result = new Map<string, Map<number, Buffer> | DomainError>();
+        for (const id of ids) {
+          const search = found.get(id);
+          try {
+            if (!search) throw notFound('search', id);
+            authorize(actor, ability, 'review', 'Search', { ...search });
+            result.set(id, new Map());
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+            result.set(id, e);
+          }
         }
-      }
-      const allowed = ids.filter((id) => result.get(id) instanceof Map);
-      for (const c of await this.crops.ofCandidates(tx, allowed)) {
-        const faces = result.get(c.searchId);
-        if (!(faces instanceof Map)) continue; // one face of it failed already
-        // one face that does not open withholds the search's faces: bytes that fail their check are never served
-        if (c.jpeg instanceof FaceImageError) {
-          result.set(c.searchId, tamperedFace(c.searchId, c.rank));
-          // which row and why, for the operator's audit log only (the caller learns no key or row)
-          tampered.set(c.searchId, { rank: c.rank, galleryId: c.jpeg.row.galleryId, imageSha256: c.jpeg.row.imageSha256, keyId: c.jpeg.keyId, cause: c.jpeg.reason });
+        const allowed = ids.filter((id) => result.get(id) instanceof Map);
+        // which row failed and why, for the operator's audit log only (the caller learns no key or row)
+        const tampered = new Map<string, Record<string, unknown>>();
+        for (const c of await this.crops.ofCandidates(tx, allowed)) {
+          const faces = result.get(c.searchId);
+          if (!(faces instanceof Map)) continue; // one face of it failed already
+          // one face that does not open withholds the search's faces: bytes that fail their check are never served
+          if (c.jpeg instanceof FaceImageError) {
+            result.set(c.searchId, tamperedFace(c.searchId, c.rank));
+            tampered.set(c.searchId, { rank: c.rank, galleryId: c.jpeg.row.galleryId, imageSha256: c.jpeg.row.imageSha256, keyId: c.jpeg.keyId, cause: c.jpeg.reason });
+          } else faces.set(c.rank, c.jpeg);
         }
-        else faces.set(c.rank, c.jpeg);
-      }
-      for (const id of allowed.filter((i) => result.get(i) instanceof Map)) {
-        const s = found.get(id)!;
-        const ranks = [...(result.get(id) as Map<number, Buffer>).keys()].sort((a, b) => a - b);
-        await this.trail.append(tx, actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: s.caseNumber, legalBasis: s.legalBasis, offenseCategory: s.offenseCategory, details: { searchId: id, ranks } });
-      }
-      return { result, found };
-    });
-    // a failure of the transaction itself (the database, the crops) is audited too, once for the call
-    const { result, found } = await shown.catch(async (e: unknown) => {
-      await this.trail.recordRefusal(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchIds: ids } }, e);
-      throw e;
-    });
-    // each refused search once, whatever number of its candidates asked (the error is marked audited)
-    for (const [id, r] of result) {
-      if (!(r instanceof DomainError)) continue;
-      const s = r.code === 'NOT_FOUND' ? undefined : found.get(id);
-      await this.trail.recordRefusal(
-        actor,
-        { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null, details: { searchId: id, ...tampered.get(id) } },
-        r,
-      );
-    }
-    return result;
+        // each search's decision once, in this transaction, whatever number of its candidates asked: shown, or refused with its code
+        for (const [id, r] of result) {
+          const s = found.get(id);
+          const about = { action: AuditAction.CANDIDATE_FACES_VIEWED, caseNumber: s?.caseNumber ?? null, legalBasis: s?.legalBasis ?? null, offenseCategory: s?.offenseCategory ?? null };
+          if (r instanceof DomainError) await this.trail.appendRefusal(tx, actor, { ...about, details: { searchId: id, ...tampered.get(id) } }, r);
+          else await this.trail.append(tx, actor, { ...about, outcome: AuditOutcome.ALLOWED, details: { searchId: id, ranks: [...r.keys()].sort((a, b) => a - b) } });
+        }
+        return result;
+      }),
+    );
   }
 
   private limits(req: SearchRequest): { maxCandidates: number } {

@@ -107,14 +107,5 @@ export function classify(e: unknown): Classified {
   return make(INTERNAL);
 }
 
-const AUDITED = Symbol('frhub.audited');
-
-/** Marks an error whose refusal is in the audit chain, so no outer layer records it twice. */
-export function markAudited(e: unknown): void {
-  if (e && typeof e === 'object') (e as { [AUDITED]?: boolean })[AUDITED] = true;
-}
-
-export const wasAudited = (e: unknown): boolean => !!(e && typeof e === 'object' && (e as { [AUDITED]?: boolean })[AUDITED]);
-
 /** Missing and forbidden look the same to a caller who may not know the object exists. */
 export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `No ${what} with id ${id} is visible to you.`);

@@ -7,16 +7,17 @@ export type GqlResult<T = any> = { data?: T; errors?: { message: string; extensi
 /** How a test speaks to a hub: tokens signed with its keys, and GraphQL over HTTP. */
 export interface HubClient {
   token(tenant: string, role?: Role, principalId?: string): Promise<string>;
-  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** `headers`: more request headers (an `x-request-id` to find the call's audit events by) */
+  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
 }
 
 export function hubClient(url: string, keys: SigningKeys): HubClient {
   return {
     token: (tenant, role, principalId) => mintToken(keys, { tenant, role, principalId }),
-    async gql(bearer, query, variables) {
+    async gql(bearer, query, variables, headers) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as GqlResult;
