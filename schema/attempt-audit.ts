@@ -22,6 +22,19 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     setTenantStatus: AuditAction.TENANT_STATUS_SET,
     issueToken: AuditAction.TOKEN_ISSUED,
     setTenantIssuer: AuditAction.ISSUER_SET,
+    createExaminationAgreement: AuditAction.EXAMINATION_AGREEMENT_CREATED,
+    revokeExaminationAgreement: AuditAction.EXAMINATION_AGREEMENT_REVOKED,
+    submitRequest: AuditAction.REQUEST_SUBMITTED,
+    acceptRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    declineRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    withdrawRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    closeRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    releaseLead: AuditAction.REQUEST_STATUS_CHANGED,
+    recordOutcome: AuditAction.REQUEST_OUTCOME_RECORDED,
+    editRequestProbe: AuditAction.REQUEST_PROBE_EDITED,
+    claimVerification: AuditAction.REQUEST_VERIFICATION_CLAIMED,
+    recordDispositions: AuditAction.REQUEST_DISPOSITIONS_RECORDED,
+    exportLeadPhoto: AuditAction.LEAD_PHOTO_EXPORTED,
   },
   Query: {
     auditEvents: AuditAction.AUDIT_READ,
@@ -31,6 +44,8 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     search: AuditAction.SEARCH_VIEWED,
     // a photo located before searching: refused uploads (too large, unreadable) audited too
     previewProbe: AuditAction.PROBE_PREVIEWED,
+    request: AuditAction.REQUEST_VIEWED,
+    requestProbe: AuditAction.REQUEST_PROBE_VIEWED,
   },
 };
 

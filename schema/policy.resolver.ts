@@ -13,6 +13,7 @@ export class TenantPolicy {
   @Field(() => [LegalBasis]) narrativeRequiredFor!: LegalBasis[];
   @Field(() => Int) exigentApprovalHours!: number;
   @Field(() => Int) retentionDays!: number;
+  @Field({ description: 'a request’s blind verifier sees the candidates without their scores (default true)' }) blindVerificationScores?: boolean;
   @Field(() => Date, { nullable: true }) updatedAt!: Date | null;
 }
 
@@ -43,6 +44,7 @@ export class SetTenantPolicyInput {
   @Field(() => [LegalBasis], { nullable: true }) narrativeRequiredFor?: LegalBasis[] | null;
   @Field(() => Int, { nullable: true }) exigentApprovalHours?: number | null;
   @Field(() => Int, { nullable: true }) retentionDays?: number | null;
+  @Field(() => Boolean, { nullable: true }) blindVerificationScores?: boolean | null;
 }
 
 @ObjectType({ description: 'A tenant’s search quota for one period.' })
@@ -70,7 +72,7 @@ export class PolicyResolver {
   @Query(() => [PolicyPreset], { description: 'The jurisdiction presets a tenant policy can start from.' })
   policyPresets(@Ctx() ctx: GraphQLContext): PolicyPreset[] {
     actorOf(ctx);
-    return ctx.services.policies.presets().map((p) => ({ ...p, policy: { ...p.policy, preset: p.id, updatedAt: null } }));
+    return ctx.services.policies.presets().map((p) => ({ ...p, policy: { blindVerificationScores: true, ...p.policy, preset: p.id, updatedAt: null } }));
   }
 
   @Query(() => [LegalBasisInfo])

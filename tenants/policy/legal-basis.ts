@@ -15,6 +15,8 @@ export interface TenantPolicy {
   exigentApprovalHours: number;
   /** search details and candidate lists are purged after this many days (unless on legal hold) */
   retentionDays: number;
+  /** a request's blind verifier does not see the candidates' scores (default: on) */
+  blindVerificationScores?: boolean;
 }
 
 export const EXIGENT_BASES = [LegalBasis.IMMINENT_THREAT];
