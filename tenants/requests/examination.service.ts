@@ -94,7 +94,7 @@ export class ExaminationService {
       if (!actor.principalId || actor.principalId === r.examinerId) throw new DomainError('FORBIDDEN', 'A request is verified by a second examiner, never the one who examined it.');
       if (r.verifierId) throw new DomainError('CONFLICT', 'Another examiner is verifying this request already.');
       return { change: { verifierId: actor.principalId }, unset: ['verifierId'], details: { verifierId: actor.principalId }, action: AuditAction.REQUEST_VERIFICATION_CLAIMED };
-    }, AuditAction.REQUEST_VERIFICATION_CLAIMED);
+    }, AuditAction.REQUEST_VERIFICATION_CLAIMED, (r) => ({ ...r, verifierId: null }));
   }
 
   /**
@@ -208,8 +208,9 @@ export class ExaminationService {
   }
 }
 
+// a request in no examining state is checked as the examiner's (and then refused for its state)
 const roleFor = (r: RequestRow) =>
-  r.status === RequestStatus.IN_EXAMINATION ? ExaminationRole.EXAMINER : r.status === RequestStatus.IN_VERIFICATION ? ExaminationRole.VERIFIER : ExaminationRole.ADJUDICATOR;
+  r.status === RequestStatus.IN_VERIFICATION ? ExaminationRole.VERIFIER : r.status === RequestStatus.IN_ADJUDICATION ? ExaminationRole.ADJUDICATOR : ExaminationRole.EXAMINER;
 const ACTION_BY_ROLE = { [ExaminationRole.EXAMINER]: 'examine', [ExaminationRole.VERIFIER]: 'verify', [ExaminationRole.ADJUDICATOR]: 'adjudicate' } as const;
 const leads = (ds: DispositionRow[]) => ds.filter((d) => d.disposition === CandidateDisposition.POSSIBLE_LEAD).map((d) => `${d.searchId}/${d.rank}`);
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));

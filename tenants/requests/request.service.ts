@@ -149,11 +149,13 @@ export class RequestService {
     actor: Actor, id: string, action: Action | ((r: RequestRow) => Action), from: RequestStatus[], to: RequestStatus,
     prepare: (tx: Queryable, r: RequestRow) => Promise<{ change: StatusChange; details: Record<string, unknown>; action?: AuditAction; unset?: (keyof StatusChange)[]; to?: RequestStatus }>,
     refusal: AuditAction = AuditAction.REQUEST_STATUS_CHANGED,
+    /** the request as the right to act is judged (a claim is judged as if no one had claimed it yet: a late claimant is told CONFLICT) */
+    judged?: (r: RequestRow) => RequestRow,
   ): Promise<RequestRow> {
     return this.trail.refusals(actor, { action: refusal, details: { attemptedRequestId: isUuid(id) ? id : null, to } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const seen = isUuid(id) ? await this.requests.visible(tx, id) : undefined;
-        const r = await this.load(tx, actor, id, seen && typeof action === 'function' ? action(seen) : typeof action === 'function' ? 'read' : action);
+        const r = await this.load(tx, actor, id, seen && typeof action === 'function' ? action(seen) : typeof action === 'function' ? 'read' : action, judged);
         if (!from.includes(r.status as RequestStatus)) throw wrongState(r, to);
         const p = await prepare(tx, r);
         to = p.to ?? to;
@@ -170,11 +172,11 @@ export class RequestService {
   }
 
   /** A request the caller may `action`; one it may not even read is NOT_FOUND (row-level security hides another agency's too). */
-  async load(tx: Queryable, actor: Actor, id: string, action: Action): Promise<RequestRow> {
+  async load(tx: Queryable, actor: Actor, id: string, action: Action, judged: (r: RequestRow) => RequestRow = (r) => r): Promise<RequestRow> {
     const r = isUuid(id) ? await this.requests.visible(tx, id) : undefined;
     if (!r) throw notFound('request', id);
     // a requester's rules name its tenant, an examiner's the serving tenant: another agency's request neither names is NOT_FOUND
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), action, 'Request', r as unknown as Record<string, unknown> & { id: string; tenantId: string });
+    authorize(actor, defineAbilityFor(actor, this.clock.now()), action, 'Request', judged(r) as unknown as Record<string, unknown> & { id: string; tenantId: string });
     return r;
   }
 
