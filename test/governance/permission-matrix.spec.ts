@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { OPERATOR_ROLES } from '../../tenants/shared/actor';
 import { portrait } from '../support/fixtures';
@@ -9,49 +10,67 @@ import { schemaOperations } from '../support/operations';
 // like to a caller who may not see it (forbidden and missing look the same). For a list, NOT_FOUND
 // means the target tenant's object is absent from the answer. The operations come from the built
 // schema: a new query or mutation without a row here fails the suite.
-type Want = 'ok' | 'FORBIDDEN' | 'NOT_FOUND';
-type Row = Record<'A' | 'S' | 'AD' | 'H' | 'O', [own: Want, other: Want] | Want>;
-const ok = 'ok', F = 'FORBIDDEN', NF = 'NOT_FOUND';
+type Want = 'ok' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+type Row = Record<'A' | 'S' | 'AD' | 'H' | 'O' | 'R', [own: Want, other: Want] | Want>;
+const ok = 'ok', F = 'FORBIDDEN', NF = 'NOT_FOUND', C = 'CONFLICT';
 
 const MATRIX: Record<string, Row> = {
-  tenant: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  createPrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  gallery: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  subjects: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  enrollFace: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, F], O: [F, NF] },
-  createGallery: { A: F, S: F, AD: ok, H: ok, O: F },
-  searchFaces: { A: [ok, NF], S: [F, F], AD: [F, F], H: [F, F], O: [F, F] },
-  previewProbe: { A: ok, S: F, AD: F, H: F, O: F },
-  search: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  reviewSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  approveExigentSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  setLegalHold: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  setTenantPolicy: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  tenantPolicy: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  setQuota: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  quota: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  createSharingAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F] },
-  usageStatistics: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  auditEvents: { A: F, S: F, AD: F, H: ok, O: F },
-  verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok },
-  transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  createTenant: { A: F, S: F, AD: F, H: ok, O: F },
-  setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
-  issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  setTenantIssuer: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
-  revokeSharingAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  quotas: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  tenants: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  galleries: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF] },
-  searches: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F] },
-  exigentSearchesAwaitingApproval: { A: [F, F], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F] },
-  sharingAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF] },
-  me: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  policyPresets: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  legalBases: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  tenant: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [ok, NF] },
+  createPrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  gallery: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  subjects: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  enrollFace: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, F], O: [F, NF], R: [F, NF] },
+  createGallery: { A: F, S: F, AD: ok, H: ok, O: F, R: F },
+  searchFaces: { A: [ok, NF], S: [F, F], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  previewProbe: { A: ok, S: F, AD: F, H: F, O: F, R: F },
+  search: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  reviewSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  approveExigentSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  setLegalHold: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setTenantPolicy: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenantPolicy: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setQuota: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  quota: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  createSharingAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F], R: [F, F] },
+  usageStatistics: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [F, NF] },
+  auditEvents: { A: F, S: F, AD: F, H: ok, O: F, R: F },
+  verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
+  transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  createTenant: { A: F, S: F, AD: F, H: ok, O: F, R: F },
+  setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F], R: [F, NF] },
+  issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setTenantIssuer: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F], R: [F, NF] },
+  revokeSharingAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  quotas: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenants: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [ok, NF] },
+  galleries: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  searches: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  exigentSearchesAwaitingApproval: { A: [F, F], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  sharingAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  me: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  policyPresets: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  legalBases: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  // requests: a fresh SUBMITTED request of the target tenant, which serves itself; CONFLICT: the role may, the request's state may not yet
+  examinationAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  createExaminationAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F], R: [F, F] },
+  revokeExaminationAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  submitRequest: { A: [F, F], S: [F, F], AD: [F, F], H: [F, F], O: [F, F], R: [ok, NF] },
+  acceptRequest: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  declineRequest: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  withdrawRequest: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
+  closeRequest: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  editRequestProbe: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  requestProbe: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  claimVerification: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  recordDispositions: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  releaseLead: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  recordOutcome: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
+  exportLeadPhoto: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
+  request: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
+  requests: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [ok, NF] },
 };
 
 // root fields with no row, each with its reason
@@ -60,7 +79,7 @@ const NOT_IN_MATRIX: Record<string, string> = {
   _entities: 'federation plumbing: resolves through tenant/gallery/search, attacked in test/security/isolation.spec.ts',
 };
 
-const ROLES = { A: Role.AGENCY_ANALYST, S: Role.AGENCY_SUPERVISOR, AD: Role.AGENCY_ADMIN, H: Role.HUB_ADMIN, O: Role.OVERSIGHT_AUDITOR } as const;
+const ROLES = { A: Role.AGENCY_ANALYST, S: Role.AGENCY_SUPERVISOR, AD: Role.AGENCY_ADMIN, H: Role.HUB_ADMIN, O: Role.OVERSIGHT_AUDITOR, R: Role.AGENCY_REQUESTER } as const;
 
 interface Target {
   slug: string;
@@ -74,11 +93,18 @@ interface Target {
   search(): Promise<string>;
   /** a fresh agreement like agreementId, to revoke */
   agreement(): Promise<string>;
+  /** an examination agreement the target tenant serves (for a third tenant, never metro-pd) */
+  examAgreementId: string;
+  examAgreement(): Promise<string>;
+  /** a fresh SUBMITTED request of the target tenant's requester, served by the tenant itself */
+  request(): Promise<string>;
 }
 
 type Answer = { data?: any; errors?: { extensions: { code: string } }[]; visible?: boolean };
 /** A list's answer, marked with whether it holds the target's object. */
 const listing = (r: Answer, ids: (data: any) => string[], id: string): Answer => (r.errors ? r : { ...r, visible: ids(r.data).includes(id) });
+
+const REQUEST_INPUT = { caseNumber: 'M-7', legalBasis: 'VICTIM_ID', sourceKind: 'CCTV', requestingOfficer: 'Det. A', approvingSupervisor: 'Sgt. B' };
 
 const cases = Object.entries(MATRIX).flatMap(([op, row]) =>
   (Object.keys(row) as (keyof Row)[]).flatMap((r) => {
@@ -147,6 +173,28 @@ describe('permission matrix', () => {
     inferenceStatus: (k) => t.gql(k, `{ inferenceStatus { pack } }`),
     principals: (k, x) => t.gql(k, `query($s: String) { principals(tenantSlug: $s) { id role } }`, { s: x.slug }),
     tenantIssuer: (k, x) => t.gql(k, `query($s: String) { tenantIssuer(tenantSlug: $s) { issuer } }`, { s: x.slug }),
+    examinationAgreements: async (k, x) => listing(await t.gql(k, `{ examinationAgreements { id } }`), (d) => d.examinationAgreements.map((v: { id: string }) => v.id), x.examAgreementId),
+    createExaminationAgreement: (k, x) => t.gql(k, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+      i: { servingTenantSlug: x.slug, requestingTenantSlug: x.slug === 'hub' ? 'river-pd' : 'hub', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    }),
+    revokeExaminationAgreement: async (k, x) => t.gql(k, `mutation($id: ID!) { revokeExaminationAgreement(id: $id) { revokedAt } }`, { id: await x.examAgreement() }),
+    submitRequest: (k, x) => t.gql(k, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image, servingTenantSlug: x.slug } }),
+    acceptRequest: async (k, x) => t.gql(k, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: await x.request(), e: x.colleagueId }),
+    declineRequest: async (k, x) => t.gql(k, `mutation($r: ID!) { declineRequest(requestId: $r, reason: DUPLICATE) { status } }`, { r: await x.request() }),
+    withdrawRequest: async (k, x) => t.gql(k, `mutation($r: ID!) { withdrawRequest(requestId: $r) { status } }`, { r: await x.request() }),
+    closeRequest: async (k, x) => t.gql(k, `mutation($r: ID!) { closeRequest(requestId: $r) { status } }`, { r: await x.request() }),
+    editRequestProbe: async (k, x) => t.gql(k, `mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { id } }`, { i: { requestId: await x.request(), steps: [{ kind: 'ROTATE', degrees: 90 }] } }),
+    requestProbe: async (k, x) => t.gql(k, `query($r: ID!) { requestProbe(requestId: $r) }`, { r: await x.request() }),
+    claimVerification: async (k, x) => t.gql(k, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: await x.request() }),
+    recordDispositions: async (k, x) => t.gql(k, `mutation($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: await x.request(), conclusion: 'NO_LEAD', dispositions: [] } }),
+    releaseLead: async (k, x) => t.gql(k, `mutation($r: ID!, $s: ID!) { releaseLead(requestId: $r, searchId: $s, rank: 1) { status } }`, { r: await x.request(), s: randomUUID() }),
+    recordOutcome: async (k, x) => t.gql(k, `mutation($r: ID!) { recordOutcome(requestId: $r, outcome: UNKNOWN) { status } }`, { r: await x.request() }),
+    exportLeadPhoto: async (k, x) => t.gql(k, `mutation($r: ID!) { exportLeadPhoto(requestId: $r, attestation: "a fingerprint on the weapon matched him") { subjectRef } }`, { r: await x.request() }),
+    request: async (k, x) => t.gql(k, `query($id: ID!) { request(id: $id) { id status } }`, { id: await x.request() }),
+    requests: async (k, x) => {
+      const id = await x.request();
+      return listing(await t.gql(k, `{ requests(first: 100) { nodes { id } } }`), (d) => d.requests.nodes.map((v: { id: string }) => v.id), id);
+    },
   };
 
   beforeAll(async () => {
@@ -168,8 +216,21 @@ describe('permission matrix', () => {
         if (r.errors) throw new Error(JSON.stringify(r.errors));
         return r.data.createSharingAgreement.id as string;
       };
+      const requester = await t.principal(slug, Role.AGENCY_REQUESTER, { name: 'requester' });
+      const examAgreement = async () => {
+        const r = await t.gql(hubAdmin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+          i: { servingTenantSlug: slug, requestingTenantSlug: slug === 'hub' ? 'river-pd' : 'hub', legalBases: ['MISSING_PERSON'], expiresAt: '2099-01-01T00:00:00Z' },
+        });
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        return r.data.createExaminationAgreement.id as string;
+      };
       targets[slug] = {
-        slug, tenantId, galleryId, colleagueId: colleague.id, agreementId: '', agreement,
+        slug, tenantId, galleryId, colleagueId: colleague.id, agreementId: '', agreement, examAgreementId: '', examAgreement,
+        async request() {
+          const r = await t.gql(requester.token, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image } });
+          if (r.errors) throw new Error(JSON.stringify(r.errors));
+          return r.data.submitRequest.id;
+        },
         async search() {
           const r = await t.gql(colleague.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: image, legalBasis: 'IMMINENT_THREAT', caseNumber: 'X-1', minScore: -1 } });
           if (r.errors) throw new Error(JSON.stringify(r.errors));
@@ -178,7 +239,10 @@ describe('permission matrix', () => {
       };
     }
     // once every tenant exists, as grantees
-    for (const x of Object.values(targets)) x.agreementId = await x.agreement();
+    for (const x of Object.values(targets)) {
+      x.agreementId = await x.agreement();
+      x.examAgreementId = await x.examAgreement();
+    }
     for (const [key, role] of Object.entries(ROLES) as [keyof Row, Role][]) {
       // the operator's roles exist only in the operator tenant
       const tenant = OPERATOR_ROLES.includes(role) ? 'hub' : 'metro-pd';
