@@ -59,6 +59,8 @@ export class RequestsExamination1765019000000 implements MigrationInterface {
         outcome text,
         outcome_note text,
         attested_at timestamptz,
+        -- when it was released, found no lead or was declined: the turnaround oversight counts
+        decided_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);

@@ -97,6 +97,19 @@ export interface ExaminationRow {
   createdAt: Date;
 }
 
+export interface RequestStatisticsRow {
+  agency: string;
+  offenseCategory: string | null;
+  outcome: string | null;
+  status: string;
+  requests: number;
+  /** the sum of hours from submission to decision over the decided requests of the group */
+  decidedHours: number;
+  decided: number;
+  /** declined ones (closed since, or not) */
+  declined: number;
+}
+
 export type NewRequest = Pick<RequestRow,
   'tenantId' | 'servingTenantId' | 'agreementId' | 'caseNumber' | 'offenseCategory' | 'statuteText' | 'legalBasis' | 'narrative' | 'warrantNumber' | 'sourceKind'
   | 'howObtained' | 'capturedAt' | 'requestingOfficer' | 'approvingSupervisor' | 'priority' | 'dueAt' | 'submittedBy'>;
@@ -201,7 +214,8 @@ export class RequestRepository {
     const sets = entries.map(([k], i) => `${CHANGE_COLUMNS[k]} = $${i + 4}`);
     const empty = unset.map((k) => ` AND ${CHANGE_COLUMNS[k]} IS NULL`).join('');
     return (await db.query(
-      `UPDATE requests SET status = $3, updated_at = now()${sets.map((s) => `, ${s}`).join('')}
+      `UPDATE requests SET status = $3, updated_at = now(),
+              decided_at = CASE WHEN $3 IN ('LEAD_RELEASED', 'NO_LEAD', 'DECLINED') THEN now() ELSE decided_at END${sets.map((s) => `, ${s}`).join('')}
         WHERE id = $1 AND status = ANY ($2::text[])${empty} RETURNING ${REQUEST}`,
       [id, from, to, ...entries.map(([, v]) => v)],
     ))[0];
@@ -298,15 +312,17 @@ export class RequestRepository {
     );
   }
 
-  /** Counts for oversight: requests by requesting agency, offense, outcome and status; turnaround in hours. */
-  async statistics(db: Queryable, from: Date, to: Date): Promise<{ tenantSlug: string; offenseCategory: string | null; outcome: string | null; status: string; requests: number; turnaroundHours: number | null }[]> {
+  /** Counts for oversight, by requesting agency, offense, outcome and status; hours from submission to decision (released, no lead, declined). */
+  async statistics(db: Queryable, f: { from: Date; to: Date; tenantId: string | null }): Promise<RequestStatisticsRow[]> {
     return db.query(
-      `SELECT t.slug AS "tenantSlug", r.offense_category AS "offenseCategory", r.outcome, r.status, count(*)::int AS requests,
-              avg(EXTRACT(EPOCH FROM (r.updated_at - r.created_at)) / 3600) FILTER (WHERE r.status IN ('LEAD_RELEASED', 'NO_LEAD', 'OUTCOME_RECORDED', 'CLOSED', 'DECLINED'))::float8 AS "turnaroundHours"
+      `SELECT t.slug AS agency, r.offense_category AS "offenseCategory", r.outcome, r.status, count(*)::int AS requests,
+              coalesce(sum(EXTRACT(EPOCH FROM (r.decided_at - r.created_at)) / 3600) FILTER (WHERE r.decided_at IS NOT NULL), 0)::float8 AS "decidedHours",
+              count(r.decided_at)::int AS decided, count(*) FILTER (WHERE r.decline_reason IS NOT NULL)::int AS declined
          FROM requests r JOIN tenants t ON t.id = r.tenant_id
-        WHERE r.created_at >= $1 AND r.created_at < $2
+        WHERE r.created_at >= $1 AND r.created_at < $2 AND ($3::uuid IS NULL OR r.tenant_id = $3)
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-      [from, to],
+      [f.from, f.to, f.tenantId],
     );
   }
+
 }

@@ -40,6 +40,7 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     auditEvents: AuditAction.AUDIT_READ,
     verifyAuditChain: AuditAction.AUDIT_VERIFY,
     usageStatistics: AuditAction.STATISTICS_READ,
+    requestStatistics: AuditAction.STATISTICS_READ,
     // reading a candidate list is audited when allowed (SEARCH_VIEWED); probing for one is audited too
     search: AuditAction.SEARCH_VIEWED,
     // a photo located before searching: refused uploads (too large, unreadable) audited too

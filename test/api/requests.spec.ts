@@ -108,6 +108,14 @@ describe('requests and examinations', () => {
 
     const closed = await t.gql(supervisor.token, `mutation($r: ID!) { closeRequest(requestId: $r) { status } }`, { r: id });
     expect(closed.data.closeRequest.status).toBe('CLOSED');
+
+    // oversight counts it, with small cells suppressed and no mean over fewer than five
+    const auditor = await t.principal('hub', Role.OVERSIGHT_AUDITOR);
+    const stats = await t.gql(auditor.token, `{ requestStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { requests byAgency { key requests } byOffense { key requests } byOutcome { key requests } declined declinedShare meanTurnaroundHours } }`);
+    expect(stats.data.requestStatistics).toEqual({
+      requests: '<5', byAgency: [{ key: 'valley-pd', requests: '<5' }], byOffense: [{ key: 'ROBBERY', requests: '<5' }], byOutcome: [{ key: 'ARREST', requests: '<5' }],
+      declined: '0', declinedShare: null, meanTurnaroundHours: null,
+    });
   }, 180_000);
 
   it('a disagreement goes to a supervisor who adjudicates; all three sets are kept', async () => {

@@ -71,6 +71,7 @@ const MATRIX: Record<string, Row> = {
   exportLeadPhoto: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
   request: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
   requests: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [ok, NF] },
+  requestStatistics: { A: F, S: F, AD: ok, H: ok, O: ok, R: F },
 };
 
 // root fields with no row, each with its reason
@@ -190,6 +191,7 @@ describe('permission matrix', () => {
     releaseLead: async (k, x) => t.gql(k, `mutation($r: ID!, $s: ID!) { releaseLead(requestId: $r, searchId: $s, rank: 1) { status } }`, { r: await x.request(), s: randomUUID() }),
     recordOutcome: async (k, x) => t.gql(k, `mutation($r: ID!) { recordOutcome(requestId: $r, outcome: UNKNOWN) { status } }`, { r: await x.request() }),
     exportLeadPhoto: async (k, x) => t.gql(k, `mutation($r: ID!) { exportLeadPhoto(requestId: $r, attestation: "a fingerprint on the weapon matched him") { subjectRef } }`, { r: await x.request() }),
+    requestStatistics: (k) => t.gql(k, `{ requestStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { requests byAgency { key requests } } }`),
     request: async (k, x) => t.gql(k, `query($id: ID!) { request(id: $id) { id status } }`, { id: await x.request() }),
     requests: async (k, x) => {
       const id = await x.request();
