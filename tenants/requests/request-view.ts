@@ -1,5 +1,5 @@
 import type { Queryable } from '../../models/db.js';
-import { AuditAction, RequestStatus } from '../../models/enums.js';
+import { AuditAction, RequestStatus, Role } from '../../models/enums.js';
 import { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRepository, RequestRow } from '../../models/request.repository.js';
@@ -55,7 +55,7 @@ const policies = new PolicyRepository();
  * sees the examiner's dispositions, nor (blindVerificationScores, on by default) the scores.
  */
 export async function viewOf(tx: Queryable, actor: Actor, r: RequestRow, repo: RequestRepository, o: { history?: boolean } = {}): Promise<RequestView> {
-  const serving = r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || actor.role !== 'AGENCY_REQUESTER');
+  const serving = r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || actor.role !== Role.AGENCY_REQUESTER);
   const released = RELEASED.includes(r.status) && r.leadSubjectRef !== null;
   const lead = released
     ? { subjectRef: r.leadSubjectRef!, face: serving ? null : await repo.leadFace(tx, r.id), banner: LEAD_BANNER, examinerId: r.examinerId, verifierId: r.verifierId, adjudicatorId: r.adjudicatorId }

@@ -124,7 +124,13 @@ describe('requests and examinations', () => {
     await t.gql(supervisor.token, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: id, e: examiner.id });
     const search = (await t.gql(examiner.token, SEARCH, { i: { requestId: id, minScore: -1, maxCandidates: 2 } })).data.searchFaces;
     const all = (d: string) => search.candidates.map((c: { rank: number }) => ({ searchId: search.id, rank: c.rank, disposition: c.rank === 1 ? d : 'EXCLUDED', reason: d === 'POSSIBLE_LEAD' && c.rank === 1 ? 'same nose bridge' : null }));
+    // the examiner's queue holds it while it is being examined
+    const queue = await t.gql(examiner.token, `{ requests(assignedToMe: true) { nodes { id status } } }`);
+    expect(queue.data.requests.nodes).toContainEqual({ id, status: 'IN_EXAMINATION' });
     await t.gql(examiner.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions: all('POSSIBLE_LEAD') } });
+    // any other analyst of the serving tenant sees it awaiting a verifier, nobody's dispositions shown
+    const awaiting = await t.gql(verifier.token, `{ requests(status: IN_VERIFICATION) { nodes { id examinations { role } } } }`);
+    expect(awaiting.data.requests.nodes).toContainEqual({ id, examinations: [] });
     await t.gql(verifier.token, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: id });
     const disagreed = await t.gql(verifier.token, DISPOSE, { i: { requestId: id, conclusion: 'NO_LEAD', dispositions: all('INCONCLUSIVE') } });
     expect(disagreed.data.recordDispositions.status).toBe('IN_ADJUDICATION');
