@@ -122,7 +122,10 @@ export class ExaminationService {
 
   /** Releases the agreed lead to the requester: its subject reference, the face, who examined and verified it. */
   async releaseLead(actor: Actor, requestId: string, searchId: string, rank: number): Promise<RequestRow> {
-    return this.requestsService.step(actor, requestId, 'release', [RequestStatus.VERIFIED], RequestStatus.LEAD_RELEASED, async (tx, r) => {
+    // any state reaches the checks below, so a search that is not the request's is NOT_FOUND whatever the state
+    return this.requestsService.step(actor, requestId, 'release', Object.values(RequestStatus), RequestStatus.LEAD_RELEASED, async (tx, r) => {
+      if (!(await this.requests.searches(tx, r.id)).some((s) => s.id === searchId)) throw notFound('search', searchId);
+      if (r.status !== RequestStatus.VERIFIED) throw new DomainError('CONFLICT', `This request is ${r.status}: a lead is released only once it is VERIFIED (examined, then verified blind or adjudicated).`, { status: r.status });
       const agreed = await this.agreedLeads(tx, r.id);
       if (!agreed.has(`${searchId}/${rank}`)) throw new DomainError('BAD_USER_INPUT', 'Release a candidate that both examiners (or the adjudicator) marked POSSIBLE_LEAD.');
       const candidate = (await this.searches.candidates(tx, searchId)).find((c) => c.rank === rank)!;
@@ -172,6 +175,7 @@ export class ExaminationService {
     const seen = new Set<string>();
     for (const d of input.dispositions) {
       const key = `${d.searchId}/${d.rank}`;
+      if (!candidates.has(d.searchId)) throw notFound('search', d.searchId);
       if (!expected.has(key)) throw new DomainError('BAD_USER_INPUT', `The request's searches have no candidate ranked ${d.rank} in search ${d.searchId}.`);
       if (seen.has(key)) throw new DomainError('BAD_USER_INPUT', `Candidate ${d.rank} of search ${d.searchId} is disposed of twice.`);
       if (d.disposition === CandidateDisposition.POSSIBLE_LEAD && !meaningful(d.reason)) throw new DomainError('BAD_USER_INPUT', `A POSSIBLE_LEAD (candidate ${d.rank}) says why, in \`reason\`.`);

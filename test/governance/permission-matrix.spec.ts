@@ -66,7 +66,8 @@ const MATRIX: Record<string, Row> = {
   requestProbe: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
   claimVerification: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
   recordDispositions: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
-  releaseLead: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  // a search that is not the request's: NOT_FOUND whatever the request's state
+  releaseLead: { A: [F, NF], S: [NF, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
   recordOutcome: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
   exportLeadPhoto: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
   request: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
