@@ -6,6 +6,8 @@ export enum Role {
   AGENCY_ADMIN = 'AGENCY_ADMIN',
   HUB_ADMIN = 'HUB_ADMIN',
   OVERSIGHT_AUDITOR = 'OVERSIGHT_AUDITOR',
+  /** an officer who sends requests for their own agency, follows them, reads released leads and records outcomes; never searches */
+  AGENCY_REQUESTER = 'AGENCY_REQUESTER',
 }
 
 export enum LegalBasis {
@@ -166,6 +168,26 @@ export enum AuditAction {
   PRINCIPAL_ENABLED = 'PRINCIPAL_ENABLED',
   /** every token of a principal issued before now refused (revokeTokens) */
   TOKENS_REVOKED = 'TOKENS_REVOKED',
+  EXAMINATION_AGREEMENT_CREATED = 'EXAMINATION_AGREEMENT_CREATED',
+  EXAMINATION_AGREEMENT_REVOKED = 'EXAMINATION_AGREEMENT_REVOKED',
+  /** an agency's request for an examination, submitted (or refused) */
+  REQUEST_SUBMITTED = 'REQUEST_SUBMITTED',
+  /** one step of a request's life (accepted, declined, withdrawn, released, closed, ...): details.from and details.to */
+  REQUEST_STATUS_CHANGED = 'REQUEST_STATUS_CHANGED',
+  /** a request read (request(id)); details.examinationRequestId */
+  REQUEST_VIEWED = 'REQUEST_VIEWED',
+  /** a request's probe photo (original or an edited version) shown */
+  REQUEST_PROBE_VIEWED = 'REQUEST_PROBE_VIEWED',
+  /** an edit of a request's probe recorded as a new version (the original never changes) */
+  REQUEST_PROBE_EDITED = 'REQUEST_PROBE_EDITED',
+  /** a verifier took a request's blind verification */
+  REQUEST_VERIFICATION_CLAIMED = 'REQUEST_VERIFICATION_CLAIMED',
+  /** an examiner's, verifier's or adjudicator's dispositions and conclusion */
+  REQUEST_DISPOSITIONS_RECORDED = 'REQUEST_DISPOSITIONS_RECORDED',
+  /** the requester's reported outcome */
+  REQUEST_OUTCOME_RECORDED = 'REQUEST_OUTCOME_RECORDED',
+  /** a released lead's photo exported for a photo line-up, after an attestation of independent evidence */
+  LEAD_PHOTO_EXPORTED = 'LEAD_PHOTO_EXPORTED',
 }
 
 /** Why a sign-in or a token was refused: the audit event's reason (never the token itself). */
@@ -204,4 +226,86 @@ export enum RemovalReason {
   DUPLICATE = 'DUPLICATE',
   /** past the gallery owner's own retention period */
   RETENTION = 'RETENTION',
+}
+
+/** Where a request stands; each change is one conditional update and one REQUEST_STATUS_CHANGED event. */
+export enum RequestStatus {
+  SUBMITTED = 'SUBMITTED',
+  ACCEPTED = 'ACCEPTED',
+  DECLINED = 'DECLINED',
+  IN_EXAMINATION = 'IN_EXAMINATION',
+  IN_VERIFICATION = 'IN_VERIFICATION',
+  /** examiner and verifier disagree: a supervisor adjudicates */
+  IN_ADJUDICATION = 'IN_ADJUDICATION',
+  /** examiner and verifier (or the adjudicator) agree on a possible lead: it may be released */
+  VERIFIED = 'VERIFIED',
+  LEAD_RELEASED = 'LEAD_RELEASED',
+  NO_LEAD = 'NO_LEAD',
+  OUTCOME_RECORDED = 'OUTCOME_RECORDED',
+  CLOSED = 'CLOSED',
+  WITHDRAWN = 'WITHDRAWN',
+}
+
+export enum DeclineReason {
+  PROBE_UNSUITABLE = 'PROBE_UNSUITABLE',
+  PROHIBITED_PURPOSE = 'PROHIBITED_PURPOSE',
+  OUTSIDE_AGREEMENT = 'OUTSIDE_AGREEMENT',
+  DUPLICATE = 'DUPLICATE',
+  OTHER = 'OTHER',
+}
+
+/** Where a probe photo came from. */
+export enum ProbeSourceKind {
+  CCTV = 'CCTV',
+  DOORBELL_CAMERA = 'DOORBELL_CAMERA',
+  BODY_WORN_CAMERA = 'BODY_WORN_CAMERA',
+  MOBILE_PHONE = 'MOBILE_PHONE',
+  SOCIAL_MEDIA = 'SOCIAL_MEDIA',
+  PHOTOGRAPH = 'PHOTOGRAPH',
+  OTHER = 'OTHER',
+}
+
+export enum RequestPriority {
+  ROUTINE = 'ROUTINE',
+  URGENT = 'URGENT',
+  EMERGENCY = 'EMERGENCY',
+}
+
+/** One examiner's conclusion on one candidate. */
+export enum CandidateDisposition {
+  EXCLUDED = 'EXCLUDED',
+  INCONCLUSIVE = 'INCONCLUSIVE',
+  POSSIBLE_LEAD = 'POSSIBLE_LEAD',
+}
+
+/** A whole examination's conclusion. */
+export enum ExaminationConclusion {
+  POSSIBLE_LEAD = 'POSSIBLE_LEAD',
+  NO_LEAD = 'NO_LEAD',
+}
+
+/** Who recorded a set of dispositions. */
+export enum ExaminationRole {
+  EXAMINER = 'EXAMINER',
+  VERIFIER = 'VERIFIER',
+  ADJUDICATOR = 'ADJUDICATOR',
+}
+
+/** What the requester reports after a lead (or no lead). */
+export enum RequestOutcome {
+  IDENTITY_CONFIRMED_BY_OTHER_EVIDENCE = 'IDENTITY_CONFIRMED_BY_OTHER_EVIDENCE',
+  EXCLUDED = 'EXCLUDED',
+  ARREST = 'ARREST',
+  CHARGED = 'CHARGED',
+  NO_ACTION = 'NO_ACTION',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** One recorded step of a probe edit. */
+export enum ProbeEditKind {
+  CROP = 'CROP',
+  ROTATE = 'ROTATE',
+  BRIGHTNESS_CONTRAST = 'BRIGHTNESS_CONTRAST',
+  /** a face box placed by hand: the search uses the face inside it (a crop with a margin) */
+  FACE_BOX = 'FACE_BOX',
 }

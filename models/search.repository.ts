@@ -21,6 +21,10 @@ export interface SearchRow {
   approvedBy: string | null;
   approvedAt: Date | null;
   legalHold: boolean;
+  /** the request this search examined, if any */
+  requestId: string | null;
+  /** the probe version it used (null: the request's original photo, or no request) */
+  probeVersionId: string | null;
   createdAt: Date;
   /** created_at at full (microsecond) precision, for keyset cursors */
   cursorKey: string;
@@ -32,7 +36,11 @@ export interface CandidateRow extends VectorHit {
   removedReason?: string | null;
 }
 
-export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold'> & {
+export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold' | 'requestId' | 'probeVersionId'> & {
+  requestId?: string | null;
+  probeVersionId?: string | null;
+  /** the tenant whose quota it spent when not the searching one (a request's requesting agency) */
+  chargedTenantId?: string | null;
   warrantNumber: string | null;
   maxCandidates: number;
   narrative: string | null;
@@ -43,7 +51,7 @@ const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", stat
   legal_basis AS "legalBasis", offense_category AS "offenseCategory", model_version AS "modelVersion", threshold,
   probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", review_status AS "reviewStatus", review_outcome AS "reviewOutcome",
   exigent_due_at AS "exigentDueAt", approved_by AS "approvedBy", approved_at AS "approvedAt", legal_hold AS "legalHold",
-  created_at AS "createdAt", created_at::text AS "cursorKey"`;
+  request_id AS "requestId", probe_version_id AS "probeVersionId", created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
 /** Everything a search's policy, quota and gallery checks read, in one round trip. */
 export interface SearchContextRow {
@@ -80,10 +88,11 @@ export class SearchRepository {
     const [row] = await db.query(
       `INSERT INTO searches (id, tenant_id, principal_id, status, case_number, legal_basis, offense_category, warrant_number,
                              model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched,
-                             narrative, offense_description, exigent_due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17) RETURNING ${SEARCH}`,
+                             narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17, $18, $19, $20) RETURNING ${SEARCH}`,
       [id, s.tenantId, s.principalId, s.status, s.caseNumber, s.legalBasis, s.offenseCategory, s.warrantNumber, s.modelVersion, s.threshold,
-        s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched, s.narrative, s.offenseDescription, s.exigentDueAt],
+        s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched, s.narrative, s.offenseDescription, s.exigentDueAt,
+        s.requestId ?? null, s.probeVersionId ?? null, s.chargedTenantId ?? null],
     );
     if (hits.length) {
       const values = hits.map((_, i) => `($1, $2, ${i + 1}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5}, $${i * 5 + 6}, $${i * 5 + 7})`).join(', ');
@@ -110,14 +119,15 @@ export class SearchRepository {
   }
 
   /** Newest first; `principalId` narrows to one principal's searches, `legalHold` (when not null) to those on hold (true) or not (false). */
-  async list(db: Queryable, tenantId: string, principalId: string | null, first: number, after?: Cursor, legalHold: boolean | null = null): Promise<SearchRow[]> {
+  async list(db: Queryable, tenantId: string, principalId: string | null, first: number, after?: Cursor, legalHold: boolean | null = null, reader: string | null = null): Promise<SearchRow[]> {
     return db.query(
       `SELECT ${SEARCH} FROM searches
         WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
           AND ($5::uuid IS NULL OR principal_id = $5::uuid)
           AND ($6::boolean IS NULL OR legal_hold = $6::boolean)
+          AND (request_id IS NULL OR principal_id = $7::uuid)
         ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [tenantId, after?.createdAt ?? null, after?.id ?? null, first + 1, principalId, legalHold],
+      [tenantId, after?.createdAt ?? null, after?.id ?? null, first + 1, principalId, legalHold, reader],
     );
   }
 

@@ -39,17 +39,33 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     updateSubject: AuditAction.SUBJECT_UPDATED,
     removeSubject: AuditAction.SUBJECT_REMOVED,
     removePhoto: AuditAction.PHOTO_REMOVED,
+    createExaminationAgreement: AuditAction.EXAMINATION_AGREEMENT_CREATED,
+    revokeExaminationAgreement: AuditAction.EXAMINATION_AGREEMENT_REVOKED,
+    submitRequest: AuditAction.REQUEST_SUBMITTED,
+    acceptRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    declineRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    withdrawRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    closeRequest: AuditAction.REQUEST_STATUS_CHANGED,
+    releaseLead: AuditAction.REQUEST_STATUS_CHANGED,
+    recordOutcome: AuditAction.REQUEST_OUTCOME_RECORDED,
+    editRequestProbe: AuditAction.REQUEST_PROBE_EDITED,
+    claimVerification: AuditAction.REQUEST_VERIFICATION_CLAIMED,
+    recordDispositions: AuditAction.REQUEST_DISPOSITIONS_RECORDED,
+    exportLeadPhoto: AuditAction.LEAD_PHOTO_EXPORTED,
   },
   Query: {
     auditEvents: AuditAction.AUDIT_READ,
     verifyAuditChain: AuditAction.AUDIT_VERIFY,
     usageStatistics: AuditAction.STATISTICS_READ,
+    requestStatistics: AuditAction.STATISTICS_READ,
     // reading a candidate list is audited when allowed (SEARCH_VIEWED); probing for one is audited too
     search: AuditAction.SEARCH_VIEWED,
     // a photo located before searching: refused uploads (too large, unreadable) audited too
     previewProbe: AuditAction.PROBE_PREVIEWED,
     principalHistory: AuditAction.AUDIT_READ,
     subjectRemnants: AuditAction.SUBJECT_REMNANTS_CHECKED,
+    request: AuditAction.REQUEST_VIEWED,
+    requestProbe: AuditAction.REQUEST_PROBE_VIEWED,
   },
 };
 

@@ -13,6 +13,7 @@ import { describeTextLimits, guardTextInputs } from './input-guard.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
 import { CandidateResolver, SearchResolver, toSearch } from './search.resolver.js';
+import { RequestResolver } from './request.resolver.js';
 import { SharingResolver } from './sharing.resolver.js';
 import { SystemResolver } from './system.resolver.js';
 import { TenantResolver } from './tenant.resolver.js';
@@ -35,7 +36,7 @@ type Ref = { id: string };
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
     resolvers: [
-      TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver,
+      TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver, RequestResolver,
       PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver,
     ],
     validate: false,

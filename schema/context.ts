@@ -10,6 +10,9 @@ import type { QuotaService } from '../tenants/quotas/quota.service.js';
 import type { ReviewService } from '../tenants/review/review.service.js';
 import type { SearchService } from '../tenants/search/search.service.js';
 import type { SharingService } from '../tenants/sharing/sharing.service.js';
+import type { ExaminationAgreementService } from '../tenants/sharing/examination-agreement.service.js';
+import type { ExaminationService } from '../tenants/requests/examination.service.js';
+import type { RequestService } from '../tenants/requests/request.service.js';
 import type { Actor } from '../tenants/shared/actor.js';
 import { DomainError } from '../tenants/shared/errors.js';
 
@@ -23,6 +26,9 @@ export interface Services {
   policies: PolicyService;
   quotas: QuotaService;
   sharing: SharingService;
+  examinationAgreements: ExaminationAgreementService;
+  requests: RequestService;
+  examinations: ExaminationService;
   reviews: ReviewService;
   audit: AuditService;
   oversight: OversightService;

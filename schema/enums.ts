@@ -1,6 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, RemovalReason, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
+  AuditOutcome, CandidateDecision, CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, LegalBasis, OffenseCategory, OffenseLevel, ProbeEditKind,
+  ProbeSourceKind, QuotaPeriod, RemovalReason, RequestOutcome, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -17,4 +18,17 @@ registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'What an aud
 registerEnumType(RemovalReason, { name: 'RemovalReason', description: 'Why an enrolled subject or photo is removed: EXPUNGED (expunged or sealed), DISMISSED, ACQUITTED, ERROR (enrolled in error), DUPLICATE, RETENTION (past the owner’s retention).' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
 
+registerEnumType(RequestStatus, { name: 'RequestStatus', description: 'Where a request stands: SUBMITTED → ACCEPTED | DECLINED → IN_EXAMINATION → IN_VERIFICATION → (IN_ADJUDICATION →) VERIFIED → LEAD_RELEASED, or NO_LEAD → OUTCOME_RECORDED → CLOSED; WITHDRAWN by the requester before release.' });
+registerEnumType(DeclineReason, { name: 'DeclineReason' });
+registerEnumType(ProbeSourceKind, { name: 'ProbeSourceKind', description: 'Where a probe photo came from.' });
+registerEnumType(RequestPriority, { name: 'RequestPriority' });
+registerEnumType(CandidateDisposition, { name: 'CandidateDisposition', description: 'An examiner’s conclusion on one candidate of a request.' });
+registerEnumType(ExaminationConclusion, { name: 'ExaminationConclusion' });
+registerEnumType(ExaminationRole, { name: 'ExaminationRole' });
+registerEnumType(RequestOutcome, { name: 'RequestOutcome', description: 'What the requester reports after a lead or no lead.' });
+registerEnumType(ProbeEditKind, { name: 'ProbeEditKind' });
+
+export {
+  CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, ProbeEditKind, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus,
+};
 export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, RemovalReason, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };

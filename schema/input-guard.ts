@@ -31,12 +31,18 @@ const KIND_BY_NAME: Record<string, TextKind | null> = {
   offenseDescription: TextKind.FREE_TEXT,
   note: TextKind.FREE_TEXT,
   reason: TextKind.FREE_TEXT,
+  howObtained: TextKind.FREE_TEXT,
+  attestation: TextKind.FREE_TEXT,
+  statuteText: TextKind.NAME,
+  requestingOfficer: TextKind.NAME,
+  approvingSupervisor: TextKind.NAME,
   name: TextKind.NAME,
   issuer: TextKind.URL,
   jwksUrl: TextKind.URL,
   audience: TextKind.URL,
   // bounded by the photo size limit and checked as base64 where it is decoded
   imageBase64: null,
+  moreImagesBase64: null,
 };
 
 const kindOf = (name: string, typeName: string): TextKind | null =>

@@ -93,6 +93,23 @@ export class AuditChainVerification {
   @Field(() => Float, { description: 'events that verified' }) checked!: number;
 }
 
+@ObjectType()
+export class RequestCount {
+  @Field() key!: string;
+  @Field({ description: 'a count; 1-4 shown as "<5"' }) requests!: string;
+}
+
+@ObjectType({ description: 'Requests for oversight: counts only, never cases, probes or candidates.' })
+export class RequestStatistics {
+  @Field() requests!: string;
+  @Field(() => [RequestCount], { description: 'by requesting agency (slug)' }) byAgency!: RequestCount[];
+  @Field(() => [RequestCount]) byOffense!: RequestCount[];
+  @Field(() => [RequestCount], { description: 'by reported outcome (NOT_RECORDED: none yet)' }) byOutcome!: RequestCount[];
+  @Field() declined!: string;
+  @Field(() => Float, { nullable: true, description: 'null under 5 requests or with 1-4 declined' }) declinedShare!: number | null;
+  @Field(() => Float, { nullable: true, description: 'mean hours from submission to release, no lead or decline; null under 5 decided' }) meanTurnaroundHours!: number | null;
+}
+
 @Resolver()
 export class OversightResolver {
   @Query(() => UsageStatistics, { description: 'OVERSIGHT_AUDITOR and HUB_ADMIN: every tenant; AGENCY_ADMIN: its own.' })
@@ -104,6 +121,11 @@ export class OversightResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<UsageStatistics> {
     return ctx.services.oversight.usage(actorOf(ctx), { from, to, groupBy, tenantSlug });
+  }
+
+  @Query(() => RequestStatistics, { description: 'Requests by requesting agency, offense and outcome, the share declined and the mean turnaround: counts only, 1-4 shown as "<5" (HUB_ADMIN and OVERSIGHT_AUDITOR: every agency; AGENCY_ADMIN: its own). Audited.' })
+  requestStatistics(@Arg('from') from: Date, @Arg('to') to: Date, @Ctx() ctx: GraphQLContext): Promise<RequestStatistics> {
+    return ctx.services.oversight.requestStatistics(actorOf(ctx), { from, to });
   }
 
   @Query(() => TransparencyReport)

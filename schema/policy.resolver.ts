@@ -16,6 +16,7 @@ export class TenantPolicy {
   @Field({ description: 'console sign-in must come from the agency’s identity provider asserting multi-factor authentication (amr/acr); pasted hub tokens open no console session' }) requireMfa!: boolean;
   @Field(() => Int, { description: 'a console session with no request for this many minutes ends (1-30)' }) sessionIdleMinutes!: number;
   @Field(() => Int, { description: 'a console session ends this many hours after it opened (1-24)' }) sessionLifetimeHours!: number;
+  @Field({ description: 'a request’s blind verifier sees the candidates without their scores (default true)' }) blindVerificationScores?: boolean;
   @Field(() => Date, { nullable: true }) updatedAt!: Date | null;
 }
 
@@ -49,6 +50,7 @@ export class SetTenantPolicyInput {
   @Field(() => Boolean, { nullable: true }) requireMfa?: boolean | null;
   @Field(() => Int, { nullable: true }) sessionIdleMinutes?: number | null;
   @Field(() => Int, { nullable: true }) sessionLifetimeHours?: number | null;
+  @Field(() => Boolean, { nullable: true }) blindVerificationScores?: boolean | null;
 }
 
 @ObjectType({ description: 'A tenant’s search quota for one period.' })
@@ -76,7 +78,7 @@ export class PolicyResolver {
   @Query(() => [PolicyPreset], { description: 'The jurisdiction presets a tenant policy can start from.' })
   policyPresets(@Ctx() ctx: GraphQLContext): PolicyPreset[] {
     actorOf(ctx);
-    return ctx.services.policies.presets().map((p) => ({ ...p, policy: { ...p.policy, preset: p.id, updatedAt: null } }));
+    return ctx.services.policies.presets().map((p) => ({ ...p, policy: { blindVerificationScores: true, ...p.policy, preset: p.id, updatedAt: null } }));
   }
 
   @Query(() => [LegalBasisInfo])

@@ -2,6 +2,7 @@ import { Arg, Ctx, Directive, Field, Float, FieldResolver, ID, InputType, Int, M
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
 import { CandidateDecision, LegalBasis, OffenseCategory, RemovalReason, ReviewOutcome, ReviewStatus, ThresholdSource } from './enums.js';
+import { DomainError } from '../tenants/shared/errors.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 const LEADS_NOTICE = 'Investigative leads only: a candidate is not an identification and is no basis for arrest without independent evidence.';
@@ -103,6 +104,8 @@ export class Search {
   @Field(() => Date, { nullable: true, description: 'exigent searches: supervisor approval due by' }) exigentDueAt!: Date | null;
   @Field(() => Date, { nullable: true }) approvedAt!: Date | null;
   @Field() legalHold!: boolean;
+  @Field(() => ID, { nullable: true, description: 'the request this search examined' }) requestId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'the request’s probe version it used (null: the original)' }) probeVersionId!: string | null;
 }
 
 @ObjectType({ description: 'One reviewer’s decision on a search’s candidates.' })
@@ -147,7 +150,9 @@ export class SearchFacesInput {
   @Field(() => GraphQLUpload, { nullable: true }) image?: Promise<FileUpload>;
   @Field(() => String, { nullable: true }) imageBase64?: string | null;
   @Field(() => String, { nullable: true }) caseNumber?: string | null;
-  @Field(() => LegalBasis) legalBasis!: LegalBasis;
+  @Field(() => LegalBasis, { nullable: true, description: 'required, except with requestId (the request’s own basis applies; if sent it must be the same)' }) legalBasis?: LegalBasis | null;
+  @Field(() => ID, { nullable: true, description: 'the request this search examines (its assigned examiner only): the probe, case, legal basis and offense come from the request, and the search counts against the requesting agency’s quota' }) requestId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'with requestId: the probe version to search (default: the original photo)' }) probeVersionId?: string | null;
   @Field(() => OffenseCategory, { nullable: true }) offenseCategory?: OffenseCategory | null;
   @Field(() => String, { nullable: true }) warrantNumber?: string | null;
   @Field(() => String, { nullable: true, description: 'the specific crime, in words (required by some policies)' }) offenseDescription?: string | null;
@@ -178,8 +183,13 @@ export class SearchResolver {
   @Mutation(() => Search)
   async searchFaces(@Arg('input') input: SearchFacesInput, @Ctx() ctx: GraphQLContext): Promise<Search> {
     const actor = actorOf(ctx);
-    const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
-    const r = await ctx.services.searches.search(actor, { ...input, image });
+    if (input.requestId) {
+      if (input.image || input.imageBase64) throw new DomainError('BAD_USER_INPUT', 'A request’s search uses the request’s probe: send requestId without a photo.');
+    } else if (!input.legalBasis) {
+      throw new DomainError('BAD_USER_INPUT', 'A search declares its legal basis (legalBasis).');
+    }
+    const image = input.requestId ? null : await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
+    const r = await ctx.services.searches.search(actor, { ...input, legalBasis: input.legalBasis as LegalBasis, image });
     return toSearch(r as unknown as Row, r.candidates);
   }
 

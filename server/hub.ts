@@ -27,6 +27,10 @@ import { RetentionService } from '../tenants/retention/retention.service.js';
 import { ReviewService } from '../tenants/review/review.service.js';
 import { SearchService } from '../tenants/search/search.service.js';
 import { SharingService } from '../tenants/sharing/sharing.service.js';
+import { ExaminationAgreementService } from '../tenants/sharing/examination-agreement.service.js';
+import { ExaminationService } from '../tenants/requests/examination.service.js';
+import { RequestService } from '../tenants/requests/request.service.js';
+import { sharpProbeEditor } from './probe-editor.js';
 import { systemClock, type Clock, type ReplicaReads } from '../tenants/shared/ports.js';
 import { loadSigningKeys, mintToken, type SigningKeys } from './auth.js';
 import { ImageKeys, imageKeysFileOf } from './image-keys.js';
@@ -389,6 +393,8 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
   const sharing = new SharingService(db, clock, trail);
+  const requests = new RequestService(db, clock, trail, crops);
+  const examinations = new ExaminationService(db, clock, trail, requests, sharpProbeEditor, crops);
   const tokens = {
     async issue(o: { tenantSlug: string; principalId: string; ttlSeconds: number }) {
       const token = await mintToken(keys, { tenant: o.tenantSlug, principalId: o.principalId, ttlSeconds: o.ttlSeconds });
@@ -402,10 +408,13 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     principals: new PrincipalService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail, crops),
     records: new RecordsService(db, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir }, reads),
+    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir, examinations }, reads),
     policies,
     quotas,
     sharing,
+    examinationAgreements: new ExaminationAgreementService(db, clock, trail),
+    requests,
+    examinations,
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail),

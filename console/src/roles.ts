@@ -5,6 +5,8 @@ export const HOME: Record<string, string> = {
   AGENCY_SUPERVISOR: '/searches',
   AGENCY_ADMIN: '/admin',
   OVERSIGHT_AUDITOR: '/oversight',
+  // requests are worked through the API for now (docs/requests.md)
+  AGENCY_REQUESTER: '/graphiql',
 };
 
 export const PAGES: Record<string, { title: string; roles: string[] }> = {
@@ -17,7 +19,7 @@ export const PAGES: Record<string, { title: string; roles: string[] }> = {
   '/audit': { title: 'Audit log', roles: ['HUB_ADMIN'] },
   '/admin': { title: 'Agency administration', roles: ['AGENCY_ADMIN'] },
   '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
-  '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR'] },
+  '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR', 'AGENCY_REQUESTER'] },
 };
 
 /** The page a path shows: an exact page, else a page with an id (`/searches/:id`). */

@@ -1,6 +1,7 @@
 import type { Db } from '../../models/db.js';
 import { AuditAction, AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
 import { SearchRepository } from '../../models/search.repository.js';
+import { RequestRepository } from '../../models/request.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
@@ -31,6 +32,18 @@ export const suppressTotal = (parts: number[]) => {
   return hi < 5 ? '<5' : `${lo} to ${hi}`;
 };
 
+export interface RequestStatistics {
+  requests: string;
+  byAgency: { key: string; requests: string }[];
+  byOffense: { key: string; requests: string }[];
+  byOutcome: { key: string; requests: string }[];
+  declined: string;
+  /** null under 5 requests, or with 1-4 declined */
+  declinedShare: number | null;
+  /** null under 5 decided requests */
+  meanTurnaroundHours: number | null;
+}
+
 export interface TransparencyReport {
   year: number;
   generatedAt: Date;
@@ -53,7 +66,43 @@ export class OversightService {
     private readonly trail: AuditTrail,
     private readonly stats = new StatisticsRepository(),
     private readonly searches = new SearchRepository(),
+    private readonly requests = new RequestRepository(),
   ) {}
+
+  /**
+   * Requests by requesting agency, offense and outcome, the share declined and the mean hours from
+   * submission to decision: counts only, 1-4 shown as "<5", a mean or share only over 5 or more.
+   */
+  async requestStatistics(actor: Actor, q: { from: Date; to: Date }): Promise<RequestStatistics> {
+    return this.trail.refusals(actor, { action: AuditAction.STATISTICS_READ, details: { requests: true } }, async () => {
+      if (!(q.from < q.to)) throw new DomainError('BAD_USER_INPUT', '`from` must be before `to`.');
+      const ability = defineAbilityFor(actor, this.clock.now());
+      const everyTenant = ability.can('read', { __caslSubjectType__: 'Statistics', tenantId: null });
+      authorize(actor, ability, 'read', 'Statistics', { id: actor.tenantSlug, tenantId: everyTenant ? undefined : actor.tenantId });
+      return this.db.scoped({ tenantId: actor.tenantId, allTenants: everyTenant }, async (tx) => {
+        const rows = await this.requests.statistics(tx, { ...q, tenantId: everyTenant ? null : actor.tenantId });
+        const by = (key: (r: (typeof rows)[number]) => string) => {
+          const m = new Map<string, number>();
+          for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + r.requests);
+          return [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => ({ key: k, requests: suppress(n) }));
+        };
+        const total = rows.reduce((a, r) => a + r.requests, 0);
+        const declined = rows.reduce((a, r) => a + r.declined, 0);
+        const decided = rows.reduce((a, r) => a + r.decided, 0);
+        const hours = rows.reduce((a, r) => a + r.decidedHours, 0);
+        await this.trail.append(tx, actor, { action: AuditAction.STATISTICS_READ, outcome: AuditOutcome.ALLOWED, details: { requests: true, from: q.from.toISOString(), to: q.to.toISOString() } });
+        return {
+          requests: suppress(total),
+          byAgency: by((r) => r.agency),
+          byOffense: by((r) => r.offenseCategory ?? 'NOT_STATED'),
+          byOutcome: by((r) => r.outcome ?? 'NOT_RECORDED'),
+          declined: suppress(declined),
+          declinedShare: total < 5 || isSmall(declined) ? null : Math.round((declined / total) * 1000) / 1000,
+          meanTurnaroundHours: decided < 5 ? null : Math.round((hours / decided) * 10) / 10,
+        };
+      });
+    });
+  }
 
   async usage(actor: Actor, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantSlug?: string | null }): Promise<UsageStatistics> {
     return this.trail.refusals(actor, { action: AuditAction.STATISTICS_READ }, async () => {

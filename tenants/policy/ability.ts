@@ -6,11 +6,15 @@ import { agencyAdminPolicy } from './roles/agency-admin.policy.js';
 import { analystPolicy } from './roles/analyst.policy.js';
 import { hubAdminPolicy } from './roles/hub-admin.policy.js';
 import { oversightAuditorPolicy } from './roles/oversight-auditor.policy.js';
+import { requesterPolicy } from './roles/requester.policy.js';
 import { supervisorPolicy } from './roles/supervisor.policy.js';
 
-export type Action = 'create' | 'read' | 'update' | 'enroll' | 'review' | 'approve' | 'hold' | 'revoke' | 'verify';
+export type Action =
+  | 'create' | 'read' | 'update' | 'enroll' | 'review' | 'approve' | 'hold' | 'revoke' | 'verify'
+  // a request's steps: accept or decline (assign), work it (examine), adjudicate, release, close; the requester's withdraw, report (an outcome), export (a lead's photo)
+  | 'assign' | 'examine' | 'adjudicate' | 'release' | 'close' | 'withdraw' | 'report' | 'export' | 'probe';
 export type SubjectType =
-  | 'Tenant' | 'Principal' | 'Gallery' | 'Search' | 'SharingAgreement' | 'Quota' | 'Policy' | 'AuditLog' | 'Statistics' | 'TransparencyReport';
+  | 'Tenant' | 'Principal' | 'Gallery' | 'Search' | 'SharingAgreement' | 'Quota' | 'Policy' | 'AuditLog' | 'Statistics' | 'TransparencyReport' | 'Request' | 'ExaminationAgreement';
 type Tagged<T extends SubjectType> = ForcedSubject<T> & Record<string, unknown>;
 export type AppAbility = MongoAbility<[Action, SubjectType | { [K in SubjectType]: Tagged<K> }[SubjectType]]>;
 export type PolicyBuilder = AbilityBuilder<AppAbility>;
@@ -23,6 +27,7 @@ const POLICIES: Record<Role, RolePolicy> = {
   [Role.AGENCY_ADMIN]: agencyAdminPolicy,
   [Role.HUB_ADMIN]: hubAdminPolicy,
   [Role.OVERSIGHT_AUDITOR]: oversightAuditorPolicy,
+  [Role.AGENCY_REQUESTER]: requesterPolicy,
 };
 
 export function defineAbilityFor(actor: Actor, now: Date): AppAbility {
@@ -34,7 +39,7 @@ export function defineAbilityFor(actor: Actor, now: Date): AppAbility {
   b.can('read', 'TransparencyReport');
   policy(actor, b, now);
   // a suspended agency completes what it owes (reviews, approvals, holds) but starts nothing new
-  if (actor.tenantSuspended) b.cannot(['create', 'enroll'], ['Search', 'Gallery', 'Principal', 'SharingAgreement', 'Tenant']).because('TENANT_SUSPENDED');
+  if (actor.tenantSuspended) b.cannot(['create', 'enroll'], ['Search', 'Gallery', 'Principal', 'SharingAgreement', 'Tenant', 'Request']).because('TENANT_SUSPENDED');
   return b.build();
 }
 

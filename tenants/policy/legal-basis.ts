@@ -21,6 +21,8 @@ export interface TenantPolicy {
   sessionIdleMinutes: number;
   /** a console session ends this long after it opened, however active */
   sessionLifetimeHours: number;
+  /** a request's blind verifier does not see the candidates' scores (default: on) */
+  blindVerificationScores?: boolean;
 }
 
 /** Session rules of every preset: CJIS 5.5.5's longest idle time, a working shift. */

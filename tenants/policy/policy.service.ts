@@ -89,8 +89,8 @@ export class PolicyService {
 
 /** A preset with its overrides; deny by default: no policy row, or an unknown preset, permits nothing. */
 export function resolvePolicy(preset: string | null, rules: Record<string, unknown> | null): TenantPolicy & { preset: string } {
-  if (!preset) return { preset: 'NONE', ...NO_POLICY };
-  return { preset, ...(presetById(preset)?.policy ?? NO_POLICY), ...((rules ?? {}) as PolicyOverrides) };
+  if (!preset) return { preset: 'NONE', blindVerificationScores: true, ...NO_POLICY };
+  return { preset, blindVerificationScores: true, ...(presetById(preset)?.policy ?? NO_POLICY), ...((rules ?? {}) as PolicyOverrides) };
 }
 
 const NO_POLICY: TenantPolicy = {

@@ -8,6 +8,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
+import { onlyItsExaminer } from '../search/search.service.js';
 
 export interface ReviewInput {
   searchId: string;
@@ -124,6 +125,7 @@ export class ReviewService {
     const search = isUuid(id) ? await this.searches.visible(tx, id) : undefined;
     if (!search) throw notFound('search', id);
     authorize(actor, defineAbilityFor(actor, this.clock.now()), action, 'Search', { ...search });
+    if (action === 'review') onlyItsExaminer(actor, search);
     return search;
   }
 }

@@ -18,10 +18,20 @@ import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
 import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type ReplicaReads } from '../shared/ports.js';
+import { QuotaRepository } from '../../models/quota.repository.js';
+import { RequestRepository } from '../../models/request.repository.js';
+import { RequestStatus } from '../../models/enums.js';
+import type { ExaminationService, RequestProbe } from '../requests/examination.service.js';
+import { requestEvent } from '../requests/request.service.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
-  image: Buffer;
+  /** absent for a request's search: the probe comes from the request */
+  image?: Buffer | null;
+  /** a request this search examines (its assigned examiner only): probe, legal basis, case and offense come from it, the requesting agency's quota pays */
+  requestId?: string | null;
+  /** the probe version to search with (default: the original photo) */
+  probeVersionId?: string | null;
   caseNumber?: string | null;
   legalBasis: LegalBasis;
   offenseCategory?: OffenseCategory | null;
@@ -43,6 +53,8 @@ export interface SearchResult extends SearchRow {
 export interface SearchOptions {
   /** the false-positive identification rate a search's default threshold aims at (FRHUB_TARGET_FPIR) */
   targetFpir?: number;
+  /** where a request's search finds its probe (and its right to run) */
+  examinations?: Pick<ExaminationService, 'probeForSearch'>;
 }
 
 // FBI NGI returns 2 to 50 candidates, 20 by default (docs/policy-notes.md)
@@ -69,6 +81,8 @@ export class SearchService {
     private readonly reads: ReplicaReads = primaryReads(db),
     private readonly templates = new FaceTemplateRepository(),
     private readonly searches = new SearchRepository(),
+    private readonly requests = new RequestRepository(),
+    private readonly quotaRows = new QuotaRepository(),
   ) {}
 
   /**
@@ -87,29 +101,41 @@ export class SearchService {
     return built;
   }
 
-  async search(actor: Actor, req: SearchRequest): Promise<SearchResult> {
-    const caseNumber = meaningful(req.caseNumber) ? req.caseNumber.trim() : null;
+  async search(actor: Actor, given: SearchRequest): Promise<SearchResult> {
+    let req = given;
+    const caseNumber = () => (meaningful(req.caseNumber) ? req.caseNumber.trim() : null);
     const event = {
       action: AuditAction.SEARCH,
-      caseNumber,
+      caseNumber: caseNumber(),
       legalBasis: req.legalBasis,
       offenseCategory: req.offenseCategory ?? null,
-      probeSha256: createHash('sha256').update(req.image).digest('hex'),
-      details: { bytes: req.image.length },
+      probeSha256: req.image ? createHash('sha256').update(req.image).digest('hex') : null,
+      details: { bytes: req.image?.length ?? null, ...(req.requestId ? { attemptedRequestId: req.requestId } : {}) },
     };
     return this.trail.refusals(actor, event, async () => {
       const now = this.clock.now();
       authorize(actor, defineAbilityFor(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
       const { maxCandidates } = this.limits(req);
+      let linked: RequestProbe | undefined;
       // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
       const { galleryIds, exigentHours } = await this.db.scoped(scopeOf(actor), async (tx) => {
+        if (given.requestId) {
+          if (!this.options.examinations) throw new DomainError('BAD_USER_INPUT', 'This hub does not examine requests.');
+          linked = await this.options.examinations.probeForSearch(tx, actor, given.requestId, given.probeVersionId);
+          req = requestDeclaration(linked, given);
+        } else if (given.probeVersionId) {
+          throw new DomainError('BAD_USER_INPUT', 'probeVersionId names a version of a request’s probe: send requestId with it.');
+        }
         const ctx = (await this.searches.context(tx, actor.tenantId, req.legalBasis))!;
         const policy = resolvePolicy(ctx.preset, ctx.rules);
         checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
-        checkRoom(ctx.quotas);
+        // a request's search counts against the requesting agency
+        checkRoom(linked ? await this.quotaRows.status(tx, linked.request.tenantId) : ctx.quotas);
         return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours };
       });
-      const probe = await this.embedder.embedOne(req.image);
+      if (!req.image) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`, or a requestId whose probe to search.');
+      const image = req.image;
+      const probe = await this.embedder.embedOne(image);
       // the vector query (and the template count its threshold scales with) may run on a read replica
       // (read-only, same row-level security); everything that writes runs on the primary
       const nearest = async (tx: Queryable) => {
@@ -134,7 +160,8 @@ export class SearchService {
       };
       return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits }) => {
         const { threshold } = basis;
-        await this.quotas.spend(tx, actor.tenantId);
+        if (linked) await this.examining(tx, actor, linked);
+        await this.quotas.spend(tx, linked?.request.tenantId ?? actor.tenantId);
         const exigent = EXIGENT_BASES.includes(req.legalBasis);
         const row = await this.searches.insert(
           tx,
@@ -142,7 +169,7 @@ export class SearchService {
             tenantId: actor.tenantId,
             principalId: actor.principalId,
             status: 'COMPLETED',
-            caseNumber,
+            caseNumber: caseNumber(),
             legalBasis: req.legalBasis,
             offenseCategory: req.offenseCategory ?? null,
             warrantNumber: meaningful(req.warrantNumber) ? req.warrantNumber.trim() : null,
@@ -155,6 +182,9 @@ export class SearchService {
             probeQuality: probe.quality,
             galleriesSearched: galleryIds,
             exigentDueAt: exigent ? new Date(now.getTime() + exigentHours * 3600_000) : null,
+            requestId: linked?.request.id ?? null,
+            probeVersionId: linked?.probeVersionId ?? null,
+            chargedTenantId: linked && linked.request.tenantId !== actor.tenantId ? linked.request.tenantId : null,
           },
           hits,
         );
@@ -162,12 +192,16 @@ export class SearchService {
         for (const h of hits) byGallery[h.galleryId] = (byGallery[h.galleryId] ?? 0) + 1;
         await this.trail.append(tx, actor, {
           ...event,
+          caseNumber: caseNumber(),
+          legalBasis: req.legalBasis,
+          offenseCategory: req.offenseCategory ?? null,
           outcome: AuditOutcome.ALLOWED,
           galleries: galleryIds,
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber) },
+          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
+            ...(linked ? { examinationRequestId: linked.request.id, probeVersionId: linked.probeVersionId, chargedTenantId: linked.request.tenantId } : {}) },
         });
         return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
@@ -221,6 +255,7 @@ export class SearchService {
           try {
             if (!search) throw notFound('search', id);
             authorize(actor, ability, 'review', 'Search', { ...search });
+            onlyItsExaminer(actor, search);
             result.set(id, new Map());
           } catch (e) {
             if (!(e instanceof DomainError)) throw e;
@@ -249,6 +284,19 @@ export class SearchService {
         return result;
       }),
     );
+  }
+
+  /**
+   * A request's search moves it into examination (once, audited) and must find it still workable:
+   * the update locks the row, so a withdrawal that committed first makes this search a CONFLICT.
+   */
+  private async examining(tx: Queryable, actor: Actor, linked: RequestProbe): Promise<void> {
+    const r = linked.request;
+    const moved = await this.requests.transition(tx, r.id, [RequestStatus.ACCEPTED, RequestStatus.IN_EXAMINATION], RequestStatus.IN_EXAMINATION);
+    if (!moved) throw new DomainError('CONFLICT', 'This request was withdrawn or moved on while you searched; nothing was charged.');
+    if (r.status === RequestStatus.ACCEPTED) {
+      await this.trail.append(tx, actor, { action: AuditAction.REQUEST_STATUS_CHANGED, outcome: AuditOutcome.ALLOWED, ...requestEvent(r), details: { examinationRequestId: r.id, from: r.status, to: RequestStatus.IN_EXAMINATION } });
+    }
   }
 
   private limits(req: SearchRequest): { maxCandidates: number } {
@@ -291,6 +339,7 @@ export class SearchService {
       const row = isUuid(id) ? await this.searches.byId(tx, actor.tenantId, id) : undefined;
       if (!row) throw notFound('search', id);
       authorize(actor, ability, 'read', 'Search', { ...row });
+      onlyItsExaminer(actor, row);
       // reading a candidate list is an access to case data: audited
       await this.trail.append(tx, actor, { action: AuditAction.SEARCH_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
       return { ...row, candidates: this.rated(row.modelVersion, await this.searches.candidates(tx, row.id)) };
@@ -305,7 +354,7 @@ export class SearchService {
     // analysts read their own searches only
     const own = actor.role === Role.AGENCY_ANALYST ? actor.principalId : null;
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after, legalHold ?? null), page.first);
+      const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after, legalHold ?? null, actor.principalId), page.first);
       const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));
       const nodes = p.nodes.map((r) => ({ ...r, candidates: this.rated(r.modelVersion, candidates.get(r.id) ?? []) }));
       return { ...p, nodes };
@@ -319,4 +368,29 @@ function tamperedFace(searchId: string, rank: number): DomainError {
     'FACE_IMAGE_TAMPERED',
     `The enrolled faces of search ${searchId} are withheld: the stored face of candidate ${rank} failed its integrity check (altered, or moved from another record). Nothing was shown; tell the hub's operator, who finds it in the audit log.`,
   );
+}
+
+/** A request's search declares what the request declared; a caller's own legal basis, if sent, must be the request's. */
+function requestDeclaration(linked: RequestProbe, given: SearchRequest): SearchRequest {
+  const r = linked.request;
+  if (given.image) throw new DomainError('BAD_USER_INPUT', 'A request’s search uses the request’s probe: send requestId without a photo.');
+  if (given.legalBasis && given.legalBasis !== r.legalBasis) throw new DomainError('BAD_USER_INPUT', `This request was submitted under ${r.legalBasis}; a search for it cannot name another legal basis.`);
+  return {
+    ...given,
+    image: linked.image,
+    caseNumber: r.caseNumber,
+    legalBasis: r.legalBasis as LegalBasis,
+    offenseCategory: (r.offenseCategory as OffenseCategory | null) ?? null,
+    warrantNumber: r.warrantNumber,
+    narrative: r.narrative,
+    offenseDescription: r.statuteText,
+    notForProhibitedPurpose: true,
+  };
+}
+
+/** A request's search is read through the request (blind verification hides its scores and dispositions); only the examiner who ran it reads it as a search. */
+export function onlyItsExaminer(actor: Actor, search: SearchRow): void {
+  if (search.requestId && search.principalId !== actor.principalId) {
+    throw new DomainError('FORBIDDEN', `Search ${search.id} examined request ${search.requestId}: read it through request(id), which shows what your part in that request allows.`);
+  }
 }

@@ -72,6 +72,7 @@ const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
 
 // unique rules whose violation has a more precise meaning than "a name is taken"
 const CONSTRAINTS: Record<string, string> = {
+  request_examinations_request_id_role_key: 'Someone else recorded these dispositions for this request while you did; reload it to see where it stands.',
   search_reviews_one_per_reviewer: 'You have reviewed this search already; a second review must come from a different principal.',
 };
 

@@ -99,3 +99,20 @@ export interface ReplicaReads {
 export const primaryReads = (db: ScopedDatabase): ReplicaReads => ({
   readThenWrite: (scope, read, write) => db.scoped(scope, async (tx) => write(tx, await read(tx))),
 });
+
+/** One recorded step of a probe edit, with its parameters (pixels of the image the step is applied to; degrees; factors around 1). */
+export interface ProbeEditStep {
+  kind: 'CROP' | 'ROTATE' | 'BRIGHTNESS_CONTRAST' | 'FACE_BOX';
+  x?: number | null;
+  y?: number | null;
+  width?: number | null;
+  height?: number | null;
+  degrees?: number | null;
+  brightness?: number | null;
+  contrast?: number | null;
+}
+
+/** Derives an edited probe from the original, step by step; the original is never changed. Throws DomainError BAD_USER_INPUT for a step that cannot apply. */
+export interface ProbeEditor {
+  apply(original: Buffer, steps: ProbeEditStep[]): Promise<Buffer>;
+}

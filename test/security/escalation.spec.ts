@@ -191,6 +191,15 @@ describe('escalation attacks', () => {
         run: (k) => t.gql(k, `mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id } }`, { i: { principalId: ids.hubAdminPrincipal, role: 'AGENCY_ANALYST', name: 'Demoted' } }),
         effect: async () => (await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT name, role FROM principals WHERE id = $1`, [ids.hubAdminPrincipal])))[0],
       },
+      createExaminationAgreement: {
+        run: (k) => t.gql(k, `mutation { createExaminationAgreement(input: { servingTenantSlug: "hub", requestingTenantSlug: "metro-pd", legalBases: [VICTIM_ID], expiresAt: "2099-01-01T00:00:00Z" }) { id } }`),
+        effect: async () => (await t.gql(hubAdmin, `{ examinationAgreements { id } }`)).data.examinationAgreements.length,
+      },
+      revokeExaminationAgreement: {
+        run: async (k) => t.gql(k, `mutation($id: ID!) { revokeExaminationAgreement(id: $id) { revokedAt } }`, { id: await examAgreement() }),
+        // the agreement exists before the first look, so only a revocation could change what is seen
+        effect: async () => (await examAgreement(), (await t.gql(hubAdmin, `{ examinationAgreements { id revokedAt } }`)).data.examinationAgreements),
+      },
       'setLegalHold(another tenant’s search)': {
         run: async (k) => t.gql(k, `mutation($id: ID!) { setLegalHold(searchId: $id, hold: true, reason: "x") { legalHold } }`, { id: await riverSearch() }),
         effect: async () => null,
@@ -201,6 +210,15 @@ describe('escalation attacks', () => {
       (await t.gql(hubAdmin, `{ principals(tenantSlug: "hub") { id disabledAt tokensValidAfter } }`)).data.principals.find((p: { id: string }) => p.id === ids.hubAdminPrincipal);
     const principalCount = async (slug: string) =>
       Number((await t.hub.database.db.scoped({ tenantId: ids[slug] }, (tx) => tx.query(`SELECT count(*) AS n FROM principals WHERE tenant_id = $1`, [ids[slug]])))[0].n);
+
+    let examAgreementId: string | undefined;
+    async function examAgreement() {
+      if (!examAgreementId) {
+        const r = await t.gql(hubAdmin, `mutation { createExaminationAgreement(input: { servingTenantSlug: "hub", requestingTenantSlug: "river-pd", legalBases: [MISSING_PERSON], expiresAt: "2099-01-01T00:00:00Z" }) { id } }`);
+        examAgreementId = r.data.createExaminationAgreement.id as string;
+      }
+      return examAgreementId;
+    }
 
     let riverSearchId: string | undefined;
     async function riverSearch() {
@@ -216,14 +234,19 @@ describe('escalation attacks', () => {
     // agency, and the operator tenant's agency roles; the operator's own OVERSIGHT_AUDITOR too
     const ATTACKERS: [string, () => Promise<string>][] = [
       ...Object.values(Role).map((role): [string, () => Promise<string>] => [`${role} service account of metro-pd`, () => t.token('metro-pd', role)]),
-      ...[Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR, Role.AGENCY_ADMIN].map((role): [string, () => Promise<string>] => [`${role} principal of metro-pd`, async () => (await t.principal('metro-pd', role)).token]),
+      ...[Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR, Role.AGENCY_ADMIN, Role.AGENCY_REQUESTER].map((role): [string, () => Promise<string>] => [`${role} principal of metro-pd`, async () => (await t.principal('metro-pd', role)).token]),
       ...[Role.HUB_ADMIN, Role.OVERSIGHT_AUDITOR].map((role): [string, () => Promise<string>] => [`${role} principal of metro-pd (legacy row)`, async () => (await legacyPrincipal('metro-pd', role)).token]),
-      ...[Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR, Role.AGENCY_ADMIN].map((role): [string, () => Promise<string>] => [`${role} principal of the operator tenant`, async () => (await t.principal('hub', role)).token]),
+      ...[Role.AGENCY_ANALYST, Role.AGENCY_SUPERVISOR, Role.AGENCY_ADMIN, Role.AGENCY_REQUESTER].map((role): [string, () => Promise<string>] => [`${role} principal of the operator tenant`, async () => (await t.principal('hub', role)).token]),
       [`OVERSIGHT_AUDITOR principal of the operator tenant`, async () => (await t.principal('hub', Role.OVERSIGHT_AUDITOR)).token],
     ];
 
     // the mutations that are agencies' own work, each checked role by role in the permission matrix
-    const AGENCY_MUTATIONS = ['createGallery', 'enrollFace', 'searchFaces', 'reviewSearch', 'approveExigentSearch', 'updateGallery', 'updateSubject', 'removeSubject', 'removePhoto'];
+    const AGENCY_MUTATIONS = [
+      'createGallery', 'enrollFace', 'searchFaces', 'reviewSearch', 'approveExigentSearch', 'updateGallery', 'updateSubject', 'removeSubject', 'removePhoto',
+      // requests (and their attacks in test/security/requests.spec.ts)
+      'submitRequest', 'acceptRequest', 'declineRequest', 'withdrawRequest', 'editRequestProbe', 'claimVerification', 'recordDispositions', 'releaseLead',
+      'recordOutcome', 'exportLeadPhoto', 'closeRequest',
+    ];
 
     it('covers every mutation of the schema that is not an agency’s own work', async () => {
       const mutations = (await schemaOperations()).filter((o) => o.kind === 'mutation').map((o) => o.name);

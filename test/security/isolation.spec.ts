@@ -23,10 +23,16 @@ interface Victim {
   agreementId: string;
   subjectId: string;
   templateId: string;
+  /** a request river-pd's requester sent to river-pd itself, and an examination agreement river-pd serves */
+  requestId: string;
+  examAgreementId: string;
 }
 
+/** metro-pd's own requests the attacks name another's objects within: one SUBMITTED, one in examination by metro's analyst (searched once). */
+const own = { submitted: '', worked: '', analystId: '' };
+
 /** The caller's role (metro-pd) that may do the operation on its own tenant, so a refusal is the tenancy's, not the role's. */
-type Attacker = 'analyst' | 'supervisor' | 'admin';
+type Attacker = 'analyst' | 'supervisor' | 'admin' | 'requester';
 
 interface Case {
   as: Attacker;
@@ -36,6 +42,7 @@ interface Case {
   run: (t: TestHub, token: string, value: string) => Promise<Answer>;
 }
 
+const REQUEST_INPUT = { caseNumber: 'I-9', legalBasis: 'VICTIM_ID', sourceKind: 'CCTV', requestingOfficer: 'Det. A', approvingSupervisor: 'Sgt. B' };
 const RIVER_NAME = 'Riverbend Confidential Narcotics Unit';
 const uuid = () => randomUUID();
 const ghostSlug = () => `ghost-${Math.random().toString(36).slice(2, 8)}`;
@@ -119,6 +126,55 @@ const CASES: Record<string, Case> = {
     run: (t, k, id) => t.gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id name } }`, { i: { galleryId: id, name: 'Planted', archived: true } }),
   },
   'subjectRemnants(subjectId)': { as: 'admin', value: (v) => v.subjectId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { subjectRemnants(subjectId: $id) { clean tables { table rows } } }`, { id }) },
+  // requests: another agency's request, and other objects named within one's own request
+  'submitRequest(input.servingTenantSlug)': {
+    as: 'requester', value: (v) => v.slug, ghost: ghostSlug,
+    run: (t, k, s) => t.gql(k, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image, servingTenantSlug: s } }),
+  },
+  'request(id)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { request(id: $id) { id caseNumber } }`, { id }) },
+  'requestProbe(requestId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { requestProbe(requestId: $id) }`, { id }) },
+  'requestProbe(probeVersionId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($r: ID!, $id: ID!) { requestProbe(requestId: $r, probeVersionId: $id) }`, { r: own.worked, id }) },
+  'acceptRequest(requestId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!, $e: ID!) { acceptRequest(requestId: $id, examinerId: $e) { status } }`, { id, e: own.analystId }) },
+  'acceptRequest(examinerId)': { as: 'supervisor', value: (v) => v.principalId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($r: ID!, $id: ID!) { acceptRequest(requestId: $r, examinerId: $id) { status } }`, { r: own.submitted, id }) },
+  'declineRequest(requestId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { declineRequest(requestId: $id, reason: DUPLICATE) { status } }`, { id }) },
+  'closeRequest(requestId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { closeRequest(requestId: $id) { status } }`, { id }) },
+  'withdrawRequest(requestId)': { as: 'requester', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { withdrawRequest(requestId: $id) { status } }`, { id }) },
+  'recordOutcome(requestId)': { as: 'requester', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { recordOutcome(requestId: $id, outcome: ARREST) { status } }`, { id }) },
+  'exportLeadPhoto(requestId)': { as: 'requester', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { exportLeadPhoto(requestId: $id, attestation: "a fingerprint on the weapon matched") { image } }`, { id }) },
+  'claimVerification(requestId)': { as: 'analyst', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { claimVerification(requestId: $id) { status } }`, { id }) },
+  'editRequestProbe(input.requestId)': {
+    as: 'analyst', value: (v) => v.requestId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { id } }`, { i: { requestId: id, steps: [{ kind: 'ROTATE', degrees: 90 }] } }),
+  },
+  'editRequestProbe(input.probeId)': {
+    as: 'analyst', value: (v) => v.requestId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { id } }`, { i: { requestId: own.worked, probeId: id, steps: [{ kind: 'ROTATE', degrees: 90 }] } }),
+  },
+  'searchFaces(input.requestId)': { as: 'analyst', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { requestId: id, minScore: -1 } }) },
+  'searchFaces(input.probeVersionId)': {
+    as: 'analyst', value: (v) => v.requestId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { requestId: own.worked, probeVersionId: id, minScore: -1 } }),
+  },
+  'recordDispositions(input.requestId)': {
+    as: 'analyst', value: (v) => v.requestId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: id, conclusion: 'NO_LEAD', dispositions: [] } }),
+  },
+  'recordDispositions(input.dispositions.searchId)': {
+    as: 'analyst', value: (v) => v.searchId, ghost: uuid,
+    run: (t, k, id) => t.gql(k, `mutation($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: own.worked, conclusion: 'NO_LEAD', dispositions: [{ searchId: id, rank: 1, disposition: 'EXCLUDED' }] } }),
+  },
+  'releaseLead(requestId)': { as: 'supervisor', value: (v) => v.requestId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!, $s: ID!) { releaseLead(requestId: $id, searchId: $s, rank: 1) { status } }`, { id, s: uuid() }) },
+  'releaseLead(searchId)': { as: 'supervisor', value: (v) => v.searchId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($r: ID!, $id: ID!) { releaseLead(requestId: $r, searchId: $id, rank: 1) { status } }`, { r: own.worked, id }) },
+  // only the operator makes examination agreements
+  'createExaminationAgreement(input.servingTenantSlug)': {
+    as: 'admin', value: (v) => v.slug, ghost: ghostSlug,
+    run: (t, k, s) => t.gql(k, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, { i: { servingTenantSlug: s, requestingTenantSlug: 'metro-pd', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' } }),
+  },
+  'createExaminationAgreement(input.requestingTenantSlug)': {
+    as: 'admin', value: (v) => v.slug, ghost: ghostSlug,
+    run: (t, k, s) => t.gql(k, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, { i: { servingTenantSlug: 'metro-pd', requestingTenantSlug: s, legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' } }),
+  },
+  'revokeExaminationAgreement(id)': { as: 'admin', value: (v) => v.examAgreementId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { revokeExaminationAgreement(id: $id) { revokedAt } }`, { id }) },
 };
 
 const ENTITY_FIELDS = `... on Gallery { id name } ... on Tenant { id slug name } ... on Search { id caseNumber }`;
@@ -172,12 +228,29 @@ describe('tenant isolation attacks', () => {
     const agreement = await t.gql(hubAdmin, `mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, {
       i: { galleryId, granteeTenantSlug: 'hub', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
     });
-    victim = { tenantId, slug: 'river-pd', galleryId, searchId: s.data.searchFaces.id, principalId: riverAnalyst.id, agreementId: agreement.data.createSharingAgreement.id, subjectId: enrolled.subjectId, templateId: enrolled.templateId };
+    const riverRequester = await t.principal('river-pd', Role.AGENCY_REQUESTER);
+    const riverRequest = await t.gql(riverRequester.token, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, caseNumber: 'RIVER-CASE-8', imageBase64: image } });
+    const examAgreement = await t.gql(hubAdmin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+      i: { servingTenantSlug: 'river-pd', requestingTenantSlug: 'hub', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    });
+    victim = {
+      tenantId, slug: 'river-pd', galleryId, searchId: s.data.searchFaces.id, principalId: riverAnalyst.id, agreementId: agreement.data.createSharingAgreement.id,
+      requestId: riverRequest.data.submitRequest.id, examAgreementId: examAgreement.data.createExaminationAgreement.id, subjectId: enrolled.subjectId, templateId: enrolled.templateId,
+    };
 
     const metroAdmin = await t.principal('metro-pd', Role.AGENCY_ADMIN);
     tokens.admin = metroAdmin.token;
-    tokens.analyst = (await t.principal('metro-pd', Role.AGENCY_ANALYST)).token;
+    const metroAnalyst = await t.principal('metro-pd', Role.AGENCY_ANALYST);
+    tokens.analyst = metroAnalyst.token;
     tokens.supervisor = (await t.principal('metro-pd', Role.AGENCY_SUPERVISOR)).token;
+    tokens.requester = (await t.principal('metro-pd', Role.AGENCY_REQUESTER)).token;
+    const submit = async () => (await t.gql(tokens.requester, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image } })).data.submitRequest.id as string;
+    own.analystId = metroAnalyst.id;
+    own.submitted = await submit();
+    own.worked = await submit();
+    await t.gql(tokens.supervisor, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: own.worked, e: metroAnalyst.id });
+    const worked = await t.gql(tokens.analyst, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { requestId: own.worked, minScore: -1 } });
+    if (worked.errors) throw new Error(JSON.stringify(worked.errors));
     ownGallery = (await t.gql(tokens.admin, `mutation { createGallery(input: { name: "Metro bookings" }) { id } }`)).data.createGallery.id;
     before = await victimState();
   });

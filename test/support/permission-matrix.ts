@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
 import { OPERATOR_ROLES } from '../../tenants/shared/actor';
 import sharp from 'sharp';
@@ -10,61 +11,81 @@ import type { TestHub } from './hub';
 // means the target tenant's object is absent from the answer. The operations come from the built
 // schema: a new query or mutation without a row here fails test/governance/permission-matrix.spec.ts,
 // and test/security/refusal-audit.spec.ts checks that each refusal of the table is audited once.
-export type Want = 'ok' | 'FORBIDDEN' | 'NOT_FOUND';
-export type Row = Record<'A' | 'S' | 'AD' | 'H' | 'O', [own: Want, other: Want] | Want>;
-export const ok = 'ok', F = 'FORBIDDEN', NF = 'NOT_FOUND';
+export type Want = 'ok' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+export type Row = Record<'A' | 'S' | 'AD' | 'H' | 'O' | 'R', [own: Want, other: Want] | Want>;
+export const ok = 'ok', F = 'FORBIDDEN', NF = 'NOT_FOUND', C = 'CONFLICT';
 
 export const MATRIX: Record<string, Row> = {
-  tenant: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  createPrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  gallery: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  subjects: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  enrollFace: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, F], O: [F, NF] },
-  createGallery: { A: F, S: F, AD: ok, H: ok, O: F },
-  searchFaces: { A: [ok, NF], S: [F, F], AD: [F, F], H: [F, F], O: [F, F] },
-  previewProbe: { A: ok, S: F, AD: F, H: F, O: F },
-  search: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  reviewSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  approveExigentSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF] },
-  setLegalHold: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  setTenantPolicy: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  tenantPolicy: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  setQuota: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  quota: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  createSharingAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F] },
-  usageStatistics: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  auditEvents: { A: F, S: F, AD: F, H: ok, O: F },
-  verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok },
-  transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  createTenant: { A: F, S: F, AD: F, H: ok, O: F },
-  setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
-  issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  disablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  enablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  revokeTokens: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  setTenantIssuer: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
-  revokeSharingAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF] },
-  quotas: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  tenants: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok] },
-  galleries: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF] },
-  searches: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F] },
-  exigentSearchesAwaitingApproval: { A: [F, F], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F] },
-  sharingAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF] },
-  me: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  policyPresets: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  legalBases: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok },
-  principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  updatePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
-  principalHistory: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
+  tenant: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [ok, NF] },
+  createPrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  gallery: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  subjects: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  enrollFace: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, F], O: [F, NF], R: [F, NF] },
+  createGallery: { A: F, S: F, AD: ok, H: ok, O: F, R: F },
+  searchFaces: { A: [ok, NF], S: [F, F], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  previewProbe: { A: ok, S: F, AD: F, H: F, O: F, R: F },
+  search: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  reviewSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  approveExigentSearch: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  setLegalHold: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setTenantPolicy: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenantPolicy: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setQuota: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  quota: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  createSharingAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F], R: [F, F] },
+  usageStatistics: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [F, NF] },
+  auditEvents: { A: F, S: F, AD: F, H: ok, O: F, R: F },
+  verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
+  transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  createTenant: { A: F, S: F, AD: F, H: ok, O: F, R: F },
+  setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F], R: [F, NF] },
+  issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  setTenantIssuer: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F], R: [F, NF] },
+  revokeSharingAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  quotas: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenants: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [ok, ok], R: [ok, NF] },
+  galleries: { A: [ok, NF], S: [ok, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  searches: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  exigentSearchesAwaitingApproval: { A: [F, F], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [F, F] },
+  sharingAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  me: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  policyPresets: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  legalBases: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  inferenceStatus: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  principals: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  tenantIssuer: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  // requests: a fresh SUBMITTED request of the target tenant, which serves itself; CONFLICT: the role may, the request's state may not yet
+  examinationAgreements: { A: [NF, NF], S: [NF, NF], AD: [ok, NF], H: [ok, ok], O: [NF, NF], R: [NF, NF] },
+  createExaminationAgreement: { A: [F, F], S: [F, F], AD: [F, F], H: [ok, ok], O: [F, F], R: [F, F] },
+  revokeExaminationAgreement: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  submitRequest: { A: [F, F], S: [F, F], AD: [F, F], H: [F, F], O: [F, F], R: [ok, NF] },
+  acceptRequest: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  declineRequest: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  withdrawRequest: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
+  closeRequest: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  editRequestProbe: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  requestProbe: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  claimVerification: { A: [F, NF], S: [C, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  recordDispositions: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  // a search that is not the request's: NOT_FOUND whatever the request's state
+  releaseLead: { A: [F, NF], S: [NF, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [F, NF] },
+  recordOutcome: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
+  exportLeadPhoto: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [C, NF] },
+  request: { A: [F, NF], S: [ok, NF], AD: [F, NF], H: [F, NF], O: [F, NF], R: [ok, NF] },
+  requests: { A: [NF, NF], S: [ok, NF], AD: [F, F], H: [F, F], O: [F, F], R: [ok, NF] },
+  requestStatistics: { A: F, S: F, AD: ok, H: ok, O: ok, R: F },
+  disablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  enablePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  revokeTokens: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  updatePrincipal: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
+  principalHistory: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
   // a tenant's records are its own to change: the operator's HUB_ADMIN changes the operator's galleries only
-  updateSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
-  removeSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
-  removePhoto: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
-  updateGallery: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF] },
-  subjectRemnants: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F] },
-  subjectsByBookingNumber: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F] },
+  updateSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
+  removeSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
+  removePhoto: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
+  updateGallery: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
+  subjectRemnants: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
+  subjectsByBookingNumber: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
 };
 
 // root fields with no row, each with its reason
@@ -73,7 +94,7 @@ export const NOT_IN_MATRIX: Record<string, string> = {
   _entities: 'federation plumbing: resolves through tenant/gallery/search, attacked in test/security/isolation.spec.ts, its refusals audited in test/security/refusal-audit.spec.ts',
 };
 
-export const ROLES = { A: Role.AGENCY_ANALYST, S: Role.AGENCY_SUPERVISOR, AD: Role.AGENCY_ADMIN, H: Role.HUB_ADMIN, O: Role.OVERSIGHT_AUDITOR } as const;
+export const ROLES = { A: Role.AGENCY_ANALYST, S: Role.AGENCY_SUPERVISOR, AD: Role.AGENCY_ADMIN, H: Role.HUB_ADMIN, O: Role.OVERSIGHT_AUDITOR, R: Role.AGENCY_REQUESTER } as const;
 
 export interface Target {
   slug: string;
@@ -93,11 +114,18 @@ export interface Target {
   search(): Promise<string>;
   /** a fresh agreement like agreementId, to revoke */
   agreement(): Promise<string>;
+  /** an examination agreement the target tenant serves (for a third tenant, never metro-pd) */
+  examAgreementId: string;
+  examAgreement(): Promise<string>;
+  /** a fresh SUBMITTED request of the target tenant's requester, served by the tenant itself */
+  request(): Promise<string>;
 }
 
 export type Answer = { data?: any; errors?: { extensions: { code: string } }[]; visible?: boolean };
 /** A list's answer, marked with whether it holds the target's object. */
 const listing = (r: Answer, ids: (data: any) => string[], id: string): Answer => (r.errors ? r : { ...r, visible: ids(r.data).includes(id) });
+
+const REQUEST_INPUT = { caseNumber: 'M-7', legalBasis: 'VICTIM_ID', sourceKind: 'CCTV', requestingOfficer: 'Det. A', approvingSupervisor: 'Sgt. B' };
 
 export const cases = Object.entries(MATRIX).flatMap(([op, row]) =>
   (Object.keys(row) as (keyof Row)[]).flatMap((r) => {
@@ -147,6 +175,29 @@ export function matrixOperations(image: string): Record<string, Operation> {
     // each on a principal of its own: the colleague's tokens must keep working for the rows after
     disablePrincipal: async (gql, k, x) => gql(k, `mutation($id: ID!) { disablePrincipal(id: $id) { disabledAt } }`, { id: await x.freshAnalyst() }),
     enablePrincipal: async (gql, k, x) => gql(k, `mutation($id: ID!) { enablePrincipal(id: $id) { disabledAt } }`, { id: await x.freshAnalyst() }),
+    examinationAgreements: async (gql, k, x) => listing(await gql(k, `{ examinationAgreements { id } }`), (d) => d.examinationAgreements.map((v: { id: string }) => v.id), x.examAgreementId),
+    createExaminationAgreement: (gql, k, x) => gql(k, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+      i: { servingTenantSlug: x.slug, requestingTenantSlug: x.slug === 'hub' ? 'river-pd' : 'hub', legalBases: ['VICTIM_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    }),
+    revokeExaminationAgreement: async (gql, k, x) => gql(k, `mutation($id: ID!) { revokeExaminationAgreement(id: $id) { revokedAt } }`, { id: await x.examAgreement() }),
+    submitRequest: (gql, k, x) => gql(k, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image, servingTenantSlug: x.slug } }),
+    acceptRequest: async (gql, k, x) => gql(k, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: await x.request(), e: x.colleagueId }),
+    declineRequest: async (gql, k, x) => gql(k, `mutation($r: ID!) { declineRequest(requestId: $r, reason: DUPLICATE) { status } }`, { r: await x.request() }),
+    withdrawRequest: async (gql, k, x) => gql(k, `mutation($r: ID!) { withdrawRequest(requestId: $r) { status } }`, { r: await x.request() }),
+    closeRequest: async (gql, k, x) => gql(k, `mutation($r: ID!) { closeRequest(requestId: $r) { status } }`, { r: await x.request() }),
+    editRequestProbe: async (gql, k, x) => gql(k, `mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { id } }`, { i: { requestId: await x.request(), steps: [{ kind: 'ROTATE', degrees: 90 }] } }),
+    requestProbe: async (gql, k, x) => gql(k, `query($r: ID!) { requestProbe(requestId: $r) }`, { r: await x.request() }),
+    claimVerification: async (gql, k, x) => gql(k, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: await x.request() }),
+    recordDispositions: async (gql, k, x) => gql(k, `mutation($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: await x.request(), conclusion: 'NO_LEAD', dispositions: [] } }),
+    releaseLead: async (gql, k, x) => gql(k, `mutation($r: ID!, $s: ID!) { releaseLead(requestId: $r, searchId: $s, rank: 1) { status } }`, { r: await x.request(), s: randomUUID() }),
+    recordOutcome: async (gql, k, x) => gql(k, `mutation($r: ID!) { recordOutcome(requestId: $r, outcome: UNKNOWN) { status } }`, { r: await x.request() }),
+    exportLeadPhoto: async (gql, k, x) => gql(k, `mutation($r: ID!) { exportLeadPhoto(requestId: $r, attestation: "a fingerprint on the weapon matched him") { subjectRef } }`, { r: await x.request() }),
+    requestStatistics: (gql, k) => gql(k, `{ requestStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") { requests byAgency { key requests } } }`),
+    request: async (gql, k, x) => gql(k, `query($id: ID!) { request(id: $id) { id status } }`, { id: await x.request() }),
+    requests: async (gql, k, x) => {
+      const id = await x.request();
+      return listing(await gql(k, `{ requests(first: 100) { nodes { id } } }`), (d) => d.requests.nodes.map((v: { id: string }) => v.id), id);
+    },
     revokeTokens: async (gql, k, x) => gql(k, `mutation($id: ID!) { revokeTokens(principalId: $id) { tokensValidAfter } }`, { id: await x.freshAnalyst() }),
     setTenantIssuer: (gql, k, x) => gql(k, `mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer } }`, {
       i: { tenantSlug: x.slug, issuer: `https://idp-${n++}.example.test`, jwksUrl: 'https://idp.example.test/jwks.json' },
@@ -220,8 +271,21 @@ export async function matrixWorld(t: TestHub): Promise<{ targets: Record<string,
       if (r.errors) throw new Error(JSON.stringify(r.errors));
       return r.data.createSharingAgreement.id as string;
     };
+    const requester = await t.principal(slug, Role.AGENCY_REQUESTER, { name: 'requester' });
+    const examAgreement = async () => {
+      const r = await t.gql(hubAdmin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+        i: { servingTenantSlug: slug, requestingTenantSlug: slug === 'hub' ? 'river-pd' : 'hub', legalBases: ['MISSING_PERSON'], expiresAt: '2099-01-01T00:00:00Z' },
+      });
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+      return r.data.createExaminationAgreement.id as string;
+    };
     targets[slug] = {
-      slug, tenantId, galleryId, subjectId, fresh, freshAnalyst, colleagueId: colleague.id, agreementId: '', agreement,
+      slug, tenantId, galleryId, subjectId, fresh, freshAnalyst, colleagueId: colleague.id, agreementId: '', agreement, examAgreementId: '', examAgreement,
+      async request() {
+        const r = await t.gql(requester.token, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image } });
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        return r.data.submitRequest.id;
+      },
       async search() {
         const r = await t.gql(colleague.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: image, legalBasis: 'IMMINENT_THREAT', caseNumber: 'X-1', minScore: -1 } });
         if (r.errors) throw new Error(JSON.stringify(r.errors));
@@ -230,7 +294,10 @@ export async function matrixWorld(t: TestHub): Promise<{ targets: Record<string,
     };
   }
   // once every tenant exists, as grantees
-  for (const x of Object.values(targets)) x.agreementId = await x.agreement();
+  for (const x of Object.values(targets)) {
+    x.agreementId = await x.agreement();
+    x.examAgreementId = await x.examAgreement();
+  }
   for (const [key, role] of Object.entries(ROLES) as [keyof Row, Role][]) {
     // the operator's roles exist only in the operator tenant
     const tenant = OPERATOR_ROLES.includes(role) ? 'hub' : 'metro-pd';

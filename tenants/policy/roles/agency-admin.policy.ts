@@ -14,4 +14,6 @@ export const agencyAdminPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'SharingAgreement', own);
   can('read', 'SharingAgreement', { granteeTenantId: actor.tenantId });
   can('read', 'SharingAgreement', { granteeTenantId: null });
+  can('read', 'ExaminationAgreement', own);
+  can('read', 'ExaminationAgreement', { requestingTenantId: actor.tenantId });
 };

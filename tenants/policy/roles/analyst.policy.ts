@@ -12,5 +12,10 @@ export const analystPolicy: RolePolicy = (actor, { can, cannot }, now) => {
   if (actor.principalId) {
     can('read', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
     can('review', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
+    // requests its tenant serves: the one it examines, the one it verifies, and those awaiting a verifier
+    const serving = { servingTenantId: actor.tenantId };
+    can(['read', 'examine', 'probe', 'release'], 'Request', { ...serving, examinerId: actor.principalId });
+    can(['read', 'verify', 'probe'], 'Request', { ...serving, verifierId: actor.principalId });
+    can(['read', 'verify'], 'Request', { ...serving, status: 'IN_VERIFICATION', verifierId: null });
   }
 };

@@ -12,6 +12,7 @@ export const hubAdminPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Gallery');
   can(['read', 'update'], ['Quota', 'Policy']);
   can(['create', 'read', 'revoke'], 'SharingAgreement');
+  can(['create', 'read', 'revoke'], 'ExaminationAgreement');
   can(['read', 'verify'], 'AuditLog');
   can('read', 'Statistics');
   can('hold', 'Search');

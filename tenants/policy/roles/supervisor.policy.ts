@@ -6,4 +6,8 @@ export const supervisorPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Gallery', { sharedWithCaller: true });
   can('read', ['Quota', 'Policy'], { tenantId: actor.tenantId });
   can(['read', 'review', 'approve', 'hold'], 'Search', { tenantId: actor.tenantId });
+  // the requests its tenant serves: accepts or declines them, verifies, adjudicates, releases, closes
+  can(['read', 'assign', 'verify', 'adjudicate', 'release', 'close', 'probe'], 'Request', { servingTenantId: actor.tenantId });
+  // and follows the requests its own agency sends (as the requester sees them)
+  can('read', 'Request', { tenantId: actor.tenantId });
 };
