@@ -1,13 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import sharp from 'sharp';
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { AuditAction, Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
 import { openDatabase } from '../../server/database';
 import { createHub, type Hub } from '../../server/hub';
 import { hubClient } from '../support/client';
+import { frhubSpawned } from '../support/cli';
+import { demoPeople } from '../support/fixtures';
 import { hubWorkspace, type HubWorkspace } from '../support/process';
 
 // `frhub calibrate --gallery`: what the pack's scores mean on one gallery's own people, spawned as an
@@ -19,40 +20,7 @@ const PG = !!process.env.DATABASE_URL;
 const DLIB = modelVersionOf(loadPack(join(MODELS, 'builtin-dlib')).manifest);
 const MATCH = loadPack(join(MODELS, 'builtin-dlib')).manifest.thresholds.match;
 
-/** Faces of face-api's demo photos (left, top, width of the detected box): 16 people, each cut at two widths. */
-const FACES: [number, [number, number, number][]][] = [
-  [1, [[1486, 257, 167], [415, 400, 203], [846, 465, 187]]],
-  [2, [[1456, 190, 206], [359, 187, 208]]],
-  [3, [[584, 378, 211], [1064, 255, 245], [1466, 344, 225]]],
-  [4, [[1282, 204, 169], [992, 229, 178], [682, 127, 164], [243, 244, 182]]],
-  [6, [[235, 529, 242], [1139, 348, 242], [1466, 315, 239], [658, 375, 249]]],
-];
-
-async function photos(): Promise<{ ref: string; image: Buffer }[]> {
-  const out: { ref: string; image: Buffer }[] = [];
-  for (const [n, boxes] of FACES) {
-    const file = join(ROOT, `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`);
-    const { width, height } = await sharp(file).metadata();
-    for (const [i, [x, y, w]] of boxes.entries()) {
-      for (const span of [2.2, 2.8]) {
-        const side = Math.round(span * w);
-        const left = Math.max(0, Math.round(x + w / 2 - side / 2)), top = Math.max(0, Math.round(y + w / 2 - side / 2));
-        out.push({ ref: `S${n}-${i}`, image: await sharp(file).extract({ left, top, width: Math.min(side, width! - left), height: Math.min(side, height! - top) }).jpeg({ quality: 92 }).toBuffer() });
-      }
-    }
-  }
-  return out;
-}
-
-function frhub(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const frhub = frhubSpawned;
 
 const LINE = /^calibration: impostor_pairs=(\d+) genuine_pairs=(\d+) people=(\d+) fmr_at_threshold=([\d.]+) ci95=([\d.]+)-([\d.]+)$/m;
 
@@ -74,7 +42,7 @@ describe('frhub calibrate --gallery: the pack\'s score distributions on a galler
     await client.gql(await client.token('hub', Role.HUB_ADMIN), `mutation { createTenant(input: { slug: "metro-pd", name: "Metro PD" }) { id } }`);
     const admin = await client.token('metro-pd', Role.AGENCY_ADMIN);
     galleryId = (await client.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
-    for (const p of await photos()) await client.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId, subjectRef: p.ref, imageBase64: p.image.toString('base64') } });
+    for (const p of await demoPeople()) await client.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId, subjectRef: p.ref, imageBase64: p.image.toString('base64') } });
     templates = (
       await hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT subject_id AS subject, embedding::text AS e FROM face_templates WHERE gallery_id = $1`, [galleryId]))
     ).map((r: { subject: string; e: string }) => ({ subject: r.subject, v: JSON.parse(r.e) }));

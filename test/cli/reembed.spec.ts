@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -9,7 +9,8 @@ import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { Role } from '../../models/enums';
 import { openImage } from '../../models/face-image-cipher';
 import { hubClient, type HubClient } from '../support/client';
-import { portrait } from '../support/fixtures';
+import { demoPeople, portrait } from '../support/fixtures';
+import { frhubSpawned } from '../support/cli';
 import { hubWorkspace, spawnHub, type HubWorkspace } from '../support/process';
 
 // `frhub reembed`: a gallery moved to builtin-faceres from the crops enrollment kept, spawned as operators run it.
@@ -22,55 +23,12 @@ const FACERES = modelVersionOf(loadPack(join(MODELS, 'builtin-faceres')).manifes
 const SEARCH = `mutation($input: SearchFacesInput!) { searchFaces(input: $input) { modelVersion candidates { rank score subjectRef } } }`;
 const COUNTS = `query($id: ID!) { gallery(id: $id) { templateCount templateCounts { modelVersion templates withCrop } } }`;
 
-/** Faces of face-api's demo photos (left, top, width of the detected box): people to enroll. */
-const FACES: [number, [number, number, number][]][] = [
-  [1, [[1486, 257, 167], [415, 400, 203], [846, 465, 187]]],
-  [2, [[1456, 190, 206], [359, 187, 208]]],
-  [3, [[584, 378, 211], [1064, 255, 245], [1466, 344, 225]]],
-  [4, [[1282, 204, 169], [992, 229, 178], [682, 127, 164], [243, 244, 182]]],
-  [6, [[235, 529, 242], [1139, 348, 242], [1466, 315, 239], [658, 375, 249]]],
-];
 /** the left person of sample 1, whom portrait() shows */
 const PORTRAIT_SUBJECT = 'S1-1';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function frhub(args: string[], env: Record<string, string>, opts: { timeoutMs?: number; onStderr?: (all: string, child: ChildProcess) => void } = {}): Promise<Ran> {
-  return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      opts.onStderr?.(stderr, child);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 240_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr: stderr.replace(/^frhub build: .*\n/m, '') });
-    });
-  });
-}
-
-/** Each face cut from its photo at two widths: two photos of each person. */
-async function photos(): Promise<{ ref: string; image: Buffer }[]> {
-  const out: { ref: string; image: Buffer }[] = [];
-  for (const [n, boxes] of FACES) {
-    const file = join(ROOT, `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`);
-    const { width, height } = await sharp(file).metadata();
-    for (const [i, [x, y, w]] of boxes.entries()) {
-      for (const span of [2.2, 2.8]) {
-        const side = Math.round(span * w);
-        const left = Math.max(0, Math.round(x + w / 2 - side / 2)), top = Math.max(0, Math.round(y + w / 2 - side / 2));
-        const image = await sharp(file).extract({ left, top, width: Math.min(side, width! - left), height: Math.min(side, height! - top) }).jpeg({ quality: 92 }).toBuffer();
-        out.push({ ref: `S${n}-${i}`, image });
-      }
-    }
-  }
-  return out;
-}
+const frhub = frhubSpawned;
 
 describe('frhub reembed: a gallery moved to another model pack from kept crops', () => {
   let ws: HubWorkspace;
@@ -96,7 +54,7 @@ describe('frhub reembed: a gallery moved to another model pack from kept crops',
     const agencyAdmin = await client.token('metro-pd', Role.AGENCY_ADMIN);
     galleryId = (await client.gql(agencyAdmin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
     enrolled = 0;
-    const all = await photos();
+    const all = await demoPeople();
     legacyId = (await client.gql(agencyAdmin, `mutation { createGallery(input: { name: "Legacy" }) { id } }`)).data.createGallery.id;
     legacyPhoto = all[0].image;
     await client.gql(agencyAdmin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId: legacyId, subjectRef: 'L-1', imageBase64: legacyPhoto.toString('base64') } });

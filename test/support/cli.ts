@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { main } from '../../server/cli/main';
+
+const ROOT = resolve(__dirname, '../..');
 
 /**
  * Runs `frhub <argv>` in this process, as the binary would (its env, then restored): its exit status
@@ -25,4 +29,25 @@ export async function frhubInProcess(argv: string[], env: Record<string, string>
       else process.env[k] = v;
     }
   }
+}
+
+/**
+ * Runs `frhub <args>` as its own process, as an operator runs it (the built-in packs of data/models,
+ * CPU inference): its exit status and output; `onStderr` sees the output so far, and the child.
+ */
+export function frhubSpawned(args: string[], env: Record<string, string>, opts: { timeoutMs?: number; onStderr?: (all: string, child: ChildProcess) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 240_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr: stderr.replace(/^frhub build: .*\n/m, '') });
+    });
+  });
 }

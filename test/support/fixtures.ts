@@ -39,3 +39,30 @@ export async function bookingPhoto(ref: string, variant = false): Promise<Buffer
   if (variant) img = img.resize(Math.round(width * 0.7)).modulate({ brightness: 1.15 });
   return img.jpeg({ quality: variant ? 75 : 92 }).toBuffer();
 }
+
+/** Faces of face-api's demo photos (photo number; left, top, width of the detected box): 16 people. */
+const DEMO_FACES: [number, [number, number, number][]][] = [
+  [1, [[1486, 257, 167], [415, 400, 203], [846, 465, 187]]],
+  [2, [[1456, 190, 206], [359, 187, 208]]],
+  [3, [[584, 378, 211], [1064, 255, 245], [1466, 344, 225]]],
+  [4, [[1282, 204, 169], [992, 229, 178], [682, 127, 164], [243, 244, 182]]],
+  [6, [[235, 529, 242], [1139, 348, 242], [1466, 315, 239], [658, 375, 249]]],
+];
+
+/** The demo photos' 16 people, each face cut at two widths: two photos of each, referenced `S<photo>-<face>` (S1-1 is portrait()'s person). */
+export async function demoPeople(): Promise<{ ref: string; image: Buffer }[]> {
+  const out: { ref: string; image: Buffer }[] = [];
+  for (const [n, boxes] of DEMO_FACES) {
+    const file = pkg(`@vladmandic/face-api/demo/sample${n}.jpg`);
+    const { width, height } = await sharp(file).metadata();
+    for (const [i, [x, y, w]] of boxes.entries()) {
+      for (const span of [2.2, 2.8]) {
+        const side = Math.round(span * w);
+        const left = Math.max(0, Math.round(x + w / 2 - side / 2)), top = Math.max(0, Math.round(y + w / 2 - side / 2));
+        const image = await sharp(file).extract({ left, top, width: Math.min(side, width! - left), height: Math.min(side, height! - top) }).jpeg({ quality: 92 }).toBuffer();
+        out.push({ ref: `S${n}-${i}`, image });
+      }
+    }
+  }
+  return out;
+}
