@@ -415,7 +415,9 @@ export async function sampleFace(): Promise<Buffer> {
   try {
     return readFileSync(shared);
   } catch {
-    return readFileSync(require.resolve('@vladmandic/human/package.json').replace('package.json', 'assets/sample-me.jpg'));
+    // human's package no longer exports its package.json nor ships sample-me.jpg: the left face of face-api's demo group photo
+    const group = resolve(dirname(require.resolve('@vladmandic/face-api')), '../demo/sample1.jpg');
+    return sharp(group).extract({ left: 300, top: 180, width: 480, height: 560 }).jpeg().toBuffer();
   }
 }
 
