@@ -15,7 +15,7 @@ export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_
 export type EmbedderErrorCode = (typeof EMBEDDER_CODES)[number];
 
 export const INTERNAL = 'INTERNAL_SERVER_ERROR';
-/** The database did not answer (restarting, failing over, unreachable): nothing was done, try again shortly. */
+/** The database did not answer (restarting, failing over, unreachable): try again shortly. */
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 export type ErrorCode = DomainErrorCode | EmbedderErrorCode | typeof DATABASE_UNAVAILABLE | typeof INTERNAL;
 
@@ -76,10 +76,14 @@ const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
 const UNAVAILABLE_STATES = /^(08...|57P0[123]|25006)$/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable|Connection ended)/;
-const UNAVAILABLE_TEXT = 'The hub’s database is not answering (restarting or failing over); nothing was done or charged. Try again in a moment.';
+// TypeORM releases a transaction's connection when its socket fails; the statements after it get these
+// (our code never uses a transaction after it ends, so here they mean a lost connection)
+const UNAVAILABLE_RELEASED = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+const UNAVAILABLE_TEXT = 'The hub’s database is not answering (restarting or failing over); try again in a moment.';
 
 /** Whether a thrown value means the database could not be reached, rather than that it refused the statement. */
 export function isDatabaseUnavailable(e: unknown): boolean {
+  if (e instanceof Error && (UNAVAILABLE_RELEASED.has(e.name) || UNAVAILABLE_RELEASED.has(e.constructor.name))) return true;
   const state = sqlState(e);
   if (typeof state === 'string' && (UNAVAILABLE_STATES.test(state) || UNAVAILABLE_SOCKET.has(state))) return true;
   const message = driverField(e, 'message') ?? (e instanceof Error ? e.message : undefined);

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Role } from '../../models/enums';
 import { ConfigError, loadConfig } from '../../server/config';
+import { classify } from '../../tenants/shared/errors';
 import { ONE_PHOTO_BATCHES, untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { privatePostgres, privatePostgresMissing, reopenOn } from '../support/private-postgres';
@@ -21,7 +22,7 @@ const codeOf = (r: Answer | undefined) => (r === undefined ? 'NO_ANSWER' : (r.er
 /** The codes other than these, with the hub's log lines of unexpected errors (to say what went wrong where). */
 const unexpected = (h: HubProcess, codes: string[], allowed = ['COMPLETED', 'DATABASE_UNAVAILABLE']) => {
   const other = codes.filter((c) => !allowed.includes(c));
-  return other.length ? { other, log: h.output().split('\n').filter((l) => /unexpected error|"level":50/.test(l)).slice(-5) } : {};
+  return other.length ? { other, log: h.output().split('\n').filter((l) => /unexpected error/.test(l)).slice(-5) } : {};
 };
 const readyz = async (h: HubProcess) => {
   const r = await fetch(`${h.url}/readyz`);
@@ -54,6 +55,33 @@ describe('DATABASE_URL and failover', () => {
       expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/one address that follows the primary/);
     }
     expect(loadConfig({ DATABASE_URL: 'postgres://app@db:5432/frhub?sslmode=require' }).databaseUrl).toBe('postgres://app@db:5432/frhub?sslmode=require');
+  });
+});
+
+describe('the error map on a database that does not answer', () => {
+  const failure = (work: (c: Client) => Promise<unknown>, url: string) => {
+    const c = new Client({ connectionString: url });
+    c.on('error', () => {});
+    return work(c).then(() => undefined, (e: unknown) => e).finally(() => c.end().catch(() => {}));
+  };
+
+  it('a refused connection is DATABASE_UNAVAILABLE with a message that names no address', async () => {
+    const refused = await failure((c) => c.connect(), 'postgres://postgres@127.0.0.1:1/postgres');
+    expect(classify(refused)).toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringMatching(/database is not answering.*try again/) });
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)('a backend terminated under a statement is DATABASE_UNAVAILABLE; a statement the database refuses is not', async () => {
+    const url = process.env.DATABASE_URL!;
+    const terminated = await failure(async (c) => {
+      await c.connect();
+      await c.query('SELECT pg_terminate_backend(pg_backend_pid())');
+    }, url);
+    expect(classify(terminated).code).toBe('DATABASE_UNAVAILABLE');
+    const syntax = await failure(async (c) => {
+      await c.connect();
+      await c.query('SELEC 1');
+    }, url);
+    expect(classify(syntax).code).toBe('INTERNAL_SERVER_ERROR');
   });
 });
 
