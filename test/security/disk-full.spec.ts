@@ -11,13 +11,17 @@ import { spawnHub, type HubProcess } from '../support/process';
 // its server's) concern, so this runs on the embedded database only.
 const mountPoint = mkdtempSync(join(tmpdir(), 'frhub-small-disk-'));
 function mountSmall(): string | null {
-  if (process.env.DATABASE_URL) return 'the embedded database only (DATABASE_URL is set)';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-    return null;
-  } catch (e) {
-    return `this machine does not let the tests mount a size-limited tmpfs (${(e as Error).message.split('\n')[0]})`;
+  let why: string | null = null;
+  if (process.env.DATABASE_URL) why = 'the embedded database only (DATABASE_URL is set)';
+  else {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch (e) {
+      why = `this machine does not let the tests mount a size-limited tmpfs (${(e as Error).message.split('\n')[0]})`;
+    }
   }
+  if (why) rmSync(mountPoint, { recursive: true, force: true });
+  return why;
 }
 const why = mountSmall();
 const onSmallDisk = why ? describe.skip : describe;
