@@ -70,10 +70,11 @@ const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
   '22P05': { code: 'BAD_USER_INPUT', message: 'A text value holds a character the database cannot store (NUL or a lone surrogate); remove it.' },
 };
 
-// The database went away under a statement or refused a connection: SQLSTATE class 08 (connection
-// exception), 57P01-57P03 (shut down, crashed, starting up), 25006 (a standby reached during failover
-// refuses writes), and node-postgres' own errors for a socket that closed or never opened.
-const UNAVAILABLE_STATES = /^(08...|57P0[123]|25006)$/;
+// The database went away under a statement or refused a connection: SQLSTATE class 08's connection
+// failures (not 08P01, a protocol violation: our bug), 57P01-57P03 (shut down, crashed, starting up),
+// 25006 (a standby reached during failover refuses writes), and node-postgres' own errors for a
+// socket that closed or never opened.
+const UNAVAILABLE_STATES = /^(0800[0-467]|57P0[123]|25006)$/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable|Connection ended)/;
 // TypeORM releases a transaction's connection when its socket fails; the statements after it get these
