@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditRepository } from '../models/audit.repository.js';
 import type { Db } from '../models/db.js';
@@ -153,7 +153,13 @@ export class AuditAnchor {
     const file: AnchorFile = readAnchorFile(this.file) ?? { heads: {} };
     file.heads = { ...file.heads, [this.key]: { seq: head.seq, hash: head.hash, at: new Date().toISOString() } };
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
+    try {
+      writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
+    } catch (e) {
+      // a full disk leaves a cut temporary file: remove it, the anchor itself is untouched
+      rmSync(tmp, { force: true });
+      throw e;
+    }
     renameSync(tmp, this.file);
     this.last = line;
     this.log(`audit chain head anchored: seq ${head.seq} hash ${head.hash}`);

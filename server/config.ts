@@ -112,6 +112,21 @@ function workerUrls(env: Env): string[] {
   });
 }
 
+/**
+ * DATABASE_URL names one server: node-postgres (8.x) has no libpq multi-host list nor
+ * target_session_attrs, and would fail with "Invalid URL" far from the cause; failover is an address
+ * that follows the primary (docs/scaling.md, "Faults").
+ */
+function primaryUrl(url: string | undefined): string | undefined {
+  if (url && /^postgres(ql)?:\/\/[^/?#]*,/.test(url)) {
+    throw new ConfigError('DATABASE_URL lists several hosts: the hub\'s PostgreSQL driver (node-postgres) connects to one host and has no target_session_attrs. Give one address that follows the primary (a virtual IP, a DNS name your failover manager moves, or a proxy such as HAProxy or PgBouncer in front of the cluster); see docs/scaling.md, "Faults"');
+  }
+  if (url && /[?&]target_session_attrs=/.test(url)) {
+    throw new ConfigError('DATABASE_URL sets target_session_attrs, which the hub\'s PostgreSQL driver (node-postgres) ignores: remove it and give one address that follows the primary; see docs/scaling.md, "Faults"');
+  }
+  return url;
+}
+
 /** DATABASE_READ_URLS: comma-separated postgres:// URLs of streaming standbys of DATABASE_URL. */
 function readReplicas(env: Env, databaseUrl: string | undefined): ReadReplicaSettings | undefined {
   const urls = (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
@@ -153,7 +168,7 @@ function systemUseNotice(env: Env): string | undefined {
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.FRHUB_DATA_DIR || 'data');
   const maxImageBytes = int(env, 'FRHUB_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1);
-  const databaseUrl = env.DATABASE_URL || undefined;
+  const databaseUrl = primaryUrl(env.DATABASE_URL || undefined);
   return {
     port: int(env, 'PORT', 4000),
     host: env.HOST || (databaseUrl ? '0.0.0.0' : '127.0.0.1'),

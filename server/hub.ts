@@ -6,12 +6,14 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import pino from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry, Gauge } from 'prom-client';
 import { buildHubSchema } from '../schema/build-schema.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { formatError } from '../schema/errors.js';
+import { classify, DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../tenants/shared/errors.js';
 import { limitsRule } from '../schema/limits.js';
 import { AuditTrail, type AuditFailureHook } from '../tenants/audit/audit-trail.js';
 import { AuditService } from '../tenants/audit/audit.service.js';
@@ -206,7 +208,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       const workers = engine instanceof RemoteInference ? { workers: engine.workers().map(({ state }, worker) => ({ worker, state })) } : {};
       res.status(available ? 200 : 503).json({ status: available ? 'ready' : 'unavailable', database: database.kind, inference: available ? provider : 'restarting', ...workers });
     } catch {
-      res.status(503).json({ status: 'unavailable' });
+      // the database did not answer the migrations' read: take this replica out of rotation until it does
+      res.status(503).json({ status: 'unavailable', database: database.kind, reason: 'the database does not answer' });
     }
   });
   // the public keys of hub tokens, for anyone who verifies them (other replicas, gateways)
@@ -255,7 +258,11 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
         const requestId = String(req.res?.getHeader('x-request-id') ?? randomUUID());
         const ctx: GraphQLContext = { requestId, services, maxImageBytes: config.maxUploadBytes };
         const header = authorizationOf(req);
-        if (header) ctx.actor = await authenticate(header, requestId);
+        if (header) ctx.actor = await authenticate(header, requestId).catch((e: unknown) => {
+          // the principal lookup found no database: say so (503, a code to retry on), not "context creation failed" with the driver's text
+          if (isDatabaseUnavailable(e)) throw new GraphQLError(classify(e).message!, { extensions: { code: DATABASE_UNAVAILABLE, http: { status: 503 } } });
+          throw e;
+        });
         return ctx;
       },
     }),

@@ -5,6 +5,7 @@ import { benchApiSpec } from './bench-api.js';
 import { benchGovernanceSpec } from './bench-governance.js';
 import { benchSearchSpec } from './bench-search.js';
 import { calibrateGallerySpec } from './calibrate-command.js';
+import { benchSoakSpec } from './bench-soak.js';
 import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
 import { LOCKED_EXIT } from './hub-client.js';
 import { addSpec, calibrateSpec } from './model-pack-commands.js';
@@ -54,6 +55,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   'bench governance': benchGovernanceSpec,
   'bench search': benchSearchSpec,
   'bench api': benchApiSpec,
+  'bench soak': benchSoakSpec,
 };
 
 const isHelp = (a: string) => a === '--help' || a === '-h';

@@ -17,7 +17,9 @@ export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_
 export type EmbedderErrorCode = (typeof EMBEDDER_CODES)[number];
 
 export const INTERNAL = 'INTERNAL_SERVER_ERROR';
-export type ErrorCode = DomainErrorCode | EmbedderErrorCode | typeof INTERNAL;
+/** The database did not answer (restarting, failing over, unreachable): try again shortly. */
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+export type ErrorCode = DomainErrorCode | EmbedderErrorCode | typeof DATABASE_UNAVAILABLE | typeof INTERNAL;
 
 /** A refusal the caller can act on; mapped 1:1 to GraphQL `extensions.code`. */
 export class DomainError extends Error {
@@ -51,6 +53,7 @@ const OUTCOMES: Record<ErrorCode, AuditOutcome> = {
   OVERLOADED: AuditOutcome.FAILED,
   MODEL_UNAVAILABLE: AuditOutcome.FAILED,
   FACE_IMAGE_TAMPERED: AuditOutcome.FAILED,
+  [DATABASE_UNAVAILABLE]: AuditOutcome.FAILED,
   [INTERNAL]: AuditOutcome.FAILED,
 };
 
@@ -69,6 +72,27 @@ const SQLSTATE: Record<string, { code: DomainErrorCode; message: string }> = {
   '22021': { code: 'BAD_USER_INPUT', message: 'A text value is not valid UTF-8 text (it contains NUL or broken characters); remove them.' },
   '22P05': { code: 'BAD_USER_INPUT', message: 'A text value holds a character the database cannot store (NUL or a lone surrogate); remove it.' },
 };
+
+// The database went away under a statement or refused a connection: SQLSTATE class 08's connection
+// failures (not 08P01, a protocol violation: our bug), 57P01-57P03 (shut down, crashed, starting up),
+// 25006 (a standby reached during failover refuses writes), and node-postgres' own errors for a
+// socket that closed or never opened.
+const UNAVAILABLE_STATES = /^(0800[0-467]|57P0[123]|25006)$/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable|Connection ended)/;
+// TypeORM releases a transaction's connection when its socket fails; the statements after it get these
+// (our code never uses a transaction after it ends, so here they mean a lost connection)
+const UNAVAILABLE_RELEASED = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+const UNAVAILABLE_TEXT = 'The hub’s database is not answering (restarting or failing over); try again in a moment.';
+
+/** Whether a thrown value means the database could not be reached, rather than that it refused the statement. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (e instanceof Error && (UNAVAILABLE_RELEASED.has(e.name) || UNAVAILABLE_RELEASED.has(e.constructor.name))) return true;
+  const state = sqlState(e);
+  if (typeof state === 'string' && (UNAVAILABLE_STATES.test(state) || UNAVAILABLE_SOCKET.has(state))) return true;
+  const message = driverField(e, 'message') ?? (e instanceof Error ? e.message : undefined);
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
+}
 
 // unique rules whose violation has a more precise meaning than "a name is taken"
 const CONSTRAINTS: Record<string, string> = {
@@ -101,6 +125,7 @@ export function classify(e: unknown): Classified {
   if (e instanceof FaceImageError) return make('FACE_IMAGE_TAMPERED', 'A stored face image failed its integrity check and was not used; the hub\'s operator can find it in the audit log.');
   const code = ownCode(e);
   if ((EMBEDDER_CODES as readonly unknown[]).includes(code)) return make(code as EmbedderErrorCode);
+  if (isDatabaseUnavailable(e)) return make(DATABASE_UNAVAILABLE, UNAVAILABLE_TEXT);
   const state = sqlState(e);
   const constraint = CONSTRAINTS[String(driverField(e, 'constraint'))];
   if (state === '23505' && constraint) return make('CONFLICT', constraint);

@@ -177,6 +177,7 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
     });
 
     it('both workers gone: searches get MODEL_UNAVAILABLE, the hub keeps serving and says it is not ready; workers back are used again', async () => {
+      const usedBefore = (await hub!.gql(analyst, `{ quota { used } }`)).data.quota.used;
       workers[1].child.kill('SIGKILL');
       await workers[1].exited;
       const r = await search('RI-down');
@@ -186,8 +187,13 @@ describe('remote inference: a hub and two `frhub serve-inference` workers', () =
       const ready = await fetch(`${hub!.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { workers: { state: string }[] }).workers.map((w) => w.state)).toEqual(['down', 'down']);
+      // nothing charged for it, and the attempt is in the audit chain as FAILED with its reason
       const quota = await hub!.gql(analyst, `{ quota { used } }`);
       expect(quota.errors).toBeUndefined();
+      expect(quota.data.quota.used).toBe(usedBefore);
+      const admin = await hub!.token('hub', Role.HUB_ADMIN);
+      const events = (await hub!.gql(admin, `{ auditEvents(action: "SEARCH", first: 100) { nodes { caseNumber outcome reason } } }`)).data.auditEvents.nodes as { caseNumber: string; outcome: string; reason: string }[];
+      expect(events.filter((e) => e.caseNumber === 'RI-down')).toEqual([{ caseNumber: 'RI-down', outcome: 'FAILED', reason: 'MODEL_UNAVAILABLE' }]);
 
       // the same addresses again: the hub's health check finds them and sends work there
       const again = await Promise.all(workers.map((w) => spawnWorker(['--port', new URL(w.url).port])));

@@ -49,7 +49,7 @@ function frhub(args: string[], env: Record<string, string>, timeoutMs = 90_000):
 }
 
 // commands whose names are relied on outside this repo: the listing must keep them
-const CONTRACT_COMMANDS = ['serve', 'serve-inference', 'migrate', 'token', 'enroll', 'purge', 'report', 'audit verify', 'faces', 'models', 'eval', 'reembed', 'bench inference', 'bench governance', 'bench search', 'bench api'];
+const CONTRACT_COMMANDS = ['serve', 'serve-inference', 'migrate', 'token', 'enroll', 'purge', 'report', 'audit verify', 'faces', 'models', 'eval', 'reembed', 'bench inference', 'bench governance', 'bench search', 'bench api', 'bench soak'];
 
 /** Every command `frhub --help` lists (its lines `  <name words> [options]`), so a new command is checked without editing this file. */
 const listedCommands = (usage: string) => [...usage.matchAll(/^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*)*)/gm)].map((m) => m[1]);

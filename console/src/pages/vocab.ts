@@ -45,6 +45,7 @@ export const ERROR_WORDS: Record<string, string> = {
   OVERLOADED: 'The hub is busy: try this photo again in a moment.',
   MODEL_UNAVAILABLE: 'The face model is not available on the hub right now.',
   FACE_IMAGE_TAMPERED: 'A stored face failed its integrity check and is withheld: tell the hub’s operator.',
+  DATABASE_UNAVAILABLE: 'The hub’s database is not answering right now: try again in a moment.',
   QUERY_TOO_COMPLEX: 'The request was too large for the hub’s limits.',
   GRAPHQL_VALIDATION_FAILED: 'The request was not valid.',
   BAD_REQUEST: 'The hub refused the request as malformed.',

@@ -12,6 +12,7 @@ const CODE_WORDS: Record<string, string> = {
   CORRUPT_IMAGE: 'The photo is damaged',
   OVERLOADED: 'The hub is busy',
   MODEL_UNAVAILABLE: 'The face engine is not available',
+  DATABASE_UNAVAILABLE: 'The hub’s database is not answering',
   LEGAL_BASIS_NOT_PERMITTED: 'Your agency’s policy does not permit this legal basis',
   WARRANT_REQUIRED: 'This legal basis needs a warrant number',
   OFFENSE_BELOW_THRESHOLD: 'The offense is not serious enough for this legal basis',
