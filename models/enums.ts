@@ -142,4 +142,28 @@ export enum AuditAction {
   REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
   /** `frhub calibrate --gallery`: a gallery's templates read to measure the pack's score distributions on it (no face leaves the hub) */
   GALLERY_CALIBRATED = 'GALLERY_CALIBRATED',
+  /** a signed lead report (or discovery package) of a search produced for a caller; refusals too */
+  REPORT_PRODUCED = 'REPORT_PRODUCED',
+  /** a lead report checked: its signature, its content and its audit events */
+  REPORT_VERIFIED = 'REPORT_VERIFIED',
+  /** a statutory report read (its statute and year) */
+  STATUTORY_REPORT_READ = 'STATUTORY_REPORT_READ',
+}
+
+/** The statutes whose yearly reports the hub computes from its audit chain. */
+export enum Statute {
+  /** Maryland Criminal Procedure 2-510 */
+  MD_2_510 = 'MD_2_510',
+  /** Montana Code 44-15-111 */
+  MT_44_15_111 = 'MT_44_15_111',
+  /** Washington RCW 43.386 (accountability report, 43.386.020) */
+  WA_43_386 = 'WA_43_386',
+  /** Utah Code 77-23e-106 */
+  UT_77_23E = 'UT_77_23E',
+}
+
+/** Who a lead report is for: the agency (faces where the caller may see them) or oversight (never a face). */
+export enum ReportAudience {
+  AGENCY = 'AGENCY',
+  OVERSIGHT = 'OVERSIGHT',
 }

@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource,
+  AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReportAudience, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -14,6 +14,8 @@ registerEnumType(CandidateDecision, { name: 'CandidateDecision' });
 registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
 registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'What an audited decision came to: ALLOWED, DENIED (a refusal of what the caller may do) or FAILED (bad input, an unusable photo, an error).' });
+registerEnumType(Statute, { name: 'Statute', description: 'A statute whose yearly report the hub computes from its audit chain.' });
+registerEnumType(ReportAudience, { name: 'ReportAudience', description: 'AGENCY: faces where the caller may see them; OVERSIGHT: never a face.' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
 
-export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReviewOutcome, ReviewStatus, Role, StatisticsGroup, TenantStatus, ThresholdSource };
+export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QuotaPeriod, ReportAudience, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource };

@@ -10,6 +10,7 @@ import { OneReviewPerReviewer1764530000000 } from '../migrations/1764530000000-o
 import { TenantRowSecurity1764570000000 } from '../migrations/1764570000000-tenant-row-security.js';
 import { FaceCrops1764600000000 } from '../migrations/1764600000000-face-crops.js';
 import { IssuerClientId1764660000000 } from '../migrations/1764660000000-issuer-client-id.js';
+import { SearchReceiptsReports1765020200000 } from '../migrations/1765020200000-search-receipts.js';
 import { APPEND_EVENT_SQL } from '../models/audit.repository.js';
 import type { Db, Queryable, TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
@@ -17,7 +18,7 @@ import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { LockKey, withLock } from './replicas.js';
 
-export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000, TenantRowSecurity1764570000000, FaceCrops1764600000000, IssuerClientId1764660000000];
+export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000, TenantRowSecurity1764570000000, FaceCrops1764600000000, IssuerClientId1764660000000, SearchReceiptsReports1765020200000];
 /** The role every scoped transaction runs as: not the tables' owner, no BYPASSRLS. */
 export const APP_ROLE = 'frhub_app';
 

@@ -17,6 +17,7 @@ import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
 import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type ReplicaReads } from '../shared/ports.js';
+import { galleryReceipt } from './gallery-receipt.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
@@ -112,6 +113,7 @@ export class SearchService {
       // (read-only, same row-level security); everything that writes runs on the primary
       const nearest = async (tx: Queryable) => {
         const templatesSearched = await this.templates.countIn(tx, galleryIds);
+        const receipt = galleryReceipt(await this.searches.galleryDigests(tx, galleryIds));
         const basis = searchThreshold({
           minScore: req.minScore,
           templatesSearched,
@@ -128,9 +130,9 @@ export class SearchService {
           storage: this.embedder.vectorStorage,
           templatesSearched,
         });
-        return { basis, hits };
+        return { basis, hits, receipt };
       };
-      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits }) => {
+      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits, receipt }) => {
         const { threshold } = basis;
         await this.quotas.spend(tx, actor.tenantId);
         const exigent = EXIGENT_BASES.includes(req.legalBasis);
@@ -153,6 +155,7 @@ export class SearchService {
             probeQuality: probe.quality,
             galleriesSearched: galleryIds,
             exigentDueAt: exigent ? new Date(now.getTime() + exigentHours * 3600_000) : null,
+            galleryReceipt: receipt,
           },
           hits,
         );
@@ -165,7 +168,7 @@ export class SearchService {
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber) },
+          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber), galleryReceipt: { digest: receipt.digest, templates: receipt.templates } },
         });
         return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
