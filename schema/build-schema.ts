@@ -12,6 +12,7 @@ import { GalleryResolver } from './gallery.resolver.js';
 import { describeTextLimits, guardTextInputs } from './input-guard.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
+import { ReportResolver } from './report.resolver.js';
 import { CandidateResolver, SearchResolver, toSearch } from './search.resolver.js';
 import { SharingResolver } from './sharing.resolver.js';
 import { SystemResolver } from './system.resolver.js';
@@ -31,7 +32,7 @@ type Ref = { id: string };
  */
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
-    resolvers: [TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver],
+    resolvers: [TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, ReportResolver, SystemResolver],
     validate: false,
   });
   describeTextLimits(typeGraphql);

@@ -38,6 +38,10 @@ import { ReadReplicaSet } from './read-replicas.js';
 import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
+import { documentSigner, packDescriber } from './report-signer.js';
+import { reportRouter } from './report-routes.js';
+import { ReportService } from '../tenants/reports/report.service.js';
+import type { ModelDescriber } from '../tenants/reports/report-case.js';
 import type { Db } from '../models/db.js';
 import { EngineThread } from '../inference/engine-thread.js';
 import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
@@ -118,7 +122,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   };
   const replicas = config.readReplicas && readReplicas(db, config.readReplicas, registry, logger, (s) => databaseSeconds.observe(s));
   if (replicas) undo.push(() => replicas.close());
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s)), keys, config, clock, onAuditFailure, replicas);
+  const embedder = timedEmbedder(new EngineEmbedder(engine), (s) => inferenceSeconds.observe(s));
+  const services = wireServices(db, embedder, keys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder));
   const { tenants, searches } = services;
   const retention = new RetentionService(db, clock, services.trail);
   // on PostgreSQL, replicas share the database: advisory locks decide who does what once
@@ -244,9 +249,10 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
     }),
   );
   const oidc = consoleOidc({ tenants, keys, logger });
+  app.use(reportRouter(services.reports, authenticate));
   app.use(consoleRouter((token) => authenticate(`Bearer ${token}`, 'console-session'), { endSession: oidc.endSession }));
   app.use(oidc.router);
-  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /reports/searches/<id>.pdf (and .json, /discovery.zip), /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {
@@ -359,7 +365,10 @@ function checkCalibration(config: Config, engine: HubEngine, logger: pino.Logger
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
+export function wireServices(
+  db: Db, embedder: EngineEmbedder, keys: SigningKeys, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads,
+  models: ModelDescriber = { describe: () => undefined, calibration: (v) => (v === embedder.modelVersion ? embedder.calibration : undefined) },
+): Services & { trail: AuditTrail } {
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
@@ -381,6 +390,7 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail),
+    reports: new ReportService(db, clock, trail, documentSigner(keys), models),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -13,6 +13,7 @@ import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference
 import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysRemoveSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
+import { reportVerifySpec } from './report-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   enroll: enrollSpec,
   purge: purgeSpec,
   report: reportSpec,
+  'report verify': reportVerifySpec,
   'audit verify': auditVerifySpec,
   faces: facesSpec,
   models: modelsSpec,
