@@ -389,7 +389,7 @@ export function wireServices(
     sharing,
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
-    oversight: new OversightService(db, clock, trail),
+    oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
     reports: new ReportService(db, clock, trail, documentSigner(keys), models),
     inferenceStatus: () => ({ ...embedder.status() }),
   };

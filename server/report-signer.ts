@@ -50,7 +50,9 @@ export function packDescriber(engine: Pick<FaceAnalyzer, 'manifest' | 'modelVers
           ...(m.landmarks ? [{ role: 'landmarks', file: m.landmarks.file, sha256: m.landmarks.sha256 }] : []),
           { role: 'recognizer', file: m.recognizer.file, sha256: m.recognizer.sha256 },
         ],
-        calibration: cal ? { measuredOn: cal.measuredOn, date: cal.date, people: cal.people, photos: cal.photos, impostorPairs: cal.impostor.pairs, command: cal.command } : null,
+        calibration: cal ? { measuredOn: cal.measuredOn, date: cal.date, people: cal.people, photos: cal.photos, impostorPairs: cal.impostor.pairs, command: cal.command,
+          rates: cal.thresholds.map((t) => ({ falseMatchRate: t.fmr, threshold: t.threshold, genuineAccepted: t.genuineAccepted })),
+        } : null,
       };
     },
     calibration: (modelVersion) => (modelVersion === embedder.modelVersion ? embedder.calibration : undefined),

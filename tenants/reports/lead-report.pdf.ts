@@ -13,7 +13,8 @@ const FACE = 56;
 // the standard fonts draw WinAnsi only: common typography becomes its ASCII twin, anything else '?'
 const TWINS: Record<string, string> = { '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u2013': '-', '\u2014': '-', '\u2265': '>=', '\u2264': '<=', '\u2026': '...', '\u00a0': ' ' };
 
-class Writer {
+/** Text on A4 pages with the standard fonts: wrapped lines, headings, a footer on every page. */
+export class PdfWriter {
   page!: PDFPage;
   y = 0;
   pageNo = 0;
@@ -71,6 +72,29 @@ class Writer {
     this.text(s, { size: 12, bold: true, gap: 4 });
   }
 
+  /** A table: columns at equal widths after a wider first one; a cell too long is cut with '...'. */
+  table(columns: string[], rows: string[][]): void {
+    const width = A4.width - 2 * MARGIN;
+    const first = Math.min(width * 0.34, width / columns.length + 60);
+    const rest = columns.length > 1 ? (width - first) / (columns.length - 1) : 0;
+    const xs = columns.map((_, i) => MARGIN + (i === 0 ? 0 : first + (i - 1) * rest));
+    const fit = (s: string, w: number, font: PDFFont, size: number) => {
+      let t = this.clean(s);
+      while (t.length > 1 && font.widthOfTextAtSize(t, size) > w - 4) t = `${t.slice(0, -4)}...`;
+      return t;
+    };
+    const line = (cells: string[], bold: boolean) => {
+      const size = 8;
+      const font = bold ? this.bold : this.font;
+      this.room(size * 1.5);
+      this.y -= size * 1.5;
+      cells.forEach((c, i) => this.page.drawText(fit(c, i === 0 ? first : rest, font, size), { x: xs[i], y: this.y, size, font }));
+    };
+    line(columns, true);
+    for (const r of rows) line(r, false);
+    this.y -= 6;
+  }
+
   field(label: string, value: string | number | null | undefined): void {
     this.text(`${label}: ${value === null || value === undefined || value === '' ? '(none recorded)' : value}`, { indent: 8 });
   }
@@ -83,19 +107,27 @@ const pct = (r: number | null) => (r === null ? 'not calibrated' : r === 0 ? '0'
  * signed JSON attached. Rendering is deterministic: the same report and faces give the same bytes,
  * so a verifier re-renders from the attachments and compares every byte.
  */
-export async function renderLeadReportPdf(report: LeadReport, faces: Map<string, Uint8Array>): Promise<Uint8Array> {
-  const at = new Date(report.generatedAt);
+/** A new document with fixed metadata (the same content gives the same bytes) and a writer on it. */
+export async function newPdf(o: { title: string; author: string; subject: string; at: Date; footer: string }): Promise<{ doc: PDFDocument; w: PdfWriter }> {
   const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.setTitle(`Investigative lead report ${report.reportId}`);
-  doc.setAuthor(report.agency.name);
-  doc.setSubject(`${report.subject.kind.toLowerCase()} ${report.subject.id}`);
+  doc.setTitle(o.title);
+  doc.setAuthor(o.author);
+  doc.setSubject(o.subject);
   doc.setCreator('frhub');
   doc.setProducer('frhub (pdf-lib)');
-  doc.setCreationDate(at);
-  doc.setModificationDate(at);
+  doc.setCreationDate(o.at);
+  doc.setModificationDate(o.at);
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const w = new Writer(doc, font, bold, `frhub lead report ${report.reportId} - signed; verify with: npx frhub report verify <file>`);
+  return { doc, w: new PdfWriter(doc, font, bold, o.footer) };
+}
+
+export async function renderLeadReportPdf(report: LeadReport, faces: Map<string, Uint8Array>): Promise<Uint8Array> {
+  const at = new Date(report.generatedAt);
+  const { doc, w } = await newPdf({
+    title: `Investigative lead report ${report.reportId}`, author: report.agency.name, subject: `${report.subject.kind.toLowerCase()} ${report.subject.id}`, at,
+    footer: `frhub lead report ${report.reportId} - signed; verify with: npx frhub report verify <file>`,
+  });
 
   w.text('INVESTIGATIVE LEAD REPORT', { size: 16, bold: true, gap: 6 });
   w.text(report.notice, { bold: true, gap: 8 });

@@ -15,7 +15,11 @@ export interface PackDescription {
   id: string;
   version: string;
   files: { role: string; file: string; sha256: string }[];
-  calibration: { measuredOn: string; date: string; people: number; photos: number; impostorPairs: number; command: string } | null;
+  calibration: {
+    measuredOn: string; date: string; people: number; photos: number; impostorPairs: number; command: string;
+    /** the thresholds measured for fixed false-match rates, with the share of same-person pairs each accepts */
+    rates: { falseMatchRate: number; threshold: number | null; genuineAccepted: number | null }[];
+  } | null;
 }
 
 /** One reviewer's word on one candidate. */
