@@ -72,26 +72,35 @@ export class PdfWriter {
     this.text(s, { size: 12, bold: true, gap: 4 });
   }
 
-  /** A table: columns at equal widths after a wider first one; a cell too long is cut with '...'. */
+  /** A table: a wider first column, the others equal; a cell wraps within its column, a row as tall as its tallest cell. */
   table(columns: string[], rows: string[][]): void {
     const width = A4.width - 2 * MARGIN;
     const first = Math.min(width * 0.34, width / columns.length + 60);
     const rest = columns.length > 1 ? (width - first) / (columns.length - 1) : 0;
     const xs = columns.map((_, i) => MARGIN + (i === 0 ? 0 : first + (i - 1) * rest));
-    const fit = (s: string, w: number, font: PDFFont, size: number) => {
-      let t = this.clean(s);
-      while (t.length > 1 && font.widthOfTextAtSize(t, size) > w - 4) t = `${t.slice(0, -4)}...`;
-      return t;
+    const size = 8;
+    const wrap = (s: string, w: number, font: PDFFont) => {
+      const lines: string[] = [];
+      let line = '';
+      for (const word of this.clean(s).split(' ')) {
+        const next = line ? `${line} ${word}` : word;
+        if (font.widthOfTextAtSize(next, size) > w - 6 && line) {
+          lines.push(line);
+          line = word;
+        } else line = next;
+      }
+      return [...lines, line];
     };
-    const line = (cells: string[], bold: boolean) => {
-      const size = 8;
+    const row = (cells: string[], bold: boolean) => {
       const font = bold ? this.bold : this.font;
-      this.room(size * 1.5);
-      this.y -= size * 1.5;
-      cells.forEach((c, i) => this.page.drawText(fit(c, i === 0 ? first : rest, font, size), { x: xs[i], y: this.y, size, font }));
+      const wrapped = cells.map((c, i) => wrap(c, i === 0 ? first : rest, font));
+      const height = Math.max(...wrapped.map((l) => l.length)) * size * 1.3 + size * 0.4;
+      this.room(height);
+      wrapped.forEach((lines, i) => lines.forEach((l, k) => this.page.drawText(l, { x: xs[i], y: this.y - (k + 1) * size * 1.3, size, font })));
+      this.y -= height;
     };
-    line(columns, true);
-    for (const r of rows) line(r, false);
+    row(columns, true);
+    for (const r of rows) row(r, false);
     this.y -= 6;
   }
 
