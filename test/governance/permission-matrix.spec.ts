@@ -35,6 +35,8 @@ const MATRIX: Record<string, Row> = {
   auditEvents: { A: F, S: F, AD: F, H: ok, O: F },
   verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok },
   transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok },
+  statutoryReport: { A: F, S: F, AD: F, H: ok, O: ok },
+  verifyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok },
   createTenant: { A: F, S: F, AD: F, H: ok, O: F },
   setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F] },
   issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF] },
@@ -121,6 +123,9 @@ describe('permission matrix', () => {
     auditEvents: (k) => t.gql(k, `{ auditEvents(first: 1) { nodes { seq } } }`),
     verifyAuditChain: (k) => t.gql(k, `{ verifyAuditChain { ok } }`),
     transparencyReport: (k) => t.gql(k, `{ transparencyReport(year: 2026) { year } }`),
+    statutoryReport: (k) => t.gql(k, `{ statutoryReport(statute: MD_2_510, year: 2026) { year } }`),
+    // anyone may check a report they hold; a file that is no report answers intact: false, not an error
+    verifyReport: (k) => t.gql(k, `query($f: String!) { verifyReport(fileBase64: $f) { intact } }`, { f: Buffer.from('{}').toString('base64') }),
     createTenant: (k) => t.gql(k, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug: `t${n++}-pd`, name: 'New' } }),
     // ACTIVE: a reinstatement that changes nothing, so every row after this one still runs against active tenants
     setTenantStatus: (k, x) => t.gql(k, `mutation($s: String!) { setTenantStatus(slug: $s, status: ACTIVE) { status } }`, { s: x.slug }),
