@@ -169,7 +169,7 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
     w.heading(`Search ${s.searchId}`);
     w.field('Run at', s.at);
     w.field('Probe', `sha256 ${s.probe.sha256}, ${s.probe.bytes ?? '?'} bytes, face quality ${s.probe.quality.toFixed(3)}`);
-    w.field('Threshold', `${s.threshold.toFixed(4)}${s.thresholdHowSet ? ` - ${s.thresholdHowSet}` : ''}`);
+    w.field('Threshold', s.thresholdHowSet ?? s.threshold.toFixed(4));
     w.field('List size', `at most ${s.maxCandidates} candidates; ${s.candidates.length} returned`);
     w.field('Galleries searched', `${s.galleries.length}, ${s.templatesSearched ?? '?'} templates; receipt sha256 ${s.receiptDigest ?? '(none: searched before receipts were kept)'}`);
     for (const g of s.galleries) w.text(`${g.owner ?? '?'}/${g.name ?? g.galleryId}: ${g.templates ?? '?'} templates, digest ${g.digest ?? '-'}`, { indent: 16, size: 8 });

@@ -17,7 +17,8 @@ const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact kind 
 function frhub(t: TestHub, args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [resolve(__dirname, '../../server/cli/frhub.cjs'), ...args], {
-      env: { ...process.env, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.hub.database.kind === 'postgres' ? (process.env.DATABASE_URL ?? '') : '' },
+      // on PostgreSQL the hub's own scratch database; on PGlite the CLI goes through the hub holding it
+      env: { ...process.env, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.hub.database.kind === 'postgres' ? String((t.hub.database.dataSource.options as { url?: string }).url) : '' },
     });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -121,11 +122,28 @@ describe('lead reports of a search: signed PDF, JSON and discovery ZIP', () => {
       writeFileSync(join(dir, `bad.${kind}`), changed);
     }
     const good = await frhub(t, ['report', 'verify', join(dir, 'ok.PDF')]);
-    expect(good.code).toBe(0);
+    expect({ code: good.code, stdout: good.stdout }).toEqual({ code: 0, stdout: expect.any(String) });
     expect(good.stdout.trim().split('\n').pop()).toMatch(/^intact/);
     const bad = await frhub(t, ['report', 'verify', join(dir, 'bad.PDF')]);
     expect(bad.code).toBe(1);
     expect(bad.stdout.trim().split('\n').pop()).toMatch(/^altered/);
+  });
+
+  it('calls an intact file altered once an audit event it names is edited in the chain, and intact again once restored', async () => {
+    const report = JSON.parse(json);
+    const seq = report.auditEvents[0].seq;
+    const owner = t.hub.database.db;
+    const [row] = await owner.query(`SELECT case_number FROM audit_events WHERE seq = $1`, [seq]);
+    await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER USER`);
+    try {
+      await owner.query(`UPDATE audit_events SET case_number = 'EDITED' WHERE seq = $1`, [seq]);
+      const v = (await t.gql(analyst.token, VERIFY, { f: Buffer.from(json).toString('base64') })).data.verifyReport;
+      expect(v).toMatchObject({ intact: false, signatureValid: true, contentIntact: true, auditEventsNotHeld: [seq] });
+      await owner.query(`UPDATE audit_events SET case_number = $2 WHERE seq = $1`, [seq, row.case_number]);
+      expect((await t.gql(analyst.token, VERIFY, { f: Buffer.from(json).toString('base64') })).data.verifyReport.intact).toBe(true);
+    } finally {
+      await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER USER`);
+    }
   });
 
   it('gives the oversight version without a face, a subject reference or the narrative', async () => {
