@@ -188,6 +188,12 @@ export enum AuditAction {
   REQUEST_OUTCOME_RECORDED = 'REQUEST_OUTCOME_RECORDED',
   /** a released lead's photo exported for a photo line-up, after an attestation of independent evidence */
   LEAD_PHOTO_EXPORTED = 'LEAD_PHOTO_EXPORTED',
+  /** a signed lead report (or discovery package) of a search produced for a caller; refusals too */
+  REPORT_PRODUCED = 'REPORT_PRODUCED',
+  /** a lead report checked: its signature, its content and its audit events */
+  REPORT_VERIFIED = 'REPORT_VERIFIED',
+  /** a statutory report read (its statute and year) */
+  STATUTORY_REPORT_READ = 'STATUTORY_REPORT_READ',
 }
 
 /** Why a sign-in or a token was refused: the audit event's reason (never the token itself). */
@@ -308,4 +314,22 @@ export enum ProbeEditKind {
   BRIGHTNESS_CONTRAST = 'BRIGHTNESS_CONTRAST',
   /** a face box placed by hand: the search uses the face inside it (a crop with a margin) */
   FACE_BOX = 'FACE_BOX',
+}
+
+/** The statutes whose yearly reports the hub computes from its audit chain. */
+export enum Statute {
+  /** Maryland Criminal Procedure 2-510 */
+  MD_2_510 = 'MD_2_510',
+  /** Montana Code 44-15-111 */
+  MT_44_15_111 = 'MT_44_15_111',
+  /** Washington RCW 43.386 (accountability report, 43.386.020) */
+  WA_43_386 = 'WA_43_386',
+  /** Utah Code 77-23e-106 */
+  UT_77_23E = 'UT_77_23E',
+}
+
+/** Who a lead report is for: the agency (faces where the caller may see them) or oversight (never a face). */
+export enum ReportAudience {
+  AGENCY = 'AGENCY',
+  OVERSIGHT = 'OVERSIGHT',
 }

@@ -25,9 +25,25 @@ export interface SearchRow {
   requestId: string | null;
   /** the probe version it used (null: the request's original photo, or no request) */
   probeVersionId: string | null;
+  /** what the galleries searched held at that moment (null for searches before receipts) */
+  galleryReceipt: GalleryReceipt | null;
   createdAt: Date;
   /** created_at at full (microsecond) precision, for keyset cursors */
   cursorKey: string;
+}
+
+/** One gallery as a search found it: its templates and a sha256 over their sorted (id, photo sha256, model version). */
+export interface GalleryDigest {
+  galleryId: string;
+  templates: number;
+  digest: string;
+}
+
+/** The receipt of the galleries a search searched: each gallery's digest, and one digest over them all. */
+export interface GalleryReceipt {
+  digest: string;
+  templates: number;
+  galleries: GalleryDigest[];
 }
 
 export interface CandidateRow extends VectorHit {
@@ -36,11 +52,12 @@ export interface CandidateRow extends VectorHit {
   removedReason?: string | null;
 }
 
-export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold' | 'requestId' | 'probeVersionId'> & {
+export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold' | 'requestId' | 'probeVersionId' | 'galleryReceipt'> & {
   requestId?: string | null;
   probeVersionId?: string | null;
   /** the tenant whose quota it spent when not the searching one (a request's requesting agency) */
   chargedTenantId?: string | null;
+  galleryReceipt?: GalleryReceipt | null;
   warrantNumber: string | null;
   maxCandidates: number;
   narrative: string | null;
@@ -51,7 +68,7 @@ const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", stat
   legal_basis AS "legalBasis", offense_category AS "offenseCategory", model_version AS "modelVersion", threshold,
   probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", review_status AS "reviewStatus", review_outcome AS "reviewOutcome",
   exigent_due_at AS "exigentDueAt", approved_by AS "approvedBy", approved_at AS "approvedAt", legal_hold AS "legalHold",
-  request_id AS "requestId", probe_version_id AS "probeVersionId", created_at AS "createdAt", created_at::text AS "cursorKey"`;
+  request_id AS "requestId", probe_version_id AS "probeVersionId", gallery_receipt AS "galleryReceipt", created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
 /** Everything a search's policy, quota and gallery checks read, in one round trip. */
 export interface SearchContextRow {
@@ -88,11 +105,11 @@ export class SearchRepository {
     const [row] = await db.query(
       `INSERT INTO searches (id, tenant_id, principal_id, status, case_number, legal_basis, offense_category, warrant_number,
                              model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched,
-                             narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17, $18, $19, $20) RETURNING ${SEARCH}`,
+                             narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id, gallery_receipt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17, $18, $19, $20, $21::jsonb) RETURNING ${SEARCH}`,
       [id, s.tenantId, s.principalId, s.status, s.caseNumber, s.legalBasis, s.offenseCategory, s.warrantNumber, s.modelVersion, s.threshold,
         s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched, s.narrative, s.offenseDescription, s.exigentDueAt,
-        s.requestId ?? null, s.probeVersionId ?? null, s.chargedTenantId ?? null],
+        s.requestId ?? null, s.probeVersionId ?? null, s.chargedTenantId ?? null, s.galleryReceipt ? JSON.stringify(s.galleryReceipt) : null],
     );
     if (hits.length) {
       const values = hits.map((_, i) => `($1, $2, ${i + 1}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5}, $${i * 5 + 6}, $${i * 5 + 7})`).join(', ');
@@ -102,6 +119,27 @@ export class SearchRepository {
       );
     }
     return row;
+  }
+
+  /**
+   * What each gallery holds now, as one digest per gallery: sha256 over its templates' lines
+   * "<template id> <photo sha256> <model version>" sorted by id, joined by newlines. Read in the
+   * search's own snapshot, so it describes exactly what the vector query saw.
+   */
+  async galleryDigests(db: Queryable, galleryIds: string[]): Promise<GalleryDigest[]> {
+    if (!galleryIds.length) return [];
+    return db.query(
+      `SELECT g.id AS "galleryId", count(t.id)::int AS templates,
+              encode(sha256(convert_to(coalesce(string_agg(t.id::text || ' ' || t.image_sha256 || ' ' || t.model_version, E'\n' ORDER BY t.id), ''), 'UTF8')), 'hex') AS digest
+         FROM unnest($1::uuid[]) AS g(id) LEFT JOIN face_templates t ON t.gallery_id = g.id
+        GROUP BY g.id ORDER BY g.id`,
+      [galleryIds],
+    );
+  }
+
+  /** The narrative and offense text a search kept (not in SEARCH: only a report reads them). */
+  async caseText(db: Queryable, id: string): Promise<{ narrative: string | null; offenseDescription: string | null; warrantNumber: string | null; maxCandidates: number } | undefined> {
+    return (await db.query(`SELECT narrative, offense_description AS "offenseDescription", warrant_number AS "warrantNumber", max_candidates AS "maxCandidates" FROM searches WHERE id = $1`, [id]))[0];
   }
 
   async byId(db: Queryable, tenantId: string, id: string): Promise<SearchRow | undefined> {

@@ -45,6 +45,21 @@ export interface TransparencyRow {
   possibleLeads: number;
 }
 
+/** The finest cell every statutory report sums: one agency, legal basis and offense in a period. */
+export interface StatutoryCell {
+  tenant: string;
+  tenantName: string;
+  legalBasis: string;
+  offenseCategory: string | null;
+  searches: number;
+  denials: number;
+  candidates: number;
+  searchesWithCandidates: number;
+  possibleLeads: number;
+  /** reviews that concluded (the last review of a search) */
+  reviewsConcluded: number;
+}
+
 export interface MatchSourceRow {
   offenseCategory: string | null;
   requests: number;
@@ -85,6 +100,23 @@ export class StatisticsRepository {
               count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
               coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
               count(*) FILTER (WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean)::int AS "possibleLeads"
+         FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
+        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
+      [from, to],
+    );
+  }
+
+  /** The finest cells of a period (agency x legal basis x offense), from search and review events. */
+  async statutoryCells(db: Queryable, from: Date, to: Date): Promise<StatutoryCell[]> {
+    return db.query(
+      `SELECT t.slug AS tenant, t.name AS "tenantName", e.legal_basis AS "legalBasis", e.offense_category AS "offenseCategory",
+              count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED})::int AS searches,
+              count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
+              coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
+              count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.candidate_count > 0)::int AS "searchesWithCandidates",
+              count(*) FILTER (WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean)::int AS "possibleLeads",
+              count(*) FILTER (WHERE ${RECORDED_REVIEW} AND (e.details->>'final')::boolean)::int AS "reviewsConcluded"
          FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
         WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,

@@ -12,6 +12,7 @@ import { GalleryResolver } from './gallery.resolver.js';
 import { describeTextLimits, guardTextInputs } from './input-guard.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
+import { ReportResolver } from './report.resolver.js';
 import { CandidateResolver, SearchResolver, toSearch } from './search.resolver.js';
 import { RequestResolver } from './request.resolver.js';
 import { SharingResolver } from './sharing.resolver.js';
@@ -36,7 +37,7 @@ type Ref = { id: string };
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
     resolvers: [
-      TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver, RequestResolver,
+      TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver, RequestResolver, ReportResolver,
       PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver,
     ],
     validate: false,

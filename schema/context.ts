@@ -7,6 +7,7 @@ import type { RecordsService } from '../tenants/galleries/records.service.js';
 import type { OversightService } from '../tenants/oversight/oversight.service.js';
 import type { PolicyService } from '../tenants/policy/policy.service.js';
 import type { QuotaService } from '../tenants/quotas/quota.service.js';
+import type { ReportService } from '../tenants/reports/report.service.js';
 import type { ReviewService } from '../tenants/review/review.service.js';
 import type { SearchService } from '../tenants/search/search.service.js';
 import type { SharingService } from '../tenants/sharing/sharing.service.js';
@@ -32,6 +33,7 @@ export interface Services {
   reviews: ReviewService;
   audit: AuditService;
   oversight: OversightService;
+  reports: ReportService;
   inferenceStatus(): Record<string, unknown>;
 }
 

@@ -43,6 +43,8 @@ const KIND_BY_NAME: Record<string, TextKind | null> = {
   // bounded by the photo size limit and checked as base64 where it is decoded
   imageBase64: null,
   moreImagesBase64: null,
+  // a lead report to verify: bounded by the upload limit, checked as base64 where it is decoded
+  fileBase64: null,
 };
 
 const kindOf = (name: string, typeName: string): TextKind | null =>

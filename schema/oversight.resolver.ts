@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'ty
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
-import { AuditOutcome, StatisticsGroup } from './enums.js';
+import { AuditOutcome, StatisticsGroup, Statute } from './enums.js';
 
 @ObjectType({ description: 'One group of usage counts; the grouping fields not asked for are null.' })
 export class UsageRow {
@@ -50,6 +50,29 @@ export class TransparencyReport {
   @Field(() => [TransparencyRow]) rows!: TransparencyRow[];
   @Field(() => TransparencyTotals) totals!: TransparencyTotals;
   @Field({ description: 'the same report as CSV' }) csv!: string;
+}
+
+@ObjectType({ description: 'One table of a statutory report: counts as text ("<5", or a range where a figure includes one).' })
+export class StatutorySection {
+  @Field() title!: string;
+  @Field(() => [String]) columns!: string[];
+  @Field(() => [[String]]) rows!: string[][];
+}
+
+@ObjectType({ description: 'A statute’s yearly report, computed from the audit chain: counts only, small cells suppressed jointly with every other report.' })
+export class StatutoryReport {
+  @Field(() => Statute) statute!: Statute;
+  @Field() title!: string;
+  @Field({ description: 'the statute, by its citation' }) citation!: string;
+  @Field(() => Int) year!: number;
+  @Field() periodStart!: Date;
+  @Field({ description: 'exclusive' }) periodEnd!: Date;
+  @Field() generatedAt!: Date;
+  @Field(() => [StatutorySection]) sections!: StatutorySection[];
+  @Field(() => [String]) notes!: string[];
+  @Field(() => [String], { description: 'what the hub cannot know (outcomes it does not record, among others)' }) cannotKnow!: string[];
+  @Field({ description: 'the report as CSV' }) csv!: string;
+  @Field({ description: 'the report as a PDF, base64' }) pdfBase64!: string;
 }
 
 @ObjectType({ description: 'One audited decision or access, chained by hash to the one before.' })
@@ -131,6 +154,12 @@ export class OversightResolver {
   @Query(() => TransparencyReport)
   transparencyReport(@Arg('year', () => Int) year: number, @Ctx() ctx: GraphQLContext): Promise<TransparencyReport> {
     return ctx.services.oversight.transparencyReport(actorOf(ctx), year);
+  }
+
+  @Query(() => StatutoryReport, { description: 'A statute’s report for one calendar year (UTC): OVERSIGHT_AUDITOR and HUB_ADMIN; audited.' })
+  async statutoryReport(@Arg('statute', () => Statute) statute: Statute, @Arg('year', () => Int) year: number, @Ctx() ctx: GraphQLContext): Promise<StatutoryReport> {
+    const r = await ctx.services.oversight.statutoryReport(actorOf(ctx), statute, year);
+    return { ...r, pdfBase64: Buffer.from(r.pdf).toString('base64') };
   }
 
   @Query(() => AuditEventConnection, { description: 'The audit log, newest first (HUB_ADMIN); each read is itself audited.' })

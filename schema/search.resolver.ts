@@ -81,6 +81,20 @@ export class ThresholdBasis {
   @Field({ description: 'the threshold is above every different-person pair the calibration measured: falseMatchRate is then only the smallest rate the data can show, not a bound; falseMatchRateInterval.high is the 95% bound' }) beyondCalibration!: boolean;
 }
 
+@ObjectType({ description: 'One gallery as a search found it.' })
+export class GalleryDigest {
+  @Field(() => ID) galleryId!: string;
+  @Field(() => Int, { description: 'templates in it when the search ran' }) templates!: number;
+  @Field({ description: 'sha256 (hex) over its templates’ lines "<template id> <photo sha256> <model version>", sorted by id, joined by newlines' }) digest!: string;
+}
+
+@ObjectType({ description: 'What the galleries searched held when the search ran (never a photo): kept with the search, its digest also in the search’s audit event.' })
+export class GalleryReceipt {
+  @Field({ description: 'sha256 (hex) over the lines "<gallery id> <templates> <gallery digest>", sorted by gallery id, joined by newlines' }) digest!: string;
+  @Field(() => Int) templates!: number;
+  @Field(() => [GalleryDigest]) galleries!: GalleryDigest[];
+}
+
 @ObjectType()
 @Directive('@key(fields: "id")')
 export class Search {
@@ -106,6 +120,7 @@ export class Search {
   @Field() legalHold!: boolean;
   @Field(() => ID, { nullable: true, description: 'the request this search examined' }) requestId!: string | null;
   @Field(() => ID, { nullable: true, description: 'the request’s probe version it used (null: the original)' }) probeVersionId!: string | null;
+  @Field(() => GalleryReceipt, { nullable: true, description: 'the receipt of the galleries searched; null for searches made before the hub kept receipts' }) galleryReceipt!: GalleryReceipt | null;
 }
 
 @ObjectType({ description: 'One reviewer’s decision on a search’s candidates.' })

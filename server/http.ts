@@ -36,13 +36,19 @@ export function safeError(e: unknown): Record<string, unknown> {
  */
 export const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', ...CONSOLE_PAGES, SESSION_PATH, OIDC_START, OIDC_CALLBACK]);
 
+/** A lead report's paths, labelled without the id. */
+const reportRouteLabel = (path: string) => {
+  const m = /^\/reports\/(searches|requests)\/[^/]+(\.pdf|\.json|\/discovery\.zip)$/.exec(path);
+  return m ? `/reports/${m[1]}/:id${m[2]}` : undefined;
+};
+
 /** The console's bundle and stylesheet, under one label whatever their file names. */
 const CONSOLE_ASSET = /^\/console\/assets\/.+$/;
 
 /** The metric label of a request's path: a route of the hub, a console page (a search's page by `/searches/:id`, never its id), its assets, or 'other'. */
 export function routeLabel(path: string): string {
   if (ROUTES.has(path)) return path;
-  return consolePage(path) ?? (CONSOLE_ASSET.test(path) ? '/console/assets/:file' : 'other');
+  return reportRouteLabel(path) ?? consolePage(path) ?? (CONSOLE_ASSET.test(path) ? '/console/assets/:file' : 'other');
 }
 
 /** A caller's X-Request-Id when it is a plain token, else a fresh one: it goes into every log line. */

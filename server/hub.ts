@@ -48,6 +48,10 @@ import { ReadReplicaSet } from './read-replicas.js';
 import { LockKey, pendingMigrations, SchedulerLock, withLock } from './replicas.js';
 import { requestTiming, timedDb, timedEmbedder } from './request-timing.js';
 import { unauditedTokens } from './token-ledger.js';
+import { documentSigner, packDescriber } from './report-signer.js';
+import { reportRouter } from './report-routes.js';
+import { ReportService } from '../tenants/reports/report.service.js';
+import type { ModelDescriber } from '../tenants/reports/report-case.js';
 import type { Db } from '../models/db.js';
 import { FaceCropRepository } from '../models/face-crop.repository.js';
 import type { ImageKeyRing } from '../models/face-image-cipher.js';
@@ -135,7 +139,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   if (replicas) undo.push(() => replicas.close());
   // made on first start (0600) beside the signing keys; replicas must share one file, as they share those
   const imageKeys = ImageKeys.load(imageKeysFileOf(config), { create: true });
-  const services = wireServices(db, timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s)), keys, imageKeys, config, clock, onAuditFailure, replicas);
+  const embedder = timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s));
+  const services = wireServices(db, embedder, keys, imageKeys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder));
   const { tenants, searches } = services;
   await warnOfUnsealedImages(db, imageKeys, logger);
   const retention = new RetentionService(db, clock, services.trail);
@@ -268,9 +273,10 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
     }),
   );
   const oidc = consoleOidc({ tenants, sessions: services.sessions, keys, logger, notice: !!config.systemUseNotice, mfaAcrValues: config.mfaAcrValues });
+  app.use(reportRouter(services.reports, authenticate));
   app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice }));
   app.use(oidc.router);
-  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
+  app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /reports/searches/<id>.pdf (and .json, /discovery.zip), /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));
 
   return {
@@ -393,7 +399,10 @@ async function warnOfUnsealedImages(db: Db, imageKeys: ImageKeys, logger: pino.L
 }
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */
-export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys, imageKeys: ImageKeyRing, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads): Services & { trail: AuditTrail } {
+export function wireServices(
+  db: Db, embedder: EngineEmbedder, keys: SigningKeys, imageKeys: ImageKeyRing, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads,
+  models: ModelDescriber = { describe: () => undefined, calibration: (v) => (v === embedder.modelVersion ? embedder.calibration : undefined) },
+): Services & { trail: AuditTrail } {
   // kept face crops are sealed and opened with the image keys wherever they are written or read
   const crops = new FaceCropRepository(imageKeys);
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
@@ -424,7 +433,8 @@ export function wireServices(db: Db, embedder: EngineEmbedder, keys: SigningKeys
     examinations,
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
-    oversight: new OversightService(db, clock, trail),
+    oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
+    reports: new ReportService(db, clock, trail, documentSigner(keys), models, crops),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

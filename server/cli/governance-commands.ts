@@ -60,7 +60,7 @@ export const reportSpec: CommandSpec = {
     ['--format <name>', 'transparency (default) or utah-77-23e-106'],
     ['--out <file.csv>', 'write the CSV there instead of to stdout'],
   ],
-  details: `${BESIDE_HUB}: the transparency report comes through the hub's API (transparencyReport, with an OVERSIGHT_AUDITOR token of the operator minted from the data directory's keys); the statutory one is refused (exit status 75): stop the hub first.`,
+  details: `${BESIDE_HUB}: the transparency report comes through the hub's API (transparencyReport, with an OVERSIGHT_AUDITOR token of the operator minted from the data directory's keys); the statutory one is refused (exit status 75): stop the hub first. Every statute's report (Maryland, Montana, Washington, Utah) is the GraphQL query statutoryReport; \`frhub report verify <file>\` checks a lead report.`,
   example: 'npx frhub report --year 2026 --out transparency-2026.csv',
   run: reportCommand,
 };

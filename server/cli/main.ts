@@ -15,6 +15,7 @@ import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysReencryptImagesSpec, keysRemoveImageKeySpec, keysRemoveSpec, keysRotateImagesSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
 import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec } from './subject-commands.js';
+import { reportVerifySpec } from './report-commands.js';
 
 const serveSpec: CommandSpec = {
   usage: 'frhub serve',
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   'subject dispositions': subjectDispositionsSpec,
   purge: purgeSpec,
   report: reportSpec,
+  'report verify': reportVerifySpec,
   'audit verify': auditVerifySpec,
   faces: facesSpec,
   models: modelsSpec,

@@ -1,5 +1,11 @@
 import type { Db } from '../../models/db.js';
-import { AuditAction, AuditOutcome, type StatisticsGroup } from '../../models/enums.js';
+import { subject as tagged } from '@casl/ability';
+import { AuditAction, AuditOutcome, Statute, type StatisticsGroup } from '../../models/enums.js';
+import type { ModelDescriber } from '../reports/report-case.js';
+import { statutoryReport, utahRows, type StatutoryReport } from './statutory-reports.js';
+
+/** The pack the hub runs, as a report describes it. */
+export type ActivePack = Pick<ModelDescriber, 'describe'> & { activeModelVersion?: string };
 import { SearchRepository } from '../../models/search.repository.js';
 import { RequestRepository } from '../../models/request.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
@@ -8,29 +14,15 @@ import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
+import { isSmall, suppress, suppressTotal, toCsv } from './suppression.js';
+
+export { suppress, suppressTotal, toCsv };
 import type { Clock } from '../shared/ports.js';
 
 export interface UsageStatistics {
   rows: UsageRow[];
   exigentApprovalsOverdue: number;
 }
-
-/** Counts 1-4 are shown as "<5" so a small agency's rare search cannot be singled out. */
-export const suppress = (n: number) => (n === 0 ? '0' : n < 5 ? '<5' : String(n));
-
-const isSmall = (n: number) => n > 0 && n < 5;
-
-/**
- * The total of published cells: exact only when none of them is suppressed; otherwise the bounds a
- * reader could work out from the cells anyway (total minus the shown cells would reveal a "<5").
- */
-export const suppressTotal = (parts: number[]) => {
-  const small = parts.filter(isSmall).length;
-  const shown = parts.reduce((a, n) => a + (isSmall(n) ? 0 : n), 0);
-  if (!small) return suppress(shown);
-  const [lo, hi] = [shown + small, shown + 4 * small];
-  return hi < 5 ? '<5' : `${lo} to ${hi}`;
-};
 
 export interface RequestStatistics {
   requests: string;
@@ -52,18 +44,14 @@ export interface TransparencyReport {
   csv: string;
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-export const toCsv = (header: string[], rows: unknown[][]) => [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-
 /** Statistics for oversight: aggregates only, never faces, candidates, subjects or case details. */
 export class OversightService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
+    /** the running pack, for the Washington report's algorithm and accuracy */
+    private readonly models?: ActivePack,
     private readonly stats = new StatisticsRepository(),
     private readonly searches = new SearchRepository(),
     private readonly requests = new RequestRepository(),
@@ -142,27 +130,35 @@ export class OversightService {
     return { year, generatedAt: this.clock.now(), rows: shown, totals, csv };
   }
 
-  /**
-   * Utah Code 77-23e-106: requests by crime type, probable matches per request and the image
-   * source of each match. Pending-case details are never included (the audit data has none here).
-   */
+  /** Utah Code 77-23e-106 as CSV (`frhub report --format utah-77-23e-106`): the statutory report's own rows. */
   async utahReport(year: number): Promise<string> {
     const [from, to] = yearBounds(year);
-    const rows: MatchSourceRow[] = await this.db.scoped({ tenantId: null, allTenants: true }, (tx) => this.stats.matchSources(tx, from, to));
-    return toCsv(
-      ['reporting_year', 'crime_type', 'requests', 'requests_with_candidates', 'candidates_returned', 'probable_matches_after_review', 'probable_matches_per_request', 'image_sources'],
-      rows.map((r) => [
-        // candidates are the sum of the image sources; the ratio times the requests would give back the matches
-        year, r.offenseCategory ?? 'NOT_STATED', suppress(r.requests), suppress(r.requestsWithCandidates), suppressTotal(withRest(Object.values(r.sources), r.candidates)), suppress(r.possibleLeads),
-        r.requests < 5 ? '<5 requests' : isSmall(r.possibleLeads) ? '<5 matches' : (r.possibleLeads / r.requests).toFixed(2),
-        Object.entries(r.sources).map(([src, n]) => `${src}: ${suppress(n)}`).join('; '),
-      ]),
-    );
+    const { cells, sources } = await this.db.scoped({ tenantId: null, allTenants: true }, async (tx) => ({ cells: await this.stats.statutoryCells(tx, from, to), sources: await this.stats.matchSources(tx, from, to) }));
+    const section = utahRows(year, cells, sources);
+    return toCsv(section.columns, section.rows);
+  }
+
+  /**
+   * A statute's yearly report (counts only, jointly suppressed), computed by SQL from the audit chain;
+   * for roles that read every tenant's statistics. Audited (STATUTORY_REPORT_READ), refusals too.
+   */
+  async statutoryReport(actor: Actor, statute: Statute, year: number): Promise<StatutoryReport> {
+    return this.trail.refusals(actor, { action: AuditAction.STATUTORY_REPORT_READ, details: { statute, year } }, async () => {
+      const ability = defineAbilityFor(actor, this.clock.now());
+      // every agency's counts: only for a role whose statistics rule has no tenant condition
+      if (!ability.can('read', tagged('Statistics', { tenantId: null } as Record<string, unknown>))) throw new DomainError('FORBIDDEN', `Your role ${actor.role} may not read statutory reports: they count every agency (oversight and the hub's administrators may).`);
+      const [from, to] = yearBounds(year);
+      return this.db.scoped({ tenantId: actor.tenantId, allTenants: true }, async (tx) => {
+        const cells = await this.stats.statutoryCells(tx, from, to);
+        const sources = statute === Statute.UT_77_23E ? await this.stats.matchSources(tx, from, to) : [];
+        const report = await statutoryReport(statute, year, { cells, sources, pack: this.models?.describe(this.models.activeModelVersion ?? ''), from, to, now: this.clock.now() });
+        await this.trail.append(tx, actor, { action: AuditAction.STATUTORY_REPORT_READ, outcome: AuditOutcome.ALLOWED, details: { statute, year } });
+        return report;
+      });
+    });
   }
 }
 
-/** The parts of a total, and what of it no part accounts for (a source an old audit event did not record). */
-const withRest = (parts: number[], total: number) => [...parts, total - parts.reduce((a, n) => a + n, 0)];
 
 function yearBounds(year: number): [Date, Date] {
   if (!Number.isInteger(year) || year < 2000 || year > 9999) throw new DomainError('BAD_USER_INPUT', `year must be a four-digit year, got ${year}.`);

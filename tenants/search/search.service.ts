@@ -23,6 +23,7 @@ import { RequestRepository } from '../../models/request.repository.js';
 import { RequestStatus } from '../../models/enums.js';
 import type { ExaminationService, RequestProbe } from '../requests/examination.service.js';
 import { requestEvent } from '../requests/request.service.js';
+import { galleryReceipt } from './gallery-receipt.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
@@ -140,6 +141,7 @@ export class SearchService {
       // (read-only, same row-level security); everything that writes runs on the primary
       const nearest = async (tx: Queryable) => {
         const templatesSearched = await this.templates.countIn(tx, galleryIds);
+        const receipt = galleryReceipt(await this.searches.galleryDigests(tx, galleryIds));
         const basis = searchThreshold({
           minScore: req.minScore,
           templatesSearched,
@@ -156,9 +158,9 @@ export class SearchService {
           storage: this.embedder.vectorStorage,
           templatesSearched,
         });
-        return { basis, hits };
+        return { basis, hits, receipt };
       };
-      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits }) => {
+      return this.reads.readThenWrite(scopeOf(actor), nearest, async (tx, { basis, hits, receipt }) => {
         const { threshold } = basis;
         if (linked) await this.examining(tx, actor, linked);
         await this.quotas.spend(tx, linked?.request.tenantId ?? actor.tenantId);
@@ -185,6 +187,7 @@ export class SearchService {
             requestId: linked?.request.id ?? null,
             probeVersionId: linked?.probeVersionId ?? null,
             chargedTenantId: linked && linked.request.tenantId !== actor.tenantId ? linked.request.tenantId : null,
+            galleryReceipt: receipt,
           },
           hits,
         );
@@ -200,7 +203,7 @@ export class SearchService {
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
+          details: { searchId: row.id, bytes: probe.imageBytes, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
             ...(linked ? { examinationRequestId: linked.request.id, probeVersionId: linked.probeVersionId, chargedTenantId: linked.request.tenantId } : {}) },
         });
         return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };

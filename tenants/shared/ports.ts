@@ -116,3 +116,11 @@ export interface ProbeEditStep {
 export interface ProbeEditor {
   apply(original: Buffer, steps: ProbeEditStep[]): Promise<Buffer>;
 }
+
+/** Signs what the hub hands out (lead reports) with the hub's signing keys, and checks such signatures. */
+export interface DocumentSigner {
+  /** a compact JWS over `digest` (hex sha256 of the document's canonical form) */
+  sign(digest: string): Promise<{ alg: string; kid: string; jws: string }>;
+  /** the digest a signature carries and the key that made it; throws when the signature does not verify with a key the hub holds */
+  verify(jws: string): Promise<{ kid: string; digest: string }>;
+}

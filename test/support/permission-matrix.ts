@@ -37,6 +37,8 @@ export const MATRIX: Record<string, Row> = {
   auditEvents: { A: F, S: F, AD: F, H: ok, O: F, R: F },
   verifyAuditChain: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
   transparencyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
+  statutoryReport: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
+  verifyReport: { A: ok, S: ok, AD: ok, H: ok, O: ok, R: ok },
   createTenant: { A: F, S: F, AD: F, H: ok, O: F, R: F },
   setTenantStatus: { A: [F, NF], S: [F, NF], AD: [F, NF], H: [ok, ok], O: [F, F], R: [F, NF] },
   issueToken: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, ok], O: [F, NF], R: [F, NF] },
@@ -168,6 +170,8 @@ export function matrixOperations(image: string): Record<string, Operation> {
     auditEvents: (gql, k) => gql(k, `{ auditEvents(first: 1) { nodes { seq } } }`),
     verifyAuditChain: (gql, k) => gql(k, `{ verifyAuditChain { ok } }`),
     transparencyReport: (gql, k) => gql(k, `{ transparencyReport(year: 2026) { year } }`),
+    statutoryReport: (gql, k) => gql(k, `{ statutoryReport(statute: MD_2_510, year: 2026) { year } }`),
+    verifyReport: (gql, k) => gql(k, `query($f: String!) { verifyReport(fileBase64: $f) { intact } }`, { f: Buffer.from('{}').toString('base64') }),
     createTenant: (gql, k) => gql(k, `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: { slug: `t${n++}-pd`, name: 'New' } }),
     // ACTIVE: a reinstatement that changes nothing, so every row after this one still runs against active tenants
     setTenantStatus: (gql, k, x) => gql(k, `mutation($s: String!) { setTenantStatus(slug: $s, status: ACTIVE) { status } }`, { s: x.slug }),

@@ -1,0 +1,53 @@
+import express, { type Request, type Response } from 'express';
+import { ReportAudience } from '../models/enums.js';
+import type { ProducedReport, ReportFormat, ReportService } from '../tenants/reports/report.service.js';
+import type { Actor } from '../tenants/shared/actor.js';
+import { classify, DomainError } from '../tenants/shared/errors.js';
+import { authorizationOf } from './console.js';
+import { httpError, requestIdOf } from './http.js';
+
+type Authenticate = (header: string, requestId: string) => Promise<Actor>;
+
+const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400 };
+const TYPES: Record<ReportFormat, string> = { PDF: 'application/pdf', JSON: 'application/json; charset=utf-8', ZIP: 'application/zip' };
+const EXT: Record<ReportFormat, string> = { PDF: 'pdf', JSON: 'json', ZIP: 'zip' };
+
+/**
+ * Lead reports over HTTP, with a bearer token or the console's session: a search's report as PDF or
+ * JSON and its discovery package. `?audience=oversight` gives the version without faces. A request's
+ * three paths answer NOT_FOUND until the hub has requests.
+ */
+export function reportRouter(reports: ReportService, authenticate: Authenticate): express.Router {
+  const router = express.Router();
+
+  const send = async (req: Request, res: Response, produce: (actor: Actor, audience: ReportAudience) => Promise<ProducedReport>, format: ReportFormat) => {
+    res.set('cache-control', 'no-store');
+    try {
+      const header = authorizationOf(req);
+      if (!header) throw new DomainError('UNAUTHENTICATED', 'Send a bearer token (Authorization: Bearer <token>) or sign in to the console.');
+      const actor = await authenticate(header, requestIdOf(res.getHeader('x-request-id') as string | undefined));
+      const audience = String(req.query.audience ?? '').toUpperCase() === ReportAudience.OVERSIGHT ? ReportAudience.OVERSIGHT : ReportAudience.AGENCY;
+      const r = await produce(actor, audience);
+      const body = format === 'PDF' ? Buffer.from(r.pdf) : format === 'ZIP' ? Buffer.from(r.zip!) : r.json;
+      res.type(TYPES[format]).set('content-disposition', `attachment; filename="lead-report-${r.report.reportId}.${EXT[format]}"`).send(body);
+    } catch (e) {
+      const code = (e as { extensions?: { code?: string } }).extensions?.code ?? classify(e).code;
+      const status = STATUS[code] ?? 500;
+      const message = status < 500 ? (e as Error).message : 'Internal error; it has been logged with your request id.';
+      res.status(status).json(httpError(status < 500 ? code : 'INTERNAL_SERVER_ERROR', message));
+    }
+  };
+
+  const search = (format: ReportFormat) => (req: Request, res: Response) =>
+    send(req, res, (actor, audience) => reports.searchReport(actor, String(req.params.id), format, audience), format);
+  router.get('/reports/searches/:id/discovery.zip', search('ZIP'));
+  router.get(/^\/reports\/searches\/(?<id>[^/]+)\.pdf$/, search('PDF'));
+  router.get(/^\/reports\/searches\/(?<id>[^/]+)\.json$/, search('JSON'));
+
+  // requests are not in the hub yet: the contract's paths exist and say so
+  const noRequest = (req: Request, res: Response) =>
+    void res.status(404).json(httpError('NOT_FOUND', `No request with id ${String(req.params.id ?? '?')} is visible to you: this hub has no requests yet; a search's report is at /reports/searches/<id>.pdf.`));
+  router.get('/reports/requests/:id/discovery.zip', noRequest);
+  router.get(/^\/reports\/requests\/(?<id>[^/]+)\.(pdf|json)$/, noRequest);
+  return router;
+}

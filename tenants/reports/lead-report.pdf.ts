@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFString, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { LeadReport } from './lead-report.js';
+
+export const REPORT_ATTACHMENT = 'lead-report.json';
+/** A face shown in the PDF is attached too (by its checksum), so a verifier can render the PDF again from what it carries. */
+const faceAttachment = (sha256: string) => `face-${sha256}.jpg`;
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = 50;
+const FACE = 56;
+
+// the standard fonts draw WinAnsi only: common typography becomes its ASCII twin, anything else '?'
+const TWINS: Record<string, string> = { '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u2013': '-', '\u2014': '-', '\u2265': '>=', '\u2264': '<=', '\u2026': '...', '\u00a0': ' ' };
+
+/** Text on A4 pages with the standard fonts: wrapped lines, headings, a footer on every page. */
+export class PdfWriter {
+  page!: PDFPage;
+  y = 0;
+  pageNo = 0;
+  private readonly charset: Set<number>;
+
+  constructor(private readonly doc: PDFDocument, private readonly font: PDFFont, private readonly bold: PDFFont, private readonly footer: string) {
+    this.charset = new Set(font.getCharacterSet());
+    this.newPage();
+  }
+
+  clean(s: string): string {
+    return [...s].map((ch) => TWINS[ch] ?? (ch === '\n' || this.charset.has(ch.codePointAt(0)!) ? ch : '?')).join('');
+  }
+
+  newPage(): void {
+    this.page = this.doc.addPage([A4.width, A4.height]);
+    this.pageNo++;
+    this.y = A4.height - MARGIN;
+    this.page.drawText(this.clean(`${this.footer} - page ${this.pageNo}`), { x: MARGIN, y: 25, size: 7, font: this.font, color: rgb(0.35, 0.35, 0.35) });
+  }
+
+  room(h: number): void {
+    if (this.y - h < MARGIN) this.newPage();
+  }
+
+  /** Wrapped text, on as many lines and pages as it takes. */
+  text(s: string, o: { size?: number; bold?: boolean; indent?: number; gap?: number } = {}): void {
+    const size = o.size ?? 9.5;
+    const font = o.bold ? this.bold : this.font;
+    const x = MARGIN + (o.indent ?? 0);
+    const width = A4.width - MARGIN - x;
+    for (const para of this.clean(s).split('\n')) {
+      let line = '';
+      const lines: string[] = [];
+      for (const word of para.split(' ')) {
+        const next = line ? `${line} ${word}` : word;
+        if (font.widthOfTextAtSize(next, size) > width && line) {
+          lines.push(line);
+          line = word;
+        } else line = next;
+      }
+      lines.push(line);
+      for (const l of lines) {
+        this.room(size * 1.35);
+        this.y -= size * 1.35;
+        this.page.drawText(l, { x, y: this.y, size, font });
+      }
+    }
+    this.y -= o.gap ?? 2;
+  }
+
+  heading(s: string): void {
+    this.room(40);
+    this.y -= 8;
+    this.text(s, { size: 12, bold: true, gap: 4 });
+  }
+
+  /** A table: a wider first column, the others equal; a cell wraps within its column, a row as tall as its tallest cell. */
+  table(columns: string[], rows: string[][]): void {
+    const width = A4.width - 2 * MARGIN;
+    const first = Math.min(width * 0.34, width / columns.length + 60);
+    const rest = columns.length > 1 ? (width - first) / (columns.length - 1) : 0;
+    const xs = columns.map((_, i) => MARGIN + (i === 0 ? 0 : first + (i - 1) * rest));
+    const size = 8;
+    const wrap = (s: string, w: number, font: PDFFont) => {
+      const lines: string[] = [];
+      let line = '';
+      for (const word of this.clean(s).split(' ')) {
+        const next = line ? `${line} ${word}` : word;
+        if (font.widthOfTextAtSize(next, size) > w - 6 && line) {
+          lines.push(line);
+          line = word;
+        } else line = next;
+      }
+      return [...lines, line];
+    };
+    const row = (cells: string[], bold: boolean) => {
+      const font = bold ? this.bold : this.font;
+      const wrapped = cells.map((c, i) => wrap(c, i === 0 ? first : rest, font));
+      const height = Math.max(...wrapped.map((l) => l.length)) * size * 1.3 + size * 0.4;
+      this.room(height);
+      wrapped.forEach((lines, i) => lines.forEach((l, k) => this.page.drawText(l, { x: xs[i], y: this.y - (k + 1) * size * 1.3, size, font })));
+      this.y -= height;
+    };
+    row(columns, true);
+    for (const r of rows) row(r, false);
+    this.y -= 6;
+  }
+
+  field(label: string, value: string | number | null | undefined): void {
+    this.text(`${label}: ${value === null || value === undefined || value === '' ? '(none recorded)' : value}`, { indent: 8 });
+  }
+}
+
+const pct = (r: number | null) => (r === null ? 'not calibrated' : r === 0 ? '0' : r.toExponential(2));
+
+/**
+ * The lead report as a PDF a person reads and prints (pdf-lib, the standard Helvetica fonts), the
+ * signed JSON attached. Rendering is deterministic: the same report and faces give the same bytes,
+ * so a verifier re-renders from the attachments and compares every byte.
+ */
+/** A new document with fixed metadata (the same content gives the same bytes) and a writer on it. */
+export async function newPdf(o: { title: string; author: string; subject: string; at: Date; footer: string }): Promise<{ doc: PDFDocument; w: PdfWriter }> {
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  doc.setTitle(o.title);
+  doc.setAuthor(o.author);
+  doc.setSubject(o.subject);
+  doc.setCreator('frhub');
+  doc.setProducer('frhub (pdf-lib)');
+  doc.setCreationDate(o.at);
+  doc.setModificationDate(o.at);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  return { doc, w: new PdfWriter(doc, font, bold, o.footer) };
+}
+
+export async function renderLeadReportPdf(report: LeadReport, faces: Map<string, Uint8Array>): Promise<Uint8Array> {
+  const at = new Date(report.generatedAt);
+  const { doc, w } = await newPdf({
+    title: `Investigative lead report ${report.reportId}`, author: report.agency.name, subject: `${report.subject.kind.toLowerCase()} ${report.subject.id}`, at,
+    footer: `frhub lead report ${report.reportId} - signed; verify with: npx frhub report verify <file>`,
+  });
+
+  w.text('INVESTIGATIVE LEAD REPORT', { size: 16, bold: true, gap: 6 });
+  w.text(report.notice, { bold: true, gap: 8 });
+  w.field('Report', report.reportId);
+  w.field('Produced', report.generatedAt);
+  w.field('Version', report.audience === 'OVERSIGHT' ? 'for oversight (no faces, no narrative, no subject references)' : `for the agency (faces ${report.faces === 'SHOWN' ? 'shown' : 'withheld'})`);
+  w.field('Of', `${report.subject.kind.toLowerCase()} ${report.subject.id}`);
+
+  w.heading('The case');
+  w.field('Requesting agency', `${report.agency.name} (${report.agency.slug})`);
+  w.field('Analyst', report.analyst.name ? `${report.analyst.name} (${report.analyst.role ?? 'role unknown'}, ${report.analyst.id})` : report.analyst.id);
+  w.field('Case number', report.case.caseNumber);
+  w.field('Legal basis', report.case.legalBasis);
+  w.field('Offense', [report.case.offenseCategory, report.case.offenseDescription].filter(Boolean).join(': '));
+  w.field('Warrant', report.case.warrantNumber);
+  w.field('Narrative', report.audience === 'OVERSIGHT' ? '(withheld from the oversight version)' : report.case.narrative);
+
+  w.heading('The model');
+  const pack = report.modelPack;
+  if ('files' in pack) {
+    w.field('Model pack', `${pack.id} version ${pack.version} (${pack.modelVersion})`);
+    for (const f of pack.files) w.text(`${f.role}: ${f.file} sha256 ${f.sha256}`, { indent: 16, size: 8 });
+    if (pack.calibration) {
+      const c = pack.calibration;
+      w.field('Calibration', `${c.people} people, ${c.photos} photos, ${c.impostorPairs} different-person pairs, measured ${c.date} on ${c.measuredOn}`);
+    } else w.field('Calibration', 'none: scores cannot be read as false-match rates');
+  } else w.field('Model', `${pack.modelVersion}: ${pack.note}`);
+
+  for (const s of report.searches) {
+    w.heading(`Search ${s.searchId}`);
+    w.field('Run at', s.at);
+    w.field('Probe', `sha256 ${s.probe.sha256}, ${s.probe.bytes ?? '?'} bytes, face quality ${s.probe.quality.toFixed(3)}`);
+    w.field('Threshold', s.thresholdHowSet ?? s.threshold.toFixed(4));
+    w.field('List size', `at most ${s.maxCandidates} candidates; ${s.candidates.length} returned`);
+    w.field('Galleries searched', `${s.galleries.length}, ${s.templatesSearched ?? '?'} templates; receipt sha256 ${s.receiptDigest ?? '(none: searched before receipts were kept)'}`);
+    for (const g of s.galleries) w.text(`${g.owner ?? '?'}/${g.name ?? g.galleryId}: ${g.templates ?? '?'} templates, digest ${g.digest ?? '-'}`, { indent: 16, size: 8 });
+    w.text('Candidates (score; estimated false-match rate with its 95% interval; each reviewer\'s disposition)', { bold: true, gap: 4 });
+    if (!s.candidates.length) w.text('None.', { indent: 8 });
+    for (const c of s.candidates) {
+      const face = c.faceSha256 ? faces.get(c.faceSha256) : undefined;
+      const indent = face ? FACE + 14 : 8;
+      w.room(face ? FACE + 6 : 30);
+      const faceTop = w.y;
+      const interval = c.falseMatchRateInterval ? ` (95%: ${pct(c.falseMatchRateInterval.low)} to ${pct(c.falseMatchRateInterval.high)})` : '';
+      w.text(`#${c.rank}  score ${c.score.toFixed(4)}  ${c.subjectRef ?? '(subject withheld)'}  gallery ${c.galleryId}`, { indent, bold: true });
+      w.text(`estimated false-match rate ${c.falseMatchRateAtLimit ? 'below the data: under ' : ''}${pct(c.estimatedFalseMatchRate)}${interval}`, { indent });
+      w.text(c.dispositions.length ? c.dispositions.map((d) => `${d.reviewer}: ${d.decision}`).join('; ') : 'not reviewed', { indent });
+      if (face) {
+        const img = await doc.embedJpg(face);
+        w.page.drawImage(img, { x: MARGIN + 4, y: faceTop - FACE, width: FACE, height: FACE });
+        w.y = Math.min(w.y, faceTop - FACE - 4);
+      }
+      w.y -= 4;
+    }
+    w.text('Reviews', { bold: true, gap: 4 });
+    if (!s.reviews.length) w.text('None recorded.', { indent: 8 });
+    for (const r of s.reviews) w.text(`${r.at}  ${r.reviewer} (${r.role ?? '?'}): ${r.outcome}${r.note ? ` - "${r.note}"` : ''}`, { indent: 8 });
+    w.field('Conclusion of this search', s.conclusion);
+  }
+
+  w.heading('Conclusion');
+  w.text(report.conclusion, { bold: true, gap: 6 });
+  w.text(report.notice, { gap: 6 });
+
+  w.heading('What this report cannot show');
+  for (const l of report.limits) w.text(`- ${l}`, { indent: 8 });
+
+  w.heading('Audit events behind this report');
+  w.text('Each line is an event of the hub\'s hash-chained audit log: its sequence number, action, time and hash.', { size: 8 });
+  for (const e of report.auditEvents) w.text(`#${e.seq}  ${e.action}  ${e.at}  ${e.hash}`, { indent: 8, size: 7.5 });
+
+  w.heading('Signature');
+  if (report.signature) {
+    w.field('Signed by hub key', report.signature.kid);
+    w.field('Algorithm', report.signature.alg);
+    w.text(`The signed content is attached to this PDF as ${REPORT_ATTACHMENT}. Check it with: npx frhub report verify <this file>`, { size: 8 });
+  } else w.text('Unsigned.', { indent: 8 });
+
+  await doc.attach(new TextEncoder().encode(JSON.stringify(report, null, 2)), REPORT_ATTACHMENT, { mimeType: 'application/json', description: 'the signed lead report', creationDate: at, modificationDate: at });
+  for (const [sha, jpeg] of [...faces].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await doc.attach(jpeg, faceAttachment(sha), { mimeType: 'image/jpeg', description: 'a candidate face shown in this report', creationDate: at, modificationDate: at });
+  }
+  return doc.save({ useObjectStreams: false });
+}
+
+/** The files attached to a PDF, by name (pdf-lib reads it; anything it cannot read throws). */
+export async function pdfAttachments(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+  const out = new Map<string, Uint8Array>();
+  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict);
+  const embedded = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
+  const list = embedded?.lookupMaybe(PDFName.of('Names'), PDFArray);
+  if (!list) return out;
+  for (let i = 0; i + 1 < list.size(); i += 2) {
+    const name = list.lookup(i) as PDFString | PDFHexString;
+    const spec = list.lookup(i + 1, PDFDict);
+    const stream = spec.lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F')) as PDFRawStream;
+    out.set(name.decodeText(), decodePDFRawStream(stream).decode());
+  }
+  return out;
+}
+
+/** The faces a PDF carries, by checksum, each checked against its name. */
+export function facesOf(attachments: Map<string, Uint8Array>): Map<string, Uint8Array> {
+  const faces = new Map<string, Uint8Array>();
+  for (const [name, bytes] of attachments) {
+    const m = /^face-([0-9a-f]{64})\.jpg$/.exec(name);
+    if (m && createHash('sha256').update(bytes).digest('hex') === m[1]) faces.set(m[1], bytes);
+  }
+  return faces;
+}
