@@ -15,7 +15,8 @@ export class UsageRow {
   @Field(() => Int, { description: 'searches that ran' }) searches!: number;
   @Field(() => Int) denials!: number;
   @Field(() => Int, { description: 'candidates returned' }) candidates!: number;
-  @Field(() => Int) reviews!: number;
+  @Field(() => Int, { description: 'review events recorded (a confirmed POSSIBLE_LEAD has two: the first review and the second)' }) reviews!: number;
+  @Field(() => Int, { description: 'searches whose review concluded, each counted once under its concluded outcome (a search awaiting its second review is not yet counted)' }) reviewedSearches!: number;
 }
 
 @ObjectType()
