@@ -59,7 +59,7 @@ export async function hubCaller(config: Config, url: string, tenant: string, rol
   try {
     await call(`{ me { tenant { id } } }`);
   } catch (e) {
-    if (e instanceof HubApiError && e.code === 'UNAUTHENTICATED') throw new CliError(`no tenant '${tenant}': give the slug of an existing tenant with --tenant (\`npx frhub tenants list\` lists them)`);
+    if (e instanceof HubApiError && e.code === 'UNAUTHENTICATED') throw new CliError(`no tenant '${tenant}': give the slug of an existing tenant with --tenant`);
     throw e;
   }
   minted.record();

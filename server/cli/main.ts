@@ -70,7 +70,7 @@ function overview(group?: string): string {
     '',
     ...names.flatMap((n) => [`  ${COMMANDS[n].usage.replace(/^frhub /, '')}`, `      ${COMMANDS[n].summary.split(/(?<=\.)\s/)[0]}`]),
     '',
-    ...(group ? [] : ['examples:', '  npx frhub serve --port 4000', '  npx frhub token --tenant hub --role HUB_ADMIN --console', '  npx frhub tenants create --slug metro-pd --name "Metro Police Department"', '']),
+    ...(group ? [] : ['examples:', '    npx frhub serve --port 4000', '    npx frhub token --tenant hub --role HUB_ADMIN --console', '    npx frhub tenants create --slug metro-pd --name "Metro Police Department"', '']),
     `\`frhub ${group ?? '<command>'}${group ? ' <sub-command>' : ''} --help\` (or \`frhub help ${group ?? '<command>'}${group ? ' <sub-command>' : ''}\`) prints a command's options and an example.`,
     '',
   ].join('\n');

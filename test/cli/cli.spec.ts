@@ -254,6 +254,7 @@ describe(`frhub beside a running hub (${PG ? 'PostgreSQL: no lock, the CLI works
     await start();
   });
 
+  if (PG) it.skip('`frhub serve` beside a hub: skipped, PostgreSQL has no data-directory lock (replicas share it)', () => {});
   (PG ? it.skip : it)('`frhub serve` beside a hub refuses to start, naming it; a served hub stops cleanly on SIGINT and releases the lock', async () => {
     const second = await frhub(['serve'], { ...env, PORT: '0' });
     expect(second).toMatchObject({ code: 75, stdout: '' });

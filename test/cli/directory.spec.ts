@@ -31,7 +31,7 @@ describe('frhub without a hub', () => {
     expect(audit.stderr).toMatch(/^usage: frhub audit <sub-command> \[options\]\n\n {2}audit verify\n/);
     expect(audit.stderr).not.toMatch(/unknown sub-command/);
     const help = await frhubAt(['help'], env(), 30_000);
-    expect(help.stdout).toMatch(/\nexamples:\n {2}npx frhub serve --port 4000\n/);
+    expect(help.stdout).toMatch(/\nexamples:\n {4}npx frhub serve --port 4000\n/);
     expect(await frhubAt(['serve', '--port', 'x'], env(), 30_000)).toMatchObject({ code: 64, stdout: '', stderr: expect.stringMatching(/^frhub serve: --port must be a port number/) });
     expect(readdirSync(dataDir)).toEqual([]);
   });
