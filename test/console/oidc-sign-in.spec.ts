@@ -273,7 +273,8 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     await page.getByRole('heading', { name: 'Identity provider', exact: true }).waitFor();
     expect(await page.getByTestId('issuer-client-id').textContent()).toBe(CLIENT_ID);
     const field = page.getByLabel("Client id of the hub's console at this provider (optional)");
-    await page.waitForFunction((id) => (document.getElementById('issuer-client') as HTMLInputElement | null)?.value === id, CLIENT_ID);
+    // the form fills in once the identity provider has loaded
+    await page.waitForFunction(`document.getElementById('issuer-client')?.value === ${JSON.stringify(CLIENT_ID)}`);
     expect(await field.inputValue()).toBe(CLIENT_ID);
     expect(await page.getByLabel('Issuer (iss)').inputValue()).toBe(provider.issuer);
     await page.getByRole('button', { name: 'Save identity provider' }).click();
