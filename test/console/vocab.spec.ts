@@ -1,6 +1,7 @@
 import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, Role } from '../../models/enums';
 import { PUBLIC_ERROR_CODES } from '../../tenants/shared/errors';
 import { AGENCY_ROLES as HUB_AGENCY_ROLES } from '../../tenants/shared/actor';
+import { falseMatchWords, twoFigures } from '../../console/src/pages/words';
 import { AGENCY_ROLES, AUDIT_ACTIONS, AUDIT_OUTCOMES, certification, ERROR_WORDS, LEGAL_BASES, OFFENSE_LEVELS, ROLES } from '../../console/src/pages/vocab';
 
 // The console cannot import the hub's code (it is browser code that speaks GraphQL), so it keeps its
@@ -27,5 +28,17 @@ describe('the console vocabularies', () => {
     expect(certification('2027-01-07T00:00:00Z', now)).toMatchObject({ soon: false, expired: false });
     expect(certification('2026-12-01T00:00:00Z', now)).toMatchObject({ soon: false, expired: true, text: 'expired 2026-12-01' });
     expect(certification(null, now)).toEqual({ text: 'none', soon: false, expired: false });
+  });
+
+  it('writes one false-match estimate the same on every page, to two figures (the rate a search returns and the one read back later differ in their last digits)', () => {
+    const returned = 1 / 1_714_407;
+    const stored = Math.fround(returned);
+    expect(1 / stored).not.toBe(1 / returned);
+    const [a, b] = [returned, stored].map((r) => falseMatchWords({ estimatedFalseMatchRate: r, falseMatchRateAtLimit: false }));
+    expect(a).toBe('about 1 in 1,700,000 comparisons of two different people score this high');
+    expect(b).toBe(a);
+    // "at most": rounded down, so the rate it states is never below the estimate
+    expect(falseMatchWords({ estimatedFalseMatchRate: 1 / 1_790_000, falseMatchRateAtLimit: true })).toBe('at most 1 in 1,700,000 comparisons of two different people score this high');
+    expect([7, 42, 998, 1_049, 25_555].map((n) => twoFigures(n))).toEqual([7, 42, 1_000, 1_000, 26_000]);
   });
 });

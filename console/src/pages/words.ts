@@ -38,9 +38,19 @@ export const words = (v: string | null | undefined) => (v ?? '').toLowerCase().r
 
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 
+/**
+ * 1 in n to two significant figures, the same on every page: the estimate is no more precise than that,
+ * and a rate read back from storage differs in its last digits from the one the search returned. Down
+ * for "at most" (1 in a smaller n is the larger rate), to the nearest otherwise.
+ */
+export function twoFigures(n: number, down = false): number {
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return (down ? Math.floor(n / unit) : Math.round(n / unit)) * unit;
+}
+
 /** A candidate's estimated false-match rate as an analyst reads it. */
 export function falseMatchWords(c: { estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean }): string {
   if (c.estimatedFalseMatchRate === null) return 'not calibrated: the model pack has no measurement for this score';
-  const n = Math.round(1 / c.estimatedFalseMatchRate).toLocaleString('en-US');
+  const n = twoFigures(1 / c.estimatedFalseMatchRate, c.falseMatchRateAtLimit).toLocaleString('en-US');
   return `${c.falseMatchRateAtLimit ? 'at most ' : 'about '}1 in ${n} comparisons of two different people score this high`;
 }
