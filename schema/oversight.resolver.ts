@@ -118,12 +118,13 @@ export class OversightResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('tenantId', () => ID, { nullable: true }) tenantId: string | null,
     @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Arg('exceptActions', () => [String], { nullable: true, description: 'actions to leave out, e.g. STATISTICS_READ and AUDIT_READ (each an action the `action` filter accepts)' }) exceptActions: string[] | null,
     @Arg('outcome', () => AuditOutcome, { nullable: true }) outcome: AuditOutcome | null,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEventConnection> {
-    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, outcome, from, to });
+    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, exceptActions, outcome, from, to });
     return toConnection(page.nodes, page);
   }
 

@@ -15,6 +15,7 @@ describeInBrowser('npm run demo:idp', () => {
   let hub: HubProcess;
   let demo: ChildProcess;
   let out = '';
+  let issuer = '';
   let browser: Browser;
 
   beforeAll(async () => {
@@ -24,7 +25,12 @@ describeInBrowser('npm run demo:idp', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    demo?.kill('SIGTERM');
+    // Ctrl-C as a user stops it: the provider goes with it, nothing is left running
+    if (demo && demo.exitCode === null) {
+      const exited = new Promise((r) => demo.once('exit', r));
+      demo.kill('SIGINT');
+      await exited;
+    }
     hub?.child.kill('SIGTERM');
     await hub?.exited;
     await ws.drop();
@@ -36,7 +42,7 @@ describeInBrowser('npm run demo:idp', () => {
     demo.stderr!.on('data', (d) => (out += d));
     await until('the demo says it is ready', async () => out, (o) => /demo identity provider ready: http:\/\/localhost:\d+/.test(o), { deadlineMs: 90_000, everyMs: 200, show: (o) => o.slice(-300) });
     expect(out).toMatch(/demo-analyst {5}Dana Reyes, AGENCY_ANALYST \(certified until \d{4}-\d{2}-\d{2}\)/);
-    const issuer = /ready: (\S+),/.exec(out)![1];
+    issuer = /ready: (\S+),/.exec(out)![1];
 
     const context = await browser.newContext();
     // the provider's development pages import a web font: nothing leaves this machine
@@ -61,5 +67,12 @@ describeInBrowser('npm run demo:idp', () => {
     expect(Date.parse(analyst.certifiedUntil)).toBeGreaterThan(Date.now() + 300 * 24 * 3600_000);
     await screenshot(page, 'demo-idp-analyst');
     await context.close();
+  });
+
+  it('stops on Ctrl-C, and its provider with it', async () => {
+    const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+    demo.kill('SIGINT');
+    await exited;
+    await until('the provider stops answering', () => fetch(`${issuer}/.well-known/openid-configuration`).then(() => 'up', () => 'down'), (s) => s === 'down', { deadlineMs: 15_000, everyMs: 200 });
   });
 });
