@@ -9,6 +9,14 @@ import { Role } from '../../models/enums';
 // The README's `npm run demo:idp` as a new user runs it beside `frhub serve`: one command, then a
 // certified analyst signs in to the console through the identity provider, in Chromium.
 const ROOT = resolve(__dirname, '../..');
+/** What Ctrl-C in a terminal does: SIGINT to the whole foreground process group. */
+const ctrlC = (child: ChildProcess) => {
+  try {
+    process.kill(-child.pid!, 'SIGINT');
+  } catch {
+    // the group is gone already
+  }
+};
 
 describeInBrowser('npm run demo:idp', () => {
   let ws: HubWorkspace;
@@ -26,18 +34,15 @@ describeInBrowser('npm run demo:idp', () => {
   afterAll(async () => {
     await browser?.close();
     // Ctrl-C as a user stops it: the provider goes with it, nothing is left running
-    if (demo && demo.exitCode === null) {
-      const exited = new Promise((r) => demo.once('exit', r));
-      demo.kill('SIGINT');
-      await exited;
-    }
+    if (demo && demo.exitCode === null) ctrlC(demo);
     hub?.child.kill('SIGTERM');
     await hub?.exited;
     await ws.drop();
   });
 
   it('starts the provider, sets up the demo agency, and its certified analyst signs in to the console', async () => {
-    demo = spawn('npm', ['run', '--silent', 'demo:idp'], { cwd: ROOT, env: { ...process.env, FRHUB_URL: hub.url, FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '', DEMO_IDP_PORT: '0' } });
+    // in a process group of its own, as a terminal runs it: Ctrl-C reaches npm, the script and the provider
+    demo = spawn('npm', ['run', '--silent', 'demo:idp'], { cwd: ROOT, detached: true, env: { ...process.env, FRHUB_URL: hub.url, FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '', DEMO_IDP_PORT: '0' } });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (out += d));
     await until('the demo says it is ready', async () => out, (o) => /demo identity provider ready: http:\/\/localhost:\d+/.test(o), { deadlineMs: 90_000, everyMs: 200, show: (o) => o.slice(-300) });
@@ -71,7 +76,7 @@ describeInBrowser('npm run demo:idp', () => {
 
   it('stops on Ctrl-C, and its provider with it', async () => {
     const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
-    demo.kill('SIGINT');
+    ctrlC(demo);
     await exited;
     await until('the provider stops answering', () => fetch(`${issuer}/.well-known/openid-configuration`).then(() => 'up', () => 'down'), (s) => s === 'down', { deadlineMs: 15_000, everyMs: 200 });
   });
