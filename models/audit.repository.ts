@@ -91,6 +91,8 @@ const APPEND_EVENT_SQL = `WITH h AS (
 export interface AuditFilter {
   tenantId?: string | null;
   action?: string | null;
+  /** actions left out (the console's log leaves out its own page views' reads by default) */
+  exceptActions?: string[] | null;
   outcome?: string | null;
   from?: Date | null;
   to?: Date | null;
@@ -116,8 +118,9 @@ export class AuditRepository {
         WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR action = $2)
           AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
           AND ($5::bigint IS NULL OR seq < $5) AND ($7::text IS NULL OR outcome = $7)
+          AND NOT (action = ANY ($8::text[]))
         ORDER BY seq DESC LIMIT $6`,
-      [f.tenantId ?? null, f.action ?? null, f.from ?? null, f.to ?? null, beforeSeq ?? null, first + 1, f.outcome ?? null],
+      [f.tenantId ?? null, f.action ?? null, f.from ?? null, f.to ?? null, beforeSeq ?? null, first + 1, f.outcome ?? null, f.exceptActions ?? []],
     );
   }
 

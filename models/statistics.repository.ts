@@ -9,7 +9,8 @@ const REVIEW = `'${AuditAction.SEARCH_REVIEW}'`;
 const ALLOWED = `'${AuditOutcome.ALLOWED}'`;
 const DENIED = `'${AuditOutcome.DENIED}'`;
 const POSSIBLE_LEAD = `'${ReviewOutcome.POSSIBLE_LEAD}'`;
-// a review event counts only when the review was recorded: its outcome is a review outcome, not DENIED or FAILED
+// a review event counts only when the review was recorded: its outcome is a review outcome, not DENIED or FAILED;
+// the one marked final concludes its search, so counting those counts searches by their concluded outcome
 const RECORDED_REVIEW = `e.action = ${REVIEW} AND e.outcome IN (${Object.values(ReviewOutcome).map((o) => `'${o}'`).join(', ')})`;
 
 const GROUP_COLUMNS: Record<StatisticsGroup, { expr: string; as: string }> = {
@@ -32,6 +33,7 @@ export interface UsageRow {
   denials: number;
   candidates: number;
   reviews: number;
+  reviewedSearches: number;
 }
 
 export interface TransparencyRow {
@@ -74,7 +76,8 @@ const COUNTS = `
   count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED})::int AS searches,
   count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
   coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
-  count(*) FILTER (WHERE ${RECORDED_REVIEW})::int AS reviews`;
+  count(*) FILTER (WHERE ${RECORDED_REVIEW})::int AS reviews,
+  count(*) FILTER (WHERE ${RECORDED_REVIEW} AND (e.details->>'final')::boolean)::int AS "reviewedSearches"`;
 
 export class StatisticsRepository {
   /** Search and review events between `from` and `to`, grouped by the dimensions asked for. */

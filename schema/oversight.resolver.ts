@@ -15,7 +15,8 @@ export class UsageRow {
   @Field(() => Int, { description: 'searches that ran' }) searches!: number;
   @Field(() => Int) denials!: number;
   @Field(() => Int, { description: 'candidates returned' }) candidates!: number;
-  @Field(() => Int) reviews!: number;
+  @Field(() => Int, { description: 'review events recorded (a confirmed POSSIBLE_LEAD has two: the first review and the second)' }) reviews!: number;
+  @Field(() => Int, { description: 'searches whose review concluded, each counted once under its concluded outcome (a search awaiting its second review is not yet counted)' }) reviewedSearches!: number;
 }
 
 @ObjectType()
@@ -168,12 +169,13 @@ export class OversightResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('tenantId', () => ID, { nullable: true }) tenantId: string | null,
     @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Arg('exceptActions', () => [String], { nullable: true, description: 'actions to leave out, e.g. STATISTICS_READ and AUDIT_READ (each an action the `action` filter accepts)' }) exceptActions: string[] | null,
     @Arg('outcome', () => AuditOutcome, { nullable: true }) outcome: AuditOutcome | null,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEventConnection> {
-    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, outcome, from, to });
+    const page = await ctx.services.audit.events(actorOf(ctx), { first, after, tenantId, action, exceptActions, outcome, from, to });
     return toConnection(page.nodes, page);
   }
 

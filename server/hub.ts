@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
@@ -238,6 +238,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
     plugins: [
       // no per-resolver timings in responses to a gateway that asks for them
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads its script from Apollo's hosts: a browser is sent to the console's own query page instead
+      ApolloServerPluginLandingPageDisabled(),
       {
         async requestDidStart(rc) {
           const end = opSeconds.startTimer();
@@ -254,6 +256,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
     ],
   });
   await apollo.start();
+  // a person who opens /graphql in a browser (HTML wanted, no query) gets the console's query page
+  app.get('/graphql', (req, res, next) => (req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html' ? res.redirect(302, '/graphiql') : next()));
   app.use(
     '/graphql',
     express.json({ limit: `${Math.ceil((config.maxUploadBytes * 4) / 3 / 1024 / 1024) + 1}mb` }),

@@ -29,12 +29,20 @@ export function recordIssuedToken(dataDir: string, t: Omit<IssuedToken, 'tokenSh
 
 /** The one way the CLI mints a token: signed with the hub's keys (the shared key set, else the data directory's) and recorded in the ledger. */
 export async function issueCliToken(config: { dataDir: string; signingKeysFile?: string }, o: { tenant: string; role?: Role; subject?: string; ttlSeconds: number }): Promise<string> {
-  const { dataDir } = config;
+  const minted = await mintCliToken(config, o);
+  minted.record();
+  return minted.token;
+}
+
+/** A CLI token signed but not yet in the ledger: `record()` issues it; one never recorded was never issued (the caller drops it). */
+export async function mintCliToken(config: { dataDir: string; signingKeysFile?: string }, o: { tenant: string; role?: Role; subject?: string; ttlSeconds: number }): Promise<{ token: string; record(): void }> {
   const keys = await loadSigningKeys(config);
   const token = await mintToken(keys, { tenant: o.tenant, role: o.role, principalId: o.subject, ttlSeconds: o.ttlSeconds });
   const now = new Date();
-  recordIssuedToken(dataDir, { issuedAt: now.toISOString(), tenant: o.tenant, role: o.role ?? null, subject: o.subject ?? null, expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString(), token });
-  return token;
+  return {
+    token,
+    record: () => recordIssuedToken(config.dataDir, { issuedAt: now.toISOString(), tenant: o.tenant, role: o.role ?? null, subject: o.subject ?? null, expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString(), token }),
+  };
 }
 
 /** Ledger lines not yet audited; `commit()` marks them audited once they are in the chain. */

@@ -15,10 +15,12 @@ export const PAGES: Record<string, { title: string; roles: string[] }> = {
   // the pages that show faces: only the roles that may review a search (never oversight)
   '/searches': { title: 'Searches', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
   '/searches/:id': { title: 'Search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
+  '/galleries': { title: 'Galleries', roles: ['HUB_ADMIN'] },
   '/sharing': { title: 'Sharing', roles: ['HUB_ADMIN'] },
   '/audit': { title: 'Audit log', roles: ['HUB_ADMIN'] },
   '/admin': { title: 'Agency administration', roles: ['AGENCY_ADMIN'] },
-  '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR'] },
+  // counts only: the operator's administrators read them too (the API gives HUB_ADMIN every tenant's)
+  '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR', 'HUB_ADMIN'] },
   '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR', 'AGENCY_REQUESTER'] },
 };
 

@@ -29,13 +29,14 @@ upload() {
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.errors) process.exit(1)' "$work/last.json"
 }
 
-echo "== two photos of one person, cut from a group photo that an npm package ships"
+echo "== two different photos of one person, from group photos that an npm package ships"
+# the woman on the right of sample1.jpg is the one in the middle of sample3.jpg: another day, place and light
 node -e '
   const sharp = require("sharp");
-  const src = "node_modules/@vladmandic/face-api/demo/sample1.jpg";
+  const demo = "node_modules/@vladmandic/face-api/demo";
   Promise.all([
-    sharp(src).extract({ left: 300, top: 180, width: 480, height: 560 }).jpeg().toFile(process.argv[1]),
-    sharp(src).extract({ left: 320, top: 200, width: 430, height: 500 }).jpeg().toFile(process.argv[2]),
+    sharp(`${demo}/sample1.jpg`).extract({ left: 1330, top: 100, width: 480, height: 520 }).jpeg().toFile(process.argv[1]),
+    sharp(`${demo}/sample3.jpg`).extract({ left: 900, top: 100, width: 560, height: 620 }).jpeg().toFile(process.argv[2]),
   ]).catch((e) => { console.error(e.message); process.exit(1); });' "$work/booking.jpg" "$work/probe.jpg"
 
 echo "== the operator creates an agency and its people"
@@ -63,11 +64,13 @@ upload "$ANALYST" 'mutation($input: SearchFacesInput!) { searchFaces(input: $inp
 SEARCH=$(field data.searchFaces.id)
 [ "$(field data.searchFaces.candidates.0.subjectRef)" = "BK-1001" ] || { echo "the enrolled person did not come first" >&2; exit 1; }
 
-echo "== a supervisor reviews the candidates"
+echo "== the analyst and then a supervisor review the candidates: the true match is a possible lead"
+# a POSSIBLE_LEAD stands once a second, different reviewer has reviewed it too
+gql "$ANALYST" 'mutation($id: ID!) { reviewSearch(input: {searchId: $id, outcome: POSSIBLE_LEAD, decisions: [{rank: 1, decision: POSSIBLE_MATCH}]}) { reviewStatus reviewOutcome } }' "{\"id\":\"$SEARCH\"}"
 SUPERVISOR=$(frhub token --tenant "$slug" --subject "$SUPERVISOR_ID")
-gql "$SUPERVISOR" 'mutation($id: ID!) { reviewSearch(input: {searchId: $id, outcome: NO_LEAD, decisions: [{rank: 1, decision: NOT_A_MATCH}]}) { reviewStatus reviewOutcome } }' "{\"id\":\"$SEARCH\"}"
+gql "$SUPERVISOR" 'mutation($id: ID!) { reviewSearch(input: {searchId: $id, outcome: POSSIBLE_LEAD, decisions: [{rank: 1, decision: POSSIBLE_MATCH}]}) { reviewStatus reviewOutcome } }' "{\"id\":\"$SEARCH\"}"
 
 echo "== oversight reads counts and checks the audit chain"
 AUDITOR=$(frhub token --tenant hub --subject "$AUDITOR_ID")
-gql "$AUDITOR" '{ usageStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [TENANT, LEGAL_BASIS]) { rows { tenant legalBasis searches denials candidates reviews } exigentApprovalsOverdue } verifyAuditChain { ok checked } }'
+gql "$AUDITOR" '{ usageStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [TENANT, LEGAL_BASIS]) { rows { tenant legalBasis searches denials candidates reviewedSearches } exigentApprovalsOverdue } verifyAuditChain { ok checked } }'
 echo "try-it: done"

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import { join } from 'node:path';
+import { createHub } from '../hub.js';
 import { describeHolder, liveHolder } from '../data-dir-lock.js';
-import { issueCliToken } from '../token-ledger.js';
+import { mintCliToken } from '../token-ledger.js';
 import { Role } from '../../models/enums.js';
 import { CliError } from './args.js';
 
@@ -37,14 +38,15 @@ export type HubCall = <T = any>(query: string, variables?: Record<string, unknow
 
 /**
  * GraphQL calls to the running hub with a short-lived service-account token minted from the data
- * directory's keys (recorded in the ledger, so the hub audits it like any `frhub token`).
+ * directory's keys (recorded in the ledger, so the hub audits it like any `frhub token`). A tenant
+ * the hub does not know is a CliError, and its token is never recorded, so nothing is audited for it.
  */
 export async function hubCaller(config: Config, url: string, tenant: string, role: Role): Promise<HubCall> {
-  const token = await issueCliToken(config, { tenant, role, ttlSeconds: 15 * 60 });
-  return async (query, variables) => {
+  const minted = await mintCliToken(config, { tenant, role, ttlSeconds: 15 * 60 });
+  const call: HubCall = async (query, variables) => {
     let res: Response;
     try {
-      res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${minted.token}` }, body: JSON.stringify({ query, variables }) });
     } catch (e) {
       throw new CliError(`the hub at ${url} holds the database but does not answer (${(e as Error).message}); try again when it is up, or stop it`);
     }
@@ -54,6 +56,33 @@ export async function hubCaller(config: Config, url: string, tenant: string, rol
     if (!body.data) throw new CliError(`the hub at ${url} answered HTTP ${res.status} without data`);
     return body.data;
   };
+  try {
+    await call(`{ me { tenant { id } } }`);
+  } catch (e) {
+    if (e instanceof HubApiError && e.code === 'UNAUTHENTICATED') throw new CliError(`no tenant '${tenant}': give the slug of an existing tenant with --tenant`);
+    throw e;
+  }
+  minted.record();
+  return call;
+}
+
+/**
+ * Runs `work` against the hub's API: the hub serving this data directory's embedded database, else
+ * a hub started in this process on a loopback port for the command's length (PostgreSQL, or no hub running).
+ */
+export async function withHubApi<T>(config: Config, tenant: string, role: Role, work: (call: HubCall) => Promise<T>): Promise<T> {
+  const serving = servingHub(config);
+  if (serving) {
+    viaHub(serving);
+    return work(await hubCaller(config, serving.url, tenant, role));
+  }
+  const hub = await createHub({ ...config, logLevel: 'warn', purgeIntervalMinutes: 0 });
+  try {
+    const { url } = await hub.listen(0, '127.0.0.1');
+    return await work(await hubCaller(config, url, tenant, role));
+  } finally {
+    await hub.close();
+  }
 }
 
 /** Where a command says it went through the hub (stderr, so stdout stays the command's output). */

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { issueCliToken } from '../token-ledger.js';
+import { mintCliToken } from '../token-ledger.js';
+import { TenantRepository } from '../../models/tenant.repository.js';
+import { isUuid } from '../../tenants/shared/ids.js';
 import { openDatabase } from '../database.js';
 import { LockKey, withLock } from '../replicas.js';
 import { createHub } from '../hub.js';
@@ -15,11 +18,25 @@ import { HubApiError, hubCaller, refuseWhileHeld, servingHub, viaHub } from './h
  * `frhub serve`: the hub on HOST:PORT until SIGINT/SIGTERM, which finish the requests in flight
  * (up to FRHUB_SHUTDOWN_GRACE_MS) before the process exits; a second signal stops it at once.
  */
-export async function serveCommand(): Promise<number> {
-  const config = loadConfig();
+export async function serveCommand(args: Args = { positional: [], flags: {} }): Promise<number> {
+  if (args.positional.length) throw new UsageError(`serve takes no arguments, got: ${args.positional.join(' ')}`);
+  const base = loadConfig();
+  const port = Number(str(args, 'port', String(base.port)));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${String(args.flags.port)}`);
+  const config = { ...base, port, host: str(args, 'host', base.host) };
+  // before the database and the models load: a taken port is known in a moment, not after the start-up
+  await portFree(config.host, port);
   const hub = await createHub(config);
-  const { address } = await hub.listen(config.port);
-  hub.logger.info(`frhub listening on http://${address}/graphql (database: ${hub.database.kind}, inference: ${hub.engine.status().provider}, data: ${config.dataDir})`);
+  let address: string;
+  let url: string;
+  try {
+    ({ address, url } = await hub.listen(port));
+  } catch (e) {
+    await hub.close().catch(() => {});
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(config.host, port);
+    throw e;
+  }
+  hub.logger.info(`frhub listening on http://${address}/graphql, the console on ${url}/ (database: ${hub.database.kind}, inference: ${hub.engine.status().provider}, data: ${config.dataDir})`);
   return new Promise<number>((done) => {
     const stop = (signal: string) => {
       hub.logger.info(`${signal}: finishing in-flight requests, then stopping`);
@@ -76,12 +93,28 @@ export const tokenSpec: CommandSpec = {
     ['--ttl <seconds>', 'lifetime (default 43200, 12 hours)'],
     ['--console', 'print a link that opens the web console signed in with this token (http://localhost:PORT/sign-in#token=…), instead of the token'],
   ],
-  details: 'Opens no database, so it works beside a running hub; the hub moves what it issued into the audit chain.',
+  details: [
+    'Mints nothing for a tenant or principal the hub does not know: exit status 1, no token, nothing in the ledger.',
+    'It checks them in the database, or through the running hub\'s API when a hub holds the embedded database; the hub moves what it issued into the audit chain.',
+    'Before the hub\'s first start there is no tenant yet: run `npx frhub serve` once (it creates the operator tenant "hub").',
+  ].join('\n'),
   example: 'npx frhub token --tenant hub --role HUB_ADMIN',
   run: tokenCommand,
 };
 
-/** `frhub token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl seconds]`: opens no database. */
+const portTaken = (host: string, port: number) => new CliError(`port ${port} on ${host} is taken (another hub, or another program, listens there): stop it, or start on another port with --port <N> (or PORT=<N>)`, 75);
+
+/** Resolves when host:port can be bound now; a CliError (exit 75) when something listens there. */
+function portFree(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? portTaken(host, port) : e));
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
+}
+
+/** `frhub token --tenant <slug> --role <ROLE> [--subject <principalId>] [--ttl seconds]`: only for a tenant and principal that exist. */
 export async function tokenCommand(args: Args): Promise<number> {
   const tenant = str(args, 'tenant');
   const subject = typeof args.flags.subject === 'string' ? args.flags.subject : undefined;
@@ -91,11 +124,43 @@ export async function tokenCommand(args: Args): Promise<number> {
   const config = loadConfig();
   const ttl = Number(str(args, 'ttl', String(12 * 3600)));
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError(`--ttl must be a whole number of seconds, got '${args.flags.ttl}'`);
-  // no database here: the running hub moves the ledger line into the audit chain
-  const token = await issueCliToken(config, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
+  const minted = await mintCliToken(config, { tenant, role: roleName as Role | undefined, subject, ttlSeconds: ttl });
+  const problem = await unknownHolder(config, minted.token, tenant, subject);
+  if (problem) throw new CliError(problem);
+  // only now issued: a token for nobody never reaches the ledger, so nothing is audited for it
+  minted.record();
   // in the fragment: the browser never sends it, and the console swaps it for a cookie and clears it
-  console.log(args.flags.console ? `http://localhost:${config.port}/sign-in#token=${token}` : token);
+  console.log(args.flags.console ? `http://localhost:${config.port}/sign-in#token=${minted.token}` : minted.token);
   return 0;
+}
+
+/** Why the token would speak for nobody (no such tenant or principal), or undefined when both exist. */
+async function unknownHolder(config: Config, token: string, tenant: string, subject: string | undefined): Promise<string | undefined> {
+  const who = subject ? `no principal '${subject}' in tenant '${tenant}'` : `no tenant '${tenant}'`;
+  const advice = subject ? ' (`npx frhub principals list --tenant <slug>` lists them)' : ' (`npx frhub tenants list` lists them)';
+  const hub = servingHub(config);
+  if (hub) {
+    // the hub answers `me` for a token it would accept, UNAUTHENTICATED (not audited) for one naming nobody
+    const res = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { tenant { id } } }' }) }).catch((e: Error) => {
+      throw new CliError(`the hub at ${hub.url} holds the database but does not answer (${e.message}); try again when it is up, or stop it`);
+    });
+    const body = (await res.json().catch(() => ({}))) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+    if (body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED') return who + advice;
+    if (!body.data) throw new CliError(`the hub at ${hub.url} answered HTTP ${res.status} without data; nothing minted`);
+    return undefined;
+  }
+  if (!config.databaseUrl && !existsSync(join(config.dataDir, 'pglite'))) return `${who}: the hub has no database in ${config.dataDir} yet; start it once with \`npx frhub serve\` (it creates the operator tenant "hub")`;
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false, checkAnchor: false });
+  try {
+    const repo = new TenantRepository();
+    const row = await repo.bySlug(db.db, tenant).catch(() => undefined);
+    if (!row) return who + advice;
+    if (!subject) return undefined;
+    const principal = isUuid(subject) ? await db.db.scoped({ tenantId: row.id }, (tx) => repo.principal(tx, row.id, subject)) : undefined;
+    return principal ? undefined : who + advice;
+  } finally {
+    await db.close();
+  }
 }
 
 export const enrollSpec: CommandSpec = {

@@ -6,6 +6,7 @@ import { benchGovernanceSpec } from './bench-governance.js';
 import { benchSearchSpec } from './bench-search.js';
 import { calibrateGallerySpec } from './calibrate-command.js';
 import { benchSoakSpec } from './bench-soak.js';
+import { galleriesCreateSpec, galleriesListSpec, principalsCreateSpec, principalsListSpec, tenantsCreateSpec, tenantsListSpec } from './directory-commands.js';
 import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
 import { LOCKED_EXIT } from './hub-client.js';
 import { addSpec, calibrateSpec } from './model-pack-commands.js';
@@ -18,11 +19,18 @@ import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec } from './
 import { reportVerifySpec } from './report-commands.js';
 
 const serveSpec: CommandSpec = {
-  usage: 'frhub serve',
-  summary: 'Starts the hub: GraphQL on http://<host>:PORT/graphql (PORT default 4000), until SIGINT or SIGTERM.',
-  details: 'On the embedded database it holds <data dir>/pglite (lock file <data dir>/pglite.lock): a second hub or a CLI command that needs the database to itself is refused while it runs. It refuses to start when the audit chain lacks events anchored in <data dir>/audit-head.json.',
-  example: 'PORT=4000 npx frhub serve',
-  run: () => serveCommand(),
+  usage: 'frhub serve [--port <N>] [--host <address>]',
+  summary: 'Starts the hub: the console on http://<host>:PORT/ and GraphQL on /graphql (PORT default 4000), until SIGINT or SIGTERM.',
+  options: [
+    ['--port <N>', 'the port to listen on (default: PORT, else 4000)'],
+    ['--host <address>', 'the address to bind (default: HOST, else 127.0.0.1 on the embedded database and 0.0.0.0 with DATABASE_URL)'],
+  ],
+  details: [
+    'A port already in use is reported before anything starts (exit status 75).',
+    'On the embedded database it holds <data dir>/pglite (lock file <data dir>/pglite.lock): a second hub or a CLI command that needs the database to itself is refused while it runs. It refuses to start when the audit chain lacks events anchored in <data dir>/audit-head.json.',
+  ].join('\n'),
+  example: 'npx frhub serve --port 4000',
+  run: (args) => serveCommand(args),
 };
 
 /** Every command by name; a sub-command is named with its group ("audit verify"). */
@@ -38,6 +46,12 @@ const COMMANDS: Record<string, CommandSpec> = {
   'keys rotate-images': keysRotateImagesSpec,
   'keys reencrypt-images': keysReencryptImagesSpec,
   'keys remove-image-key': keysRemoveImageKeySpec,
+  'tenants list': tenantsListSpec,
+  'tenants create': tenantsCreateSpec,
+  'principals list': principalsListSpec,
+  'principals create': principalsCreateSpec,
+  'galleries list': galleriesListSpec,
+  'galleries create': galleriesCreateSpec,
   enroll: enrollSpec,
   'subject remove': subjectRemoveSpec,
   'subject check': subjectCheckSpec,
@@ -69,6 +83,7 @@ function overview(group?: string): string {
     '',
     ...names.flatMap((n) => [`  ${COMMANDS[n].usage.replace(/^frhub /, '')}`, `      ${COMMANDS[n].summary.split(/(?<=\.)\s/)[0]}`]),
     '',
+    ...(group ? [] : ['examples:', '    npx frhub serve --port 4000', '    npx frhub token --tenant hub --role HUB_ADMIN --console', '    npx frhub tenants create --slug metro-pd --name "Metro Police Department"', '']),
     `\`frhub ${group ?? '<command>'}${group ? ' <sub-command>' : ''} --help\` (or \`frhub help ${group ?? '<command>'}${group ? ' <sub-command>' : ''}\`) prints a command's options and an example.`,
     '',
   ].join('\n');
@@ -102,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(overview(found.group));
       return 0;
     }
-    console.error(`frhub ${found.group}: unknown sub-command '${rest.join(' ')}'\n\n${overview(found.group)}`);
+    console.error(rest.length ? `frhub ${found.group}: unknown sub-command '${rest.join(' ')}'\n\n${overview(found.group)}` : overview(found.group));
     return 64;
   }
   const spec = COMMANDS[found.name];

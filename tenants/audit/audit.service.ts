@@ -26,19 +26,21 @@ export class AuditService {
   ) {}
 
   /** The audit log, newest first, for HUB_ADMIN; the read is itself audited. */
-  async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; outcome?: AuditOutcome | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
+  async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; exceptActions?: string[] | null; outcome?: AuditOutcome | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
     return this.trail.refusals(actor, { action: AuditAction.AUDIT_READ }, async () => {
       authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'AuditLog');
       const first = f.first ?? 50;
       if (!Number.isInteger(first) || first < 1 || first > 500) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and 500, got ${first}.`);
       if (f.tenantId && !isUuid(f.tenantId)) throw new DomainError('BAD_USER_INPUT', `tenantId must be a tenant's id (a UUID), got '${f.tenantId}'.`);
-      if (f.action && !(Object.values(AuditAction) as string[]).includes(f.action)) throw new DomainError('BAD_USER_INPUT', `action must be one of ${Object.values(AuditAction).join(', ')}.`);
+      for (const a of [f.action, ...(f.exceptActions ?? [])]) {
+        if (a && !(Object.values(AuditAction) as string[]).includes(a)) throw new DomainError('BAD_USER_INPUT', `action must be one of ${Object.values(AuditAction).join(', ')}, got '${a}'.`);
+      }
       const before = f.after ? Number(f.after) : undefined;
       if (before !== undefined && !(Number.isInteger(before) && before > 0)) throw new DomainError('BAD_USER_INPUT', 'The cursor is not one this API issued; start again without `after`.');
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const rows = await this.repo.list(tx, f, first, before);
         const nodes = rows.slice(0, first);
-        await this.trail.append(tx, actor, { action: AuditAction.AUDIT_READ, outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null, outcome: f.outcome ?? null }, returned: nodes.length } });
+        await this.trail.append(tx, actor, { action: AuditAction.AUDIT_READ, outcome: AuditOutcome.ALLOWED, details: { filter: { tenantId: f.tenantId ?? null, action: f.action ?? null, exceptActions: f.exceptActions ?? null, outcome: f.outcome ?? null }, returned: nodes.length } });
         return { nodes, hasNextPage: rows.length > first, endCursor: nodes.length ? String(nodes[nodes.length - 1].seq) : null };
       });
     });

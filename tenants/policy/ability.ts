@@ -62,7 +62,8 @@ export function authorize(
   if (object && object.tenantId !== actor.tenantId && !ability.can('read', target)) {
     throw new DomainError('NOT_FOUND', `No ${type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} with id ${object.id ?? '?'} is visible to you.`);
   }
-  throw new DomainError('FORBIDDEN', `Your role ${actor.role} may not ${action} ${type}${object ? ' here' : ''}.`);
+  // in words: a person reads it in the console ("Your role (agency analyst) may not create a sharing agreement.")
+  throw new DomainError('FORBIDDEN', `Your role (${actor.role.toLowerCase().replace(/_/g, ' ')}) may not ${action} ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}${object ? ' here' : ''}.`);
 }
 
 const REASON_MESSAGES: Record<string, string> = {

@@ -93,7 +93,9 @@ export interface SearchDeclaration {
   notForProhibitedPurpose: boolean;
 }
 
+// messages name enum values in words (a person reads them in the console), never as raw codes
 const list = (xs: string[]) => xs.map((x) => x.toLowerCase().replace(/_/g, ' ')).join(', ');
+const basis = (b: string) => list([b]);
 
 /** Checks one search against the tenant's status and policy; throws the denial that names its reason. */
 export function checkSearchPolicy(policy: TenantPolicy, tenantStatus: TenantStatus, d: SearchDeclaration): void {
@@ -105,26 +107,26 @@ export function checkSearchPolicy(policy: TenantPolicy, tenantStatus: TenantStat
   }
   for (const [purpose, pattern] of PROHIBITED_STATEMENTS) {
     const said = [d.narrative, d.offenseDescription].find((s) => s && pattern.test(s));
-    if (said) throw new DomainError('PROHIBITED_PURPOSE', `The stated purpose falls under ${purpose}, which no legal basis allows ("${pattern.exec(said)![0]}").`);
+    if (said) throw new DomainError('PROHIBITED_PURPOSE', `The stated purpose falls under ${list([purpose])}, which no legal basis allows ("${pattern.exec(said)![0]}").`);
   }
   if (!policy.allowedBases.includes(d.legalBasis)) {
-    throw new DomainError('LEGAL_BASIS_NOT_PERMITTED', `Your agency's policy does not permit ${d.legalBasis}; it permits ${list(policy.allowedBases)}.`);
+    throw new DomainError('LEGAL_BASIS_NOT_PERMITTED', `Your agency's policy does not permit ${basis(d.legalBasis)} searches; it permits ${list(policy.allowedBases)}.`);
   }
   if (policy.caseNumberRequiredFor.includes(d.legalBasis) && !meaningful(d.caseNumber)) {
-    throw new DomainError('CASE_NUMBER_REQUIRED', `A ${d.legalBasis} search needs the case number it belongs to (caseNumber).`);
+    throw new DomainError('CASE_NUMBER_REQUIRED', `A ${basis(d.legalBasis)} search needs the case number it belongs to (caseNumber).`);
   }
   if (policy.offenseRequiredFor.includes(d.legalBasis)) {
     if (!d.offenseCategory) {
-      throw new DomainError('OFFENSE_BELOW_THRESHOLD', `A ${d.legalBasis} search must name the offense (offenseCategory); your policy requires ${list([policy.offenseThreshold])} or above.`);
+      throw new DomainError('OFFENSE_BELOW_THRESHOLD', `A ${basis(d.legalBasis)} search must name the offense (offenseCategory); your policy requires ${list([policy.offenseThreshold])} or above.`);
     }
     if (!meetsThreshold(d.offenseCategory, policy.offenseThreshold)) {
-      throw new DomainError('OFFENSE_BELOW_THRESHOLD', `${d.offenseCategory} is a ${list([OFFENSE_LEVEL[d.offenseCategory]])}; your policy permits ${d.legalBasis} searches only for ${list([policy.offenseThreshold])} offenses or above.`);
+      throw new DomainError('OFFENSE_BELOW_THRESHOLD', `The offense named (${list([d.offenseCategory])}) ranks as a ${list([OFFENSE_LEVEL[d.offenseCategory]])}; your policy permits ${basis(d.legalBasis)} searches only for offenses of ${list([policy.offenseThreshold])} rank or above.`);
     }
   }
   if (policy.warrantRequiredFor.includes(d.legalBasis) && !meaningful(d.warrantNumber)) {
-    throw new DomainError('WARRANT_REQUIRED', `Your policy requires a warrant for ${d.legalBasis} searches: give its number (warrantNumber).`);
+    throw new DomainError('WARRANT_REQUIRED', `Your policy requires a warrant for ${basis(d.legalBasis)} searches: give its number (warrantNumber).`);
   }
   if (policy.narrativeRequiredFor.includes(d.legalBasis) && (!meaningful(d.narrative) || !meaningful(d.offenseDescription))) {
-    throw new DomainError('NARRATIVE_REQUIRED', `Your policy requires a statement of the specific crime (offenseDescription) and a factual narrative (narrative) for ${d.legalBasis} searches.`);
+    throw new DomainError('NARRATIVE_REQUIRED', `Your policy requires a statement of the specific crime (offenseDescription) and a factual narrative (narrative) for ${basis(d.legalBasis)} searches.`);
   }
 }

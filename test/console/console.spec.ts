@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '../..');
 
 /** Runs `frhub token … --console` as a user does and gives the link it prints. */
 function consoleLink(t: TestHub, args: string[]): Promise<string> {
-  const env = { ...process.env, FRHUB_DATA_DIR: t.dataDir, PORT: new URL(t.url).port, LOG_LEVEL: 'warn' };
+  const env = { ...process.env, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl, PORT: new URL(t.url).port, LOG_LEVEL: 'warn' };
   return new Promise((ok, fail) => {
     const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'token', ...args, '--console'], { cwd: ROOT, env });
     let out = '';
@@ -307,6 +307,48 @@ describeInBrowser('web console', () => {
     expect(asked.filter((q) => /search|faceImage|previewProbe/.test(q))).toEqual([]);
     // and the API would refuse it anyway
     expect((await t.gql(auditor.token, '{ search(id: "' + robbery + '") { candidates { faceImage } } }')).errors?.[0].extensions.code).toBe('NOT_FOUND');
+    await context.close();
+  });
+
+  it('operator: its own galleries page, oversight\'s counts, and an audit log of who acted on which case (not JSON, no page-view reads)', async () => {
+    const { context, page } = await open();
+    await page.goto(`${t.url}/sign-in#token=${await t.token('hub', Role.HUB_ADMIN)}`);
+    await page.waitForURL(`${t.url}/operator`);
+    // the operator's own galleries: created here, listed apart from the agencies' galleries
+    await page.getByRole('link', { name: 'Galleries' }).click();
+    await page.getByRole('heading', { name: 'Galleries', level: 1 }).waitFor();
+    await page.getByLabel('Gallery name').fill('County bookings');
+    await page.getByRole('button', { name: 'Create gallery' }).click();
+    await page.getByTestId('templates-County bookings').waitFor();
+    expect(await page.getByTestId('galleries').textContent()).not.toMatch(/^Bookings/m);
+    await check(page, 'operator-galleries');
+    // oversight's counts, readable by the hub's administrator
+    await page.getByRole('link', { name: 'Oversight' }).click();
+    await page.getByTestId('searches').filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+    // the audit log: the analyst's search by name and case, its details in words, no statistics reads of those page views
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').selectOption('SEARCH');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const row = page.getByTestId('audit-events').getByRole('row').filter({ hasText: '26-0117' }).first();
+    await row.waitFor();
+    // the person's name once the page has looked the tenant's people up, and their role
+    await row.getByTestId('who').filter({ hasNotText: /^principal / }).waitFor();
+    const names = (await t.gql(await t.token('hub', Role.HUB_ADMIN), '{ principals(tenantSlug: "county-pd") { name } }')).data.principals.map((p: { name: string }) => p.name);
+    const who = (await row.getByTestId('who').textContent())!;
+    expect(who).toMatch(/^(.+) \(agency (analyst|supervisor)\)$/);
+    expect(names).toContain(/^(.+) \(/.exec(who)![1]);
+    expect(await row.getByTestId('case').textContent()).toBe('26-0117');
+    expect(await row.textContent()).not.toMatch(/[{}"]/);
+    await page.getByLabel('Action').selectOption('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('Events newest first, page 1.').waitFor();
+    await page.getByTestId('audit-events').waitFor();
+    expect(await page.getByTestId('audit-events').textContent()).not.toMatch(/statistics read|audit read/);
+    // still in the log, on request
+    await page.getByLabel("Include the console's own reads (statistics read, audit read)").check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByTestId('audit-events').getByText('statistics read').first().waitFor();
+    await check(page, 'operator-audit-log');
     await context.close();
   });
 

@@ -3,22 +3,23 @@
 // account id) with any password; `accounts` are the people it knows, with the claims it vouches for.
 // Started by test/console/oidc-sign-in.spec.ts as a child process (the package is ESM only):
 //   node oidc-provider.mjs '{"name": "metro", "clientId": "...", "redirectUri": "...", "postLogoutRedirectUri": "...", "accounts": {"badge-4411": {"name": "...", "amr": ["pwd", "otp"]}}}'
-// It prints one JSON line {"issuer": "..."} when it is listening.
+// It prints one JSON line {"issuer": "..."} when it is listening. `npm run demo:idp` starts it too, with a
+// fixed "port" and both of the hub's names in "redirectUri" / "postLogoutRedirectUri" (a string or a list).
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
-const { clientId, redirectUri, postLogoutRedirectUri, accounts, name = 'idp' } = JSON.parse(process.argv[2]);
+const { clientId, redirectUri, postLogoutRedirectUri, accounts, name = 'idp', port = 0 } = JSON.parse(process.argv[2]);
 const server = createServer();
 // named localhost (the hub is reached at 127.0.0.1): another site, as an agency's provider is
-await new Promise((ok) => server.listen(0, ok));
+await new Promise((ok) => server.listen(port, ok));
 const issuer = `http://localhost:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
     token_endpoint_auth_method: 'none', // a public client: PKCE, no secret
-    redirect_uris: [redirectUri],
-    post_logout_redirect_uris: [postLogoutRedirectUri],
+    redirect_uris: [redirectUri].flat(),
+    post_logout_redirect_uris: [postLogoutRedirectUri].flat(),
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],

@@ -307,4 +307,23 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await context.close();
   });
+  it('the operator\'s identity-provider form shows the client id, and saving it unchanged keeps it (the agency\'s sign-in keeps working)', async () => {
+    const { context, page } = await open();
+    await page.goto(`${t.url}/sign-in#token=${await t.token('hub', Role.HUB_ADMIN)}`);
+    await page.waitForURL(`${t.url}/operator`);
+    await page.goto(`${t.url}/operator?tenant=metro-pd`);
+    await page.getByRole('heading', { name: 'Identity provider', exact: true }).waitFor();
+    expect(await page.getByTestId('issuer-client-id').textContent()).toBe(CLIENT_ID);
+    const field = page.getByLabel("Client id of the hub's console at this provider (optional)");
+    // the form fills in once the identity provider has loaded
+    await page.waitForFunction(`document.getElementById('issuer-client')?.value === ${JSON.stringify(CLIENT_ID)}`);
+    expect(await field.inputValue()).toBe(CLIENT_ID);
+    expect(await page.getByLabel('Issuer (iss)').inputValue()).toBe(provider.issuer);
+    await page.getByRole('button', { name: 'Save identity provider' }).click();
+    await page.getByText(`metro-pd now trusts ${provider.issuer}; its people can sign in to the console with it.`).waitFor();
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    expect((await t.gql(admin, '{ tenantIssuer(tenantSlug: "metro-pd") { issuer clientId } }')).data.tenantIssuer).toEqual({ issuer: provider.issuer, clientId: CLIENT_ID });
+    await check(page, 'operator-issuer-form');
+    await context.close();
+  });
 });

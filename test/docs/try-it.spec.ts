@@ -15,10 +15,13 @@ describe('the README walk-through', () => {
   it('runs end to end: the enrolled person comes first, the review and statistics follow', async () => {
     const { stdout } = await promisify(execFile)('bash', ['docs/examples/try-it.sh'], {
       cwd: resolve(__dirname, '../..'),
-      env: { ...process.env, FRHUB_URL: t.url, FRHUB_DATA_DIR: t.dataDir },
+      env: { ...process.env, FRHUB_URL: t.url, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl },
     });
     expect(stdout).toContain('"subjectRef":"BK-1001"');
-    expect(stdout).toContain('"reviewStatus":"REVIEWED"');
+    expect(stdout).toContain('"reviewStatus":"AWAITING_SECOND_REVIEW"');
+    expect(stdout).toContain('{"reviewStatus":"REVIEWED","reviewOutcome":"POSSIBLE_LEAD"}');
+    // the supervisor's confirmed lead counts once, as one search concluded
+    expect(stdout).toMatch(/"reviewedSearches":1\b/);
     expect(stdout).toMatch(/"verifyAuditChain":\{"ok":true/);
     expect(stdout.trim().split('\n').pop()).toBe('try-it: done');
   });

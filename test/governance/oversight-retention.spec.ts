@@ -4,7 +4,7 @@ import { startHub, type TestHub } from '../support/hub';
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`;
 const STATS = `query($g: [StatisticsGroup!], $s: String) { usageStatistics(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: $g, tenantSlug: $s) {
-  exigentApprovalsOverdue rows { tenant legalBasis offenseCategory outcome denialReason month searches denials candidates reviews } } }`;
+  exigentApprovalsOverdue rows { tenant legalBasis offenseCategory outcome denialReason month searches denials candidates reviews reviewedSearches } } }`;
 
 describe('oversight statistics, transparency report, retention', () => {
   const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
@@ -42,7 +42,7 @@ describe('oversight statistics, transparency report, retention', () => {
   it('groups searches, denials, candidates and reviews by tenant for oversight; ungrouped fields are null', async () => {
     const rows = (await t.gql(auditor, STATS, { g: ['TENANT'] })).data.usageStatistics.rows;
     const metro = rows.find((r: { tenant: string }) => r.tenant === 'metro-pd');
-    expect(metro).toEqual({ tenant: 'metro-pd', legalBasis: null, offenseCategory: null, outcome: null, denialReason: null, month: null, searches: 6, denials: 2, candidates: 6, reviews: 2 });
+    expect(metro).toEqual({ tenant: 'metro-pd', legalBasis: null, offenseCategory: null, outcome: null, denialReason: null, month: null, searches: 6, denials: 2, candidates: 6, reviews: 2, reviewedSearches: 1 });
     expect(rows.find((r: { tenant: string }) => r.tenant === 'river-pd')).toMatchObject({ searches: 2, denials: 0, candidates: 2 });
   });
 
@@ -54,13 +54,22 @@ describe('oversight statistics, transparency report, retention', () => {
     expect(byOutcome).toContainEqual(expect.objectContaining({ outcome: 'ALLOWED', legalBasis: 'CRIMINAL_SUSPECT_ID', searches: 2 }));
   });
 
+  it('counts review outcomes by search: a confirmed lead (two reviews) once, a search awaiting its second review not yet', async () => {
+    // metroSearches[1] stays on legal hold below, so its review changes nothing the purge counts
+    const supervisor = await t.principal('metro-pd', Role.AGENCY_SUPERVISOR);
+    const first = await t.gql(supervisor.token, `mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { reviewStatus } }`, { i: { searchId: metroSearches[1], outcome: 'POSSIBLE_LEAD', decisions: [{ rank: 1, decision: 'POSSIBLE_MATCH' }] } });
+    expect(first.data.reviewSearch.reviewStatus).toBe('AWAITING_SECOND_REVIEW');
+    const byOutcome = (await t.gql(auditor, STATS, { g: ['OUTCOME'] })).data.usageStatistics.rows;
+    expect(byOutcome).toContainEqual(expect.objectContaining({ outcome: 'POSSIBLE_LEAD', reviews: 3, reviewedSearches: 1 }));
+  });
+
   it('shows an agency administrator its own tenant only, and never anything identifying', async () => {
     const admin = await t.token('metro-pd', Role.AGENCY_ADMIN);
     const rows = (await t.gql(admin, STATS, { g: ['TENANT'] })).data.usageStatistics.rows;
     expect(rows.map((r: { tenant: string }) => r.tenant)).toEqual(['metro-pd']);
     expect((await t.gql(admin, STATS, { g: ['TENANT'], s: 'river-pd' })).errors?.[0].extensions.code).toBe('NOT_FOUND');
     const fields = (await t.gql(auditor, `{ __type(name: "UsageRow") { fields { name } } }`)).data.__type.fields.map((f: { name: string }) => f.name);
-    expect(fields.sort()).toEqual(['candidates', 'denialReason', 'denials', 'legalBasis', 'month', 'offenseCategory', 'outcome', 'reviews', 'searches', 'tenant']);
+    expect(fields.sort()).toEqual(['candidates', 'denialReason', 'denials', 'legalBasis', 'month', 'offenseCategory', 'outcome', 'reviewedSearches', 'reviews', 'searches', 'tenant']);
   });
 
   it('publishes a transparency report with counts of 1-4 shown as <5, also as CSV', async () => {

@@ -44,6 +44,8 @@ describe('search governance: legal bases, quotas, sharing, review (over HTTP)', 
       const r = await search(analyst.token, input);
       expect(codeOf(r)).toBe(code);
       expect(r.errors![0].message.length).toBeGreaterThan(20);
+      // in words a person reads in the console: no enum value as a raw code (MISDEMEANOR, CRIMINAL_SUSPECT_ID)
+      expect(r.errors![0].message).not.toMatch(/\b[A-Z]{2,}(?:_[A-Z]+)*\b/);
       expect((await t.gql(analyst.token, `{ quota { used } }`)).data.quota.used).toBe(before);
       const [last] = await auditOf('SEARCH');
       expect(last).toMatchObject({ outcome: 'DENIED', reason: code, legalBasis: input.legalBasis });

@@ -14,8 +14,8 @@ export interface TestHub extends HubClient {
   url: string;
   server: Server;
   dataDir: string;
-  /** its scratch PostgreSQL database (undefined on PGlite): a second replica can share it */
-  databaseUrl?: string;
+  /** DATABASE_URL for a CLI command beside this hub ('' on PGlite): its scratch database */
+  databaseUrl: string;
   /** a tenant (HUB_ADMIN creates it), with its default policy preset and quota */
   createTenant(slug: string, extra?: Record<string, unknown>): Promise<void>;
   /** a principal of a tenant and a token that speaks for it; analysts are certified unless told otherwise */
@@ -49,7 +49,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { clock?:
     url,
     server,
     dataDir,
-    databaseUrl: ws.databaseUrl,
+    databaseUrl: ws.databaseUrl ?? '',
     token,
     gql,
     async createTenant(slug, extra = {}) {

@@ -40,6 +40,33 @@ export async function hubWorkspace(databaseUrl = process.env.DATABASE_URL || und
   };
 }
 
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** The real CLI as users run it (`node server/cli/frhub.cjs …`), asynchronously: a synchronous child freezes undici's keep-alive. */
+export function frhubAt(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<Ran> {
+  return new Promise((done) => {
+    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr: stderr.replace(/^frhub build: .*\n/m, ''), timedOut });
+    });
+  });
+}
+
 /** A real `frhub serve` process, as an operator runs it, on a free port (loopback unless env says HOST). */
 export interface HubProcess extends HubClient {
   /** where this machine reaches it */

@@ -1,11 +1,12 @@
 import type { JSX } from 'preact';
-import { AgencyAdminPage } from './agency-admin';
+import { AgencyAdminPage, OperatorGalleriesPage } from './agency-admin';
 import { AuditLogPage } from './audit-log';
 import { SharingPage } from './sharing';
 
 /** The operator's and agency administrator's pages beyond /operator, by path (main.tsx asks here first). */
 export function adminView(path: string): JSX.Element | null {
   if (path === '/admin') return <AgencyAdminPage />;
+  if (path === '/galleries') return <OperatorGalleriesPage />;
   if (path === '/sharing') return <SharingPage />;
   if (path === '/audit') return <AuditLogPage />;
   return null;

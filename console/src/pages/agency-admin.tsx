@@ -13,10 +13,39 @@ interface Gallery { id: string; name: string; tenantId: string; templateCount: n
 /** The agency administrator's page: galleries and bulk enrollment, principals, the quota and this month's use. */
 export function AgencyAdminPage() {
   const me = useQuery<{ me: { tenant: { id: string; name: string } } }>('{ me { tenant { id name } } }');
-  const { data, error, reload } = useQuery<{ galleries: Gallery[] }>('{ galleries { id name tenantId templateCount createdAt archivedAt templateCounts { modelVersion templates } } }');
   const usage = useQuery<{ usageStatistics: { rows: { searches: number; denials: number }[] } }>('query($from: DateTimeISO!, $to: DateTimeISO!) { usageStatistics(from: $from, to: $to) { rows { searches denials } } }', thisMonth());
-  const own = data?.galleries.filter((g) => g.tenantId === me.data?.me.tenant.id) ?? [];
-  const shared = data?.galleries.filter((g) => me.data && g.tenantId !== me.data.me.tenant.id) ?? [];
+  const month = usage.data?.usageStatistics.rows.reduce((a, r) => ({ searches: a.searches + r.searches, denials: a.denials + r.denials }), { searches: 0, denials: 0 });
+  return (
+    <>
+      <h1>Agency administration</h1>
+      {me.data && <p class="hint">{me.data.me.tenant.name}</p>}
+      {me.error && <p class="error" role="alert">{me.error}</p>}
+      <GalleriesSection tenantId={me.data?.me.tenant.id} whose="Your agency's" others="Shared with your agency by others" />
+      <PrincipalsSection slug={null} roles={AGENCY_ROLES} />
+      <QuotasSection slug={null} editable={false} />
+      {month && <p data-testid="month-usage">This month: {month.searches} searches ran, {month.denials} were denied.</p>}
+    </>
+  );
+}
+
+/** The operator's own galleries (booking photos the agencies search): create, enroll, see what each holds. */
+export function OperatorGalleriesPage() {
+  const me = useQuery<{ me: { tenant: { id: string; name: string } } }>('{ me { tenant { id name } } }');
+  return (
+    <>
+      <h1>Galleries</h1>
+      {me.data && <p class="hint">{me.data.me.tenant.name}: the galleries the operator keeps and shares with agencies (Sharing).</p>}
+      {me.error && <p class="error" role="alert">{me.error}</p>}
+      <GalleriesSection tenantId={me.data?.me.tenant.id} whose="The operator's" others="Agencies' own galleries" />
+    </>
+  );
+}
+
+/** One tenant's galleries with their templates, the others it sees, a form to create one, and bulk enrollment. */
+function GalleriesSection({ tenantId, whose, others }: { tenantId: string | undefined; whose: string; others: string }) {
+  const { data, error, reload } = useQuery<{ galleries: Gallery[] }>('{ galleries { id name tenantId templateCount createdAt archivedAt templateCounts { modelVersion templates } } }');
+  const own = data?.galleries.filter((g) => g.tenantId === tenantId) ?? [];
+  const shared = data?.galleries.filter((g) => tenantId && g.tenantId !== tenantId) ?? [];
   const [archiveError, setArchiveError] = useState('');
   // archived: not searched, takes no enrollment, until brought back (updateGallery, audited)
   async function archive(g: Gallery, archived: boolean) {
@@ -28,17 +57,14 @@ export function AgencyAdminPage() {
       setArchiveError((e as Error).message);
     }
   }
-  const month = usage.data?.usageStatistics.rows.reduce((a, r) => ({ searches: a.searches + r.searches, denials: a.denials + r.denials }), { searches: 0, denials: 0 });
   return (
     <>
-      <h1>Agency administration</h1>
-      {me.data && <p class="hint">{me.data.me.tenant.name}</p>}
-      {(error || me.error || archiveError) && <p class="error" role="alert">{error || me.error || archiveError}</p>}
       <section aria-labelledby="galleries">
         <h2 id="galleries">Galleries</h2>
+        {error && <p class="error" role="alert">{error}</p>}
         {data && (own.length === 0 ? <p>No galleries yet.</p> : (
           <table data-testid="galleries">
-            <caption class="hint">Your agency's galleries, with their enrolled faces (templates).</caption>
+            <caption class="hint">{whose} galleries, with their enrolled faces (templates).</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Templates</th><th scope="col">By model version</th><th scope="col">Created</th><th scope="col">Searched</th></tr></thead>
             <tbody>{own.map((g) => (
               <tr>
@@ -48,14 +74,12 @@ export function AgencyAdminPage() {
             ))}</tbody>
           </table>
         ))}
-        {shared.length > 0 && <p class="hint">Shared with your agency by others: {shared.map((g) => `${g.name} (${g.templateCount})`).join(', ')}.</p>}
+        {shared.length > 0 && <p class="hint">{others}: {shared.map((g) => `${g.name} (${g.templateCount})`).join(', ')}.</p>}
         <CreateGallery onCreated={reload} />
       </section>
+      {archiveError && <p class="error" role="alert">{archiveError}</p>}
       {data && <BulkEnroll galleries={own.filter((g) => !g.archivedAt)} onDone={reload} />}
       {own.length > 0 && <RecordsSection galleries={own} onChanged={reload} />}
-      <PrincipalsSection slug={null} roles={AGENCY_ROLES} />
-      <QuotasSection slug={null} editable={false} />
-      {month && <p data-testid="month-usage">This month: {month.searches} searches ran, {month.denials} were denied.</p>}
     </>
   );
 }

@@ -78,8 +78,8 @@ export function AnalystPage() {
       {rules.error && <p class="error" role="alert">{rules.error}</p>}
       <form onSubmit={submit}>
         <label for="photo">Probe photo</label>
-        <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" required aria-describedby="photo-hint" onChange={(e) => void choose(e.currentTarget.files?.[0] ?? null)} />
-        <p id="photo-hint" class="hint">The hub finds the face it will search and outlines it here before you search. Nothing is searched or kept until you press Search.</p>
+        <input id="photo" type="file" accept="image/jpeg,image/png,image/webp,image/tiff,image/gif,.tif,.tiff" required aria-describedby="photo-hint" onChange={(e) => void choose(e.currentTarget.files?.[0] ?? null)} />
+        <p id="photo-hint" class="hint">JPEG, PNG, WebP, TIFF or GIF (a browser may not show a TIFF, but the hub reads it). The hub finds the face it will search and outlines it here before you search. Nothing is searched or kept until you press Search.</p>
         {photo && preview && (
           <figure class="probe-figure">
             <OutlinedProbe src={photo.url} preview={preview} />

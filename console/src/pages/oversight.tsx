@@ -5,11 +5,11 @@ import { inGroups, tomorrow } from './location';
 import { useQuery } from './use-query';
 import { words } from './vocab';
 
-interface Row { tenant: string | null; legalBasis: string | null; offenseCategory: string | null; outcome: string | null; denialReason: string | null; month: string | null; searches: number; denials: number; reviews: number }
+interface Row { tenant: string | null; legalBasis: string | null; offenseCategory: string | null; outcome: string | null; denialReason: string | null; month: string | null; searches: number; denials: number; reviewedSearches: number }
 interface Report { year: number; generatedAt: string; csv: string; rows: { agency: string; legalBasis: string; offenseCategory: string | null; searches: string; denials: string; candidates: string; possibleLeads: string }[]; totals: { searches: string; denials: string; candidates: string; possibleLeads: string } }
 
 // counts only: this page never asks for a face, a candidate, a subject or a case number
-const ROW = 'rows { tenant legalBasis offenseCategory outcome denialReason month searches denials reviews }';
+const ROW = 'rows { tenant legalBasis offenseCategory outcome denialReason month searches denials reviewedSearches }';
 const STATS = `query($from: DateTimeISO!, $to: DateTimeISO!, $year: Int!) {
   byTenant: usageStatistics(from: $from, to: $to, groupBy: [TENANT]) { ${ROW} exigentApprovalsOverdue }
   byMonth: usageStatistics(from: $from, to: $to, groupBy: [MONTH, TENANT]) { ${ROW} }
@@ -30,7 +30,7 @@ interface Data {
 
 const REVIEW_OUTCOMES = ['POSSIBLE_LEAD', 'NO_LEAD', 'INCONCLUSIVE'];
 const thisYear = new Date().getUTCFullYear();
-const bars = (rows: Row[], key: keyof Row, count: 'searches' | 'denials' | 'reviews', label: (v: string) => string = words): Bar[] =>
+const bars = (rows: Row[], key: keyof Row, count: 'searches' | 'denials' | 'reviewedSearches', label: (v: string) => string = words): Bar[] =>
   rows.filter((r) => r[count] > 0 && r[key] !== null).map((r) => ({ label: label(String(r[key])), value: r[count] })).sort((a, b) => b.value - a.value);
 
 export function OversightPage() {
@@ -71,7 +71,8 @@ export function OversightPage() {
             <BarChart id="chart-denials" title="Denials by reason" bars={bars(data.byReason.rows, 'denialReason', 'denials')} unit="denials" />
             <BarChart id="chart-bases" title="Searches by legal basis" bars={bars(data.byBasis.rows, 'legalBasis', 'searches')} unit="searches" />
             <BarChart id="chart-offenses" title="Searches by offense" bars={bars(data.byOffense.rows, 'offenseCategory', 'searches')} unit="searches" />
-            <BarChart id="chart-reviews" title="Review outcomes" bars={bars(data.byOutcome.rows.filter((r) => REVIEW_OUTCOMES.includes(r.outcome ?? '')), 'outcome', 'reviews')} unit="reviews" />
+            {/* searches by the outcome their review concluded with: a confirmed lead's two reviews count once */}
+            <BarChart id="chart-reviews" title="Review outcomes (searches)" bars={bars(data.byOutcome.rows.filter((r) => REVIEW_OUTCOMES.includes(r.outcome ?? '')), 'outcome', 'reviewedSearches')} unit="searches" />
             <Overdue agencies={rows.map((r) => r.tenant ?? '').filter(Boolean)} total={data.byTenant.exigentApprovalsOverdue} from={from} to={to} />
           </div>
           <table>

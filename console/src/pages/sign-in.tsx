@@ -58,7 +58,7 @@ export function SignInPage({ error, notice, link, onToken }: { error: string; no
             <button type="submit" disabled={blocked}>Go to your agency’s sign-in</button>
           </form>
           <h2>With a hub token</h2>
-          <p>Open the link <code>npx frhub token --tenant &lt;slug&gt; --role &lt;ROLE&gt; --console</code> prints, or paste a hub token below.</p>
+          <p>On the hub's machine, <code>npx frhub token --tenant &lt;slug&gt; --subject &lt;principal id&gt; --console</code> prints a link that signs that person in (<code>npx frhub principals list --tenant &lt;slug&gt;</code> gives the ids; an analyst searches only as a person, with a certification). <code>--role &lt;ROLE&gt;</code> instead gives a service account, which cannot search or review. Or paste a hub token below.</p>
           <form onSubmit={(e) => { e.preventDefault(); if (!blocked) onToken(token.trim(), acknowledged); }}>
             <label for="token">Hub token</label>
             <textarea id="token" name="token" rows={4} required autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} />

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { gql } from '../api';
 import { valueOf } from './location';
 import { QuotaBar, StatusButton } from './operator';
@@ -9,7 +9,7 @@ import { AGENCY_ROLES, ROLES, day, words } from './vocab';
 
 interface Tenant { id: string; slug: string; name: string; status: string; isOperator: boolean; createdAt: string }
 interface Quota { period: string; used: number; limit: number; remaining: number; resetsAt: string }
-interface Issuer { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string; updatedAt: string }
+interface Issuer { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string; clientId: string | null; updatedAt: string }
 
 /** One tenant, for the operator: status, principals, quotas, policy and the identity provider it trusts. */
 export function TenantDetail({ slug }: { slug: string }) {
@@ -79,16 +79,24 @@ export function QuotasSection({ slug, editable }: { slug: string | null; editabl
 }
 
 function IssuerSection({ slug }: { slug: string }) {
-  const { data, error, reload } = useQuery<{ tenantIssuer: Issuer | null }>('query($s: String) { tenantIssuer(tenantSlug: $s) { issuer jwksUrl audience subjectClaim updatedAt } }', { s: slug });
-  const [form, setForm] = useState({ issuer: '', jwksUrl: '', audience: '', subjectClaim: '' });
+  const { data, error, reload } = useQuery<{ tenantIssuer: Issuer | null }>('query($s: String) { tenantIssuer(tenantSlug: $s) { issuer jwksUrl audience subjectClaim clientId updatedAt } }', { s: slug });
+  const [form, setForm] = useState({ issuer: '', jwksUrl: '', audience: '', subjectClaim: '', clientId: '' });
   const [message, setMessage] = useState({ text: '', error: false });
+  // the form starts from what is set: saving it unchanged keeps every field, the client id too
+  const current = data?.tenantIssuer;
+  useEffect(() => {
+    if (current) setForm({ issuer: current.issuer, jwksUrl: current.jwksUrl, audience: current.audience ?? '', subjectClaim: current.subjectClaim, clientId: current.clientId ?? '' });
+  }, [current?.updatedAt]);
   const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: valueOf(e) }) });
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      const i = { tenantSlug: slug, issuer: form.issuer, jwksUrl: form.jwksUrl, ...(form.audience ? { audience: form.audience } : {}), ...(form.subjectClaim ? { subjectClaim: form.subjectClaim } : {}) };
+      const i = {
+        tenantSlug: slug, issuer: form.issuer, jwksUrl: form.jwksUrl, ...(form.audience ? { audience: form.audience } : {}), ...(form.subjectClaim ? { subjectClaim: form.subjectClaim } : {}),
+        clientId: form.clientId.trim() || null,
+      };
       await gql('mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer } }', { i });
-      setMessage({ text: `${slug} now trusts ${form.issuer}.`, error: false });
+      setMessage({ text: `${slug} now trusts ${form.issuer}${i.clientId ? '; its people can sign in to the console with it' : ''}.`, error: false });
       reload();
     } catch (err) {
       setMessage({ text: (err as Error).message, error: true });
@@ -105,6 +113,7 @@ function IssuerSection({ slug }: { slug: string }) {
           <dt>Keys (JWKS)</dt><dd>{i.jwksUrl}</dd>
           <dt>Audience</dt><dd>{i.audience ?? 'any'}</dd>
           <dt>Claim naming the principal</dt><dd>{i.subjectClaim} (matched against each principal's identity-provider subject)</dd>
+          <dt>Console sign-in (client id)</dt><dd data-testid="issuer-client-id">{i.clientId ?? 'none: the console offers no sign-in with this provider'}</dd>
           <dt>Set</dt><dd>{day(i.updatedAt)}</dd>
         </dl>
       ) : <p>None: this tenant's users sign in with hub tokens only.</p>)}
@@ -119,6 +128,9 @@ function IssuerSection({ slug }: { slug: string }) {
         <input id="issuer-aud" {...field('audience')} />
         <label for="issuer-claim">Claim naming the principal (default sub)</label>
         <input id="issuer-claim" {...field('subjectClaim')} />
+        <label for="issuer-client">Client id of the hub's console at this provider (optional)</label>
+        <p class="hint" id="issuer-client-hint">A public client (PKCE, no secret) with the redirect URI {location.origin}/console/oidc/callback. Set, the sign-in page offers “Sign in with your agency”; empty, it does not.</p>
+        <input id="issuer-client" aria-describedby="issuer-client-hint" {...field('clientId')} />
         <button type="submit">Save identity provider</button>
         {message.text && <p class={message.error ? 'error' : ''} role="status">{message.text}</p>}
       </form>
