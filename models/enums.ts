@@ -309,3 +309,11 @@ export enum ProbeEditKind {
   /** a face box placed by hand: the search uses the face inside it (a crop with a margin) */
   FACE_BOX = 'FACE_BOX',
 }
+
+/** What a search does with a probe under its agency's quality floors (TenantPolicy.qualityFloors). */
+export enum QualityFloorAction {
+  /** refused with LOW_QUALITY, nothing charged */
+  REFUSE = 'REFUSE',
+  /** searched, with the shortfalls on the response and in its audit event */
+  WARN = 'WARN',
+}
