@@ -189,7 +189,7 @@ export class FaceEngine implements FaceAnalyzer {
     const points = await this.landmarks(image, detections);
     const faces = detections.map((d, i) => {
       const chip = this.align(image, d.landmarks, points?.[i]);
-      return { chip, face: { box: d.box, landmarks: d.landmarks, detectorScore: d.score, quality: assessQuality(d.landmarks, d.score, chip, rec.size) } as Face };
+      return { chip, face: { box: d.box, landmarks: d.landmarks, detectorScore: d.score, quality: assessQuality(d.landmarks, d.score, chip, rec.size, { box: d.box, width: image.width, height: image.height }) } as Face };
     });
     const t3 = performance.now();
     if (opts.enforceQuality) {

@@ -333,3 +333,11 @@ export enum ReportAudience {
   AGENCY = 'AGENCY',
   OVERSIGHT = 'OVERSIGHT',
 }
+
+/** What a search does with a probe under its agency's quality floors (TenantPolicy.qualityFloors). */
+export enum QualityFloorAction {
+  /** refused with LOW_QUALITY, nothing charged */
+  REFUSE = 'REFUSE',
+  /** searched, with the shortfalls on the response and in its audit event */
+  WARN = 'WARN',
+}

@@ -1,6 +1,41 @@
 import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from './context.js';
-import { LegalBasis, OffenseLevel, QuotaPeriod } from './enums.js';
+import { Float } from 'type-graphql';
+import { LegalBasis, OffenseLevel, QualityFloorAction, QuotaPeriod } from './enums.js';
+
+const FLOORS = {
+  minInterEyePx: 'pixels between the eyes, at least',
+  maxYawDeg: 'head turned left or right, degrees, at most',
+  maxPitchDeg: 'head tilted up or down, degrees, at most (an estimate)',
+  minSharpness: 'sharpness (variance of the Laplacian of the aligned face), at least',
+  minExposure: 'brightness of the face (0-1), at least',
+  maxExposure: 'brightness of the face (0-1), at most',
+  minInFrame: 'share of the face inside the photo (0-1), at least',
+};
+
+@ObjectType({ description: 'Floors on a probe’s quality components (QualityComponents), each optional, and what a search does when the probe falls short.' })
+export class QualityFloors {
+  @Field(() => QualityFloorAction) action!: QualityFloorAction;
+  @Field(() => Float, { nullable: true, description: FLOORS.minInterEyePx }) minInterEyePx?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxYawDeg }) maxYawDeg?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxPitchDeg }) maxPitchDeg?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minSharpness }) minSharpness?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minExposure }) minExposure?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxExposure }) maxExposure?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minInFrame }) minInFrame?: number | null;
+}
+
+@InputType()
+export class QualityFloorsInput {
+  @Field(() => QualityFloorAction) action!: QualityFloorAction;
+  @Field(() => Float, { nullable: true, description: FLOORS.minInterEyePx }) minInterEyePx?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxYawDeg }) maxYawDeg?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxPitchDeg }) maxPitchDeg?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minSharpness }) minSharpness?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minExposure }) minExposure?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.maxExposure }) maxExposure?: number | null;
+  @Field(() => Float, { nullable: true, description: FLOORS.minInFrame }) minInFrame?: number | null;
+}
 
 @ObjectType({ description: 'A tenant’s rules over legal bases: a jurisdiction preset plus the operator’s overrides.' })
 export class TenantPolicy {
@@ -17,6 +52,7 @@ export class TenantPolicy {
   @Field(() => Int, { description: 'a console session with no request for this many minutes ends (1-30)' }) sessionIdleMinutes!: number;
   @Field(() => Int, { description: 'a console session ends this many hours after it opened (1-24)' }) sessionLifetimeHours!: number;
   @Field({ description: 'a request’s blind verifier sees the candidates without their scores (default true)' }) blindVerificationScores?: boolean;
+  @Field(() => QualityFloors, { nullable: true, description: 'floors on a probe’s quality components; null: none' }) qualityFloors?: QualityFloors | null;
   @Field(() => Date, { nullable: true }) updatedAt!: Date | null;
 }
 
@@ -51,6 +87,7 @@ export class SetTenantPolicyInput {
   @Field(() => Int, { nullable: true }) sessionIdleMinutes?: number | null;
   @Field(() => Int, { nullable: true }) sessionLifetimeHours?: number | null;
   @Field(() => Boolean, { nullable: true }) blindVerificationScores?: boolean | null;
+  @Field(() => QualityFloorsInput, { nullable: true, description: 'floors on a probe’s quality components (replaces the ones set before)' }) qualityFloors?: QualityFloorsInput | null;
 }
 
 @ObjectType({ description: 'A tenant’s search quota for one period.' })

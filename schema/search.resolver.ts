@@ -50,10 +50,23 @@ export class FaceBox {
   @Field(() => Float) height!: number;
 }
 
+@ObjectType({ description: 'A face’s image quality in the parts an examiner can act on (after ISO/IEC 29794-5’s components), as the inference module measures them; null where an answer did not measure one.' })
+export class QualityComponents {
+  @Field(() => Float, { nullable: true, description: 'pixels between the eyes’ centres (40 or more is a good face size)' }) interEyePx!: number | null;
+  @Field(() => Float, { nullable: true, description: 'head turned left or right, degrees (0: frontal)' }) yawDeg!: number | null;
+  @Field(() => Float, { nullable: true, description: 'head tilted down (+) or up (−), degrees: an estimate from five points, a guide rather than a measurement' }) pitchDeg!: number | null;
+  @Field(() => Float, { nullable: true, description: 'head leaning sideways, degrees' }) rollDeg!: number | null;
+  @Field(() => Float, { nullable: true, description: 'variance of the Laplacian of the aligned face: higher is sharper (under about 50 is blurred)' }) sharpness!: number | null;
+  @Field(() => Float, { nullable: true, description: 'mean brightness of the face, 0 (black) to 1 (white)' }) exposure!: number | null;
+  @Field(() => Float, { nullable: true, description: 'share of the face’s pixels crushed to black or burnt to white' }) clipped!: number | null;
+  @Field(() => Float, { nullable: true, description: 'share of the face’s box inside the photo (under 1: the face runs off the edge)' }) inFrame!: number | null;
+}
+
 @ObjectType({ description: 'The face a search of this photo would use, found before searching.' })
 export class ProbeFace {
   @Field(() => FaceBox) box!: FaceBox;
   @Field(() => Float, { description: 'the face’s quality score (0-1); a search refuses faces below the hub’s floor' }) quality!: number;
+  @Field(() => QualityComponents, { description: 'the score’s parts an examiner can act on' }) components!: QualityComponents;
 }
 
 @ObjectType({ description: 'What previewProbe found: the photo’s size and the face(s) a search would use.' })
@@ -109,6 +122,10 @@ export class Search {
   @Field(() => ThresholdBasis, { nullable: true, description: 'how the threshold was derived; on the searchFaces response (later reads: null, the search’s audit event records it)' })
   thresholdBasis!: ThresholdBasis | null;
   @Field(() => Float) probeQuality!: number;
+  @Field(() => QualityComponents, { nullable: true, description: 'the probe’s quality in its components; on the searchFaces response (later reads: null, the search’s audit event records them)' })
+  probeQualityComponents!: QualityComponents | null;
+  @Field(() => [String], { nullable: true, description: 'the agency’s quality floors (TenantPolicy.qualityFloors, WARN) this probe fell short of, in words; on the searchFaces response (later reads: null, the search’s audit event records them)' })
+  qualityWarnings!: string[] | null;
   @Field(() => [ID]) galleriesSearched!: string[];
   @Field(() => [Candidate], { description: 'one per enrolled photo that scored at or above the threshold, best first; see candidatesBySubject for them grouped by person' }) candidates!: Candidate[];
   @Field(() => [RemovedCandidate], { description: 'candidates whose subject or photo was removed since the search (expunged, dismissed, ...): rank, score and reason only' }) removedCandidates!: RemovedCandidate[];
@@ -182,12 +199,14 @@ export class SearchFacesInput {
   @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the score at which the strangers expected above it over the templates searched meet the target false-positive identification rate (FRHUB_TARGET_FPIR), never below the model’s verification threshold' }) minScore?: number | null;
 }
 
-type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null };
+type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis' | 'probeQualityComponents' | 'qualityWarnings'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null; probeQualityComponents?: QualityComponents | null; qualityWarnings?: string[] | null };
 type CandidateIn = Omit<Candidate, 'searchId' | 'subjectId'> & { subjectId?: string | null; removedReason?: string | null };
 export const toSearch = (r: Row, candidates: CandidateIn[]): Search =>
   ({
     ...r,
     thresholdBasis: r.thresholdBasis ?? null,
+    probeQualityComponents: r.probeQualityComponents ?? null,
+    qualityWarnings: r.qualityWarnings ?? null,
     candidates: candidates.filter((c) => !c.removedReason).map((c) => ({ ...c, searchId: r.id })),
     removedCandidates: candidates.filter((c) => c.removedReason).map((c) => ({ rank: c.rank, score: c.score, reason: c.removedReason as RemovalReason })),
     notice: LEADS_NOTICE,
@@ -215,7 +234,7 @@ export class SearchResolver {
     const actor = actorOf(ctx);
     const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
     const f = await ctx.services.searches.previewProbe(actor, image);
-    return { width: f.width, height: f.height, faces: [{ box: f.box, quality: f.quality }] };
+    return { width: f.width, height: f.height, faces: [{ box: f.box, quality: f.quality, components: f.qualityComponents }] };
   }
 
   @Query(() => Search)

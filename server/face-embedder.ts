@@ -3,7 +3,8 @@ import { calibrationLimit, falseMatchRateAt, falseMatchRateInterval, thresholdFo
 import { embeddingFault } from '../inference/embedding.js';
 import { InferenceError } from '../inference/errors.js';
 import type { Analysis, FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
-import type { CropEmbedder, EmbeddedFace, FaceEmbedder, LocatedFace, ScoreCalibrationPort } from '../tenants/shared/ports.js';
+import type { CropEmbedder, EmbeddedFace, FaceEmbedder, LocatedFace, QualityComponents, ScoreCalibrationPort } from '../tenants/shared/ports.js';
+import type { FaceQuality } from '../inference/quality.js';
 import { VectorStorage } from '../models/index-memory.js';
 
 /** The pack's choice of index storage (checked against INDEX_STORAGES when the pack was loaded; the two vocabularies are one, test/models/index-memory.spec.ts). */
@@ -47,6 +48,12 @@ export function believe(engine: FaceAnalyzer, image: Buffer, a: Analysis, embedd
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The quality components the services show, each a finite number or null (an answer that did not measure it). */
+function componentsOf(q: Partial<FaceQuality>): QualityComponents {
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  return { interEyePx: n(q.interEyePx), yawDeg: n(q.yawDeg), pitchDeg: n(q.pitchDeg), rollDeg: n(q.rollDeg), sharpness: n(q.sharpness), exposure: n(q.exposure), clipped: n(q.clipped), inFrame: n(q.inFrame) };
+}
 
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
 export class EngineEmbedder implements FaceEmbedder {
@@ -92,13 +99,13 @@ export class EngineEmbedder implements FaceEmbedder {
     const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true, crop: opts.keepCrop });
     const f = believe(this.engine, image, a, true, this.onDistrust);
     // the version and checksum are the hub's own, never taken from the answer
-    return { embedding: f.embedding!, modelVersion: this.engine.modelVersion, quality: f.quality.score, imageSha256: sha256(image), imageBytes: image.length, box: f.box, crop: f.crop };
+    return { embedding: f.embedding!, modelVersion: this.engine.modelVersion, quality: f.quality.score, qualityComponents: componentsOf(f.quality), imageSha256: sha256(image), imageBytes: image.length, box: f.box, crop: f.crop };
   }
 
   async locate(image: Buffer): Promise<LocatedFace> {
     const a = await this.engine.analyze(image, { select: 'dominant', enforceQuality: true, embed: false });
     const f = believe(this.engine, image, a, false, this.onDistrust);
-    return { box: f.box, quality: f.quality.score, width: a.image.width, height: a.image.height };
+    return { box: f.box, quality: f.quality.score, qualityComponents: componentsOf(f.quality), width: a.image.width, height: a.image.height };
   }
 }
 

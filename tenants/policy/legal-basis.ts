@@ -1,4 +1,4 @@
-import { LegalBasis, OffenseCategory, OffenseLevel, ProhibitedPurpose, TenantStatus } from '../../models/enums.js';
+import { LegalBasis, OffenseCategory, OffenseLevel, ProhibitedPurpose, QualityFloorAction, TenantStatus } from '../../models/enums.js';
 import { DomainError } from '../shared/errors.js';
 import { meaningful } from '../../models/text.js';
 
@@ -23,6 +23,20 @@ export interface TenantPolicy {
   sessionLifetimeHours: number;
   /** a request's blind verifier does not see the candidates' scores (default: on) */
   blindVerificationScores?: boolean;
+  /** floors on the probe's quality components (absent or null: none) */
+  qualityFloors?: QualityFloors | null;
+}
+
+/** The least a probe must measure, each optional, and what a search does when it falls short. */
+export interface QualityFloors {
+  action: QualityFloorAction;
+  minInterEyePx?: number | null;
+  maxYawDeg?: number | null;
+  maxPitchDeg?: number | null;
+  minSharpness?: number | null;
+  minExposure?: number | null;
+  maxExposure?: number | null;
+  minInFrame?: number | null;
 }
 
 /** Session rules of every preset: CJIS 5.5.5's longest idle time, a working shift. */

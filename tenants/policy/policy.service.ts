@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, QualityFloorAction } from '../../models/enums.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -8,7 +8,7 @@ import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
 import { authorize, defineAbilityFor } from './ability.js';
-import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, MAX_IDLE_MINUTES, MAX_LIFETIME_HOURS, SESSION_DEFAULTS, type TenantPolicy } from './legal-basis.js';
+import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, MAX_IDLE_MINUTES, MAX_LIFETIME_HOURS, SESSION_DEFAULTS, type QualityFloors, type TenantPolicy } from './legal-basis.js';
 import { DEFAULT_PRESET, presetById, PRESETS, type PolicyPreset } from './presets.js';
 
 export interface EffectivePolicy extends TenantPolicy {
@@ -121,7 +121,21 @@ function validateOverrides(o: PolicyOverrides): void {
   if (o.sessionIdleMinutes != null && !(Number.isInteger(o.sessionIdleMinutes) && o.sessionIdleMinutes >= 1 && o.sessionIdleMinutes <= MAX_IDLE_MINUTES)) {
     throw new DomainError('BAD_USER_INPUT', `sessionIdleMinutes must be a whole number of minutes from 1 to ${MAX_IDLE_MINUTES} (CJIS Security Policy 5.5.5).`);
   }
+  if (o.qualityFloors != null) validateFloors(o.qualityFloors);
   if (o.sessionLifetimeHours != null && !(Number.isInteger(o.sessionLifetimeHours) && o.sessionLifetimeHours >= 1 && o.sessionLifetimeHours <= MAX_LIFETIME_HOURS)) {
     throw new DomainError('BAD_USER_INPUT', `sessionLifetimeHours must be a whole number of hours from 1 to ${MAX_LIFETIME_HOURS}.`);
   }
+}
+
+/** Floors within what each component can measure, each a number where given. */
+function validateFloors(f: QualityFloors): void {
+  if (!Object.values(QualityFloorAction).includes(f.action)) throw new DomainError('BAD_USER_INPUT', 'qualityFloors.action must be REFUSE or WARN.');
+  const range: Record<string, [number, number]> = {
+    minInterEyePx: [0, 10_000], maxYawDeg: [0, 90], maxPitchDeg: [0, 90], minSharpness: [0, 1e6], minExposure: [0, 1], maxExposure: [0, 1], minInFrame: [0, 1],
+  };
+  for (const [k, [lo, hi]] of Object.entries(range)) {
+    const v = (f as unknown as Record<string, unknown>)[k];
+    if (v != null && !(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) throw new DomainError('BAD_USER_INPUT', `qualityFloors.${k} must be a number from ${lo} to ${hi}.`);
+  }
+  if (f.minExposure != null && f.maxExposure != null && f.minExposure > f.maxExposure) throw new DomainError('BAD_USER_INPUT', 'qualityFloors.minExposure is above maxExposure: no photo could pass.');
 }

@@ -17,13 +17,14 @@ import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
-import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type ReplicaReads } from '../shared/ports.js';
+import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type QualityComponents, type ReplicaReads } from '../shared/ports.js';
 import { QuotaRepository } from '../../models/quota.repository.js';
 import { RequestRepository } from '../../models/request.repository.js';
 import { RequestStatus } from '../../models/enums.js';
 import type { ExaminationService, RequestProbe } from '../requests/examination.service.js';
 import { requestEvent } from '../requests/request.service.js';
 import { galleryReceipt } from './gallery-receipt.js';
+import { applyQualityFloors } from './quality-floors.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
 
 export interface SearchRequest {
@@ -49,6 +50,10 @@ export interface SearchResult extends SearchRow {
   candidates: (CandidateRow & FalseMatchEstimate)[];
   /** how the threshold was derived: on the search's own response (not stored; its audit event records it) */
   thresholdBasis?: ThresholdBasis;
+  /** the probe's quality in its components: on the search's own response (its audit event records them) */
+  probeQualityComponents?: QualityComponents;
+  /** the agency's quality floors the probe fell short of (WARN floors): on the response and in its audit event */
+  qualityWarnings?: string[];
 }
 
 export interface SearchOptions {
@@ -119,7 +124,7 @@ export class SearchService {
       const { maxCandidates } = this.limits(req);
       let linked: RequestProbe | undefined;
       // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
-      const { galleryIds, exigentHours } = await this.db.scoped(scopeOf(actor), async (tx) => {
+      const { galleryIds, exigentHours, qualityFloors } = await this.db.scoped(scopeOf(actor), async (tx) => {
         if (given.requestId) {
           if (!this.options.examinations) throw new DomainError('BAD_USER_INPUT', 'This hub does not examine requests.');
           linked = await this.options.examinations.probeForSearch(tx, actor, given.requestId, given.probeVersionId);
@@ -132,11 +137,13 @@ export class SearchService {
         checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
         // a request's search counts against the requesting agency
         checkRoom(linked ? await this.quotaRows.status(tx, linked.request.tenantId) : ctx.quotas);
-        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours };
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors };
       });
       if (!req.image) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`, or a requestId whose probe to search.');
       const image = req.image;
       const probe = await this.embedder.embedOne(image);
+      // the agency's floors on the probe's quality: refused before anything is charged, or searched with the shortfalls recorded
+      const qualityWarnings = applyQualityFloors(qualityFloors, probe.qualityComponents);
       // the vector query (and the template count its threshold scales with) may run on a read replica
       // (read-only, same row-level security); everything that writes runs on the primary
       const nearest = async (tx: Queryable) => {
@@ -203,10 +210,10 @@ export class SearchService {
           candidateCount: hits.length,
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
-          details: { searchId: row.id, bytes: probe.imageBytes, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
+          details: { searchId: row.id, bytes: probe.imageBytes, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), probeQualityComponents: probe.qualityComponents, ...(qualityWarnings.length ? { qualityWarnings } : {}), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
             ...(linked ? { examinationRequestId: linked.request.id, probeVersionId: linked.probeVersionId, chargedTenantId: linked.request.tenantId } : {}) },
         });
-        return { ...row, thresholdBasis: basis, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
+        return { ...row, thresholdBasis: basis, probeQualityComponents: probe.qualityComponents, qualityWarnings, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
     });
   }

@@ -10,7 +10,7 @@ export const DENIAL_CODES = [
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
 // FACE_IMAGE_TAMPERED: a kept face image failed its integrity check (altered, moved, or its key missing): never shown
-export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | 'FACE_IMAGE_TAMPERED' | DenialCode;
+export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | 'FACE_IMAGE_TAMPERED' | 'LOW_QUALITY' | DenialCode;
 
 /** The codes a FaceEmbedder's errors carry (the inference module's refusals). */
 export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FACE_FOUND', 'MULTIPLE_FACES', 'LOW_QUALITY', 'OVERLOADED', 'MODEL_UNAVAILABLE'] as const;

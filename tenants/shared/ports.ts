@@ -2,10 +2,32 @@
 import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
 import type { VectorStorage } from '../../models/index-memory.js';
 
+/** A face's image quality in the parts an examiner can act on (ISO/IEC 29794-5's components, as the inference module measures them). */
+export interface QualityComponents {
+  // null: not measured (a remote worker of an older version)
+  /** pixels between the eyes' centres */
+  interEyePx: number | null;
+  /** head turned left or right, degrees (0: frontal) */
+  yawDeg: number | null;
+  /** head tilted down (+) or up (−), degrees: an estimate from five points */
+  pitchDeg: number | null;
+  /** head leaning sideways, degrees */
+  rollDeg: number | null;
+  /** variance of the Laplacian of the aligned face: higher is sharper */
+  sharpness: number | null;
+  /** mean brightness of the face, 0 (black) to 1 (white) */
+  exposure: number | null;
+  /** share of the face's pixels crushed to black or burnt to white */
+  clipped: number | null;
+  /** share of the face's box inside the photo (1: all of it) */
+  inFrame: number | null;
+}
+
 export interface EmbeddedFace {
   embedding: Float32Array;
   modelVersion: string;
   quality: number;
+  qualityComponents: QualityComponents;
   imageSha256: string;
   imageBytes: number;
   box: { x: number; y: number; width: number; height: number };
@@ -17,6 +39,7 @@ export interface EmbeddedFace {
 export interface LocatedFace {
   box: { x: number; y: number; width: number; height: number };
   quality: number;
+  qualityComponents: QualityComponents;
   /** the photo's size in pixels, as decoded (the box is in these pixels) */
   width: number;
   height: number;
