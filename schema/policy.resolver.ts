@@ -14,6 +14,7 @@ const FLOORS = {
 };
 
 @ObjectType({ description: 'Floors on a probe’s quality components (QualityComponents), each optional, and what a search does when the probe falls short.' })
+@InputType('QualityFloorsInput')
 export class QualityFloors {
   @Field(() => QualityFloorAction) action!: QualityFloorAction;
   @Field(() => Float, { nullable: true, description: FLOORS.minInterEyePx }) minInterEyePx?: number | null;
@@ -25,17 +26,6 @@ export class QualityFloors {
   @Field(() => Float, { nullable: true, description: FLOORS.minInFrame }) minInFrame?: number | null;
 }
 
-@InputType()
-export class QualityFloorsInput {
-  @Field(() => QualityFloorAction) action!: QualityFloorAction;
-  @Field(() => Float, { nullable: true, description: FLOORS.minInterEyePx }) minInterEyePx?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.maxYawDeg }) maxYawDeg?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.maxPitchDeg }) maxPitchDeg?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.minSharpness }) minSharpness?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.minExposure }) minExposure?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.maxExposure }) maxExposure?: number | null;
-  @Field(() => Float, { nullable: true, description: FLOORS.minInFrame }) minInFrame?: number | null;
-}
 
 @ObjectType({ description: 'A tenant’s rules over legal bases: a jurisdiction preset plus the operator’s overrides.' })
 export class TenantPolicy {
@@ -87,7 +77,7 @@ export class SetTenantPolicyInput {
   @Field(() => Int, { nullable: true }) sessionIdleMinutes?: number | null;
   @Field(() => Int, { nullable: true }) sessionLifetimeHours?: number | null;
   @Field(() => Boolean, { nullable: true }) blindVerificationScores?: boolean | null;
-  @Field(() => QualityFloorsInput, { nullable: true, description: 'floors on a probe’s quality components (replaces the ones set before)' }) qualityFloors?: QualityFloorsInput | null;
+  @Field(() => QualityFloors, { nullable: true, description: 'floors on a probe’s quality components (replaces the ones set before)' }) qualityFloors?: QualityFloors | null;
 }
 
 @ObjectType({ description: 'A tenant’s search quota for one period.' })

@@ -6,28 +6,7 @@
 set -euo pipefail
 url="${FRHUB_URL:-http://localhost:4000}/graphql"
 slug="${TRY_IT_AGENCY:-metro-pd}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-frhub() { node server/cli/frhub.cjs "$@"; }
-# gql TOKEN QUERY [VARIABLES-JSON]: prints the response; fails on GraphQL errors
-gql() {
-  local body
-  body=$(node -e 'process.stdout.write(JSON.stringify({query: process.argv[1], variables: JSON.parse(process.argv[2] || "{}")}))' "$2" "${3:-}")
-  curl -sS "$url" -H 'content-type: application/json' -H "authorization: Bearer $1" -d "$body" | tee "$work/last.json"
-  echo
-  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.errors) process.exit(1)' "$work/last.json"
-}
-# field PATH: a value from the last response, e.g. field data.createGallery.id
-field() { node -e 'let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const k of process.argv[2].split(".")) v = v[k]; console.log(v)' "$work/last.json" "$1"; }
-# upload TOKEN QUERY INPUT-JSON FILE: a GraphQL multipart request with the photo at input.image
-upload() {
-  curl -sS "$url" -H "authorization: Bearer $1" -H 'apollo-require-preflight: true' \
-    -F operations="{\"query\":$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$2"),\"variables\":{\"input\":$3}}" \
-    -F map='{"0":["variables.input.image"]}' -F 0=@"$4" | tee "$work/last.json"
-  echo
-  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.errors) process.exit(1)' "$work/last.json"
-}
+. "$(dirname "$0")/lib.sh"
 
 echo "== two different photos of one person, from group photos that an npm package ships"
 # the woman on the right of sample1.jpg is the one in the middle of sample3.jpg: another day, place and light
