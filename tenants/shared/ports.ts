@@ -1,4 +1,6 @@
 // What the services need from outside, implemented and wired by the server.
+import type { ProbeEditKind } from '../../models/enums.js';
+import type { ProbeEditStepRow } from '../../models/request.repository.js';
 import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
 import type { VectorStorage } from '../../models/index-memory.js';
 
@@ -123,17 +125,8 @@ export const primaryReads = (db: ScopedDatabase): ReplicaReads => ({
   readThenWrite: (scope, read, write) => db.scoped(scope, async (tx) => write(tx, await read(tx))),
 });
 
-/** One recorded step of a probe edit, with its parameters (pixels of the image the step is applied to; degrees; factors around 1). */
-export interface ProbeEditStep {
-  kind: 'CROP' | 'ROTATE' | 'BRIGHTNESS_CONTRAST' | 'FACE_BOX';
-  x?: number | null;
-  y?: number | null;
-  width?: number | null;
-  height?: number | null;
-  degrees?: number | null;
-  brightness?: number | null;
-  contrast?: number | null;
-}
+/** One recorded step of a probe edit, with its parameters (pixels of the image the step is applied to; degrees; factors around 1): a stored step, its kind one of the vocabulary's. */
+export type ProbeEditStep = Omit<ProbeEditStepRow, 'kind'> & { kind: ProbeEditKind | `${ProbeEditKind}` };
 
 /** Derives an edited probe from the original, step by step; the original is never changed. Throws DomainError BAD_USER_INPUT for a step that cannot apply. */
 export interface ProbeEditor {
