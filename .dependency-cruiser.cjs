@@ -55,7 +55,6 @@ module.exports = {
     moduleSystems: ['cjs', 'es6'],
     // `import type` is a dependency too: a type from the wrong layer couples the layers all the same
     tsPreCompilationDeps: true,
-    extraExtensionsToScan: [],
     enhancedResolveOptions: {
       // the sources import `./x.js` (NodeNext) and the file is x.ts
       extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json'],
