@@ -16,13 +16,15 @@ export type EngineReply =
   | { kind: 'failed'; error: WireError }
   | { kind: 'result'; id: number; value?: unknown; error?: WireError; status: InferenceStatus };
 
-/** The compiled worker script; under jest (TypeScript sources) dist/ is brought up to date first. */
+/**
+ * The compiled worker script. Run from the TypeScript sources (jest), the thread still needs it
+ * compiled: jest's global setup (test/support/global-setup.cjs) brings dist/ up to date first, as
+ * every `frhub` command does, so this leaf never reaches for the build tool itself.
+ */
 function workerScript(): string {
   if (__filename.endsWith('.js')) return join(__dirname, 'engine-worker.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(resolve(__dirname, '../server/cli/build.cjs'));
   const built = resolve(__dirname, '../dist/inference/engine-worker.js');
-  if (!existsSync(built)) throw new Error(`the inference worker is not built: ${built}`);
+  if (!existsSync(built)) throw new Error(`the inference worker is not built: ${built} (npm run build compiles it)`);
   return built;
 }
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { Role } from '../models/enums.js';
 import { HUB_TOKEN_ISSUER } from '../tenants/directory/tenant.service.js';
+import { systemClock, type Clock } from '../tenants/shared/ports.js';
 
 // Hub-issued tokens: EdDSA. One embedded hub generates its key into the data directory on first use;
 // replicas share a key set file (FRHUB_SIGNING_KEYS_FILE): the newest key signs, the others verify.
@@ -41,32 +42,40 @@ interface KeyEntry {
 /** A key set file that cannot be used; the message says what to do. */
 export class KeySetError extends Error {}
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+const secondsOf = (clock: Clock) => Math.floor(clock.now().getTime() / 1000);
 const RELOAD_EVERY_MS = 1000;
 
 /**
  * The hub's token keys: `privateKey`/`kid` sign new tokens, every key not past its `exp` verifies.
  * Loaded from a key set file, a replica re-reads it when it changes (checked at most once a second,
  * and at once when a token names a key it does not know), so a rotation or a removal reaches
- * running replicas without a restart.
+ * running replicas without a restart. `clock` is the hub's: it says when a key or a token it signs or
+ * verifies has expired, so a test that moves the hub's clock moves their expiry with it.
  */
 export class SigningKeys {
+  // how often the file is looked at: a cadence of the disk, not a decision, so on the wall clock
   private checkedAt = Date.now();
 
   private constructor(
     private entries: KeyEntry[],
     private readonly source?: { file: string; version: string },
+    readonly clock: Clock = systemClock,
   ) {}
 
-  static async of(stored: StoredKey[], source?: { file: string; version: string }): Promise<SigningKeys> {
-    const keys = new SigningKeys(await Promise.all(stored.map(entryOf)), source);
+  static async of(stored: StoredKey[], source?: { file: string; version: string }, clock: Clock = systemClock): Promise<SigningKeys> {
+    const keys = new SigningKeys(await Promise.all(stored.map(entryOf)), source, clock);
     keys.signer(); // a set with nothing left to sign with is refused at load
     return keys;
   }
 
+  private live(): KeyEntry[] {
+    const now = secondsOf(this.clock);
+    return this.entries.filter((e) => e.exp === undefined || e.exp > now);
+  }
+
   /** the key that signs new tokens: the newest one that has not expired */
   private signer(): KeyEntry {
-    const live = this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds());
+    const live = this.live();
     if (!live.length) throw new KeySetError(`${this.source?.file ?? 'the key set'} has no key left that has not expired: add one with \`npx frhub keys rotate --file ${this.source?.file ?? '<file>'}\`.`);
     return live.reduce((a, b) => (b.iat > a.iat ? b : a));
   }
@@ -87,7 +96,7 @@ export class SigningKeys {
   async verificationKey(kid: string | undefined): Promise<Key> {
     if (kid !== undefined && !this.entries.some((e) => e.kid === kid)) await this.reload();
     else await this.refresh();
-    const live = this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds());
+    const live = this.live();
     const found = kid === undefined ? (live.length === 1 ? live[0] : undefined) : live.find((e) => e.kid === kid);
     if (!found) throw new Error(kid === undefined ? 'no kid' : 'unknown or expired kid');
     return found.publicKey;
@@ -108,7 +117,7 @@ export class SigningKeys {
    * kid: another replica may already sign with a key this one has not loaded.
    */
   async macMatches(purpose: string, matches: (key: Buffer) => boolean): Promise<boolean> {
-    const anyKey = () => this.entries.some((e) => (e.exp === undefined || e.exp > nowSeconds()) && matches(macKeyOf(e, purpose)));
+    const anyKey = () => this.live().some((e) => matches(macKeyOf(e, purpose)));
     if (anyKey()) return true;
     const before = this.entries;
     await this.reload();
@@ -117,7 +126,7 @@ export class SigningKeys {
 
   /** The public keys as a JWKS document: never a private part. */
   jwks(): { keys: JWK[] } {
-    return { keys: this.entries.filter((e) => e.exp === undefined || e.exp > nowSeconds()).map((e) => ({ ...e.publicJwk, ...(e.exp ? { exp: e.exp } : {}) })) };
+    return { keys: this.live().map((e) => ({ ...e.publicJwk, ...(e.exp ? { exp: e.exp } : {}) })) };
   }
 
   /** Re-reads the key set file when it changed, at most once a second (a no-op for the data directory's key). */
@@ -136,7 +145,7 @@ export class SigningKeys {
     }
     if (version === this.source.version) return;
     try {
-      const next = await SigningKeys.of(readKeySetFile(this.source.file), { file: this.source.file, version });
+      const next = await SigningKeys.of(readKeySetFile(this.source.file), { file: this.source.file, version }, this.clock);
       this.entries = next.entries;
       this.source.version = version;
     } catch {
@@ -160,10 +169,10 @@ async function entryOf(k: StoredKey): Promise<KeyEntry> {
 }
 
 /** A fresh Ed25519 key, named by its JWK thumbprint (RFC 7638). */
-export async function generateStoredKey(): Promise<StoredKey> {
+export async function generateStoredKey(clock: Clock = systemClock): Promise<StoredKey> {
   const { privateKey } = await jose().generateKeyPair(ALG, { extractable: true, crv: 'Ed25519' });
   const jwk = await jose().exportJWK(privateKey);
-  return { ...jwk, kid: await jose().calculateJwkThumbprint(jwk), alg: ALG, use: 'sig', iat: nowSeconds() };
+  return { ...jwk, kid: await jose().calculateJwkThumbprint(jwk), alg: ALG, use: 'sig', iat: secondsOf(clock) };
 }
 
 /** Reads and checks a key set file ({"keys": [Ed25519 private JWKs with kid]}). */
@@ -196,13 +205,13 @@ export function writeKeySetFile(file: string, keys: StoredKey[]): void {
 }
 
 /** The shared key set of replicas: loaded from its file, which must exist (replicas never make their own). */
-export async function loadKeySet(file: string): Promise<SigningKeys> {
+export async function loadKeySet(file: string, clock: Clock = systemClock): Promise<SigningKeys> {
   const keys = readKeySetFile(file);
-  return SigningKeys.of(keys, { file, version: fileVersion(file) });
+  return SigningKeys.of(keys, { file, version: fileVersion(file) }, clock);
 }
 
 /** One embedded hub's key: generated into `<dataDir>/keys` on first use. */
-export async function loadOrCreateKeys(dataDir: string): Promise<SigningKeys> {
+export async function loadOrCreateKeys(dataDir: string, clock: Clock = systemClock): Promise<SigningKeys> {
   const file = join(dataDir, 'keys', 'hub-signing-key.jwk.json');
   if (!existsSync(file)) {
     const { privateKey } = await jose().generateKeyPair(ALG, { extractable: true, crv: 'Ed25519' });
@@ -210,19 +219,20 @@ export async function loadOrCreateKeys(dataDir: string): Promise<SigningKeys> {
     writeFileSync(file, JSON.stringify(await jose().exportJWK(privateKey)), { mode: 0o600 });
   }
   const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-  return SigningKeys.of([{ ...jwk, kid: await jose().calculateJwkThumbprint(jwk) }]);
+  return SigningKeys.of([{ ...jwk, kid: await jose().calculateJwkThumbprint(jwk) }], undefined, clock);
 }
 
-/** The hub's keys as configured: the shared key set file, else the data directory's own key. */
-export function loadSigningKeys(config: { dataDir: string; signingKeysFile?: string }): Promise<SigningKeys> {
-  return config.signingKeysFile ? loadKeySet(config.signingKeysFile) : loadOrCreateKeys(config.dataDir);
+/** The hub's keys as configured: the shared key set file, else the data directory's own key; `clock` judges their expiry and their tokens'. */
+export function loadSigningKeys(config: { dataDir: string; signingKeysFile?: string }, clock: Clock = systemClock): Promise<SigningKeys> {
+  return config.signingKeysFile ? loadKeySet(config.signingKeysFile, clock) : loadOrCreateKeys(config.dataDir, clock);
 }
 
-/** What signs a token: SigningKeys, or any private key (a test's forgery); a kid names the key in the header. */
+/** What signs a token: SigningKeys, or any private key (a test's forgery); a kid names the key in the header, `clock` its times. */
 export interface TokenSigner {
   privateKey: Key;
   publicKey?: Key;
   kid?: string;
+  clock?: Clock;
   refresh?(): Promise<void>;
 }
 
@@ -230,12 +240,13 @@ export interface TokenSigner {
 export async function mintToken(keys: TokenSigner, opts: { tenant: string; role?: Role; principalId?: string; ttlSeconds?: number }): Promise<string> {
   if (!opts.principalId && !opts.role) throw new Error('a token names a principal (--subject) or a role (--role)');
   await keys.refresh?.();
+  const nowMs = (keys.clock ?? systemClock).now().getTime();
   return new (jose().SignJWT)({ tenant: opts.tenant, ...(opts.principalId ? {} : { role: opts.role }) })
     .setProtectedHeader({ alg: ALG, ...(keys.kid ? { kid: keys.kid } : {}) })
     .setIssuer(HUB_ISSUER)
     .setSubject(opts.principalId ?? `svc:${opts.role}`)
-    .setIssuedAt(Date.now() / 1000)
-    .setExpirationTime(`${opts.ttlSeconds ?? 12 * 3600}s`)
+    .setIssuedAt(nowMs / 1000)
+    .setExpirationTime(Math.floor(nowMs / 1000) + (opts.ttlSeconds ?? 12 * 3600))
     .sign(keys.privateKey);
 }
 
@@ -262,9 +273,10 @@ export function assertsMfa(claims: { amr?: unknown; acr?: unknown }, mfaAcrValue
   return typeof claims.acr === 'string' && mfaAcrValues.includes(claims.acr);
 }
 
+/** A hub token's claims, verified at the keys' clock's now (the hub's injected clock). */
 export async function verifyToken(keys: SigningKeys, token: string): Promise<HubClaims> {
   try {
-    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG], requiredClaims: ['exp'] });
+    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG], requiredClaims: ['exp'], currentDate: keys.clock.now() });
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
     if (payload.sub.startsWith('svc:') && !Object.values(Role).includes(payload.role as Role)) throw new Error('unknown role');
     return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub, iat: typeof payload.iat === 'number' ? payload.iat : undefined, exp: payload.exp as number };
@@ -307,14 +319,14 @@ const FEDERATED_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
  * sign-in passes the ID token with `audience` = its client id, the `nonce` it sent and
  * `authorizedParty` = its client id (checked against `azp` when the token has several audiences, or an azp).
  */
-export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}): Promise<string> {
-  return (await verifyFederatedClaims(keys, token, cfg, expect)).subject;
+export async function verifyFederatedToken(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}, clock: Clock = systemClock): Promise<string> {
+  return (await verifyFederatedClaims(keys, token, cfg, expect, clock)).subject;
 }
 
-/** As verifyFederatedToken, with the claims the hub reads beyond the subject: iat, exp, amr, acr. */
-export async function verifyFederatedClaims(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}): Promise<{ subject: string; iat?: number; exp: number; amr?: unknown; acr?: unknown }> {
+/** As verifyFederatedToken, with the claims the hub reads beyond the subject: iat, exp, amr, acr; expiry judged at `clock`'s now. */
+export async function verifyFederatedClaims(keys: RemoteKeySets, token: string, cfg: { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string }, expect: { nonce?: string; authorizedParty?: string } = {}, clock: Clock = systemClock): Promise<{ subject: string; iat?: number; exp: number; amr?: unknown; acr?: unknown }> {
   try {
-    const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'] });
+    const { payload } = await jose().jwtVerify(token, keys.get(cfg.jwksUrl), { issuer: cfg.issuer, audience: cfg.audience ?? undefined, algorithms: FEDERATED_ALGS, requiredClaims: ['exp'], currentDate: clock.now() });
     if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw Object.assign(new Error('nonce mismatch'), { code: 'ERR_NONCE_MISMATCH' });
     // an ID token for several audiences names the client it was issued to (OpenID Connect Core 3.1.3.7)
     if (expect.authorizedParty !== undefined) {

@@ -3,6 +3,7 @@ import { SignInRefusal, TenantStatus, type Role } from '../models/enums.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
 import { SignInRefused, refusal, type Admitted, type PresentedToken, type SessionService } from '../tenants/directory/session.service.js';
 import type { Actor } from '../tenants/shared/actor.js';
+import { systemClock, type Clock } from '../tenants/shared/ports.js';
 import { assertsMfa, AuthError, claimedIssuer, HUB_ISSUER, RemoteKeySets, tokenIdOf, verifyFederatedClaims, verifyToken, type SigningKeys } from './auth.js';
 
 /** A verified, admitted token: the request's Actor, who it speaks for, and the token's id and times. */
@@ -27,7 +28,7 @@ export const unauthenticated = (message: string) => new GraphQLError(message, { 
  * database on every request (disabled principal, revoked tokens, ended or idle sessions). Anything
  * else is UNAUTHENTICATED (401).
  */
-export function authenticator(keys: SigningKeys, tenants: TenantService, sessions: SessionService, opts: { mfaAcrValues?: readonly string[] } = {}): Authenticator {
+export function authenticator(keys: SigningKeys, tenants: TenantService, sessions: SessionService, opts: { mfaAcrValues?: readonly string[]; clock?: Clock } = {}): Authenticator {
   const remoteKeys = new RemoteKeySets();
 
   async function identify(token: string, requestId: string): Promise<Identified> {
@@ -52,7 +53,7 @@ export function authenticator(keys: SigningKeys, tenants: TenantService, session
     if (!cfg) throw refusal(SignInRefusal.TOKEN_INVALID, `Unauthenticated: no tenant of this hub trusts the issuer '${issuer}'.`);
     let claims;
     try {
-      claims = await verifyFederatedClaims(remoteKeys, token, cfg);
+      claims = await verifyFederatedClaims(remoteKeys, token, cfg, {}, opts.clock ?? systemClock);
     } catch (e) {
       throw e instanceof AuthError ? refusal(e.expired ? SignInRefusal.TOKEN_EXPIRED : SignInRefusal.TOKEN_INVALID, e.message) : refusal(SignInRefusal.TOKEN_INVALID);
     }

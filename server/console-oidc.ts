@@ -9,6 +9,7 @@ import { HostClass, hostClass, remoteUrlProblem } from '../tenants/shared/urls.j
 import { AuditOutcome, SignInRefusal } from '../models/enums.js';
 import { SignInRefused, signInAudited, type SessionService } from '../tenants/directory/session.service.js';
 import { assertsMfa, RemoteKeySets, tokenIdOf, verifyFederatedClaims, type SigningKeys } from './auth.js';
+import { systemClock, type Clock } from '../tenants/shared/ports.js';
 import { PROVIDER_COOKIE, clearProviderCookie, cookieOf, holdPendingSession, hostCookie, originOf, safeNext, secureCookie, secured } from './console.js';
 import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
 import { requestLog } from './http.js';
@@ -172,7 +173,7 @@ export interface ConsoleOidc {
   endSession(req: Request, res: Response): Promise<string | undefined>;
 }
 
-export function consoleOidc(deps: { tenants: TenantService; sessions: SessionService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets; notice?: boolean; mfaAcrValues?: readonly string[] }): ConsoleOidc {
+export function consoleOidc(deps: { tenants: TenantService; sessions: SessionService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets; notice?: boolean; mfaAcrValues?: readonly string[]; clock?: Clock }): ConsoleOidc {
   const router = express.Router();
   const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
   // one discovery per issuer at a time, its answer kept (a failure briefly): sign-ins are anonymous
@@ -281,7 +282,7 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
       const idToken = await exchange(doc, cfg.clientId, code, flow.verifier, redirectUri(req));
       let claims;
       try {
-        claims = await verifyFederatedClaims(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId });
+        claims = await verifyFederatedClaims(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId }, deps.clock ?? systemClock);
       } catch (e) {
         throw new SignInFailure(SignInError.TOKEN_REFUSED, (e as Error).message);
       }

@@ -89,7 +89,7 @@ export async function createHub(config: Config, opts: { logger?: pino.Logger; cl
     await remote?.close();
     throw e;
   });
-  const { engine, keys } = await startInference(config, database, logger, remote);
+  const { engine, keys } = await startInference(config, database, logger, remote, opts.clock ?? systemClock);
   // whatever the rest of start-up opened is closed if a later step fails, the database (and its lock) last
   const undo: (() => unknown)[] = [];
   try {
@@ -224,7 +224,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   });
   app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
 
-  const authenticate = authenticator(keys, tenants, services.sessions, { mfaAcrValues: config.mfaAcrValues });
+  const authenticate = authenticator(keys, tenants, services.sessions, { mfaAcrValues: config.mfaAcrValues, clock });
   let httpServer: Server | undefined;
   let closing: Promise<void> | undefined;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -276,7 +276,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       },
     }),
   );
-  const oidc = consoleOidc({ tenants, sessions: services.sessions, keys, logger, notice: !!config.systemUseNotice, mfaAcrValues: config.mfaAcrValues });
+  const oidc = consoleOidc({ tenants, sessions: services.sessions, keys, logger, notice: !!config.systemUseNotice, mfaAcrValues: config.mfaAcrValues, clock });
   app.use(reportRouter(services.reports, authenticate));
   app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice }));
   app.use(oidc.router);
@@ -360,12 +360,12 @@ function readReplicas(db: Db, settings: NonNullable<Config['readReplicas']>, reg
 }
 
 /** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
-async function startInference(config: Config, database: Database, logger: pino.Logger, remote?: RemoteInference): Promise<{ engine: HubEngine; keys: SigningKeys }> {
+async function startInference(config: Config, database: Database, logger: pino.Logger, remote: RemoteInference | undefined, clock: Clock): Promise<{ engine: HubEngine; keys: SigningKeys }> {
   let engine: HubEngine | undefined = remote;
   try {
     engine ??= await EngineThread.create(config.inference, (m) => logger.info(m), config.inferenceInFlight);
     checkCalibration(config, engine, logger);
-    return { engine, keys: await loadSigningKeys(config) };
+    return { engine, keys: await loadSigningKeys(config, clock) };
   } catch (e) {
     await engine?.close().catch(() => {});
     await database.close().catch(() => {});

@@ -1,52 +1,153 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 
-// The layout's import rules (docs/design.md), checked on every source file: imports run
-// server → schema → tenants → models and server → inference, never back; inference/ is a leaf;
-// resolvers never reach a repository.
+// The layout's import rules (docs/design.md) live in .dependency-cruiser.cjs and are checked over the
+// real module graph: static imports, `import type`, import(), require() and .cjs files alike. A graph
+// sees only specifiers it can read, so a computed one (`require(resolve(...))`) is refused here too.
 const ROOT = resolve(__dirname, '../..');
-const MAY_IMPORT: Record<string, string[]> = {
-  server: ['server', 'inference', 'schema', 'tenants', 'models', 'migrations'],
-  inference: ['inference'],
-  schema: ['schema', 'tenants', 'models'],
-  tenants: ['tenants', 'models'],
-  models: ['models'],
-  migrations: ['migrations'],
-  // the browser's code: served by the hub, it reaches the hub only over HTTP
-  console: ['console'],
-};
+const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
+const CRUISER = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
+const LAYERS = ['cli', 'server', 'inference', 'schema', 'tenants', 'models', 'migrations', 'console'];
+
+interface Cruise {
+  modules: { source: string; dependencies: { resolved: string; dependencyTypes: string[] }[] }[];
+  summary: { violations: { from: string; to: string; rule: { name: string } }[]; error: number };
+}
+
+/** dependency-cruiser with the project's rules over `dir`; it exits non-zero on a violation, and still prints the graph. */
+function cruise(dir: string): Promise<Cruise> {
+  return new Promise((done, fail) =>
+    execFile(process.execPath, [CRUISER, '--config', CONFIG, '--output-type', 'json', '.'], { cwd: dir, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      try {
+        done(JSON.parse(stdout));
+      } catch {
+        fail(new Error(`dependency-cruiser printed no graph: ${error?.message ?? ''}\n${stderr}`));
+      }
+    }),
+  );
+}
+
+const named = (c: Cruise) => c.summary.violations.map((v) => `${v.from} → ${v.to} (${v.rule.name})`).sort();
 
 function* sources(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* sources(p);
-    else if (/\.tsx?$/.test(p)) yield p;
+    else if (/\.(tsx?|[cm]?js)$/.test(p) && !p.endsWith('.d.ts')) yield p;
   }
 }
 
-/** [file, the top-level folder it imports from, the specifier] for every relative import of the project's code. */
-const imports = Object.keys(MAY_IMPORT).flatMap((top) =>
-  [...sources(join(ROOT, top))].flatMap((file) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(([, spec]) => {
-      const target = relative(ROOT, resolve(dirname(file), spec)).split(sep)[0];
-      return { file: relative(ROOT, file), from: top, to: target, spec };
-    }),
-  ),
-);
+/** Every require()/import() whose specifier is not a literal, found by parsing each file: no graph can follow those. */
+function computedSpecifiers(root: string): string[] {
+  const found: string[] = [];
+  for (const top of LAYERS) {
+    let files: string[];
+    try {
+      files = [...sources(join(root, top))];
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      // only files that call either are worth parsing
+      if (!/\b(require|import)\s*\(/.test(text)) continue;
+      const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+          const arg = node.arguments[0];
+          if (arg && !ts.isStringLiteralLike(arg)) {
+            const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+            found.push(`${relative(root, file)}:${line + 1}: ${node.getText()}`);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+  }
+  return found.sort();
+}
 
-describe('import rules', () => {
-  it('finds the imports it checks', () => {
-    expect(imports.length).toBeGreaterThan(200);
-    expect(imports.some((i) => i.from === 'server' && i.to === 'inference')).toBe(true);
+describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
+  describe('the real tree', () => {
+    let real: Cruise;
+    beforeAll(async () => {
+      real = await cruise(ROOT);
+    });
+
+    it('sees the graph it checks: TypeScript, .cjs and every layer', () => {
+      const edges = real.modules.flatMap((m) => m.dependencies.map((d) => ({ from: m.source, to: d.resolved })));
+      expect(real.modules.length).toBeGreaterThan(200);
+      expect(edges.some((e) => e.from.startsWith('server/') && e.to.startsWith('inference/'))).toBe(true);
+      expect(edges).toContainEqual({ from: 'server/cli/frhub.cjs', to: 'server/cli/build.cjs' });
+      for (const top of LAYERS.filter((t) => t !== 'cli')) expect(real.modules.some((m) => m.source.startsWith(`${top}/`))).toBe(true);
+    });
+
+    it('breaks none of them', () => {
+      expect(named(real)).toEqual([]);
+    });
+
+    it('has no import or require a graph cannot read', () => {
+      expect(computedSpecifiers(ROOT)).toEqual([]);
+    });
   });
 
-  it.each(Object.keys(MAY_IMPORT))('%s/ imports only what the layout allows', (top) => {
-    const wrong = imports.filter((i) => i.from === top && !MAY_IMPORT[top].includes(i.to)).map((i) => `${i.file}: ${i.spec}`);
-    expect(wrong).toEqual([]);
-  });
+  describe('a tree with one forbidden import of each kind', () => {
+    let dir: string;
+    let fixture: Cruise;
+    const files: Record<string, string> = {
+      // allowed edges, which must stay quiet
+      'server/cli/main.ts': `import { createHub } from '../hub.js';\nexport const main = createHub;\n`,
+      'server/cli/build.cjs': `require('../../console/build.cjs');\n`,
+      'server/hub.ts': `import { resolver } from '../schema/resolver.js';\nimport { analyze } from '../inference/engine.js';\nexport const createHub = () => [resolver, analyze];\n`,
+      'schema/resolver.ts': `import { search } from '../tenants/search.service.js';\nexport const resolver = search;\n`,
+      'tenants/search.service.ts': `import { Role } from '../models/enums.js';\nexport const search = () => Role;\n`,
+      'models/enums.ts': `export enum Role { ANALYST = 'ANALYST' }\n`,
+      'models/search.repository.ts': `export const rows = () => [];\n`,
+      'inference/engine.ts': `export const analyze = () => 1;\n`,
+      'console/build.cjs': `require('./src/main.tsx');\n`,
+      'console/src/main.tsx': `export const page = 1;\n`,
+      // the forbidden ones
+      'tenants/static.ts': `import { resolver } from '../schema/resolver.js';\nexport const x = resolver;\n`,
+      'inference/lazy.ts': `export const load = () => import('../server/hub.js');\n`,
+      'models/legacy.ts': `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const t = require('../tenants/search.service');\n`,
+      'inference/tool.cjs': `require('../server/cli/build.cjs');\n`,
+      'schema/rows.ts': `import { rows } from '../models/search.repository.js';\nexport const r = rows;\n`,
+      'server/hub-tools.ts': `import { main } from './cli/main.js';\nexport const m = main;\n`,
+      'console/src/api.ts': `import type { Role } from '../../models/enums.js';\nexport type R = Role;\n`,
+      'inference/computed.ts': `import { resolve } from 'node:path';\n// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const b = () => require(resolve(__dirname, '../server/cli/build.cjs'));\n`,
+    };
 
-  it('resolvers call services, never repositories', () => {
-    const wrong = imports.filter((i) => i.from === 'schema' && /repository/.test(i.spec)).map((i) => `${i.file}: ${i.spec}`);
-    expect(wrong).toEqual([]);
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'frhub-imports-'));
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      fixture = await cruise(dir);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('catches each, by the rule it breaks, and nothing allowed', () => {
+      expect(named(fixture)).toEqual(
+        [
+          'tenants/static.ts → schema/resolver.ts (tenants-layer)', // static import
+          'inference/lazy.ts → server/hub.ts (inference-layer)', // dynamic import()
+          'models/legacy.ts → tenants/search.service.ts (models-layer)', // require
+          'inference/tool.cjs → server/cli/build.cjs (inference-layer)', // a .cjs file
+          'schema/rows.ts → models/search.repository.ts (resolvers-never-import-repositories)',
+          'server/hub-tools.ts → server/cli/main.ts (server-layer)', // cli sits above server
+          'console/src/api.ts → models/enums.ts (console-layer)', // `import type`
+        ].sort(),
+      );
+      expect(fixture.summary.error).toBe(7);
+    });
+
+    it('refuses a specifier the graph cannot read', () => {
+      expect(computedSpecifiers(dir)).toEqual([`inference/computed.ts:3: require(resolve(__dirname, '../server/cli/build.cjs'))`]);
+    });
   });
 });

@@ -254,11 +254,29 @@ describe('sessions and tokens that end', () => {
     for (const token of [expired, forged]) for (const part of token.split('.').slice(1)) expect(chain).not.toContain(part);
   });
 
+  it('refuses a hub token once the hub’s clock passes its expiry, without waiting for it', async () => {
+    const analyst = await t.principal('metro-pd', Role.AGENCY_ANALYST);
+    const minute = await mintToken(t.hub.keys, { tenant: 'metro-pd', principalId: analyst.id, ttlSeconds: 60 });
+    expect(codeOf(await t.gql(minute, ME))).toBe('ok');
+    const expiredBefore = (await events('SIGN_IN')).filter((e) => e.reason === 'TOKEN_EXPIRED').length;
+    clock.advance(61_000);
+    const late = await t.gql(minute, ME);
+    expect(codeOf(late)).toBe('UNAUTHENTICATED');
+    expect(late.errors![0].message).toMatch(/the token has expired/);
+    // the console's sign-in refuses it too, and audits why
+    expect((await signIn(minute)).status).toBe(401);
+    expect((await events('SIGN_IN')).filter((e) => e.reason === 'TOKEN_EXPIRED').length).toBe(expiredBefore + 1);
+    // a token minted now, on the same clock, is good for its whole life
+    expect(codeOf(await t.gql(await t.token('metro-pd', undefined, analyst.id), ME))).toBe('ok');
+  });
+
   describe('requireMfa: the agency’s identity provider must assert a second factor', () => {
     const ISSUER = 'https://idp.mfa.example';
     let idp: Server;
     let key: Parameters<InstanceType<typeof jose.SignJWT>["sign"]>[0];
-    const idpToken = (claims: Record<string, unknown>) => new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'mfa-1' }).setIssuer(ISSUER).setAudience('frhub').setIssuedAt().setExpirationTime('10m').sign(key);
+    // the provider and the hub share one time: the test's clock
+    const idpToken = (claims: Record<string, unknown>) =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'mfa-1' }).setIssuer(ISSUER).setAudience('frhub').setIssuedAt(clock.now()).setExpirationTime(new Date(clock.now().getTime() + 10 * MINUTE)).sign(key);
 
     beforeAll(async () => {
       const pair = await jose.generateKeyPair('ES256');
@@ -288,6 +306,16 @@ describe('sessions and tokens that end', () => {
       expect(paste.status).toBe(401);
       expect(paste.body.errors[0].message).toMatch(/identity provider/);
       expect((await events('SIGN_IN')).filter((e) => e.reason === 'MFA_REQUIRED').length).toBe(5);
+    });
+
+    it('refuses a provider token once the hub’s clock passes its expiry, without waiting for it', async () => {
+      const token = await idpToken({ sub: 'kim', amr: ['mfa'] });
+      expect(codeOf(await t.gql(token, ME))).toBe('ok');
+      clock.advance(10 * MINUTE + 1000);
+      const late = await t.gql(token, ME);
+      expect(codeOf(late)).toBe('UNAUTHENTICATED');
+      expect(late.errors![0].message).toMatch(/the token has expired/);
+      expect(codeOf(await t.gql(await idpToken({ sub: 'kim', amr: ['mfa'] }), ME))).toBe('ok');
     });
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Role } from '../../models/enums';
 import { AuthError, loadKeySet, mintToken, readKeySetFile, verifyToken } from '../../server/auth';
 import { frhubInProcess } from '../support/cli';
-import { startHub, type TestHub } from '../support/hub';
+import { movableClock, startHub, type TestHub } from '../support/hub';
 
 const jose = require('jose') as typeof import('jose');
 
@@ -118,6 +118,26 @@ describe('the shared signing key set: generate, rotate, remove', () => {
     await frhub('keys', 'rotate', '--file', file);
     expect(kids(file)).toHaveLength(2);
     expect(kids(file)).not.toContain(before.kid);
+  });
+
+  it('a retired key stops verifying once the keys’ clock passes its expiry, without waiting for it', async () => {
+    await frhub('keys', 'generate', '--file', file);
+    const clock = movableClock();
+    const before = await loadKeySet(file, clock);
+    const week = 7 * 86_400;
+    const oldToken = await mintToken(before, { tenant: 'metro-pd', role: Role.AGENCY_ANALYST, ttlSeconds: week });
+    await frhub('keys', 'rotate', '--file', file);
+    const after = await loadKeySet(file, clock);
+    const newToken = await mintToken(after, { tenant: 'metro-pd', role: Role.AGENCY_ANALYST, ttlSeconds: week });
+    await expect(verifyToken(after, oldToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
+    const retiresAt = readKeySetFile(file).find((k) => k.kid === before.kid)!.exp!;
+    clock.advance(retiresAt * 1000 - clock.now().getTime() + 1000);
+    await expect(verifyToken(after, oldToken)).rejects.toThrow(/^Unauthenticated: the token is not valid for this hub/);
+    await expect(verifyToken(after, newToken)).resolves.toMatchObject({ tenant: 'metro-pd' });
+    expect(after.jwks().keys.map((k) => k.kid)).toEqual([after.kid]);
+    // and a token is refused once that clock passes its own expiry
+    clock.advance(week * 1000);
+    await expect(verifyToken(after, newToken)).rejects.toThrow(/^Unauthenticated: the token has expired/);
   });
 
   it('a key set file that is missing or not a key set is refused with what to do', async () => {
