@@ -95,9 +95,13 @@ describeInBrowser('console: a request from submission to an arrest recorded', ()
     await page.getByRole('heading', { name: 'Accept or decline' }).waitFor();
     // the supervisor sees the original probe, not the requester's case alone
     await page.getByRole('img', { name: 'The original probe, as submitted' }).waitFor();
-    await page.getByLabel(/^Examiner/).fill(examiner.id);
+    await check(page, 'request-accept-form');
+    // the choice: the operator's certified analysts by name
+    expect(await page.getByLabel('Examiner', { exact: true }).locator('option').allTextContents()).toEqual(['Choose an examiner…', expect.stringMatching(/^Examiner Kim \(certified until \d{4}-\d\d-\d\d\)$/), expect.stringMatching(/^Examiner Osei /)]);
+    await page.getByLabel('Examiner', { exact: true }).selectOption({ label: (await page.getByRole('option', { name: /^Examiner Kim/ }).textContent())! });
     await page.getByRole('button', { name: 'Accept and assign' }).click();
     await status(page, 'accepted');
+    expect(await page.getByTestId('request-facts').textContent()).toContain(`Examinerprincipal ${examiner.id.slice(0, 8)}`);
     await check(page, 'request-accepted');
   }, 60_000);
 

@@ -17,6 +17,7 @@ interface Request {
   outcome: string | null; outcomeNote: string | null; createdAt: string; probeVersions: Version[]; searches: Search[]; examinations: Examination[];
   lead: { subjectRef: string; faceImage: string | null; banner: string; examinerId: string | null; verifierId: string | null; adjudicatorId: string | null } | null;
   history: { seq: number; at: string; action: string; outcome: string; reason: string | null; status: string | null; actorRole: string | null; principalId: string | null }[];
+  examinerChoices: { id: string; name: string; certifiedUntil: string }[];
 }
 interface Me { role: string; principalId: string | null; tenant: { id: string } }
 
@@ -27,7 +28,7 @@ const LOAD = `query($id: ID!) { me { role principalId tenant { id } } request(id
   searches { id probeVersionId createdAt candidates { searchId rank subjectRef score faceImage } }
   examinations { role principalId conclusion dispositions { searchId rank disposition reason } note createdAt }
   lead { subjectRef faceImage banner examinerId verifierId adjudicatorId }
-  history { seq at action outcome reason status actorRole principalId } } }`;
+  history { seq at action outcome reason status actorRole principalId } examinerChoices { id name certifiedUntil } } }`;
 const PROBE = `query($r: ID!, $v: ID) { requestProbe(requestId: $r, probeVersionId: $v) }`;
 const RELEASED = ['LEAD_RELEASED', 'NO_LEAD', 'OUTCOME_RECORDED', 'CLOSED'];
 const BEFORE_RELEASE = ['SUBMITTED', 'ACCEPTED', 'IN_EXAMINATION', 'IN_VERIFICATION', 'IN_ADJUDICATION', 'VERIFIED'];
@@ -185,10 +186,13 @@ function Decide({ request: r, onDone }: { request: Request; onDone: (m: string) 
   return (
     <section aria-labelledby="decide">
       <h2 id="decide">Accept or decline</h2>
-      <form onSubmit={run(() => gql(`mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { id } }`, { r: r.id, e: examinerId.trim() }), 'Request accepted: the examiner has it in their queue.')}>
-        <label for="examiner">Examiner (principal id of a certified analyst of your agency)</label>
-        <input id="examiner" required value={examinerId} onInput={(e) => setExaminer(e.currentTarget.value)} aria-describedby="examiner-hint" />
-        <p id="examiner-hint" class="hint">Your agency administrator’s principals page lists each analyst’s id and certification.</p>
+      <form onSubmit={run(() => gql(`mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { id } }`, { r: r.id, e: examinerId }), 'Request accepted: the examiner has it in their queue.')}>
+        <label for="examiner">Examiner</label>
+        <select id="examiner" required value={examinerId} onChange={(e) => setExaminer(e.currentTarget.value)} aria-describedby="examiner-hint">
+          <option value="">Choose an examiner…</option>
+          {r.examinerChoices.map((x) => <option value={x.id}>{x.name} (certified until {x.certifiedUntil.slice(0, 10)})</option>)}
+        </select>
+        <p id="examiner-hint" class="hint">{r.examinerChoices.length ? 'Your agency’s analysts whose certification is current. A different analyst or a supervisor verifies the examination later.' : 'Your agency has no analyst with a current certification: ask your agency administrator to renew one.'}</p>
         <button type="submit">Accept and assign</button>
       </form>
       <form onSubmit={run(() => gql(`mutation($r: ID!, $w: DeclineReason!, $n: String) { declineRequest(requestId: $r, reason: $w, note: $n) { id } }`, { r: r.id, w: reason, n: note || null }), 'Request declined.')}>
