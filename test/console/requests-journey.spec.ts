@@ -4,7 +4,7 @@ import { Role } from '../../models/enums';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
-import { bookings } from '../support/requests';
+import { bookings, DISPOSE, SEARCH, SUBMIT, submission } from '../support/requests';
 
 // A request's whole journey in the console, in chromium against a real hub, on photos an npm package
 // ships: an agency with no examiners of its own asks the operator, an operator examiner turns the
@@ -193,6 +193,55 @@ describeInBrowser('console: a request from submission to an arrest recorded', ()
     expect(after.requests).toBe('<5');
     expect(after.byOutcome).toContainEqual({ key: 'ARREST', requests: '<5' });
     expect(after.byAgency).toContainEqual({ key: 'valley-pd', requests: '<5' });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('a supervisor adjudicates a disagreement with both examinations shown, and declines a duplicate with its reason', async () => {
+    // a second request worked through the API up to the examiners' disagreement, and a third to decline
+    const submit = async (caseNumber: string, ref: string) => {
+      const r = await t.gql(requester.token, SUBMIT, { input: { ...submission, caseNumber, servingTenantSlug: 'hub', imageBase64: (await bookingPhoto(ref, true)).toString('base64') } });
+      expect(r.errors).toBeUndefined();
+      return r.data.submitRequest.id as string;
+    };
+    const id = await submit('VC-2026-78', 'BK-1003');
+    const duplicate = await submit('VC-2026-79', 'BK-1001');
+    await t.gql(supervisor.token, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: id, e: examiner.id });
+    const search = (await t.gql(examiner.token, SEARCH, { i: { requestId: id, minScore: -1, maxCandidates: 2 } })).data.searchFaces;
+    const all = (d: string) => search.candidates.map((c: { rank: number }) => ({ searchId: search.id, rank: c.rank, disposition: c.rank === 1 ? d : 'EXCLUDED', reason: d === 'POSSIBLE_LEAD' && c.rank === 1 ? 'same nose bridge' : null }));
+    await t.gql(examiner.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions: all('POSSIBLE_LEAD') } });
+    await t.gql(verifier.token, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: id });
+    expect((await t.gql(verifier.token, DISPOSE, { i: { requestId: id, conclusion: 'NO_LEAD', dispositions: all('INCONCLUSIVE') } })).data.recordDispositions.status).toBe('IN_ADJUDICATION');
+
+    const page = await signedIn(supervisor.token, '/requests', 'Requests');
+    await page.getByTestId('to-adjudicate').getByRole('link', { name: 'VC-2026-78' }).click();
+    await page.getByRole('heading', { name: 'Candidates and your dispositions as adjudicator' }).waitFor();
+    const examinations = page.getByTestId('examinations');
+    expect(await examinations.getByRole('row').allTextContents()).toEqual([
+      expect.stringMatching(/^RoleWho/),
+      expect.stringMatching(/^examinerprincipal \w{8}possible lead.*same nose bridge/),
+      expect.stringMatching(/^verifierprincipal \w{8}no lead.*inconclusive/),
+    ]);
+    await check(page, 'request-adjudication');
+    for (const c of search.candidates as { rank: number; subjectRef: string }[]) {
+      await page.getByLabel(`Disposition for candidate ${c.rank} (${c.subjectRef})`).selectOption(c.rank === 1 ? 'POSSIBLE_LEAD' : 'EXCLUDED');
+    }
+    await page.getByLabel(/^Reason for candidate 1/).fill('nose bridge and hairline agree on the original probe');
+    await page.getByLabel('Your conclusion').selectOption('POSSIBLE_LEAD');
+    await page.getByRole('button', { name: 'Record my dispositions' }).click();
+    await status(page, 'verified');
+    expect(await examinations.getByRole('row').count()).toBe(4);
+    // all three kept in the API too
+    expect((await t.gql(supervisor.token, `query($r: ID!) { request(id: $r) { examinations { role conclusion } } }`, { r: id })).data.request.examinations)
+      .toEqual([{ role: 'EXAMINER', conclusion: 'POSSIBLE_LEAD' }, { role: 'VERIFIER', conclusion: 'NO_LEAD' }, { role: 'ADJUDICATOR', conclusion: 'POSSIBLE_LEAD' }]);
+
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByTestId('to-accept').getByRole('link', { name: 'VC-2026-79' }).click();
+    await page.getByLabel('Reason to decline').selectOption('DUPLICATE');
+    await page.getByLabel(/^Note/).fill('Same robbery as VC-2026-77');
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await status(page, 'declined');
+    const seen = (await t.gql(requester.token, `query($r: ID!) { request(id: $r) { status declineReason declineNote } }`, { r: duplicate })).data.request;
+    expect(seen).toEqual({ status: 'DECLINED', declineReason: 'DUPLICATE', declineNote: 'Same robbery as VC-2026-77' });
     expect(problems).toEqual([]);
   }, 120_000);
 });
