@@ -145,6 +145,8 @@ describeInBrowser('console: a request from submission to an arrest recorded', ()
     await page.getByTestId('blind').filter({ hasText: 'nor the scores' }).waitFor();
     await page.getByRole('img', { name: 'The original probe, as submitted' }).waitFor();
     const table = page.getByTestId('request-candidates');
+    // the probe the search used beside each candidate's enrolled face
+    await table.getByRole('img', { name: 'The probe searched (edited version 1)' }).first().waitFor();
     expect(await table.textContent()).toContain('hidden (blind)');
     expect(await table.textContent()).not.toMatch(/\d\.\d{3}/);
     expect(await page.getByTestId('examinations').count()).toBe(0);

@@ -51,6 +51,9 @@ export function RequestPage({ id }: { id: string }) {
   }, [id]);
   useEffect(load, [load]);
   const after = (message: string) => { setDone(message); load(); };
+  const r0 = state.request, me0 = state.me;
+  const serving0 = !!r0 && !!me0 && r0.servingTenantId === me0.tenant.id && me0.role !== 'AGENCY_REQUESTER';
+  const probe = useProbeImages(r0, serving0 && !!me0 && (me0.role === 'AGENCY_SUPERVISOR' || (!!me0.principalId && (r0!.examinerId === me0.principalId || r0!.verifierId === me0.principalId))));
 
   if (state.error) {
     if (explain(state.error).code === 'NOT_FOUND') return <><h1>Request not found</h1><p role="alert">No request with this id is visible to you.</p><p><a href="/requests">Back to the requests</a></p></>;
@@ -86,8 +89,8 @@ export function RequestPage({ id }: { id: string }) {
       {!serving && r.status === 'NO_LEAD' && <p class="notice-info">The examiners found no lead in this request.</p>}
       {!serving && me.role === 'AGENCY_REQUESTER' && <RequesterActions request={r} onDone={after} />}
       {supervisor && r.status === 'SUBMITTED' && <Decide request={r} onDone={after} />}
-      {seesProbe && <Probes request={r} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
-      {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} onDone={after} />}
+      {seesProbe && <Probes request={r} images={probe.images} error={probe.error} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
+      {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} images={probe.images} onDone={after} />}
       {supervisor && ['OUTCOME_RECORDED', 'DECLINED', 'WITHDRAWN'].includes(r.status) && <Act label="Close request" message="Request closed." run={() => gql(`mutation($r: ID!) { closeRequest(requestId: $r) { id } }`, { r: r.id })} onDone={after} />}
       <History request={r} me={me} serving={serving} />
     </>
@@ -210,15 +213,21 @@ function Decide({ request: r, onDone }: { request: Request; onDone: (m: string) 
   );
 }
 
-/** The original probe beside each edited version; the examiner records a new edit (rotate, crop) from the original. */
-function Probes({ request: r, editable, onDone }: { request: Request; editable: boolean; onDone: (m: string) => void }) {
+/** The original probe ('') and each edited version as data URLs, for those who may read them (each read is audited). */
+function useProbeImages(r: Request | undefined, allowed: boolean) {
   const [images, setImages] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
-  const keys = ['', ...r.probeVersions.map((v) => v.id)].join(',');
+  const versions = ['', ...(r?.probeVersions.map((v) => v.id) ?? [])];
   useEffect(() => {
-    Promise.all(['', ...r.probeVersions.map((v) => v.id)].map(async (v) => [v, (await gql<{ requestProbe: string }>(PROBE, { r: r.id, v: v || null })).requestProbe] as const))
+    if (!r || !allowed) return;
+    Promise.all(versions.map(async (v) => [v, (await gql<{ requestProbe: string }>(PROBE, { r: r.id, v: v || null })).requestProbe] as const))
       .then((all) => setImages(Object.fromEntries(all)), setError);
-  }, [r.id, keys]);
+  }, [r?.id, allowed, versions.join(',')]);
+  return { images, error };
+}
+
+/** The original probe beside each edited version; the examiner records a new edit (rotate, crop) from the original. */
+function Probes({ request: r, images, error, editable, onDone }: { request: Request; images: Record<string, string>; error: unknown; editable: boolean; onDone: (m: string) => void }) {
   return (
     <section aria-labelledby="probes">
       <h2 id="probes">The probe</h2>
@@ -288,7 +297,7 @@ function EditProbe({ request: r, onDone }: { request: Request; onDone: (m: strin
 }
 
 /** The examination: searches, dispositions (examiner, blind verifier, adjudicator), release. */
-function Work({ request: r, me, roles, onDone }: { request: Request; me: Me; roles: { examiner: boolean; verifier: boolean; supervisor: boolean }; onDone: (m: string) => void }) {
+function Work({ request: r, me, roles, images, onDone }: { request: Request; me: Me; roles: { examiner: boolean; verifier: boolean; supervisor: boolean }; images: Record<string, string>; onDone: (m: string) => void }) {
   const { examiner, verifier, supervisor } = roles;
   const blind = r.status === 'IN_VERIFICATION' && !examiner;
   const canClaim = r.status === 'IN_VERIFICATION' && !r.verifierId && !!me.principalId && r.examinerId !== me.principalId;
@@ -299,7 +308,7 @@ function Work({ request: r, me, roles, onDone }: { request: Request; me: Me; rol
       {examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status) && <RunSearch request={r} onDone={onDone} />}
       {blind && <p class="rule" data-testid="blind">Blind verification: the first examiner’s dispositions and conclusion are not shown{r.searches.some((s) => s.candidates.some((c) => c.score === null)) ? ', nor the scores' : ''}. Compare each candidate with the original probe and decide for yourself.</p>}
       {canClaim && <Act label="Claim verification" message="You are this request’s verifier: record your own dispositions below." run={() => gql(`mutation($r: ID!) { claimVerification(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />}
-      {r.searches.length > 0 && (dispose ? <Dispositions request={r} role={adjudicate ? 'adjudicator' : verifier ? 'verifier' : 'examiner'} onDone={onDone} /> : <Candidates request={r} />)}
+      {r.searches.length > 0 && (dispose ? <Dispositions request={r} images={images} role={adjudicate ? 'adjudicator' : verifier ? 'verifier' : 'examiner'} onDone={onDone} /> : <Candidates request={r} images={images} />)}
       {r.examinations.length > 0 && <Examinations request={r} me={me} />}
       {r.status === 'VERIFIED' && (examiner || supervisor) && <Release request={r} onDone={onDone} />}
     </>
@@ -344,19 +353,20 @@ const candidateKey = (c: { searchId: string; rank: number }) => `${c.searchId}/$
 const searchName = (r: Request, s: Search, i: number) => `Search ${i + 1} (${versionName(r.probeVersions.find((v) => v.id === s.probeVersionId))}, ${when(s.createdAt)})`;
 
 /** Each search's candidates side by side with their enrolled faces; `decide` adds the reader's own disposition. */
-function Candidates({ request: r, decide }: { request: Request; decide?: (c: Candidate) => ComponentChildren }) {
+function Candidates({ request: r, images, decide }: { request: Request; images: Record<string, string>; decide?: (c: Candidate) => ComponentChildren }) {
   return (
     <>
       {r.searches.map((s, i) => (
         <table class="candidates" data-testid="request-candidates">
           <caption class="hint">{searchName(r, s, i)}: {s.candidates.length ? 'ranked by similarity' : 'no candidate above the threshold'}</caption>
-          <thead><tr><th scope="col">Rank</th><th scope="col">Subject</th><th scope="col">Score</th><th scope="col">Enrolled face</th>{decide && <th scope="col">Your disposition</th>}</tr></thead>
+          <thead><tr><th scope="col">Rank</th><th scope="col">Subject</th><th scope="col">Score</th><th scope="col">Probe searched</th><th scope="col">Enrolled face</th>{decide && <th scope="col">Your disposition</th>}</tr></thead>
           <tbody>
             {s.candidates.map((c) => (
               <tr>
                 <td>{c.rank}</td>
                 <td>{c.subjectRef}</td>
                 <td>{c.score === null ? 'hidden (blind)' : c.score.toFixed(3)}</td>
+                <td>{images[s.probeVersionId ?? ''] ? <img class="chip" src={images[s.probeVersionId ?? '']} alt={`The probe searched (${versionName(r.probeVersions.find((v) => v.id === s.probeVersionId))})`} /> : '—'}</td>
                 <td>{c.faceImage ? <img class="chip" src={c.faceImage} alt={`Enrolled face of ${c.subjectRef}`} /> : <span class="hint">No face kept</span>}</td>
                 {decide && <td>{decide(c)}</td>}
               </tr>
@@ -369,7 +379,7 @@ function Candidates({ request: r, decide }: { request: Request; decide?: (c: Can
 }
 
 /** A disposition for every candidate of every search, a reason for a possible lead, and the conclusion. */
-function Dispositions({ request: r, role, onDone }: { request: Request; role: string; onDone: (m: string) => void }) {
+function Dispositions({ request: r, images, role, onDone }: { request: Request; images: Record<string, string>; role: string; onDone: (m: string) => void }) {
   const [d, setD] = useState<Record<string, { disposition: string; reason: string }>>({});
   const [conclusion, setConclusion] = useState('');
   const [note, setNote] = useState('');
@@ -404,7 +414,7 @@ function Dispositions({ request: r, role, onDone }: { request: Request; role: st
     <section aria-labelledby="dispositions">
       <h2 id="dispositions">Candidates and your dispositions as {role}</h2>
       <form onSubmit={submit}>
-        <Candidates request={r} decide={decide} />
+        <Candidates request={r} images={images} decide={decide} />
         <label for="conclusion">Your conclusion</label>
         <select id="conclusion" required value={conclusion} onChange={(e) => setConclusion(e.currentTarget.value)}>
           <option value="">Choose…</option>
