@@ -189,6 +189,13 @@ describeInBrowser('console: a request from submission to an arrest recorded', ()
     await status(officer, 'outcome recorded');
     expect(await officer.getByTestId('request-outcome').textContent()).toBe('arrest: Arrested after a fingerprint on the knife matched');
     expect(await officer.getByTestId('history').textContent()).toContain('request outcome recorded');
+    // the line-up photo only after attesting to independent evidence
+    await officer.getByLabel(/^Independent evidence/).fill('A fingerprint on the knife matched the arrested man.');
+    await officer.getByRole('button', { name: 'Attest and export the photo' }).click();
+    await officer.getByRole('link', { name: 'Download the photo of BK-1002' }).waitFor();
+    await check(officer, 'request-outcome');
+    const exported = (await t.gql(admin, `{ auditEvents(action: "LEAD_PHOTO_EXPORTED", first: 1) { nodes { outcome } } }`)).data.auditEvents.nodes;
+    expect(exported).toEqual([{ outcome: 'ALLOWED' }]);
 
     // oversight's counts moved (counts only, 1-4 shown as <5)
     const after = await statistics();

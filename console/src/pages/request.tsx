@@ -88,6 +88,7 @@ export function RequestPage({ id }: { id: string }) {
       {r.lead && <Lead request={r} me={me} />}
       {!serving && r.status === 'NO_LEAD' && <p class="notice-info">The examiners found no lead in this request.</p>}
       {!serving && me.role === 'AGENCY_REQUESTER' && <RequesterActions request={r} onDone={after} />}
+      {!serving && me.role === 'AGENCY_REQUESTER' && r.lead && <LineUpExport request={r} />}
       {supervisor && r.status === 'SUBMITTED' && <Decide request={r} onDone={after} />}
       {seesProbe && <Probes request={r} images={probe.images} error={probe.error} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
       {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} images={probe.images} onDone={after} />}
@@ -155,6 +156,35 @@ function RequesterActions({ request: r, onDone }: { request: Request; onDone: (m
         <Act label="Withdraw request" message="Request withdrawn." run={() => gql(`mutation($r: ID!) { withdrawRequest(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />
       )}
     </>
+  );
+}
+
+/** The lead's photo for a photo line-up, only after the requester attests to independent evidence (kept in the audit chain). */
+function LineUpExport({ request: r }: { request: Request }) {
+  const [attestation, setAttestation] = useState('');
+  const [photo, setPhoto] = useState<{ subjectRef: string; image: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      setPhoto((await gql<{ exportLeadPhoto: { subjectRef: string; image: string } }>(`mutation($r: ID!, $a: String!) { exportLeadPhoto(requestId: $r, attestation: $a) { subjectRef image } }`, { r: r.id, a: attestation })).exportLeadPhoto);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <section aria-labelledby="line-up">
+      <h2 id="line-up">Photo for a line-up</h2>
+      <p class="hint">A face-recognition lead alone is no basis for a photo line-up. Describe the independent evidence that links this person to the case; the hub keeps your attestation in its audit chain.</p>
+      <form onSubmit={submit}>
+        <label for="attestation">Independent evidence (a sentence or more)</label>
+        <textarea id="attestation" rows={3} required minLength={20} value={attestation} onInput={(e) => setAttestation(e.currentTarget.value)} />
+        <button type="submit">Attest and export the photo</button>
+      </form>
+      <Problem error={error} />
+      {photo && <p><img class="chip" src={photo.image} alt={`Line-up photo of ${photo.subjectRef}`} /> <a href={photo.image} download={`${photo.subjectRef}.jpg`}>Download the photo of {photo.subjectRef}</a></p>}
+    </section>
   );
 }
 
