@@ -118,6 +118,13 @@ export class RequestHistoryEntry {
   @Field(() => ID, { nullable: true, description: 'who acted: shown to the serving tenant only' }) principalId!: string | null;
 }
 
+@ObjectType({ description: 'An analyst of the serving tenant a supervisor may assign as a request’s examiner.' })
+export class ExaminerChoice {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() certifiedUntil!: Date;
+}
+
 @ObjectType({ description: 'An agency’s request for an examination, as the caller’s part in it allows.' })
 export class Request {
   @Field(() => ID) id!: string;
@@ -153,6 +160,8 @@ export class Request {
   @Field(() => [Examination], { description: 'serving tenant only; while a blind verification runs, only the examiner sees the examiner’s' }) examinations!: Examination[];
   @Field(() => ReleasedLead, { nullable: true }) lead!: ReleasedLead | null;
   @Field(() => [RequestHistoryEntry], { description: 'the request’s events in the audit chain, in order (on request(id); empty in a list)' }) history!: RequestHistoryEntry[];
+  @Field(() => [ExaminerChoice], { description: 'on request(id), to a supervisor of the serving tenant while the request awaits acceptance: its analysts certified now, to assign as examiner; empty otherwise' })
+  examinerChoices!: ExaminerChoice[];
 }
 
 @ObjectType()
@@ -217,6 +226,7 @@ const toRequest = (v: RequestView, now = new Date()): Request =>
     overdue: !!v.dueAt && v.dueAt < now && !['DECLINED', 'LEAD_RELEASED', 'NO_LEAD', 'OUTCOME_RECORDED', 'CLOSED', 'WITHDRAWN'].includes(v.status),
     searches: v.searches.map((s) => ({ ...s, candidates: s.candidates.map(({ face, ...c }) => ({ ...c, faceImage: dataUrl(face) })) })),
     lead: v.lead ? { ...v.lead, faceImage: dataUrl(v.lead.face) } : null,
+    examinerChoices: v.examinerChoices ?? [],
   }) as unknown as Request;
 
 @Resolver()

@@ -5,8 +5,7 @@ export const HOME: Record<string, string> = {
   AGENCY_SUPERVISOR: '/searches',
   AGENCY_ADMIN: '/admin',
   OVERSIGHT_AUDITOR: '/oversight',
-  // requests are worked through the API for now (docs/requests.md)
-  AGENCY_REQUESTER: '/graphiql',
+  AGENCY_REQUESTER: '/requests',
 };
 
 export const PAGES: Record<string, { title: string; roles: string[] }> = {
@@ -15,6 +14,9 @@ export const PAGES: Record<string, { title: string; roles: string[] }> = {
   // the pages that show faces: only the roles that may review a search (never oversight)
   '/searches': { title: 'Searches', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
   '/searches/:id': { title: 'Search', roles: ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
+  // requests: the requesting officer's, the serving tenant's examiners' and supervisors' (the API scopes each)
+  '/requests': { title: 'Requests', roles: ['AGENCY_REQUESTER', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
+  '/requests/:id': { title: 'Request', roles: ['AGENCY_REQUESTER', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR'] },
   '/galleries': { title: 'Galleries', roles: ['HUB_ADMIN'] },
   '/sharing': { title: 'Sharing', roles: ['HUB_ADMIN'] },
   '/audit': { title: 'Audit log', roles: ['HUB_ADMIN'] },

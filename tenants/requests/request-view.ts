@@ -42,6 +42,8 @@ export interface RequestView extends RequestRow {
   examinations: ExaminationRow[];
   lead: { subjectRef: string; face: Buffer | null; banner: string; examinerId: string | null; verifierId: string | null; adjudicatorId: string | null } | null;
   history: HistoryEntry[];
+  /** to a supervisor of the serving tenant while the request awaits acceptance: the analysts it may assign (certified now) */
+  examinerChoices?: { id: string; name: string; certifiedUntil: Date }[];
 }
 
 const RELEASED = [RequestStatus.LEAD_RELEASED, RequestStatus.OUTCOME_RECORDED, RequestStatus.CLOSED] as string[];

@@ -188,6 +188,13 @@ export class RequestService {
       this.db.scoped(scopeOf(actor), async (tx) => {
         const r = await this.load(tx, actor, id, 'read');
         const view = await viewOf(tx, actor, r, this.requests, this.crops);
+        // the supervisor who accepts chooses the examiner: the serving tenant's analysts whose certification is current
+        if (actor.role === Role.AGENCY_SUPERVISOR && view.side === 'SERVING' && r.status === RequestStatus.SUBMITTED) {
+          const now = this.clock.now();
+          view.examinerChoices = (await this.tenants.principals(tx, r.servingTenantId))
+            .filter((p) => p.role === Role.AGENCY_ANALYST && !p.disabledAt && !!p.certifiedUntil && p.certifiedUntil > now)
+            .map((p) => ({ id: p.id, name: p.name, certifiedUntil: p.certifiedUntil! }));
+        }
         await this.trail.append(tx, actor, { action: AuditAction.REQUEST_VIEWED, outcome: AuditOutcome.ALLOWED, ...requestEvent(r), details: { viewedRequestId: r.id, side: view.side } });
         return view;
       }),

@@ -40,6 +40,10 @@ describe('requests and examinations', () => {
     expect(req.history.map((h: { status: string }) => h.status)).toEqual(['SUBMITTED']);
     const id = req.id as string;
 
+    // the serving supervisor chooses the examiner among its certified analysts; the requester sees no one
+    const choices = `query($id: ID!) { request(id: $id) { examinerChoices { id name } } }`;
+    expect((await t.gql(supervisor.token, choices, { id })).data.request.examinerChoices.map((x: { name: string }) => x.name).sort()).toEqual(['Examiner Kim', 'Examiner Osei']);
+    expect((await t.gql(requester.token, choices, { id })).data.request.examinerChoices).toEqual([]);
     const accepted = await t.gql(supervisor.token, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status examinerId } }`, { r: id, e: examiner.id });
     expect(accepted.data.acceptRequest).toEqual({ status: 'ACCEPTED', examinerId: examiner.id });
 

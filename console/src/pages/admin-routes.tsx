@@ -1,13 +1,17 @@
 import type { JSX } from 'preact';
 import { AgencyAdminPage, OperatorGalleriesPage } from './agency-admin';
 import { AuditLogPage } from './audit-log';
+import { RequestPage } from './request';
+import { RequestsPage } from './requests';
 import { SharingPage } from './sharing';
 
-/** The operator's and agency administrator's pages beyond /operator, by path (main.tsx asks here first). */
+/** The operator's and agency administrator's pages beyond /operator, and the requests pages, by path (main.tsx asks here first). */
 export function adminView(path: string): JSX.Element | null {
   if (path === '/admin') return <AgencyAdminPage />;
   if (path === '/galleries') return <OperatorGalleriesPage />;
   if (path === '/sharing') return <SharingPage />;
   if (path === '/audit') return <AuditLogPage />;
+  if (path === '/requests') return <RequestsPage />;
+  if (/^\/requests\/[\w-]+$/.test(path)) return <RequestPage id={path.split('/')[2]} />;
   return null;
 }

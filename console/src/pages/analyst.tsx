@@ -6,7 +6,7 @@ import { OutlinedProbe, PREVIEW, ProbeFace, type Preview } from './probe';
 import { useQuery } from './use-query';
 import { words } from './words';
 
-const OFFENSES = ['HOMICIDE', 'SEXUAL_ASSAULT', 'ROBBERY', 'AGGRAVATED_ASSAULT', 'KIDNAPPING', 'HUMAN_TRAFFICKING', 'CHILD_EXPLOITATION', 'TERRORISM', 'ARSON', 'BURGLARY', 'WEAPONS', 'FRAUD', 'THEFT', 'DRUG_OFFENSE', 'OTHER_FELONY', 'MISDEMEANOR'];
+export const OFFENSES = ['HOMICIDE', 'SEXUAL_ASSAULT', 'ROBBERY', 'AGGRAVATED_ASSAULT', 'KIDNAPPING', 'HUMAN_TRAFFICKING', 'CHILD_EXPLOITATION', 'TERRORISM', 'ARSON', 'BURGLARY', 'WEAPONS', 'FRAUD', 'THEFT', 'DRUG_OFFENSE', 'OTHER_FELONY', 'MISDEMEANOR'];
 
 interface Policy { preset: string; allowedBases: string[]; caseNumberRequiredFor: string[]; warrantRequiredFor: string[]; narrativeRequiredFor: string[]; offenseRequiredFor: string[]; offenseThreshold: string; exigentApprovalHours: number }
 interface Basis { basis: string; description: string; exigent: boolean }
@@ -15,7 +15,7 @@ interface Search { id: string; notice: string; threshold: number; modelVersion: 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { ${CANDIDATE_FIELDS} } } }`;
 const RULES = `{ legalBases { basis description exigent } tenantPolicy { preset allowedBases caseNumberRequiredFor warrantRequiredFor narrativeRequiredFor offenseRequiredFor offenseThreshold exigentApprovalHours } }`;
 
-function base64(file: File): Promise<string> {
+export function base64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
