@@ -90,7 +90,7 @@ export async function assembleReport(
   // a request's examinations are its candidates' dispositions, each examiner in their role
   const examined = (searchId: string, rank: number): Disposition[] => (rq?.examinations ?? []).flatMap((e) => e.dispositions
     .filter((d) => d.searchId === searchId && d.rank === rank)
-    .map((d) => ({ reviewerId: e.principalId, reviewer: nameOf(e.principalId), decision: d.disposition, role: e.role, reason: oversight ? null : d.reason })));
+    .map((d) => ({ reviewerId: e.principalId, reviewer: nameOf(e.principalId), decision: d.disposition, role: e.role, reason: oversight || !seen(searchId, rank) ? null : d.reason })));
   for (const s of c.searches) {
     const text = (await repos.searches.caseText(tx, s.id))!;
     const ev = searchEvent(s.id);
@@ -136,7 +136,7 @@ export async function assembleReport(
   const agency = (await repos.reports.tenant(tx, c.tenantId)) ?? { slug: '?', name: '?' };
   const modelVersion = first?.modelVersion ?? o.models.activeModelVersion ?? 'none';
   const pack = o.models.describe(modelVersion);
-  const request = rq ? await requestPart(tx, repos.reports, rq, events, nameOf, oversight) : undefined;
+  const request = rq ? await requestPart(tx, repos.reports, rq, events, nameOf, oversight, seen) : undefined;
   const limits = [
     ...(rq
       ? ['The probe photos are kept by the hub but not reproduced here: this report holds each one\'s checksum and size, and each edit as its recorded steps.']
@@ -208,7 +208,11 @@ const at = (events: ReportEventRow[], match: (e: ReportEventRow) => boolean) => 
   return e ? iso(e.at) : null;
 };
 
-async function requestPart(tx: Queryable, reports: ReportRepository, rq: RequestCase, events: ReportEventRow[], nameOf: (id: string) => string, oversight: boolean): Promise<ReportRequest> {
+async function requestPart(
+  tx: Queryable, reports: ReportRepository, rq: RequestCase, events: ReportEventRow[], nameOf: (id: string) => string, oversight: boolean,
+  /** whether the reader may see this candidate (a reason given for one not released says what it looked like) */
+  seen: (searchId: string, rank: number) => boolean,
+): Promise<ReportRequest> {
   const r = rq.row;
   const serving = (await reports.tenant(tx, r.servingTenantId)) ?? { slug: '?', name: '?' };
   const released = r.leadSearchId !== null && r.leadRank !== null;
@@ -231,7 +235,7 @@ async function requestPart(tx: Queryable, reports: ReportRepository, rq: Request
     })),
     examinations: rq.examinations.map((e) => ({
       role: e.role, principalId: e.principalId, name: nameOf(e.principalId), conclusion: e.conclusion, note: oversight ? null : e.note, at: iso(e.createdAt),
-      dispositions: e.dispositions.map((d) => ({ searchId: d.searchId, rank: d.rank, disposition: d.disposition, reason: oversight ? null : d.reason })),
+      dispositions: e.dispositions.map((d) => ({ searchId: d.searchId, rank: d.rank, disposition: d.disposition, reason: oversight || !seen(d.searchId, d.rank) ? null : d.reason })),
     })),
     decline: r.declineReason ? { reason: r.declineReason, note: oversight ? null : r.declineNote } : null,
     release: released

@@ -173,7 +173,7 @@ export class ReportService {
     try {
       report = await this.contentOf(v, bytes);
     } catch (e) {
-      v.problems.push(`the file cannot be read as a lead report ${v.kind}: ${e instanceof Error ? e.message : String(e)}`);
+      v.problems.push(`the file cannot be read as a lead report ${v.kind}: ${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}`);
     }
     if (!report) return v;
     v.reportId = report.reportId ?? null;

@@ -59,7 +59,9 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     expect(searched.errors).toBeUndefined();
     search = searched.data.searchFaces;
     expect(search.candidates[0].subjectRef).toBe('BK-1002');
-    const dispositions = search.candidates.map((c) => ({ searchId: search.id, rank: c.rank, disposition: c.rank === 1 ? 'POSSIBLE_LEAD' : 'EXCLUDED', reason: c.rank === 1 ? 'ear shape and scar over the left brow agree' : null }));
+    // two possible leads, one released: what was said of the other never reaches the requester
+    const REASONS: Record<number, string> = { 1: 'ear shape and scar over the left brow agree', 2: 'similar jaw line, worth a look' };
+    const dispositions = search.candidates.map((c) => ({ searchId: search.id, rank: c.rank, disposition: REASONS[c.rank] ? 'POSSIBLE_LEAD' : 'EXCLUDED', reason: REASONS[c.rank] ?? null }));
     expect((await t.gql(examiner.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions } })).data.recordDispositions.status).toBe('IN_VERIFICATION');
     expect((await t.gql(verifier.token, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: id })).errors).toBeUndefined();
 
@@ -70,7 +72,7 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     const early = await get(requester.token, `/reports/requests/${id}.pdf`);
     expect(early.status).toBe(409);
 
-    const verified = await t.gql(verifier.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions: dispositions.map((d) => ({ ...d, reason: d.reason && 'same nose bridge and brow scar' })) } });
+    const verified = await t.gql(verifier.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions: dispositions.map((d) => ({ ...d, reason: d.rank === 1 ? 'same nose bridge and brow scar' : d.reason })) } });
     expect(verified.data.recordDispositions.status).toBe('VERIFIED');
     expect((await t.gql(examiner.token, `mutation($r: ID!, $s: ID!) { releaseLead(requestId: $r, searchId: $s, rank: 1) { status } }`, { r: id, s: search.id })).data.releaseLead.status).toBe('LEAD_RELEASED');
     const outcome = await t.gql(requester.token, `mutation($r: ID!) { recordOutcome(requestId: $r, outcome: ARREST, note: "Arrested on the fingerprint match") { status } }`, { r: id });
@@ -106,7 +108,8 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
       expect.objectContaining({ reviewer: 'Examiner Kim', role: 'EXAMINER', decision: 'POSSIBLE_LEAD', reason: 'ear shape and scar over the left brow agree' }),
       expect.objectContaining({ reviewer: 'Examiner Osei', role: 'VERIFIER', decision: 'POSSIBLE_LEAD', reason: 'same nose bridge and brow scar' }),
     ]);
-    expect(s.candidates.slice(1).every((c: any) => c.dispositions.every((d: any) => d.decision === 'EXCLUDED'))).toBe(true);
+    expect(s.candidates[1].dispositions.map((d: any) => [d.role, d.decision, d.reason])).toEqual([['EXAMINER', 'POSSIBLE_LEAD', 'similar jaw line, worth a look'], ['VERIFIER', 'POSSIBLE_LEAD', 'similar jaw line, worth a look']]);
+    expect(s.candidates.slice(2).every((c: any) => c.dispositions.every((d: any) => d.decision === 'EXCLUDED'))).toBe(true);
     expect(s.candidates.every((c: any) => /^[0-9a-f]{64}$/.test(c.faceSha256))).toBe(true);
     expect(report.conclusion).toMatch(/^Lead released: candidate #1 .*BK-1002.*not an identification.*ARREST/);
 
@@ -169,8 +172,12 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     }
     const good = await frhubBeside(t, ['report', 'verify', join(dir, 'ok.ZIP')]);
     expect({ code: good.code, last: good.stdout.trim().split('\n').pop() }).toEqual({ code: 0, last: expect.stringMatching(/^intact/) });
-    const bad = await frhubBeside(t, ['report', 'verify', join(dir, 'bad.JSON')]);
-    expect({ code: bad.code, last: bad.stdout.trim().split('\n').pop() }).toEqual({ code: 1, last: expect.stringMatching(/^altered/) });
+    // a byte that breaks the JSON itself: the parser's message quotes the file's lines, the verdict stays the last line
+    writeFileSync(join(dir, 'broken.JSON'), `x${json.slice(1)}`);
+    for (const name of ['bad.JSON', 'bad.PDF', 'broken.JSON']) {
+      const bad = await frhubBeside(t, ['report', 'verify', join(dir, name)]);
+      expect({ name, code: bad.code, last: bad.stdout.trim().split('\n').pop() }).toEqual({ name, code: 1, last: expect.stringMatching(/^altered/) });
+    }
   }, 120_000);
 
   it('gives the requester, after release, only the released lead\'s subject and face, and no discovery package', async () => {
@@ -182,6 +189,10 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     expect(rest.length).toBeGreaterThan(0);
     expect(rest.every((c: any) => c.subjectRef === null && c.faceSha256 === null)).toBe(true);
     expect(JSON.stringify(report.searches)).not.toMatch(/BK-100[13]/);
+    // the lead's reasons are the requester's to read; what was said of a candidate not released is not
+    expect(lead.dispositions.map((d: any) => d.reason)).toEqual(['ear shape and scar over the left brow agree', 'same nose bridge and brow scar']);
+    expect(rest[0].dispositions.map((d: any) => [d.decision, d.reason])).toEqual([['POSSIBLE_LEAD', null], ['POSSIBLE_LEAD', null]]);
+    expect(JSON.stringify(report)).not.toContain('similar jaw line');
     expect(report.limits.join(' ')).toMatch(/Only the released lead/);
     const zip = await get(requester.token, `/reports/requests/${id}/discovery.zip`);
     expect(zip.status).toBe(403);
