@@ -28,6 +28,21 @@ export class ReportRepository {
     );
   }
 
+  /**
+   * The decision events of one request (its history less the views and the refusals), in chain order:
+   * submission, every status change, probe edit, claim, dispositions, release, outcome and photo export.
+   */
+  async eventsOfRequest(db: Queryable, requestId: string): Promise<ReportEventRow[]> {
+    return db.query(
+      `SELECT seq::int8::float8 AS seq, hash, at, action, outcome, principal_id AS "principalId", details FROM audit_events
+        WHERE details ? 'examinationRequestId' AND details->>'examinationRequestId' = $1
+          AND action NOT IN ('${AuditAction.REQUEST_VIEWED}', '${AuditAction.REQUEST_PROBE_VIEWED}')
+          AND outcome NOT IN ('${AuditOutcome.DENIED}', '${AuditOutcome.FAILED}')
+        ORDER BY seq`,
+      [requestId],
+    );
+  }
+
   /** Principals' names by id (those the scope may see). */
   async principalNames(db: Queryable, ids: string[]): Promise<Map<string, { name: string; role: string }>> {
     const rows: { id: string; name: string; role: string }[] = ids.length ? await db.query(`SELECT id, name, role FROM principals WHERE id = ANY($1::uuid[])`, [ids]) : [];

@@ -1,5 +1,5 @@
 import type { Queryable } from './db.js';
-import { AuditAction, AuditOutcome, ReviewOutcome, StatisticsGroup } from './enums.js';
+import { AuditAction, AuditOutcome, RequestOutcome, RequestStatus, ReviewOutcome, StatisticsGroup } from './enums.js';
 
 // Oversight statistics come from the audit chain, not from the searches table: retention purges
 // searches, while the chain keeps every decision (and holds nothing a statistic must not show).
@@ -9,6 +9,10 @@ const REVIEW = `'${AuditAction.SEARCH_REVIEW}'`;
 const ALLOWED = `'${AuditOutcome.ALLOWED}'`;
 const DENIED = `'${AuditOutcome.DENIED}'`;
 const POSSIBLE_LEAD = `'${ReviewOutcome.POSSIBLE_LEAD}'`;
+const OUTCOME = `'${AuditAction.REQUEST_OUTCOME_RECORDED}'`;
+// an outcome counts as action on a match only when reported on a released lead (not after "no lead"), as recorded (not a refused attempt)
+const ON_A_LEAD = `e.action = ${OUTCOME} AND e.outcome = ${ALLOWED} AND e.details->>'from' = '${RequestStatus.LEAD_RELEASED}'`;
+const [ARREST, CHARGED] = [`'${RequestOutcome.ARREST}'`, `'${RequestOutcome.CHARGED}'`];
 // a review event counts only when the review was recorded: its outcome is a review outcome, not DENIED or FAILED;
 // the one marked final concludes its search, so counting those counts searches by their concluded outcome
 const RECORDED_REVIEW = `e.action = ${REVIEW} AND e.outcome IN (${Object.values(ReviewOutcome).map((o) => `'${o}'`).join(', ')})`;
@@ -60,6 +64,10 @@ export interface StatutoryCell {
   possibleLeads: number;
   /** reviews that concluded (the last review of a search) */
   reviewsConcluded: number;
+  /** released leads whose requesting agency reported an arrest (RequestOutcome ARREST), counted in the agency's cell when reported */
+  arrests: number;
+  /** released leads reported as charged (RequestOutcome CHARGED) */
+  charges: number;
 }
 
 export interface MatchSourceRow {
@@ -110,7 +118,10 @@ export class StatisticsRepository {
     );
   }
 
-  /** The finest cells of a period (agency x legal basis x offense), from search and review events. */
+  /**
+   * The finest cells of a period (agency x legal basis x offense), from search and review events and
+   * the outcomes agencies reported back on their requests' released leads (REQUEST_OUTCOME_RECORDED).
+   */
   async statutoryCells(db: Queryable, from: Date, to: Date): Promise<StatutoryCell[]> {
     return db.query(
       `SELECT t.slug AS tenant, t.name AS "tenantName", e.legal_basis AS "legalBasis", e.offense_category AS "offenseCategory",
@@ -119,9 +130,11 @@ export class StatisticsRepository {
               coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
               count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.candidate_count > 0)::int AS "searchesWithCandidates",
               count(*) FILTER (WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean)::int AS "possibleLeads",
-              count(*) FILTER (WHERE ${RECORDED_REVIEW} AND (e.details->>'final')::boolean)::int AS "reviewsConcluded"
+              count(*) FILTER (WHERE ${RECORDED_REVIEW} AND (e.details->>'final')::boolean)::int AS "reviewsConcluded",
+              count(*) FILTER (WHERE ${ON_A_LEAD} AND e.details->>'outcome' = ${ARREST})::int AS arrests,
+              count(*) FILTER (WHERE ${ON_A_LEAD} AND e.details->>'outcome' = ${CHARGED})::int AS charges
          FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
-        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        WHERE e.action IN (${SEARCH}, ${REVIEW}, ${OUTCOME}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
       [from, to],
     );

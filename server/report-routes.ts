@@ -8,14 +8,14 @@ import { httpError, requestIdOf } from './http.js';
 
 type Authenticate = (header: string, requestId: string) => Promise<Actor>;
 
-const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400 };
+const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400, CONFLICT: 409 };
 const TYPES: Record<ReportFormat, string> = { PDF: 'application/pdf', JSON: 'application/json; charset=utf-8', ZIP: 'application/zip' };
 const EXT: Record<ReportFormat, string> = { PDF: 'pdf', JSON: 'json', ZIP: 'zip' };
 
 /**
  * Lead reports over HTTP, with a bearer token or the console's session: a search's report as PDF or
- * JSON and its discovery package. `?audience=oversight` gives the version without faces. A request's
- * three paths answer NOT_FOUND until the hub has requests.
+ * JSON and its discovery package, and a request's the same way. `?audience=oversight` gives the
+ * version without faces.
  */
 export function reportRouter(reports: ReportService, authenticate: Authenticate): express.Router {
   const router = express.Router();
@@ -44,10 +44,10 @@ export function reportRouter(reports: ReportService, authenticate: Authenticate)
   router.get(/^\/reports\/searches\/(?<id>[^/]+)\.pdf$/, search('PDF'));
   router.get(/^\/reports\/searches\/(?<id>[^/]+)\.json$/, search('JSON'));
 
-  // requests are not in the hub yet: the contract's paths exist and say so
-  const noRequest = (req: Request, res: Response) =>
-    void res.status(404).json(httpError('NOT_FOUND', `No request with id ${String(req.params.id ?? '?')} is visible to you: this hub has no requests yet; a search's report is at /reports/searches/<id>.pdf.`));
-  router.get('/reports/requests/:id/discovery.zip', noRequest);
-  router.get(/^\/reports\/requests\/(?<id>[^/]+)\.(pdf|json)$/, noRequest);
+  const request = (format: ReportFormat) => (req: Request, res: Response) =>
+    send(req, res, (actor, audience) => reports.requestReport(actor, String(req.params.id), format, audience), format);
+  router.get('/reports/requests/:id/discovery.zip', request('ZIP'));
+  router.get(/^\/reports\/requests\/(?<id>[^/]+)\.pdf$/, request('PDF'));
+  router.get(/^\/reports\/requests\/(?<id>[^/]+)\.json$/, request('JSON'));
   return router;
 }

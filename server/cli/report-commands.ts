@@ -62,6 +62,7 @@ export async function reportVerifyCommand(args: Args): Promise<number> {
     console.log(`intact: report ${v.reportId} is as the hub signed it (key ${v.signedBy}), and its ${v.auditEventsChecked} audit events are in the chain`);
     return 0;
   }
-  console.log(`altered: ${v.problems.join('; ') || 'the report does not verify'}`);
+  // one line, whatever a problem quotes from the file (a JSON parser's message quotes its lines)
+  console.log(`altered: ${v.problems.join('; ').replace(/\s*\n\s*/g, ' ') || 'the report does not verify'}`);
   return 1;
 }

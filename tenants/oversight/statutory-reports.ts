@@ -28,7 +28,7 @@ export interface StatutoryReport {
 
 export const NOT_RECORDED = 'not recorded by the hub';
 
-type Measure = 'searches' | 'denials' | 'candidates' | 'searchesWithCandidates' | 'possibleLeads' | 'reviewsConcluded';
+type Measure = 'searches' | 'denials' | 'candidates' | 'searchesWithCandidates' | 'possibleLeads' | 'reviewsConcluded' | 'arrests' | 'charges';
 
 /**
  * Every count a statutory report publishes is the sum of finest cells (agency x legal basis x offense)
@@ -38,6 +38,8 @@ type Measure = 'searches' | 'denials' | 'candidates' | 'searchesWithCandidates' 
  * cells that are themselves publishable.
  */
 export const published = (cells: StatutoryCell[], m: Measure) => suppressTotal(cells.map((c) => c[m]));
+/** Matches that led to action: arrests plus charges, each cell's two counts summed as separate cells (else an exact sum beside exact arrests would give a small count of charges away). */
+const actions = (cells: StatutoryCell[]) => suppressTotal(cells.flatMap((c) => [c.arrests, c.charges]));
 
 function groups(cells: StatutoryCell[], key: (c: StatutoryCell) => string): [string, StatutoryCell[]][] {
   const out = new Map<string, StatutoryCell[]>();
@@ -49,34 +51,39 @@ const offense = (c: { offenseCategory: string | null }) => c.offenseCategory ?? 
 const ALL = 'ALL';
 
 const COMMON_LIMITS = [
-  'The hub records searches, refusals and reviews. It does not learn what an agency did with a lead: arrests, charges, convictions and any action taken on a match are not recorded by the hub, so they are reported as such.',
+  'The hub records searches, refusals, reviews, and the outcomes agencies report back on the leads released to them through requests (an arrest, a charge). '
+    + 'It does not learn what was done with a lead no one reported back, nor with a candidate from a search an agency ran itself outside a request, and it never learns of convictions (reported as "not recorded by the hub"). '
+    + 'Arrests and charges are counted in the year the agency reported them, in the requesting agency\'s row.',
   'Counts of 1 to 4 are shown as "<5", and any figure that includes such a count is shown as the range it must lie in, so that no figure, here or in another report of the hub, gives a small count away.',
 ];
 
 /** Maryland Criminal Procedure 2-510: searches by crime type, and matches that led to action. */
 function maryland(cells: StatutoryCell[]): Pick<StatutoryReport, 'title' | 'citation' | 'sections' | 'notes' | 'cannotKnow'> {
-  const row = (label: string, cs: StatutoryCell[]) => [label, published(cs, 'searches'), published(cs, 'denials'), published(cs, 'possibleLeads'), NOT_RECORDED];
+  const row = (label: string, cs: StatutoryCell[]) => [label, published(cs, 'searches'), published(cs, 'denials'), published(cs, 'possibleLeads'), actions(cs)];
   return {
     title: 'Face recognition technology: annual report',
     citation: 'Maryland Code, Criminal Procedure 2-510',
     sections: [{ title: 'Searches by crime type', columns: ['crime_type', 'searches', 'requests_refused', 'possible_leads_after_review', 'matches_that_led_to_action'], rows: [...groups(cells, offense).map(([k, cs]) => row(k, cs)), row(ALL, cells)] }],
-    notes: ['A possible lead is a search whose independent second review concluded that a candidate is worth investigating; it is not an identification.'],
+    notes: [
+      'A possible lead is a search whose independent second review concluded that a candidate is worth investigating; it is not an identification.',
+      'A match that led to action is a lead released on a request whose requesting agency reported an arrest or a charge.',
+    ],
     cannotKnow: [...COMMON_LIMITS],
   };
 }
 
 /** Montana Code 44-15-111: use by agency and purpose, with arrests and convictions. */
 function montana(cells: StatutoryCell[]): Pick<StatutoryReport, 'title' | 'citation' | 'sections' | 'notes' | 'cannotKnow'> {
-  const row = (label: string, cs: StatutoryCell[]) => [label, published(cs, 'searches'), published(cs, 'denials'), published(cs, 'possibleLeads'), NOT_RECORDED, NOT_RECORDED];
+  const row = (label: string, cs: StatutoryCell[]) => [label, published(cs, 'searches'), published(cs, 'denials'), published(cs, 'possibleLeads'), published(cs, 'arrests'), published(cs, 'charges'), NOT_RECORDED];
   return {
     title: 'Facial recognition technology: annual report',
     citation: 'Montana Code Annotated 44-15-111',
     sections: [
-      { title: 'Use by agency', columns: ['agency', 'searches', 'requests_refused', 'possible_leads_after_review', 'arrests', 'convictions'], rows: [...groups(cells, (c) => c.tenantName).map(([k, cs]) => row(k, cs)), row(ALL, cells)] },
+      { title: 'Use by agency', columns: ['agency', 'searches', 'requests_refused', 'possible_leads_after_review', 'arrests', 'charges', 'convictions'], rows: [...groups(cells, (c) => c.tenantName).map(([k, cs]) => row(k, cs)), row(ALL, cells)] },
       { title: 'Use by purpose', columns: ['legal_basis', 'searches', 'requests_refused'], rows: [...groups(cells, (c) => c.legalBasis).map(([k, cs]) => [k, published(cs, 'searches'), published(cs, 'denials')]), [ALL, published(cells, 'searches'), published(cells, 'denials')]] },
     ],
     notes: [],
-    cannotKnow: [...COMMON_LIMITS, 'Arrests and convictions would come from outcomes an agency reports back; the hub holds none, so both columns say "not recorded by the hub".'],
+    cannotKnow: [...COMMON_LIMITS, 'Arrests and charges are those agencies reported back on released leads; convictions are never reported to the hub, so that column says "not recorded by the hub".'],
   };
 }
 
@@ -97,6 +104,7 @@ function washington(cells: StatutoryCell[], pack: PackDescription | undefined): 
           ['searches returning candidates', published(cells, 'searchesWithCandidates')],
           ['candidates returned', published(cells, 'candidates')],
           ['possible leads after review', published(cells, 'possibleLeads')],
+          ['released leads reported to have led to an arrest or a charge', actions(cells)],
         ],
       },
       { title: 'Use by purpose', columns: ['legal_basis', 'searches'], rows: [...groups(cells, (c) => c.legalBasis).map(([k, cs]) => [k, published(cs, 'searches')]), [ALL, published(cells, 'searches')]] },

@@ -11,13 +11,16 @@ export function discoveryReadme(r: LeadReport): string {
     `Produced ${r.generatedAt} by the frhub face-recognition hub for ${r.agency.name}. Report ${r.reportId}.`,
     '',
     'What this is',
-    `The agency ran ${s.length === 1 ? 'one face search' : `${s.length} face searches`} in case ${r.case.caseNumber ?? '(no case number)'} under the legal basis ${r.case.legalBasis}.`,
+    r.request
+      ? `${r.agency.name} asked ${r.request.servingAgency.name} to examine a probe photo (request ${r.request.id}); its examiners ran ${s.length === 1 ? 'one face search' : `${s.length} face searches`} in case ${r.case.caseNumber ?? '(no case number)'} under the legal basis ${r.case.legalBasis}${r.request.examinations.some((e) => e.role === 'VERIFIER') ? ', and a second examiner verified the result without seeing the first one\'s' : ''}.`
+      : `The agency ran ${s.length === 1 ? 'one face search' : `${s.length} face searches`} in case ${r.case.caseNumber ?? '(no case number)'} under the legal basis ${r.case.legalBasis}.`,
     'A face search compares one photo (the probe) with enrolled photos and lists the most similar ones (candidates). A candidate is an',
     'investigative lead only. ' + r.notice,
     '',
     'What is in it',
     `- ${DISCOVERY_FILES.pdf}: the lead report to read and print: the case, the model and its measured error rates, the galleries searched,`,
     '  every candidate with its score and estimated false-match rate, each reviewer\'s decision, and the audit events behind them.',
+    ...(r.request ? ['  For a request it also holds the probe\'s provenance, each recorded edit of the probe, every examiner\'s dispositions, the release and the outcome.'] : []),
     `- ${DISCOVERY_FILES.json}: the same report as data, signed by the hub.`,
     `- ${DISCOVERY_FILES.csv}: the candidate list as it was returned, one line per candidate and reviewer.`,
     `- ${DISCOVERY_FILES.readme}: this file.`,

@@ -154,6 +154,29 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
   w.field('Warrant', report.case.warrantNumber);
   w.field('Narrative', report.audience === 'OVERSIGHT' ? '(withheld from the oversight version)' : report.case.narrative);
 
+  const rq = report.request;
+  if (rq) {
+    w.heading('The request');
+    w.field('Request', `${rq.id}, ${rq.status}, priority ${rq.priority}`);
+    w.field('Sent to', `${rq.servingAgency.name} (${rq.servingAgency.slug})`);
+    w.field('Submitted', rq.submittedAt);
+    w.field('Due', rq.dueAt);
+    w.field('Requesting officer', rq.requestingOfficer);
+    w.field('Approved by', rq.approvingSupervisor);
+    w.field('Probe provenance', [rq.provenance.sourceKind, rq.provenance.howObtained, rq.provenance.capturedAt ? `captured ${rq.provenance.capturedAt}` : 'capture date unknown'].filter(Boolean).join('; '));
+    if (rq.decline) w.field('Declined', `${rq.decline.reason}${rq.decline.note ? ` - ${rq.decline.note}` : ''}`);
+    w.heading('The probe and every edit');
+    w.text('The original photo is never changed: each version is the original with the recorded steps applied in order.', { size: 8 });
+    for (const p of rq.probes) {
+      w.field(`Probe ${p.ordinal} (original)`, `sha256 ${p.sha256}, ${p.bytes} bytes`);
+      for (const v of p.versions) {
+        w.text(`Version ${v.version} (${v.id}), by ${v.by ?? '?'} at ${v.at}:`, { indent: 16 });
+        v.steps.forEach((st, i) => w.text(`step ${i + 1}: ${stepWords(st)}`, { indent: 28, size: 8.5 }));
+      }
+      if (!p.versions.length) w.text('No edits: every search used the original.', { indent: 16, size: 8.5 });
+    }
+  }
+
   w.heading('The model');
   const pack = report.modelPack;
   if ('files' in pack) {
@@ -168,6 +191,7 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
   for (const s of report.searches) {
     w.heading(`Search ${s.searchId}`);
     w.field('Run at', s.at);
+    if (s.probeVersion !== undefined) w.field('Probe used', s.probeVersion ? `probe ${s.probeVersion.probeOrdinal}, version ${s.probeVersion.version} (${s.probeVersion.id})` : 'the original photo');
     w.field('Probe', `sha256 ${s.probe.sha256}, ${s.probe.bytes ?? '?'} bytes, face quality ${s.probe.quality.toFixed(3)}`);
     w.field('Threshold', s.thresholdHowSet ?? s.threshold.toFixed(4));
     w.field('List size', `at most ${s.maxCandidates} candidates; ${s.candidates.length} returned`);
@@ -183,7 +207,7 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
       const interval = c.falseMatchRateInterval ? ` (95%: ${pct(c.falseMatchRateInterval.low)} to ${pct(c.falseMatchRateInterval.high)})` : '';
       w.text(`#${c.rank}  score ${c.score.toFixed(4)}  ${c.subjectRef ?? '(subject withheld)'}  gallery ${c.galleryId}`, { indent, bold: true });
       w.text(`estimated false-match rate ${c.falseMatchRateAtLimit ? 'below the data: under ' : ''}${pct(c.estimatedFalseMatchRate)}${interval}`, { indent });
-      w.text(c.dispositions.length ? c.dispositions.map((d) => `${d.reviewer}: ${d.decision}`).join('; ') : 'not reviewed', { indent });
+      w.text(c.dispositions.length ? c.dispositions.map((d) => `${d.reviewer}${d.role ? ` (${d.role.toLowerCase()})` : ''}: ${d.decision}${d.reason ? ` - "${d.reason}"` : ''}`).join('; ') : 'not reviewed', { indent });
       if (face) {
         const img = await doc.embedJpg(face);
         w.page.drawImage(img, { x: MARGIN + 4, y: faceTop - FACE, width: FACE, height: FACE });
@@ -191,10 +215,24 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
       }
       w.y -= 4;
     }
-    w.text('Reviews', { bold: true, gap: 4 });
-    if (!s.reviews.length) w.text('None recorded.', { indent: 8 });
+    if (!rq || s.reviews.length) w.text('Reviews', { bold: true, gap: 4 });
+    if (!rq && !s.reviews.length) w.text('None recorded.', { indent: 8 });
     for (const r of s.reviews) w.text(`${r.at}  ${r.reviewer} (${r.role ?? '?'}): ${r.outcome}${r.note ? ` - "${r.note}"` : ''}`, { indent: 8 });
     w.field('Conclusion of this search', s.conclusion);
+  }
+
+  if (rq) {
+    w.heading('Examinations');
+    w.text('Each examiner recorded a disposition for every candidate; the verifier worked blind to the examiner\'s dispositions.', { size: 8 });
+    if (!rq.examinations.length) w.text('None recorded.', { indent: 8 });
+    for (const e of rq.examinations) {
+      w.text(`${e.role} ${e.name} (${e.principalId}), ${e.at}: ${e.conclusion}${e.note ? ` - "${e.note}"` : ''}`, { indent: 8, bold: true });
+      for (const d of e.dispositions) w.text(`search ${d.searchId} #${d.rank}: ${d.disposition}${d.reason ? ` - "${d.reason}"` : ''}`, { indent: 16, size: 8.5 });
+    }
+    w.heading('Release and outcome');
+    w.field('Lead released', rq.release ? `candidate #${rq.release.rank} of search ${rq.release.searchId} (${rq.release.subjectRef ?? 'subject withheld'}) at ${rq.release.at ?? '?'}` : 'no lead released');
+    w.field('Outcome reported', rq.outcome ? `${rq.outcome.outcome} at ${rq.outcome.at ?? '?'}${rq.outcome.note ? ` - "${rq.outcome.note}"` : ''}` : 'none reported');
+    if (rq.outcome?.attestedAt) w.field('Independent evidence attested (photo export)', rq.outcome.attestedAt);
   }
 
   w.heading('Conclusion');
@@ -220,6 +258,13 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
     await doc.attach(jpeg, faceAttachment(sha), { mimeType: 'image/jpeg', description: 'a candidate face shown in this report', creationDate: at, modificationDate: at });
   }
   return doc.save({ useObjectStreams: false });
+}
+
+/** One recorded edit step in words, its parameters as recorded. */
+function stepWords(st: Record<string, unknown>): string {
+  const { kind, ...params } = st;
+  const list = Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${String(kind)}${list ? ` (${list})` : ''}`;
 }
 
 /** The files attached to a PDF, by name (pdf-lib reads it; anything it cannot read throws). */

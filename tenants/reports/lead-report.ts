@@ -27,6 +27,9 @@ export interface Disposition {
   reviewerId: string;
   reviewer: string;
   decision: string;
+  /** a request's examinations: EXAMINER, VERIFIER or ADJUDICATOR, and the reason given for a possible lead */
+  role?: string;
+  reason?: string | null;
 }
 
 export interface ReportCandidate extends FalseMatchEstimate {
@@ -72,6 +75,35 @@ export interface ReportSearch {
   reviews: ReportReview[];
   reviewStatus: string;
   conclusion: string;
+  /** a request's search: the probe version it used (null: the original photo) */
+  probeVersion?: { id: string; version: number; probeOrdinal: number } | null;
+}
+
+/** One recorded edit of a request's probe: its steps and parameters, the original untouched. */
+export interface ReportProbeVersion {
+  id: string;
+  version: number;
+  steps: Record<string, unknown>[];
+  by: string | null;
+  at: string;
+}
+
+/** A request's own parts: who asked whom, the probe's provenance and versions, every examination, release and outcome. */
+export interface ReportRequest {
+  id: string;
+  status: string;
+  servingAgency: { slug: string; name: string };
+  priority: string;
+  submittedAt: string;
+  dueAt: string | null;
+  requestingOfficer: string | null;
+  approvingSupervisor: string | null;
+  provenance: { sourceKind: string; howObtained: string | null; capturedAt: string | null };
+  probes: { ordinal: number; sha256: string; bytes: number; versions: ReportProbeVersion[] }[];
+  examinations: { role: string; principalId: string; name: string; conclusion: string; note: string | null; at: string; dispositions: { searchId: string; rank: number; disposition: string; reason: string | null }[] }[];
+  decline: { reason: string; note: string | null } | null;
+  release: { searchId: string; rank: number; subjectRef: string | null; at: string | null } | null;
+  outcome: { outcome: string; note: string | null; at: string | null; attestedAt: string | null } | null;
 }
 
 export interface ReportEvent {
@@ -93,6 +125,8 @@ export interface LeadReport {
   case: { caseNumber: string | null; legalBasis: string; offenseCategory: string | null; offenseDescription: string | null; warrantNumber: string | null; narrative: string | null };
   modelPack: PackDescription | { modelVersion: string; note: string };
   searches: ReportSearch[];
+  /** a request's report only */
+  request?: ReportRequest;
   conclusion: string;
   notice: string;
   faces: 'SHOWN' | 'WITHHELD';

@@ -8,13 +8,16 @@ import { ReviewRepository } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
 import type { ScoreCalibrationPort } from '../shared/ports.js';
 import { falseMatchEstimate } from '../search/search-threshold.js';
-import { conclusionOf, LEAD_NOTICE, REPORT_FORMAT, type LeadReport, type PackDescription, type ReportEvent, type ReportSearch } from './lead-report.js';
+import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRow } from '../../models/request.repository.js';
+import { conclusionOf, LEAD_NOTICE, REPORT_FORMAT, type Disposition, type LeadReport, type PackDescription, type ReportEvent, type ReportRequest, type ReportSearch } from './lead-report.js';
 
 /** What the hub knows of the model packs whose scores a report explains. */
 export interface ModelDescriber {
   /** the pack of this model version, when it is the one the hub runs (else undefined: its files are not at hand) */
   describe(modelVersion: string): PackDescription | undefined;
   calibration(modelVersion: string): ScoreCalibrationPort | undefined;
+  /** the version the hub runs now (a request with no search yet names it) */
+  activeModelVersion?: string;
 }
 
 /**
@@ -32,6 +35,17 @@ export interface ReportCase {
   audience: ReportAudience;
   /** more to say under "what this report cannot show" */
   limits?: string[];
+  /** a request's report: the request and its own parts, read under the same transaction */
+  request?: RequestCase;
+}
+
+export interface RequestCase {
+  row: RequestRow;
+  probes: ProbeRow[];
+  versions: ProbeVersionRow[];
+  examinations: ExaminationRow[];
+  /** the one candidate whose subject and face the reader may see (the requester: the released lead); absent: every one */
+  only?: { searchId: string; rank: number } | null;
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -48,8 +62,10 @@ export async function assembleReport(
 ): Promise<{ report: LeadReport; faces: Map<string, Uint8Array> }> {
   const ids = c.searches.map((s) => s.id);
   const oversight = c.audience === ReportAudience.OVERSIGHT;
+  const rq = c.request;
+  const seen = (searchId: string, rank: number) => rq?.only === undefined || (rq.only !== null && rq.only.searchId === searchId && rq.only.rank === rank);
   const [events, reviews, candidates, crops] = [
-    await repos.reports.eventsOfSearches(tx, ids),
+    await eventsOf(tx, repos.reports, ids, rq?.row.id),
     await repos.reviews.ofSearches(tx, ids),
     await repos.searches.candidatesOf(tx, ids),
     c.mayShowFaces && !oversight && o.crops ? await o.crops.ofCandidates(tx, ids) : [],
@@ -58,18 +74,23 @@ export async function assembleReport(
   const faceOf = new Map<string, string>();
   for (const crop of crops) {
     // a kept face that fails its integrity check is never put in a report
-    if (crop.jpeg instanceof FaceImageError) continue;
+    if (crop.jpeg instanceof FaceImageError || !seen(crop.searchId, crop.rank)) continue;
     const sha = createHash('sha256').update(crop.jpeg).digest('hex');
     faces.set(sha, new Uint8Array(crop.jpeg));
     faceOf.set(`${crop.searchId}:${crop.rank}`, sha);
   }
-  const people = [...new Set([c.principalId, ...[...reviews.values()].flat().map((r) => r.reviewerId)].filter((p): p is string => !!p))];
+  const people = [...new Set([c.principalId, ...[...reviews.values()].flat().map((r) => r.reviewerId), ...(rq?.examinations ?? []).map((e) => e.principalId), ...(rq?.versions ?? []).map((v) => v.createdBy)]
+    .filter((p): p is string => !!p))];
   const names = await repos.reports.principalNames(tx, people);
   const nameOf = (id: string) => names.get(id)?.name ?? id;
   const galleries = await repos.reports.galleries(tx, [...new Set(c.searches.flatMap((s) => s.galleriesSearched))]);
   const searchEvent = (id: string): ReportEventRow | undefined => events.find((e) => e.action === AuditAction.SEARCH && e.details.searchId === id);
 
   const searches: ReportSearch[] = [];
+  // a request's examinations are its candidates' dispositions, each examiner in their role
+  const examined = (searchId: string, rank: number): Disposition[] => (rq?.examinations ?? []).flatMap((e) => e.dispositions
+    .filter((d) => d.searchId === searchId && d.rank === rank)
+    .map((d) => ({ reviewerId: e.principalId, reviewer: nameOf(e.principalId), decision: d.disposition, role: e.role, reason: oversight || !seen(searchId, rank) ? null : d.reason })));
   for (const s of c.searches) {
     const text = (await repos.searches.caseText(tx, s.id))!;
     const ev = searchEvent(s.id);
@@ -94,29 +115,40 @@ export async function assembleReport(
       candidates: list.map((k) => ({
         rank: k.rank,
         score: k.score,
-        subjectRef: oversight ? null : k.subjectRef,
+        subjectRef: oversight || !seen(s.id, k.rank) ? null : k.subjectRef,
         galleryId: k.galleryId,
         templateId: k.templateId,
         ...falseMatchEstimate(cal, k.score),
         faceSha256: faceOf.get(`${s.id}:${k.rank}`) ?? null,
-        dispositions: rs.flatMap((r) => r.decisions.filter((d) => d.rank === k.rank).map((d) => ({ reviewerId: r.reviewerId, reviewer: r.reviewer, decision: d.decision }))),
+        dispositions: [
+          ...rs.flatMap((r) => r.decisions.filter((d) => d.rank === k.rank).map((d) => ({ reviewerId: r.reviewerId, reviewer: r.reviewer, decision: d.decision }))),
+          ...examined(s.id, k.rank),
+        ],
       })),
       reviews: rs.map(({ decisions: _, ...r }) => r),
       reviewStatus: s.reviewStatus,
-      conclusion: conclusionOf(s.reviewStatus, rs, list.length),
+      conclusion: rq ? examinedConclusion(rq, s.id, list.length) : conclusionOf(s.reviewStatus, rs, list.length),
+      ...(rq ? { probeVersion: versionOf(rq, s.probeVersionId) } : {}),
     });
   }
-  const first = c.searches[0];
-  const firstText = (await repos.searches.caseText(tx, first.id))!;
+  const first = c.searches[0] as SearchRow | undefined;
+  const firstText = first ? (await repos.searches.caseText(tx, first.id))! : undefined;
   const agency = (await repos.reports.tenant(tx, c.tenantId)) ?? { slug: '?', name: '?' };
-  const modelVersion = first.modelVersion;
+  const modelVersion = first?.modelVersion ?? o.models.activeModelVersion ?? 'none';
   const pack = o.models.describe(modelVersion);
+  const request = rq ? await requestPart(tx, repos.reports, rq, events, nameOf, oversight, seen) : undefined;
   const limits = [
-    'The probe photo is not kept by the hub: this report holds its checksum, size and face quality, not the photo, nor where it came from.',
-    'Whether a lead led to any action (an arrest, a charge, a photo line-up) is not recorded by the hub.',
+    ...(rq
+      ? ['The probe photos are kept by the hub but not reproduced here: this report holds each one\'s checksum and size, and each edit as its recorded steps.']
+      : ['The probe photo is not kept by the hub: this report holds its checksum, size and face quality, not the photo, nor where it came from.']),
+    rq?.row.outcome
+      ? 'The outcome is as the requesting agency reported it; the hub does not check it against court or arrest records.'
+      : rq ? 'The requesting agency has not reported an outcome (an arrest, a charge, no action) for this request.' : 'Whether a lead led to any action (an arrest, a charge, a photo line-up) is not recorded by the hub.',
+    ...(rq && !c.searches.length ? ['No search was run for this request.'] : []),
+    ...(rq?.only !== undefined ? ['Only the released lead\'s subject reference and face are shown: the other candidates were not released to the requesting agency.'] : []),
     ...(searches.some((s) => !s.receiptDigest) ? ['A search made before the hub kept gallery receipts has no record of what its galleries held at that moment.'] : []),
     ...(pack ? [] : [`The model ${modelVersion} is not the pack the hub runs now: its file checksums and calibration are not at hand.`]),
-    ...(oversight ? ['This is the oversight version: it shows no face, no subject reference, no narrative and no reviewer\'s note.'] : c.mayShowFaces ? [] : ['Faces are withheld: the reader\'s role may not see candidates\' faces.']),
+    ...(oversight ? ['This is the oversight version: it shows no face, no subject reference, no narrative, no names of officers and no reviewer\'s note or reason.'] : c.mayShowFaces ? [] : ['Faces are withheld: the reader\'s role may not see candidates\' faces.']),
     ...(c.limits ?? []),
   ];
   const auditEvents: ReportEvent[] = events.map((e) => ({ seq: e.seq, hash: e.hash, action: e.action, at: iso(e.at) }));
@@ -128,17 +160,112 @@ export async function assembleReport(
     subject: c.subject,
     agency: { slug: agency.slug, name: agency.name },
     analyst: { id: c.principalId, name: c.principalId ? (names.get(c.principalId)?.name ?? null) : null, role: c.principalId ? (names.get(c.principalId)?.role ?? null) : null },
-    case: {
-      caseNumber: first.caseNumber, legalBasis: first.legalBasis, offenseCategory: first.offenseCategory, offenseDescription: firstText.offenseDescription,
-      warrantNumber: firstText.warrantNumber, narrative: oversight ? null : firstText.narrative,
-    },
-    modelPack: pack ?? { modelVersion, note: 'not the pack the hub runs now' },
+    case: rq
+      ? {
+        caseNumber: rq.row.caseNumber, legalBasis: rq.row.legalBasis, offenseCategory: rq.row.offenseCategory, offenseDescription: rq.row.statuteText,
+        warrantNumber: rq.row.warrantNumber, narrative: oversight ? null : rq.row.narrative,
+      }
+      : {
+        caseNumber: first!.caseNumber, legalBasis: first!.legalBasis, offenseCategory: first!.offenseCategory, offenseDescription: firstText!.offenseDescription,
+        warrantNumber: firstText!.warrantNumber, narrative: oversight ? null : firstText!.narrative,
+      },
+    modelPack: pack ?? { modelVersion, note: first ? 'not the pack the hub runs now' : 'no search was run' },
     searches,
-    conclusion: searches.length === 1 ? searches[0].conclusion : searches.map((s) => `${s.searchId}: ${s.conclusion}`).join(' '),
+    ...(request ? { request } : {}),
+    conclusion: rq ? requestConclusion(rq, request!)
+      : searches.length === 1 ? searches[0].conclusion : searches.map((s) => `${s.searchId}: ${s.conclusion}`).join(' '),
     notice: LEAD_NOTICE,
     faces: faces.size ? 'SHOWN' : 'WITHHELD',
     limits,
     auditEvents,
   };
   return { report, faces };
+}
+
+/** A request's decision events and those of its searches, once each, in chain order. */
+async function eventsOf(tx: Queryable, reports: ReportRepository, searchIds: string[], requestId: string | undefined): Promise<ReportEventRow[]> {
+  const all = [...await reports.eventsOfSearches(tx, searchIds), ...(requestId ? await reports.eventsOfRequest(tx, requestId) : [])];
+  return [...new Map(all.map((e) => [e.seq, e])).values()].sort((a, b) => a.seq - b.seq);
+}
+
+function versionOf(rq: RequestCase, id: string | null): ReportSearch['probeVersion'] {
+  const v = id ? rq.versions.find((x) => x.id === id) : undefined;
+  return v ? { id: v.id, version: v.version, probeOrdinal: rq.probes.find((p) => p.id === v.probeId)?.ordinal ?? 1 } : null;
+}
+
+/** A request's search in words: what each examination made of its candidates (the request's conclusion decides). */
+function examinedConclusion(rq: RequestCase, searchId: string, candidates: number): string {
+  if (!candidates) return 'No candidate scored at or above the threshold.';
+  const said = rq.examinations.map((e) => {
+    const leads = e.dispositions.filter((d) => d.searchId === searchId && d.disposition === 'POSSIBLE_LEAD').map((d) => `#${d.rank}`);
+    return `${e.role.toLowerCase()}: ${leads.length ? `possible lead ${leads.join(', ')}` : 'no possible lead'}`;
+  });
+  return said.length ? `${said.join('; ')}. The request's conclusion below decides.` : 'Not examined yet: no disposition has been recorded.';
+}
+
+const at = (events: ReportEventRow[], match: (e: ReportEventRow) => boolean) => {
+  const e = events.find(match);
+  return e ? iso(e.at) : null;
+};
+
+async function requestPart(
+  tx: Queryable, reports: ReportRepository, rq: RequestCase, events: ReportEventRow[], nameOf: (id: string) => string, oversight: boolean,
+  /** whether the reader may see this candidate (a reason given for one not released says what it looked like) */
+  seen: (searchId: string, rank: number) => boolean,
+): Promise<ReportRequest> {
+  const r = rq.row;
+  const serving = (await reports.tenant(tx, r.servingTenantId)) ?? { slug: '?', name: '?' };
+  const released = r.leadSearchId !== null && r.leadRank !== null;
+  return {
+    id: r.id,
+    status: r.status,
+    servingAgency: { slug: serving.slug, name: serving.name },
+    priority: r.priority,
+    submittedAt: iso(r.createdAt),
+    dueAt: r.dueAt ? iso(r.dueAt) : null,
+    requestingOfficer: oversight ? null : r.requestingOfficer,
+    approvingSupervisor: oversight ? null : r.approvingSupervisor,
+    provenance: { sourceKind: r.sourceKind, howObtained: oversight ? null : r.howObtained, capturedAt: r.capturedAt ? iso(r.capturedAt) : null },
+    probes: rq.probes.map((p) => ({
+      ordinal: p.ordinal, sha256: p.sha256, bytes: p.bytes,
+      versions: rq.versions.filter((v) => v.probeId === p.id).map((v) => ({
+        id: v.id, version: v.version, by: v.createdBy ? nameOf(v.createdBy) : null, at: iso(v.createdAt),
+        steps: v.steps.map((st) => Object.fromEntries(Object.entries(st).filter(([, x]) => x !== null && x !== undefined))),
+      })),
+    })),
+    examinations: rq.examinations.map((e) => ({
+      role: e.role, principalId: e.principalId, name: nameOf(e.principalId), conclusion: e.conclusion, note: oversight ? null : e.note, at: iso(e.createdAt),
+      dispositions: e.dispositions.map((d) => ({ searchId: d.searchId, rank: d.rank, disposition: d.disposition, reason: oversight || !seen(d.searchId, d.rank) ? null : d.reason })),
+    })),
+    decline: r.declineReason ? { reason: r.declineReason, note: oversight ? null : r.declineNote } : null,
+    release: released
+      ? { searchId: r.leadSearchId!, rank: r.leadRank!, subjectRef: oversight ? null : r.leadSubjectRef, at: at(events, (e) => e.details.to === 'LEAD_RELEASED') }
+      : null,
+    outcome: r.outcome
+      ? { outcome: r.outcome, note: oversight ? null : r.outcomeNote, at: at(events, (e) => e.action === AuditAction.REQUEST_OUTCOME_RECORDED), attestedAt: r.attestedAt ? iso(r.attestedAt) : null }
+      : null,
+  };
+}
+
+/** The request's conclusion, in words, from where it stands (never more than its examiners concluded). */
+function requestConclusion(rq: RequestCase, p: ReportRequest): string {
+  const r = rq.row;
+  const by = (role: string) => p.examinations.find((e) => e.role === role);
+  const how = by('ADJUDICATOR')
+    ? `examiner and verifier disagreed; a supervisor (${by('ADJUDICATOR')!.name}) adjudicated`
+    : `the examiner${by('EXAMINER') ? ` (${by('EXAMINER')!.name})` : ''} and, blind to the examiner's dispositions, the verifier${by('VERIFIER') ? ` (${by('VERIFIER')!.name})` : ''} agreed`;
+  if (p.release) {
+    const outcome = p.outcome ? ` The requesting agency reported the outcome ${p.outcome.outcome}.` : '';
+    return `Lead released: candidate #${p.release.rank} of search ${p.release.searchId} (${p.release.subjectRef ?? 'subject withheld'}); ${how} that it is a possible lead. This is not an identification.${outcome}`;
+  }
+  switch (r.status) {
+    case 'VERIFIED': return `Verified, not yet released: ${how} on a possible lead; nothing has reached the requesting agency.`;
+    case 'NO_LEAD': case 'OUTCOME_RECORDED': case 'CLOSED':
+      if (p.decline) return `Declined (${p.decline.reason}): no search result was examined for the requesting agency.`;
+      if (!p.examinations.length) return `No lead: the request is ${r.status} without examination.`;
+      return `No lead: ${how} that no candidate is worth investigating further.${p.outcome ? ` The requesting agency reported the outcome ${p.outcome.outcome}.` : ''}`;
+    case 'DECLINED': return `Declined (${p.decline?.reason ?? 'no reason recorded'}): the serving agency did not examine this request.`;
+    case 'WITHDRAWN': return 'Withdrawn by the requesting agency before any lead was released.';
+    default: return `Not concluded: the request is ${r.status}, so it has produced no lead.`;
+  }
 }

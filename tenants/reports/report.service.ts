@@ -3,13 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { subject as tagged } from '@casl/ability';
 import { canonicalEvent, chainHash, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
 import type { Db, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, ReportAudience } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, ReportAudience, RequestStatus } from '../../models/enums.js';
 import { ReportRepository } from '../../models/report.repository.js';
+import { RequestRepository, type RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { servingSide } from '../requests/request-view.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
-import { notFound } from '../shared/errors.js';
+import { DomainError, notFound } from '../shared/errors.js';
+import type { TenantScope } from '../../models/db.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock, DocumentSigner } from '../shared/ports.js';
 import { discoveryReadme, discoveryZip, DISCOVERY_FILES, readZip } from './discovery.js';
@@ -44,6 +47,10 @@ export interface ReportVerification {
   problems: string[];
 }
 
+/** The requesting agency's answer has come back: a lead released, or no lead (an outcome may follow). */
+const answered = (r: RequestRow) =>
+  [RequestStatus.LEAD_RELEASED, RequestStatus.NO_LEAD, RequestStatus.OUTCOME_RECORDED].includes(r.status as RequestStatus) || (r.status === RequestStatus.CLOSED && r.outcome !== null);
+
 const serialize = (r: LeadReport) => JSON.stringify(r, null, 2);
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -62,6 +69,7 @@ export class ReportService {
     private readonly crops: FaceCropRepository | undefined,
     private readonly searches = new SearchRepository(),
     private readonly repo = new ReportRepository(),
+    private readonly requests = new RequestRepository(),
   ) {}
 
   /** The lead report of one search; another agency's search is NOT_FOUND (and audited). */
@@ -79,21 +87,63 @@ export class ReportService {
   }
 
   /**
+   * The lead report of a request. The serving tenant's examiner, verifier and supervisors read it
+   * whole, faces too, but never while a blind verification runs (it would show the verifier the
+   * examiner's dispositions); the requesting agency reads it once its answer came back (a released
+   * lead or no lead), with only the released lead's subject and face; the discovery package is the
+   * serving tenant's to produce. Another agency's request is NOT_FOUND, and every refusal audited.
+   */
+  async requestReport(actor: Actor, requestId: string, format: ReportFormat, audience = ReportAudience.AGENCY): Promise<ProducedReport> {
+    // the requesting agency does not own the searches its request caused: once the loader below has
+    // authorized it against its own request, its report is read across both parties' rows
+    const peek = isUuid(requestId) ? await this.db.scoped(scopeOf(actor), (tx) => this.requests.visible(tx, requestId)) : undefined;
+    const scope: TenantScope = peek && peek.tenantId === actor.tenantId && !servingSide(actor, peek) ? { tenantId: actor.tenantId, allTenants: true } : scopeOf(actor);
+    return this.produce(actor, { requestId, format, audience }, async (tx) => {
+      const r = isUuid(requestId) ? await this.requests.visible(tx, requestId) : undefined;
+      if (!r) throw notFound('request', requestId);
+      const serving = servingSide(actor, r);
+      // 'probe' is held by exactly the request's examiner, its verifier and the serving tenant's supervisors
+      authorize(actor, defineAbilityFor(actor, this.clock.now()), serving ? 'probe' : 'read', 'Request', { ...r } as unknown as Record<string, unknown> & { id: string; tenantId: string });
+      if (serving && r.status === RequestStatus.IN_VERIFICATION && actor.principalId !== r.examinerId) {
+        throw new DomainError('CONFLICT', 'A blind verification is under way: the report (which shows the examiner\'s dispositions) waits until the verifier has recorded theirs.', { status: r.status });
+      }
+      if (!serving && !answered(r)) {
+        throw new DomainError('CONFLICT', `This request is ${r.status}: its report reaches the requesting agency once a lead is released or no lead is found.`, { status: r.status });
+      }
+      if (!serving && format === 'ZIP') throw new DomainError('FORBIDDEN', 'The discovery package is produced by the serving agency that examined the request; ask it for one.');
+      const runs = await this.requests.searches(tx, r.id);
+      const rows = await this.searches.visibleMany(tx, runs.map((x) => x.id));
+      return {
+        subject: { kind: 'REQUEST', id: r.id }, tenantId: r.tenantId, principalId: r.submittedBy, audience, mayShowFaces: true,
+        searches: runs.map((x) => rows.find((s) => s.id === x.id)).filter((s): s is NonNullable<typeof s> => !!s),
+        request: {
+          row: r, probes: await this.requests.probes(tx, r.id), versions: await this.requests.versions(tx, r.id), examinations: await this.requests.examinations(tx, r.id),
+          ...(serving ? {} : { only: r.leadSearchId && r.leadRank !== null ? { searchId: r.leadSearchId, rank: r.leadRank } : null }),
+        },
+      };
+    }, scope);
+  }
+
+  /**
    * The report of any case: `load` reads and authorizes it in the caller's transaction; the report is
    * assembled, signed, rendered (and zipped for ZIP) and its production audited in that transaction.
    * A request's report calls this with a loader of the request's case.
    */
-  async produce(actor: Actor, what: { searchId?: string; requestId?: string; format: ReportFormat; audience: ReportAudience }, load: (tx: Queryable) => Promise<ReportCase>): Promise<ProducedReport> {
+  async produce(
+    actor: Actor, what: { searchId?: string; requestId?: string; format: ReportFormat; audience: ReportAudience }, load: (tx: Queryable) => Promise<ReportCase>,
+    /** the rows the report is read from: the caller's own unless `load` authorizes a wider read itself */
+    scope: TenantScope = scopeOf(actor),
+  ): Promise<ProducedReport> {
     const details = { ...(what.searchId ? { searchId: what.searchId } : {}), ...(what.requestId ? { requestId: what.requestId } : {}), format: what.format, audience: what.audience };
     return this.trail.refusals(actor, { action: AuditAction.REPORT_PRODUCED, details }, () =>
-      this.db.scoped(scopeOf(actor), async (tx) => {
+      this.db.scoped(scope, async (tx) => {
         const c = await load(tx);
         const { report, faces } = await assembleReport(tx, c, { reportId: randomUUID(), now: this.clock.now(), models: this.models, crops: this.crops });
         report.signature = await this.signer.sign(reportDigest(report));
         const json = serialize(report);
         const pdf = await renderLeadReportPdf(report, faces);
         const zip = what.format === 'ZIP' ? discoveryZip(report, json, pdf) : undefined;
-        const first = c.searches[0];
+        const first = c.request?.row ?? c.searches[0];
         await this.trail.append(tx, actor, {
           action: AuditAction.REPORT_PRODUCED, outcome: AuditOutcome.ALLOWED, caseNumber: first?.caseNumber ?? null, legalBasis: first?.legalBasis ?? null,
           offenseCategory: first?.offenseCategory ?? null, details: { ...details, reportId: report.reportId, faces: report.faces, digest: reportDigest(report) },
@@ -123,7 +173,7 @@ export class ReportService {
     try {
       report = await this.contentOf(v, bytes);
     } catch (e) {
-      v.problems.push(`the file cannot be read as a lead report ${v.kind}: ${e instanceof Error ? e.message : String(e)}`);
+      v.problems.push(`the file cannot be read as a lead report ${v.kind}: ${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}`);
     }
     if (!report) return v;
     v.reportId = report.reportId ?? null;

@@ -46,6 +46,10 @@ export interface RequestView extends RequestRow {
   examinerChoices?: { id: string; name: string; certifiedUntil: Date }[];
 }
 
+/** Whether the caller reads a request as its serving tenant (an agency's own requester reads its own requests as the requester). */
+export const servingSide = (actor: Actor, r: Pick<RequestRow, 'tenantId' | 'servingTenantId'>) =>
+  r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || actor.role !== Role.AGENCY_REQUESTER);
+
 const RELEASED = [RequestStatus.LEAD_RELEASED, RequestStatus.OUTCOME_RECORDED, RequestStatus.CLOSED] as string[];
 const searches = new SearchRepository();
 const policies = new PolicyRepository();
@@ -57,7 +61,7 @@ const policies = new PolicyRepository();
  * sees the examiner's dispositions, nor (blindVerificationScores, on by default) the scores.
  */
 export async function viewOf(tx: Queryable, actor: Actor, r: RequestRow, repo: RequestRepository, crops: FaceCropRepository, o: { history?: boolean } = {}): Promise<RequestView> {
-  const serving = r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || actor.role !== Role.AGENCY_REQUESTER);
+  const serving = servingSide(actor, r);
   const released = RELEASED.includes(r.status) && r.leadSubjectRef !== null;
   const lead = released
     ? { subjectRef: r.leadSubjectRef!, face: serving ? null : await repo.leadFace(tx, r.id), banner: LEAD_BANNER, examinerId: r.examinerId, verifierId: r.verifierId, adjudicatorId: r.adjudicatorId }

@@ -211,6 +211,7 @@ export class SearchService {
           modelVersion: probe.modelVersion,
           probeSha256: probe.imageSha256,
           details: { searchId: row.id, bytes: probe.imageBytes, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), probeQualityComponents: probe.qualityComponents, ...(qualityWarnings.length ? { qualityWarnings } : {}), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
+            galleryReceipt: { digest: receipt.digest, templates: receipt.templates },
             ...(linked ? { examinationRequestId: linked.request.id, probeVersionId: linked.probeVersionId, chargedTenantId: linked.request.tenantId } : {}) },
         });
         return { ...row, thresholdBasis: basis, probeQualityComponents: probe.qualityComponents, qualityWarnings, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { main } from '../../server/cli/main';
+import type { TestHub } from './hub';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -50,4 +51,10 @@ export function frhubSpawned(args: string[], env: Record<string, string>, opts: 
       done({ code, stdout, stderr: stderr.replace(/^frhub build: .*\n/m, '') });
     });
   });
+}
+
+/** `frhub <args>` as a user runs it beside a test hub: its data directory, and on PostgreSQL its scratch database (on PGlite the CLI goes through the hub holding it). */
+export function frhubBeside(t: TestHub, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const url = t.hub.database.kind === 'postgres' ? String((t.hub.database.dataSource.options as { url?: string }).url) : '';
+  return frhubSpawned(args, { FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: url });
 }

@@ -1,0 +1,229 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Role } from '../../models/enums';
+import { readZip } from '../../tenants/reports/discovery';
+import { pdfAttachments } from '../../tenants/reports/lead-report.pdf';
+import { frhubBeside } from '../support/cli';
+import { bookingPhoto } from '../support/fixtures';
+import { startHub, uploadRequest, type TestHub } from '../support/hub';
+import { pdfText } from '../support/pdf';
+import { bookings, DISPOSE, SEARCH, SUBMIT, submission } from '../support/requests';
+
+const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact kind reportId signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems } }`;
+const CANDIDATES = `query($id: ID!) { search(id: $id) { threshold candidates { rank score subjectRef estimatedFalseMatchRate falseMatchRateInterval { low high } } } }`;
+
+// A request's lead report over real HTTP: an agency with no examiners asks the operator, an operator
+// examiner edits the probe, searches and disposes, a second examiner verifies blind, the lead is
+// released and the requester reports an arrest; each party then reads the report it may.
+describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => {
+  let t: TestHub;
+  let requester: { id: string; token: string };
+  let examiner: { id: string; token: string };
+  let verifier: { id: string; token: string };
+  let supervisor: { id: string; token: string };
+  let id: string;
+  let search: { id: string; candidates: { rank: number; subjectRef: string }[] };
+  let versionId: string;
+  let json: string;
+  let pdf: Buffer;
+  const dir = mkdtempSync(join(tmpdir(), 'frhub-request-report-'));
+
+  const get = (token: string | null, path: string) => fetch(`${t.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const codeOf = async (r: Response) => ((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code;
+
+  beforeAll(async () => {
+    t = await startHub();
+    const admin = await t.token('hub', Role.HUB_ADMIN);
+    await bookings(t);
+    await t.createTenant('valley-pd');
+    await t.createTenant('river-pd');
+    requester = await t.principal('valley-pd', Role.AGENCY_REQUESTER, { name: 'Det. Ana Ruiz' });
+    examiner = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Kim' });
+    verifier = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Osei' });
+    supervisor = await t.principal('hub', Role.AGENCY_SUPERVISOR, { name: 'Sgt. Diaz' });
+    const agreement = await t.gql(admin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+      i: { servingTenantSlug: 'hub', requestingTenantSlug: 'valley-pd', legalBases: ['CRIMINAL_SUSPECT_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+    });
+    expect(agreement.errors).toBeUndefined();
+
+    // the probe arrives turned a quarter; the examiner's recorded edit turns it back
+    const probe = await (await import('sharp')).default(await bookingPhoto('BK-1002', true)).rotate(-90).jpeg().toBuffer();
+    const submitted = await uploadRequest(t.url, requester.token, SUBMIT, { ...submission, servingTenantSlug: 'hub' }, probe);
+    expect(submitted.errors).toBeUndefined();
+    id = submitted.data.submitRequest.id;
+    expect((await t.gql(supervisor.token, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: id, e: examiner.id })).errors).toBeUndefined();
+    const edit = await t.gql(examiner.token, `mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { id } }`, { i: { requestId: id, steps: [{ kind: 'ROTATE', degrees: 90 }] } });
+    versionId = edit.data.editRequestProbe.id;
+    const searched = await t.gql(examiner.token, SEARCH, { i: { requestId: id, probeVersionId: versionId, minScore: -1, maxCandidates: 3 } });
+    expect(searched.errors).toBeUndefined();
+    search = searched.data.searchFaces;
+    expect(search.candidates[0].subjectRef).toBe('BK-1002');
+    // two possible leads, one released: what was said of the other never reaches the requester
+    const REASONS: Record<number, string> = { 1: 'ear shape and scar over the left brow agree', 2: 'similar jaw line, worth a look' };
+    const dispositions = search.candidates.map((c) => ({ searchId: search.id, rank: c.rank, disposition: REASONS[c.rank] ? 'POSSIBLE_LEAD' : 'EXCLUDED', reason: REASONS[c.rank] ?? null }));
+    expect((await t.gql(examiner.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions } })).data.recordDispositions.status).toBe('IN_VERIFICATION');
+    expect((await t.gql(verifier.token, `mutation($r: ID!) { claimVerification(requestId: $r) { status } }`, { r: id })).errors).toBeUndefined();
+
+    // while the verification is blind, the report (the examiner's dispositions) waits; the requester's too
+    const blind = await get(verifier.token, `/reports/requests/${id}.json`);
+    expect(blind.status).toBe(409);
+    expect(await codeOf(blind)).toBe('CONFLICT');
+    const early = await get(requester.token, `/reports/requests/${id}.pdf`);
+    expect(early.status).toBe(409);
+
+    const verified = await t.gql(verifier.token, DISPOSE, { i: { requestId: id, conclusion: 'POSSIBLE_LEAD', dispositions: dispositions.map((d) => ({ ...d, reason: d.rank === 1 ? 'same nose bridge and brow scar' : d.reason })) } });
+    expect(verified.data.recordDispositions.status).toBe('VERIFIED');
+    expect((await t.gql(examiner.token, `mutation($r: ID!, $s: ID!) { releaseLead(requestId: $r, searchId: $s, rank: 1) { status } }`, { r: id, s: search.id })).data.releaseLead.status).toBe('LEAD_RELEASED');
+    const outcome = await t.gql(requester.token, `mutation($r: ID!) { recordOutcome(requestId: $r, outcome: ARREST, note: "Arrested on the fingerprint match") { status } }`, { r: id });
+    expect(outcome.data.recordOutcome.status).toBe('OUTCOME_RECORDED');
+  }, 240_000);
+  afterAll(() => t?.close());
+
+  it('gives the serving supervisor the whole case as JSON: provenance, the probe edit, candidates with their rates, every disposition, release, outcome and its audit events', async () => {
+    const r = await get(supervisor.token, `/reports/requests/${id}.json`);
+    expect(r.status).toBe(200);
+    json = await r.text();
+    const report = JSON.parse(json);
+    expect(report).toMatchObject({
+      subject: { kind: 'REQUEST', id }, agency: { slug: 'valley-pd' }, faces: 'SHOWN', signature: { alg: 'EdDSA' },
+      case: { caseNumber: 'VC-2026-77', legalBasis: 'CRIMINAL_SUSPECT_ID', offenseCategory: 'ROBBERY', offenseDescription: 'Penal Code 211, robbery', narrative: submission.narrative },
+      request: {
+        id, status: 'OUTCOME_RECORDED', servingAgency: { slug: 'hub' }, priority: 'URGENT', requestingOfficer: 'Det. Ana Ruiz', approvingSupervisor: 'Sgt. Lee Park',
+        provenance: { sourceKind: 'CCTV', howObtained: 'Exported from the store DVR by the owner', capturedAt: '2026-11-30T21:14:00.000Z' },
+        release: { searchId: search.id, rank: 1, subjectRef: 'BK-1002' },
+        outcome: { outcome: 'ARREST', note: 'Arrested on the fingerprint match' },
+      },
+    });
+    expect(report.request.probes).toHaveLength(1);
+    expect(report.request.probes[0].versions).toEqual([expect.objectContaining({ id: versionId, version: 1, by: 'Examiner Kim', steps: [{ kind: 'ROTATE', degrees: 90 }] })]);
+    expect(report.request.examinations.map((e: any) => [e.role, e.name, e.conclusion])).toEqual([['EXAMINER', 'Examiner Kim', 'POSSIBLE_LEAD'], ['VERIFIER', 'Examiner Osei', 'POSSIBLE_LEAD']]);
+
+    // the candidates are the API's, to the last digit, each with both examiners' dispositions
+    const api = (await t.gql(examiner.token, CANDIDATES, { id: search.id })).data.search;
+    const s = report.searches[0];
+    expect(s).toMatchObject({ searchId: search.id, threshold: api.threshold, probeVersion: { id: versionId, version: 1, probeOrdinal: 1 } });
+    expect(s.candidates.map((c: any) => ({ rank: c.rank, score: c.score, subjectRef: c.subjectRef, estimatedFalseMatchRate: c.estimatedFalseMatchRate, falseMatchRateInterval: c.falseMatchRateInterval }))).toEqual(api.candidates);
+    expect(s.candidates[0].dispositions).toEqual([
+      expect.objectContaining({ reviewer: 'Examiner Kim', role: 'EXAMINER', decision: 'POSSIBLE_LEAD', reason: 'ear shape and scar over the left brow agree' }),
+      expect.objectContaining({ reviewer: 'Examiner Osei', role: 'VERIFIER', decision: 'POSSIBLE_LEAD', reason: 'same nose bridge and brow scar' }),
+    ]);
+    expect(s.candidates[1].dispositions.map((d: any) => [d.role, d.decision, d.reason])).toEqual([['EXAMINER', 'POSSIBLE_LEAD', 'similar jaw line, worth a look'], ['VERIFIER', 'POSSIBLE_LEAD', 'similar jaw line, worth a look']]);
+    expect(s.candidates.slice(2).every((c: any) => c.dispositions.every((d: any) => d.decision === 'EXCLUDED'))).toBe(true);
+    expect(s.candidates.every((c: any) => /^[0-9a-f]{64}$/.test(c.faceSha256))).toBe(true);
+    expect(report.conclusion).toMatch(/^Lead released: candidate #1 .*BK-1002.*not an identification.*ARREST/);
+
+    // the audit events are the request's decisions and its search, as the chain holds them
+    const chain = (await t.gql(await t.token('hub', Role.HUB_ADMIN), `{ auditEvents(first: 500) { nodes { seq action outcome details } } }`)).data.auditEvents.nodes;
+    const produced = chain.find((e: any) => e.action === 'REPORT_PRODUCED' && e.details.reportId === report.reportId).seq;
+    const behind = chain
+      .filter((e: any) => e.seq < produced && e.outcome !== 'DENIED' && e.outcome !== 'FAILED' && (e.details.examinationRequestId === id || e.details.searchId === search.id) && !['REQUEST_VIEWED', 'REQUEST_PROBE_VIEWED', 'REPORT_PRODUCED'].includes(e.action))
+      .map((e: any) => e.seq).sort((a: number, b: number) => a - b);
+    expect(report.auditEvents.map((e: any) => e.seq)).toEqual(behind);
+    expect(report.auditEvents.map((e: any) => e.action)).toEqual(expect.arrayContaining(['REQUEST_SUBMITTED', 'REQUEST_PROBE_EDITED', 'SEARCH', 'REQUEST_DISPOSITIONS_RECORDED', 'REQUEST_VERIFICATION_CLAIMED', 'REQUEST_OUTCOME_RECORDED']));
+  });
+
+  it('renders the same report as a PDF that carries the signed JSON and says it in words', async () => {
+    const r = await get(supervisor.token, `/reports/requests/${id}.pdf`);
+    expect(r.headers.get('content-type')).toBe('application/pdf');
+    pdf = Buffer.from(await r.arrayBuffer());
+    const attached = JSON.parse(Buffer.from((await pdfAttachments(pdf)).get('lead-report.json')!).toString('utf8'));
+    const report = JSON.parse(json);
+    expect(attached.searches).toEqual(report.searches);
+    expect(attached.request).toEqual(report.request);
+    const text = (await pdfText(pdf)).join('\n').replace(/\s+/g, ' ');
+    expect(text).toContain('VC-2026-77');
+    expect(text).toContain('Exported from the store DVR by the owner');
+    expect(text).toMatch(/Version 1 \(.*\), by Examiner Kim/);
+    expect(text).toContain('step 1: ROTATE (degrees 90)');
+    expect(text).toContain(`Probe used: probe 1, version 1 (${versionId})`);
+    for (const c of report.searches[0].candidates) {
+      expect(text).toContain(`#${c.rank} score ${c.score.toFixed(4)} ${c.subjectRef}`);
+      expect(text).toContain(c.falseMatchRateInterval.high.toExponential(2));
+    }
+    expect(text).toContain('Examiner Kim (examiner): POSSIBLE_LEAD');
+    expect(text).toMatch(/VERIFIER Examiner Osei .*: POSSIBLE_LEAD/);
+    expect(text).toMatch(/Lead released: candidate #1 of search .* \(BK-1002\)/);
+    expect(text).toMatch(/Outcome reported: ARREST/);
+    for (const e of report.auditEvents) expect(text).toContain(`#${e.seq} ${e.action} ${e.at} ${e.hash}`);
+    expect(text).toContain('not probable cause');
+  });
+
+  it('verifies the PDF, JSON and discovery ZIP as intact and a byte changed as altered, through the API and the CLI', async () => {
+    const zr = await get(examiner.token, `/reports/requests/${id}/discovery.zip`);
+    expect(zr.status).toBe(200);
+    const zip = Buffer.from(await zr.arrayBuffer());
+    const files = readZip(zip);
+    expect(Object.keys(files).sort()).toEqual(['README.txt', 'candidates.csv', 'lead-report.json', 'lead-report.pdf']);
+    expect(Buffer.from(files['README.txt']).toString()).toContain(`(request ${id})`);
+    expect(Buffer.from(files['candidates.csv']).toString()).toContain('Examiner Osei,POSSIBLE_LEAD');
+    const events = JSON.parse(json).auditEvents.length;
+    for (const [kind, bytes] of [['PDF', pdf], ['JSON', Buffer.from(json)], ['ZIP', zip]] as const) {
+      const ok = (await t.gql(supervisor.token, VERIFY, { f: bytes.toString('base64') })).data.verifyReport;
+      expect(ok).toMatchObject({ intact: true, kind, signatureValid: true, contentIntact: true, auditEventsChecked: events, auditEventsNotHeld: [], problems: [] });
+      const changed = Buffer.from(bytes);
+      const at = Math.floor(changed.length / 2);
+      changed[at] = changed[at] ^ 0x01;
+      const bad = (await t.gql(supervisor.token, VERIFY, { f: changed.toString('base64') })).data.verifyReport;
+      expect(bad.intact).toBe(false);
+      expect(bad.problems.length).toBeGreaterThan(0);
+      writeFileSync(join(dir, `ok.${kind}`), bytes);
+      writeFileSync(join(dir, `bad.${kind}`), changed);
+    }
+    const good = await frhubBeside(t, ['report', 'verify', join(dir, 'ok.ZIP')]);
+    expect({ code: good.code, last: good.stdout.trim().split('\n').pop() }).toEqual({ code: 0, last: expect.stringMatching(/^intact/) });
+    // a byte that breaks the JSON itself: the parser's message quotes the file's lines, the verdict stays the last line
+    writeFileSync(join(dir, 'broken.JSON'), `x${json.slice(1)}`);
+    for (const name of ['bad.JSON', 'bad.PDF', 'broken.JSON']) {
+      const bad = await frhubBeside(t, ['report', 'verify', join(dir, name)]);
+      expect({ name, code: bad.code, last: bad.stdout.trim().split('\n').pop() }).toEqual({ name, code: 1, last: expect.stringMatching(/^altered/) });
+    }
+  }, 120_000);
+
+  it('gives the requester, after release, only the released lead\'s subject and face, and no discovery package', async () => {
+    const r = await get(requester.token, `/reports/requests/${id}.json`);
+    expect(r.status).toBe(200);
+    const report: any = await r.json();
+    const [lead, ...rest] = report.searches[0].candidates;
+    expect(lead).toMatchObject({ rank: 1, subjectRef: 'BK-1002', faceSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((c: any) => c.subjectRef === null && c.faceSha256 === null)).toBe(true);
+    expect(JSON.stringify(report.searches)).not.toMatch(/BK-100[13]/);
+    // the lead's reasons are the requester's to read; what was said of a candidate not released is not
+    expect(lead.dispositions.map((d: any) => d.reason)).toEqual(['ear shape and scar over the left brow agree', 'same nose bridge and brow scar']);
+    expect(rest[0].dispositions.map((d: any) => [d.decision, d.reason])).toEqual([['POSSIBLE_LEAD', null], ['POSSIBLE_LEAD', null]]);
+    expect(JSON.stringify(report)).not.toContain('similar jaw line');
+    expect(report.limits.join(' ')).toMatch(/Only the released lead/);
+    const zip = await get(requester.token, `/reports/requests/${id}/discovery.zip`);
+    expect(zip.status).toBe(403);
+    expect(await codeOf(zip)).toBe('FORBIDDEN');
+  });
+
+  it('gives the oversight version without a face, a subject reference, the narrative or names of officers', async () => {
+    const report: any = await (await get(supervisor.token, `/reports/requests/${id}.json?audience=oversight`)).json();
+    expect(report).toMatchObject({ audience: 'OVERSIGHT', faces: 'WITHHELD', case: { narrative: null }, request: { requestingOfficer: null, approvingSupervisor: null, release: { subjectRef: null } } });
+    expect(report.searches[0].candidates.every((c: any) => c.subjectRef === null && c.faceSha256 === null && c.dispositions.every((d: any) => d.reason === null))).toBe(true);
+    expect(JSON.stringify(report)).not.toContain('BK-100');
+  });
+
+  it('refuses another agency\'s request as NOT_FOUND, an analyst not on it too, and audits every refusal', async () => {
+    const river = await t.principal('river-pd', Role.AGENCY_SUPERVISOR);
+    const riverRequester = await t.principal('river-pd', Role.AGENCY_REQUESTER);
+    for (const [who, path] of [[river.token, `${id}.pdf`], [riverRequester.token, `${id}.json`], [river.token, `${id}/discovery.zip`]] as const) {
+      const r = await get(who, `/reports/requests/${path}`);
+      expect(r.status).toBe(404);
+      expect(await codeOf(r)).toBe('NOT_FOUND');
+    }
+    const bystander = await t.principal('hub', Role.AGENCY_ANALYST);
+    expect((await get(bystander.token, `/reports/requests/${id}.json`)).status).toBe(404);
+    expect((await get(null, `/reports/requests/${id}.pdf`)).status).toBe(401);
+    expect((await get(supervisor.token, `/reports/requests/not-a-request.json`)).status).toBe(404);
+    const hubAdmin = await t.token('hub', Role.HUB_ADMIN);
+    const events = (await t.gql(hubAdmin, `{ auditEvents(first: 200, action: "REPORT_PRODUCED") { nodes { outcome reason tenantId details } } }`)).data.auditEvents.nodes;
+    const ofRequest = events.filter((e: any) => e.details.requestId === id);
+    expect(ofRequest).toContainEqual(expect.objectContaining({ outcome: 'DENIED', reason: 'NOT_FOUND', details: expect.objectContaining({ format: 'PDF' }) }));
+    expect(ofRequest).toContainEqual(expect.objectContaining({ outcome: 'DENIED', reason: 'NOT_FOUND', details: expect.objectContaining({ format: 'ZIP' }) }));
+    expect(ofRequest.filter((e: any) => e.outcome === 'FAILED' && e.reason === 'CONFLICT')).toHaveLength(2);
+    expect(ofRequest.filter((e: any) => e.outcome === 'ALLOWED').length).toBeGreaterThanOrEqual(5);
+  });
+});
