@@ -64,6 +64,8 @@ export async function assembleReport(
   const oversight = c.audience === ReportAudience.OVERSIGHT;
   const rq = c.request;
   const seen = (searchId: string, rank: number) => rq?.only === undefined || (rq.only !== null && rq.only.searchId === searchId && rq.only.rank === rank);
+  // the requesting agency's version: no candidate that was not released to it, and no examiner's or reviewer's notes
+  const requesting = rq?.only !== undefined;
   const [events, reviews, candidates, crops] = [
     await eventsOf(tx, repos.reports, ids, rq?.row.id),
     await repos.reviews.ofSearches(tx, ids),
@@ -95,7 +97,7 @@ export async function assembleReport(
     const text = (await repos.searches.caseText(tx, s.id))!;
     const ev = searchEvent(s.id);
     const cal = o.models.calibration(s.modelVersion);
-    const rs = (reviews.get(s.id) ?? []).map((r) => ({ reviewerId: r.reviewerId, reviewer: nameOf(r.reviewerId), role: names.get(r.reviewerId)?.role ?? null, outcome: r.outcome, note: oversight ? null : r.note, at: iso(r.createdAt), decisions: r.decisions }));
+    const rs = (reviews.get(s.id) ?? []).map((r) => ({ reviewerId: r.reviewerId, reviewer: nameOf(r.reviewerId), role: names.get(r.reviewerId)?.role ?? null, outcome: r.outcome, note: oversight || requesting ? null : r.note, at: iso(r.createdAt), decisions: r.decisions }));
     const receipt = s.galleryReceipt;
     const list = candidates.get(s.id) ?? [];
     searches.push({
@@ -112,7 +114,7 @@ export async function assembleReport(
       }),
       receiptDigest: receipt?.digest ?? null,
       templatesSearched: receipt?.templates ?? null,
-      candidates: list.map((k) => ({
+      candidates: list.filter((k) => !requesting || seen(s.id, k.rank)).map((k) => ({
         rank: k.rank,
         score: k.score,
         subjectRef: oversight || !seen(s.id, k.rank) ? null : k.subjectRef,
@@ -145,7 +147,7 @@ export async function assembleReport(
       ? 'The outcome is as the requesting agency reported it; the hub does not check it against court or arrest records.'
       : rq ? 'The requesting agency has not reported an outcome (an arrest, a charge, no action) for this request.' : 'Whether a lead led to any action (an arrest, a charge, a photo line-up) is not recorded by the hub.',
     ...(rq && !c.searches.length ? ['No search was run for this request.'] : []),
-    ...(rq?.only !== undefined ? ['Only the released lead\'s subject reference and face are shown: the other candidates were not released to the requesting agency.'] : []),
+    ...(rq?.only !== undefined ? ['Only the released lead is shown, with its subject reference and face: the other candidates, and the examiners\' notes, were not released to the requesting agency.'] : []),
     ...(searches.some((s) => !s.receiptDigest) ? ['A search made before the hub kept gallery receipts has no record of what its galleries held at that moment.'] : []),
     ...(pack ? [] : [`The model ${modelVersion} is not the pack the hub runs now: its file checksums and calibration are not at hand.`]),
     ...(oversight ? ['This is the oversight version: it shows no face, no subject reference, no narrative, no names of officers and no reviewer\'s note or reason.'] : c.mayShowFaces ? [] : ['Faces are withheld: the reader\'s role may not see candidates\' faces.']),
@@ -214,6 +216,8 @@ async function requestPart(
   seen: (searchId: string, rank: number) => boolean,
 ): Promise<ReportRequest> {
   const r = rq.row;
+  // the requesting agency's version (see assembleReport)
+  const requesting = rq.only !== undefined;
   const serving = (await reports.tenant(tx, r.servingTenantId)) ?? { slug: '?', name: '?' };
   const released = r.leadSearchId !== null && r.leadRank !== null;
   return {
@@ -234,8 +238,8 @@ async function requestPart(
       })),
     })),
     examinations: rq.examinations.map((e) => ({
-      role: e.role, principalId: e.principalId, name: nameOf(e.principalId), conclusion: e.conclusion, note: oversight ? null : e.note, at: iso(e.createdAt),
-      dispositions: e.dispositions.map((d) => ({ searchId: d.searchId, rank: d.rank, disposition: d.disposition, reason: oversight || !seen(d.searchId, d.rank) ? null : d.reason })),
+      role: e.role, principalId: e.principalId, name: nameOf(e.principalId), conclusion: e.conclusion, note: oversight || requesting ? null : e.note, at: iso(e.createdAt),
+      dispositions: e.dispositions.filter((d) => !requesting || seen(d.searchId, d.rank)).map((d) => ({ searchId: d.searchId, rank: d.rank, disposition: d.disposition, reason: oversight || !seen(d.searchId, d.rank) ? null : d.reason })),
     })),
     decline: r.declineReason ? { reason: r.declineReason, note: oversight ? null : r.declineNote } : null,
     release: released

@@ -8,6 +8,7 @@ import { ReportRepository } from '../../models/report.repository.js';
 import { RequestRepository, type RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { onlyItsExaminer } from '../search/search.service.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { servingSide } from '../requests/request-view.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
@@ -79,6 +80,8 @@ export class ReportService {
       if (!search) throw notFound('search', searchId);
       const ability = defineAbilityFor(actor, this.clock.now());
       authorize(actor, ability, 'read', 'Search', { ...search });
+      // a request's search is read through the request's report (blind verification, the requester's version), as through search(id)
+      onlyItsExaminer(actor, search);
       return {
         subject: { kind: 'SEARCH', id: search.id }, tenantId: search.tenantId, principalId: search.principalId, searches: [search], audience,
         mayShowFaces: ability.can('review', tagged('Search', { ...search } as Record<string, unknown>)),

@@ -180,18 +180,27 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     }
   }, 120_000);
 
+  it('never gives a request\'s search as a search report but to its examiner: the supervisor and the verifier read it through the request', async () => {
+    for (const who of [supervisor, verifier, requester]) {
+      const r = await get(who.token, `/reports/searches/${search.id}.json`);
+      expect(r.status).toBeGreaterThanOrEqual(403);
+      expect(['FORBIDDEN', 'NOT_FOUND']).toContain(await codeOf(r));
+    }
+    expect((await get(examiner.token, `/reports/searches/${search.id}.json`)).status).toBe(200);
+  });
+
   it('gives the requester, after release, only the released lead\'s subject and face, and no discovery package', async () => {
     const r = await get(requester.token, `/reports/requests/${id}.json`);
     expect(r.status).toBe(200);
     const report: any = await r.json();
-    const [lead, ...rest] = report.searches[0].candidates;
+    // only the released lead: no other candidate, its score, gallery or template, reaches the requesting agency
+    expect(report.searches[0].candidates).toHaveLength(1);
+    const [lead] = report.searches[0].candidates;
     expect(lead).toMatchObject({ rank: 1, subjectRef: 'BK-1002', faceSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(rest.length).toBeGreaterThan(0);
-    expect(rest.every((c: any) => c.subjectRef === null && c.faceSha256 === null)).toBe(true);
     expect(JSON.stringify(report.searches)).not.toMatch(/BK-100[13]/);
+    expect(report.request.examinations.every((e: any) => e.note === null && e.dispositions.every((d: any) => d.rank === 1))).toBe(true);
     // the lead's reasons are the requester's to read; what was said of a candidate not released is not
     expect(lead.dispositions.map((d: any) => d.reason)).toEqual(['ear shape and scar over the left brow agree', 'same nose bridge and brow scar']);
-    expect(rest[0].dispositions.map((d: any) => [d.decision, d.reason])).toEqual([['POSSIBLE_LEAD', null], ['POSSIBLE_LEAD', null]]);
     expect(JSON.stringify(report)).not.toContain('similar jaw line');
     expect(report.limits.join(' ')).toMatch(/Only the released lead/);
     const zip = await get(requester.token, `/reports/requests/${id}/discovery.zip`);
