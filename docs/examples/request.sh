@@ -23,7 +23,7 @@ node -e '
 
 echo "== the operator enrolls the bookings, creates the agency, the agreement and the people"
 ADMIN=$(frhub token --tenant hub --role HUB_ADMIN)
-gql "$ADMIN" 'mutation { createGallery(input: {name: "County bookings"}) { id } }'
+gql "$ADMIN" "mutation { createGallery(input: {name: \"County bookings for $slug\"}) { id } }"
 GALLERY=$(field data.createGallery.id)
 for ref in BK-1001 BK-1002 BK-1003; do
   upload "$ADMIN" 'mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { templateId created } }' \

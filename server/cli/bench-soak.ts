@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { Role } from '../../models/enums.js';
 import { generateStoredKey, loadSigningKeys, mintToken, writeKeySetFile } from '../auth.js';
 import { scratchDatabase } from '../scratch-database.js';
-import { str, type Args, type CommandSpec } from './args.js';
+import { str, UsageError, type Args, type CommandSpec } from './args.js';
 import { percentiles } from './bench-stats.js';
 import { sampleFace } from './inference-commands.js';
 
@@ -86,6 +86,9 @@ export async function benchSoakCommand(args: Args): Promise<number> {
   const minutes = Number(str(args, 'minutes', '30'));
   const rate = Number(str(args, 'rate', '4'));
   const killAt = args.flags['kill-replica-at'] !== undefined ? Number(str(args, 'kill-replica-at', '0')) : undefined;
+  if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number of minutes above 0 and at most 1440, got '${args.flags.minutes}'`);
+  if (!(rate > 0 && rate <= 1000)) throw new UsageError(`--rate must be requests per second above 0 and at most 1000, got '${args.flags.rate}'`);
+  if (killAt !== undefined && !(killAt > 0 && killAt < minutes)) throw new UsageError(`--kill-replica-at is a minute of the run, above 0 and before --minutes (${minutes}), got '${args.flags['kill-replica-at']}'`);
   const serverUrl = typeof args.flags['database-url'] === 'string' ? args.flags['database-url'] : process.env.DATABASE_URL;
   if (!serverUrl) {
     console.error('frhub bench soak: replicas share one PostgreSQL; give --database-url (or DATABASE_URL)');
@@ -228,7 +231,11 @@ export async function benchSoakCommand(args: Args): Promise<number> {
     const live = replicas.find((r) => r.alive)!;
     const verify = await gql(live.url, admin, `{ verifyAuditChain { ok firstBrokenSequence } }`);
     const chainOk = verify.data?.verifyAuditChain?.ok === true;
-    const check = (ok: boolean, what: string) => console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    let failed = 0;
+    const check = (ok: boolean, what: string) => {
+      if (!ok) failed++;
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    };
     check(chainOk, `audit chain verifies${chainOk ? '' : `: ${JSON.stringify(verify.errors ?? verify.data)}`}`);
     check(allowed === charged && allowed === rows && orphans === 0, `every ALLOWED search has its quota unit and its row: allowed ${allowed}, quota used ${charged}, searches ${rows}, searches without their event ${orphans}`);
     // with a replica killed, a search it committed but never answered is ALLOWED without the client knowing: the hub may count more, never fewer
@@ -237,7 +244,7 @@ export async function benchSoakCommand(args: Args): Promise<number> {
     const alive = replicas.map((r, i) => (r.alive ? (rssEnd[i] ?? 0) - (rssStart[i] ?? 0) : -Infinity));
     const growth = Math.max(...alive);
     console.log(`soak: requests=${samples.length} errors=${errors} lost=${lost} chain=${chainOk ? 'ok' : 'broken'} rss_growth_mb=${growth.toFixed(0)}`);
-    return lost === 0 && chainOk ? 0 : 1;
+    return lost === 0 && chainOk && !failed ? 0 : 1;
   } finally {
     await db.end().catch(() => {});
     for (const r of replicas) {
