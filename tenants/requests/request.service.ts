@@ -113,8 +113,8 @@ export class RequestService {
     return this.step(actor, id, 'assign', [RequestStatus.SUBMITTED], RequestStatus.ACCEPTED, async (tx, r) => {
       const examiner = isUuid(examinerId) ? await this.tenants.principal(tx, r.servingTenantId, examinerId) : undefined;
       if (!examiner) throw notFound('principal', examinerId);
-      if (examiner.role !== Role.AGENCY_ANALYST || !examiner.certifiedUntil || examiner.certifiedUntil <= this.clock.now()) {
-        throw new DomainError('BAD_USER_INPUT', 'An examiner is a certified analyst of the serving agency; choose one whose certification is current.');
+      if (examiner.role !== Role.AGENCY_ANALYST || examiner.disabledAt || !examiner.certifiedUntil || examiner.certifiedUntil <= this.clock.now()) {
+        throw new DomainError('BAD_USER_INPUT', 'An examiner is an enabled, certified analyst of the serving agency; choose one whose certification is current (request.examinerChoices lists them).');
       }
       return { change: { examinerId: examiner.id }, details: { examinerId: examiner.id } };
     });

@@ -7,6 +7,7 @@ import { Role } from '../../models/enums';
 import { bookingPhoto, portrait } from '../support/fixtures';
 import { spawnWorker, stop, workerCall, type WorkerProcess } from '../support/inference-worker';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
+import { until } from '../support/until';
 
 // The inference tier is not believed blindly. A hub's remote worker here is a small real HTTP/2
 // server speaking the worker protocol in front of a real `frhub serve-inference`: it passes every
@@ -155,7 +156,8 @@ describe('the inference tier is not believed blindly', () => {
       expect(e.errors?.[0].extensions.code).toBe('MODEL_UNAVAILABLE');
       liar.lie = undefined;
       // the operator's log says why (the caller is told only that the engine is unavailable)
-      expect(hub.output()).toMatch(new RegExp(`refused the face engine's answer: ${WHY[lie]}`));
+      // (the log and the HTTP answer arrive on different pipes: wait for the line, with a deadline)
+      await until(`the hub's log line for ${lie}`, async () => hub.output(), (out) => new RegExp(`refused the face engine's answer: ${WHY[lie]}`).test(out));
 
       expect(await used()).toBe(quotaBefore);
       expect(await templates()).toEqual(templatesBefore);
