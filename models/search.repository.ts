@@ -122,17 +122,17 @@ export class SearchRepository {
   }
 
   /**
-   * What each gallery holds now, as one digest per gallery: sha256 over its templates' lines
-   * "<template id> <photo sha256> <model version>" sorted by id, joined by newlines. Read in the
-   * search's own snapshot, so it describes exactly what the vector query saw.
+   * What each gallery holds now, as one digest per gallery: the XOR of sha256("<template id> <photo
+   * sha256> <model version>") over its templates, kept on the gallery row by a trigger as templates
+   * come and go (migration 1765030000000), with its template count. Read in the search's own snapshot,
+   * so it describes what the vector query saw, at the cost of one row per gallery.
    */
   async galleryDigests(db: Queryable, galleryIds: string[]): Promise<GalleryDigest[]> {
     if (!galleryIds.length) return [];
     return db.query(
-      `SELECT g.id AS "galleryId", count(t.id)::int AS templates,
-              encode(sha256(convert_to(coalesce(string_agg(t.id::text || ' ' || t.image_sha256 || ' ' || t.model_version, E'\n' ORDER BY t.id), ''), 'UTF8')), 'hex') AS digest
-         FROM unnest($1::uuid[]) AS g(id) LEFT JOIN face_templates t ON t.gallery_id = g.id
-        GROUP BY g.id ORDER BY g.id`,
+      `SELECT g.id AS "galleryId", g.template_count AS templates,
+              lpad(to_hex(g.content_x0), 16, '0') || lpad(to_hex(g.content_x1), 16, '0') || lpad(to_hex(g.content_x2), 16, '0') || lpad(to_hex(g.content_x3), 16, '0') AS digest
+         FROM galleries g WHERE g.id = ANY($1::uuid[]) ORDER BY g.id`,
       [galleryIds],
     );
   }

@@ -12,8 +12,12 @@ export function galleryReceipt(galleries: GalleryDigest[]): GalleryReceipt {
   return { digest, templates: sorted.reduce((n, g) => n + g.templates, 0), galleries: sorted };
 }
 
-/** The digest of one gallery's template lines, as the database computes it (for checks outside it). */
+/** The digest of one gallery's templates, as the database keeps it: the XOR of each template line's sha256 (for checks outside it). */
 export function galleryDigestOf(templates: { templateId: string; imageSha256: string; modelVersion: string }[]): string {
-  const lines = templates.map((t) => `${t.templateId.toLowerCase()} ${t.imageSha256} ${t.modelVersion}`).sort();
-  return createHash('sha256').update(lines.join('\n')).digest('hex');
+  const digest = Buffer.alloc(32);
+  for (const t of templates) {
+    const h = createHash('sha256').update(`${t.templateId.toLowerCase()} ${t.imageSha256} ${t.modelVersion}`).digest();
+    for (let i = 0; i < 32; i++) digest[i] ^= h[i];
+  }
+  return digest.toString('hex');
 }

@@ -8,6 +8,7 @@ import { frhubBeside } from '../support/cli';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { pdfText } from '../support/pdf';
+import { galleryDigestOf } from '../../tenants/search/gallery-receipt';
 
 const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id candidates { rank score subjectRef estimatedFalseMatchRate falseMatchRateInterval { low high } }
   galleryReceipt { digest templates galleries { galleryId templates digest } } } }`;
@@ -49,6 +50,11 @@ describe('lead reports of a search: signed PDF, JSON and discovery ZIP', () => {
     expect(searched.galleryReceipt.templates).toBe(2);
     expect(searched.galleryReceipt.galleries).toHaveLength(1);
     expect(searched.galleryReceipt.galleries[0]).toMatchObject({ templates: 2, digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // the digest is what the gallery holds, worked out here from its templates as read from the database
+    const [g] = searched.galleryReceipt.galleries;
+    const rows = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
+      tx.query(`SELECT id AS "templateId", image_sha256 AS "imageSha256", model_version AS "modelVersion" FROM face_templates WHERE gallery_id = $1`, [g.galleryId]));
+    expect(g.digest).toBe(galleryDigestOf(rows));
     const hubAdmin = await t.token('hub', Role.HUB_ADMIN);
     const events = (await t.gql(hubAdmin, `{ auditEvents(first: 50, action: "SEARCH") { nodes { details } } }`)).data.auditEvents.nodes;
     expect(events.find((e: any) => e.details.searchId === searched.id).details.galleryReceipt).toEqual({ digest: searched.galleryReceipt.digest, templates: 2 });
