@@ -84,6 +84,19 @@ const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a co
 // (our code never uses a transaction after it ends, so here they mean a lost connection)
 const UNAVAILABLE_RELEASED = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 const UNAVAILABLE_TEXT = 'The hub’s database is not answering (restarting or failing over); try again in a moment.';
+// The database's disk is full: SQLSTATE 53100 (disk_full), 58030 (an I/O error, which is how a write
+// that found no space reports), or the system's ENOSPC; nothing of the statement was kept
+const FULL_STATES = /^(53100|58030)$/;
+const FULL_MESSAGE = /No space left on device|ENOSPC/;
+const FULL_TEXT = 'The hub’s database has no room left on its disk, so nothing of this was saved; tell the hub’s operator, who must free space before the hub can take more.';
+
+/** Whether a thrown value means the database (or the hub's data directory) ran out of disk space. */
+function isStorageFull(e: unknown): boolean {
+  const state = sqlState(e);
+  if (typeof state === 'string' && (FULL_STATES.test(state) || state === 'ENOSPC')) return true;
+  const message = driverField(e, 'message') ?? (e instanceof Error ? e.message : undefined);
+  return typeof message === 'string' && FULL_MESSAGE.test(message);
+}
 
 /** Whether a thrown value means the database could not be reached, rather than that it refused the statement. */
 export function isDatabaseUnavailable(e: unknown): boolean {
@@ -126,6 +139,7 @@ export function classify(e: unknown): Classified {
   const code = ownCode(e);
   if ((EMBEDDER_CODES as readonly unknown[]).includes(code)) return make(code as EmbedderErrorCode);
   if (isDatabaseUnavailable(e)) return make(DATABASE_UNAVAILABLE, UNAVAILABLE_TEXT);
+  if (isStorageFull(e)) return make(DATABASE_UNAVAILABLE, FULL_TEXT);
   const state = sqlState(e);
   const constraint = CONSTRAINTS[String(driverField(e, 'constraint'))];
   if (state === '23505' && constraint) return make('CONFLICT', constraint);

@@ -60,12 +60,13 @@ onSmallDisk('the embedded database’s disk full while the hub runs', () => {
     rmSync(mountPoint, { recursive: true, force: true });
   });
 
-  it('a full disk under a running hub: searches are still answered (into WAL space PostgreSQL set aside), the hub stops cleanly while full (the anchor file it cannot rewrite is logged), and after space is freed it starts with every answered search and a chain that verifies', async () => {
+  it('a full disk under a running hub: each search is answered (into WAL space PostgreSQL set aside) or refused with DATABASE_UNAVAILABLE saying the disk is full, the hub stops cleanly while full (the anchor file it cannot rewrite is logged), and after space is freed it starts with every answered search and a chain that verifies', async () => {
     const dataDir = join(mountPoint, 'data');
     hub = await spawnHub({ dataDir });
     const analyst = await hub.analyst('disk-pd');
     const image = (await portrait()).toString('base64');
     const search = () => hub!.gql(analyst, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id status } }`, { i: { imageBase64: image, legalBasis: 'VICTIM_ID', caseNumber: 'DF-1' } }).catch((e: Error) => ({ errors: [{ extensions: { code: `NO_ANSWER ${e.message}` } }] }) as any);
+    const messages: string[] = [];
     const codes = [await search()].map((r) => r.errors?.[0].extensions.code ?? r.data.searchFaces.status);
 
     const free = fill(mountPoint);
@@ -73,13 +74,18 @@ onSmallDisk('the embedded database’s disk full while the hub runs', () => {
     for (let i = 0; i < 5; i++) {
       const r = await search();
       codes.push(r.errors?.[0].extensions.code ?? r.data.searchFaces.status);
+      if (r.errors) messages.push(r.errors[0].message);
     }
     expect(hub.child.exitCode === null && hub.child.signalCode === null).toBe(true);
     // stopped while the disk is still full: its shutdown checkpoint has nowhere to write
     hub.child.kill('SIGTERM');
     const stopped = await hub.exited;
     free();
-    expect(codes.every((c) => c === 'COMPLETED')).toBe(true);
+    // how many are answered depends on the WAL space PostgreSQL had set aside; none is an internal error, none is lost
+    expect(codes[0]).toBe('COMPLETED');
+    expect(codes.every((c) => c === 'COMPLETED' || c === 'DATABASE_UNAVAILABLE')).toBe(true);
+    for (const m of messages) expect(m).toMatch(/no room left on its disk/);
+    const answered = codes.filter((c) => c === 'COMPLETED').length;
     // the anchor file could not be rewritten: logged, and the stop still closes the database (it exited 1 with the error before)
     expect(hub.output()).toMatch(/could not anchor the audit chain head.*ENOSPC/);
     expect(stopped).toEqual({ code: 0, signal: null });
@@ -90,7 +96,7 @@ onSmallDisk('the embedded database’s disk full while the hub runs', () => {
     const admin = await hub.token('hub', Role.HUB_ADMIN);
     expect((await hub.gql(admin, '{ verifyAuditChain { ok firstBrokenSequence } }')).data).toEqual({ verifyAuditChain: { ok: true, firstBrokenSequence: null } });
     const events = await hub.gql(admin, `{ auditEvents(action: "SEARCH", first: 50) { nodes { caseNumber outcome } } }`);
-    expect(events.data.auditEvents.nodes.filter((e: { caseNumber: string; outcome: string }) => e.caseNumber === 'DF-1' && e.outcome === 'ALLOWED')).toHaveLength(6);
+    expect(events.data.auditEvents.nodes.filter((e: { caseNumber: string; outcome: string }) => e.caseNumber === 'DF-1' && e.outcome === 'ALLOWED')).toHaveLength(answered);
     expect((await search()).data?.searchFaces.status).toBe('COMPLETED');
   }, 120_000);
 });
