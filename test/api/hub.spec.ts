@@ -49,15 +49,19 @@ describe('GraphQL API over HTTP', () => {
       expect(r.data.me).toEqual({ role: 'AGENCY_ANALYST', principalId: analystId, tenant: { slug: 'metro-pd' } });
     });
 
-    it('audits tokens minted by `frhub token` (which opens no database) once the hub picks them up', async () => {
+    it('audits tokens minted by `frhub token` (checked against the hub it names) once the hub picks them up', async () => {
       const printed: string[] = [];
       const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-      const env = process.env.FRHUB_DATA_DIR;
+      const env = { dir: process.env.FRHUB_DATA_DIR, url: process.env.DATABASE_URL };
+      // the hub's data directory and database: the command checks the tenant there (through the hub's API on PGlite)
       process.env.FRHUB_DATA_DIR = t.dataDir;
+      process.env.DATABASE_URL = t.databaseUrl;
       try {
         await tokenCommand(parseArgs(['--tenant', 'metro-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600'], tokenSpec.options!));
       } finally {
-        process.env.FRHUB_DATA_DIR = env;
+        process.env.FRHUB_DATA_DIR = env.dir;
+        if (env.url === undefined) delete process.env.DATABASE_URL;
+        else process.env.DATABASE_URL = env.url;
         log.mockRestore();
       }
       expect((await t.gql(printed[0], `{ me { role } }`)).data.me.role).toBe('AGENCY_SUPERVISOR');

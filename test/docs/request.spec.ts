@@ -15,7 +15,7 @@ describe('the request walk-through', () => {
   it('runs end to end: the person on the camera is found, verified blind, released and arrested', async () => {
     const { stdout } = await promisify(execFile)('bash', ['docs/examples/request.sh'], {
       cwd: resolve(__dirname, '../..'),
-      env: { ...process.env, FRHUB_URL: t.url, FRHUB_DATA_DIR: t.dataDir },
+      env: { ...process.env, FRHUB_URL: t.url, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl },
     }).catch((e: { stdout: string; stderr: string }) => {
       // what the script printed says which step failed
       throw new Error(`request.sh failed:\n${e.stdout.slice(-3000)}\n${e.stderr.slice(-2000)}`);
