@@ -51,17 +51,9 @@ export interface TransparencyRow {
   possibleLeads: number;
 }
 
-/** The finest cell every statutory report sums: one agency, legal basis and offense in a period. */
-export interface StatutoryCell {
-  tenant: string;
-  tenantName: string;
-  legalBasis: string;
-  offenseCategory: string | null;
-  searches: number;
-  denials: number;
-  candidates: number;
+/** The finest cell every statutory report sums: one agency, legal basis and offense in a period (a transparency row and more). */
+export interface StatutoryCell extends TransparencyRow {
   searchesWithCandidates: number;
-  possibleLeads: number;
   /** reviews that concluded (the last review of a search) */
   reviewsConcluded: number;
   /** released leads whose requesting agency reported an arrest (RequestOutcome ARREST), counted in the agency's cell when reported */
