@@ -8,7 +8,7 @@ import { frhubBeside } from '../support/cli';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 import { pdfText } from '../support/pdf';
-import { bookings, DISPOSE, SEARCH, SUBMIT, submission } from '../support/requests';
+import { DISPOSE, examinationCast, SEARCH, SUBMIT, submission } from '../support/requests';
 
 const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact kind reportId signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems } }`;
 const CANDIDATES = `query($id: ID!) { search(id: $id) { threshold candidates { rank score subjectRef estimatedFalseMatchRate falseMatchRateInterval { low high } } } }`;
@@ -34,18 +34,8 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
 
   beforeAll(async () => {
     t = await startHub();
-    const admin = await t.token('hub', Role.HUB_ADMIN);
-    await bookings(t);
-    await t.createTenant('valley-pd');
+    ({ requester, examiner, verifier, supervisor } = await examinationCast(t));
     await t.createTenant('river-pd');
-    requester = await t.principal('valley-pd', Role.AGENCY_REQUESTER, { name: 'Det. Ana Ruiz' });
-    examiner = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Kim' });
-    verifier = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Osei' });
-    supervisor = await t.principal('hub', Role.AGENCY_SUPERVISOR, { name: 'Sgt. Diaz' });
-    const agreement = await t.gql(admin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
-      i: { servingTenantSlug: 'hub', requestingTenantSlug: 'valley-pd', legalBases: ['CRIMINAL_SUSPECT_ID'], expiresAt: '2099-01-01T00:00:00Z' },
-    });
-    expect(agreement.errors).toBeUndefined();
 
     // the probe arrives turned a quarter; the examiner's recorded edit turns it back
     const probe = await (await import('sharp')).default(await bookingPhoto('BK-1002', true)).rotate(-90).jpeg().toBuffer();

@@ -1,10 +1,9 @@
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { Role } from '../../models/enums';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
-import { bookings, DISPOSE, SEARCH, SUBMIT, submission } from '../support/requests';
+import { DISPOSE, examinationCast, SEARCH, SUBMIT, submission } from '../support/requests';
 
 // A request's whole journey in the console, in chromium against a real hub, on photos an npm package
 // ships: an agency with no examiners of its own asks the operator, an operator examiner turns the
@@ -25,17 +24,7 @@ describeInBrowser('console: a request from submission to an arrest recorded', ()
   beforeAll(async () => {
     t = await startHub();
     browser = await launchConsoleBrowser();
-    admin = await t.token('hub', Role.HUB_ADMIN);
-    await bookings(t);
-    await t.createTenant('valley-pd');
-    requester = await t.principal('valley-pd', Role.AGENCY_REQUESTER, { name: 'Det. Ana Ruiz' });
-    examiner = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Kim' });
-    verifier = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Osei' });
-    supervisor = await t.principal('hub', Role.AGENCY_SUPERVISOR, { name: 'Sgt. Diaz' });
-    const agreement = await t.gql(admin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
-      i: { servingTenantSlug: 'hub', requestingTenantSlug: 'valley-pd', legalBases: ['CRIMINAL_SUSPECT_ID'], expiresAt: '2099-01-01T00:00:00Z' },
-    });
-    expect(agreement.errors).toBeUndefined();
+    ({ admin, requester, examiner, verifier, supervisor } = await examinationCast(t));
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -25,3 +25,23 @@ export async function bookings(t: TestHub): Promise<void> {
     if (r.errors) throw new Error(JSON.stringify(r.errors));
   }
 }
+
+/**
+ * The walk-through's cast on a running hub: the operator's bookings, valley-pd (an agency with no
+ * examiners of its own) and its officer, two operator examiners and a supervisor, and the examination
+ * agreement under which the operator serves valley-pd.
+ */
+export async function examinationCast(t: TestHub) {
+  const admin = await t.token('hub', Role.HUB_ADMIN);
+  await bookings(t);
+  await t.createTenant('valley-pd');
+  const requester = await t.principal('valley-pd', Role.AGENCY_REQUESTER, { name: 'Det. Ana Ruiz' });
+  const examiner = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Kim' });
+  const verifier = await t.principal('hub', Role.AGENCY_ANALYST, { name: 'Examiner Osei' });
+  const supervisor = await t.principal('hub', Role.AGENCY_SUPERVISOR, { name: 'Sgt. Diaz' });
+  const agreement = await t.gql(admin, `mutation($i: CreateExaminationAgreementInput!) { createExaminationAgreement(input: $i) { id } }`, {
+    i: { servingTenantSlug: 'hub', requestingTenantSlug: 'valley-pd', legalBases: ['CRIMINAL_SUSPECT_ID'], expiresAt: '2099-01-01T00:00:00Z' },
+  });
+  if (agreement.errors) throw new Error(JSON.stringify(agreement.errors));
+  return { admin, requester, examiner, verifier, supervisor };
+}
