@@ -178,4 +178,23 @@ describe('request attacks', () => {
     const { searchId } = await request('IN_VERIFICATION');
     expect(code(await t.gql(supervisor.token, `query($id: ID!) { search(id: $id) { candidates { score } } }`, { id: searchId }))).toBe('FORBIDDEN');
   }, 60_000);
+  it("while it examines a request, the serving agency may spend one unit of the requester's quota and change nothing else of it", async () => {
+    await request('ACCEPTED');
+    const tenantId = async (token: string) => (await t.gql(token, `{ me { tenant { id } } }`)).data.me.tenant.id as string;
+    const [hub, valley] = [await tenantId(examiner.token), await tenantId(requester.token)];
+    const asHub = (sql: string) => t.hub.database.db.scoped({ tenantId: hub }, (tx) => tx.query(sql, [valley]));
+    const quotas = async () => (await t.gql(admin, `{ quotas(tenantSlug: "valley-pd") { period limit used } }`)).data.quotas as { period: string; limit: number; used: number }[];
+    const before = await quotas();
+    expect(before.length).toBeGreaterThan(0);
+    for (const sql of [
+      `UPDATE quotas SET "limit" = "limit" + 1000 WHERE tenant_id = $1`,
+      `UPDATE quotas SET used = 0 WHERE tenant_id = $1`,
+      `UPDATE quotas SET used = used + 5 WHERE tenant_id = $1`,
+      `UPDATE quotas SET window_start = window_start - interval '1 year' WHERE tenant_id = $1`,
+    ]) await expect(asHub(sql)).rejects.toThrow(/only spend one unit/);
+    expect(await quotas()).toEqual(before);
+    // what a search for the request does still works
+    await asHub(`UPDATE quotas SET used = CASE WHEN window_start = frhub_quota_window(period) THEN used + 1 ELSE 1 END, window_start = frhub_quota_window(period) WHERE tenant_id = $1`);
+    expect(await quotas()).toEqual(before.map((q) => ({ ...q, used: q.used + 1 })));
+  });
 });
