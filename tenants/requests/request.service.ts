@@ -15,7 +15,7 @@ import { resolvePolicy } from '../policy/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
-import { pageArgs, toPage } from '../shared/paging.js';
+import { MAX_PAGE, pageArgs, toPage } from '../shared/paging.js';
 import type { Clock, Page } from '../shared/ports.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { viewOf, type RequestView } from './request-view.js';
@@ -208,20 +208,26 @@ export class RequestService {
   async list(actor: Actor, f: { status?: RequestStatus | null; overdue?: boolean | null; assignedToMe?: boolean | null; first?: number; after?: string | null }): Promise<Page<RequestView>> {
     const ability = defineAbilityFor(actor, this.clock.now());
     const page = pageArgs(f.first, f.after);
-    const side = actor.role === Role.AGENCY_REQUESTER ? 'REQUESTING' : actor.role === Role.AGENCY_SUPERVISOR ? 'BOTH' : actor.role === Role.AGENCY_ANALYST ? 'SERVING' : null;
+    const side = actor.role === Role.AGENCY_REQUESTER ? ('REQUESTING' as const) : actor.role === Role.AGENCY_SUPERVISOR ? ('BOTH' as const) : actor.role === Role.AGENCY_ANALYST ? ('SERVING' as const) : null;
     if (!side) throw new DomainError('FORBIDDEN', `Your role ${actor.role} works no requests.`);
     return this.db.scoped(scopeOf(actor), async (tx) => {
-      const rows = await this.requests.list(
-        tx,
-        { tenantId: actor.tenantId, side, status: f.status ?? null, examinerId: f.assignedToMe ? actor.principalId : null, overdue: !!f.overdue, open: OPEN_STATUSES },
-        page.first,
-        page.after,
-      );
-      const p = toPage(rows, page.first);
-      const readable = p.nodes.filter((r) => ability.can('read', { ...r, __caslSubjectType__: 'Request' as const }));
+      const filter = { tenantId: actor.tenantId, side, status: f.status ?? null, examinerId: f.assignedToMe ? actor.principalId : null, overdue: !!f.overdue, open: OPEN_STATUSES };
+      // the ability decides what is readable (one definition); batches are read until the page is full,
+      // so a caller who may read few of its tenant's requests still gets whole pages
+      const readable: RequestRow[] = [];
+      let after = page.after;
+      let more = true;
+      while (more && readable.length <= page.first) {
+        const batch = toPage(await this.requests.list(tx, filter, MAX_PAGE, after), MAX_PAGE);
+        readable.push(...batch.nodes.filter((r) => ability.can('read', { ...r, __caslSubjectType__: 'Request' as const })));
+        const last = batch.nodes[batch.nodes.length - 1];
+        more = batch.hasNextPage;
+        after = last ? { createdAt: last.cursorKey, id: last.id } : after;
+      }
+      const p = toPage(readable, page.first);
       const nodes: RequestView[] = [];
-      for (const r of readable) nodes.push(await viewOf(tx, actor, r, this.requests, this.crops, { history: false }));
-      return { ...p, nodes };
+      for (const r of p.nodes) nodes.push(await viewOf(tx, actor, r, this.requests, this.crops, { history: false }));
+      return { ...p, hasNextPage: p.hasNextPage || (more && readable.length >= page.first), nodes };
     });
   }
 

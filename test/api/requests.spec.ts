@@ -142,6 +142,30 @@ describe('requests and examinations', () => {
     expect(adjudicated.data.recordDispositions).toEqual({ status: 'VERIFIED', examinations: [{ role: 'EXAMINER' }, { role: 'VERIFIER' }, { role: 'ADJUDICATOR' }] });
   }, 120_000);
 
+  it("an analyst's pages are whole: requests of its tenant it may not read do not leave a page short", async () => {
+    const own = await t.gql(requester.token, SUBMIT, { input: { ...submission, caseNumber: 'VC-2026-90', servingTenantSlug: 'hub', imageBase64: (await bookingPhoto('BK-1001', true)).toString('base64') } });
+    await t.gql(supervisor.token, `mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { status } }`, { r: own.data.submitRequest.id, e: examiner.id });
+    // two newer requests nobody has accepted: the serving tenant's analysts may not read them
+    for (const n of [1, 2]) {
+      const r = await t.gql(requester.token, SUBMIT, { input: { ...submission, caseNumber: `VC-2026-9${n}`, servingTenantSlug: 'hub', imageBase64: (await bookingPhoto('BK-1001', true)).toString('base64') } });
+      expect(r.errors).toBeUndefined();
+    }
+    const PAGE = `query($after: String) { requests(first: 1, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
+    const all = (await t.gql(examiner.token, `{ requests(first: 100) { nodes { id } } }`)).data.requests;
+    expect(all.nodes.map((n: { id: string }) => n.id)).toContain(own.data.submitRequest.id);
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = (await t.gql(examiner.token, PAGE, { after })).data.requests;
+      if (!page.nodes.length) break;
+      expect(page.nodes).toHaveLength(1);
+      walked.push(page.nodes[0].id);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(all.nodes.map((n: { id: string }) => n.id));
+  }, 120_000);
+
   it('a request the requester’s own policy forbids is refused, audited, nothing charged', async () => {
     // valley-pd allows no DETAINEE_NO_ID searches; the operator's rules would not save it
     await t.gql(admin, `mutation { setTenantPolicy(input: { tenantSlug: "valley-pd", allowedBases: [VICTIM_ID] }) { allowedBases } }`);
