@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db.js';
-import { FaceImageError, sealImage, tryOpenImage, type ImageKeyRing, type ImageRowId } from './face-image-cipher.js';
+import { FaceImageError, openImage, sealImage, tryOpenImage, type ImageKeyRing, type ImageRowId } from './face-image-cipher.js';
+import { PROBE, type ProbeRow } from './request.repository.js';
 
 export interface CropInsert {
   tenantId: string;
@@ -31,11 +33,24 @@ export interface KeyRowCount {
   rows: number;
 }
 
-/** A kept crop as stored, for re-encryption. */
+/**
+ * Where a sealed image is kept: an enrollment's face crop, a request's probe photo, a released lead's
+ * face. Each is sealed for its row: (gallery, photo checksum), (probe id, probe checksum), (request id, 'lead').
+ */
+export type ImageStore = 'crop' | 'probe' | 'lead';
+
+/** A kept image as stored, for re-encryption. */
 export interface StoredCrop extends ImageRowId {
+  store: ImageStore;
   keyId: string | null;
   image: Buffer;
 }
+
+// every sealed image the hub keeps, as (store, row id, key id, bytes): what key counts and re-encryption walk
+const KEPT_IMAGES = `(SELECT 'crop' AS store, gallery_id AS "galleryId", image_sha256 AS "imageSha256", key_id AS "keyId", image FROM face_crops
+  UNION ALL SELECT 'probe', id, sha256, key_id, image FROM request_probes
+  UNION ALL SELECT 'lead', id, 'lead', lead_face_key_id, lead_face FROM requests WHERE lead_face IS NOT NULL) kept`;
+const leadRow = (requestId: string): ImageRowId => ({ galleryId: requestId, imageSha256: 'lead' });
 
 /** How far a gallery's move to a model version got, counted in enrolled photos that have templates of another version. */
 export interface MoveProgress {
@@ -47,8 +62,10 @@ export interface MoveProgress {
 }
 
 /**
- * The face crops enrollment keeps, one per enrolled photo (gallery, checksum), shared by that photo's
- * templates. Stored sealed (face-image-cipher.ts): written under the ring's current key, opened on read.
+ * The face images the hub keeps, each stored sealed (face-image-cipher.ts): written under the ring's
+ * current key, opened on read. The crops enrollment keeps, one per enrolled photo (gallery, checksum),
+ * shared by that photo's templates; a request's probe photos; a released lead's face. The one place any
+ * of them is written or read.
  */
 export class FaceCropRepository {
   constructor(private readonly keys: ImageKeyRing) {}
@@ -101,26 +118,25 @@ export class FaceCropRepository {
     return rows.map((r) => ({ searchId: r.searchId, rank: r.rank, jpeg: tryOpenImage(this.keys, { keyId: r.keyId, bytes: r.image }, r) }));
   }
 
-  /** Kept crops per image key id, every tenant's (the caller's scope decides which rows it sees). */
+  /** Kept images per image key id, every tenant's (the caller's scope decides which rows it sees). */
   async countsByKey(db: Queryable): Promise<KeyRowCount[]> {
-    return db.query(`SELECT key_id AS "keyId", count(*)::int AS rows FROM face_crops GROUP BY key_id ORDER BY count(*) DESC, key_id`);
+    return db.query(`SELECT "keyId", count(*)::int AS rows FROM ${KEPT_IMAGES} GROUP BY "keyId" ORDER BY count(*) DESC, "keyId"`);
   }
 
-  /** Crops not sealed under `keyId` (null: every sealed one), in (gallery, checksum) order after `after`: the next batch to re-encrypt. */
+  /** Kept images not sealed under `keyId` (null: every sealed one), in row order after `after`: the next batch to re-encrypt. */
   async notUnderKey(db: Queryable, keyId: string | null, after: ImageRowId | undefined, limit: number): Promise<StoredCrop[]> {
     return db.query(
-      `SELECT gallery_id AS "galleryId", image_sha256 AS "imageSha256", key_id AS "keyId", image
-         FROM face_crops
-        WHERE key_id IS DISTINCT FROM $1::text AND ($2::uuid IS NULL OR (gallery_id, image_sha256) > ($2::uuid, $3::text))
-        ORDER BY gallery_id, image_sha256
+      `SELECT store, "galleryId", "imageSha256", "keyId", image FROM ${KEPT_IMAGES}
+        WHERE "keyId" IS DISTINCT FROM $1::text AND ($2::uuid IS NULL OR ("galleryId", "imageSha256") > ($2::uuid, $3::text))
+        ORDER BY "galleryId", "imageSha256"
         LIMIT $4`,
       [keyId, after?.galleryId ?? null, after?.imageSha256 ?? '', limit],
     );
   }
 
-  /** How many crops are not sealed under `keyId` (null: how many are sealed at all). */
+  /** How many kept images are not sealed under `keyId` (null: how many are sealed at all). */
   async countNotUnderKey(db: Queryable, keyId: string | null): Promise<number> {
-    const [r] = await db.query(`SELECT count(*)::int AS n FROM face_crops WHERE key_id IS DISTINCT FROM $1::text`, [keyId]);
+    const [r] = await db.query(`SELECT count(*)::int AS n FROM ${KEPT_IMAGES} WHERE "keyId" IS DISTINCT FROM $1::text`, [keyId]);
     return r.n;
   }
 
@@ -132,14 +148,46 @@ export class FaceCropRepository {
   async reseal(db: Queryable, read: StoredCrop, plain: Buffer, opts: { clear?: boolean } = {}): Promise<boolean> {
     // clear: back to the marker of rows stored before encryption, only so that the migration can be reverted
     const sealed = opts.clear ? { bytes: plain, keyId: null } : sealImage(this.keys, plain, read);
+    const update = {
+      crop: `UPDATE face_crops SET image = $1, key_id = $2 WHERE gallery_id = $3 AND image_sha256 = $4 AND key_id IS NOT DISTINCT FROM $5 AND image = $6`,
+      probe: `UPDATE request_probes SET image = $1, key_id = $2 WHERE id = $3 AND sha256 = $4 AND key_id IS NOT DISTINCT FROM $5 AND image = $6`,
+      lead: `UPDATE requests SET lead_face = $1, lead_face_key_id = $2 WHERE id = $3 AND $4 = 'lead' AND lead_face_key_id IS NOT DISTINCT FROM $5 AND lead_face = $6`,
+    }[read.store];
     const [r] = await db.query(
-      `WITH u AS (UPDATE face_crops SET image = $1, key_id = $2
-                   WHERE gallery_id = $3 AND image_sha256 = $4 AND key_id IS NOT DISTINCT FROM $5 AND image = $6
-                   RETURNING 1)
-       SELECT count(*)::int AS n FROM u`,
+      `WITH u AS (${update} RETURNING 1) SELECT count(*)::int AS n FROM u`,
       [sealed.bytes, sealed.keyId, read.galleryId, read.imageSha256, read.keyId, read.image],
     );
     return r.n > 0;
+  }
+
+  /** Keeps a request's probe photo, sealed for its row. */
+  async storeProbe(db: Queryable, p: { requestId: string; tenantId: string; servingTenantId: string; ordinal: number; image: Buffer; sha256: string }): Promise<ProbeRow> {
+    const id = randomUUID();
+    const sealed = sealImage(this.keys, p.image, { galleryId: id, imageSha256: p.sha256 });
+    const [row] = await db.query(
+      `INSERT INTO request_probes (id, request_id, tenant_id, serving_tenant_id, ordinal, image, key_id, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${PROBE}`,
+      [id, p.requestId, p.tenantId, p.servingTenantId, p.ordinal, sealed.bytes, sealed.keyId, p.sha256, p.image.length],
+    );
+    return row;
+  }
+
+  /** A request's probe photo, opened; undefined when the caller's scope sees no such probe. Throws FaceImageError when it does not open. */
+  async probeBytes(db: Queryable, probeId: string): Promise<Buffer | undefined> {
+    const [r] = await db.query(`SELECT image, key_id AS "keyId", sha256 FROM request_probes WHERE id = $1`, [probeId]);
+    return r ? openImage(this.keys, { keyId: r.keyId, bytes: r.image }, { galleryId: probeId, imageSha256: r.sha256 }) : undefined;
+  }
+
+  /** The columns that keep a released lead's face, sealed for its request. */
+  sealLeadFace(requestId: string, jpeg: Buffer | null): { leadFace: Buffer | null; leadFaceKeyId: string | null } {
+    if (!jpeg) return { leadFace: null, leadFaceKeyId: null };
+    const sealed = sealImage(this.keys, jpeg, leadRow(requestId));
+    return { leadFace: sealed.bytes, leadFaceKeyId: sealed.keyId };
+  }
+
+  /** A released lead's face, opened (null: none kept). Throws FaceImageError when it does not open. */
+  async leadFace(db: Queryable, requestId: string): Promise<Buffer | null> {
+    const [r] = await db.query(`SELECT lead_face AS image, lead_face_key_id AS "keyId" FROM requests WHERE id = $1`, [requestId]);
+    return r?.image ? openImage(this.keys, { keyId: r.keyId, bytes: r.image }, leadRow(requestId)) : null;
   }
 
   async progress(db: Queryable, galleryId: string, target: string): Promise<MoveProgress> {

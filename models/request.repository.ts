@@ -126,7 +126,7 @@ const REQUEST = `id, tenant_id AS "tenantId", serving_tenant_id AS "servingTenan
   lead_subject_ref AS "leadSubjectRef", outcome, outcome_note AS "outcomeNote", attested_at AS "attestedAt",
   created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "cursorKey"`;
 
-const PROBE = `id, request_id AS "requestId", ordinal, sha256, bytes, created_at AS "createdAt"`;
+export const PROBE = `id, request_id AS "requestId", ordinal, sha256, bytes, created_at AS "createdAt"`;
 const VERSION = `id, request_id AS "requestId", probe_id AS "probeId", version, steps, created_by AS "createdBy", created_at AS "createdAt"`;
 const EXAMINATION = `id, request_id AS "requestId", role, principal_id AS "principalId", conclusion, dispositions, note, created_at AS "createdAt"`;
 
@@ -140,14 +140,16 @@ export interface StatusChange {
   leadSearchId?: string;
   leadRank?: number;
   leadSubjectRef?: string;
+  /** sealed by FaceCropRepository.sealLeadFace, with the key id that sealed it */
   leadFace?: Buffer | null;
+  leadFaceKeyId?: string | null;
   outcome?: string;
   outcomeNote?: string | null;
 }
 
 const CHANGE_COLUMNS: Record<keyof StatusChange, string> = {
   examinerId: 'examiner_id', verifierId: 'verifier_id', adjudicatorId: 'adjudicator_id', declineReason: 'decline_reason', declineNote: 'decline_note',
-  leadSearchId: 'lead_search_id', leadRank: 'lead_rank', leadSubjectRef: 'lead_subject_ref', leadFace: 'lead_face', outcome: 'outcome', outcomeNote: 'outcome_note',
+  leadSearchId: 'lead_search_id', leadRank: 'lead_rank', leadSubjectRef: 'lead_subject_ref', leadFace: 'lead_face', leadFaceKeyId: 'lead_face_key_id', outcome: 'outcome', outcomeNote: 'outcome_note',
 };
 
 export class ExaminationAgreementRepository {
@@ -226,10 +228,6 @@ export class RequestRepository {
     await db.query(`UPDATE requests SET attested_at = coalesce(attested_at, now()), updated_at = now() WHERE id = $1`, [id]);
   }
 
-  async leadFace(db: Queryable, id: string): Promise<Buffer | null> {
-    return (await db.query(`SELECT lead_face AS "leadFace" FROM requests WHERE id = $1`, [id]))[0]?.leadFace ?? null;
-  }
-
   /**
    * Newest first: a tenant's requests as requester (`side` REQUESTING), as server (SERVING) or both;
    * narrowed to a status, to one examiner's queue, or to those past their due date and still open.
@@ -249,23 +247,6 @@ export class RequestRepository {
         ORDER BY created_at DESC, id DESC LIMIT $9`,
       [f.tenantId, f.side, f.status, f.examinerId, f.overdue, f.open, after?.createdAt ?? null, after?.id ?? null, first + 1],
     );
-  }
-
-  /**
-   * The one way a probe photo's bytes are written: encryption at rest belongs here (and in
-   * `probeBytes`), nowhere else.
-   */
-  async storeProbe(db: Queryable, p: { requestId: string; tenantId: string; servingTenantId: string; ordinal: number; image: Buffer; sha256: string }): Promise<ProbeRow> {
-    const [row] = await db.query(
-      `INSERT INTO request_probes (id, request_id, tenant_id, serving_tenant_id, ordinal, image, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${PROBE}`,
-      [randomUUID(), p.requestId, p.tenantId, p.servingTenantId, p.ordinal, p.image, p.sha256, p.image.length],
-    );
-    return row;
-  }
-
-  /** The one way a probe photo's bytes are read (see storeProbe). */
-  async probeBytes(db: Queryable, probeId: string): Promise<Buffer | undefined> {
-    return (await db.query(`SELECT image FROM request_probes WHERE id = $1`, [probeId]))[0]?.image;
   }
 
   async probes(db: Queryable, requestId: string): Promise<ProbeRow[]> {

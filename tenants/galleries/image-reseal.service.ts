@@ -1,6 +1,6 @@
 import type { Db, TenantScope } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import type { FaceCropRepository, KeyRowCount } from '../../models/face-crop.repository.js';
+import type { FaceCropRepository, ImageStore, KeyRowCount } from '../../models/face-crop.repository.js';
 import { FaceImageError, tryOpenImage, type ImageKeyRing, type ImageRowId } from '../../models/face-image-cipher.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Clock } from '../shared/ports.js';
@@ -14,8 +14,9 @@ export interface ResealTick {
   seconds: number;
 }
 
-/** A kept crop that did not open: left as it is (never sealed anew), named for the operator. */
+/** A kept image that did not open: left as it is (never sealed anew), named for the operator. */
 export interface ResealFailure extends ImageRowId {
+  store: ImageStore;
   keyId: string | null;
   cause: FaceImageError['reason'];
 }
@@ -35,8 +36,9 @@ export interface ResealReport {
 const EVERY_TENANT: TenantScope = { tenantId: null, allTenants: true };
 
 /**
- * Seals every tenant's kept face crops again under the current image key (after `frhub keys
- * rotate-images`, or for crops stored before encryption), for the operator's command line (no actor:
+ * Seals every tenant's kept face images (enrollment crops, request probes, released leads' faces)
+ * again under the current image key (after `frhub keys rotate-images`, or for images stored before
+ * encryption), for the operator's command line (no actor:
  * like purge it runs with the database's credentials, and is audited). Each batch commits on its own
  * and rewrites a row only if it still holds what was read, so it runs beside hubs on PostgreSQL and a
  * second run after an interruption finds only what is left.
@@ -78,7 +80,7 @@ export class ImageResealService {
         for (const r of rows) {
           const plain = tryOpenImage(this.keys, { keyId: r.keyId, bytes: r.image }, r);
           if (plain instanceof FaceImageError) {
-            failed.push({ galleryId: r.galleryId, imageSha256: r.imageSha256, keyId: r.keyId, cause: plain.reason });
+            failed.push({ store: r.store, galleryId: r.galleryId, imageSha256: r.imageSha256, keyId: r.keyId, cause: plain.reason });
             continue;
           }
           if (await this.crops.reseal(tx, r, plain, { clear: opts.decrypt })) resealed++;

@@ -65,7 +65,7 @@ export class ExaminationService {
         const probe = input.probeId ? probes.find((p) => p.id === input.probeId) : probes[0];
         if (!probe) throw notFound('probe', input.probeId ?? '?');
         // applied once now, so a step that cannot apply is refused before it is recorded
-        await this.editor.apply((await this.requests.probeBytes(tx, probe.id))!, input.steps);
+        await this.editor.apply((await this.crops.probeBytes(tx, probe.id))!, input.steps);
         const steps = input.steps.map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null && v !== undefined))) as unknown as ProbeEditStep[];
         const version = await this.requests.addVersion(tx, { requestId: r.id, probeId: probe.id, tenantId: r.tenantId, servingTenantId: r.servingTenantId, steps, createdBy: actor.principalId });
         await this.trail.append(tx, actor, {
@@ -133,7 +133,7 @@ export class ExaminationService {
       const face = (await this.crops.ofCandidates(tx, [searchId])).find((c) => c.rank === rank)?.jpeg ?? null;
       // a kept face that fails its integrity check is never released
       if (face instanceof FaceImageError) throw new DomainError('FACE_IMAGE_TAMPERED', 'The enrolled face of this lead failed its integrity check (altered, or moved from another record); nothing was released. Tell the hub\'s operator.');
-      return { change: { leadSearchId: searchId, leadRank: rank, leadSubjectRef: candidate.subjectRef, leadFace: face }, details: { searchId, rank, subjectRef: candidate.subjectRef, banner: LEAD_BANNER } };
+      return { change: { leadSearchId: searchId, leadRank: rank, leadSubjectRef: candidate.subjectRef, ...this.crops.sealLeadFace(r.id, face) }, details: { searchId, rank, subjectRef: candidate.subjectRef, banner: LEAD_BANNER } };
     });
   }
 
@@ -149,7 +149,7 @@ export class ExaminationService {
         if (!meaningful(attestation) || attestation.trim().length < 20) {
           throw new DomainError('BAD_USER_INPUT', 'Attest, in a sentence or more (attestation), to the independent evidence that links this person to the case: a face-recognition lead alone is no basis for a line-up.');
         }
-        const face = await this.requests.leadFace(tx, r.id);
+        const face = await this.crops.leadFace(tx, r.id);
         if (!face) throw new DomainError('CONFLICT', 'The hub kept no photo of this lead’s face to export.');
         await this.requests.attest(tx, r.id);
         await this.trail.append(tx, actor, {
@@ -163,10 +163,10 @@ export class ExaminationService {
 
   private async probeImage(tx: Queryable, r: RequestRow, probeVersionId?: string | null): Promise<{ image: Buffer; version?: ProbeVersionRow }> {
     const probes = await this.requests.probes(tx, r.id);
-    if (!probeVersionId) return { image: (await this.requests.probeBytes(tx, probes[0].id))! };
+    if (!probeVersionId) return { image: (await this.crops.probeBytes(tx, probes[0].id))! };
     const version = (await this.requests.versions(tx, r.id)).find((v) => v.id === probeVersionId);
     if (!version) throw notFound('probe version', probeVersionId);
-    return { image: await this.editor.apply((await this.requests.probeBytes(tx, version.probeId))!, version.steps as ProbeEditStep[]), version };
+    return { image: await this.editor.apply((await this.crops.probeBytes(tx, version.probeId))!, version.steps as ProbeEditStep[]), version };
   }
 
   /** Every candidate of every search of the request, once each; a POSSIBLE_LEAD says why. */

@@ -64,7 +64,7 @@ export async function viewOf(tx: Queryable, actor: Actor, r: RequestRow, repo: R
   const serving = servingSide(actor, r);
   const released = RELEASED.includes(r.status) && r.leadSubjectRef !== null;
   const lead = released
-    ? { subjectRef: r.leadSubjectRef!, face: serving ? null : await repo.leadFace(tx, r.id), banner: LEAD_BANNER, examinerId: r.examinerId, verifierId: r.verifierId, adjudicatorId: r.adjudicatorId }
+    ? { subjectRef: r.leadSubjectRef!, face: serving ? null : await crops.leadFace(tx, r.id), banner: LEAD_BANNER, examinerId: r.examinerId, verifierId: r.verifierId, adjudicatorId: r.adjudicatorId }
     : null;
   const history = o.history === false ? [] : (await repo.history(tx, r.id)).map((e) => ({
     seq: e.seq, at: e.at, action: e.action, outcome: e.outcome, reason: e.reason, actorRole: e.actorRole,

@@ -97,7 +97,7 @@ export class RequestService {
           priority: input.priority ?? RequestPriority.ROUTINE, dueAt: input.dueAt ?? null, submittedBy: actor.principalId,
         });
         for (const [i, image] of input.images.entries()) {
-          await this.requests.storeProbe(tx, { requestId: row.id, tenantId: row.tenantId, servingTenantId: row.servingTenantId, ordinal: i + 1, image, sha256: probes[i] });
+          await this.crops.storeProbe(tx, { requestId: row.id, tenantId: row.tenantId, servingTenantId: row.servingTenantId, ordinal: i + 1, image, sha256: probes[i] });
         }
         await this.trail.append(tx, actor, {
           ...event, outcome: AuditOutcome.ALLOWED,
