@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type pino from 'pino';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
@@ -15,11 +15,17 @@ import { OIDC_CALLBACK, OIDC_START, SESSION_PATH } from './console-pages.js';
 import { requestLog } from './http.js';
 
 // "Sign in with your agency": OpenID Connect, authorization code + PKCE (S256), against the issuer a
-// tenant trusts (setTenantIssuer, with its clientId). The hub's server is the client: it sends the
-// browser to the provider, takes the code back at /console/oidc/callback, exchanges it with the
-// code_verifier, verifies the ID token the one way the API verifies an agency's tokens (its JWKS,
-// issuer, audience = the client id, plus the nonce), maps it to the agency's principal, and opens the
-// console's HttpOnly session with a hub token for that principal. No token reaches page script.
+// tenant trusts (setTenantIssuer, with its clientId). The hub's server is the client, through the
+// certified `openid-client` (discovery, the authorization URL, the callback's checks, the code
+// exchange and the ID token's claims: iss, aud, azp, nonce, exp, iat). On top the hub adds: which
+// endpoints it may call, a flow cookie only it can seal, the ID token verified the one way the API
+// verifies an agency's tokens (the tenant's JWKS, issuer, audience = the client id), the agency's
+// principal, and the console's HttpOnly session with a hub token for it. No token reaches page script.
+
+/** openid-client is ESM only: loaded with require (Node >= 20.19), as jose is. */
+const oidc = () => require('openid-client') as typeof import('openid-client');
+type ServerMetadata = import('openid-client').ServerMetadata;
+type Configuration = import('openid-client').Configuration;
 
 /** Why a sign-in with an agency's identity provider did not complete; the sign-in page says each in words. */
 export enum SignInError {
@@ -66,18 +72,11 @@ export const CONSOLE_SESSION_SECONDS = Math.min(8 * 3600, MAX_TOKEN_SECONDS);
 const DISCOVERY_TTL_MS = 5 * 60_000;
 /** a discovery that failed is not tried again for this long: anonymous sign-ins cannot hammer a provider */
 const DISCOVERY_FAILURE_TTL_MS = 30_000;
-const FETCH_TIMEOUT_MS = 10_000;
+const FETCH_TIMEOUT_SECONDS = 10;
 // the provider's denials of the person, as opposed to errors of the request
 const DENIALS = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
 // claims that come with a scope beyond openid, for a tenant whose subjectClaim is one of them
 const SCOPE_OF_CLAIM: Record<string, string> = { email: 'email', preferred_username: 'profile', name: 'profile', nickname: 'profile' };
-
-interface Discovery {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  end_session_endpoint?: string;
-}
 
 /** What the browser carries between start and callback (an HttpOnly cookie on the callback's path only). */
 interface Flow {
@@ -99,8 +98,6 @@ export class SignInFailure extends Error {
 }
 
 const b64url = (bytes: Buffer) => bytes.toString('base64url');
-const random = () => b64url(randomBytes(32));
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const mac = (payload: string, key: Buffer) => createHmac('sha256', key).update(payload).digest();
 
@@ -173,45 +170,91 @@ export interface ConsoleOidc {
   endSession(req: Request, res: Response): Promise<string | undefined>;
 }
 
+/** An error's message with those of its causes: openid-client wraps what went wrong ("something went wrong: fetch failed: connect ECONNREFUSED"). */
+function messageOf(e: unknown): string {
+  const parts: string[] = [];
+  for (let at = e as { message?: unknown; cause?: unknown } | undefined; at && parts.length < 4; at = at.cause as typeof at) if (typeof at.message === 'string') parts.push(at.message);
+  return parts.join(': ');
+}
+
+/** A code or message of an openid-client error naming the ID token: the token failed a check, the provider answered. */
+const ABOUT_ID_TOKEN = /ID Token|JWT|id_token/;
+const JWT_CHECKS = new Set(['OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED']);
+
+/** What an error of openid-client means for the sign-in, in the hub's words; any other error as it is. */
+function failureOf(e: unknown, during: string): unknown {
+  const c = oidc();
+  if (e instanceof SignInFailure) return e;
+  if (e instanceof c.AuthorizationResponseError) return new SignInFailure(DENIALS.has(e.error) ? SignInError.DENIED : SignInError.PROVIDER_ERROR, `the provider answered ${e.error}: ${e.error_description ?? ''}`);
+  if (e instanceof c.ResponseBodyError) return new SignInFailure(SignInError.PROVIDER_ERROR, `the token endpoint refused the code: HTTP ${e.status} ${e.error} ${e.error_description ?? ''}`);
+  const err = e as { name?: string; message?: string; code?: string };
+  // fetch's own failure (refused, reset, no such host) or the library's timeout: nobody answered
+  if ((err?.name === 'TypeError' && err.message === 'fetch failed') || err?.code === 'OAUTH_TIMEOUT' || err?.code === 'OAUTH_ABORT') {
+    return new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${during} did not answer: ${messageOf(e)}`);
+  }
+  if (e instanceof c.ClientError) {
+    const detail = messageOf(e);
+    const aboutToken = JWT_CHECKS.has(e.code ?? '') || ABOUT_ID_TOKEN.test(detail);
+    return new SignInFailure(aboutToken ? SignInError.TOKEN_REFUSED : SignInError.PROVIDER_ERROR, `${during}: ${detail}`);
+  }
+  return e;
+}
+
 export function consoleOidc(deps: { tenants: TenantService; sessions: SessionService; keys: SigningKeys; logger: pino.Logger; remoteKeys?: RemoteKeySets; notice?: boolean; mfaAcrValues?: readonly string[]; clock?: Clock }): ConsoleOidc {
   const router = express.Router();
   const remoteKeys = deps.remoteKeys ?? new RemoteKeySets();
+  const clock = deps.clock ?? systemClock;
+  const nowMs = () => clock.now().getTime();
+  const nowSeconds = () => Math.floor(nowMs() / 1000);
   // one discovery per issuer at a time, its answer kept (a failure briefly): sign-ins are anonymous
-  const discovered = new Map<string, { pending: Promise<Discovery>; at: number; failed: boolean }>();
+  const discovered = new Map<string, { pending: Promise<ServerMetadata>; at: number; failed: boolean }>();
 
-  function discover(issuer: string): Promise<Discovery> {
+  function discover(issuer: string, clientId: string): Promise<ServerMetadata> {
     const hit = discovered.get(issuer);
-    if (hit && Date.now() - hit.at < (hit.failed ? DISCOVERY_FAILURE_TTL_MS : DISCOVERY_TTL_MS)) return hit.pending;
-    const entry = { pending: fetchDiscovery(issuer), at: Date.now(), failed: false };
-    entry.pending.then(() => void (entry.at = Date.now()), () => Object.assign(entry, { at: Date.now(), failed: true }));
+    if (hit && nowMs() - hit.at < (hit.failed ? DISCOVERY_FAILURE_TTL_MS : DISCOVERY_TTL_MS)) return hit.pending;
+    const entry = { pending: fetchDiscovery(issuer, clientId), at: nowMs(), failed: false };
+    entry.pending.then(() => void (entry.at = nowMs()), () => Object.assign(entry, { at: nowMs(), failed: true }));
     discovered.set(issuer, entry);
     return entry.pending;
   }
 
-  async function fetchDiscovery(issuer: string): Promise<Discovery> {
+  /** http is allowed to an issuer on this machine only (remoteUrlProblem), and then for its endpoints that endpoint() lets through. */
+  const plainHttp = (issuer: string) => new URL(issuer).protocol === 'http:';
+
+  async function fetchDiscovery(issuer: string, clientId: string): Promise<ServerMetadata> {
     // an issuer set before setTenantIssuer checked it: the same rule
     const problem = remoteUrlProblem(issuer);
     if (problem) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the issuer '${issuer}' ${problem}`);
-    const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    let doc: Record<string, unknown>;
+    const c = oidc();
+    let doc: ServerMetadata;
     try {
-      const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      doc = (await res.json()) as Record<string, unknown>;
+      const found = await c.discovery(new URL(issuer), clientId, undefined, c.None(), { timeout: FETCH_TIMEOUT_SECONDS, execute: plainHttp(issuer) ? [c.allowInsecureRequests] : [] });
+      doc = found.serverMetadata();
     } catch (e) {
-      throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery at ${url} failed: ${(e as Error).message}`);
+      throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery of ${issuer} failed: ${messageOf(e)}`);
     }
-    // OpenID Connect Discovery 1.0 §4.3: the document speaks for exactly this issuer
-    if (doc.issuer !== issuer) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `discovery at ${url} names the issuer '${String(doc.issuer)}', not '${issuer}'`);
+    // OpenID Connect Discovery 1.0 §4.3, to the letter: the issuer the tenant names, which its ID tokens must carry
+    if (doc.issuer !== issuer) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the discovery document of ${issuer} names the issuer '${String(doc.issuer)}'`);
     const methods = doc.code_challenge_methods_supported;
     if (Array.isArray(methods) && !methods.includes('S256')) throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `${issuer} does not support PKCE with S256`);
     const at = new URL(issuer);
-    return {
-      issuer,
-      authorization_endpoint: endpoint(doc.authorization_endpoint, 'authorization_endpoint', at),
-      token_endpoint: endpoint(doc.token_endpoint, 'token_endpoint', at),
-      ...(doc.end_session_endpoint ? { end_session_endpoint: endpoint(doc.end_session_endpoint, 'end_session_endpoint', at) } : {}),
-    };
+    endpoint(doc.authorization_endpoint, 'authorization_endpoint', at);
+    endpoint(doc.token_endpoint, 'token_endpoint', at);
+    if (doc.end_session_endpoint) endpoint(doc.end_session_endpoint, 'end_session_endpoint', at);
+    return doc;
+  }
+
+  /**
+   * The client for one sign-in: the provider's metadata, the agency's client id (a public client: PKCE,
+   * no secret), and the hub's clock, which the library judges the ID token's exp and iat at (as an offset
+   * from the wall clock, the only form it takes).
+   */
+  function clientOf(doc: ServerMetadata, cfg: { issuer: string; clientId: string }): Configuration {
+    const c = oidc();
+    const config = new c.Configuration(doc, cfg.clientId, { [c.clockSkew]: Math.round((nowMs() - Date.now()) / 1000) }, c.None());
+    config.timeout = FETCH_TIMEOUT_SECONDS;
+    if (plainHttp(cfg.issuer)) c.allowInsecureRequests(config);
+    return config;
   }
 
   async function providerOf(slug: string): Promise<IssuerRow & { clientId: string }> {
@@ -247,19 +290,19 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
     try {
       if (deps.notice && one(req.query.acknowledged) !== '1') throw new SignInFailure(SignInError.NOTICE_NOT_ACKNOWLEDGED, 'the sign-in started without acknowledging the system-use notice');
       const cfg = await providerOf(slug);
-      const doc = await discover(cfg.issuer);
-      const flow: Flow = { state: random(), nonce: random(), verifier: random(), tenant: slug, next, exp: nowSeconds() + FLOW_SECONDS };
+      const doc = await discover(cfg.issuer, cfg.clientId);
+      const c = oidc();
+      const flow: Flow = { state: c.randomState(), nonce: c.randomNonce(), verifier: c.randomPKCECodeVerifier(), tenant: slug, next, exp: nowSeconds() + FLOW_SECONDS };
       const extra = SCOPE_OF_CLAIM[cfg.subjectClaim];
-      const url = new URL(doc.authorization_endpoint);
-      for (const [k, v] of Object.entries({
-        response_type: 'code', client_id: cfg.clientId, redirect_uri: redirectUri(req), scope: extra ? `openid ${extra}` : 'openid',
-        state: flow.state, nonce: flow.nonce, code_challenge: b64url(createHash('sha256').update(flow.verifier).digest()), code_challenge_method: 'S256',
-      })) url.searchParams.set(k, v);
+      const url = c.buildAuthorizationUrl(clientOf(doc, cfg), {
+        redirect_uri: redirectUri(req), scope: extra ? `openid ${extra}` : 'openid', state: flow.state, nonce: flow.nonce,
+        code_challenge: await c.calculatePKCECodeChallenge(flow.verifier), code_challenge_method: 'S256',
+      });
       // Lax, not Strict: the provider's redirect back is a cross-site navigation
       res.cookie(flowCookie(req).name, sealFlow(flow, deps.keys), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: flowCookie(req).path, maxAge: FLOW_SECONDS * 1000 });
       secured(res).redirect(302, url.href);
     } catch (e) {
-      await fail(req, res, e, next, slug || undefined);
+      await fail(req, res, failureOf(e, 'the authorization request'), next, slug || undefined);
     }
   });
 
@@ -269,20 +312,28 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
       const sealed = cookieOf(req, flowCookie(req).name);
       flow = sealed ? await flowOf(sealed, deps.keys) : undefined;
       clearFlow(req, res); // one callback per sign-in, whatever it brings
+      // the hub's own check first, so that a callback of another browser's sign-in says so (login CSRF)
       const state = one(req.query.state);
       if (!flow || !state || state !== flow.state || !(flow.exp > nowSeconds())) {
         throw new SignInFailure(SignInError.FLOW_MISMATCH, flow ? 'the state does not match the sign-in this browser started, or it expired' : 'no sign-in was started in this browser (or it expired)');
       }
-      const error = one(req.query.error);
-      if (error) throw new SignInFailure(DENIALS.has(error) ? SignInError.DENIED : SignInError.PROVIDER_ERROR, `the provider answered ${error}: ${one(req.query.error_description) ?? ''}`);
-      const code = one(req.query.code);
-      if (!code) throw new SignInFailure(SignInError.PROVIDER_ERROR, 'the callback has no code');
       const cfg = await providerOf(flow.tenant);
-      const doc = await discover(cfg.issuer);
-      const idToken = await exchange(doc, cfg.clientId, code, flow.verifier, redirectUri(req));
+      const doc = await discover(cfg.issuer, cfg.clientId);
+      // the callback as the browser reached it: the library reads its answer (error, iss, state, code) and
+      // sends the code with the verifier to the token endpoint, redirect_uri being this URL without its query
+      const callback = new URL(redirectUri(req));
+      callback.search = new URL(req.originalUrl, callback).search;
+      let idToken: string | undefined;
+      try {
+        const tokens = await oidc().authorizationCodeGrant(clientOf(doc, cfg), callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+        idToken = tokens.id_token;
+      } catch (e) {
+        throw failureOf(e, `the token endpoint ${doc.token_endpoint}`);
+      }
+      if (!idToken) throw new SignInFailure(SignInError.TOKEN_REFUSED, 'the token endpoint returned no id_token');
       let claims;
       try {
-        claims = await verifyFederatedClaims(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId }, deps.clock ?? systemClock);
+        claims = await verifyFederatedClaims(remoteKeys, idToken, { ...cfg, audience: cfg.clientId }, { nonce: flow.nonce, authorizedParty: cfg.clientId }, clock);
       } catch (e) {
         throw new SignInFailure(SignInError.TOKEN_REFUSED, (e as Error).message);
       }
@@ -313,35 +364,15 @@ export function consoleOidc(deps: { tenants: TenantService; sessions: SessionSer
     }
   });
 
-  async function exchange(doc: Discovery, clientId: string, code: string, verifier: string, redirect: string): Promise<string> {
-    let res: globalThis.Response;
-    try {
-      res = await fetch(doc.token_endpoint, {
-        method: 'POST', redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: clientId, code_verifier: verifier }),
-      });
-    } catch (e) {
-      throw new SignInFailure(SignInError.PROVIDER_UNREACHABLE, `the token endpoint ${doc.token_endpoint} did not answer: ${(e as Error).message}`);
-    }
-    const body = (await res.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown; error_description?: unknown };
-    if (!res.ok) throw new SignInFailure(SignInError.PROVIDER_ERROR, `the token endpoint refused the code: HTTP ${res.status} ${String(body.error ?? '')} ${String(body.error_description ?? '')}`);
-    if (typeof body.id_token !== 'string') throw new SignInFailure(SignInError.TOKEN_REFUSED, 'the token endpoint returned no id_token');
-    return body.id_token;
-  }
-
   async function endSession(req: Request, res: Response): Promise<string | undefined> {
     const slug = cookieOf(req, PROVIDER_COOKIE);
     if (!slug) return undefined;
     clearProviderCookie(req, res);
     try {
       const cfg = await providerOf(slug);
-      const doc = await discover(cfg.issuer);
+      const doc = await discover(cfg.issuer, cfg.clientId);
       if (!doc.end_session_endpoint) return undefined;
-      const url = new URL(doc.end_session_endpoint);
-      url.searchParams.set('client_id', cfg.clientId);
-      url.searchParams.set('post_logout_redirect_uri', `${originOf(req)}/sign-in`);
-      return url.href;
+      return oidc().buildEndSessionUrl(clientOf(doc, cfg), { post_logout_redirect_uri: `${originOf(req)}/sign-in` }).href;
     } catch (e) {
       // the hub's session ends all the same; the provider's stays
       requestLog(deps.logger).warn({ detail: (e as Error).message }, 'console sign-out: the identity provider\'s end of session is not known');

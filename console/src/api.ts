@@ -1,4 +1,6 @@
 // The console speaks the hub's own GraphQL API; the session cookie (HttpOnly) carries the token.
+// Each operation is a string marked /* GraphQL */; its result type is generated from the schema (`npm run codegen`).
+import type { MeQuery } from './graphql.generated';
 
 export interface GqlError { message: string; extensions?: { code?: string } }
 
@@ -62,6 +64,6 @@ export async function signOut(): Promise<string | undefined> {
   return res.status === 200 ? ((await res.json()) as { endSession?: string }).endSession : undefined;
 }
 
-export interface Me { role: string; principalId: string | null; tenant: { slug: string; name: string; isOperator: boolean } }
+export type Me = MeQuery['me'];
 
-export const fetchMe = () => gql<{ me: Me }>('{ me { role principalId tenant { slug name isOperator } } }').then((d) => d.me);
+export const fetchMe = () => gql<MeQuery>(/* GraphQL */ `query Me { me { role principalId tenant { slug name isOperator } } }`).then((d) => d.me);

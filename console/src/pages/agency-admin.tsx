@@ -7,13 +7,16 @@ import { RecordsSection } from './records';
 import { QuotasSection } from './tenant-detail';
 import { useQuery } from './use-query';
 import { AGENCY_ROLES, day } from './vocab';
+import type { GalleriesQuery, MonthUsageQuery, OwnTenantQuery } from '../graphql.generated';
 
-interface Gallery { id: string; name: string; tenantId: string; templateCount: number; createdAt: string; archivedAt: string | null; templateCounts: { modelVersion: string; templates: number }[] }
+type Gallery = GalleriesQuery['galleries'][number];
+
+const OWN_TENANT = /* GraphQL */ `query OwnTenant { me { tenant { id name } } }`;
 
 /** The agency administrator's page: galleries and bulk enrollment, principals, the quota and this month's use. */
 export function AgencyAdminPage() {
-  const me = useQuery<{ me: { tenant: { id: string; name: string } } }>('{ me { tenant { id name } } }');
-  const usage = useQuery<{ usageStatistics: { rows: { searches: number; denials: number }[] } }>('query($from: DateTimeISO!, $to: DateTimeISO!) { usageStatistics(from: $from, to: $to) { rows { searches denials } } }', thisMonth());
+  const me = useQuery<OwnTenantQuery>(OWN_TENANT);
+  const usage = useQuery<MonthUsageQuery>(/* GraphQL */ `query MonthUsage($from: DateTimeISO!, $to: DateTimeISO!) { usageStatistics(from: $from, to: $to) { rows { searches denials } } }`, thisMonth());
   const month = usage.data?.usageStatistics.rows.reduce((a, r) => ({ searches: a.searches + r.searches, denials: a.denials + r.denials }), { searches: 0, denials: 0 });
   return (
     <>
@@ -30,7 +33,7 @@ export function AgencyAdminPage() {
 
 /** The operator's own galleries (booking photos the agencies search): create, enroll, see what each holds. */
 export function OperatorGalleriesPage() {
-  const me = useQuery<{ me: { tenant: { id: string; name: string } } }>('{ me { tenant { id name } } }');
+  const me = useQuery<OwnTenantQuery>(OWN_TENANT);
   return (
     <>
       <h1>Galleries</h1>
@@ -43,14 +46,14 @@ export function OperatorGalleriesPage() {
 
 /** One tenant's galleries with their templates, the others it sees, a form to create one, and bulk enrollment. */
 function GalleriesSection({ tenantId, whose, others }: { tenantId: string | undefined; whose: string; others: string }) {
-  const { data, error, reload } = useQuery<{ galleries: Gallery[] }>('{ galleries { id name tenantId templateCount createdAt archivedAt templateCounts { modelVersion templates } } }');
+  const { data, error, reload } = useQuery<GalleriesQuery>(/* GraphQL */ `query Galleries { galleries { id name tenantId templateCount createdAt archivedAt templateCounts { modelVersion templates } } }`);
   const own = data?.galleries.filter((g) => g.tenantId === tenantId) ?? [];
   const shared = data?.galleries.filter((g) => tenantId && g.tenantId !== tenantId) ?? [];
   const [archiveError, setArchiveError] = useState('');
   // archived: not searched, takes no enrollment, until brought back (updateGallery, audited)
   async function archive(g: Gallery, archived: boolean) {
     try {
-      await gql('mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id } }', { i: { galleryId: g.id, archived } });
+      await gql(/* GraphQL */ `mutation UpdateGallery($i: UpdateGalleryInput!) { updateGallery(input: $i) { id } }`, { i: { galleryId: g.id, archived } });
       setArchiveError('');
       reload();
     } catch (e) {
@@ -90,7 +93,7 @@ function CreateGallery({ onCreated }: { onCreated: () => void }) {
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      await gql('mutation($i: CreateGalleryInput!) { createGallery(input: $i) { id } }', { i: { name } });
+      await gql(/* GraphQL */ `mutation CreateGallery($i: CreateGalleryInput!) { createGallery(input: $i) { id } }`, { i: { name } });
       setMessage({ text: `Created the gallery ${name}.`, error: false });
       setName('');
       onCreated();

@@ -1,19 +1,20 @@
 import { useState } from 'preact/hooks';
 import { gql } from '../api';
-import { CANDIDATE_FIELDS, CandidateTable, LeadsNotice, type Candidate } from './candidates';
+import { CANDIDATE_FIELDS, CandidateTable, LeadsNotice } from './candidates';
 import { Problem } from './problem';
 import { OutlinedProbe, PREVIEW, ProbeFace, type Preview } from './probe';
 import { useQuery } from './use-query';
 import { words } from './words';
+import type { PreviewProbeQuery, SearchFacesMutation, SearchRulesQuery } from '../graphql.generated';
 
 export const OFFENSES = ['HOMICIDE', 'SEXUAL_ASSAULT', 'ROBBERY', 'AGGRAVATED_ASSAULT', 'KIDNAPPING', 'HUMAN_TRAFFICKING', 'CHILD_EXPLOITATION', 'TERRORISM', 'ARSON', 'BURGLARY', 'WEAPONS', 'FRAUD', 'THEFT', 'DRUG_OFFENSE', 'OTHER_FELONY', 'MISDEMEANOR'];
 
-interface Policy { preset: string; allowedBases: string[]; caseNumberRequiredFor: string[]; warrantRequiredFor: string[]; narrativeRequiredFor: string[]; offenseRequiredFor: string[]; offenseThreshold: string; exigentApprovalHours: number }
-interface Basis { basis: string; description: string; exigent: boolean }
-interface Search { id: string; notice: string; threshold: number; modelVersion: string; candidates: Candidate[] }
+type Policy = SearchRulesQuery['tenantPolicy'];
+type Basis = SearchRulesQuery['legalBases'][number];
+type Search = SearchFacesMutation['searchFaces'];
 
-const SEARCH = `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { ${CANDIDATE_FIELDS} } } }`;
-const RULES = `{ legalBases { basis description exigent } tenantPolicy { preset allowedBases caseNumberRequiredFor warrantRequiredFor narrativeRequiredFor offenseRequiredFor offenseThreshold exigentApprovalHours } }`;
+const SEARCH = /* GraphQL */ `mutation SearchFaces($i: SearchFacesInput!) { searchFaces(input: $i) { id notice threshold modelVersion candidates { ...CandidateFields } } } ${CANDIDATE_FIELDS}`;
+const RULES = /* GraphQL */ `query SearchRules { legalBases { basis description exigent } tenantPolicy { preset allowedBases caseNumberRequiredFor warrantRequiredFor narrativeRequiredFor offenseRequiredFor offenseThreshold exigentApprovalHours } }`;
 
 export function base64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -26,7 +27,7 @@ export function base64(file: File): Promise<string> {
 
 export function AnalystPage() {
   // the tenant's rules, read through the API, shown before the analyst submits
-  const rules = useQuery<{ legalBases: Basis[]; tenantPolicy: Policy }>(RULES);
+  const rules = useQuery<SearchRulesQuery>(RULES);
   const [photo, setPhoto] = useState<{ file: File; url: string; base64: string } | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
@@ -50,7 +51,7 @@ export function AnalystPage() {
       const p = { file, url: URL.createObjectURL(file), base64: await base64(file) };
       setPhoto(p);
       // the face the hub will search, found by the hub before anything is searched
-      setPreview((await gql<{ previewProbe: Preview }>(PREVIEW, { i: { imageBase64: p.base64 } })).previewProbe);
+      setPreview((await gql<PreviewProbeQuery>(PREVIEW, { i: { imageBase64: p.base64 } })).previewProbe);
     } catch (e) {
       setPreviewError(e);
     }
@@ -64,7 +65,7 @@ export function AnalystPage() {
     setResult(null);
     try {
       const input = Object.fromEntries(Object.entries({ ...form, imageBase64: photo.base64 }).filter(([, v]) => v !== ''));
-      setResult((await gql<{ searchFaces: Search }>(SEARCH, { i: input })).searchFaces);
+      setResult((await gql<SearchFacesMutation>(SEARCH, { i: input })).searchFaces);
     } catch (err) {
       setError(err);
     } finally {

@@ -4,11 +4,12 @@ import { valueOf } from './location';
 import { Pager, useCursors } from './pager';
 import { useQuery } from './use-query';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, inWords, words } from './vocab';
+import type { AuditEventsQuery, TenantSlugsQuery, VerifyAuditChainQuery } from '../graphql.generated';
 
-interface AuditEvent { seq: number; at: string; tenantId: string | null; principalId: string | null; actorRole: string | null; caseNumber: string | null; action: string; outcome: string; reason: string | null; legalBasis: string | null; details: Record<string, unknown>; hash: string }
-interface Page { nodes: AuditEvent[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } }
+type Page = AuditEventsQuery['auditEvents'];
+type AuditEvent = Page['nodes'][number];
 
-const EVENTS = `query($first: Int, $after: String, $t: ID, $a: String, $x: [String!], $o: AuditOutcome, $from: DateTimeISO, $to: DateTimeISO) {
+const EVENTS = /* GraphQL */ `query AuditEvents($first: Int, $after: String, $t: ID, $a: String, $x: [String!], $o: AuditOutcome, $from: DateTimeISO, $to: DateTimeISO) {
   auditEvents(first: $first, after: $after, tenantId: $t, action: $a, exceptActions: $x, outcome: $o, from: $from, to: $to) {
     nodes { seq at tenantId principalId actorRole caseNumber action outcome reason legalBasis details hash } pageInfo { endCursor hasNextPage } } }`;
 // what every page view of the console itself reads: left out unless asked for, so the log shows decisions
@@ -34,7 +35,7 @@ const PAGE_SIZE = 25;
 
 /** The audit log (HUB_ADMIN): filters, pages of 25 newest first, and verification of the whole chain. */
 export function AuditLogPage() {
-  const tenants = useQuery<{ tenants: { id: string; slug: string }[] }>('{ tenants { id slug } }');
+  const tenants = useQuery<TenantSlugsQuery>(/* GraphQL */ `query TenantSlugs { tenants { id slug } }`);
   const [filter, setFilter] = useState({ tenantId: '', action: '', outcome: '', from: '', to: '', reads: '' });
   const [names, setNames] = useState<Record<string, string>>({});
   const [applied, setApplied] = useState(filter);
@@ -44,7 +45,7 @@ export function AuditLogPage() {
   const { after } = cursors;
   useEffect(() => {
     const f = applied;
-    gql<{ auditEvents: Page }>(EVENTS, {
+    gql<AuditEventsQuery>(EVENTS, {
       first: PAGE_SIZE, after, t: f.tenantId || null, a: f.action || null, x: f.reads || f.action ? null : PAGE_VIEW_READS, o: f.outcome || null,
       from: f.from ? `${f.from}T00:00:00Z` : null, to: f.to ? new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString() : null,
     }).then((d) => { setPage(d.auditEvents); setError(''); }, (e: Error) => setError(e.message));
@@ -115,13 +116,13 @@ export function AuditLogPage() {
 
 /** Recomputes the whole chain on request (the operator and oversight may). */
 export function ChainStatus() {
-  const [result, setResult] = useState<{ ok: boolean; checked: number; firstBrokenSequence: number | null } | null>(null);
+  const [result, setResult] = useState<VerifyAuditChainQuery['verifyAuditChain'] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   async function verify() {
     setBusy(true);
     try {
-      setResult((await gql<{ verifyAuditChain: { ok: boolean; checked: number; firstBrokenSequence: number | null } }>('{ verifyAuditChain { ok checked firstBrokenSequence } }')).verifyAuditChain);
+      setResult((await gql<VerifyAuditChainQuery>(/* GraphQL */ `query VerifyAuditChain { verifyAuditChain { ok checked firstBrokenSequence } }`)).verifyAuditChain);
       setError('');
     } catch (e) {
       setError((e as Error).message);

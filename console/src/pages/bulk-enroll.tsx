@@ -32,7 +32,7 @@ async function jobsFromZip(zip: File): Promise<Job[]> {
   return (await readZip(zip)).filter((e) => PHOTO.test(e.path) && !IGNORED.test(e.path)).map((e) => ({ subjectRef: subjectOf(e.path), path: e.path, read: e.read }));
 }
 
-const ENROLL = 'mutation($input: EnrollFaceInput!) { enrollFace(input: $input) { created } }';
+const ENROLL = /* GraphQL */ `mutation EnrollFace($input: EnrollFaceInput!) { enrollFace(input: $input) { created } }`;
 
 /** One enrollment as a GraphQL multipart upload (the API's own limits apply: IMAGE_TOO_LARGE and the rest). */
 async function enroll(galleryId: string, job: Job): Promise<boolean> {

@@ -1,10 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import { falseMatchWords } from './words';
+import type { CandidateFieldsFragment } from '../graphql.generated';
 
-export interface CandidateSubject { id: string; name: string | null; dateOfBirth: string | null; bookingNumber: string | null; disposition: string | null; detailsVisible: boolean }
-export interface Candidate { rank: number; score: number; subjectRef: string; estimatedFalseMatchRate: number | null; falseMatchRateAtLimit: boolean; falseMatchRateInterval: { low: number; high: number } | null; faceImage: string | null; subject?: CandidateSubject | null }
+export type Candidate = CandidateFieldsFragment;
 
-export const CANDIDATE_FIELDS = 'rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } faceImage subject { id name dateOfBirth bookingNumber disposition detailsVisible }';
+/** A search's candidates as every page shows them: `...CandidateFields` in the selection, this fragment after the operation. */
+export const CANDIDATE_FIELDS = /* GraphQL */ `fragment CandidateFields on Candidate { rank score subjectRef estimatedFalseMatchRate falseMatchRateAtLimit falseMatchRateInterval { low high } faceImage subject { id name dateOfBirth bookingNumber disposition detailsVisible } }`;
 
 /** Who the candidate's photo belongs to: the reference, the details the searcher may see, and whether a better-ranked photo of the same person is above. */
 function SubjectCell({ c, all }: { c: Candidate; all: Candidate[] }) {

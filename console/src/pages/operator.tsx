@@ -3,8 +3,9 @@ import { gql } from '../api';
 import { inGroups, thisMonth, useSearchParam, valueOf } from './location';
 import { TenantDetail } from './tenant-detail';
 import { useQuery } from './use-query';
+import type { OperatorTenantsQuery, PresetNamesQuery, UsageByTenantQuery } from '../graphql.generated';
 
-interface Tenant { id: string; slug: string; name: string; status: string; isOperator: boolean }
+type Tenant = OperatorTenantsQuery['tenants'][number];
 interface Quota { used: number; limit: number }
 interface Extra { quota: Quota | null; preset: string; searches: number }
 
@@ -21,14 +22,14 @@ export function QuotaBar({ quota, label }: { quota: Quota | null | undefined; la
 }
 
 function Tenants() {
-  const { data, error, reload } = useQuery<{ tenants: Tenant[] }>('{ tenants { id slug name status isOperator } }');
+  const { data, error, reload } = useQuery<OperatorTenantsQuery>(/* GraphQL */ `query OperatorTenants { tenants { id slug name status isOperator } }`);
   const [extra, setExtra] = useState<Record<string, Extra>>({});
   const [actionError, setActionError] = useState('');
   useEffect(() => {
     if (!data?.tenants.length) return;
     // every tenant's monthly quota and policy preset (two aliases each, 12 tenants a request), and this month's searches by tenant
-    const usage = gql<{ usage: { rows: { tenant: string; searches: number }[] } }>(
-      'query($from: DateTimeISO!, $to: DateTimeISO!) { usage: usageStatistics(from: $from, to: $to, groupBy: [TENANT]) { rows { tenant searches } } }', thisMonth());
+    const usage = gql<UsageByTenantQuery>(
+      /* GraphQL */ `query UsageByTenant($from: DateTimeISO!, $to: DateTimeISO!) { usage: usageStatistics(from: $from, to: $to, groupBy: [TENANT]) { rows { tenant searches } } }`, thisMonth());
     const groups = inGroups(data.tenants, 12).map((group) => {
       const fields = group.map((t, i) => `q${i}: quota(tenantSlug: ${JSON.stringify(t.slug)}, period: MONTH) { used limit } p${i}: tenantPolicy(tenantSlug: ${JSON.stringify(t.slug)}) { preset }`).join(' ');
       return gql<Record<string, unknown>>(`{ ${fields} }`).then((r) => group.map((t, i) => ({ slug: t.slug, quota: r[`q${i}`] as Quota | null, preset: (r[`p${i}`] as { preset: string }).preset })));
@@ -76,7 +77,7 @@ export function StatusButton({ tenant, onDone, onError }: { tenant: Tenant; onDo
   async function click() {
     if (suspend && !confirm(`Suspend ${tenant.name}? Its users are refused every new search, enrollment and principal until you reinstate it.`)) return;
     try {
-      await gql('mutation($s: String!, $t: TenantStatus!) { setTenantStatus(slug: $s, status: $t) { id } }', { s: tenant.slug, t: suspend ? 'SUSPENDED' : 'ACTIVE' });
+      await gql(/* GraphQL */ `mutation SetTenantStatus($s: String!, $t: TenantStatus!) { setTenantStatus(slug: $s, status: $t) { id } }`, { s: tenant.slug, t: suspend ? 'SUSPENDED' : 'ACTIVE' });
       onError('');
       onDone();
     } catch (e) {
@@ -87,7 +88,7 @@ export function StatusButton({ tenant, onDone, onError }: { tenant: Tenant; onDo
 }
 
 function CreateTenant({ onCreated }: { onCreated: () => void }) {
-  const presets = useQuery<{ policyPresets: { id: string; name: string }[] }>('{ policyPresets { id name } }');
+  const presets = useQuery<PresetNamesQuery>(/* GraphQL */ `query PresetNames { policyPresets { id name } }`);
   const [form, setForm] = useState({ slug: '', name: '', monthlyQuota: '', policyPreset: '' });
   const [message, setMessage] = useState({ text: '', error: false });
   const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: valueOf(e) }) });
@@ -95,7 +96,7 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
     e.preventDefault();
     try {
       const input = { slug: form.slug, name: form.name, ...(form.monthlyQuota ? { monthlyQuota: Number(form.monthlyQuota) } : {}), ...(form.policyPreset ? { policyPreset: form.policyPreset } : {}) };
-      await gql('mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }', { i: input });
+      await gql(/* GraphQL */ `mutation CreateTenant($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: input });
       setMessage({ text: `Created tenant ${form.slug}.`, error: false });
       setForm({ slug: '', name: '', monthlyQuota: '', policyPreset: '' });
       onCreated();

@@ -4,29 +4,24 @@ import { BarChart, StackedColumns, type Bar } from './charts';
 import { inGroups, tomorrow } from './location';
 import { useQuery } from './use-query';
 import { words } from './vocab';
+import type { OversightQuery, UsageRowsFragment } from '../graphql.generated';
 
-interface Row { tenant: string | null; legalBasis: string | null; offenseCategory: string | null; outcome: string | null; denialReason: string | null; month: string | null; searches: number; denials: number; reviewedSearches: number }
-interface Report { year: number; generatedAt: string; csv: string; rows: { agency: string; legalBasis: string; offenseCategory: string | null; searches: string; denials: string; candidates: string; possibleLeads: string }[]; totals: { searches: string; denials: string; candidates: string; possibleLeads: string } }
+type Row = UsageRowsFragment['rows'][number];
+type Report = OversightQuery['transparencyReport'];
 
 // counts only: this page never asks for a face, a candidate, a subject or a case number
-const ROW = 'rows { tenant legalBasis offenseCategory outcome denialReason month searches denials reviewedSearches }';
-const STATS = `query($from: DateTimeISO!, $to: DateTimeISO!, $year: Int!) {
-  byTenant: usageStatistics(from: $from, to: $to, groupBy: [TENANT]) { ${ROW} exigentApprovalsOverdue }
-  byMonth: usageStatistics(from: $from, to: $to, groupBy: [MONTH, TENANT]) { ${ROW} }
-  byReason: usageStatistics(from: $from, to: $to, groupBy: [DENIAL_REASON]) { ${ROW} }
-  byBasis: usageStatistics(from: $from, to: $to, groupBy: [LEGAL_BASIS]) { ${ROW} }
-  byOffense: usageStatistics(from: $from, to: $to, groupBy: [OFFENSE]) { ${ROW} }
-  byOutcome: usageStatistics(from: $from, to: $to, groupBy: [OUTCOME]) { ${ROW} }
+const ROW = /* GraphQL */ `fragment UsageRows on UsageStatistics { rows { tenant legalBasis offenseCategory outcome denialReason month searches denials reviewedSearches } }`;
+const STATS = /* GraphQL */ `query Oversight($from: DateTimeISO!, $to: DateTimeISO!, $year: Int!) {
+  byTenant: usageStatistics(from: $from, to: $to, groupBy: [TENANT]) { ...UsageRows exigentApprovalsOverdue }
+  byMonth: usageStatistics(from: $from, to: $to, groupBy: [MONTH, TENANT]) { ...UsageRows }
+  byReason: usageStatistics(from: $from, to: $to, groupBy: [DENIAL_REASON]) { ...UsageRows }
+  byBasis: usageStatistics(from: $from, to: $to, groupBy: [LEGAL_BASIS]) { ...UsageRows }
+  byOffense: usageStatistics(from: $from, to: $to, groupBy: [OFFENSE]) { ...UsageRows }
+  byOutcome: usageStatistics(from: $from, to: $to, groupBy: [OUTCOME]) { ...UsageRows }
   verifyAuditChain { ok checked firstBrokenSequence }
   transparencyReport(year: $year) { year generatedAt csv rows { agency legalBasis offenseCategory searches denials candidates possibleLeads } totals { searches denials candidates possibleLeads } }
-}`;
+} ${ROW}`;
 
-interface Stats { rows: Row[] }
-interface Data {
-  byTenant: Stats & { exigentApprovalsOverdue: number }; byMonth: Stats; byReason: Stats; byBasis: Stats; byOffense: Stats; byOutcome: Stats;
-  verifyAuditChain: { ok: boolean; checked: number; firstBrokenSequence: number | null };
-  transparencyReport: Report;
-}
 
 const REVIEW_OUTCOMES = ['POSSIBLE_LEAD', 'NO_LEAD', 'INCONCLUSIVE'];
 const thisYear = new Date().getUTCFullYear();
@@ -37,7 +32,7 @@ export function OversightPage() {
   const [year, setYear] = useState(thisYear);
   const from = new Date(Date.UTC(year, 0, 1)).toISOString();
   const to = new Date(Math.min(Date.UTC(year + 1, 0, 1), Date.parse(tomorrow()))).toISOString();
-  const { data, error } = useQuery<Data>(STATS, { from, to, year });
+  const { data, error } = useQuery<OversightQuery>(STATS, { from, to, year });
   const rows = data?.byTenant.rows ?? [];
   const total = (k: 'searches' | 'denials') => rows.reduce((n, r) => n + r[k], 0);
   const monthRows = data?.byMonth.rows ?? [];

@@ -2,16 +2,13 @@ import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { useQuery } from './use-query';
 import { LEGAL_BASES, OFFENSE_LEVELS, words } from './vocab';
+import type { LegalBasis, OffenseLevel, PolicyFieldsFragment, TenantPolicyQuery } from '../graphql.generated';
 
-export interface Policy {
-  preset: string; allowedBases: string[]; offenseRequiredFor: string[]; offenseThreshold: string; warrantRequiredFor: string[];
-  caseNumberRequiredFor: string[]; narrativeRequiredFor: string[]; exigentApprovalHours: number; retentionDays: number;
-  requireMfa: boolean; sessionIdleMinutes: number; sessionLifetimeHours: number;
-}
+export type Policy = PolicyFieldsFragment;
 type Field = Exclude<keyof Policy, 'preset'>;
 const LISTS = ['allowedBases', 'caseNumberRequiredFor', 'warrantRequiredFor', 'narrativeRequiredFor', 'offenseRequiredFor'] as const;
 const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays', 'sessionIdleMinutes', 'sessionLifetimeHours', 'requireMfa'];
-const POLICY = 'preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays requireMfa sessionIdleMinutes sessionLifetimeHours';
+const POLICY = /* GraphQL */ `fragment PolicyFields on TenantPolicy { preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays requireMfa sessionIdleMinutes sessionLifetimeHours }`;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(Array.isArray(a) ? [...a].sort() : a) === JSON.stringify(Array.isArray(b) ? [...b].sort() : b);
 const list = (xs: string[]) => (xs.length ? xs.map(words).join(', ') : 'no legal basis');
@@ -37,8 +34,8 @@ export function explain(p: Policy): Record<Field, string> {
 
 /** A tenant's policy: its preset, each rule in words with overrides marked, and an editor for the operator. */
 export function PolicySection({ slug, editable }: { slug: string; editable: boolean }) {
-  const { data, error, reload } = useQuery<{ tenantPolicy: Policy; policyPresets: { id: string; name: string; sources: string[]; policy: Policy }[] }>(
-    `query($s: String!) { tenantPolicy(tenantSlug: $s) { ${POLICY} } policyPresets { id name sources policy { ${POLICY} } } }`, { s: slug });
+  const { data, error, reload } = useQuery<TenantPolicyQuery>(
+    /* GraphQL */ `query TenantPolicy($s: String!) { tenantPolicy(tenantSlug: $s) { ...PolicyFields } policyPresets { id name sources policy { ...PolicyFields } } } ${POLICY}`, { s: slug });
   const [editing, setEditing] = useState(false);
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!data) return <p>Loading the policy…</p>;
@@ -76,13 +73,13 @@ function PolicyEditor({ slug, policy, presets, onDone }: { slug: string; policy:
     const rules = presets.find((x) => x.id === id)?.policy;
     setP(rules ? { ...rules, preset: id } : { ...p, preset: id });
   };
-  const toggle = (f: (typeof LISTS)[number], basis: string, on: boolean) => setP({ ...p, [f]: on ? [...p[f], basis] : p[f].filter((b) => b !== basis) });
+  const toggle = (f: (typeof LISTS)[number], basis: LegalBasis, on: boolean) => setP({ ...p, [f]: on ? [...p[f], basis] : p[f].filter((b) => b !== basis) });
   async function save(e: Event) {
     e.preventDefault();
     // the overrides are what differs from the preset: the API keeps the preset and those, nothing else
     const overrides = Object.fromEntries(FIELDS.filter((f) => !base || !same(p[f], base[f])).map((f) => [f, p[f]]));
     try {
-      await gql(`mutation($i: SetTenantPolicyInput!) { setTenantPolicy(input: $i) { preset } }`, { i: { tenantSlug: slug, preset: p.preset, ...overrides } });
+      await gql(/* GraphQL */ `mutation SetTenantPolicy($i: SetTenantPolicyInput!) { setTenantPolicy(input: $i) { preset } }`, { i: { tenantSlug: slug, preset: p.preset, ...overrides } });
       onDone();
     } catch (err) {
       setMessage((err as Error).message);
@@ -107,7 +104,7 @@ function PolicyEditor({ slug, policy, presets, onDone }: { slug: string; policy:
         </tbody>
       </table>
       <label for="offenseThreshold">Offense threshold</label>
-      <select id="offenseThreshold" value={p.offenseThreshold} onChange={(e) => setP({ ...p, offenseThreshold: e.currentTarget.value })}>{OFFENSE_LEVELS.map((o) => <option value={o}>{words(o)}</option>)}</select>
+      <select id="offenseThreshold" value={p.offenseThreshold} onChange={(e) => setP({ ...p, offenseThreshold: e.currentTarget.value as OffenseLevel })}>{OFFENSE_LEVELS.map((o) => <option value={o}>{words(o)}</option>)}</select>
       <label for="exigentApprovalHours">Exigent approval within (hours)</label>
       <input id="exigentApprovalHours" type="number" min={1} value={p.exigentApprovalHours} onInput={(e) => setP({ ...p, exigentApprovalHours: Number(e.currentTarget.value) })} />
       <label for="retentionDays">Retention of search details (days)</label>

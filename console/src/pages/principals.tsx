@@ -3,15 +3,16 @@ import { gql } from '../api';
 import { valueOf } from './location';
 import { useQuery } from './use-query';
 import { certification, day, EXPIRY_WARNING_DAYS, words } from './vocab';
+import type { IssueSignInTokenMutation, PrincipalHistoryQuery, PrincipalsQuery, TenantOfMeQuery, UpdatePrincipalMutation } from '../graphql.generated';
 
-interface Principal { id: string; name: string; role: string; certifiedUntil: string | null; externalSubject: string | null; disabledAt: string | null }
+type Principal = PrincipalsQuery['principals'][number];
 
 /**
  * A tenant's principals with role and certification (expiring within 30 days highlighted), a form
  * to add one, and a sign-in link for each, minted through the API (issueToken, audited).
  */
 export function PrincipalsSection({ slug, roles }: { slug: string | null; roles: string[] }) {
-  const { data, error, reload } = useQuery<{ principals: Principal[] }>('query($s: String) { principals(tenantSlug: $s) { id name role certifiedUntil externalSubject disabledAt } }', { s: slug });
+  const { data, error, reload } = useQuery<PrincipalsQuery>(/* GraphQL */ `query Principals($s: String) { principals(tenantSlug: $s) { id name role certifiedUntil externalSubject disabledAt } }`, { s: slug });
   const [link, setLink] = useState<{ name: string; url: string; expiresAt: string } | null>(null);
   const [actionError, setActionError] = useState('');
   const [notice, setNotice] = useState('');
@@ -19,7 +20,7 @@ export function PrincipalsSection({ slug, roles }: { slug: string | null; roles:
   const [changing, setChanging] = useState(false);
   async function issue(p: Principal) {
     try {
-      const r = await gql<{ issueToken: { token: string; expiresAt: string } }>('mutation($id: ID!) { issueToken(principalId: $id, ttlMinutes: 720) { token expiresAt } }', { id: p.id });
+      const r = await gql<IssueSignInTokenMutation>(/* GraphQL */ `mutation IssueSignInToken($id: ID!) { issueToken(principalId: $id, ttlMinutes: 720) { token expiresAt } }`, { id: p.id });
       setLink({ name: p.name, url: `${location.origin}/sign-in#token=${r.issueToken.token}`, expiresAt: r.issueToken.expiresAt });
       setActionError('');
     } catch (e) {
@@ -89,9 +90,9 @@ function CreatePrincipal({ slug, roles, onCreated }: { slug: string | null; role
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      const tenantSlug = slug ?? (await gql<{ me: { tenant: { slug: string } } }>('{ me { tenant { slug } } }')).me.tenant.slug;
+      const tenantSlug = slug ?? (await gql<TenantOfMeQuery>(/* GraphQL */ `query TenantOfMe { me { tenant { slug } } }`)).me.tenant.slug;
       const i = { tenantSlug, name: form.name, role: form.role, ...(form.certifiedUntil ? { certifiedUntil: `${form.certifiedUntil}T00:00:00Z` } : {}), ...(form.externalSubject ? { externalSubject: form.externalSubject } : {}) };
-      await gql('mutation($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }', { i });
+      await gql(/* GraphQL */ `mutation CreatePrincipal($i: CreatePrincipalInput!) { createPrincipal(input: $i) { id } }`, { i });
       setMessage({ text: `Added ${form.name} (${words(form.role)}).`, error: false });
       setForm({ name: '', role: roles[0], certifiedUntil: '', externalSubject: '' });
       onCreated();
@@ -116,7 +117,7 @@ function CreatePrincipal({ slug, roles, onCreated }: { slug: string | null; role
   );
 }
 
-interface HistoryEvent { seq: number; at: string; action: string; actorRole: string | null; details: Record<string, unknown> }
+type HistoryEvent = PrincipalHistoryQuery['principalHistory']['nodes'][number];
 
 /** What a history event changed, in a line: "name: A → B; certified until: 2026-01-01 → 2027-06-30". */
 function changesOf(e: HistoryEvent): string {
@@ -146,7 +147,7 @@ function ChangePrincipal({ principals, roles, onChanged }: { principals: Princip
       ...(form.certifiedUntil ? { certifiedUntil: `${form.certifiedUntil}T00:00:00Z`, certificationEvidence: form.certificationEvidence } : {}),
     };
     try {
-      const r = await gql<{ updatePrincipal: Principal }>('mutation($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id name role certifiedUntil } }', { i });
+      const r = await gql<UpdatePrincipalMutation>(/* GraphQL */ `mutation UpdatePrincipal($i: UpdatePrincipalInput!) { updatePrincipal(input: $i) { id name role certifiedUntil } }`, { i });
       const p = r.updatePrincipal;
       setMessage({ text: `Saved ${p.name}: ${words(p.role)}, certified until ${day(p.certifiedUntil)}.`, error: false });
       setForm({ ...empty, principalId: p.id });
@@ -158,7 +159,7 @@ function ChangePrincipal({ principals, roles, onChanged }: { principals: Princip
   }
   async function showHistory() {
     try {
-      const r = await gql<{ principalHistory: { nodes: HistoryEvent[] } }>('query($p: ID!) { principalHistory(principalId: $p, first: 20) { nodes { seq at action actorRole details } } }', { p: chosen.id });
+      const r = await gql<PrincipalHistoryQuery>(/* GraphQL */ `query PrincipalHistory($p: ID!) { principalHistory(principalId: $p, first: 20) { nodes { seq at action actorRole details } } }`, { p: chosen.id });
       setHistory(r.principalHistory.nodes);
     } catch (err) {
       setMessage({ text: (err as Error).message, error: true });

@@ -1,10 +1,11 @@
 // The probe photo with the face the hub will search outlined, and that face cut out beside a
 // candidate's. SVG attributes only: the console's CSP allows no inline style.
+import type { PreviewProbeQuery } from '../graphql.generated';
 
-export interface Box { x: number; y: number; width: number; height: number }
-export interface Preview { width: number; height: number; faces: { quality: number; box: Box }[] }
+export type Preview = PreviewProbeQuery['previewProbe'];
+export type Box = Preview['faces'][number]['box'];
 
-export const PREVIEW = `query($i: PreviewProbeInput!) { previewProbe(input: $i) { width height faces { quality box { x y width height } } } }`;
+export const PREVIEW = /* GraphQL */ `query PreviewProbe($i: PreviewProbeInput!) { previewProbe(input: $i) { width height faces { quality box { x y width height } } } }`;
 
 /** The whole photo, the chosen face outlined. */
 export function OutlinedProbe({ src, preview }: { src: string; preview: Preview }) {

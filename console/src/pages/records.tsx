@@ -3,10 +3,11 @@ import { gql } from '../api';
 import { valueOf } from './location';
 import { useQuery } from './use-query';
 import { day, REMOVAL_REASONS, words } from './vocab';
+import type { RemoveSubjectMutation, SubjectRemnantsQuery, SubjectsQuery } from '../graphql.generated';
 
-interface Subject { id: string; subjectRef: string; templateCount: number; name: string | null; bookingNumber: string | null; disposition: string | null; createdAt: string }
-interface Removal { subjectRef: string; reason: string; templateIds: string[]; crops: number; candidateRows: number; searches: number }
-interface Remnants { clean: boolean; tables: { table: string; rows: number }[] }
+type Subject = SubjectsQuery['subjects']['nodes'][number];
+type Removal = RemoveSubjectMutation['removeSubject'];
+type Remnants = SubjectRemnantsQuery['subjectRemnants'];
 
 /**
  * A gallery's records: its subjects with the details kept, and the removal of one with its reason
@@ -14,7 +15,7 @@ interface Remnants { clean: boolean; tables: { table: string; rows: number }[] }
  */
 export function RecordsSection({ galleries, onChanged }: { galleries: { id: string; name: string }[]; onChanged: () => void }) {
   const [galleryId, setGalleryId] = useState(galleries[0]?.id ?? '');
-  const { data, error, reload } = useQuery<{ subjects: { nodes: Subject[] } }>('query($g: ID!) { subjects(galleryId: $g, first: 100) { nodes { id subjectRef templateCount name bookingNumber disposition createdAt } } }', { g: galleryId });
+  const { data, error, reload } = useQuery<SubjectsQuery>(/* GraphQL */ `query Subjects($g: ID!) { subjects(galleryId: $g, first: 100) { nodes { id subjectRef templateCount name bookingNumber disposition createdAt } } }`, { g: galleryId });
   const [form, setForm] = useState({ subjectId: '', reason: 'EXPUNGED' });
   const [result, setResult] = useState<{ removal: Removal; remnants: Remnants } | null>(null);
   const [message, setMessage] = useState('');
@@ -25,8 +26,8 @@ export function RecordsSection({ galleries, onChanged }: { galleries: { id: stri
     e.preventDefault();
     if (!chosen) return;
     try {
-      const r = await gql<{ removeSubject: Removal }>('mutation($i: RemoveSubjectInput!) { removeSubject(input: $i) { subjectRef reason templateIds crops candidateRows searches } }', { i: { subjectId: chosen.id, reason: form.reason } });
-      const check = await gql<{ subjectRemnants: Remnants }>('query($s: ID!) { subjectRemnants(subjectId: $s) { clean tables { table rows } } }', { s: chosen.id });
+      const r = await gql<RemoveSubjectMutation>(/* GraphQL */ `mutation RemoveSubject($i: RemoveSubjectInput!) { removeSubject(input: $i) { subjectRef reason templateIds crops candidateRows searches } }`, { i: { subjectId: chosen.id, reason: form.reason } });
+      const check = await gql<SubjectRemnantsQuery>(/* GraphQL */ `query SubjectRemnants($s: ID!) { subjectRemnants(subjectId: $s) { clean tables { table rows } } }`, { s: chosen.id });
       setResult({ removal: r.removeSubject, remnants: check.subjectRemnants });
       setMessage('');
       setForm({ ...form, subjectId: '' });

@@ -3,25 +3,17 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Problem } from './problem';
 import { explain, when, words } from './words';
+import type { EditRequestProbeMutation, ExportLeadPhotoMutation, RecordDispositionsMutation, RequestPageQuery, RequestProbeQuery, RequestSearchMutation } from '../graphql.generated';
 
-interface Candidate { searchId: string; rank: number; subjectRef: string; score: number | null; faceImage: string | null }
-interface Search { id: string; probeVersionId: string | null; createdAt: string; candidates: Candidate[] }
-interface Step { kind: string; x: number | null; y: number | null; width: number | null; height: number | null; degrees: number | null; brightness: number | null; contrast: number | null }
-interface Version { id: string; version: number; steps: Step[]; createdAt: string }
-interface Disposition { searchId: string; rank: number; disposition: string; reason: string | null }
-interface Examination { role: string; principalId: string; conclusion: string; dispositions: Disposition[]; note: string | null; createdAt: string }
-interface Request {
-  id: string; status: string; tenantId: string; servingTenantId: string; caseNumber: string; offenseCategory: string | null; statuteText: string | null; legalBasis: string;
-  narrative: string | null; sourceKind: string; howObtained: string | null; capturedAt: string | null; requestingOfficer: string; approvingSupervisor: string; priority: string;
-  dueAt: string | null; overdue: boolean; examinerId: string | null; verifierId: string | null; adjudicatorId: string | null; declineReason: string | null; declineNote: string | null;
-  outcome: string | null; outcomeNote: string | null; createdAt: string; probeVersions: Version[]; searches: Search[]; examinations: Examination[];
-  lead: { subjectRef: string; faceImage: string | null; banner: string; examinerId: string | null; verifierId: string | null; adjudicatorId: string | null } | null;
-  history: { seq: number; at: string; action: string; outcome: string; reason: string | null; status: string | null; actorRole: string | null; principalId: string | null }[];
-  examinerChoices: { id: string; name: string; certifiedUntil: string }[];
-}
-interface Me { role: string; principalId: string | null; tenant: { id: string } }
+type Request = NonNullable<RequestPageQuery['request']>;
+type Me = RequestPageQuery['me'];
+type Search = Request['searches'][number];
+type Candidate = Search['candidates'][number];
+type Version = Request['probeVersions'][number];
+type Step = Version['steps'][number];
+type Disposition = Request['examinations'][number]['dispositions'][number];
 
-const LOAD = `query($id: ID!) { me { role principalId tenant { id } } request(id: $id) {
+const LOAD = /* GraphQL */ `query RequestPage($id: ID!) { me { role principalId tenant { id } } request(id: $id) {
   id status tenantId servingTenantId caseNumber offenseCategory statuteText legalBasis narrative sourceKind howObtained capturedAt requestingOfficer approvingSupervisor
   priority dueAt overdue examinerId verifierId adjudicatorId declineReason declineNote outcome outcomeNote createdAt
   probeVersions { id version steps { kind x y width height degrees brightness contrast } createdAt }
@@ -29,7 +21,7 @@ const LOAD = `query($id: ID!) { me { role principalId tenant { id } } request(id
   examinations { role principalId conclusion dispositions { searchId rank disposition reason } note createdAt }
   lead { subjectRef faceImage banner examinerId verifierId adjudicatorId }
   history { seq at action outcome reason status actorRole principalId } examinerChoices { id name certifiedUntil } } }`;
-const PROBE = `query($r: ID!, $v: ID) { requestProbe(requestId: $r, probeVersionId: $v) }`;
+const PROBE = /* GraphQL */ `query RequestProbe($r: ID!, $v: ID) { requestProbe(requestId: $r, probeVersionId: $v) }`;
 const RELEASED = ['LEAD_RELEASED', 'NO_LEAD', 'OUTCOME_RECORDED', 'CLOSED'];
 const BEFORE_RELEASE = ['SUBMITTED', 'ACCEPTED', 'IN_EXAMINATION', 'IN_VERIFICATION', 'IN_ADJUDICATION', 'VERIFIED'];
 const DISPOSITIONS = ['EXCLUDED', 'INCONCLUSIVE', 'POSSIBLE_LEAD'];
@@ -47,7 +39,7 @@ export function RequestPage({ id }: { id: string }) {
   const [state, setState] = useState<{ request?: Request; me?: Me; error?: unknown }>({});
   const [done, setDone] = useState('');
   const load = useCallback(() => {
-    gql<{ me: Me; request: Request }>(LOAD, { id }).then((d) => setState({ request: d.request, me: d.me }), (error) => setState({ error }));
+    gql<RequestPageQuery>(LOAD, { id }).then((d) => setState({ request: d.request, me: d.me }), (error) => setState({ error }));
   }, [id]);
   useEffect(load, [load]);
   const after = (message: string) => { setDone(message); load(); };
@@ -92,7 +84,7 @@ export function RequestPage({ id }: { id: string }) {
       {supervisor && r.status === 'SUBMITTED' && <Decide request={r} onDone={after} />}
       {seesProbe && <Probes request={r} images={probe.images} error={probe.error} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
       {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} images={probe.images} onDone={after} />}
-      {supervisor && ['OUTCOME_RECORDED', 'DECLINED', 'WITHDRAWN'].includes(r.status) && <Act label="Close request" message="Request closed." run={() => gql(`mutation($r: ID!) { closeRequest(requestId: $r) { id } }`, { r: r.id })} onDone={after} />}
+      {supervisor && ['OUTCOME_RECORDED', 'DECLINED', 'WITHDRAWN'].includes(r.status) && <Act label="Close request" message="Request closed." run={() => gql(/* GraphQL */ `mutation CloseRequest($r: ID!) { closeRequest(requestId: $r) { id } }`, { r: r.id })} onDone={after} />}
       <History request={r} me={me} serving={serving} />
     </>
   );
@@ -128,7 +120,7 @@ function RequesterActions({ request: r, onDone }: { request: Request; onDone: (m
     e.preventDefault();
     setError(null);
     try {
-      await gql(`mutation($r: ID!, $o: RequestOutcome!, $n: String) { recordOutcome(requestId: $r, outcome: $o, note: $n) { id } }`, { r: r.id, o: outcome, n: note || null });
+      await gql(/* GraphQL */ `mutation RecordOutcome($r: ID!, $o: RequestOutcome!, $n: String) { recordOutcome(requestId: $r, outcome: $o, note: $n) { id } }`, { r: r.id, o: outcome, n: note || null });
       onDone(`Outcome recorded: ${words(outcome)}.`);
     } catch (err) {
       setError(err);
@@ -153,7 +145,7 @@ function RequesterActions({ request: r, onDone }: { request: Request; onDone: (m
         </section>
       )}
       {BEFORE_RELEASE.includes(r.status) && (
-        <Act label="Withdraw request" message="Request withdrawn." run={() => gql(`mutation($r: ID!) { withdrawRequest(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />
+        <Act label="Withdraw request" message="Request withdrawn." run={() => gql(/* GraphQL */ `mutation WithdrawRequest($r: ID!) { withdrawRequest(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />
       )}
     </>
   );
@@ -168,7 +160,7 @@ function LineUpExport({ request: r }: { request: Request }) {
     e.preventDefault();
     setError(null);
     try {
-      setPhoto((await gql<{ exportLeadPhoto: { subjectRef: string; image: string } }>(`mutation($r: ID!, $a: String!) { exportLeadPhoto(requestId: $r, attestation: $a) { subjectRef image } }`, { r: r.id, a: attestation })).exportLeadPhoto);
+      setPhoto((await gql<ExportLeadPhotoMutation>(/* GraphQL */ `mutation ExportLeadPhoto($r: ID!, $a: String!) { exportLeadPhoto(requestId: $r, attestation: $a) { subjectRef image } }`, { r: r.id, a: attestation })).exportLeadPhoto);
     } catch (err) {
       setError(err);
     }
@@ -219,7 +211,7 @@ function Decide({ request: r, onDone }: { request: Request; onDone: (m: string) 
   return (
     <section aria-labelledby="decide">
       <h2 id="decide">Accept or decline</h2>
-      <form onSubmit={run(() => gql(`mutation($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { id } }`, { r: r.id, e: examinerId }), 'Request accepted: the examiner has it in their queue.')}>
+      <form onSubmit={run(() => gql(/* GraphQL */ `mutation AcceptRequest($r: ID!, $e: ID!) { acceptRequest(requestId: $r, examinerId: $e) { id } }`, { r: r.id, e: examinerId }), 'Request accepted: the examiner has it in their queue.')}>
         <label for="examiner">Examiner</label>
         <select id="examiner" required value={examinerId} onChange={(e) => setExaminer(e.currentTarget.value)} aria-describedby="examiner-hint">
           <option value="">Choose an examiner…</option>
@@ -228,7 +220,7 @@ function Decide({ request: r, onDone }: { request: Request; onDone: (m: string) 
         <p id="examiner-hint" class="hint">{r.examinerChoices.length ? 'Your agency’s analysts whose certification is current. A different analyst or a supervisor verifies the examination later.' : 'Your agency has no analyst with a current certification: ask your agency administrator to renew one.'}</p>
         <button type="submit">Accept and assign</button>
       </form>
-      <form onSubmit={run(() => gql(`mutation($r: ID!, $w: DeclineReason!, $n: String) { declineRequest(requestId: $r, reason: $w, note: $n) { id } }`, { r: r.id, w: reason, n: note || null }), 'Request declined.')}>
+      <form onSubmit={run(() => gql(/* GraphQL */ `mutation DeclineRequest($r: ID!, $w: DeclineReason!, $n: String) { declineRequest(requestId: $r, reason: $w, note: $n) { id } }`, { r: r.id, w: reason, n: note || null }), 'Request declined.')}>
         <label for="decline-reason">Reason to decline</label>
         <select id="decline-reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
           <option value="">Choose…</option>
@@ -250,7 +242,7 @@ function useProbeImages(r: Request | undefined, allowed: boolean) {
   const versions = ['', ...(r?.probeVersions.map((v) => v.id) ?? [])];
   useEffect(() => {
     if (!r || !allowed) return;
-    Promise.all(versions.map(async (v) => [v, (await gql<{ requestProbe: string }>(PROBE, { r: r.id, v: v || null })).requestProbe] as const))
+    Promise.all(versions.map(async (v) => [v, (await gql<RequestProbeQuery>(PROBE, { r: r.id, v: v || null })).requestProbe] as const))
       .then((all) => setImages(Object.fromEntries(all)), setError);
   }, [r?.id, allowed, versions.join(',')]);
   return { images, error };
@@ -301,7 +293,7 @@ function EditProbe({ request: r, onDone }: { request: Request; onDone: (m: strin
     }
     if (!steps.length) return setError(new Error('Enter a rotation, a crop, or both.'));
     try {
-      const { editRequestProbe } = await gql<{ editRequestProbe: { version: number } }>(`mutation($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { version } }`, { i: { requestId: r.id, steps } });
+      const { editRequestProbe } = await gql<EditRequestProbeMutation>(/* GraphQL */ `mutation EditRequestProbe($i: EditRequestProbeInput!) { editRequestProbe(input: $i) { version } }`, { i: { requestId: r.id, steps } });
       setF({ degrees: '', x: '', y: '', width: '', height: '' });
       onDone(`Edited version ${editRequestProbe.version} saved.`);
     } catch (err) {
@@ -337,7 +329,7 @@ function Work({ request: r, me, roles, images, onDone }: { request: Request; me:
     <>
       {examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status) && <RunSearch request={r} onDone={onDone} />}
       {blind && <p class="rule" data-testid="blind">Blind verification: the first examiner’s dispositions and conclusion are not shown{r.searches.some((s) => s.candidates.some((c) => c.score === null)) ? ', nor the scores' : ''}. Compare each candidate with the original probe and decide for yourself.</p>}
-      {canClaim && <Act label="Claim verification" message="You are this request’s verifier: record your own dispositions below." run={() => gql(`mutation($r: ID!) { claimVerification(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />}
+      {canClaim && <Act label="Claim verification" message="You are this request’s verifier: record your own dispositions below." run={() => gql(/* GraphQL */ `mutation ClaimVerification($r: ID!) { claimVerification(requestId: $r) { id } }`, { r: r.id })} onDone={onDone} />}
       {r.searches.length > 0 && (dispose ? <Dispositions request={r} images={images} role={adjudicate ? 'adjudicator' : verifier ? 'verifier' : 'examiner'} onDone={onDone} /> : <Candidates request={r} images={images} />)}
       {r.examinations.length > 0 && <Examinations request={r} me={me} />}
       {r.status === 'VERIFIED' && (examiner || supervisor) && <Release request={r} onDone={onDone} />}
@@ -354,7 +346,7 @@ function RunSearch({ request: r, onDone }: { request: Request; onDone: (m: strin
     setBusy(true);
     setError(null);
     try {
-      const { searchFaces } = await gql<{ searchFaces: { candidates: unknown[] } }>(`mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id candidates { rank } } }`, { i: { requestId: r.id, probeVersionId: version || null } });
+      const { searchFaces } = await gql<RequestSearchMutation>(/* GraphQL */ `mutation RequestSearch($i: SearchFacesInput!) { searchFaces(input: $i) { id candidates { rank } } }`, { i: { requestId: r.id, probeVersionId: version || null } });
       onDone(`Search done: ${searchFaces.candidates.length} candidate${searchFaces.candidates.length === 1 ? '' : 's'}.`);
     } catch (err) {
       setError(err);
@@ -421,7 +413,7 @@ function Dispositions({ request: r, images, role, onDone }: { request: Request; 
     setError(null);
     try {
       const dispositions = all.map((c) => ({ searchId: c.searchId, rank: c.rank, disposition: d[candidateKey(c)]?.disposition, reason: d[candidateKey(c)]?.reason || null }));
-      const { recordDispositions } = await gql<{ recordDispositions: { status: string } }>(`mutation($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: r.id, conclusion, dispositions, note: note || null } });
+      const { recordDispositions } = await gql<RecordDispositionsMutation>(/* GraphQL */ `mutation RecordDispositions($i: RecordDispositionsInput!) { recordDispositions(input: $i) { status } }`, { i: { requestId: r.id, conclusion, dispositions, note: note || null } });
       onDone(`Your dispositions are recorded; the request is now ${words(recordDispositions.status)}.`);
     } catch (err) {
       setError(err);
@@ -497,7 +489,7 @@ function Release({ request: r, onDone }: { request: Request; onDone: (m: string)
     setError(null);
     const c = choices.find((x) => candidateKey(x) === choice)!;
     try {
-      await gql(`mutation($r: ID!, $s: ID!, $k: Int!) { releaseLead(requestId: $r, searchId: $s, rank: $k) { id } }`, { r: r.id, s: c.searchId, k: c.rank });
+      await gql(/* GraphQL */ `mutation ReleaseLead($r: ID!, $s: ID!, $k: Int!) { releaseLead(requestId: $r, searchId: $s, rank: $k) { id } }`, { r: r.id, s: c.searchId, k: c.rank });
       onDone(`Lead ${c.subjectRef} released to the requester.`);
     } catch (err) {
       setError(err);

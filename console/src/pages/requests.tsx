@@ -7,18 +7,15 @@ import { Problem } from './problem';
 import { useQuery } from './use-query';
 import { LEGAL_BASES } from './vocab';
 import { when, words } from './words';
+import type { RequestListQuery, RequestRowFragment, RequestsMeQuery, SubmitRequestMutation } from '../graphql.generated';
 
-export interface RequestRow {
-  id: string; status: string; caseNumber: string; offenseCategory: string | null; legalBasis: string; priority: string; dueAt: string | null; overdue: boolean;
-  createdAt: string; examinerId: string | null; verifierId: string | null; servingTenantId: string;
-}
-interface Me { role: string; principalId: string | null; tenant: { id: string; slug: string } }
-type Connection = { nodes: RequestRow[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
+export type RequestRow = RequestRowFragment;
+type Me = RequestsMeQuery['me'];
 
-const ROW = 'id status caseNumber offenseCategory legalBasis priority dueAt overdue createdAt examinerId verifierId servingTenantId';
-const LIST = `query($status: RequestStatus, $overdue: Boolean, $assignedToMe: Boolean, $first: Int, $after: String) {
-  requests(status: $status, overdue: $overdue, assignedToMe: $assignedToMe, first: $first, after: $after) { nodes { ${ROW} } pageInfo { endCursor hasNextPage } } }`;
-const ME = '{ me { role principalId tenant { id slug } } }';
+const ROW = /* GraphQL */ `fragment RequestRow on Request { id status caseNumber offenseCategory legalBasis priority dueAt overdue createdAt examinerId verifierId servingTenantId }`;
+const LIST = /* GraphQL */ `query RequestList($status: RequestStatus, $overdue: Boolean, $assignedToMe: Boolean, $first: Int, $after: String) {
+  requests(status: $status, overdue: $overdue, assignedToMe: $assignedToMe, first: $first, after: $after) { nodes { ...RequestRow } pageInfo { endCursor hasNextPage } } } ${ROW}`;
+const ME = /* GraphQL */ `query RequestsMe { me { role principalId tenant { id slug } } }`;
 export const SOURCE_KINDS = ['CCTV', 'DOORBELL_CAMERA', 'BODY_WORN_CAMERA', 'MOBILE_PHONE', 'SOCIAL_MEDIA', 'PHOTOGRAPH', 'OTHER'];
 const PRIORITIES = ['ROUTINE', 'URGENT', 'EMERGENCY'];
 // a queue shows every open request at once, sorted here; the full list pages
@@ -30,7 +27,7 @@ export const byUrgency = (a: RequestRow, b: RequestRow) =>
 
 /** The requests page: the requester submits and follows; the examiner's queue; the supervisor's decisions and overdue list. */
 export function RequestsPage() {
-  const { data, error } = useQuery<{ me: Me }>(ME);
+  const { data, error } = useQuery<RequestsMeQuery>(ME);
   if (error) return <><h1>Requests</h1><p class="error" role="alert">{error}</p></>;
   if (!data) return <p>Loading…</p>;
   const me = data.me;
@@ -70,7 +67,7 @@ export function RequestsPage() {
 
 /** Open requests of one kind, most urgent first. */
 function Queue({ title, hint, vars, keep = () => true, empty, testId }: { title: string; hint: string; vars: Record<string, unknown>; keep?: (r: RequestRow) => boolean; empty: string; testId: string }) {
-  const { data, error } = useQuery<{ requests: Connection }>(LIST, { ...vars, first: QUEUE });
+  const { data, error } = useQuery<RequestListQuery>(LIST, { ...vars, first: QUEUE });
   const id = `q-${testId}`;
   const rows = (data?.requests.nodes ?? []).filter(keep).sort(byUrgency);
   return (
@@ -85,7 +82,7 @@ function Queue({ title, hint, vars, keep = () => true, empty, testId }: { title:
 
 function AllRequests({ title }: { title: string }) {
   const cursors = useCursors();
-  const { data, error } = useQuery<{ requests: Connection }>(LIST, { first: 20, after: cursors.after });
+  const { data, error } = useQuery<RequestListQuery>(LIST, { first: 20, after: cursors.after });
   return (
     <section aria-labelledby="all-requests">
       <h2 id="all-requests">{title}{cursors.page > 1 ? ` (page ${cursors.page})` : ''}</h2>
@@ -117,7 +114,7 @@ export function RequestTable({ rows, caption, testId }: { rows: RequestRow[]; ca
   );
 }
 
-const SUBMIT = `mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { id } }`;
+const SUBMIT = /* GraphQL */ `mutation SubmitRequest($input: SubmitRequestInput!) { submitRequest(input: $input) { id } }`;
 const EMPTY = {
   servingTenantSlug: '', caseNumber: '', offenseCategory: '', statuteText: '', legalBasis: '', warrantNumber: '', narrative: '', sourceKind: '', howObtained: '', capturedAt: '',
   requestingOfficer: '', approvingSupervisor: '', priority: 'ROUTINE', dueAt: '',
@@ -145,7 +142,7 @@ function SubmitRequest() {
       // a date alone is the start of that day (UTC)
       const dated = { ...form, capturedAt: form.capturedAt && `${form.capturedAt}T00:00:00Z`, dueAt: form.dueAt && `${form.dueAt}T23:59:59Z` };
       const input = Object.fromEntries(Object.entries({ ...dated, imageBase64: photo.base64 }).filter(([, v]) => v !== ''));
-      const { submitRequest } = await gql<{ submitRequest: { id: string } }>(SUBMIT, { input });
+      const { submitRequest } = await gql<SubmitRequestMutation>(SUBMIT, { input });
       navigate(`/requests/${submitRequest.id}`);
     } catch (err) {
       setError(err);

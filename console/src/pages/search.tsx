@@ -3,19 +3,17 @@ import { gql } from '../api';
 import { CANDIDATE_FIELDS, CandidateTable, LeadsNotice, type Candidate } from './candidates';
 import { Problem } from './problem';
 import { explain, when, words } from './words';
+import type { SearchPageQuery } from '../graphql.generated';
 
-interface Review { reviewerId: string; outcome: string; note: string | null; createdAt: string; decisions: { rank: number; decision: string }[] }
-interface Search {
-  id: string; createdAt: string; caseNumber: string | null; legalBasis: string; offenseCategory: string | null; modelVersion: string; threshold: number; notice: string;
-  reviewStatus: string; reviewOutcome: string | null; exigentDueAt: string | null; approvedAt: string | null; legalHold: boolean; candidates: Candidate[]; reviews: Review[];
-}
+type Search = SearchPageQuery['search'];
+type Review = Search['reviews'][number];
 
-const LOAD = `query($id: ID!) { me { role principalId } search(id: $id) {
+const LOAD = /* GraphQL */ `query SearchPage($id: ID!) { me { role principalId } search(id: $id) {
   id createdAt caseNumber legalBasis offenseCategory modelVersion threshold notice reviewStatus reviewOutcome exigentDueAt approvedAt legalHold
-  candidates { ${CANDIDATE_FIELDS} } reviews { reviewerId outcome note createdAt decisions { rank decision } } } }`;
-const REVIEW = `mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { id } }`;
-const APPROVE = `mutation($id: ID!, $note: String) { approveExigentSearch(searchId: $id, note: $note) { id } }`;
-const HOLD = `mutation($id: ID!, $hold: Boolean!, $reason: String) { setLegalHold(searchId: $id, hold: $hold, reason: $reason) { id } }`;
+  candidates { ...CandidateFields } reviews { reviewerId outcome note createdAt decisions { rank decision } } } } ${CANDIDATE_FIELDS}`;
+const REVIEW = /* GraphQL */ `mutation ReviewSearch($i: ReviewSearchInput!) { reviewSearch(input: $i) { id } }`;
+const APPROVE = /* GraphQL */ `mutation ApproveExigentSearch($id: ID!, $note: String) { approveExigentSearch(searchId: $id, note: $note) { id } }`;
+const HOLD = /* GraphQL */ `mutation SetLegalHold($id: ID!, $hold: Boolean!, $reason: String) { setLegalHold(searchId: $id, hold: $hold, reason: $reason) { id } }`;
 
 const DECISIONS = ['NOT_A_MATCH', 'POSSIBLE_MATCH', 'INCONCLUSIVE'];
 const OUTCOMES = ['NO_LEAD', 'POSSIBLE_LEAD', 'INCONCLUSIVE'];
@@ -25,7 +23,7 @@ export function SearchPage({ id }: { id: string }) {
   const [state, setState] = useState<{ search?: Search; me?: { role: string; principalId: string | null }; error?: unknown }>({});
   const [done, setDone] = useState('');
   const load = useCallback(() => {
-    gql<{ me: { role: string; principalId: string | null }; search: Search }>(LOAD, { id }).then((d) => setState({ search: d.search, me: d.me }), (error) => setState({ error }));
+    gql<SearchPageQuery>(LOAD, { id }).then((d) => setState({ search: d.search, me: d.me }), (error) => setState({ error }));
   }, [id]);
   useEffect(load, [load]);
   const after = (message: string) => { setDone(message); load(); };

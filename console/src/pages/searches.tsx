@@ -1,23 +1,21 @@
 import { Pager, useCursors } from './pager';
 import { useQuery } from './use-query';
 import { when, words } from './words';
+import type { AwaitingApprovalQuery, HeldSearchesQuery, SearchListQuery } from '../graphql.generated';
 
-interface Row {
-  id: string; createdAt: string; caseNumber: string | null; legalBasis: string; offenseCategory: string | null; reviewStatus: string; reviewOutcome: string | null;
-  exigentDueAt: string | null; approvedAt: string | null; legalHold: boolean; candidates: { rank: number }[];
-}
-interface Awaiting { id: string; createdAt: string; caseNumber: string | null; legalBasis: string; exigentDueAt: string }
+type Row = SearchListQuery['searches']['nodes'][number];
+type Awaiting = AwaitingApprovalQuery['exigentSearchesAwaitingApproval'][number];
 
 const PAGE = 20;
 // no faces here: the list names searches, a search's own page shows its candidates
-const LIST = `query($first: Int, $after: String) { me { role } searches(first: $first, after: $after) {
+const LIST = /* GraphQL */ `query SearchList($first: Int, $after: String) { me { role } searches(first: $first, after: $after) {
   nodes { id createdAt caseNumber legalBasis offenseCategory reviewStatus reviewOutcome exigentDueAt approvedAt legalHold candidates { rank } }
   pageInfo { endCursor hasNextPage } } }`;
-const AWAITING = `{ exigentSearchesAwaitingApproval { id createdAt caseNumber legalBasis exigentDueAt } }`;
+const AWAITING = /* GraphQL */ `query AwaitingApproval { exigentSearchesAwaitingApproval { id createdAt caseNumber legalBasis exigentDueAt } }`;
 // every search of the tenant on legal hold, whichever page of all searches shows it
-const HELD = `query($first: Int, $after: String) { searches(first: $first, after: $after, legalHold: true) {
+const HELD = /* GraphQL */ `query HeldSearches($first: Int, $after: String) { searches(first: $first, after: $after, legalHold: true) {
   nodes { id createdAt caseNumber legalBasis reviewStatus reviewOutcome } pageInfo { endCursor hasNextPage } } }`;
-interface Held { id: string; createdAt: string; caseNumber: string | null; legalBasis: string; reviewStatus: string; reviewOutcome: string | null }
+type Held = HeldSearchesQuery['searches']['nodes'][number];
 
 const STATUS: Record<string, string> = {
   PENDING: 'Awaiting review',
@@ -29,7 +27,7 @@ const review = (s: { reviewStatus: string; reviewOutcome: string | null }) => `$
 export function SearchesPage() {
   const cursors = useCursors();
   const { after } = cursors;
-  const { data, error } = useQuery<{ me: { role: string }; searches: { nodes: Row[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(LIST, { first: PAGE, after });
+  const { data, error } = useQuery<SearchListQuery>(LIST, { first: PAGE, after });
   const supervisor = data?.me.role === 'AGENCY_SUPERVISOR';
   const rows = data?.searches.nodes ?? [];
   return (
@@ -73,7 +71,7 @@ export function SearchesPage() {
 function OnLegalHold() {
   const cursors = useCursors();
   const { after } = cursors;
-  const { data, error } = useQuery<{ searches: { nodes: Held[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(HELD, { first: PAGE, after });
+  const { data, error } = useQuery<HeldSearchesQuery>(HELD, { first: PAGE, after });
   const list = data?.searches.nodes ?? [];
   return (
     <section aria-labelledby="on-legal-hold">
@@ -104,7 +102,7 @@ function OnLegalHold() {
 
 /** Exigent searches a supervisor must approve after the fact, overdue first. */
 function ExigentAwaiting() {
-  const { data, error } = useQuery<{ exigentSearchesAwaitingApproval: Awaiting[] }>(AWAITING);
+  const { data, error } = useQuery<AwaitingApprovalQuery>(AWAITING);
   const now = Date.now();
   const list = data?.exigentSearchesAwaitingApproval ?? [];
   return (
@@ -117,7 +115,7 @@ function ExigentAwaiting() {
           <thead><tr><th scope="col">Run</th><th scope="col">Case</th><th scope="col">Legal basis</th><th scope="col">Approval due</th></tr></thead>
           <tbody>
             {list.map((s) => {
-              const overdue = new Date(s.exigentDueAt).getTime() < now;
+              const overdue = s.exigentDueAt !== null && new Date(s.exigentDueAt).getTime() < now;
               return (
                 <tr class={overdue ? 'overdue' : undefined}>
                   <td><a href={`/searches/${s.id}`}>{when(s.createdAt)}</a></td>

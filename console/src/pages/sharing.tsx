@@ -3,20 +3,20 @@ import { gql } from '../api';
 import { valueOf } from './location';
 import { useQuery } from './use-query';
 import { LEGAL_BASES, day, words } from './vocab';
+import type { SharingQuery } from '../graphql.generated';
 
-interface Agreement { id: string; galleryId: string; tenantId: string; granteeTenantId: string | null; legalBases: string[]; expiresAt: string; revokedAt: string | null; createdAt: string }
-interface Data { sharingAgreements: Agreement[]; tenants: { id: string; slug: string }[]; galleries: { id: string; name: string; tenantId: string; templateCount: number }[] }
+type Agreement = SharingQuery['sharingAgreements'][number];
 
 /** Sharing agreements (HUB_ADMIN): which gallery is searched by whom, for which legal bases, until when. */
 export function SharingPage() {
-  const { data, error, reload } = useQuery<Data>('{ sharingAgreements { id galleryId tenantId granteeTenantId legalBases expiresAt revokedAt createdAt } tenants { id slug } galleries { id name tenantId templateCount } }');
+  const { data, error, reload } = useQuery<SharingQuery>(/* GraphQL */ `query Sharing { sharingAgreements { id galleryId tenantId granteeTenantId legalBases expiresAt revokedAt createdAt } tenants { id slug } galleries { id name tenantId templateCount } }`);
   const [actionError, setActionError] = useState('');
   const slugOf = (id: string | null) => (id === null ? 'every tenant' : data?.tenants.find((t) => t.id === id)?.slug ?? id);
   const galleryOf = (id: string) => data?.galleries.find((g) => g.id === id)?.name ?? id;
   async function revoke(a: Agreement) {
     if (!confirm(`Revoke the sharing of ${galleryOf(a.galleryId)} with ${slugOf(a.granteeTenantId)}? It takes effect on the next search.`)) return;
     try {
-      await gql('mutation($id: ID!) { revokeSharingAgreement(id: $id) { revokedAt } }', { id: a.id });
+      await gql(/* GraphQL */ `mutation RevokeSharingAgreement($id: ID!) { revokeSharingAgreement(id: $id) { revokedAt } }`, { id: a.id });
       setActionError('');
       reload();
     } catch (e) {
@@ -52,14 +52,14 @@ export function SharingPage() {
   );
 }
 
-function CreateAgreement({ data, onCreated }: { data: Data; onCreated: () => void }) {
+function CreateAgreement({ data, onCreated }: { data: SharingQuery; onCreated: () => void }) {
   const [form, setForm] = useState({ galleryId: '', grantee: '', expiresAt: '', bases: [] as string[] });
   const [message, setMessage] = useState({ text: '', error: false });
   async function submit(e: Event) {
     e.preventDefault();
     try {
       const i = { galleryId: form.galleryId, legalBases: form.bases, expiresAt: `${form.expiresAt}T00:00:00Z`, ...(form.grantee ? { granteeTenantSlug: form.grantee } : {}) };
-      await gql('mutation($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }', { i });
+      await gql(/* GraphQL */ `mutation CreateSharingAgreement($i: CreateSharingAgreementInput!) { createSharingAgreement(input: $i) { id } }`, { i });
       setMessage({ text: 'Agreement created.', error: false });
       onCreated();
     } catch (err) {

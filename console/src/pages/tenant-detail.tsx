@@ -6,14 +6,15 @@ import { PolicySection } from './policy';
 import { PrincipalsSection } from './principals';
 import { useQuery } from './use-query';
 import { AGENCY_ROLES, ROLES, day, words } from './vocab';
+import type { QuotasQuery, TenantIssuerQuery, TenantListQuery } from '../graphql.generated';
 
-interface Tenant { id: string; slug: string; name: string; status: string; isOperator: boolean; createdAt: string }
-interface Quota { period: string; used: number; limit: number; remaining: number; resetsAt: string }
-interface Issuer { issuer: string; jwksUrl: string; audience: string | null; subjectClaim: string; clientId: string | null; updatedAt: string }
+type Tenant = TenantListQuery['tenants'][number];
+type Quota = QuotasQuery['quotas'][number];
+type Issuer = NonNullable<TenantIssuerQuery['tenantIssuer']>;
 
 /** One tenant, for the operator: status, principals, quotas, policy and the identity provider it trusts. */
 export function TenantDetail({ slug }: { slug: string }) {
-  const { data, error, reload } = useQuery<{ tenants: Tenant[] }>('{ tenants { id slug name status isOperator createdAt } }');
+  const { data, error, reload } = useQuery<TenantListQuery>(/* GraphQL */ `query TenantList { tenants { id slug name status isOperator createdAt } }`);
   const [actionError, setActionError] = useState('');
   const t = data?.tenants.find((x) => x.slug === slug);
   if (error) return <p class="error" role="alert">{error}</p>;
@@ -38,13 +39,13 @@ export function TenantDetail({ slug }: { slug: string }) {
 
 /** A tenant's quotas (month, day), used against the limit; the operator sets them. */
 export function QuotasSection({ slug, editable }: { slug: string | null; editable: boolean }) {
-  const { data, error, reload } = useQuery<{ quotas: Quota[] }>('query($s: String) { quotas(tenantSlug: $s) { period used limit remaining resetsAt } }', { s: slug });
+  const { data, error, reload } = useQuery<QuotasQuery>(/* GraphQL */ `query Quotas($s: String) { quotas(tenantSlug: $s) { period used limit remaining resetsAt } }`, { s: slug });
   const [form, setForm] = useState({ period: 'MONTH', limit: '' });
   const [message, setMessage] = useState({ text: '', error: false });
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      await gql('mutation($i: SetQuotaInput!) { setQuota(input: $i) { limit } }', { i: { tenantSlug: slug, period: form.period, limit: Number(form.limit) } });
+      await gql(/* GraphQL */ `mutation SetQuota($i: SetQuotaInput!) { setQuota(input: $i) { limit } }`, { i: { tenantSlug: slug, period: form.period, limit: Number(form.limit) } });
       setMessage({ text: `The ${words(form.period)} quota is now ${form.limit} searches.`, error: false });
       setForm({ ...form, limit: '' });
       reload();
@@ -79,7 +80,7 @@ export function QuotasSection({ slug, editable }: { slug: string | null; editabl
 }
 
 function IssuerSection({ slug }: { slug: string }) {
-  const { data, error, reload } = useQuery<{ tenantIssuer: Issuer | null }>('query($s: String) { tenantIssuer(tenantSlug: $s) { issuer jwksUrl audience subjectClaim clientId updatedAt } }', { s: slug });
+  const { data, error, reload } = useQuery<TenantIssuerQuery>(/* GraphQL */ `query TenantIssuer($s: String) { tenantIssuer(tenantSlug: $s) { issuer jwksUrl audience subjectClaim clientId updatedAt } }`, { s: slug });
   const [form, setForm] = useState({ issuer: '', jwksUrl: '', audience: '', subjectClaim: '', clientId: '' });
   const [message, setMessage] = useState({ text: '', error: false });
   // the form starts from what is set: saving it unchanged keeps every field, the client id too
@@ -95,7 +96,7 @@ function IssuerSection({ slug }: { slug: string }) {
         tenantSlug: slug, issuer: form.issuer, jwksUrl: form.jwksUrl, ...(form.audience ? { audience: form.audience } : {}), ...(form.subjectClaim ? { subjectClaim: form.subjectClaim } : {}),
         clientId: form.clientId.trim() || null,
       };
-      await gql('mutation($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer } }', { i });
+      await gql(/* GraphQL */ `mutation SetTenantIssuer($i: SetTenantIssuerInput!) { setTenantIssuer(input: $i) { issuer } }`, { i });
       setMessage({ text: `${slug} now trusts ${form.issuer}${i.clientId ? '; its people can sign in to the console with it' : ''}.`, error: false });
       reload();
     } catch (err) {

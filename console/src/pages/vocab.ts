@@ -1,11 +1,12 @@
 // Words for the API's vocabularies, as the console shows them. The codes are the API's own
 // (extensions.code, enums); test/console/vocab.spec.ts checks these lists against models/enums.ts
 // and the error map, so a new code cannot go unexplained.
+import type { LegalBasis, OffenseLevel } from '../graphql.generated';
 
 export const words = (v: string) => v.toLowerCase().replace(/_/g, ' ');
 
-export const LEGAL_BASES = ['CRIMINAL_SUSPECT_ID', 'VICTIM_ID', 'WITNESS_ID', 'MISSING_PERSON', 'DECEASED_ID', 'INCAPACITATED_PERSON_ID', 'IMMINENT_THREAT', 'DETAINEE_NO_ID'];
-export const OFFENSE_LEVELS = ['MISDEMEANOR', 'FELONY', 'SERIOUS_FELONY', 'VIOLENT_FELONY'];
+export const LEGAL_BASES: LegalBasis[] = ['CRIMINAL_SUSPECT_ID', 'VICTIM_ID', 'WITNESS_ID', 'MISSING_PERSON', 'DECEASED_ID', 'INCAPACITATED_PERSON_ID', 'IMMINENT_THREAT', 'DETAINEE_NO_ID'];
+export const OFFENSE_LEVELS: OffenseLevel[] = ['MISDEMEANOR', 'FELONY', 'SERIOUS_FELONY', 'VIOLENT_FELONY'];
 export const ROLES = ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'HUB_ADMIN', 'OVERSIGHT_AUDITOR', 'AGENCY_REQUESTER'];
 export const AGENCY_ROLES = ['AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'AGENCY_REQUESTER'];
 export const AUDIT_OUTCOMES = ['ALLOWED', 'DENIED', 'FAILED'];
