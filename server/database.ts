@@ -16,7 +16,7 @@ import { RecordsOverTime1765018180000 } from '../migrations/1765018180000-record
 import { RequestsExamination1765019000000 } from '../migrations/1765019000000-requests.js';
 import { SearchReceiptsReports1765020200000 } from '../migrations/1765020200000-search-receipts.js';
 import { GalleryContentDigest1765030000000 } from '../migrations/1765030000000-gallery-content-digest.js';
-import type { Db, Queryable, TenantScope } from '../models/db.js';
+import { brandDb, type Db, type Queryable, type TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -73,12 +73,12 @@ function asDb(dataSource: DataSource, onAppended: () => void = () => {}): Db {
       })
       .finally(() => appended && onAppended());
   };
-  return {
+  return brandDb({
     query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
     auditAppended: onAppended,
     transaction: (work) => transaction(null, work),
     scoped: (scope, work) => transaction(scope, work),
-  };
+  });
 }
 
 /** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */

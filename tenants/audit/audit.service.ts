@@ -1,5 +1,5 @@
 import { AuditRepository, chainHash, canonicalEvent, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
@@ -19,7 +19,7 @@ const BATCH = 5000;
 
 export class AuditService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly repo = new AuditRepository(),

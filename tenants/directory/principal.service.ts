@@ -1,5 +1,5 @@
 import { AuditRepository, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role } from '../../models/enums.js';
 import { TenantRepository, type PrincipalPatch, type PrincipalRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -26,7 +26,7 @@ const MAX_EVIDENCE = 500;
 /** People over time: a principal's name, role and certification change; what was done to it is its history. */
 export class PrincipalService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly tenants = new TenantRepository(),

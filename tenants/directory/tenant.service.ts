@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -27,7 +27,7 @@ export interface NewTenant {
 /** Tenants and principals: the directory, and the identities tokens speak for. */
 export class TenantService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly policies: PolicyService,
@@ -39,7 +39,7 @@ export class TenantService {
 
   /** The operator tenant, created on the first start of an empty hub. Returns true when it was created. */
   async bootstrap(): Promise<boolean> {
-    if (await this.tenants.bySlug(this.db, OPERATOR_SLUG)) return false;
+    if (await this.tenants.bySlug(this.db.owner('the first start looks for the operator tenant before any tenant exists'), OPERATOR_SLUG)) return false;
     await this.db.scoped({ tenantId: null, allTenants: true }, async (tx) => {
       const t = await this.tenants.create(tx, { slug: OPERATOR_SLUG, name: 'Hub operator (sheriff’s office)', isOperator: true });
       await this.policies.assign(tx, t.id, DEFAULT_PRESET);
@@ -207,13 +207,14 @@ export class TenantService {
 
   /** For authentication: the trusted issuer of that name, if a tenant has one. */
   async issuer(issuer: string): Promise<IssuerRow | undefined> {
-    return this.tenants.issuerByName(this.db, issuer);
+    return this.tenants.issuerByName(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), issuer);
   }
 
   /** For the console's sign-in: the identity provider of the tenant with that slug, when it has one. */
   async issuerOfTenant(tenantSlug: string): Promise<{ tenant: TenantRow; issuer: IssuerRow } | undefined> {
-    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
-    const issuer = tenant && (await this.tenants.issuerOf(this.db, tenant.id));
+    const owner = this.db.owner('sign-in finds the tenant a token names before any tenant scope exists');
+    const tenant = await this.tenants.bySlug(owner, tenantSlug);
+    const issuer = tenant && (await this.tenants.issuerOf(owner, tenant.id));
     return tenant && issuer ? { tenant, issuer } : undefined;
   }
 
@@ -237,7 +238,7 @@ export class TenantService {
 
   /** For authentication: the tenant that trusts the issuer, and its principal with that external subject. */
   async resolveFederated(issuer: IssuerRow, subject: string): Promise<{ tenant: TenantRow; principal: PrincipalRow } | undefined> {
-    const tenant = await this.tenants.byId(this.db, issuer.tenantId);
+    const tenant = await this.tenants.byId(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), issuer.tenantId);
     if (!tenant) return undefined;
     const principal = await this.db.scoped({ tenantId: tenant.id }, (tx) => this.tenants.principalByExternalSubject(tx, tenant.id, subject));
     return principal ? { tenant, principal } : undefined;
@@ -245,7 +246,7 @@ export class TenantService {
 
   /** For authentication: the principal a token names, in the tenant it names. */
   async resolvePrincipal(tenantSlug: string, principalId: string | null): Promise<{ tenant: TenantRow; principal: PrincipalRow | null } | undefined> {
-    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
+    const tenant = await this.tenants.bySlug(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), tenantSlug);
     if (!tenant) return undefined;
     if (!principalId) return { tenant, principal: null };
     if (!isUuid(principalId)) return undefined;

@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/face-template.repository.js';
@@ -23,7 +23,7 @@ export interface Enrollment {
 
 export class GalleryService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,

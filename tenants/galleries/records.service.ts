@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, RemovalReason } from '../../models/enums.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import { SUBJECT_DETAIL_FIELDS, SubjectRepository, type Remnants, type Removed, type SubjectDetails, type SubjectRecord } from '../../models/subject.repository.js';
@@ -43,7 +43,7 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export class RecordsService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly galleries = new GalleryRepository(),

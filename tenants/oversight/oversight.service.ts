@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { subject as tagged } from '@casl/ability';
 import { AuditAction, AuditOutcome, Statute, type StatisticsGroup } from '../../models/enums.js';
 import type { ModelDescriber } from '../reports/report-case.js';
@@ -47,7 +47,7 @@ export interface TransparencyReport {
 /** Statistics for oversight: aggregates only, never faces, candidates, subjects or case details. */
 export class OversightService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     /** the running pack, for the Washington report's algorithm and accuracy */

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, QualityFloorAction } from '../../models/enums.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { TenantRow } from '../../models/tenant.repository.js';
@@ -24,7 +24,7 @@ const BASES = new Set<string>(Object.values(LegalBasis));
 /** Tenants' legal-basis policies: a preset plus overrides, set by HUB_ADMIN, read on every search. */
 export class PolicyService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly policies = new PolicyRepository(),

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, QuotaPeriod } from '../../models/enums.js';
 import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -11,7 +11,7 @@ import type { Clock } from '../shared/ports.js';
 /** Per-tenant search quotas per month (and optionally per day), spent atomically with each search. */
 export class QuotaService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas = new QuotaRepository(),

@@ -2,7 +2,7 @@ import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { randomUUID } from 'node:crypto';
 import { subject as tagged } from '@casl/ability';
 import { canonicalEvent, chainHash, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, ReportAudience, RequestStatus } from '../../models/enums.js';
 import { ReportRepository } from '../../models/report.repository.js';
 import { RequestRepository, type RequestRow } from '../../models/request.repository.js';
@@ -61,7 +61,7 @@ const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.
  */
 export class ReportService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly signer: DocumentSigner,

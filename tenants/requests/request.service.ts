@@ -1,6 +1,6 @@
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import {
   AuditAction, AuditOutcome, DeclineReason, LegalBasis, OffenseCategory, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus, Role, TenantStatus,
 } from '../../models/enums.js';
@@ -56,7 +56,7 @@ export const requestEvent = (r: RequestRow) => ({ caseNumber: r.caseNumber, lega
  */
 export class RequestService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly crops: FaceCropRepository,

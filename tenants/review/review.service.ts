@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CandidateDecision, ReviewOutcome, ReviewStatus } from '../../models/enums.js';
 import { ReviewRepository, type ReviewRow } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
@@ -24,7 +24,7 @@ export interface ReviewInput {
  */
 export class ReviewService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly reviews = new ReviewRepository(),

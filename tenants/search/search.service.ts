@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
@@ -76,7 +76,7 @@ export const MAX_CANDIDATES = 50;
  */
 export class SearchService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
@@ -100,9 +100,10 @@ export class SearchService {
   ): Promise<IndexBuild | undefined> {
     const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
     const { modelVersion, vectorStorage } = this.embedder;
-    const built = await this.templates.ensureIndex(this.db, modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: vectorStorage });
+    const owner = this.db.owner('the vector index is DDL on every tenant\'s templates: only the tables\' owner builds it');
+    const built = await this.templates.ensureIndex(owner, modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: vectorStorage });
     // an index of the same model in another storage (the pack's manifest changed): still updated on every enrollment, never walked
-    const unused = await this.templates.otherStorageIndexes(this.db, modelVersion, vectorStorage);
+    const unused = await this.templates.otherStorageIndexes(owner, modelVersion, vectorStorage);
     if (unused.length) opts.onUnusedIndexes?.(unused);
     return built;
   }

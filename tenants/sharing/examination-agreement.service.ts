@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { ExaminationAgreementRepository, type ExaminationAgreementRow } from '../../models/request.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -23,7 +23,7 @@ export interface NewExaminationAgreement {
  */
 export class ExaminationAgreementService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly agreements = new ExaminationAgreementRepository(),

@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
@@ -21,7 +21,7 @@ export interface NewAgreement {
 /** Sharing agreements: a gallery granted to another tenant for some legal bases until a date. */
 export class SharingService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly agreements = new SharingRepository(),
