@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, SignInRefusal } from '../../models/enums.js'
 import { SessionRepository } from '../../models/session.repository.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
@@ -187,7 +187,7 @@ export class SessionService {
       this.db.scoped(scopeOf(actor), async (tx) => {
         const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!p) throw notFound('principal', principalId);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Principal', { ...p });
         const now = this.clock.now();
         const row = await change(tx, p, now);
         const tenant = await this.tenants.byId(tx, p.tenantId);

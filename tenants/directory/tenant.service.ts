@@ -2,11 +2,11 @@ import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import { DEFAULT_PRESET } from '../policy/presets.js';
 import type { QuotaService } from '../quotas/quota.service.js';
-import { AGENCY_ROLES, isHubAdmin, isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
+import { isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -52,7 +52,7 @@ export class TenantService {
   /** A new tenant always gets an explicit policy preset and quota, visible and changeable. */
   async createTenant(actor: Actor, input: NewTenant): Promise<TenantRow> {
     return this.trail.refusals(actor, { action: AuditAction.TENANT_CREATED, details: { slug: input.slug } }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Tenant');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Tenant');
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
         throw new DomainError('BAD_USER_INPUT', `slug '${input.slug}' must be 2-63 lowercase letters, digits or hyphens, starting with a letter or digit.`);
       }
@@ -76,7 +76,7 @@ export class TenantService {
     return this.trail.refusals(actor, { action: AuditAction.TENANT_STATUS_SET, details: { slug, status } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, slug);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         if (t.isOperator && status === TenantStatus.SUSPENDED) throw new DomainError('BAD_USER_INPUT', 'The operator tenant cannot be suspended.');
         const row = await this.tenants.setStatus(tx, t.id, status);
         await this.trail.append(tx, actor, { action: AuditAction.TENANT_STATUS_SET, outcome: AuditOutcome.ALLOWED, details: { slug, from: t.status, to: status } });
@@ -86,13 +86,13 @@ export class TenantService {
   }
 
   async list(actor: Actor): Promise<TenantRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const rows = await this.db.scoped(scopeOf(actor), (tx) => this.tenants.list(tx));
     return rows.filter((t) => ability.can('read', { ...t, __caslSubjectType__: 'Tenant' }));
   }
 
   async get(actor: Actor, id: string): Promise<TenantRow> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const t = isUuid(id) ? await this.db.scoped(scopeOf(actor), (tx) => this.tenants.byId(tx, id)) : undefined;
     if (!t) throw notFound('tenant', id);
     authorize(actor, ability, 'read', 'Tenant', { ...t, tenantId: t.id });
@@ -121,18 +121,15 @@ export class TenantService {
   private async readablePrincipalsOf(actor: Actor, tx: Queryable, tenantSlug?: string | null): Promise<TenantRow> {
     const t = tenantSlug ? await tenantBySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
     if (!t) throw new DomainError('NOT_FOUND', 'Your tenant is not visible to you.');
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
+    authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
     return t;
   }
 
   async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     return this.trail.refusals(actor, { action: AuditAction.PRINCIPAL_CREATED, details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
-        const ability = defineAbilityFor(actor, this.clock.now());
+        const ability = abilityOf(actor, this.clock.now());
         const tenant = await tenantBySlug(tx, input.tenantSlug);
-        if (isOperatorRole(input.role) && !isHubAdmin(actor)) {
-          throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN assigns the ${input.role} role; an agency administrator assigns ${AGENCY_ROLES.join(', ')}.`);
-        }
         authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id, role: input.role });
         if (isOperatorRole(input.role) && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', `${input.role} principals belong to the operator tenant '${OPERATOR_SLUG}' only.`);
         if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
@@ -158,7 +155,7 @@ export class TenantService {
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!p) throw notFound('principal', principalId);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Principal', { ...p });
         const tenant = (await this.tenants.byId(tx, p.tenantId))!;
         const issued = await this.tokens!.issue({ tenantSlug: tenant.slug, principalId: p.id, ttlSeconds: ttlMinutes * 60 });
         await this.trail.append(tx, actor, { action: AuditAction.TOKEN_ISSUED, outcome: AuditOutcome.ALLOWED, details: { principalId: p.id, tenant: tenant.slug, expiresAt: issued.expiresAt.toISOString() } });
@@ -175,7 +172,7 @@ export class TenantService {
     return this.trail.refusals(actor, { action: AuditAction.ISSUER_SET, details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, input.tenantSlug);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         const issuer = input.issuer.trim();
         if (!issuer || issuer === HUB_TOKEN_ISSUER) throw new DomainError('BAD_USER_INPUT', `issuer must name the agency's identity provider (not '${HUB_TOKEN_ISSUER}').`);
         validateJwksUrl(input.jwksUrl);
