@@ -55,4 +55,35 @@ export interface ScopedDatabase {
   scoped<T>(scope: TenantScope, work: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
-export type Db = Queryable & TransactionRunner & ScopedDatabase;
+// Brands that exist only for the type checker: an OwnerDb and a ScopedDb are never each other.
+declare const OWNER: unique symbol;
+declare const SCOPED: unique symbol;
+
+/**
+ * The tables' owner, outside row-level security (migrations, index DDL, sign-in before a tenant is
+ * known). Services reach it only through `ScopedDb.owner(why)`, so each bypass is named where it runs.
+ */
+export interface OwnerDb extends Queryable, TransactionRunner {
+  readonly [OWNER]: true;
+}
+
+/** What services get: every statement runs in a `scoped` transaction, as the application role under row-level security. */
+export interface ScopedDb extends ScopedDatabase {
+  readonly [SCOPED]: true;
+  /** The named bypass: the owner's database, for the one reason given (a non-empty line saying why RLS cannot apply). */
+  owner(why: string): OwnerDb;
+}
+
+/** The server's handle on the database: both views; it hands services the ScopedDb one. */
+export type Db = OwnerDb & ScopedDb;
+
+/** Brands a database implementation (the server's adapters only): the owner's statements plus scoped transactions. */
+export function brandDb(impl: Queryable & TransactionRunner & ScopedDatabase): Db {
+  const db = impl as Db;
+  // a bypass says why, so a reader finds each one and its reason at the call site
+  db.owner = (why: string) => {
+    if (!why.trim()) throw new Error('ScopedDb.owner(why) needs the reason row-level security cannot apply');
+    return db;
+  };
+  return db;
+}

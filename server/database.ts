@@ -18,7 +18,7 @@ import { SearchReceiptsReports1765020200000 } from '../migrations/1765020200000-
 import { GalleryContentDigest1765030000000 } from '../migrations/1765030000000-gallery-content-digest.js';
 import { RequestSpendOnly1765031100000 } from '../migrations/1765031100000-request-spend-only.js';
 import { RequestImagesSealed1765031200000 } from '../migrations/1765031200000-request-images-sealed.js';
-import type { Db, Queryable, TenantScope } from '../models/db.js';
+import { brandDb, type Db, type Queryable, type TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -75,12 +75,12 @@ function asDb(dataSource: DataSource, onAppended: () => void = () => {}): Db {
       })
       .finally(() => appended && onAppended());
   };
-  return {
+  return brandDb({
     query: async (sql, params) => rowsOf(await dataSource.query(sql, params)),
     auditAppended: onAppended,
     transaction: (work) => transaction(null, work),
     scoped: (scope, work) => transaction(scope, work),
-  };
+  });
 }
 
 /** PGlite in `<dataDir>/pglite`, under an exclusive lock (a second opener corrupts it), on a loopback socket. */

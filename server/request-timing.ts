@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pino from 'pino';
-import type { Db } from '../models/db.js';
+import { brandDb, type Db } from '../models/db.js';
 import type { EmbeddedFace, FaceEmbedder } from '../tenants/shared/ports.js';
 
 /** One request's id and logger, and where its time went (for the Server-Timing header and the latency histograms). */
@@ -31,12 +31,12 @@ async function timed<T>(kind: 'inferenceMs' | 'databaseMs', work: () => Promise<
 
 /** The database, with each statement and transaction's time added to the request's database time. */
 export function timedDb(db: Db, observe?: (seconds: number) => void): Db {
-  return {
+  return brandDb({
     query: (sql, params) => timed('databaseMs', () => db.query(sql, params), observe),
     auditAppended: () => db.auditAppended?.(),
     transaction: (work) => timed('databaseMs', () => db.transaction(work), observe),
     scoped: (scope, work) => timed('databaseMs', () => db.scoped(scope, work), observe),
-  };
+  });
 }
 
 /** The embedder, with its time added to the request's inference time. */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AuditRepository, type AuditEventInput } from '../../models/audit.repository.js';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditOutcome, type AuditAction, type ReviewOutcome } from '../../models/enums.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { classify } from '../shared/errors.js';
@@ -15,7 +15,7 @@ export type AuditFailureHook = (err: unknown, refusal: { reason: string; request
 /** How every service writes the audit chain: in its own transaction, or alone for refusals. */
 export class AuditTrail {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly repo = new AuditRepository(),
     private readonly onAuditFailure: AuditFailureHook = warnAuditFailure,

@@ -1,7 +1,7 @@
 import { AuditRepository, chainHash, canonicalEvent, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock, Page } from '../shared/ports.js';
@@ -19,7 +19,7 @@ const BATCH = 5000;
 
 export class AuditService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly repo = new AuditRepository(),
@@ -28,7 +28,7 @@ export class AuditService {
   /** The audit log, newest first, for HUB_ADMIN; the read is itself audited. */
   async events(actor: Actor, f: { tenantId?: string | null; action?: string | null; exceptActions?: string[] | null; outcome?: AuditOutcome | null; from?: Date | null; to?: Date | null; first?: number; after?: string | null }): Promise<Page<AuditEventRow>> {
     return this.trail.refusals(actor, { action: AuditAction.AUDIT_READ }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'AuditLog');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'AuditLog');
       const first = f.first ?? 50;
       if (!Number.isInteger(first) || first < 1 || first > 500) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and 500, got ${first}.`);
       if (f.tenantId && !isUuid(f.tenantId)) throw new DomainError('BAD_USER_INPUT', `tenantId must be a tenant's id (a UUID), got '${f.tenantId}'.`);
@@ -54,7 +54,7 @@ export class AuditService {
   /** Walks the whole chain: sequence gapless from 1, every hash recomputed from the row's content. */
   async verify(actor: Actor): Promise<ChainVerification> {
     return this.trail.refusals(actor, { action: AuditAction.AUDIT_VERIFY }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'verify', 'AuditLog');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'verify', 'AuditLog');
       const result = await this.db.scoped({ tenantId: actor.tenantId, allTenants: true }, (tx) => verifyChain(tx, this.repo));
       await this.trail.appendAlone(actor, { action: AuditAction.AUDIT_VERIFY, outcome: AuditOutcome.ALLOWED, details: { ...result } });
       return result;

@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
@@ -22,7 +22,7 @@ export interface GallerySample {
  */
 export class GallerySampleService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly trail: AuditTrail,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),

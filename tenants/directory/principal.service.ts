@@ -1,10 +1,10 @@
 import { AuditRepository, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role } from '../../models/enums.js';
 import { TenantRepository, type PrincipalPatch, type PrincipalRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
-import { AGENCY_ROLES, isHubAdmin, isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
+import { abilityOf, authorize } from '../policy/ability.js';
+import { isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { MAX_PAGE } from '../shared/paging.js';
@@ -26,7 +26,7 @@ const MAX_EVIDENCE = 500;
 /** People over time: a principal's name, role and certification change; what was done to it is its history. */
 export class PrincipalService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly tenants = new TenantRepository(),
@@ -43,15 +43,12 @@ export class PrincipalService {
     const event = { action: AuditAction.PRINCIPAL_UPDATED, details: { principalId: input.principalId, role: input.role ?? null } };
     return this.trail.refusals(actor, event, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
-        const ability = defineAbilityFor(actor, this.clock.now());
+        const ability = abilityOf(actor, this.clock.now());
         const p = isUuid(input.principalId) ? await this.tenants.principalAnyTenant(tx, input.principalId) : undefined;
         if (!p) throw notFound('principal', input.principalId);
         const tenant = (await this.tenants.byId(tx, p.tenantId))!;
         const role = input.role ?? p.role;
         for (const r of new Set([p.role, role])) {
-          if (isOperatorRole(r) && !isHubAdmin(actor)) {
-            throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN changes a ${r} principal or assigns that role; an agency administrator assigns ${AGENCY_ROLES.join(', ')}.`);
-          }
           authorize(actor, ability, 'update', 'Principal', { ...p, role: r });
         }
         const patch = this.patchOf(input, p);
@@ -85,7 +82,7 @@ export class PrincipalService {
       const p = await this.db.scoped(scopeOf(actor), async (tx) => {
         const found = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!found) throw notFound('principal', principalId);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Principal', { ...found });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'Principal', { ...found });
         return found;
       });
       // events about an agency's principal may sit in the operator's part of the chain (a HUB_ADMIN created it): read across tenants, for this principal only

@@ -1,9 +1,9 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, SignInRefusal } from '../../models/enums.js';
 import { SessionRepository } from '../../models/session.repository.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
@@ -62,7 +62,7 @@ export const refusal = (reason: SignInRefusal, message = MESSAGES[reason]) => ne
  */
 export class SessionService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly tenants = new TenantRepository(),
@@ -71,14 +71,14 @@ export class SessionService {
 
   /** A hub token naming a tenant (and a principal, or a service role): admitted, or refused with a reason (audited when the token names someone). */
   async admitHubToken(tenantSlug: string, principalId: string | null, token: PresentedToken): Promise<Admitted> {
-    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
+    const tenant = await this.tenants.bySlug(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), tenantSlug);
     if (!tenant || (principalId !== null && !isUuid(principalId))) throw refusal(SignInRefusal.UNKNOWN_PRINCIPAL);
     return this.admit(tenant, (tx) => (principalId ? this.tenants.principal(tx, tenant.id, principalId) : Promise.resolve(null)), principalId !== null, token);
   }
 
   /** A token of a tenant's own identity provider, for the principal with that external subject; `mfa`: the token asserts multi-factor authentication. */
   async admitFederated(issuer: IssuerRow, subject: string, token: PresentedToken, mfa: boolean): Promise<Admitted & { principal: PrincipalRow }> {
-    const tenant = await this.tenants.byId(this.db, issuer.tenantId);
+    const tenant = await this.tenants.byId(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), issuer.tenantId);
     if (!tenant) throw refusal(SignInRefusal.UNKNOWN_PRINCIPAL);
     const admitted = await this.admit(tenant, (tx) => this.tenants.principalByExternalSubject(tx, tenant.id, subject), true, token, mfa);
     return admitted as Admitted & { principal: PrincipalRow };
@@ -187,7 +187,7 @@ export class SessionService {
       this.db.scoped(scopeOf(actor), async (tx) => {
         const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!p) throw notFound('principal', principalId);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Principal', { ...p });
         const now = this.clock.now();
         const row = await change(tx, p, now);
         const tenant = await this.tenants.byId(tx, p.tenantId);

@@ -1,12 +1,12 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role, TenantStatus } from '../../models/enums.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import { DEFAULT_PRESET } from '../policy/presets.js';
 import type { QuotaService } from '../quotas/quota.service.js';
-import { AGENCY_ROLES, isHubAdmin, isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
+import { isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -27,7 +27,7 @@ export interface NewTenant {
 /** Tenants and principals: the directory, and the identities tokens speak for. */
 export class TenantService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly policies: PolicyService,
@@ -39,7 +39,7 @@ export class TenantService {
 
   /** The operator tenant, created on the first start of an empty hub. Returns true when it was created. */
   async bootstrap(): Promise<boolean> {
-    if (await this.tenants.bySlug(this.db, OPERATOR_SLUG)) return false;
+    if (await this.tenants.bySlug(this.db.owner('the first start looks for the operator tenant before any tenant exists'), OPERATOR_SLUG)) return false;
     await this.db.scoped({ tenantId: null, allTenants: true }, async (tx) => {
       const t = await this.tenants.create(tx, { slug: OPERATOR_SLUG, name: 'Hub operator (sheriff’s office)', isOperator: true });
       await this.policies.assign(tx, t.id, DEFAULT_PRESET);
@@ -52,7 +52,7 @@ export class TenantService {
   /** A new tenant always gets an explicit policy preset and quota, visible and changeable. */
   async createTenant(actor: Actor, input: NewTenant): Promise<TenantRow> {
     return this.trail.refusals(actor, { action: AuditAction.TENANT_CREATED, details: { slug: input.slug } }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Tenant');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Tenant');
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
         throw new DomainError('BAD_USER_INPUT', `slug '${input.slug}' must be 2-63 lowercase letters, digits or hyphens, starting with a letter or digit.`);
       }
@@ -76,7 +76,7 @@ export class TenantService {
     return this.trail.refusals(actor, { action: AuditAction.TENANT_STATUS_SET, details: { slug, status } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, slug);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         if (t.isOperator && status === TenantStatus.SUSPENDED) throw new DomainError('BAD_USER_INPUT', 'The operator tenant cannot be suspended.');
         const row = await this.tenants.setStatus(tx, t.id, status);
         await this.trail.append(tx, actor, { action: AuditAction.TENANT_STATUS_SET, outcome: AuditOutcome.ALLOWED, details: { slug, from: t.status, to: status } });
@@ -86,13 +86,13 @@ export class TenantService {
   }
 
   async list(actor: Actor): Promise<TenantRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const rows = await this.db.scoped(scopeOf(actor), (tx) => this.tenants.list(tx));
     return rows.filter((t) => ability.can('read', { ...t, __caslSubjectType__: 'Tenant' }));
   }
 
   async get(actor: Actor, id: string): Promise<TenantRow> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const t = isUuid(id) ? await this.db.scoped(scopeOf(actor), (tx) => this.tenants.byId(tx, id)) : undefined;
     if (!t) throw notFound('tenant', id);
     authorize(actor, ability, 'read', 'Tenant', { ...t, tenantId: t.id });
@@ -121,18 +121,15 @@ export class TenantService {
   private async readablePrincipalsOf(actor: Actor, tx: Queryable, tenantSlug?: string | null): Promise<TenantRow> {
     const t = tenantSlug ? await tenantBySlug(tx, tenantSlug) : await this.tenants.byId(tx, actor.tenantId);
     if (!t) throw new DomainError('NOT_FOUND', 'Your tenant is not visible to you.');
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
+    authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'Principal', { id: t.slug, tenantId: t.id });
     return t;
   }
 
   async createPrincipal(actor: Actor, input: { tenantSlug: string; name: string; role: Role; certifiedUntil?: Date | null; externalSubject?: string | null }): Promise<PrincipalRow> {
     return this.trail.refusals(actor, { action: AuditAction.PRINCIPAL_CREATED, details: { tenantSlug: input.tenantSlug, role: input.role } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
-        const ability = defineAbilityFor(actor, this.clock.now());
+        const ability = abilityOf(actor, this.clock.now());
         const tenant = await tenantBySlug(tx, input.tenantSlug);
-        if (isOperatorRole(input.role) && !isHubAdmin(actor)) {
-          throw new DomainError('FORBIDDEN', `Only the operator's HUB_ADMIN assigns the ${input.role} role; an agency administrator assigns ${AGENCY_ROLES.join(', ')}.`);
-        }
         authorize(actor, ability, 'create', 'Principal', { id: input.tenantSlug, tenantId: tenant.id, role: input.role });
         if (isOperatorRole(input.role) && !tenant.isOperator) throw new DomainError('BAD_USER_INPUT', `${input.role} principals belong to the operator tenant '${OPERATOR_SLUG}' only.`);
         if (!input.name.trim()) throw new DomainError('BAD_USER_INPUT', 'name must not be empty.');
@@ -158,7 +155,7 @@ export class TenantService {
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const p = isUuid(principalId) ? await this.tenants.principalAnyTenant(tx, principalId) : undefined;
         if (!p) throw notFound('principal', principalId);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Principal', { ...p });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Principal', { ...p });
         const tenant = (await this.tenants.byId(tx, p.tenantId))!;
         const issued = await this.tokens!.issue({ tenantSlug: tenant.slug, principalId: p.id, ttlSeconds: ttlMinutes * 60 });
         await this.trail.append(tx, actor, { action: AuditAction.TOKEN_ISSUED, outcome: AuditOutcome.ALLOWED, details: { principalId: p.id, tenant: tenant.slug, expiresAt: issued.expiresAt.toISOString() } });
@@ -175,7 +172,7 @@ export class TenantService {
     return this.trail.refusals(actor, { action: AuditAction.ISSUER_SET, details: { tenantSlug: input.tenantSlug, issuer: input.issuer } }, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const t = await tenantBySlug(tx, input.tenantSlug);
-        authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
+        authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Tenant', { ...t, tenantId: t.id });
         const issuer = input.issuer.trim();
         if (!issuer || issuer === HUB_TOKEN_ISSUER) throw new DomainError('BAD_USER_INPUT', `issuer must name the agency's identity provider (not '${HUB_TOKEN_ISSUER}').`);
         validateJwksUrl(input.jwksUrl);
@@ -207,13 +204,14 @@ export class TenantService {
 
   /** For authentication: the trusted issuer of that name, if a tenant has one. */
   async issuer(issuer: string): Promise<IssuerRow | undefined> {
-    return this.tenants.issuerByName(this.db, issuer);
+    return this.tenants.issuerByName(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), issuer);
   }
 
   /** For the console's sign-in: the identity provider of the tenant with that slug, when it has one. */
   async issuerOfTenant(tenantSlug: string): Promise<{ tenant: TenantRow; issuer: IssuerRow } | undefined> {
-    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
-    const issuer = tenant && (await this.tenants.issuerOf(this.db, tenant.id));
+    const owner = this.db.owner('sign-in finds the tenant a token names before any tenant scope exists');
+    const tenant = await this.tenants.bySlug(owner, tenantSlug);
+    const issuer = tenant && (await this.tenants.issuerOf(owner, tenant.id));
     return tenant && issuer ? { tenant, issuer } : undefined;
   }
 
@@ -237,7 +235,7 @@ export class TenantService {
 
   /** For authentication: the tenant that trusts the issuer, and its principal with that external subject. */
   async resolveFederated(issuer: IssuerRow, subject: string): Promise<{ tenant: TenantRow; principal: PrincipalRow } | undefined> {
-    const tenant = await this.tenants.byId(this.db, issuer.tenantId);
+    const tenant = await this.tenants.byId(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), issuer.tenantId);
     if (!tenant) return undefined;
     const principal = await this.db.scoped({ tenantId: tenant.id }, (tx) => this.tenants.principalByExternalSubject(tx, tenant.id, subject));
     return principal ? { tenant, principal } : undefined;
@@ -245,7 +243,7 @@ export class TenantService {
 
   /** For authentication: the principal a token names, in the tenant it names. */
   async resolvePrincipal(tenantSlug: string, principalId: string | null): Promise<{ tenant: TenantRow; principal: PrincipalRow | null } | undefined> {
-    const tenant = await this.tenants.bySlug(this.db, tenantSlug);
+    const tenant = await this.tenants.bySlug(this.db.owner('sign-in finds the tenant a token names before any tenant scope exists'), tenantSlug);
     if (!tenant) return undefined;
     if (!principalId) return { tenant, principal: null };
     if (!isUuid(principalId)) return undefined;

@@ -1,10 +1,10 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -23,7 +23,7 @@ export interface Enrollment {
 
 export class GalleryService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
@@ -35,7 +35,7 @@ export class GalleryService {
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {
     return this.trail.refusals(actor, { action: AuditAction.GALLERY_CREATED, details: { name } }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Gallery', { tenantId: actor.tenantId });
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Gallery', { tenantId: actor.tenantId });
       if (!name.trim() || name.length > 200) throw new DomainError('BAD_USER_INPUT', 'A gallery name is 1-200 characters.');
       return this.db.scoped(scopeOf(actor), async (tx) => {
         if ((await this.galleries.list(tx, actor.tenantId)).some((g) => g.name === name.trim())) {
@@ -50,7 +50,7 @@ export class GalleryService {
 
   /** The caller's galleries and those shared with its tenant (all of them for the operator's administrators). */
   async list(actor: Actor): Promise<GalleryRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const rows = await this.galleries.visibleAll(tx);
       return rows.filter((g) => ability.can('read', tagged(g, actor)));
@@ -58,7 +58,7 @@ export class GalleryService {
   }
 
   async get(actor: Actor, id: string): Promise<GalleryRow> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const g = isUuid(id) ? await this.galleries.visible(tx, id) : undefined;
       if (!g) throw notFound('gallery', id);
@@ -69,7 +69,7 @@ export class GalleryService {
 
   /** Subjects of a gallery of the caller's own tenant: a shared gallery is searchable, not browsable. */
   async subjects(actor: Actor, galleryId: string, first?: number, after?: string | null): Promise<Page<SubjectRow>> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const page = pageArgs(first, after);
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const g = isUuid(galleryId) ? await this.galleries.visible(tx, galleryId) : undefined;
@@ -81,7 +81,7 @@ export class GalleryService {
 
   /** A gallery's templates per model version (a move to a new model pack is complete when the new one has them all). */
   async templateCounts(actor: Actor, galleryId: string): Promise<ModelTemplateCount[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const g = isUuid(galleryId) ? await this.galleries.visible(tx, galleryId) : undefined;
       if (!g) throw notFound('gallery', galleryId);
@@ -94,7 +94,7 @@ export class GalleryService {
   async enroll(actor: Actor, input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown> }): Promise<Enrollment> {
     const event = { action: AuditAction.ENROLL, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
     return this.trail.refusals(actor, event, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       const ref = input.subjectRef.trim();
       if (!ref || ref.length > 200) throw new DomainError('BAD_USER_INPUT', 'subjectRef (e.g. a booking number) is 1-200 characters.');
       const gallery = await this.db.scoped(scopeOf(actor), async (tx) => {

@@ -1,4 +1,4 @@
-import type { Db, TenantScope } from '../../models/db.js';
+import type { ScopedDb, TenantScope } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import type { FaceCropRepository, ImageStore, KeyRowCount } from '../../models/face-crop.repository.js';
 import { FaceImageError, tryOpenImage, type ImageKeyRing, type ImageRowId } from '../../models/face-image-cipher.js';
@@ -45,7 +45,7 @@ const EVERY_TENANT: TenantScope = { tenantId: null, allTenants: true };
  */
 export class ImageResealService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly keys: ImageKeyRing,

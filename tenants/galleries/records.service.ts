@@ -1,9 +1,9 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, RemovalReason } from '../../models/enums.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import { SUBJECT_DETAIL_FIELDS, SubjectRepository, type Remnants, type Removed, type SubjectDetails, type SubjectRecord } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -43,7 +43,7 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export class RecordsService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly galleries = new GalleryRepository(),
@@ -136,7 +136,7 @@ export class RecordsService {
     const subjectId = isUuid(id) ? id.toLowerCase() : id;
     const event = { action: AuditAction.SUBJECT_REMNANTS_CHECKED, details: { subjectId } };
     return this.trail.refusals(actor, event, () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Gallery', { tenantId: actor.tenantId });
+      authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Gallery', { tenantId: actor.tenantId });
       return this.purgingScope(actor, async (tx) => {
         const s = isUuid(subjectId) ? await this.subjects.ofTenant(tx, actor.tenantId, subjectId) : undefined;
         const removals = isUuid(subjectId) ? await this.subjects.removalsOf(tx, actor.tenantId, subjectId, [AuditAction.SUBJECT_REMOVED, AuditAction.PHOTO_REMOVED]) : [];
@@ -154,7 +154,7 @@ export class RecordsService {
 
   /** A tenant's subjects by booking number (or reference), for a disposition feed; for who may change its records. */
   async byBookingNumber(actor: Actor, bookingNumber: string): Promise<SubjectRecord[]> {
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Gallery', { tenantId: actor.tenantId });
+    authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Gallery', { tenantId: actor.tenantId });
     const ref = bookingNumber.trim();
     if (!ref || ref.length > 200) throw new DomainError('BAD_USER_INPUT', 'bookingNumber is 1-200 characters.');
     return this.db.scoped(scopeOf(actor), (tx) => this.subjects.byBookingNumber(tx, actor.tenantId, ref));
@@ -191,7 +191,7 @@ export class RecordsService {
   private async ownGallery(tx: Queryable, actor: Actor, galleryId: string): Promise<GalleryRow> {
     const g = isUuid(galleryId) ? await this.galleries.byId(tx, actor.tenantId, galleryId) : undefined;
     if (!g) throw notFound('gallery', galleryId);
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), 'update', 'Gallery', { ...g });
+    authorize(actor, abilityOf(actor, this.clock.now()), 'update', 'Gallery', { ...g });
     return g;
   }
 

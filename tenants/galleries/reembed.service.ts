@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import type { FaceCropRepository, MoveProgress, PendingPhoto } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type IndexBuild, type ModelTemplateCount } from '../../models/face-template.repository.js';
@@ -54,7 +54,7 @@ export interface GalleryModels {
  */
 export class ReembedService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     /** opens the kept crops it re-embeds: the command gives it the image keys */
@@ -108,7 +108,7 @@ export class ReembedService {
       });
       opts.onTick?.({ done: start.done + reembedded + failed.length, total: start.photos, reembedded, failed: failed.length, seconds: seconds() });
     }
-    const index = await this.templates.ensureIndex(this.db, target, embedder.dim, opts.indexBuildMemoryMb, undefined, { storage: embedder.vectorStorage });
+    const index = await this.templates.ensureIndex(this.db.owner('the vector index is DDL on every tenant\'s templates: only the tables\' owner builds it'), target, embedder.dim, opts.indexBuildMemoryMb, undefined, { storage: embedder.vectorStorage });
     const report = { gallery, modelVersion: target, total: start.photos, reembedded, skipped: start.done, noCrop: start.noCrop, failed, index, seconds: seconds() };
     await this.db.scoped(scope, (tx) =>
       this.trail.append(tx, null, {

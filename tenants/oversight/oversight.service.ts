@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { subject as tagged } from '@casl/ability';
 import { AuditAction, AuditOutcome, Statute, type StatisticsGroup } from '../../models/enums.js';
 import type { ModelDescriber } from '../reports/report-case.js';
@@ -10,7 +10,7 @@ import { SearchRepository } from '../../models/search.repository.js';
 import { RequestRepository } from '../../models/request.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
@@ -47,7 +47,7 @@ export interface TransparencyReport {
 /** Statistics for oversight: aggregates only, never faces, candidates, subjects or case details. */
 export class OversightService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     /** the running pack, for the Washington report's algorithm and accuracy */
@@ -64,7 +64,7 @@ export class OversightService {
   async requestStatistics(actor: Actor, q: { from: Date; to: Date }): Promise<RequestStatistics> {
     return this.trail.refusals(actor, { action: AuditAction.STATISTICS_READ, details: { requests: true } }, async () => {
       if (!(q.from < q.to)) throw new DomainError('BAD_USER_INPUT', '`from` must be before `to`.');
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       const everyTenant = ability.can('read', { __caslSubjectType__: 'Statistics', tenantId: null });
       authorize(actor, ability, 'read', 'Statistics', { id: actor.tenantSlug, tenantId: everyTenant ? undefined : actor.tenantId });
       return this.db.scoped({ tenantId: actor.tenantId, allTenants: everyTenant }, async (tx) => {
@@ -99,7 +99,7 @@ export class OversightService {
   async usage(actor: Actor, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantSlug?: string | null }): Promise<UsageStatistics> {
     return this.trail.refusals(actor, { action: AuditAction.STATISTICS_READ }, async () => {
       if (!(q.from < q.to)) throw new DomainError('BAD_USER_INPUT', '`from` must be before `to`.');
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       // every tenant's aggregates for roles whose rule has no tenant condition; otherwise the caller's own
       const everyTenant = ability.can('read', { __caslSubjectType__: 'Statistics', tenantId: null });
       return this.db.scoped({ tenantId: actor.tenantId, allTenants: everyTenant }, async (tx) => {
@@ -118,7 +118,7 @@ export class OversightService {
 
   /** The public yearly report: every agency's searches by legal basis and offense, small counts suppressed. */
   async transparencyReport(actor: Actor | null, year: number): Promise<TransparencyReport> {
-    if (actor) authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'TransparencyReport');
+    if (actor) authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'TransparencyReport');
     const [from, to] = yearBounds(year);
     const rows = await this.db.scoped({ tenantId: actor?.tenantId ?? null, allTenants: true }, (tx) => this.stats.transparency(tx, from, to));
     const sum = (k: 'searches' | 'denials' | 'candidates' | 'possibleLeads') => suppressTotal(rows.map((r) => r[k]));
@@ -148,7 +148,7 @@ export class OversightService {
    */
   async statutoryReport(actor: Actor, statute: Statute, year: number): Promise<StatutoryReport> {
     return this.trail.refusals(actor, { action: AuditAction.STATUTORY_REPORT_READ, details: { statute, year } }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       // every agency's counts: only for a role whose statistics rule has no tenant condition
       if (!ability.can('read', tagged('Statistics', { tenantId: null } as Record<string, unknown>))) throw new DomainError('FORBIDDEN', `Your role ${actor.role} may not read statutory reports: they count every agency (oversight and the hub's administrators may).`);
       const [from, to] = yearBounds(year);

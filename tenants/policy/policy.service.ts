@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseLevel, QualityFloorAction } from '../../models/enums.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { TenantRow } from '../../models/tenant.repository.js';
@@ -7,7 +7,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
-import { authorize, defineAbilityFor } from './ability.js';
+import { abilityOf, authorize } from './ability.js';
 import { EXIGENT_BASES, LEGAL_BASIS_CATALOG, MAX_IDLE_MINUTES, MAX_LIFETIME_HOURS, SESSION_DEFAULTS, type QualityFloors, type TenantPolicy } from './legal-basis.js';
 import { DEFAULT_PRESET, presetById, PRESETS, type PolicyPreset } from './presets.js';
 
@@ -24,7 +24,7 @@ const BASES = new Set<string>(Object.values(LegalBasis));
 /** Tenants' legal-basis policies: a preset plus overrides, set by HUB_ADMIN, read on every search. */
 export class PolicyService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly policies = new PolicyRepository(),
@@ -46,7 +46,7 @@ export class PolicyService {
   }
 
   async get(actor: Actor, tenantSlug: string): Promise<EffectivePolicy> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const tenant = await this.tenantVisible(tx, actor, tenantSlug);
       authorize(actor, ability, 'read', 'Policy', { id: tenant.id, tenantId: tenant.id });
@@ -57,7 +57,7 @@ export class PolicyService {
   /** Replaces a tenant's policy with a preset plus overrides (HUB_ADMIN); audited with the before and after. */
   async set(actor: Actor, input: { tenantSlug: string; preset?: string | null; overrides: PolicyOverrides }): Promise<EffectivePolicy> {
     return this.trail.refusals(actor, { action: AuditAction.POLICY_SET, details: { tenantSlug: input.tenantSlug } }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       validateOverrides(input.overrides);
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const tenant = await this.tenantVisible(tx, actor, input.tenantSlug);

@@ -1,8 +1,8 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, QuotaPeriod } from '../../models/enums.js';
 import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
@@ -11,14 +11,14 @@ import type { Clock } from '../shared/ports.js';
 /** Per-tenant search quotas per month (and optionally per day), spent atomically with each search. */
 export class QuotaService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly quotas = new QuotaRepository(),
   ) {}
 
   async status(actor: Actor, tenantSlug?: string | null): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const tenant = await tenantBySlug(tx, tenantSlug ?? actor.tenantSlug);
       authorize(actor, ability, 'read', 'Quota', { id: tenant.slug, tenantId: tenant.id });
@@ -28,7 +28,7 @@ export class QuotaService {
 
   async set(actor: Actor, input: { tenantSlug: string; period: QuotaPeriod; limit: number }): Promise<{ tenantSlug: string; periods: QuotaRow[] }> {
     return this.trail.refusals(actor, { action: AuditAction.QUOTA_SET, details: { ...input } }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       if (!Number.isInteger(input.limit) || input.limit < 0 || input.limit > 10_000_000) throw new DomainError('BAD_USER_INPUT', `limit must be a whole number from 0 to 10000000, got ${input.limit}.`);
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const tenant = await tenantBySlug(tx, input.tenantSlug);

@@ -2,14 +2,14 @@ import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { randomUUID } from 'node:crypto';
 import { subject as tagged } from '@casl/ability';
 import { canonicalEvent, chainHash, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, ReportAudience, RequestStatus } from '../../models/enums.js';
 import { ReportRepository } from '../../models/report.repository.js';
 import { RequestRepository, type RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { onlyItsExaminer } from '../search/search.service.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { servingSide } from '../requests/request-view.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
@@ -61,7 +61,7 @@ const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.
  */
 export class ReportService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly signer: DocumentSigner,
@@ -78,7 +78,7 @@ export class ReportService {
     return this.produce(actor, { searchId, format, audience }, async (tx) => {
       const search = isUuid(searchId) ? await this.searches.visible(tx, searchId) : undefined;
       if (!search) throw notFound('search', searchId);
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       authorize(actor, ability, 'read', 'Search', { ...search });
       // a request's search is read through the request's report (blind verification, the requester's version), as through search(id)
       onlyItsExaminer(actor, search);
@@ -106,7 +106,7 @@ export class ReportService {
       if (!r) throw notFound('request', requestId);
       const serving = servingSide(actor, r);
       // 'probe' is held by exactly the request's examiner, its verifier and the serving tenant's supervisors
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), serving ? 'probe' : 'read', 'Request', { ...r } as unknown as Record<string, unknown> & { id: string; tenantId: string });
+      authorize(actor, abilityOf(actor, this.clock.now()), serving ? 'probe' : 'read', 'Request', { ...r } as unknown as Record<string, unknown> & { id: string; tenantId: string });
       if (serving && r.status === RequestStatus.IN_VERIFICATION && actor.principalId !== r.examinerId) {
         throw new DomainError('CONFLICT', 'A blind verification is under way: the report (which shows the examiner\'s dispositions) waits until the verifier has recorded theirs.', { status: r.status });
       }

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CandidateDisposition, ExaminationConclusion, ExaminationRole, RequestStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
@@ -37,7 +37,7 @@ const WORKABLE = [RequestStatus.ACCEPTED, RequestStatus.IN_EXAMINATION];
  */
 export class ExaminationService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly requestsService: RequestService,

@@ -1,10 +1,11 @@
 import type { Queryable } from '../../models/db.js';
-import { AuditAction, RequestStatus, Role } from '../../models/enums.js';
+import { AuditAction, RequestStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRepository, RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
+import { traitsOf } from '../policy/ability.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import type { Actor } from '../shared/actor.js';
 
@@ -48,7 +49,7 @@ export interface RequestView extends RequestRow {
 
 /** Whether the caller reads a request as its serving tenant (an agency's own requester reads its own requests as the requester). */
 export const servingSide = (actor: Actor, r: Pick<RequestRow, 'tenantId' | 'servingTenantId'>) =>
-  r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || actor.role !== Role.AGENCY_REQUESTER);
+  r.servingTenantId === actor.tenantId && (r.tenantId !== actor.tenantId || traitsOf(actor).requestSide !== 'REQUESTING');
 
 const RELEASED = [RequestStatus.LEAD_RELEASED, RequestStatus.OUTCOME_RECORDED, RequestStatus.CLOSED] as string[];
 const searches = new SearchRepository();

@@ -1,6 +1,6 @@
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import {
   AuditAction, AuditOutcome, DeclineReason, LegalBasis, OffenseCategory, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus, Role, TenantStatus,
 } from '../../models/enums.js';
@@ -9,7 +9,7 @@ import { ExaminationAgreementRepository, RequestRepository, type RequestRow, typ
 import { TenantRepository } from '../../models/tenant.repository.js';
 import { meaningful } from '../../models/text.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor, type Action } from '../policy/ability.js';
+import { abilityOf, authorize, traitsOf, type Action } from '../policy/ability.js';
 import { checkSearchPolicy } from '../policy/legal-basis.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
@@ -56,7 +56,7 @@ export const requestEvent = (r: RequestRow) => ({ caseNumber: r.caseNumber, lega
  */
 export class RequestService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly crops: FaceCropRepository,
@@ -75,7 +75,7 @@ export class RequestService {
     const probes = input.images.map((i) => createHash('sha256').update(i).digest('hex'));
     const event = { action: AuditAction.REQUEST_SUBMITTED, caseNumber: input.caseNumber?.trim() || null, legalBasis: input.legalBasis, offenseCategory: input.offenseCategory ?? null, probeSha256: probes[0] ?? null };
     return this.trail.refusals(actor, { ...event, details: { serving: input.servingTenantSlug ?? null, probes } }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Request', { tenantId: actor.tenantId });
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Request', { tenantId: actor.tenantId });
       validate(input, this.clock.now());
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const serving = input.servingTenantSlug ? await tenantBySlug(tx, input.servingTenantSlug) : await this.tenants.byId(tx, actor.tenantId);
@@ -178,7 +178,7 @@ export class RequestService {
     const r = isUuid(id) ? await this.requests.visible(tx, id) : undefined;
     if (!r) throw notFound('request', id);
     // a requester's rules name its tenant, an examiner's the serving tenant: another agency's request neither names is NOT_FOUND
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), action, 'Request', judged(r) as unknown as Record<string, unknown> & { id: string; tenantId: string });
+    authorize(actor, abilityOf(actor, this.clock.now()), action, 'Request', judged(r) as unknown as Record<string, unknown> & { id: string; tenantId: string });
     return r;
   }
 
@@ -189,7 +189,7 @@ export class RequestService {
         const r = await this.load(tx, actor, id, 'read');
         const view = await viewOf(tx, actor, r, this.requests, this.crops);
         // the supervisor who accepts chooses the examiner: the serving tenant's analysts whose certification is current
-        if (actor.role === Role.AGENCY_SUPERVISOR && view.side === 'SERVING' && r.status === RequestStatus.SUBMITTED) {
+        if (view.side === 'SERVING' && r.status === RequestStatus.SUBMITTED && abilityOf(actor, this.clock.now()).can('assign', { ...r, __caslSubjectType__: 'Request' as const })) {
           const now = this.clock.now();
           view.examinerChoices = (await this.tenants.principals(tx, r.servingTenantId))
             .filter((p) => p.role === Role.AGENCY_ANALYST && !p.disabledAt && !!p.certifiedUntil && p.certifiedUntil > now)
@@ -206,9 +206,9 @@ export class RequestService {
    * tenant serves (and sends), an analyst those it examines or verifies and those awaiting a verifier.
    */
   async list(actor: Actor, f: { status?: RequestStatus | null; overdue?: boolean | null; assignedToMe?: boolean | null; first?: number; after?: string | null }): Promise<Page<RequestView>> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const page = pageArgs(f.first, f.after);
-    const side = actor.role === Role.AGENCY_REQUESTER ? ('REQUESTING' as const) : actor.role === Role.AGENCY_SUPERVISOR ? ('BOTH' as const) : actor.role === Role.AGENCY_ANALYST ? ('SERVING' as const) : null;
+    const side = traitsOf(actor).requestSide;
     if (!side) throw new DomainError('FORBIDDEN', `Your role ${actor.role} works no requests.`);
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const filter = { tenantId: actor.tenantId, side, status: f.status ?? null, examinerId: f.assignedToMe ? actor.principalId : null, overdue: !!f.overdue, open: OPEN_STATUSES };

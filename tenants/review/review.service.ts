@@ -1,9 +1,9 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CandidateDecision, ReviewOutcome, ReviewStatus } from '../../models/enums.js';
 import { ReviewRepository, type ReviewRow } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor, type Action } from '../policy/ability.js';
+import { abilityOf, authorize, type Action } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -24,7 +24,7 @@ export interface ReviewInput {
  */
 export class ReviewService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly reviews = new ReviewRepository(),
@@ -93,14 +93,14 @@ export class ReviewService {
 
   /** Exigent searches awaiting approval (overdue first), for supervisors. */
   async awaitingApproval(actor: Actor, overdueOnly: boolean): Promise<SearchRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     authorize(actor, ability, 'approve', 'Search', { tenantId: actor.tenantId });
     return this.db.scoped(scopeOf(actor), (tx) => this.searches.awaitingApproval(tx, actor.tenantId, overdueOnly));
   }
 
   /** The reviews of several searches (a page of them) in two queries; each search the caller may not read is its own NOT_FOUND or FORBIDDEN. */
   async reviewsOf(actor: Actor, searchIds: string[]): Promise<Map<string, ReviewRow[] | DomainError>> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const found = new Map((await this.searches.visibleMany(tx, searchIds.filter(isUuid))).map((s) => [s.id, s]));
       const result = new Map<string, ReviewRow[] | DomainError>();
@@ -124,7 +124,7 @@ export class ReviewService {
   private async load(tx: Queryable, actor: Actor, id: string, action: Action): Promise<SearchRow> {
     const search = isUuid(id) ? await this.searches.visible(tx, id) : undefined;
     if (!search) throw notFound('search', id);
-    authorize(actor, defineAbilityFor(actor, this.clock.now()), action, 'Search', { ...search });
+    authorize(actor, abilityOf(actor, this.clock.now()), action, 'Search', { ...search });
     if (action === 'review') onlyItsExaminer(actor, search);
     return search;
   }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
-import type { Db, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, Role, TenantStatus } from '../../models/enums.js';
+import type { ScopedDb, Queryable } from '../../models/db.js';
+import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, TenantStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
 import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { checkSearchPolicy, EXIGENT_BASES } from '../policy/legal-basis.js';
 import { resolvePolicy } from '../policy/policy.service.js';
 import { checkRoom, type QuotaService } from '../quotas/quota.service.js';
@@ -76,7 +76,7 @@ export const MAX_CANDIDATES = 50;
  */
 export class SearchService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly embedder: FaceEmbedder,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
@@ -100,9 +100,10 @@ export class SearchService {
   ): Promise<IndexBuild | undefined> {
     const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
     const { modelVersion, vectorStorage } = this.embedder;
-    const built = await this.templates.ensureIndex(this.db, modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: vectorStorage });
+    const owner = this.db.owner('the vector index is DDL on every tenant\'s templates: only the tables\' owner builds it');
+    const built = await this.templates.ensureIndex(owner, modelVersion, this.embedder.dim, cap, opts.onIndexBuild, { storage: vectorStorage });
     // an index of the same model in another storage (the pack's manifest changed): still updated on every enrollment, never walked
-    const unused = await this.templates.otherStorageIndexes(this.db, modelVersion, vectorStorage);
+    const unused = await this.templates.otherStorageIndexes(owner, modelVersion, vectorStorage);
     if (unused.length) opts.onUnusedIndexes?.(unused);
     return built;
   }
@@ -120,7 +121,7 @@ export class SearchService {
     };
     return this.trail.refusals(actor, event, async () => {
       const now = this.clock.now();
-      authorize(actor, defineAbilityFor(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
+      authorize(actor, abilityOf(actor, now), 'create', 'Search', { tenantId: actor.tenantId });
       const { maxCandidates } = this.limits(req);
       let linked: RequestProbe | undefined;
       // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
@@ -233,7 +234,7 @@ export class SearchService {
       details: { bytes: image.length },
     };
     return this.trail.refusals(actor, event, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'Search', { tenantId: actor.tenantId });
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'Search', { tenantId: actor.tenantId });
       const face = await this.embedder.locate(image);
       await this.trail.appendAlone(actor, {
         ...event,
@@ -254,7 +255,7 @@ export class SearchService {
    * refusal's code) once for all of the search's candidates, however many ask.
    */
   async candidateFaces(actor: Actor, searchIds: string[]): Promise<Map<string, Map<number, Buffer> | DomainError>> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     const ids = [...new Set(searchIds)];
     // a failure of the transaction itself (the database, the crops) is one refused attempt for the call
     return this.trail.refusals(actor, { action: AuditAction.CANDIDATE_FACES_VIEWED, details: { searchIds: ids } }, () =>
@@ -345,7 +346,7 @@ export class SearchService {
   }
 
   async get(actor: Actor, id: string): Promise<SearchResult> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const row = isUuid(id) ? await this.searches.byId(tx, actor.tenantId, id) : undefined;
       if (!row) throw notFound('search', id);
@@ -359,11 +360,11 @@ export class SearchService {
 
   /** `legalHold`: true, only searches on legal hold; false, only those not on hold; null or absent, all. */
   async list(actor: Actor, first?: number, after?: string | null, legalHold: boolean | null = null): Promise<Page<SearchResult>> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     authorize(actor, ability, 'read', 'Search', { tenantId: actor.tenantId, principalId: actor.principalId });
     const page = pageArgs(first, after);
-    // analysts read their own searches only
-    const own = actor.role === Role.AGENCY_ANALYST ? actor.principalId : null;
+    // a role whose rule names the searcher (an analyst) lists its own searches only
+    const own = ability.can('read', { tenantId: actor.tenantId, __caslSubjectType__: 'Search' as const }) ? null : actor.principalId;
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after, legalHold ?? null, actor.principalId), page.first);
       const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));

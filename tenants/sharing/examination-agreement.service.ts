@@ -1,8 +1,8 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { ExaminationAgreementRepository, type ExaminationAgreementRow } from '../../models/request.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
@@ -23,7 +23,7 @@ export interface NewExaminationAgreement {
  */
 export class ExaminationAgreementService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly agreements = new ExaminationAgreementRepository(),
@@ -32,7 +32,7 @@ export class ExaminationAgreementService {
   async create(actor: Actor, input: NewExaminationAgreement): Promise<ExaminationAgreementRow> {
     const details = { serving: input.servingTenantSlug, requesting: input.requestingTenantSlug, legalBases: input.legalBases };
     return this.trail.refusals(actor, { action: AuditAction.EXAMINATION_AGREEMENT_CREATED, details }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'create', 'ExaminationAgreement');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'create', 'ExaminationAgreement');
       if (!input.legalBases.length) throw new DomainError('BAD_USER_INPUT', 'Name at least one legal basis the agreement covers.');
       if (!(input.expiresAt > this.clock.now())) throw new DomainError('BAD_USER_INPUT', 'expiresAt must be in the future.');
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -52,7 +52,7 @@ export class ExaminationAgreementService {
   /** Takes effect on the next submission: requests already accepted stay with their examiners. */
   async revoke(actor: Actor, id: string): Promise<ExaminationAgreementRow> {
     return this.trail.refusals(actor, { action: AuditAction.EXAMINATION_AGREEMENT_REVOKED, details: { agreementId: id } }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const row = isUuid(id) ? await this.agreements.byId(tx, id) : undefined;
         if (!row) throw notFound('examination agreement', id);
@@ -65,7 +65,7 @@ export class ExaminationAgreementService {
   }
 
   async list(actor: Actor): Promise<ExaminationAgreementRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const rows = await this.agreements.list(tx, scopeOf(actor).allTenants ? null : actor.tenantId);
       return rows.filter((r) => ability.can('read', { ...r, __caslSubjectType__: 'ExaminationAgreement' as const }));

@@ -1,9 +1,9 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
@@ -21,7 +21,7 @@ export interface NewAgreement {
 /** Sharing agreements: a gallery granted to another tenant for some legal bases until a date. */
 export class SharingService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly agreements = new SharingRepository(),
@@ -30,7 +30,7 @@ export class SharingService {
 
   async create(actor: Actor, input: NewAgreement): Promise<SharingAgreementRow> {
     return this.trail.refusals(actor, { action: AuditAction.SHARING_CREATED, galleries: isUuid(input.galleryId) ? [input.galleryId] : null }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       authorize(actor, ability, 'create', 'SharingAgreement');
       if (!input.legalBases.length) throw new DomainError('BAD_USER_INPUT', 'Name at least one legal basis the gallery is shared for.');
       if (!(input.expiresAt > this.clock.now())) throw new DomainError('BAD_USER_INPUT', 'expiresAt must be in the future.');
@@ -63,7 +63,7 @@ export class SharingService {
   /** Takes effect on the next search: searches read agreements in force at their own start. */
   async revoke(actor: Actor, id: string): Promise<SharingAgreementRow> {
     return this.trail.refusals(actor, { action: AuditAction.SHARING_REVOKED, details: { agreementId: id } }, async () => {
-      const ability = defineAbilityFor(actor, this.clock.now());
+      const ability = abilityOf(actor, this.clock.now());
       return this.db.scoped(scopeOf(actor), async (tx) => {
         const row = isUuid(id) ? await this.agreements.byId(tx, id) : undefined;
         if (!row) throw notFound('sharing agreement', id);
@@ -76,7 +76,7 @@ export class SharingService {
   }
 
   async list(actor: Actor): Promise<SharingAgreementRow[]> {
-    const ability = defineAbilityFor(actor, this.clock.now());
+    const ability = abilityOf(actor, this.clock.now());
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const rows = await this.agreements.list(tx, scopeOf(actor).allTenants ? null : actor.tenantId);
       return rows.filter((r) => ability.can('read', tagged(r)));

@@ -1,5 +1,5 @@
 import { AGENCY_ROLES } from '../../shared/actor.js';
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /** Its tenant's principals (agency roles only) and galleries (and their records); enrolls into its galleries; its own usage statistics. */
 export const agencyAdminPolicy: RolePolicy = (actor, { can }) => {
@@ -17,3 +17,6 @@ export const agencyAdminPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'ExaminationAgreement', own);
   can('read', 'ExaminationAgreement', { requestingTenantId: actor.tenantId });
 };
+
+/** The requests it lists: no requests: administration works none. */
+export const agencyAdminTraits: RoleTraits = { requestSide: null };

@@ -1,4 +1,4 @@
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /** Searches for its own tenant while certified; reads its tenant's search rules; reads and reviews its own searches. */
 export const analystPolicy: RolePolicy = (actor, { can, cannot }, now) => {
@@ -19,3 +19,6 @@ export const analystPolicy: RolePolicy = (actor, { can, cannot }, now) => {
     can(['read', 'verify'], 'Request', { ...serving, status: 'IN_VERIFICATION', verifierId: null });
   }
 };
+
+/** The requests it lists: the requests its tenant serves: it examines and verifies them. */
+export const analystTraits: RoleTraits = { requestSide: 'SERVING' };

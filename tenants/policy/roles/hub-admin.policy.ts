@@ -1,4 +1,4 @@
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /**
  * The sheriff's office: tenants, quotas, policies, sharing agreements, the operator's galleries;
@@ -17,3 +17,6 @@ export const hubAdminPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Statistics');
   can('hold', 'Search');
 };
+
+/** The requests it lists: no requests: the operator makes agreements, works none. */
+export const hubAdminTraits: RoleTraits = { requestSide: null };

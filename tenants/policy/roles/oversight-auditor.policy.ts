@@ -1,4 +1,4 @@
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /**
  * Usage statistics across tenants and the audit chain's integrity; never faces, candidates, subjects
@@ -10,3 +10,6 @@ export const oversightAuditorPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Statistics');
   can('verify', 'AuditLog');
 };
+
+/** The requests it lists: no requests: oversight counts them (requestStatistics). */
+export const oversightAuditorTraits: RoleTraits = { requestSide: null };

@@ -1,4 +1,4 @@
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /**
  * An officer of an agency: sends its requests (to a tenant that serves it, or its own examiners),
@@ -11,3 +11,6 @@ export const requesterPolicy: RolePolicy = (actor, { can }) => {
   // whom it may send requests to
   can('read', 'ExaminationAgreement', { requestingTenantId: actor.tenantId });
 };
+
+/** The requests it lists: its agency's own requests, read as their requester. */
+export const requesterTraits: RoleTraits = { requestSide: 'REQUESTING' };

@@ -1,4 +1,4 @@
-import type { RolePolicy } from '../ability.js';
+import type { RolePolicy, RoleTraits } from '../ability.js';
 
 /** Reads its tenant's search rules and every search of its tenant, reviews them, approves exigent searches after the fact, places legal holds. */
 export const supervisorPolicy: RolePolicy = (actor, { can }) => {
@@ -11,3 +11,6 @@ export const supervisorPolicy: RolePolicy = (actor, { can }) => {
   // and follows the requests its own agency sends (as the requester sees them)
   can('read', 'Request', { tenantId: actor.tenantId });
 };
+
+/** The requests it lists: both sides: the requests its tenant serves and those its agency sends. */
+export const supervisorTraits: RoleTraits = { requestSide: 'BOTH' };
