@@ -1,5 +1,5 @@
 // What the services need from outside, implemented and wired by the server.
-import type { ProbeEditKind } from '../../models/enums.js';
+import type { ProbeEditKind, SigningKeyStatus } from '../../models/enums.js';
 import type { ProbeEditStepRow } from '../../models/request.repository.js';
 import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
 import type { VectorStorage } from '../../models/index-memory.js';
@@ -137,6 +137,6 @@ export interface ProbeEditor {
 export interface DocumentSigner {
   /** a compact JWS over `digest` (hex sha256 of the document's canonical form) */
   sign(digest: string): Promise<{ alg: string; kid: string; jws: string }>;
-  /** the digest a signature carries and the key that made it; throws when the signature does not verify with a key the hub holds */
-  verify(jws: string): Promise<{ kid: string; digest: string }>;
+  /** the digest a signature carries, the key that made it and how that key stands now (a retired key still verifies what it signed); throws when no key the hub holds or retired verifies it */
+  verify(jws: string): Promise<{ kid: string; digest: string; keyStatus: SigningKeyStatus; retiredAt?: Date }>;
 }
