@@ -15,7 +15,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import type { TenantScope } from '../../models/db.js';
 import { isUuid } from '../shared/ids.js';
-import type { Clock, DocumentSigner } from '../shared/ports.js';
+import type { Clock, DocumentSigner, ProbeEditor } from '../shared/ports.js';
 import { discoveryReadme, discoveryZip, DISCOVERY_FILES, readZip } from './discovery.js';
 import { candidateCsv, reportDigest, type LeadReport } from './lead-report.js';
 import { facesOf, pdfAttachments, REPORT_ATTACHMENT, renderLeadReportPdf } from './lead-report.pdf.js';
@@ -72,6 +72,8 @@ export class ReportService {
     private readonly models: ModelDescriber,
     /** the kept faces a report shows (absent: a verifier, which shows none) */
     private readonly crops: FaceCropRepository | undefined,
+    /** prints a request's probe and its edited versions (absent: a verifier, which prints none) */
+    private readonly editor: ProbeEditor | undefined = undefined,
     private readonly searches = new SearchRepository(),
     private readonly repo = new ReportRepository(),
     private readonly requests = new RequestRepository(),
@@ -145,7 +147,7 @@ export class ReportService {
     return this.trail.refusals(actor, { action: AuditAction.REPORT_PRODUCED, details }, () =>
       this.db.scoped(scope, async (tx) => {
         const c = await load(tx);
-        const { report, faces } = await assembleReport(tx, c, { reportId: randomUUID(), now: this.clock.now(), models: this.models, crops: this.crops });
+        const { report, faces } = await assembleReport(tx, c, { reportId: randomUUID(), now: this.clock.now(), models: this.models, crops: this.crops, editor: this.editor });
         report.signature = await this.signer.sign(reportDigest(report));
         const json = serialize(report);
         const pdf = await renderLeadReportPdf(report, faces);

@@ -131,6 +131,8 @@ export type ProbeEditStep = Omit<ProbeEditStepRow, 'kind'> & { kind: ProbeEditKi
 /** Derives an edited probe from the original, step by step; the original is never changed. Throws DomainError BAD_USER_INPUT for a step that cannot apply. */
 export interface ProbeEditor {
   apply(original: Buffer, steps: ProbeEditStep[]): Promise<Buffer>;
+  /** the image as a baseline JPEG for print (a lead report's probe versions), at most `max` pixels a side */
+  print(image: Buffer, max: number): Promise<Buffer>;
 }
 
 /** Signs what the hub hands out (lead reports) with the hub's signing keys, and checks such signatures. */
