@@ -334,6 +334,16 @@ export enum ReportAudience {
   OVERSIGHT = 'OVERSIGHT',
 }
 
+/** How the key that signed a lead report stands in the hub's key set when the report is verified. */
+export enum SigningKeyStatus {
+  /** the key that signs new tokens and reports now */
+  CURRENT = 'CURRENT',
+  /** rotated, still verifying tokens until its expiry */
+  PREVIOUS = 'PREVIOUS',
+  /** past its expiry or rotated out of the key set: kept only to verify what it signed */
+  RETIRED = 'RETIRED',
+}
+
 /** What a search does with a probe under its agency's quality floors (TenantPolicy.qualityFloors). */
 export enum QualityFloorAction {
   /** refused with LOW_QUALITY, nothing charged */

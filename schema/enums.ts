@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import {
   AuditOutcome, CandidateDecision, CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, LegalBasis, OffenseCategory, OffenseLevel, ProbeEditKind,
-  ProbeSourceKind, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, RequestOutcome, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
+  ProbeSourceKind, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, RequestOutcome, SigningKeyStatus, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -17,6 +17,7 @@ registerEnumType(StatisticsGroup, { name: 'StatisticsGroup' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'What an audited decision came to: ALLOWED, DENIED (a refusal of what the caller may do) or FAILED (bad input, an unusable photo, an error).' });
 registerEnumType(RemovalReason, { name: 'RemovalReason', description: 'Why an enrolled subject or photo is removed: EXPUNGED (expunged or sealed), DISMISSED, ACQUITTED, ERROR (enrolled in error), DUPLICATE, RETENTION (past the owner’s retention).' });
 registerEnumType(Statute, { name: 'Statute', description: 'A statute whose yearly report the hub computes from its audit chain.' });
+registerEnumType(SigningKeyStatus, { name: 'SigningKeyStatus', description: 'How the key that signed a lead report stands in the hub\'s key set: CURRENT, PREVIOUS (rotated, still verifying tokens), RETIRED (kept only to verify what it signed).' });
 registerEnumType(ReportAudience, { name: 'ReportAudience', description: 'AGENCY: faces where the caller may see them; OVERSIGHT: never a face.' });
 registerEnumType(QualityFloorAction, { name: 'QualityFloorAction', description: 'What a search does with a probe under its agency’s quality floors: REFUSE (LOW_QUALITY, nothing charged) or WARN (searched; the shortfalls on the response and in its audit event).' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
@@ -34,4 +35,4 @@ registerEnumType(ProbeEditKind, { name: 'ProbeEditKind' });
 export {
   CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, ProbeEditKind, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus,
 };
-export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource };
+export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, ReviewOutcome, SigningKeyStatus, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource };

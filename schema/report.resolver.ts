@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from './context.js';
+import { SigningKeyStatus } from './enums.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
 
 @ObjectType({ description: 'Whether a lead report file (PDF, JSON or discovery ZIP) is as the hub produced it, and its audit events still in the chain.' })
@@ -9,6 +10,9 @@ export class ReportVerification {
   @Field(() => String, { nullable: true }) reportId!: string | null;
   @Field(() => String, { nullable: true, description: 'what the report is of: "SEARCH <id>"' }) subject!: string | null;
   @Field(() => String, { nullable: true, description: 'the id (kid) of the hub key that signed it, when the signature verified' }) signedBy!: string | null;
+  @Field(() => SigningKeyStatus, { nullable: true, description: 'how the key that signed it stands now: CURRENT, PREVIOUS (rotated, still verifying tokens) or RETIRED (kept only to verify what it signed)' })
+  signingKeyStatus!: SigningKeyStatus | null;
+  @Field(() => Date, { nullable: true, description: 'when the signing key stopped verifying tokens, for a retired key' }) signingKeyRetiredAt!: Date | null;
   @Field() signatureValid!: boolean;
   @Field({ description: 'every byte is the hub’s for the signed content' }) contentIntact!: boolean;
   @Field(() => Int) auditEventsChecked!: number;

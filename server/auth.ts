@@ -2,7 +2,7 @@ import { createHash, hkdfSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
-import { Role } from '../models/enums.js';
+import { Role, SigningKeyStatus } from '../models/enums.js';
 import { HUB_TOKEN_ISSUER } from '../tenants/directory/tenant.service.js';
 import { systemClock, type Clock } from '../tenants/shared/ports.js';
 
@@ -39,6 +39,20 @@ interface KeyEntry {
   publicJwk: JWK;
 }
 
+/**
+ * A key rotated out of the key set: its public part only (never `d`), kept so the lead reports it
+ * signed still verify; it signs and verifies nothing else. `retiredAt` (seconds) when it left the set.
+ */
+export type RetiredKey = { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; iat?: number; exp?: number; retiredAt?: number };
+
+/** How a key that signed a lead report stands in the hub's key set now. */
+export interface DocumentKey {
+  publicKey: Key;
+  status: SigningKeyStatus;
+  /** seconds: when it stopped verifying tokens (a retired key) */
+  retiredAt?: number;
+}
+
 /** A key set file that cannot be used; the message says what to do. */
 export class KeySetError extends Error {}
 
@@ -60,10 +74,12 @@ export class SigningKeys {
     private entries: KeyEntry[],
     private readonly source?: { file: string; version: string },
     readonly clock: Clock = systemClock,
+    private retired: { key: RetiredKey; publicKey: Key }[] = [],
   ) {}
 
-  static async of(stored: StoredKey[], source?: { file: string; version: string }, clock: Clock = systemClock): Promise<SigningKeys> {
-    const keys = new SigningKeys(await Promise.all(stored.map(entryOf)), source, clock);
+  static async of(stored: StoredKey[], source?: { file: string; version: string }, clock: Clock = systemClock, retired: RetiredKey[] = []): Promise<SigningKeys> {
+    const publicOf = async (key: RetiredKey) => ({ key, publicKey: await jose().importJWK({ kty: key.kty, crv: key.crv, x: key.x }, ALG) });
+    const keys = new SigningKeys(await Promise.all(stored.map(entryOf)), source, clock, await Promise.all(retired.map(publicOf)));
     keys.signer(); // a set with nothing left to sign with is refused at load
     return keys;
   }
@@ -100,6 +116,24 @@ export class SigningKeys {
     const found = kid === undefined ? (live.length === 1 ? live[0] : undefined) : live.find((e) => e.kid === kid);
     if (!found) throw new Error(kid === undefined ? 'no kid' : 'unknown or expired kid');
     return found.publicKey;
+  }
+
+  /**
+   * The key that verifies a lead report signed by `kid`, and how it stands: the key that signs now, a
+   * previous one still verifying tokens, or retired (past its expiry, or rotated out of the file): a
+   * report outlives the key's tokens, so a retired key still verifies what it signed. Undefined for a
+   * kid the hub never had, or one removed with `frhub keys remove` (a leaked key vouches for nothing).
+   */
+  async documentKey(kid: string): Promise<DocumentKey | undefined> {
+    if (!this.entries.some((e) => e.kid === kid) && !this.retired.some((r) => r.key.kid === kid)) await this.reload();
+    else await this.refresh();
+    const entry = this.entries.find((e) => e.kid === kid);
+    if (entry) {
+      if (!this.live().includes(entry)) return { publicKey: entry.publicKey, status: SigningKeyStatus.RETIRED, retiredAt: entry.exp };
+      return { publicKey: entry.publicKey, status: entry === this.signer() ? SigningKeyStatus.CURRENT : SigningKeyStatus.PREVIOUS };
+    }
+    const old = this.retired.find((r) => r.key.kid === kid);
+    return old ? { publicKey: old.publicKey, status: SigningKeyStatus.RETIRED, retiredAt: old.key.retiredAt ?? old.key.exp } : undefined;
   }
 
   /**
@@ -145,8 +179,9 @@ export class SigningKeys {
     }
     if (version === this.source.version) return;
     try {
-      const next = await SigningKeys.of(readKeySetFile(this.source.file), { file: this.source.file, version }, this.clock);
+      const next = await SigningKeys.of(readKeySetFile(this.source.file), { file: this.source.file, version }, this.clock, readRetiredKeys(this.source.file));
       this.entries = next.entries;
+      this.retired = next.retired;
       this.source.version = version;
     } catch {
       // a file being edited in place: keep the keys in hand, and read it again at the next check
@@ -195,11 +230,27 @@ export function readKeySetFile(file: string): StoredKey[] {
   return keys as StoredKey[];
 }
 
-/** Writes a key set readable by its owner only (0600), replacing the old file in one rename. */
-export function writeKeySetFile(file: string, keys: StoredKey[]): void {
+/** The retired keys of a key set file (`"retired": [public JWKs]`), none when it has no such list. */
+export function readRetiredKeys(file: string): RetiredKey[] {
+  const retired = (JSON.parse(readFileSync(file, 'utf8')) as { retired?: unknown }).retired ?? [];
+  if (!Array.isArray(retired)) throw new KeySetError(`${file}: "retired" must be a list of public keys; rotate with \`npx frhub keys rotate\` rather than editing it.`);
+  for (const k of retired as RetiredKey[]) {
+    // a private part there would outlive the key's retirement: refused, as a key without its public part
+    if (k?.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string' || typeof k.kid !== 'string' || !k.kid || 'd' in k) {
+      throw new KeySetError(`${file}: every retired key must be a public Ed25519 JWK with a kid and no private part (kty OKP, crv Ed25519, x, kid).`);
+    }
+  }
+  return retired as RetiredKey[];
+}
+
+/** The public part of a key leaving the set, kept to verify the reports it signed. */
+export const retiredKeyOf = (k: StoredKey, retiredAt: number): RetiredKey => ({ kty: 'OKP', crv: 'Ed25519', x: String(k.x), kid: k.kid, ...(k.iat ? { iat: k.iat } : {}), ...(k.exp ? { exp: k.exp } : {}), retiredAt });
+
+/** Writes a key set readable by its owner only (0600), replacing the old file in one rename; `retired` public keys kept beside it. */
+export function writeKeySetFile(file: string, keys: StoredKey[], retired: RetiredKey[] = []): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(retired.length ? { keys, retired } : { keys }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }
@@ -207,7 +258,7 @@ export function writeKeySetFile(file: string, keys: StoredKey[]): void {
 /** The shared key set of replicas: loaded from its file, which must exist (replicas never make their own). */
 export async function loadKeySet(file: string, clock: Clock = systemClock): Promise<SigningKeys> {
   const keys = readKeySetFile(file);
-  return SigningKeys.of(keys, { file, version: fileVersion(file) }, clock);
+  return SigningKeys.of(keys, { file, version: fileVersion(file) }, clock, readRetiredKeys(file));
 }
 
 /** One embedded hub's key: generated into `<dataDir>/keys` on first use. */

@@ -2,7 +2,7 @@
 // requests (http.ts): a leaf, so neither imports the other for them.
 
 /** The console's pages: each is the same index.html, the script routes on the path (console/src/roles.ts PAGES, plus / and /sign-in). */
-export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id', '/requests', '/requests/:id', '/sharing', '/audit', '/admin', '/galleries'];
+export const CONSOLE_PAGES = ['/', '/sign-in', '/operator', '/analyst', '/oversight', '/graphiql', '/searches', '/searches/:id', '/requests', '/requests/:id', '/sharing', '/audit', '/admin', '/galleries', '/verify', '/statutory'];
 
 /** Where the console's page opens and closes its session (a hub token into an HttpOnly cookie). */
 export const SESSION_PATH = '/console/session';

@@ -438,7 +438,7 @@ export function wireServices(
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
-    reports: new ReportService(db, clock, trail, documentSigner(keys), models, crops),
+    reports: new ReportService(db, clock, trail, documentSigner(keys), models, crops, sharpProbeEditor),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -16,6 +16,8 @@ export const sharpProbeEditor: ProbeEditor = {
     for (const [i, s] of steps.entries()) img = await applyStep(img, s, i);
     return img;
   },
+  // baseline (not progressive) JPEG, 4:2:0, sRGB: what a PDF's DCTDecode and pdf-lib embed as they are
+  print: (image, max) => sharp(image).rotate().resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).toColourspace('srgb').jpeg({ quality: 85, progressive: false, chromaSubsampling: '4:2:0' }).toBuffer(),
 };
 
 async function applyStep(img: Buffer, s: ProbeEditStep, i: number): Promise<Buffer> {

@@ -29,7 +29,9 @@ export function reportRouter(reports: ReportService, authenticate: Authenticate)
       const audience = String(req.query.audience ?? '').toUpperCase() === ReportAudience.OVERSIGHT ? ReportAudience.OVERSIGHT : ReportAudience.AGENCY;
       const r = await produce(actor, audience);
       const body = format === 'PDF' ? Buffer.from(r.pdf) : format === 'ZIP' ? Buffer.from(r.zip!) : r.json;
-      res.type(TYPES[format]).set('content-disposition', `attachment; filename="lead-report-${r.report.reportId}.${EXT[format]}"`).send(body);
+      // the name says what the file is: a lead report, its oversight version, or a discovery package
+      const name = format === 'ZIP' ? 'discovery' : audience === ReportAudience.OVERSIGHT ? 'lead-report-oversight' : 'lead-report';
+      res.type(TYPES[format]).set('content-disposition', `attachment; filename="${name}-${r.report.reportId}.${EXT[format]}"`).send(body);
     } catch (e) {
       const code = (e as { extensions?: { code?: string } }).extensions?.code ?? classify(e).code;
       const status = STATUS[code] ?? 500;

@@ -11,7 +11,7 @@ const jose = () => require('jose') as typeof import('jose');
 // its own JWS type, so a report's signature is never taken for a token (no issuer, no subject) nor a token for a signature
 const TYP = 'frhub-lead-report+jws';
 
-/** Lead reports signed with the hub's token keys (EdDSA): the newest key signs, every live key verifies. */
+/** Lead reports signed with the hub's token keys (EdDSA): the newest key signs; every key of the set verifies, retired ones too, but never one the hub did not have. */
 export function documentSigner(keys: SigningKeys): DocumentSigner {
   return {
     async sign(digest) {
@@ -25,11 +25,12 @@ export function documentSigner(keys: SigningKeys): DocumentSigner {
     async verify(jws) {
       const header = jose().decodeProtectedHeader(jws);
       if (header.typ !== TYP || typeof header.kid !== 'string') throw new Error('not a lead report signature of this hub');
-      const key = await keys.verificationKey(header.kid);
-      const { payload } = await jose().compactVerify(jws, key, { algorithms: ['EdDSA'] });
+      const key = await keys.documentKey(header.kid);
+      if (!key) throw new Error(`key ${header.kid} is not one this hub holds or has retired (another hub's key, or one removed with \`frhub keys remove\`)`);
+      const { payload } = await jose().compactVerify(jws, key.publicKey, { algorithms: ['EdDSA'] });
       const digest = (JSON.parse(new TextDecoder().decode(payload)) as { sha256?: unknown }).sha256;
       if (typeof digest !== 'string') throw new Error('the signature carries no digest');
-      return { kid: header.kid, digest };
+      return { kid: header.kid, digest, keyStatus: key.status, ...(key.retiredAt ? { retiredAt: new Date(key.retiredAt * 1000) } : {}) };
     },
   };
 }

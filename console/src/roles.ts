@@ -23,6 +23,9 @@ export const PAGES: Record<string, { title: string; roles: string[] }> = {
   '/admin': { title: 'Agency administration', roles: ['AGENCY_ADMIN'] },
   // counts only: the operator's administrators read them too (the API gives HUB_ADMIN every tenant's)
   '/oversight': { title: 'Oversight', roles: ['OVERSIGHT_AUDITOR', 'HUB_ADMIN'] },
+  '/statutory': { title: 'Statutory reports', roles: ['OVERSIGHT_AUDITOR', 'HUB_ADMIN'] },
+  // any signed-in role may check a report it was handed (verifyReport is open to all)
+  '/verify': { title: 'Verify a report', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR', 'AGENCY_REQUESTER'] },
   '/graphiql': { title: 'GraphQL', roles: ['HUB_ADMIN', 'AGENCY_ANALYST', 'AGENCY_SUPERVISOR', 'AGENCY_ADMIN', 'OVERSIGHT_AUDITOR', 'AGENCY_REQUESTER'] },
 };
 

@@ -1,9 +1,10 @@
-// Makes docs/sample-lead-report.pdf (and .json): the walk-through's fictional case (Metro PD, case
-// 2026-123, a robbery) on a throw-away embedded hub, searched and reviewed by two people, its lead
-// report fetched over HTTP as an agency supervisor would. Run from the repository root:
-//   node docs/examples/sample-report.cjs && pdftoppm -png -r 70 -f 1 -l 1 -singlefile docs/sample-lead-report.pdf docs/sample-lead-report
+// Makes docs/sample-lead-report.pdf, .json and .png (its first page) and .key.json (the public key
+// that signed it): the walk-through's fictional case (Metro PD, case 2026-123, a robbery) on a fresh,
+// throw-away embedded hub, searched and reviewed by two people, its lead report fetched over HTTP as
+// an agency supervisor would, the PNG drawn by pdf.js (docs/examples/pdf-page-png.mjs). Run from the
+// repository root: `npm run docs:sample-report` (or `node docs/examples/sample-report.cjs [out dir]`).
 require('../../server/cli/build.cjs');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const sharp = require('sharp');
@@ -11,12 +12,15 @@ const pino = require('pino');
 const { loadConfig } = require('../../dist/server/config.js');
 const { createHub } = require('../../dist/server/hub.js');
 const { mintToken } = require('../../dist/server/auth.js');
+const { pdfAttachments, REPORT_ATTACHMENT } = require('../../dist/tenants/reports/lead-report.pdf.js');
 
 const ROOT = resolve(__dirname, '../..');
 const GROUP = join(ROOT, 'node_modules/@vladmandic/face-api/demo/sample1.jpg');
 const crop = (left, top, width, height, o = {}) => sharp(GROUP).extract({ left, top, width, height }).resize(o.resize).jpeg().toBuffer();
 
 async function main() {
+  const out = resolve(process.argv[2] ?? join(ROOT, 'docs'));
+  mkdirSync(out, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'frhub-sample-'));
   const hub = await createHub(loadConfig({ ...process.env, FRHUB_DATA_DIR: dataDir, FRHUB_MODEL_DIR: join(ROOT, 'data/models'), DATABASE_URL: '' }), { logger: pino({ level: 'silent' }) });
   try {
@@ -45,12 +49,17 @@ async function main() {
     for (const [who, note] of [[rivera, 'Same ear shape and scar above the left eyebrow.'], [chen, 'Agree on #1; others excluded by face shape.']]) {
       await gql(who, `mutation($i: ReviewSearchInput!) { reviewSearch(input: $i) { reviewStatus } }`, { i: { searchId: search.id, outcome: 'POSSIBLE_LEAD', decisions, note } });
     }
-    for (const ext of ['pdf', 'json']) {
-      const res = await fetch(`${url}/reports/searches/${search.id}.${ext}`, { headers: { authorization: `Bearer ${chen}` } });
-      if (!res.ok) throw new Error(`${ext}: HTTP ${res.status} ${await res.text()}`);
-      writeFileSync(join(ROOT, `docs/sample-lead-report.${ext}`), Buffer.from(await res.arrayBuffer()));
-    }
-    console.log('wrote docs/sample-lead-report.pdf and docs/sample-lead-report.json');
+    // one report: the PDF, and the signed JSON it carries (a second download would be another report, with its own id and time)
+    const res = await fetch(`${url}/reports/searches/${search.id}.pdf`, { headers: { authorization: `Bearer ${chen}` } });
+    if (!res.ok) throw new Error(`pdf: HTTP ${res.status} ${await res.text()}`);
+    const files = { pdf: Buffer.from(await res.arrayBuffer()) };
+    files.json = Buffer.from((await pdfAttachments(files.pdf)).get(REPORT_ATTACHMENT));
+    for (const ext of ['pdf', 'json']) writeFileSync(join(out, `sample-lead-report.${ext}`), files[ext]);
+    // the throw-away hub's key dies with it: its public half lets a reader check the signature all the same
+    writeFileSync(join(out, 'sample-lead-report.key.json'), `${JSON.stringify(hub.keys.jwks(), null, 2)}\n`);
+    const { pagePng } = await import('./pdf-page-png.mjs');
+    writeFileSync(join(out, 'sample-lead-report.png'), await pagePng(files.pdf, 1));
+    console.log(`wrote ${['pdf', 'json', 'png', 'key.json'].map((e) => join(out, `sample-lead-report.${e}`)).join(', ')}`);
   } finally {
     await hub.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { AuditTrail } from '../../tenants/audit/audit-trail.js';
 import { ImageResealService, type ResealTick } from '../../tenants/galleries/image-reseal.service.js';
 import { DomainError } from '../../tenants/shared/errors.js';
 import { systemClock } from '../../tenants/shared/ports.js';
-import { generateStoredKey, readKeySetFile, writeKeySetFile, KeySetError, type StoredKey } from '../auth.js';
+import { generateStoredKey, readKeySetFile, readRetiredKeys, retiredKeyOf, writeKeySetFile, KeySetError, type RetiredKey, type StoredKey } from '../auth.js';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../database.js';
 import { createImageKeyFileIfMissing, ImageKeyFileError, ImageKeys, imageKeysFileOf, readImageKeyFile, rotateImageKeyFile, writeImageKeyFile, type StoredImageKey } from '../image-keys.js';
@@ -23,8 +23,14 @@ function fileOf(args: Args): string {
 }
 
 function read(file: string): StoredKey[] {
+  return readOrExplain(() => readKeySetFile(file));
+}
+
+const readRetired = (file: string): RetiredKey[] => readOrExplain(() => readRetiredKeys(file));
+
+function readOrExplain<T>(reading: () => T): T {
   try {
-    return readKeySetFile(file);
+    return reading();
   } catch (e) {
     if (e instanceof KeySetError) throw new CliError(e.message);
     throw e;
@@ -34,13 +40,14 @@ function read(file: string): StoredKey[] {
 const at = (seconds: number | undefined) => (seconds ? new Date(seconds * 1000).toISOString() : '-');
 const now = () => Math.floor(Date.now() / 1000);
 
-/** One line per key: the one that signs, those that still verify, and until when. */
-function describe(keys: StoredKey[]): string {
+/** One line per key: the one that signs, those that still verify, and until when; then the retired ones. */
+function describe(keys: StoredKey[], retired: RetiredKey[] = []): string {
   const live = keys.filter((k) => k.exp === undefined || k.exp > now());
   const signer = live.reduce<StoredKey | undefined>((a, b) => (!a || (b.iat ?? 0) > (a.iat ?? 0) ? b : a), undefined);
-  return keys
-    .map((k) => `${k.kid}  created ${at(k.iat)}  ${k === signer ? 'signs new tokens' : live.includes(k) ? `verifies until ${at(k.exp)}` : `expired ${at(k.exp)}`}`)
-    .join('\n');
+  return [
+    ...keys.map((k) => `${k.kid}  created ${at(k.iat)}  ${k === signer ? 'signs new tokens' : live.includes(k) ? `verifies until ${at(k.exp)}` : `expired ${at(k.exp)} (verifies only the reports it signed)`}`),
+    ...retired.map((k) => `${k.kid}  created ${at(k.iat)}  retired ${at(k.retiredAt ?? k.exp)}: public key kept to verify the reports it signed`),
+  ].join('\n');
 }
 
 export const keysGenerateSpec: CommandSpec = {
@@ -61,30 +68,33 @@ export const keysGenerateSpec: CommandSpec = {
 
 export const keysRotateSpec: CommandSpec = {
   usage: 'frhub keys rotate --file <path> [--retire-after <seconds>]',
-  summary: 'Adds a new signing key to the key set; the keys before it keep verifying tokens for --retire-after seconds, then stop.',
+  summary: 'Adds a new signing key to the key set; the keys before it keep verifying tokens for --retire-after seconds, then only the lead reports they signed.',
   options: [FILE_OPTION, ['--retire-after <seconds>', `how long the previous keys still verify (default ${DEFAULT_RETIRE_SECONDS}, the longest default token lifetime)`]],
-  details: `${SHARED} Running replicas re-read the file within a second of it changing (and at once on a token signed by a key they do not know); copy it to every replica. Keys past their expiry are dropped from the file.`,
+  details: `${SHARED} Running replicas re-read the file within a second of it changing (and at once on a token signed by a key they do not know); copy it to every replica. Keys past their expiry leave the file's keys; their public parts stay in its "retired" list, so the lead reports they signed still verify (\`frhub report verify\` says the key is retired).`,
   example: 'npx frhub keys rotate --file /etc/frhub/signing-keys.json',
   async run(args) {
     const file = fileOf(args);
     const retire = Number(typeof args.flags['retire-after'] === 'string' ? args.flags['retire-after'] : DEFAULT_RETIRE_SECONDS);
     if (!Number.isInteger(retire) || retire < 0) throw new UsageError(`--retire-after must be a whole number of seconds, got '${args.flags['retire-after']}'`);
     const t = now();
-    const kept = read(file)
+    const before = read(file);
+    const kept = before
       .filter((k) => k.exp === undefined || k.exp > t)
       .map((k) => ({ ...k, exp: Math.min(k.exp ?? Infinity, t + retire) }));
+    // an expired key leaves the set, its private part with it; its public part stays to verify the reports it signed
+    const retired = [...before.filter((k) => !kept.some((c) => c.kid === k.kid)).map((k) => retiredKeyOf(k, k.exp ?? t)), ...readRetired(file)];
     // the new key is newer than any kept one even within the same second
     const fresh = { ...(await generateStoredKey()), iat: Math.max(t, ...kept.map((k) => (k.iat ?? 0) + 1)) };
     const keys = [fresh, ...kept];
-    writeKeySetFile(file, keys);
-    console.log(`wrote ${file} (0600)\n${describe(keys)}`);
+    writeKeySetFile(file, keys, retired);
+    console.log(`wrote ${file} (0600)\n${describe(keys, retired)}`);
     return 0;
   },
 };
 
 export const keysRemoveSpec: CommandSpec = {
   usage: 'frhub keys remove --file <path> --kid <kid>',
-  summary: 'Removes one key from the key set at once: tokens it signed stop working (a leaked key); the newest key cannot be removed.',
+  summary: 'Removes one key from the key set at once, retired ones too: tokens and lead reports it signed stop verifying (a leaked key); the newest key cannot be removed.',
   options: [FILE_OPTION, ['--kid <kid>', 'the key to remove (`frhub keys list` shows them)']],
   details: `${SHARED} To replace the key that signs, run \`frhub keys rotate --retire-after 0\` first.`,
   example: 'npx frhub keys remove --file /etc/frhub/signing-keys.json --kid 3Qw…',
@@ -93,14 +103,21 @@ export const keysRemoveSpec: CommandSpec = {
     const kid = typeof args.flags.kid === 'string' ? args.flags.kid : undefined;
     if (!kid) throw new UsageError('--kid <kid> is required');
     const keys = read(file);
-    if (!keys.some((k) => k.kid === kid)) throw new CliError(`${file} has no key '${kid}'; its keys:\n${describe(keys)}`);
+    const retired = readRetired(file);
+    if (retired.some((k) => k.kid === kid)) {
+      const stillRetired = retired.filter((k) => k.kid !== kid);
+      writeKeySetFile(file, keys, stillRetired);
+      console.log(`wrote ${file} (0600)\n${describe(keys, stillRetired)}`);
+      return 0;
+    }
+    if (!keys.some((k) => k.kid === kid)) throw new CliError(`${file} has no key '${kid}'; its keys:\n${describe(keys, retired)}`);
     const left = keys.filter((k) => k.kid !== kid);
     const newest = keys.reduce((a, b) => ((b.iat ?? 0) > (a.iat ?? 0) ? b : a));
     if (newest.kid === kid || !left.some((k) => k.exp === undefined || k.exp > now())) {
       throw new CliError(`'${kid}' signs new tokens: run \`frhub keys rotate --file ${file} --retire-after 0\` first, then remove it`);
     }
-    writeKeySetFile(file, left);
-    console.log(`wrote ${file} (0600)\n${describe(left)}`);
+    writeKeySetFile(file, left, retired);
+    console.log(`wrote ${file} (0600)\n${describe(left, retired)}`);
     return 0;
   },
 };
@@ -111,7 +128,8 @@ export const keysListSpec: CommandSpec = {
   options: [FILE_OPTION],
   example: 'npx frhub keys list --file /etc/frhub/signing-keys.json',
   async run(args) {
-    console.log(describe(read(fileOf(args))));
+    const file = fileOf(args);
+    console.log(describe(read(file), readRetired(file)));
     return 0;
   },
 };

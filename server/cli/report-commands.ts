@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Role } from '../../models/enums.js';
+import { Role, SigningKeyStatus } from '../../models/enums.js';
 import { AuditTrail } from '../../tenants/audit/audit-trail.js';
 import { OPERATOR_SLUG } from '../../tenants/directory/tenant.service.js';
 import { ReportService, type ReportVerification } from '../../tenants/reports/report.service.js';
@@ -11,7 +11,7 @@ import { documentSigner } from '../report-signer.js';
 import { UsageError, type Args, type CommandSpec } from './args.js';
 import { hubCaller, servingHub, viaHub } from './hub-client.js';
 
-const FIELDS = 'intact kind reportId subject signedBy signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems';
+const FIELDS = 'intact kind reportId subject signedBy signingKeyStatus signingKeyRetiredAt signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems';
 
 export const reportVerifySpec: CommandSpec = {
   usage: 'frhub report verify <file>',
@@ -22,6 +22,15 @@ export const reportVerifySpec: CommandSpec = {
   example: 'npx frhub report verify lead-report.pdf',
   run: reportVerifyCommand,
 };
+
+/** How the signing key stands, in words: a retired key still vouches for what it signed before it left. */
+function keyStanding(v: ReportVerification): string {
+  if (v.signingKeyStatus === SigningKeyStatus.RETIRED) {
+    const when = v.signingKeyRetiredAt ? ` since ${new Date(v.signingKeyRetiredAt).toISOString()}` : '';
+    return ` (retired${when}: it no longer signs or verifies tokens, and is kept to verify what it signed)`;
+  }
+  return v.signingKeyStatus === SigningKeyStatus.PREVIOUS ? ' (rotated: a previous key, still verifying tokens until it retires)' : ' (the key that signs now)';
+}
 
 /** `frhub report verify <file>`: intact (exit 0) or altered (exit 1), said on the last line. */
 export async function reportVerifyCommand(args: Args): Promise<number> {
@@ -55,11 +64,11 @@ export async function reportVerifyCommand(args: Args): Promise<number> {
   }
   console.log(`file: ${file} (${v.kind}, ${bytes.length} bytes)`);
   if (v.reportId) console.log(`report: ${v.reportId} of ${v.subject}`);
-  console.log(`signature: ${v.signatureValid ? `valid, hub key ${v.signedBy}` : 'NOT valid'}`);
+  console.log(`signature: ${v.signatureValid ? `valid, hub key ${v.signedBy}${keyStanding(v)}` : 'NOT valid'}`);
   console.log(`content: ${v.contentIntact ? 'every byte as the hub produced it' : 'CHANGED'}`);
   console.log(`audit events: ${v.auditEventsChecked - v.auditEventsNotHeld.length} of ${v.auditEventsChecked} in the chain as recorded${v.auditEventsNotHeld.length ? ` (not held: ${v.auditEventsNotHeld.join(', ')})` : ''}`);
   if (v.intact) {
-    console.log(`intact: report ${v.reportId} is as the hub signed it (key ${v.signedBy}), and its ${v.auditEventsChecked} audit events are in the chain`);
+    console.log(`intact: report ${v.reportId} is as the hub signed it (key ${v.signedBy}${v.signingKeyStatus === SigningKeyStatus.RETIRED ? ', retired' : ''}), and its ${v.auditEventsChecked} audit events are in the chain`);
     return 0;
   }
   // one line, whatever a problem quotes from the file (a JSON parser's message quotes its lines)

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFString, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFString, rgb, StandardFonts, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import type { LeadReport } from './lead-report.js';
 
 export const REPORT_ATTACHMENT = 'lead-report.json';
-/** A face shown in the PDF is attached too (by its checksum), so a verifier can render the PDF again from what it carries. */
+/** A face or probe print shown in the PDF is attached too (by its checksum), so a verifier can render the PDF again from what it carries. */
 const faceAttachment = (sha256: string) => `face-${sha256}.jpg`;
+const probeAttachment = (sha256: string) => `probe-${sha256}.jpg`;
+/** the largest side of a probe print on the page, in points */
+const PROBE_PRINT = 150;
 
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 50;
@@ -104,6 +107,16 @@ export class PdfWriter {
     this.y -= 6;
   }
 
+  /** An image at most `max` points a side (its aspect kept), below the text so far, indented. */
+  image(img: PDFImage, max: number, indent = 0): void {
+    const scale = Math.min(max / img.width, max / img.height);
+    const [width, height] = [img.width * scale, img.height * scale];
+    this.room(height + 6);
+    this.y -= height + 4;
+    this.page.drawImage(img, { x: MARGIN + indent, y: this.y, width, height });
+    this.y -= 4;
+  }
+
   field(label: string, value: string | number | null | undefined): void {
     this.text(`${label}: ${value === null || value === undefined || value === '' ? '(none recorded)' : value}`, { indent: 8 });
   }
@@ -167,11 +180,18 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
     if (rq.decline) w.field('Declined', `${rq.decline.reason}${rq.decline.note ? ` - ${rq.decline.note}` : ''}`);
     w.heading('The probe and every edit');
     w.text('The original photo is never changed: each version is the original with the recorded steps applied in order.', { size: 8 });
+    // a print is drawn only when the signed content names it and the PDF carries it
+    const print = async (sha: string | null | undefined, indent: number) => {
+      const jpeg = sha ? faces.get(sha) : undefined;
+      if (jpeg) w.image(await doc.embedJpg(jpeg), PROBE_PRINT, indent);
+    };
     for (const p of rq.probes) {
       w.field(`Probe ${p.ordinal} (original)`, `sha256 ${p.sha256}, ${p.bytes} bytes`);
+      await print(p.imageSha256, 16);
       for (const v of p.versions) {
         w.text(`Version ${v.version} (${v.id}), by ${v.by ?? '?'} at ${v.at}:`, { indent: 16 });
         v.steps.forEach((st, i) => w.text(`step ${i + 1}: ${stepWords(st)}`, { indent: 28, size: 8.5 }));
+        await print(v.imageSha256, 28);
       }
       if (!p.versions.length) w.text('No edits: every search used the original.', { indent: 16, size: 8.5 });
     }
@@ -254,8 +274,12 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
   } else w.text('Unsigned.', { indent: 8 });
 
   await doc.attach(new TextEncoder().encode(JSON.stringify(report, null, 2)), REPORT_ATTACHMENT, { mimeType: 'application/json', description: 'the signed lead report', creationDate: at, modificationDate: at });
+  const probePrints = new Set((rq?.probes ?? []).flatMap((p) => [p.imageSha256, ...p.versions.map((v) => v.imageSha256)]).filter((x): x is string => !!x));
   for (const [sha, jpeg] of [...faces].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await doc.attach(jpeg, faceAttachment(sha), { mimeType: 'image/jpeg', description: 'a candidate face shown in this report', creationDate: at, modificationDate: at });
+    const probe = probePrints.has(sha);
+    await doc.attach(jpeg, probe ? probeAttachment(sha) : faceAttachment(sha), {
+      mimeType: 'image/jpeg', description: probe ? 'a probe photo or an edited version of it, as printed in this report' : 'a candidate face shown in this report', creationDate: at, modificationDate: at,
+    });
   }
   return doc.save({ useObjectStreams: false });
 }
@@ -284,11 +308,11 @@ export async function pdfAttachments(bytes: Uint8Array): Promise<Map<string, Uin
   return out;
 }
 
-/** The faces a PDF carries, by checksum, each checked against its name. */
+/** The faces and probe prints a PDF carries, by checksum, each checked against its name. */
 export function facesOf(attachments: Map<string, Uint8Array>): Map<string, Uint8Array> {
   const faces = new Map<string, Uint8Array>();
   for (const [name, bytes] of attachments) {
-    const m = /^face-([0-9a-f]{64})\.jpg$/.exec(name);
+    const m = /^(?:face|probe)-([0-9a-f]{64})\.jpg$/.exec(name);
     if (m && createHash('sha256').update(bytes).digest('hex') === m[1]) faces.set(m[1], bytes);
   }
   return faces;

@@ -86,6 +86,8 @@ export interface ReportProbeVersion {
   steps: Record<string, unknown>[];
   by: string | null;
   at: string;
+  /** sha256 of the version's image as the PDF shows it (attached to it); null where faces are not shown */
+  imageSha256?: string | null;
 }
 
 /** A request's own parts: who asked whom, the probe's provenance and versions, every examination, release and outcome. */
@@ -99,7 +101,8 @@ export interface ReportRequest {
   requestingOfficer: string | null;
   approvingSupervisor: string | null;
   provenance: { sourceKind: string; howObtained: string | null; capturedAt: string | null };
-  probes: { ordinal: number; sha256: string; bytes: number; versions: ReportProbeVersion[] }[];
+  /** each probe photo as received; `imageSha256`: its printed image in the PDF (null where faces are not shown) */
+  probes: { ordinal: number; sha256: string; bytes: number; imageSha256?: string | null; versions: ReportProbeVersion[] }[];
   examinations: { role: string; principalId: string; name: string; conclusion: string; note: string | null; at: string; dispositions: { searchId: string; rank: number; disposition: string; reason: string | null }[] }[];
   decline: { reason: string; note: string | null } | null;
   release: { searchId: string; rank: number; subjectRef: string | null; at: string | null } | null;

@@ -6,9 +6,10 @@ import { FaceImageError } from '../../models/face-image-cipher.js';
 import { ReportRepository, type ReportEventRow } from '../../models/report.repository.js';
 import { ReviewRepository } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
-import type { ScoreCalibrationPort } from '../shared/ports.js';
+import type { ProbeEditor, ProbeEditStep, ScoreCalibrationPort } from '../shared/ports.js';
+import { DomainError } from '../shared/errors.js';
 import { falseMatchEstimate } from '../search/search-threshold.js';
-import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRow } from '../../models/request.repository.js';
+import { RequestRepository, type ExaminationRow, type ProbeRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
 import { conclusionOf, LEAD_NOTICE, REPORT_FORMAT, type Disposition, type LeadReport, type PackDescription, type ReportEvent, type ReportRequest, type ReportSearch } from './lead-report.js';
 
 /** What the hub knows of the model packs whose scores a report explains. */
@@ -57,7 +58,7 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 export async function assembleReport(
   tx: Queryable,
   c: ReportCase,
-  o: { reportId: string; now: Date; models: ModelDescriber; crops?: FaceCropRepository },
+  o: { reportId: string; now: Date; models: ModelDescriber; crops?: FaceCropRepository; editor?: ProbeEditor },
   repos = { reports: new ReportRepository(), searches: new SearchRepository(), reviews: new ReviewRepository() },
 ): Promise<{ report: LeadReport; faces: Map<string, Uint8Array> }> {
   const ids = c.searches.map((s) => s.id);
@@ -81,6 +82,8 @@ export async function assembleReport(
     faces.set(sha, new Uint8Array(crop.jpeg));
     faceOf.set(`${crop.searchId}:${crop.rank}`, sha);
   }
+  // a request's probe as received and each recorded version of it, printed where the reader may see faces
+  const probeImages = rq && c.mayShowFaces && !oversight && o.editor ? await printedProbes(tx, rq, o.editor, faces) : new Map<string, string>();
   const people = [...new Set([c.principalId, ...[...reviews.values()].flat().map((r) => r.reviewerId), ...(rq?.examinations ?? []).map((e) => e.principalId), ...(rq?.versions ?? []).map((v) => v.createdBy)]
     .filter((p): p is string => !!p))];
   const names = await repos.reports.principalNames(tx, people);
@@ -138,10 +141,11 @@ export async function assembleReport(
   const agency = (await repos.reports.tenant(tx, c.tenantId)) ?? { slug: '?', name: '?' };
   const modelVersion = first?.modelVersion ?? o.models.activeModelVersion ?? 'none';
   const pack = o.models.describe(modelVersion);
-  const request = rq ? await requestPart(tx, repos.reports, rq, events, nameOf, oversight, seen) : undefined;
+  const request = rq ? await requestPart(tx, repos.reports, rq, events, nameOf, oversight, seen, probeImages) : undefined;
   const limits = [
-    ...(rq
-      ? ['The probe photos are kept by the hub but not reproduced here: this report holds each one\'s checksum and size, and each edit as its recorded steps.']
+    ...(rq && probeImages.size
+      ? ['Each probe photo is printed as the hub keeps it, and each version as the hub derives it again from the original by its recorded steps; the prints are scaled down (the checksum is of the photo as received).']
+      : rq ? ['The probe photos are kept by the hub but not reproduced here: this report holds each one\'s checksum and size, and each edit as its recorded steps.']
       : ['The probe photo is not kept by the hub: this report holds its checksum, size and face quality, not the photo, nor where it came from.']),
     rq?.row.outcome
       ? 'The outcome is as the requesting agency reported it; the hub does not check it against court or arrest records.'
@@ -184,6 +188,41 @@ export async function assembleReport(
   return { report, faces };
 }
 
+// a print fits half the page's width: large enough to compare, small enough to keep the report short
+const PROBE_PRINT_PX = 480;
+
+/**
+ * Prints each probe of a request and each recorded version (the original with its steps applied
+ * again, as the examiner searched it) into `images` by checksum; returns the checksum of each by the
+ * probe's or version's id. A version that no longer applies is left out, and the report says nothing
+ * it did not print.
+ */
+async function printedProbes(tx: Queryable, rq: RequestCase, editor: ProbeEditor, images: Map<string, Uint8Array>, requests = new RequestRepository()): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const keep = (id: string, jpeg: Buffer) => {
+    const sha = createHash('sha256').update(jpeg).digest('hex');
+    images.set(sha, new Uint8Array(jpeg));
+    out.set(id, sha);
+  };
+  for (const p of rq.probes) {
+    const original = await requests.probeBytes(tx, p.id);
+    if (!original) continue;
+    try {
+      keep(p.id, await editor.print(original, PROBE_PRINT_PX));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+    }
+    for (const v of rq.versions.filter((x) => x.probeId === p.id)) {
+      try {
+        keep(v.id, await editor.print(await editor.apply(original, v.steps as ProbeEditStep[]), PROBE_PRINT_PX));
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+      }
+    }
+  }
+  return out;
+}
+
 /** A request's decision events and those of its searches, once each, in chain order. */
 async function eventsOf(tx: Queryable, reports: ReportRepository, searchIds: string[], requestId: string | undefined): Promise<ReportEventRow[]> {
   const all = [...await reports.eventsOfSearches(tx, searchIds), ...(requestId ? await reports.eventsOfRequest(tx, requestId) : [])];
@@ -214,10 +253,13 @@ async function requestPart(
   tx: Queryable, reports: ReportRepository, rq: RequestCase, events: ReportEventRow[], nameOf: (id: string) => string, oversight: boolean,
   /** whether the reader may see this candidate (a reason given for one not released says what it looked like) */
   seen: (searchId: string, rank: number) => boolean,
+  /** the printed image of each probe and version, by its id (empty: none shown) */
+  images: Map<string, string>,
 ): Promise<ReportRequest> {
   const r = rq.row;
   // the requesting agency's version (see assembleReport)
   const requesting = rq.only !== undefined;
+  const printed = (id: string) => images.get(id) ?? null;
   const serving = (await reports.tenant(tx, r.servingTenantId)) ?? { slug: '?', name: '?' };
   const released = r.leadSearchId !== null && r.leadRank !== null;
   return {
@@ -231,10 +273,11 @@ async function requestPart(
     approvingSupervisor: oversight ? null : r.approvingSupervisor,
     provenance: { sourceKind: r.sourceKind, howObtained: oversight ? null : r.howObtained, capturedAt: r.capturedAt ? iso(r.capturedAt) : null },
     probes: rq.probes.map((p) => ({
-      ordinal: p.ordinal, sha256: p.sha256, bytes: p.bytes,
+      ordinal: p.ordinal, sha256: p.sha256, bytes: p.bytes, imageSha256: printed(p.id),
       versions: rq.versions.filter((v) => v.probeId === p.id).map((v) => ({
         id: v.id, version: v.version, by: v.createdBy ? nameOf(v.createdBy) : null, at: iso(v.createdAt),
         steps: v.steps.map((st) => Object.fromEntries(Object.entries(st).filter(([, x]) => x !== null && x !== undefined))),
+        imageSha256: printed(v.id),
       })),
     })),
     examinations: rq.examinations.map((e) => ({

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { subject as tagged } from '@casl/ability';
 import { canonicalEvent, chainHash, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
 import type { ScopedDb, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, ReportAudience, RequestStatus } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, ReportAudience, RequestStatus, type SigningKeyStatus } from '../../models/enums.js';
 import { ReportRepository } from '../../models/report.repository.js';
 import { RequestRepository, type RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
@@ -15,7 +15,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import type { TenantScope } from '../../models/db.js';
 import { isUuid } from '../shared/ids.js';
-import type { Clock, DocumentSigner } from '../shared/ports.js';
+import type { Clock, DocumentSigner, ProbeEditor } from '../shared/ports.js';
 import { discoveryReadme, discoveryZip, DISCOVERY_FILES, readZip } from './discovery.js';
 import { candidateCsv, reportDigest, type LeadReport } from './lead-report.js';
 import { facesOf, pdfAttachments, REPORT_ATTACHMENT, renderLeadReportPdf } from './lead-report.pdf.js';
@@ -39,6 +39,10 @@ export interface ReportVerification {
   subject: string | null;
   /** the hub key that signed it, when the signature verified */
   signedBy: string | null;
+  /** how that key stands now: a retired key still vouches for the reports it signed */
+  signingKeyStatus: SigningKeyStatus | null;
+  /** when the signing key was retired (stopped verifying tokens), when it is */
+  signingKeyRetiredAt: Date | null;
   signatureValid: boolean;
   /** every byte is as the hub produced it for the signed content */
   contentIntact: boolean;
@@ -68,6 +72,8 @@ export class ReportService {
     private readonly models: ModelDescriber,
     /** the kept faces a report shows (absent: a verifier, which shows none) */
     private readonly crops: FaceCropRepository | undefined,
+    /** prints a request's probe and its edited versions (absent: a verifier, which prints none) */
+    private readonly editor: ProbeEditor | undefined = undefined,
     private readonly searches = new SearchRepository(),
     private readonly repo = new ReportRepository(),
     private readonly requests = new RequestRepository(),
@@ -141,7 +147,7 @@ export class ReportService {
     return this.trail.refusals(actor, { action: AuditAction.REPORT_PRODUCED, details }, () =>
       this.db.scoped(scope, async (tx) => {
         const c = await load(tx);
-        const { report, faces } = await assembleReport(tx, c, { reportId: randomUUID(), now: this.clock.now(), models: this.models, crops: this.crops });
+        const { report, faces } = await assembleReport(tx, c, { reportId: randomUUID(), now: this.clock.now(), models: this.models, crops: this.crops, editor: this.editor });
         report.signature = await this.signer.sign(reportDigest(report));
         const json = serialize(report);
         const pdf = await renderLeadReportPdf(report, faces);
@@ -163,13 +169,13 @@ export class ReportService {
    */
   async verify(actor: Actor | null, bytes: Uint8Array): Promise<ReportVerification> {
     const v = await this.check(bytes);
-    const event = { action: AuditAction.REPORT_VERIFIED, outcome: AuditOutcome.ALLOWED, details: { kind: v.kind, reportId: v.reportId, intact: v.intact, problems: v.problems.length } };
+    const event = { action: AuditAction.REPORT_VERIFIED, outcome: AuditOutcome.ALLOWED, details: { kind: v.kind, reportId: v.reportId, intact: v.intact, signedBy: v.signedBy, signingKeyStatus: v.signingKeyStatus, problems: v.problems.length } };
     await this.db.scoped(actor ? scopeOf(actor) : { tenantId: null, allTenants: true }, (tx) => this.trail.append(tx, actor, event));
     return v;
   }
 
   private async check(bytes: Uint8Array): Promise<ReportVerification> {
-    const v: ReportVerification = { intact: false, kind: 'UNKNOWN', reportId: null, subject: null, signedBy: null, signatureValid: false, contentIntact: false, auditEventsChecked: 0, auditEventsNotHeld: [], problems: [] };
+    const v: ReportVerification = { intact: false, kind: 'UNKNOWN', reportId: null, subject: null, signedBy: null, signingKeyStatus: null, signingKeyRetiredAt: null, signatureValid: false, contentIntact: false, auditEventsChecked: 0, auditEventsNotHeld: [], problems: [] };
     const head = Buffer.from(bytes.subarray(0, 5)).toString('latin1');
     v.kind = head.startsWith('%PDF') ? 'PDF' : head.startsWith('PK\x03\x04') ? 'ZIP' : 'JSON';
     let report: LeadReport | undefined;
@@ -186,10 +192,12 @@ export class ReportService {
       try {
         const signed = await this.signer.verify(report.signature.jws);
         v.signedBy = signed.kid;
+        v.signingKeyStatus = signed.keyStatus;
+        v.signingKeyRetiredAt = signed.retiredAt ?? null;
         v.signatureValid = signed.digest === reportDigest(report);
         if (!v.signatureValid) v.problems.push(`the content differs from what key ${signed.kid} signed`);
       } catch (e) {
-        v.problems.push(`the signature does not verify with any key this hub holds (${e instanceof Error ? e.message : String(e)})`);
+        v.problems.push(`the signature does not verify with any key this hub holds or has retired (${e instanceof Error ? e.message : String(e)})`);
       }
     }
     if (v.signatureValid) await this.checkEvents(v, report);

@@ -1,5 +1,5 @@
 // What the services need from outside, implemented and wired by the server.
-import type { ProbeEditKind } from '../../models/enums.js';
+import type { ProbeEditKind, SigningKeyStatus } from '../../models/enums.js';
 import type { ProbeEditStepRow } from '../../models/request.repository.js';
 import type { Queryable, ScopedDatabase, TenantScope } from '../../models/db.js';
 import type { VectorStorage } from '../../models/index-memory.js';
@@ -131,12 +131,14 @@ export type ProbeEditStep = Omit<ProbeEditStepRow, 'kind'> & { kind: ProbeEditKi
 /** Derives an edited probe from the original, step by step; the original is never changed. Throws DomainError BAD_USER_INPUT for a step that cannot apply. */
 export interface ProbeEditor {
   apply(original: Buffer, steps: ProbeEditStep[]): Promise<Buffer>;
+  /** the image as a baseline JPEG for print (a lead report's probe versions), at most `max` pixels a side */
+  print(image: Buffer, max: number): Promise<Buffer>;
 }
 
 /** Signs what the hub hands out (lead reports) with the hub's signing keys, and checks such signatures. */
 export interface DocumentSigner {
   /** a compact JWS over `digest` (hex sha256 of the document's canonical form) */
   sign(digest: string): Promise<{ alg: string; kid: string; jws: string }>;
-  /** the digest a signature carries and the key that made it; throws when the signature does not verify with a key the hub holds */
-  verify(jws: string): Promise<{ kid: string; digest: string }>;
+  /** the digest a signature carries, the key that made it and how that key stands now (a retired key still verifies what it signed); throws when no key the hub holds or retired verifies it */
+  verify(jws: string): Promise<{ kid: string; digest: string; keyStatus: SigningKeyStatus; retiredAt?: Date }>;
 }

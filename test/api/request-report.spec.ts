@@ -7,7 +7,7 @@ import { pdfAttachments } from '../../tenants/reports/lead-report.pdf';
 import { frhubBeside } from '../support/cli';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
-import { pdfText } from '../support/pdf';
+import { pdfImages, pdfText } from '../support/pdf';
 import { DISPOSE, examinationCast, SEARCH, SUBMIT, submission } from '../support/requests';
 
 const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact kind reportId signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems } }`;
@@ -137,6 +137,47 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     expect(text).toMatch(/Outcome reported: ARREST/);
     for (const e of report.auditEvents) expect(text).toContain(`#${e.seq} ${e.action} ${e.at} ${e.hash}`);
     expect(text).toContain('not probable cause');
+  });
+
+  it('draws the probe as received and each edited version in the PDF, as pdf.js reads it back, for the examiners; the oversight version draws no image at all', async () => {
+    const sharp = (await import('sharp')).default;
+    const report = JSON.parse(json);
+    const [probe] = report.request.probes;
+    expect(probe.imageSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(probe.versions[0].imageSha256).toMatch(/^[0-9a-f]{64}$/);
+    const attached = await pdfAttachments(pdf);
+    const print = (sha: string) => Buffer.from(attached.get(`probe-${sha}.jpg`)!);
+    const sizeOf = async (jpeg: Buffer) => {
+      const m = await sharp(jpeg).metadata();
+      return { width: m.width!, height: m.height! };
+    };
+    const original = await sizeOf(print(probe.imageSha256));
+    const edited = await sizeOf(print(probe.versions[0].imageSha256));
+    // the probe came turned a quarter; version 1 (ROTATE 90) is upright again
+    expect(edited).toEqual({ width: original.height, height: original.width });
+    const drawn = await pdfImages(pdf);
+    const faces = report.searches[0].candidates.filter((c: any) => c.faceSha256).length;
+    expect(faces).toBeGreaterThan(0);
+    expect(drawn).toHaveLength(2 + faces);
+    expect(drawn).toContainEqual(expect.objectContaining(original));
+    expect(drawn).toContainEqual(expect.objectContaining(edited));
+    // and each print is that photo: the version looks like the upright booking photo, the original like the turned one
+    const upright = await bookingPhoto('BK-1002', true);
+    const grey = async (img: Buffer, size: { width: number; height: number }) => sharp(img).resize(size.width, size.height, { fit: 'fill' }).greyscale().raw().toBuffer();
+    const distance = async (a: Buffer, b: Buffer, size: { width: number; height: number }) => {
+      const [x, y] = [await grey(a, size), await grey(b, size)];
+      return x.reduce((sum, v, i) => sum + Math.abs(v - y[i]), 0) / x.length;
+    };
+    expect(await distance(print(probe.versions[0].imageSha256), upright, edited)).toBeLessThan(12);
+    expect(await distance(print(probe.imageSha256), await sharp(upright).rotate(-90).toBuffer(), original)).toBeLessThan(12);
+    expect(await distance(print(probe.imageSha256), upright, original)).toBeGreaterThan(20);
+
+    const oversight = Buffer.from(await (await get(supervisor.token, `/reports/requests/${id}.pdf?audience=oversight`)).arrayBuffer());
+    expect(await pdfImages(oversight)).toEqual([]);
+    expect([...(await pdfAttachments(oversight)).keys()]).toEqual(['lead-report.json']);
+    const signed = JSON.parse(Buffer.from((await pdfAttachments(oversight)).get('lead-report.json')!).toString('utf8'));
+    expect(signed.request.probes.every((p: any) => p.imageSha256 === null && p.versions.every((v: any) => v.imageSha256 === null))).toBe(true);
+    expect((await t.gql(supervisor.token, VERIFY, { f: oversight.toString('base64') })).data.verifyReport).toMatchObject({ intact: true });
   });
 
   it('verifies the PDF, JSON and discovery ZIP as intact and a byte changed as altered, through the API and the CLI', async () => {

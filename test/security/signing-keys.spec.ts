@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../models/enums';
-import { AuthError, loadKeySet, mintToken, readKeySetFile, verifyToken } from '../../server/auth';
-import { frhubInProcess } from '../support/cli';
+import { AuthError, generateStoredKey, loadKeySet, mintToken, readKeySetFile, readRetiredKeys, verifyToken } from '../../server/auth';
+import { reportDigest } from '../../tenants/reports/lead-report';
+import { frhubInProcess, frhubSpawned } from '../support/cli';
+import { bookingPhoto } from '../support/fixtures';
 import { movableClock, startHub, type TestHub } from '../support/hub';
 
 const jose = require('jose') as typeof import('jose');
@@ -202,5 +204,101 @@ describe('a hub on a shared key set', () => {
     expect(await role(newToken)).toBe('HUB_ADMIN');
     expect((await jwks()).keys.map((k) => k.kid)).toEqual([rotated.kid]);
     expect(readFileSync(file, 'utf8')).toContain(rotated.kid);
+  });
+});
+
+describe('a lead report outlives the key that signed it', () => {
+  let t: TestHub;
+  let file: string;
+  let dir: string;
+  let analystId: string;
+  let searchId: string;
+  const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact signedBy signingKeyStatus signingKeyRetiredAt signatureValid contentIntact problems } }`;
+  // the hub mints with whichever key signs now, so a token made after a rotation still signs in
+  const analyst = () => t.token('metro-pd', undefined, analystId);
+  const verify = async (bytes: Buffer | string) => (await t.gql(await analyst(), VERIFY, { f: Buffer.from(bytes).toString('base64') })).data.verifyReport;
+  const report = async (ext: 'json' | 'pdf') => {
+    const res = await fetch(`${t.url}/reports/searches/${searchId}.${ext}`, { headers: { authorization: `Bearer ${await analyst()}` } });
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frhub-keys-'));
+    file = join(dir, 'signing-keys.json');
+    await frhub('keys', 'generate', '--file', file);
+    t = await startHub({ FRHUB_SIGNING_KEYS_FILE: file });
+    await t.createTenant('metro-pd');
+    const admin = await t.token('metro-pd', Role.AGENCY_ADMIN);
+    const g = (await t.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
+    const enrolled = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { templateId } }`, { i: { galleryId: g, subjectRef: 'BK-1001', imageBase64: (await bookingPhoto('BK-1001', true)).toString('base64') } });
+    expect(enrolled.errors).toBeUndefined();
+    analystId = (await t.principal('metro-pd', Role.AGENCY_ANALYST, { name: 'Analyst Avery' })).id;
+    const s = await t.gql(await analyst(), `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, {
+      i: { imageBase64: (await bookingPhoto('BK-1001')).toString('base64'), legalBasis: 'CRIMINAL_SUSPECT_ID', offenseCategory: 'ROBBERY', caseNumber: 'MPD-2026-0417', minScore: -1 },
+    });
+    expect(s.errors).toBeUndefined();
+    searchId = s.data.searchFaces.id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verifies after its key retired and left the key set, says the key is retired, and refuses a key the hub never had or removed', async () => {
+    const first = readKeySetFile(file)[0].kid;
+    const json = await report('json');
+    const pdf = await report('pdf');
+    expect(JSON.parse(json.toString()).signature.kid).toBe(first);
+    expect(await verify(json)).toMatchObject({ intact: true, signedBy: first, signingKeyStatus: 'CURRENT', signingKeyRetiredAt: null });
+
+    // the key retires at once: it verifies no token any more, but still the reports it signed
+    expect((await frhub('keys', 'rotate', '--file', file, '--retire-after', '0')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100)); // a running hub checks the file at most once a second
+    for (const bytes of [json, pdf]) {
+      const v = await verify(bytes);
+      expect(v).toMatchObject({ intact: true, signatureValid: true, contentIntact: true, signedBy: first, signingKeyStatus: 'RETIRED', problems: [] });
+      expect(Date.parse(v.signingKeyRetiredAt)).toBeLessThanOrEqual(Date.now());
+    }
+    // the next rotation takes it out of the set's keys: only its public part stays, in "retired"
+    expect((await frhub('keys', 'rotate', '--file', file)).code).toBe(0);
+    expect(readKeySetFile(file).map((k) => k.kid)).not.toContain(first);
+    expect(readRetiredKeys(file).map((k) => k.kid)).toEqual([first]);
+    expect(readRetiredKeys(file)[0]).not.toHaveProperty('d');
+    expect((await frhub('keys', 'list', '--file', file)).out).toMatch(new RegExp(`${first}  created .* retired .*: public key kept to verify the reports it signed`));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await verify(pdf)).toMatchObject({ intact: true, signedBy: first, signingKeyStatus: 'RETIRED' });
+    // the retired key signs nothing new: a report made now carries the newest key
+    expect(JSON.parse((await report('json')).toString()).signature.kid).toBe(readKeySetFile(file)[0].kid);
+
+    // `frhub report verify` beside the hub says so on its lines, and ends `intact`
+    const path = join(dir, 'lead-report.json');
+    writeFileSync(path, json);
+    const url = t.hub.database.kind === 'postgres' ? String((t.hub.database.dataSource.options as { url?: string }).url) : '';
+    const cli = await frhubSpawned(['report', 'verify', path], { FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: url, FRHUB_SIGNING_KEYS_FILE: file });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`signature: valid, hub key ${first} \\(retired since [0-9T:.-]+Z: it no longer signs`));
+    expect(cli.stdout.trim().split('\n').pop()).toMatch(new RegExp(`^intact: .*\\(key ${first}, retired\\)`));
+
+    // the same content signed by a key the hub never had, named by its own kid or by the retired key's: altered
+    const foreign = await generateStoredKey();
+    const content = JSON.parse(json.toString());
+    for (const kid of [foreign.kid, first]) {
+      const jws = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify({ sha256: reportDigest(content) })))
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'frhub-lead-report+jws', kid })
+        .sign(await jose.importJWK(foreign, 'EdDSA'));
+      const forged = JSON.stringify({ ...content, signature: { alg: 'EdDSA', kid, jws } }, null, 2);
+      const v = await verify(forged);
+      expect(v).toMatchObject({ intact: false, signatureValid: false, signedBy: null, signingKeyStatus: null });
+      expect(v.problems.join(' ')).toMatch(kid === first ? /signature verification failed/ : new RegExp(`key ${foreign.kid} is not one this hub holds or has retired`));
+    }
+
+    // a retired key removed (it leaked) vouches for nothing any more
+    expect((await frhub('keys', 'remove', '--file', file, '--kid', first)).code).toBe(0);
+    expect(readRetiredKeys(file)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const removed = await verify(json);
+    expect(removed).toMatchObject({ intact: false, signatureValid: false });
+    expect(removed.problems.join(' ')).toMatch(new RegExp(`key ${first} is not one this hub holds or has retired`));
   });
 });

@@ -6,8 +6,17 @@ import { join } from 'node:path';
  * it; in a node process of its own, since pdf.js is an ES module jest's CommonJS runtime cannot load.
  */
 export function pdfText(bytes: Uint8Array): Promise<string[]> {
+  return pdfJs('pdf-text.mjs', bytes);
+}
+
+/** Every image the PDF's pages draw (its page, and its width and height in pixels), read by pdf.js as pdfText. */
+export function pdfImages(bytes: Uint8Array): Promise<{ page: number; width: number; height: number }[]> {
+  return pdfJs('pdf-images.mjs', bytes);
+}
+
+function pdfJs<T>(script: string, bytes: Uint8Array): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'pdf-text.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, script)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

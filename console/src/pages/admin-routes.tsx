@@ -3,9 +3,10 @@ import { AgencyAdminPage, OperatorGalleriesPage } from './agency-admin';
 import { AuditLogPage } from './audit-log';
 import { RequestPage } from './request';
 import { RequestsPage } from './requests';
+import { StatutoryReportsPage, VerifyReportPage } from './reports';
 import { SharingPage } from './sharing';
 
-/** The operator's and agency administrator's pages beyond /operator, and the requests pages, by path (main.tsx asks here first). */
+/** The operator's and agency administrator's pages beyond /operator, the requests and the reports pages, by path (main.tsx asks here first). */
 export function adminView(path: string): JSX.Element | null {
   if (path === '/admin') return <AgencyAdminPage />;
   if (path === '/galleries') return <OperatorGalleriesPage />;
@@ -13,5 +14,7 @@ export function adminView(path: string): JSX.Element | null {
   if (path === '/audit') return <AuditLogPage />;
   if (path === '/requests') return <RequestsPage />;
   if (/^\/requests\/[\w-]+$/.test(path)) return <RequestPage id={path.split('/')[2]} />;
+  if (path === '/verify') return <VerifyReportPage />;
+  if (path === '/statutory') return <StatutoryReportsPage />;
   return null;
 }

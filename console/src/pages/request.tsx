@@ -84,6 +84,7 @@ export function RequestPage({ id }: { id: string }) {
       {supervisor && r.status === 'SUBMITTED' && <Decide request={r} onDone={after} />}
       {seesProbe && <Probes request={r} images={probe.images} error={probe.error} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
       {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} images={probe.images} onDone={after} />}
+      {(seesProbe ? !(r.status === 'IN_VERIFICATION' && !examiner) : !serving && RELEASED.includes(r.status)) && <Reports request={r} discovery={seesProbe} />}
       {supervisor && ['OUTCOME_RECORDED', 'DECLINED', 'WITHDRAWN'].includes(r.status) && <Act label="Close request" message="Request closed." run={() => gql(/* GraphQL */ `mutation CloseRequest($r: ID!) { closeRequest(requestId: $r) { id } }`, { r: r.id })} onDone={after} />}
       <History request={r} me={me} serving={serving} />
     </>
@@ -176,6 +177,29 @@ function LineUpExport({ request: r }: { request: Request }) {
       </form>
       <Problem error={error} />
       {photo && <p><img class="chip" src={photo.image} alt={`Line-up photo of ${photo.subjectRef}`} /> <a href={photo.image} download={`${photo.subjectRef}.jpg`}>Download the photo of {photo.subjectRef}</a></p>}
+    </section>
+  );
+}
+
+/**
+ * The request's lead report and, for the serving agency's examiners and supervisors, its discovery
+ * package: plain links the hub answers with the session cookie (the same URLs a program uses with a
+ * token). Shown only when the hub gives them: not to the serving side during a blind verification,
+ * not to the requesting agency before its answer came back.
+ */
+function Reports({ request: r, discovery }: { request: Request; discovery: boolean }) {
+  const base = `/reports/requests/${r.id}`;
+  return (
+    <section aria-labelledby="reports">
+      <h2 id="reports">Lead report</h2>
+      <p class="hint">Signed by the hub: anyone can check a copy with “Verify a report” or <code>npx frhub report verify &lt;file&gt;</code>. Each download is audited.</p>
+      {/* `download`: the browser saves the file under the name the hub gives it (the report's id) */}
+      <ul data-testid="report-downloads">
+        <li><a href={`${base}.pdf`} download>Lead report (PDF)</a></li>
+        <li><a href={`${base}.json`} download>Lead report (JSON)</a></li>
+        <li><a href={`${base}.pdf?audience=oversight`} download>Oversight version, without faces (PDF)</a></li>
+        {discovery && <li><a href={`${base}/discovery.zip`} download>Discovery package for the defence (ZIP)</a></li>}
+      </ul>
     </section>
   );
 }
