@@ -354,6 +354,19 @@ export type SetTenantPolicyInput = {
   warrantRequiredFor?: Array<LegalBasis> | null | undefined;
 };
 
+/** How the key that signed a lead report stands in the hub's key set: CURRENT, PREVIOUS (rotated, still verifying tokens), RETIRED (kept only to verify what it signed). */
+export type SigningKeyStatus =
+  | 'CURRENT'
+  | 'PREVIOUS'
+  | 'RETIRED';
+
+/** A statute whose yearly report the hub computes from its audit chain. */
+export type Statute =
+  | 'MD_2_510'
+  | 'MT_44_15_111'
+  | 'UT_77_23E'
+  | 'WA_43_386';
+
 export type SubmitRequestInput = {
   /** the supervisor who approved sending the request (At most 200 characters; no control characters or bidi overrides.) */
   approvingSupervisor: string;
@@ -622,6 +635,21 @@ export type SubjectRemnantsQueryVariables = Exact<{
 
 
 export type SubjectRemnantsQuery = { subjectRemnants: { clean: boolean, tables: Array<{ table: string, rows: number }> } };
+
+export type VerifyReportQueryVariables = Exact<{
+  f: string;
+}>;
+
+
+export type VerifyReportQuery = { verifyReport: { intact: boolean, kind: string, reportId: string | null, subject: string | null, signedBy: string | null, signingKeyStatus: SigningKeyStatus | null, signingKeyRetiredAt: string | null, signatureValid: boolean, contentIntact: boolean, auditEventsChecked: number, auditEventsNotHeld: Array<number>, problems: Array<string> } };
+
+export type StatutoryReportQueryVariables = Exact<{
+  s: Statute;
+  y: number;
+}>;
+
+
+export type StatutoryReportQuery = { statutoryReport: { statute: Statute, title: string, citation: string, year: number, periodStart: string, periodEnd: string, generatedAt: string, notes: Array<string>, cannotKnow: Array<string>, csv: string, pdfBase64: string, sections: Array<{ title: string, columns: Array<string>, rows: Array<Array<string>> }> } };
 
 export type RequestPageQueryVariables = Exact<{
   id: string | number;

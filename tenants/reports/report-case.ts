@@ -9,7 +9,7 @@ import { SearchRepository, type SearchRow } from '../../models/search.repository
 import type { ProbeEditor, ProbeEditStep, ScoreCalibrationPort } from '../shared/ports.js';
 import { DomainError } from '../shared/errors.js';
 import { falseMatchEstimate } from '../search/search-threshold.js';
-import { RequestRepository, type ExaminationRow, type ProbeRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
+import { type ExaminationRow, type ProbeRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
 import { conclusionOf, LEAD_NOTICE, REPORT_FORMAT, type Disposition, type LeadReport, type PackDescription, type ReportEvent, type ReportRequest, type ReportSearch } from './lead-report.js';
 
 /** What the hub knows of the model packs whose scores a report explains. */
@@ -83,7 +83,7 @@ export async function assembleReport(
     faceOf.set(`${crop.searchId}:${crop.rank}`, sha);
   }
   // a request's probe as received and each recorded version of it, printed where the reader may see faces
-  const probeImages = rq && c.mayShowFaces && !oversight && o.editor ? await printedProbes(tx, rq, o.editor, faces) : new Map<string, string>();
+  const probeImages = rq && c.mayShowFaces && !oversight && o.editor && o.crops ? await printedProbes(tx, rq, o.editor, o.crops, faces) : new Map<string, string>();
   const people = [...new Set([c.principalId, ...[...reviews.values()].flat().map((r) => r.reviewerId), ...(rq?.examinations ?? []).map((e) => e.principalId), ...(rq?.versions ?? []).map((v) => v.createdBy)]
     .filter((p): p is string => !!p))];
   const names = await repos.reports.principalNames(tx, people);
@@ -197,7 +197,7 @@ const PROBE_PRINT_PX = 480;
  * probe's or version's id. A version that no longer applies is left out, and the report says nothing
  * it did not print.
  */
-async function printedProbes(tx: Queryable, rq: RequestCase, editor: ProbeEditor, images: Map<string, Uint8Array>, requests = new RequestRepository()): Promise<Map<string, string>> {
+async function printedProbes(tx: Queryable, rq: RequestCase, editor: ProbeEditor, crops: FaceCropRepository, images: Map<string, Uint8Array>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const keep = (id: string, jpeg: Buffer) => {
     const sha = createHash('sha256').update(jpeg).digest('hex');
@@ -205,7 +205,7 @@ async function printedProbes(tx: Queryable, rq: RequestCase, editor: ProbeEditor
     out.set(id, sha);
   };
   for (const p of rq.probes) {
-    const original = await requests.probeBytes(tx, p.id);
+    const original = await crops.probeBytes(tx, p.id);
     if (!original) continue;
     try {
       keep(p.id, await editor.print(original, PROBE_PRINT_PX));

@@ -1,15 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import { gql } from '../api';
+import type { StatutoryReportQuery, VerifyReportQuery } from '../graphql.generated';
 import { BarChart, type Bar } from './charts';
 import { Problem } from './problem';
 import { useQuery } from './use-query';
 import { words } from './words';
 
-interface Verification {
-  intact: boolean; kind: string; reportId: string | null; subject: string | null; signedBy: string | null; signingKeyStatus: string | null; signingKeyRetiredAt: string | null;
-  signatureValid: boolean; contentIntact: boolean; auditEventsChecked: number; auditEventsNotHeld: number[]; problems: string[];
-}
-const VERIFY = `query($f: String!) { verifyReport(fileBase64: $f) { intact kind reportId subject signedBy signingKeyStatus signingKeyRetiredAt signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems } }`;
+type Verification = VerifyReportQuery['verifyReport'];
+const VERIFY = /* GraphQL */ `query VerifyReport($f: String!) { verifyReport(fileBase64: $f) { intact kind reportId subject signedBy signingKeyStatus signingKeyRetiredAt signatureValid contentIntact auditEventsChecked auditEventsNotHeld problems } }`;
 
 // the file's bytes as base64, without the data URL's prefix
 const base64Of = (file: File) => new Promise<string>((resolve, reject) => {
@@ -37,7 +35,7 @@ export function VerifyReportPage() {
     setError(null);
     setBusy(true);
     try {
-      setResult((await gql<{ verifyReport: Verification }>(VERIFY, { f: await base64Of(f) })).verifyReport);
+      setResult((await gql<VerifyReportQuery>(VERIFY, { f: await base64Of(f) })).verifyReport);
     } catch (e) {
       setError(e);
     } finally {
@@ -78,9 +76,9 @@ export function VerifyReportPage() {
   );
 }
 
-interface Section { title: string; columns: string[]; rows: string[][] }
-interface Statutory { statute: string; title: string; citation: string; year: number; periodStart: string; periodEnd: string; generatedAt: string; sections: Section[]; notes: string[]; cannotKnow: string[]; csv: string; pdfBase64: string }
-const STATUTORY = `query($s: Statute!, $y: Int!) { statutoryReport(statute: $s, year: $y) { statute title citation year periodStart periodEnd generatedAt sections { title columns rows } notes cannotKnow csv pdfBase64 } }`;
+type Statutory = StatutoryReportQuery['statutoryReport'];
+type Section = Statutory['sections'][number];
+const STATUTORY = /* GraphQL */ `query StatutoryReport($s: Statute!, $y: Int!) { statutoryReport(statute: $s, year: $y) { statute title citation year periodStart periodEnd generatedAt sections { title columns rows } notes cannotKnow csv pdfBase64 } }`;
 const STATUTES: [string, string][] = [
   ['MD_2_510', 'Maryland, Criminal Procedure 2-510'],
   ['MT_44_15_111', 'Montana, MCA 44-15-111'],
@@ -96,7 +94,7 @@ const exact = (v: string) => (/^\d+$/.test(v) ? Number(v) : null);
 export function StatutoryReportsPage() {
   const [statute, setStatute] = useState('MD_2_510');
   const [year, setYear] = useState(thisYear);
-  const { data, error } = useQuery<{ statutoryReport: Statutory }>(STATUTORY, { s: statute, y: year });
+  const { data, error } = useQuery<StatutoryReportQuery>(STATUTORY, { s: statute, y: year });
   const r = data?.statutoryReport;
   return (
     <>
