@@ -7,6 +7,7 @@ import { AuditOutcome, SignInRefusal } from '../models/enums.js';
 import { SignInRefused, signInAudited, type SessionService } from '../tenants/directory/session.service.js';
 import type { Authenticator, Identified } from './authenticate.js';
 import { httpError } from './http.js';
+import { systemClock, type Clock } from '../tenants/shared/ports.js';
 
 /** Where `console/build.cjs` writes the bundle; the same from dist/server and from server/ (tests). */
 export const CONSOLE_DIR = join(__dirname.replace(/[\\/](dist[\\/])?server$/, ''), 'dist', 'console');
@@ -79,9 +80,9 @@ export function secured(res: Response): Response {
   });
 }
 
-/** Sets the session cookie for a verified token that expires at `expiresAt` (seconds): the cookie lasts no longer. */
-export function openSession(req: Request, res: Response, token: string, expiresAt: number): void {
-  const maxAge = Math.max(0, expiresAt * 1000 - Date.now());
+/** Sets the session cookie for a verified token that expires at `expiresAt` (seconds, on the hub's clock, as `now`): the cookie lasts no longer. */
+export function openSession(req: Request, res: Response, token: string, expiresAt: number, now: Date): void {
+  const maxAge = Math.max(0, expiresAt * 1000 - now.getTime());
   res.cookie(hostCookie(req, SESSION_COOKIE).name, token, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: '/', maxAge });
 }
 
@@ -114,6 +115,8 @@ export interface ConsoleDeps {
   endSession?: (req: Request, res: Response) => Promise<string | undefined>;
   /** the system-use notice every sign-in acknowledges (CJIS 5.5.4); absent: none */
   notice?: string;
+  /** the hub's clock: a session's expiry is on it, so the cookies' lifetimes are measured from its now */
+  clock?: Clock;
 }
 
 /**
@@ -125,6 +128,7 @@ export interface ConsoleDeps {
  */
 export function consoleRouter(deps: ConsoleDeps): express.Router {
   const router = express.Router();
+  const clock = deps.clock ?? systemClock;
   const index = () => (existsSync(join(CONSOLE_DIR, 'index.html')) ? readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8') : undefined);
   const page = (res: Response) => {
     const html = index();
@@ -184,10 +188,11 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
       if (e instanceof SignInRefused) return void secured(res).status(401).json(httpError('UNAUTHENTICATED', e.message));
       throw e;
     }
-    openSession(req, res, token, Math.floor(expiresAt.getTime() / 1000));
+    const now = clock.now();
+    openSession(req, res, token, Math.floor(expiresAt.getTime() / 1000), now);
     if (pending) {
       clearPending(req, res);
-      res.cookie(PROVIDER_COOKIE, offered.who.tenant.slug, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, expiresAt.getTime() - Date.now()) });
+      res.cookie(PROVIDER_COOKIE, offered.who.tenant.slug, { httpOnly: true, sameSite: 'strict', secure: secureCookie(req), path: SESSION_PATH, maxAge: Math.max(0, expiresAt.getTime() - now.getTime()) });
     } else if (cookieOf(req, PROVIDER_COOKIE)) {
       // a session of a pasted token is no agency provider's: signing out of it goes nowhere else
       clearProviderCookie(req, res);

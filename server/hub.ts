@@ -278,7 +278,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   );
   const oidc = consoleOidc({ tenants, sessions: services.sessions, keys, logger, notice: !!config.systemUseNotice, mfaAcrValues: config.mfaAcrValues, clock });
   app.use(reportRouter(services.reports, authenticate));
-  app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice }));
+  app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice, clock }));
   app.use(oidc.router);
   app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /reports/searches/<id>.pdf and /reports/requests/<id>.pdf (and .json, /discovery.zip), /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
   app.use(httpErrorHandler(config.maxUploadBytes, logger));

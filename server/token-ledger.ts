@@ -38,7 +38,8 @@ export async function issueCliToken(config: { dataDir: string; signingKeysFile?:
 export async function mintCliToken(config: { dataDir: string; signingKeysFile?: string }, o: { tenant: string; role?: Role; subject?: string; ttlSeconds: number }): Promise<{ token: string; record(): void }> {
   const keys = await loadSigningKeys(config);
   const token = await mintToken(keys, { tenant: o.tenant, role: o.role, principalId: o.subject, ttlSeconds: o.ttlSeconds });
-  const now = new Date();
+  // the ledger's times are the token's own: judged later against its exp, so from the clock that signed it
+  const now = keys.clock.now();
   return {
     token,
     record: () => recordIssuedToken(config.dataDir, { issuedAt: now.toISOString(), tenant: o.tenant, role: o.role ?? null, subject: o.subject ?? null, expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000).toISOString(), token }),

@@ -345,4 +345,17 @@ describe('sessions and tokens that end', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('the session cookie lasts as long as the session on the hub’s clock, not on the wall clock', async () => {
+    // the hub's clock ahead of the wall clock: a cookie measured from the wall clock would outlive its session by the gap
+    clock.advance(10 * MINUTE);
+    const analyst = await t.principal('metro-pd', Role.AGENCY_ANALYST);
+    const hour = await mintToken(t.hub.keys, { tenant: 'metro-pd', principalId: analyst.id, ttlSeconds: 3600 });
+    const opened = await signIn(hour);
+    expect(opened.status).toBe(200);
+    expect(Date.parse(opened.body.expiresAt) - clock.now().getTime()).toBeLessThanOrEqual(3600_000);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(opened.setCookie.find((c) => c.startsWith('frhub_session='))!)![1]);
+    expect(maxAge).toBeLessThanOrEqual(3600);
+    expect(maxAge).toBeGreaterThan(3600 - 60);
+  });
 });
