@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cursor, Queryable } from './db.js';
+import type { CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, LegalBasis, OffenseCategory, ProbeEditKind, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus } from './enums.js';
 
 export interface ExaminationAgreementRow {
   id: string;
@@ -18,30 +19,30 @@ export interface RequestRow {
   tenantId: string;
   servingTenantId: string;
   agreementId: string | null;
-  status: string;
+  status: RequestStatus;
   caseNumber: string;
-  offenseCategory: string | null;
+  offenseCategory: OffenseCategory | null;
   statuteText: string | null;
-  legalBasis: string;
+  legalBasis: LegalBasis;
   narrative: string | null;
   warrantNumber: string | null;
-  sourceKind: string;
+  sourceKind: ProbeSourceKind;
   howObtained: string | null;
   capturedAt: Date | null;
   requestingOfficer: string;
   approvingSupervisor: string;
-  priority: string;
+  priority: RequestPriority;
   dueAt: Date | null;
   submittedBy: string | null;
   examinerId: string | null;
   verifierId: string | null;
   adjudicatorId: string | null;
-  declineReason: string | null;
+  declineReason: DeclineReason | null;
   declineNote: string | null;
   leadSearchId: string | null;
   leadRank: number | null;
   leadSubjectRef: string | null;
-  outcome: string | null;
+  outcome: RequestOutcome | null;
   outcomeNote: string | null;
   attestedAt: Date | null;
   createdAt: Date;
@@ -59,7 +60,7 @@ export interface ProbeRow {
 }
 
 export interface ProbeEditStepRow {
-  kind: string;
+  kind: ProbeEditKind;
   x?: number | null;
   y?: number | null;
   width?: number | null;
@@ -82,16 +83,16 @@ export interface ProbeVersionRow {
 export interface DispositionRow {
   searchId: string;
   rank: number;
-  disposition: string;
+  disposition: CandidateDisposition;
   reason: string | null;
 }
 
 export interface ExaminationRow {
   id: string;
   requestId: string;
-  role: string;
+  role: ExaminationRole;
   principalId: string;
-  conclusion: string;
+  conclusion: ExaminationConclusion;
   dispositions: DispositionRow[];
   note: string | null;
   createdAt: Date;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cursor, Queryable } from './db.js';
 import type { VectorHit } from './face-template.repository.js';
+import type { LegalBasis, OffenseCategory, ReviewOutcome, ReviewStatus } from './enums.js';
 
 export interface SearchRow {
   id: string;
@@ -8,15 +9,15 @@ export interface SearchRow {
   principalId: string | null;
   status: string;
   caseNumber: string | null;
-  legalBasis: string;
-  offenseCategory: string | null;
+  legalBasis: LegalBasis;
+  offenseCategory: OffenseCategory | null;
   modelVersion: string;
   threshold: number;
   probeQuality: number;
   probeSha256: string;
   galleriesSearched: string[];
-  reviewStatus: string;
-  reviewOutcome: string | null;
+  reviewStatus: ReviewStatus;
+  reviewOutcome: ReviewOutcome | null;
   exigentDueAt: Date | null;
   approvedBy: string | null;
   approvedAt: Date | null;

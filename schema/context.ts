@@ -34,7 +34,21 @@ export interface Services {
   audit: AuditService;
   oversight: OversightService;
   reports: ReportService;
-  inferenceStatus(): Record<string, unknown>;
+  inferenceStatus(): InferenceStatusReport;
+}
+
+/** What the inference module reports of itself (the server reads it from the engine). */
+export interface InferenceStatusReport {
+  pack: string;
+  packVersion: string;
+  embeddingDim: number;
+  detector: string;
+  provider: string;
+  fallbackReason: string | null;
+  queueDepth: number;
+  batches: number;
+  facesEmbedded: number;
+  matchThreshold: number;
 }
 
 export interface GraphQLContext {

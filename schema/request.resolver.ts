@@ -227,7 +227,7 @@ const toRequest = (v: RequestView, now = new Date()): Request =>
     searches: v.searches.map((s) => ({ ...s, candidates: s.candidates.map(({ face, ...c }) => ({ ...c, faceImage: dataUrl(face) })) })),
     lead: v.lead ? { ...v.lead, faceImage: dataUrl(v.lead.face) } : null,
     examinerChoices: v.examinerChoices ?? [],
-  }) as unknown as Request;
+  });
 
 @Resolver()
 export class RequestResolver {
@@ -281,7 +281,7 @@ export class RequestResolver {
 
   @Mutation(() => ProbeVersion, { description: 'The examiner records an edit of a probe as steps from the original (crop, rotate, brightness/contrast, a hand-placed face box).' })
   editRequestProbe(@Arg('input') input: EditRequestProbeInput, @Ctx() ctx: GraphQLContext): Promise<ProbeVersion> {
-    return ctx.services.examinations.editProbe(actorOf(ctx), input) as unknown as Promise<ProbeVersion>;
+    return ctx.services.examinations.editProbe(actorOf(ctx), input);
   }
 
   @Query(() => String, { description: 'A request’s probe (the original, or a version) as a data:image URL: its examiner, its verifier and the serving tenant’s supervisors only. Audited.' })

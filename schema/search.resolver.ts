@@ -199,7 +199,7 @@ export class SearchFacesInput {
   @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the score at which the strangers expected above it over the templates searched meet the target false-positive identification rate (FRHUB_TARGET_FPIR), never below the model’s verification threshold' }) minScore?: number | null;
 }
 
-type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis' | 'probeQualityComponents' | 'qualityWarnings'> & { candidates?: Candidate[]; thresholdBasis?: ThresholdBasis | null; probeQualityComponents?: QualityComponents | null; qualityWarnings?: string[] | null };
+type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis' | 'probeQualityComponents' | 'qualityWarnings'> & { thresholdBasis?: ThresholdBasis | null; probeQualityComponents?: QualityComponents | null; qualityWarnings?: string[] | null };
 type CandidateIn = Omit<Candidate, 'searchId' | 'subjectId'> & { subjectId?: string | null; removedReason?: string | null };
 export const toSearch = (r: Row, candidates: CandidateIn[]): Search =>
   ({
@@ -224,7 +224,7 @@ export class SearchResolver {
     }
     const image = input.requestId ? null : await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
     const r = await ctx.services.searches.search(actor, { ...input, legalBasis: input.legalBasis as LegalBasis, image });
-    return toSearch(r as unknown as Row, r.candidates);
+    return toSearch(r, r.candidates);
   }
 
   @Query(() => ProbePreview, {
@@ -240,7 +240,7 @@ export class SearchResolver {
   @Query(() => Search)
   async search(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Search> {
     const r = await ctx.services.searches.get(actorOf(ctx), id);
-    return toSearch(r as unknown as Row, r.candidates);
+    return toSearch(r, r.candidates);
   }
 
   @Query(() => SearchConnection)
@@ -251,7 +251,7 @@ export class SearchResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SearchConnection> {
     const page = await ctx.services.searches.list(actorOf(ctx), first, after, legalHold ?? null);
-    const nodes = page.nodes.map((r) => toSearch(r as unknown as Row, r.candidates));
+    const nodes = page.nodes.map((r) => toSearch(r, r.candidates));
     return toConnection(nodes, page);
   }
 
@@ -283,13 +283,13 @@ export class SearchResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Search> {
     const row = await ctx.services.reviews.setLegalHold(actorOf(ctx), { searchId, hold, reason });
-    return toSearch(row as unknown as Row, []);
+    return toSearch(row, []);
   }
 
   @Query(() => [Search], { description: 'Exigent searches of your tenant awaiting a supervisor’s approval (supervisors).' })
   async exigentSearchesAwaitingApproval(@Arg('overdueOnly', { defaultValue: false }) overdueOnly: boolean, @Ctx() ctx: GraphQLContext): Promise<Search[]> {
     const rows = await ctx.services.reviews.awaitingApproval(actorOf(ctx), overdueOnly);
-    return rows.map((r) => toSearch(r as unknown as Row, []));
+    return rows.map((r) => toSearch(r, []));
   }
 }
 

@@ -20,6 +20,6 @@ export class SystemResolver {
   @Query(() => InferenceStatus)
   inferenceStatus(@Ctx() ctx: GraphQLContext): InferenceStatus {
     actorOf(ctx);
-    return ctx.services.inferenceStatus() as unknown as InferenceStatus;
+    return ctx.services.inferenceStatus();
   }
 }

@@ -91,7 +91,7 @@ export class EngineEmbedder implements FaceEmbedder {
     };
   }
 
-  status(): Record<string, unknown> {
+  status(): InferenceStatus & Record<string, unknown> {
     return { ...this.engine.status() };
   }
 

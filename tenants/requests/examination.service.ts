@@ -1,8 +1,8 @@
 import type { ScopedDb, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, CandidateDisposition, ExaminationConclusion, ExaminationRole, RequestStatus } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, CandidateDisposition, ExaminationConclusion, ExaminationRole, ProbeEditKind, RequestStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
-import { RequestRepository, type DispositionRow, type ExaminationRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
+import { RequestRepository, type DispositionRow, type ExaminationRow, type ProbeEditStepRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
 import { meaningful } from '../../models/text.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -66,7 +66,7 @@ export class ExaminationService {
         if (!probe) throw notFound('probe', input.probeId ?? '?');
         // applied once now, so a step that cannot apply is refused before it is recorded
         await this.editor.apply((await this.crops.probeBytes(tx, probe.id))!, input.steps);
-        const steps = input.steps.map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null && v !== undefined))) as unknown as ProbeEditStep[];
+        const steps = input.steps.map((s): ProbeEditStepRow => ({ ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null && v !== undefined)), kind: s.kind as ProbeEditKind }));
         const version = await this.requests.addVersion(tx, { requestId: r.id, probeId: probe.id, tenantId: r.tenantId, servingTenantId: r.servingTenantId, steps, createdBy: actor.principalId });
         await this.trail.append(tx, actor, {
           action: AuditAction.REQUEST_PROBE_EDITED, outcome: AuditOutcome.ALLOWED, ...requestEvent(r), probeSha256: probe.sha256,

@@ -28,7 +28,7 @@ export interface HistoryEntry {
   outcome: string;
   reason: string | null;
   /** the status the event moved the request to, if it moved it */
-  status: string | null;
+  status: RequestStatus | null;
   actorRole: string | null;
   /** who acted: shown to the serving tenant, not to the requester */
   principalId: string | null;
@@ -69,7 +69,7 @@ export async function viewOf(tx: Queryable, actor: Actor, r: RequestRow, repo: R
     : null;
   const history = o.history === false ? [] : (await repo.history(tx, r.id)).map((e) => ({
     seq: e.seq, at: e.at, action: e.action, outcome: e.outcome, reason: e.reason, actorRole: e.actorRole,
-    status: typeof e.details.to === 'string' && e.outcome === 'ALLOWED' && e.action !== AuditAction.REQUEST_VIEWED ? e.details.to : null,
+    status: typeof e.details.to === 'string' && e.outcome === 'ALLOWED' && e.action !== AuditAction.REQUEST_VIEWED ? (e.details.to as RequestStatus) : null,
     principalId: serving ? e.principalId : null,
   }));
   if (!serving) {
