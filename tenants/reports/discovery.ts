@@ -3,6 +3,14 @@ import { candidateCsv, type LeadReport } from './lead-report.js';
 
 export const DISCOVERY_FILES = { pdf: 'lead-report.pdf', json: 'lead-report.json', csv: 'candidates.csv', readme: 'README.txt' } as const;
 
+/** A request's probe prints the report names, as the package's files: `probe-1-original.jpg`, `probe-1-version-2.jpg`. */
+export function probeFiles(r: LeadReport): { name: string; sha256: string }[] {
+  return (r.request?.probes ?? []).flatMap((p) => [
+    ...(p.imageSha256 ? [{ name: `probe-${p.ordinal}-original.jpg`, sha256: p.imageSha256 }] : []),
+    ...p.versions.flatMap((v) => (v.imageSha256 ? [{ name: `probe-${p.ordinal}-version-${v.version}.jpg`, sha256: v.imageSha256 }] : [])),
+  ]);
+}
+
 /** The discovery package's README, in plain words, from the report it comes with. */
 export function discoveryReadme(r: LeadReport): string {
   const s = r.searches;
@@ -23,6 +31,7 @@ export function discoveryReadme(r: LeadReport): string {
     ...(r.request ? ['  For a request it also holds the probe\'s provenance, each recorded edit of the probe, every examiner\'s dispositions, the release and the outcome.'] : []),
     `- ${DISCOVERY_FILES.json}: the same report as data, signed by the hub.`,
     `- ${DISCOVERY_FILES.csv}: the candidate list as it was returned, one line per candidate and reviewer.`,
+    ...probeFiles(r).map((f) => `- ${f.name}: ${/original/.test(f.name) ? 'the probe photo as the requesting agency sent it' : 'an edited version of the probe, derived from the original by the steps the report records'}, as printed in the report (scaled down).`),
     `- ${DISCOVERY_FILES.readme}: this file.`,
     '',
     'The conclusion',
@@ -39,8 +48,11 @@ export function discoveryReadme(r: LeadReport): string {
   ].join('\n');
 }
 
-/** The ZIP, the same bytes for the same content (fixed times, fixed order), so a verifier can build it again and compare. */
-export function discoveryZip(r: LeadReport, json: string, pdf: Uint8Array): Uint8Array {
+/**
+ * The ZIP, the same bytes for the same content (fixed times, fixed order), so a verifier can build it
+ * again and compare; `images` (by checksum, as the PDF carries them) give the probe versions' files.
+ */
+export function discoveryZip(r: LeadReport, json: string, pdf: Uint8Array, images: Map<string, Uint8Array> = new Map()): Uint8Array {
   const mtime = new Date(r.generatedAt);
   const files: Zippable = {
     [DISCOVERY_FILES.readme]: [strToU8(discoveryReadme(r)), { mtime, level: 6 }],
@@ -48,6 +60,10 @@ export function discoveryZip(r: LeadReport, json: string, pdf: Uint8Array): Uint
     [DISCOVERY_FILES.json]: [strToU8(json), { mtime, level: 6 }],
     [DISCOVERY_FILES.csv]: [strToU8(candidateCsv(r)), { mtime, level: 6 }],
   };
+  for (const f of probeFiles(r)) {
+    const jpeg = images.get(f.sha256);
+    if (jpeg) files[f.name] = [jpeg, { mtime, level: 0 }];
+  }
   return zipSync(files);
 }
 

@@ -275,7 +275,9 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
 
   await doc.attach(new TextEncoder().encode(JSON.stringify(report, null, 2)), REPORT_ATTACHMENT, { mimeType: 'application/json', description: 'the signed lead report', creationDate: at, modificationDate: at });
   const probePrints = new Set((rq?.probes ?? []).flatMap((p) => [p.imageSha256, ...p.versions.map((v) => v.imageSha256)]).filter((x): x is string => !!x));
-  for (const [sha, jpeg] of [...faces].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const shown = new Set([...probePrints, ...report.searches.flatMap((s) => s.candidates.map((c) => c.faceSha256))]);
+  // only what the signed content names is attached: an image slipped in beside it makes the PDF another one
+  for (const [sha, jpeg] of [...faces].filter(([sha]) => shown.has(sha)).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const probe = probePrints.has(sha);
     await doc.attach(jpeg, probe ? probeAttachment(sha) : faceAttachment(sha), {
       mimeType: 'image/jpeg', description: probe ? 'a probe photo or an edited version of it, as printed in this report' : 'a candidate face shown in this report', creationDate: at, modificationDate: at,

@@ -1,5 +1,5 @@
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { subject as tagged } from '@casl/ability';
 import { canonicalEvent, chainHash, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
 import type { ScopedDb, Queryable } from '../../models/db.js';
@@ -16,7 +16,7 @@ import { DomainError, notFound } from '../shared/errors.js';
 import type { TenantScope } from '../../models/db.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock, DocumentSigner, ProbeEditor } from '../shared/ports.js';
-import { discoveryReadme, discoveryZip, DISCOVERY_FILES, readZip } from './discovery.js';
+import { discoveryReadme, discoveryZip, DISCOVERY_FILES, probeFiles, readZip } from './discovery.js';
 import { candidateCsv, reportDigest, type LeadReport } from './lead-report.js';
 import { facesOf, pdfAttachments, REPORT_ATTACHMENT, renderLeadReportPdf } from './lead-report.pdf.js';
 import { assembleReport, type ModelDescriber, type ReportCase } from './report-case.js';
@@ -151,7 +151,7 @@ export class ReportService {
         report.signature = await this.signer.sign(reportDigest(report));
         const json = serialize(report);
         const pdf = await renderLeadReportPdf(report, faces);
-        const zip = what.format === 'ZIP' ? discoveryZip(report, json, pdf) : undefined;
+        const zip = what.format === 'ZIP' ? discoveryZip(report, json, pdf, faces) : undefined;
         const first = c.request?.row ?? c.searches[0];
         await this.trail.append(tx, actor, {
           action: AuditAction.REPORT_PRODUCED, outcome: AuditOutcome.ALLOWED, caseNumber: first?.caseNumber ?? null, legalBasis: first?.legalBasis ?? null,
@@ -230,12 +230,14 @@ export class ReportService {
     if (!json || !pdf) throw new Error(`the ZIP lacks ${DISCOVERY_FILES.json} or ${DISCOVERY_FILES.pdf}`);
     const text = Buffer.from(json).toString('utf8');
     const report = JSON.parse(text) as LeadReport;
-    const attached = (await pdfAttachments(pdf)).get(REPORT_ATTACHMENT);
-    const again = discoveryZip(report, text, pdf);
+    const inPdf = await pdfAttachments(pdf);
+    const attached = inPdf.get(REPORT_ATTACHMENT);
+    const again = discoveryZip(report, text, pdf, facesOf(inPdf));
     const checks: [boolean, string][] = [
       [text === serialize(report), `${DISCOVERY_FILES.json} is not byte for byte as the hub wrote it`],
       [!!attached && Buffer.from(attached).toString('utf8') === text, `${DISCOVERY_FILES.pdf} carries another report than ${DISCOVERY_FILES.json}`],
-      [equalBytes(await renderLeadReportPdf(report, facesOf(await pdfAttachments(pdf))), pdf), `${DISCOVERY_FILES.pdf} is not the PDF the hub renders from its signed content`],
+      [equalBytes(await renderLeadReportPdf(report, facesOf(inPdf)), pdf), `${DISCOVERY_FILES.pdf} is not the PDF the hub renders from its signed content`],
+      ...probeFiles(report).map((f): [boolean, string] => [!!files[f.name] && createHash('sha256').update(files[f.name]).digest('hex') === f.sha256, `${f.name} is not the probe print the report names`]),
       [Buffer.from(files[DISCOVERY_FILES.csv] ?? []).toString('utf8') === candidateCsv(report), `${DISCOVERY_FILES.csv} differs from the signed candidate list`],
       [Buffer.from(files[DISCOVERY_FILES.readme] ?? []).toString('utf8') === discoveryReadme(report), `${DISCOVERY_FILES.readme} differs from the hub's`],
       [equalBytes(again, bytes), 'the ZIP is not byte for byte the one the hub made (a file added, removed or re-packed)'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../models/enums';
 import { readZip } from '../../tenants/reports/discovery';
-import { pdfAttachments } from '../../tenants/reports/lead-report.pdf';
+import { facesOf, pdfAttachments, renderLeadReportPdf } from '../../tenants/reports/lead-report.pdf';
 import { frhubBeside } from '../support/cli';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
@@ -172,6 +172,11 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     expect(await distance(print(probe.imageSha256), await sharp(upright).rotate(-90).toBuffer(), original)).toBeLessThan(12);
     expect(await distance(print(probe.imageSha256), upright, original)).toBeGreaterThan(20);
 
+    // an image the signed content does not name is never attached: the hub's rendering has only what the report names
+    const carried = JSON.parse(Buffer.from(attached.get('lead-report.json')!).toString('utf8'));
+    const slipped = new Map([...facesOf(attached), ['0'.repeat(64), new Uint8Array(await sharp(upright).jpeg().toBuffer())]]);
+    expect(Buffer.from(await renderLeadReportPdf(carried, slipped)).equals(pdf)).toBe(true);
+
     const oversight = Buffer.from(await (await get(supervisor.token, `/reports/requests/${id}.pdf?audience=oversight`)).arrayBuffer());
     expect(await pdfImages(oversight)).toEqual([]);
     expect([...(await pdfAttachments(oversight)).keys()]).toEqual(['lead-report.json']);
@@ -185,8 +190,21 @@ describe('lead reports of a request: signed PDF, JSON and discovery ZIP', () => 
     expect(zr.status).toBe(200);
     const zip = Buffer.from(await zr.arrayBuffer());
     const files = readZip(zip);
-    expect(Object.keys(files).sort()).toEqual(['README.txt', 'candidates.csv', 'lead-report.json', 'lead-report.pdf']);
+    expect(Object.keys(files).sort()).toEqual(['README.txt', 'candidates.csv', 'lead-report.json', 'lead-report.pdf', 'probe-1-original.jpg', 'probe-1-version-1.jpg']);
     expect(Buffer.from(files['README.txt']).toString()).toContain(`(request ${id})`);
+    expect(Buffer.from(files['README.txt']).toString()).toContain('- probe-1-version-1.jpg: an edited version of the probe');
+    // the probe versions are the prints the report names and its PDF draws
+    const signed = JSON.parse(Buffer.from(files['lead-report.json']).toString());
+    const inPdf = await pdfAttachments(files['lead-report.pdf']);
+    expect(Buffer.from(files['probe-1-original.jpg']).equals(Buffer.from(inPdf.get(`probe-${signed.request.probes[0].imageSha256}.jpg`)!))).toBe(true);
+    expect(Buffer.from(files['probe-1-version-1.jpg']).equals(Buffer.from(inPdf.get(`probe-${signed.request.probes[0].versions[0].imageSha256}.jpg`)!))).toBe(true);
+    // a package whose edited version was swapped for the original, packed again the hub's way: altered, and says which file
+    const { zipSync } = await import('fflate');
+    const mtime = new Date(signed.generatedAt);
+    const swapped = zipSync(Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [name === 'probe-1-version-1.jpg' ? files['probe-1-original.jpg'] : bytes, { mtime, level: name.endsWith('.pdf') || name.endsWith('.jpg') ? 0 : 6 }]])) as any);
+    const v = (await t.gql(supervisor.token, VERIFY, { f: Buffer.from(swapped).toString('base64') })).data.verifyReport;
+    expect(v).toMatchObject({ intact: false, signatureValid: true });
+    expect(v.problems).toContain('probe-1-version-1.jpg is not the probe print the report names');
     expect(Buffer.from(files['candidates.csv']).toString()).toContain('Examiner Osei,POSSIBLE_LEAD');
     const events = JSON.parse(json).auditEvents.length;
     for (const [kind, bytes] of [['PDF', pdf], ['JSON', Buffer.from(json)], ['ZIP', zip]] as const) {

@@ -103,7 +103,7 @@ describeInBrowser('console: lead reports, verifying them, and the statutory repo
 
     const zip = await download(page, 'Discovery package for the defence (ZIP)');
     expect(zip.name).toMatch(/^discovery-[0-9a-f-]{36}\.zip$/);
-    expect(Object.keys(readZip(zip.bytes)).sort()).toEqual(['README.txt', 'candidates.csv', 'lead-report.json', 'lead-report.pdf']);
+    expect(Object.keys(readZip(zip.bytes)).sort()).toEqual(['README.txt', 'candidates.csv', 'lead-report.json', 'lead-report.pdf', 'probe-1-original.jpg', 'probe-1-version-1.jpg']);
     expect(await verify(zip.bytes)).toMatchObject({ intact: true, kind: 'ZIP' });
     // each download was a report produced, audited for the supervisor
     const produced = (await t.gql(await t.token('hub', Role.HUB_ADMIN), `{ auditEvents(first: 50, action: "REPORT_PRODUCED") { nodes { outcome principalId details } } }`)).data.auditEvents.nodes

@@ -84,7 +84,7 @@ export function RequestPage({ id }: { id: string }) {
       {supervisor && r.status === 'SUBMITTED' && <Decide request={r} onDone={after} />}
       {seesProbe && <Probes request={r} images={probe.images} error={probe.error} editable={examiner && ['ACCEPTED', 'IN_EXAMINATION'].includes(r.status)} onDone={after} />}
       {serving && <Work request={r} me={me} roles={{ examiner, verifier, supervisor }} images={probe.images} onDone={after} />}
-      {(seesProbe ? !(r.status === 'IN_VERIFICATION' && !examiner) : !serving && RELEASED.includes(r.status)) && <Reports request={r} discovery={seesProbe} />}
+      {(seesProbe ? !(r.status === 'IN_VERIFICATION' && !examiner) : !serving && RELEASED.includes(r.status) && (r.status !== 'CLOSED' || !!r.outcome)) && <Reports request={r} discovery={seesProbe} />}
       {supervisor && ['OUTCOME_RECORDED', 'DECLINED', 'WITHDRAWN'].includes(r.status) && <Act label="Close request" message="Request closed." run={() => gql(/* GraphQL */ `mutation CloseRequest($r: ID!) { closeRequest(requestId: $r) { id } }`, { r: r.id })} onDone={after} />}
       <History request={r} me={me} serving={serving} />
     </>
