@@ -98,6 +98,18 @@ export enum CalibrationSource {
   GALLERY = 'GALLERY',
 }
 
+/** Where the job that measures galleries' calibrations stands (its last run, or the one running). */
+export enum CalibrationJobState {
+  /** never run on this replica since it started */
+  IDLE = 'IDLE',
+  RUNNING = 'RUNNING',
+  /** measured and stored every gallery it could (never adopted) */
+  SUCCEEDED = 'SUCCEEDED',
+  /** stopped at its time limit: nothing stored for the gallery it was measuring */
+  TIMED_OUT = 'TIMED_OUT',
+  FAILED = 'FAILED',
+}
+
 /** Where a search's score threshold came from. */
 export enum ThresholdSource {
   /** the caller's minScore */

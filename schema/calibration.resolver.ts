@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, Float, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from './context.js';
-import { CalibrationSource } from './enums.js';
+import { CalibrationJobState, CalibrationSource } from './enums.js';
 
 @ObjectType({ description: 'What a calibration says at one threshold: the false-match rate of one comparison with its 95% interval.' })
 export class RateAtThreshold {
@@ -40,8 +40,25 @@ export class CalibrationOverview {
   @Field(() => [ScoreCalibration], { description: 'newest first' }) calibrations!: ScoreCalibration[];
 }
 
+@ObjectType({ description: 'The job that measures the galleries’ score calibrations (FRHUB_CALIBRATION_INTERVAL_MINUTES): its last run, or the one running, on the replica that answers.' })
+export class CalibrationJobStatus {
+  @Field(() => CalibrationJobState) state!: CalibrationJobState;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'the gallery being (or last) measured' }) galleryId!: string | null;
+  @Field(() => Float, { description: 'pairs of templates scored so far in that gallery' }) pairsScored!: number;
+  @Field(() => Float, { description: 'pairs of templates its sample makes' }) pairsTotal!: number;
+  @Field(() => [ID], { description: 'the calibrations this run stored; none is adopted by the job' }) stored!: string[];
+  @Field() message!: string;
+}
+
 @Resolver()
 export class CalibrationResolver {
+  @Query(() => CalibrationJobStatus, { description: 'Where the calibration job stands on the replica that answers (HUB_ADMIN, OVERSIGHT_AUDITOR); only the replica holding the scheduler lock runs it.' })
+  calibrationJob(@Ctx() ctx: GraphQLContext): Promise<CalibrationJobStatus> {
+    return ctx.services.calibrationJob.status(actorOf(ctx)) as Promise<CalibrationJobStatus>;
+  }
+
   @Query(() => CalibrationOverview, { description: 'The stored score calibrations of the model the hub runs, the one in force and how far each is from the shipped one (HUB_ADMIN, OVERSIGHT_AUDITOR).' })
   calibrations(@Ctx() ctx: GraphQLContext): Promise<CalibrationOverview> {
     return ctx.services.calibrations.overview(actorOf(ctx)) as Promise<CalibrationOverview>;

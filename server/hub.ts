@@ -59,6 +59,9 @@ import { EngineThread } from '../inference/engine-thread.js';
 import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
 import { calibrateHint, usableCalibration, type ScoreCalibration } from '../inference/calibration.js';
 import { CalibrationService, type ActivePackCalibration } from '../tenants/calibration/calibration.service.js';
+import { CalibrationJob, type JobLog } from '../tenants/calibration/calibration-job.js';
+import { GallerySampleService } from '../tenants/calibration/gallery-sample.service.js';
+import { galleryMeasurer } from './calibration-measurer.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -141,7 +144,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   // made on first start (0600) beside the signing keys; replicas must share one file, as they share those
   const imageKeys = ImageKeys.load(imageKeysFileOf(config), { create: true });
   const embedder = timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s));
-  const services = wireServices(db, embedder, keys, imageKeys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder));
+  const jobLog: JobLog = (level, message, fields) => logger[level]({ job: 'calibration', ...fields }, message);
+  const services = wireServices(db, embedder, keys, imageKeys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder), jobLog);
   const { tenants, searches } = services;
   await warnOfUnsealedImages(db, imageKeys, logger);
   const retention = new RetentionService(db, clock, services.trail);
@@ -194,6 +198,15 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
   undo.push(() => purgeTimer && clearInterval(purgeTimer), () => scheduler.close());
+  // the galleries' calibrations measured on the same replica, never adopted by it (an operator adopts)
+  const calibrationTimer = config.calibrationIntervalMinutes > 0
+    ? setInterval(() => {
+        scheduler.holds()
+          .then(async (mine) => void (mine && (await services.calibrationJob.run(`calibration-${Date.now()}`))))
+          .catch((err) => logger.error({ err, job: 'calibration' }, 'calibration job failed'));
+      }, config.calibrationIntervalMinutes * 60_000).unref()
+    : undefined;
+  undo.push(() => calibrationTimer && clearInterval(calibrationTimer));
 
   const app = express();
   app.disable('x-powered-by');
@@ -318,6 +331,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
 
   async function shutdown(): Promise<void> {
     if (purgeTimer) clearInterval(purgeTimer);
+    if (calibrationTimer) clearInterval(calibrationTimer);
+    services.calibrationJob.stop();
     clearInterval(ledgerTimer);
     await scheduler.close();
     // stop taking requests, let in-flight searches finish, then release the database and models
@@ -409,6 +424,7 @@ async function warnOfUnsealedImages(db: Db, imageKeys: ImageKeys, logger: pino.L
 export function wireServices(
   db: Db, embedder: EngineEmbedder, keys: SigningKeys, imageKeys: ImageKeyRing, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads,
   models: ModelDescriber = { describe: () => undefined, calibration: (v) => (v === embedder.modelVersion ? embedder.calibration : undefined) },
+  jobLog: JobLog = () => {},
 ): Services & { trail: AuditTrail } {
   // kept face crops are sealed and opened with the image keys wherever they are written or read
   const crops = new FaceCropRepository(imageKeys);
@@ -450,6 +466,9 @@ export function wireServices(
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
     reports: new ReportService(db, clock, trail, documentSigner(keys), described, crops),
     calibrations,
+    calibrationJob: new CalibrationJob(db, clock, trail, calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: shipped.packId, version: shipped.packVersion }, () => clock.now()), {
+      maxTemplates: config.calibrationMaxTemplates, maxSeconds: config.calibrationMaxSeconds, galleries: config.calibrationGalleries,
+    }, jobLog),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }
