@@ -122,10 +122,11 @@ export class CalibrationJob {
       this.log('warn', `calibration job: gallery ${galleryId} has templates of fewer than two subjects of ${modelVersion}: nothing to measure`, { galleryId });
       return true;
     }
-    const deadline = Date.now() + this.options.maxSeconds * 1000;
+    // by the injected clock, so that a test can move it past the limit
+    const deadline = this.clock.now().getTime() + this.options.maxSeconds * 1000;
     let logged = 0;
     const measured = await this.measurer.measure(sample.faces, { galleryId, galleryName: sample.gallery.name, modelVersion, templatesInGallery: sample.templates, maxTemplates: this.options.maxTemplates }, {
-      stop: () => this.stopping || Date.now() > deadline,
+      stop: () => this.stopping || this.clock.now().getTime() > deadline,
       onProgress: (scored, total) => {
         Object.assign(status, { pairsScored: scored, pairsTotal: total, message: `scoring pairs of gallery ${galleryId}` });
         // progress in the log about every tenth of the way

@@ -75,8 +75,11 @@ describe('the calibration job: measures the live gallery on a schedule, stores, 
     const trail = new AuditTrail(db, systemClock);
     const said: string[] = [];
     const before = (await db.query(`SELECT count(*)::int AS n FROM score_calibrations`))[0].n;
-    const job = new CalibrationJob(db, systemClock, trail, t.hub.services.calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: MANIFEST.id, version: MANIFEST.version }), {
-      maxTemplates: 32, maxSeconds: 0.000001, galleries: [galleryId],
+    // a clock a second on at each reading: the limit of a tenth of a second passes at the first step
+    let at = Date.now();
+    const hurried = { now: () => new Date((at += 1000)) };
+    const job = new CalibrationJob(db, hurried, trail, t.hub.services.calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: MANIFEST.id, version: MANIFEST.version }), {
+      maxTemplates: 32, maxSeconds: 0.1, galleries: [galleryId],
     }, (_, m) => void said.push(m));
     const status = await job.run('test-timeout');
     expect(status.state).toBe(CalibrationJobState.TIMED_OUT);
