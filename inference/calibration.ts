@@ -66,7 +66,44 @@ const up6 = (x: number) => Math.ceil(x * 1e6 - 1e-6) / 1e6;
  * (impostor), with who each impostor pair compares (for the bootstrap over people); `person` is any
  * key that is equal for the photos of one person.
  */
-export function pairScores<P>(faces: { person: P; v: Float32Array }[]): { impostor: Float32Array; genuine: Float32Array; people: number; impostorPeople: ImpostorPeople } {
+export function pairScores<P>(faces: { person: P; v: Float32Array }[]): PairScores {
+  const steps = pairScoring(faces);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+export interface PairScores {
+  impostor: Float32Array;
+  genuine: Float32Array;
+  people: number;
+  impostorPeople: ImpostorPeople;
+}
+
+/**
+ * pairScores in steps, for a process that serves requests meanwhile (the hub's measuring job): it
+ * yields the event loop every `pairsPerStep` pairs, tells `onProgress` (pairs scored, of all), and
+ * gives up (undefined) once `stop` says so.
+ */
+export async function pairScoresInSteps<P>(
+  faces: { person: P; v: Float32Array }[],
+  o: { onProgress?: (scored: number, total: number) => void; stop?: () => boolean; pairsPerStep?: number },
+): Promise<PairScores | undefined> {
+  const total = (faces.length * (faces.length - 1)) / 2;
+  // a step of at most a twentieth of the pairs, so that progress is told along the way on a small gallery too
+  const every = o.pairsPerStep ?? Math.max(1, Math.min(200_000, Math.ceil(total / 20)));
+  let next = every;
+  const steps = pairScoring(faces);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    if (step.value < next) continue;
+    next = step.value + every;
+    o.onProgress?.(step.value, total);
+    await new Promise((r) => setImmediate(r));
+    if (o.stop?.()) return undefined;
+  }
+}
+
+/** Scores every pair, yielding the pairs scored so far after each face's row. */
+function* pairScoring<P>(faces: { person: P; v: Float32Array }[]): Generator<number, PairScores> {
   const index = new Map<P, number>();
   for (const { person } of faces) if (!index.has(person)) index.set(person, index.size);
   const photos = new Uint32Array(index.size);
@@ -91,6 +128,7 @@ export function pairScores<P>(faces: { person: P; v: Float32Array }[]): { impost
         impostor[i++] = s;
       }
     }
+    yield i + g;
   }
   return { impostor, genuine, people: index.size, impostorPeople: { a, b, photos } };
 }

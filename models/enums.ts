@@ -90,6 +90,26 @@ export enum AuditOutcome {
   FAILED = 'FAILED',
 }
 
+/** Where a stored score calibration came from. */
+export enum CalibrationSource {
+  /** measured by the pack's maker and shipped with it (its manifest or the built-in calibration file) */
+  SHIPPED = 'SHIPPED',
+  /** measured on one of the hub's galleries (`frhub calibrate --gallery --store`, or the measuring job) */
+  GALLERY = 'GALLERY',
+}
+
+/** Where the job that measures galleries' calibrations stands (its last run, or the one running). */
+export enum CalibrationJobState {
+  /** never run on this replica since it started */
+  IDLE = 'IDLE',
+  RUNNING = 'RUNNING',
+  /** measured and stored every gallery it could (never adopted) */
+  SUCCEEDED = 'SUCCEEDED',
+  /** stopped at its time limit: nothing stored for the gallery it was measuring */
+  TIMED_OUT = 'TIMED_OUT',
+  FAILED = 'FAILED',
+}
+
 /** Where a search's score threshold came from. */
 export enum ThresholdSource {
   /** the caller's minScore */
@@ -158,6 +178,10 @@ export enum AuditAction {
   REEMBED_DROP_OLD = 'REEMBED_DROP_OLD',
   /** `frhub calibrate --gallery`: a gallery's templates read to measure the pack's score distributions on it (no face leaves the hub) */
   GALLERY_CALIBRATED = 'GALLERY_CALIBRATED',
+  /** a gallery's measured calibration stored as a version (not adopted): its id, version, gallery and sample sizes */
+  CALIBRATION_STORED = 'CALIBRATION_STORED',
+  /** a stored calibration made the one every search of its model version reads its false-match rates from: from and to */
+  CALIBRATION_ADOPTED = 'CALIBRATION_ADOPTED',
   /** `frhub keys reencrypt-images`: every tenant's kept face images sealed again under the current image key (or written back in the clear with --decrypt) */
   FACE_IMAGES_RESEALED = 'FACE_IMAGES_RESEALED',
   /** a sign-in (console session opened, or a token refused when it was presented): ALLOWED, or DENIED with a SignInRefusal reason */

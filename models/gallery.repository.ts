@@ -50,6 +50,12 @@ export class GalleryRepository {
     return (await db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.id = $1`, [id]))[0];
   }
 
+  /** The operator tenant's galleries in use (the booking photos), oldest first: what the calibration job measures by default. */
+  async operatorGalleryIds(db: Queryable): Promise<string[]> {
+    const rows = await db.query(`SELECT g.id FROM galleries g JOIN tenants t ON t.id = g.tenant_id WHERE t.is_operator AND g.archived_at IS NULL ORDER BY g.created_at, g.id`);
+    return rows.map((r: { id: string }) => r.id);
+  }
+
   /** Every gallery the transaction's scope may see, by name. */
   async visibleAll(db: Queryable): Promise<GalleryRow[]> {
     return db.query(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);

@@ -28,6 +28,8 @@ export interface SearchRow {
   probeVersionId: string | null;
   /** what the galleries searched held at that moment (null for searches before receipts) */
   galleryReceipt: GalleryReceipt | null;
+  /** the stored score calibration its false-match rates come from (null: searched before calibrations were stored, or none) */
+  calibrationId: string | null;
   createdAt: Date;
   /** created_at at full (microsecond) precision, for keyset cursors */
   cursorKey: string;
@@ -53,7 +55,8 @@ export interface CandidateRow extends VectorHit {
   removedReason?: string | null;
 }
 
-export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold' | 'requestId' | 'probeVersionId' | 'galleryReceipt'> & {
+export type NewSearch = Omit<SearchRow, 'id' | 'createdAt' | 'cursorKey' | 'reviewStatus' | 'reviewOutcome' | 'approvedBy' | 'approvedAt' | 'legalHold' | 'requestId' | 'probeVersionId' | 'galleryReceipt' | 'calibrationId'> & {
+  calibrationId?: string | null;
   requestId?: string | null;
   probeVersionId?: string | null;
   /** the tenant whose quota it spent when not the searching one (a request's requesting agency) */
@@ -69,7 +72,7 @@ const SEARCH = `id, tenant_id AS "tenantId", principal_id AS "principalId", stat
   legal_basis AS "legalBasis", offense_category AS "offenseCategory", model_version AS "modelVersion", threshold,
   probe_quality AS "probeQuality", probe_sha256 AS "probeSha256", galleries_searched AS "galleriesSearched", review_status AS "reviewStatus", review_outcome AS "reviewOutcome",
   exigent_due_at AS "exigentDueAt", approved_by AS "approvedBy", approved_at AS "approvedAt", legal_hold AS "legalHold",
-  request_id AS "requestId", probe_version_id AS "probeVersionId", gallery_receipt AS "galleryReceipt", created_at AS "createdAt", created_at::text AS "cursorKey"`;
+  request_id AS "requestId", probe_version_id AS "probeVersionId", gallery_receipt AS "galleryReceipt", calibration_id AS "calibrationId", created_at AS "createdAt", created_at::text AS "cursorKey"`;
 
 /** Everything a search's policy, quota and gallery checks read, in one round trip. */
 export interface SearchContextRow {
@@ -106,11 +109,11 @@ export class SearchRepository {
     const [row] = await db.query(
       `INSERT INTO searches (id, tenant_id, principal_id, status, case_number, legal_basis, offense_category, warrant_number,
                              model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched,
-                             narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id, gallery_receipt)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17, $18, $19, $20, $21::jsonb) RETURNING ${SEARCH}`,
+                             narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id, gallery_receipt, calibration_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::uuid[], $15, $16, $17, $18, $19, $20, $21::jsonb, $22) RETURNING ${SEARCH}`,
       [id, s.tenantId, s.principalId, s.status, s.caseNumber, s.legalBasis, s.offenseCategory, s.warrantNumber, s.modelVersion, s.threshold,
         s.maxCandidates, s.probeSha256, s.probeQuality, s.galleriesSearched, s.narrative, s.offenseDescription, s.exigentDueAt,
-        s.requestId ?? null, s.probeVersionId ?? null, s.chargedTenantId ?? null, s.galleryReceipt ? JSON.stringify(s.galleryReceipt) : null],
+        s.requestId ?? null, s.probeVersionId ?? null, s.chargedTenantId ?? null, s.galleryReceipt ? JSON.stringify(s.galleryReceipt) : null, s.calibrationId ?? null],
     );
     if (hits.length) {
       const values = hits.map((_, i) => `($1, $2, ${i + 1}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5}, $${i * 5 + 6}, $${i * 5 + 7})`).join(', ');

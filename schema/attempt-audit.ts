@@ -20,6 +20,7 @@ const ACTIONS: Record<string, Record<string, AuditAction>> = {
     enrollFace: AuditAction.ENROLL,
     setTenantPolicy: AuditAction.POLICY_SET,
     setQuota: AuditAction.QUOTA_SET,
+    adoptCalibration: AuditAction.CALIBRATION_ADOPTED,
     searchFaces: AuditAction.SEARCH,
     reviewSearch: AuditAction.SEARCH_REVIEW,
     approveExigentSearch: AuditAction.EXIGENT_APPROVED,

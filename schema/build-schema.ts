@@ -21,6 +21,7 @@ import { TenantResolver } from './tenant.resolver.js';
 // after the resolvers above, so the emitted schema keeps their order
 import { PrincipalResolver } from './principal.resolver.js';
 import { CandidateGroupResolver, CandidateSubjectResolver, RecordsResolver, SearchGroupsResolver } from './records.resolver.js';
+import { CalibrationResolver } from './calibration.resolver.js';
 
 // the committed copy beside the sources, whether this runs from schema/ or dist/schema/
 export const SCHEMA_FILE = join(__dirname, __dirname.split(/[\/]/).includes('dist') ? '../../schema' : '.', 'schema.graphql');
@@ -38,7 +39,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
     resolvers: [
       TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver, RequestResolver, ReportResolver,
-      PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver,
+      PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver, CalibrationResolver,
     ],
     validate: false,
   });

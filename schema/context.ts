@@ -1,4 +1,6 @@
 import type { AuditService } from '../tenants/audit/audit.service.js';
+import type { CalibrationService } from '../tenants/calibration/calibration.service.js';
+import type { CalibrationJob } from '../tenants/calibration/calibration-job.js';
 import type { SessionService } from '../tenants/directory/session.service.js';
 import type { PrincipalService } from '../tenants/directory/principal.service.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
@@ -34,6 +36,8 @@ export interface Services {
   audit: AuditService;
   oversight: OversightService;
   reports: ReportService;
+  calibrations: CalibrationService;
+  calibrationJob: CalibrationJob;
   inferenceStatus(): InferenceStatusReport;
 }
 

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import {
   AuditOutcome, CandidateDecision, CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, LegalBasis, OffenseCategory, OffenseLevel, ProbeEditKind,
-  ProbeSourceKind, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, RequestOutcome, SigningKeyStatus, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
+  CalibrationJobState, CalibrationSource, ProbeSourceKind, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, RequestOutcome, SigningKeyStatus, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
 
 registerEnumType(Role, { name: 'Role', description: 'A principal’s role; one per principal.' });
@@ -21,6 +21,8 @@ registerEnumType(SigningKeyStatus, { name: 'SigningKeyStatus', description: 'How
 registerEnumType(ReportAudience, { name: 'ReportAudience', description: 'AGENCY: faces where the caller may see them; OVERSIGHT: never a face.' });
 registerEnumType(QualityFloorAction, { name: 'QualityFloorAction', description: 'What a search does with a probe under its agency’s quality floors: REFUSE (LOW_QUALITY, nothing charged) or WARN (searched; the shortfalls on the response and in its audit event).' });
 registerEnumType(ThresholdSource, { name: 'ThresholdSource', description: 'Where a search’s score threshold came from.' });
+registerEnumType(CalibrationJobState, { name: 'CalibrationJobState', description: 'Where the job that measures galleries’ calibrations stands.' });
+registerEnumType(CalibrationSource, { name: 'CalibrationSource', description: 'Where a stored score calibration came from.' });
 
 registerEnumType(RequestStatus, { name: 'RequestStatus', description: 'Where a request stands: SUBMITTED → ACCEPTED | DECLINED → IN_EXAMINATION → IN_VERIFICATION → (IN_ADJUDICATION →) VERIFIED → LEAD_RELEASED, or NO_LEAD → OUTCOME_RECORDED → CLOSED; WITHDRAWN by the requester before release.' });
 registerEnumType(DeclineReason, { name: 'DeclineReason' });
@@ -35,4 +37,4 @@ registerEnumType(ProbeEditKind, { name: 'ProbeEditKind' });
 export {
   CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, ProbeEditKind, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus,
 };
-export { AuditOutcome, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, ReviewOutcome, SigningKeyStatus, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource };
+export { AuditOutcome, CalibrationJobState, CalibrationSource, CandidateDecision, LegalBasis, OffenseCategory, OffenseLevel, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, ReviewOutcome, SigningKeyStatus, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource };

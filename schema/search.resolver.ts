@@ -127,6 +127,7 @@ export class Search {
   @Field(() => [String], { nullable: true, description: 'the agency’s quality floors (TenantPolicy.qualityFloors, WARN) this probe fell short of, in words; on the searchFaces response (later reads: null, the search’s audit event records them)' })
   qualityWarnings!: string[] | null;
   @Field(() => [ID]) galleriesSearched!: string[];
+  @Field(() => ID, { nullable: true, description: 'the stored score calibration its candidates’ false-match rates come from (calibrations; null: searched before the hub recorded one, the pack’s own)' }) calibrationId!: string | null;
   @Field(() => [Candidate], { description: 'one per enrolled photo that scored at or above the threshold, best first; see candidatesBySubject for them grouped by person' }) candidates!: Candidate[];
   @Field(() => [RemovedCandidate], { description: 'candidates whose subject or photo was removed since the search (expunged, dismissed, ...): rank, score and reason only' }) removedCandidates!: RemovedCandidate[];
   @Field() notice!: string;
@@ -199,12 +200,13 @@ export class SearchFacesInput {
   @Field(() => Float, { nullable: true, description: 'cosine similarity floor; default: the score at which the strangers expected above it over the templates searched meet the target false-positive identification rate (FRHUB_TARGET_FPIR), never below the model’s verification threshold' }) minScore?: number | null;
 }
 
-type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis' | 'probeQualityComponents' | 'qualityWarnings'> & { thresholdBasis?: ThresholdBasis | null; probeQualityComponents?: QualityComponents | null; qualityWarnings?: string[] | null };
+type Row = Omit<Search, 'candidates' | 'removedCandidates' | 'notice' | 'thresholdBasis' | 'probeQualityComponents' | 'qualityWarnings' | 'calibrationId'> & { calibrationId?: string | null; thresholdBasis?: ThresholdBasis | null; probeQualityComponents?: QualityComponents | null; qualityWarnings?: string[] | null };
 type CandidateIn = Omit<Candidate, 'searchId' | 'subjectId'> & { subjectId?: string | null; removedReason?: string | null };
 export const toSearch = (r: Row, candidates: CandidateIn[]): Search =>
   ({
     ...r,
     thresholdBasis: r.thresholdBasis ?? null,
+    calibrationId: r.calibrationId ?? null,
     probeQualityComponents: r.probeQualityComponents ?? null,
     qualityWarnings: r.qualityWarnings ?? null,
     candidates: candidates.filter((c) => !c.removedReason).map((c) => ({ ...c, searchId: r.id })),

@@ -32,6 +32,14 @@ export interface Config {
   shutdownGraceMs: number;
   /** how often the server purges expired search details (fractions allowed); 0: never (use `frhub purge`) */
   purgeIntervalMinutes: number;
+  /** how often the server measures its galleries' score calibrations (fractions allowed); 0: never (use `frhub calibrate --gallery --store`) */
+  calibrationIntervalMinutes: number;
+  /** templates the measuring job reads per gallery, whole subjects at a time */
+  calibrationMaxTemplates: number;
+  /** seconds one gallery's measurement may take before the job gives it up */
+  calibrationMaxSeconds: number;
+  /** the galleries it measures (ids); empty: every gallery of the operator tenant (the booking photos) */
+  calibrationGalleries: string[];
   /** the key set every replica shares (`frhub keys generate`); absent: a key generated into dataDir */
   signingKeysFile?: string;
   /** the keys that seal kept face images (default: image-keys.json beside the signing keys) */
@@ -183,6 +191,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: maxImageBytes,
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
     purgeIntervalMinutes: num(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
+    calibrationIntervalMinutes: num(env, 'FRHUB_CALIBRATION_INTERVAL_MINUTES', 0, 0),
+    calibrationMaxTemplates: int(env, 'FRHUB_CALIBRATION_MAX_TEMPLATES', 2000, 2),
+    calibrationMaxSeconds: num(env, 'FRHUB_CALIBRATION_MAX_SECONDS', 300, 0.001),
+    calibrationGalleries: (env.FRHUB_CALIBRATION_GALLERIES ?? '').split(',').map((g) => g.trim()).filter(Boolean),
     signingKeysFile: env.FRHUB_SIGNING_KEYS_FILE ? resolve(env.FRHUB_SIGNING_KEYS_FILE) : undefined,
     imageKeysFile: env.FRHUB_IMAGE_KEYS_FILE ? resolve(env.FRHUB_IMAGE_KEYS_FILE) : undefined,
     shutdownGraceMs: int(env, 'FRHUB_SHUTDOWN_GRACE_MS', 30_000, 0),

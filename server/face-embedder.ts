@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calibrationLimit, falseMatchRateAt, falseMatchRateInterval, thresholdForFalseMatchRate, usableCalibration } from '../inference/calibration.js';
+import { calibrationLimit, falseMatchRateAt, falseMatchRateInterval, thresholdForFalseMatchRate, usableCalibration, type ScoreCalibration } from '../inference/calibration.js';
 import { embeddingFault } from '../inference/embedding.js';
 import { InferenceError } from '../inference/errors.js';
 import type { Analysis, FaceAnalyzer, InferenceStatus } from '../inference/face-engine.js';
@@ -55,6 +55,17 @@ function componentsOf(q: Partial<FaceQuality>): QualityComponents {
   return { interEyePx: n(q.interEyePx), yawDeg: n(q.yawDeg), pitchDeg: n(q.pitchDeg), rollDeg: n(q.rollDeg), sharpness: n(q.sharpness), exposure: n(q.exposure), clipped: n(q.clipped), inFrame: n(q.inFrame) };
 }
 
+/** What a calibration's scores mean, through the inference module's arithmetic: a pack's own, or one stored by the hub (CalibrationReader). */
+export function calibrationPort(cal: ScoreCalibration): ScoreCalibrationPort {
+  return {
+    falseMatchRateAt: (score) => falseMatchRateAt(cal, score),
+    falseMatchRateInterval: (score) => falseMatchRateInterval(cal, score),
+    thresholdForFalseMatchRate: (fmr) => thresholdForFalseMatchRate(cal, fmr),
+    limit: calibrationLimit(cal),
+    highestImpostorScore: cal.impostor.tail[0][0],
+  };
+}
+
 /** The services' FaceEmbedder, backed by the inference module: one dominant, quality-checked face. */
 export class EngineEmbedder implements FaceEmbedder {
   /** onDistrust: told why an answer was refused (the operator's log; the caller sees MODEL_UNAVAILABLE) */
@@ -81,14 +92,13 @@ export class EngineEmbedder implements FaceEmbedder {
 
   get calibration(): ScoreCalibrationPort | undefined {
     const cal = usableCalibration(this.engine.manifest).calibration;
-    if (!cal) return undefined;
-    return {
-      falseMatchRateAt: (score) => falseMatchRateAt(cal, score),
-      falseMatchRateInterval: (score) => falseMatchRateInterval(cal, score),
-      thresholdForFalseMatchRate: (fmr) => thresholdForFalseMatchRate(cal, fmr),
-      limit: calibrationLimit(cal),
-      highestImpostorScore: cal.impostor.tail[0][0],
-    };
+    return cal && calibrationPort(cal);
+  }
+
+  /** The pack and the calibration it shipped with (measured with this very version), as the hub stores it. */
+  get shipped(): { packId: string; packVersion: string; calibration?: ScoreCalibration } {
+    const m = this.engine.manifest;
+    return { packId: m.id, packVersion: m.version, calibration: usableCalibration(m).calibration };
   }
 
   status(): InferenceStatus & Record<string, unknown> {

@@ -41,7 +41,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { authorizationOf, consoleRouter } from './console.js';
 import { consoleOidc } from './console-oidc.js';
-import { EngineEmbedder, type HubEngine } from './face-embedder.js';
+import { calibrationPort, EngineEmbedder, type HubEngine } from './face-embedder.js';
 import { RemoteInference, WORKER_STATES } from './remote-inference.js';
 import { httpError, httpErrorHandler, operationLabel, requestIdOf, requestLog, requestScopedLogger, routeLabel, safeError } from './http.js';
 import { ReadReplicaSet } from './read-replicas.js';
@@ -57,7 +57,11 @@ import { FaceCropRepository } from '../models/face-crop.repository.js';
 import type { ImageKeyRing } from '../models/face-image-cipher.js';
 import { EngineThread } from '../inference/engine-thread.js';
 import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
-import { calibrateHint, usableCalibration } from '../inference/calibration.js';
+import { calibrateHint, usableCalibration, type ScoreCalibration } from '../inference/calibration.js';
+import { CalibrationService, type ActivePackCalibration } from '../tenants/calibration/calibration.service.js';
+import { CalibrationJob, type JobLog } from '../tenants/calibration/calibration-job.js';
+import { GallerySampleService } from '../tenants/calibration/gallery-sample.service.js';
+import { galleryMeasurer } from './calibration-measurer.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -140,7 +144,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   // made on first start (0600) beside the signing keys; replicas must share one file, as they share those
   const imageKeys = ImageKeys.load(imageKeysFileOf(config), { create: true });
   const embedder = timedEmbedder(new EngineEmbedder(engine, (why) => requestLog(logger).error({ job: 'inference' }, `refused the face engine's answer: ${why}`)), (s) => inferenceSeconds.observe(s));
-  const services = wireServices(db, embedder, keys, imageKeys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder));
+  const jobLog: JobLog = (level, message, fields) => logger[level]({ job: 'calibration', ...fields }, message);
+  const services = wireServices(db, embedder, keys, imageKeys, config, clock, onAuditFailure, replicas, packDescriber(engine, embedder), jobLog);
   const { tenants, searches } = services;
   await warnOfUnsealedImages(db, imageKeys, logger);
   const retention = new RetentionService(db, clock, services.trail);
@@ -155,6 +160,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
         logger.warn({ job: 'index-build', indexes: names }, `the model's index in another storage (${names.join(', ')}) is no longer searched but is still updated on every enrollment: once every replica runs this pack, run DROP INDEX CONCURRENTLY on it`),
     });
     if (built) logger.info({ job: 'index-build' }, `HNSW index (${built.storage}, m ${built.m}, ef_construction ${built.efConstruction}) of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
+    // the pack's shipped calibration, stored as a version so that searches can record it (once per pack version)
+    await services.calibrations.registerShipped();
     if (await tenants.bootstrap()) {
       logger.info('created the operator tenant "hub"; get an administrator token with: npx frhub token --tenant hub --role HUB_ADMIN');
     }
@@ -191,6 +198,15 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
       }, config.purgeIntervalMinutes * 60_000).unref()
     : undefined;
   undo.push(() => purgeTimer && clearInterval(purgeTimer), () => scheduler.close());
+  // the galleries' calibrations measured on the same replica, never adopted by it (an operator adopts)
+  const calibrationTimer = config.calibrationIntervalMinutes > 0
+    ? setInterval(() => {
+        scheduler.holds()
+          .then(async (mine) => void (mine && (await services.calibrationJob.run(`calibration-${Date.now()}`))))
+          .catch((err) => logger.error({ err, job: 'calibration' }, 'calibration job failed'));
+      }, config.calibrationIntervalMinutes * 60_000).unref()
+    : undefined;
+  undo.push(() => calibrationTimer && clearInterval(calibrationTimer));
 
   const app = express();
   app.disable('x-powered-by');
@@ -315,6 +331,8 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
 
   async function shutdown(): Promise<void> {
     if (purgeTimer) clearInterval(purgeTimer);
+    if (calibrationTimer) clearInterval(calibrationTimer);
+    services.calibrationJob.stop();
     clearInterval(ledgerTimer);
     await scheduler.close();
     // stop taking requests, let in-flight searches finish, then release the database and models
@@ -406,10 +424,18 @@ async function warnOfUnsealedImages(db: Db, imageKeys: ImageKeys, logger: pino.L
 export function wireServices(
   db: Db, embedder: EngineEmbedder, keys: SigningKeys, imageKeys: ImageKeyRing, config: Config, clock: Clock, onAuditFailure?: AuditFailureHook, reads?: ReplicaReads,
   models: ModelDescriber = { describe: () => undefined, calibration: (v) => (v === embedder.modelVersion ? embedder.calibration : undefined) },
+  jobLog: JobLog = () => {},
 ): Services & { trail: AuditTrail } {
   // kept face crops are sealed and opened with the image keys wherever they are written or read
   const crops = new FaceCropRepository(imageKeys);
   const trail = new AuditTrail(db, clock, undefined, onAuditFailure);
+  const shipped = embedder.shipped;
+  const calibrations = new CalibrationService(db, clock, trail, (data) => calibrationPort(data as unknown as ScoreCalibration), {
+    modelVersion: embedder.modelVersion, packId: shipped.packId, packVersion: shipped.packVersion, matchThreshold: embedder.matchThreshold,
+    shipped: shipped.calibration as unknown as ActivePackCalibration['shipped'],
+  });
+  // a lead report names the calibration each search recorded, and reads its rates from it
+  const described: ModelDescriber = { ...models, describe: (v) => models.describe(v), calibration: (v) => models.calibration(v), recorded: (tx, id) => calibrations.byId(tx, id) };
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
   const sharing = new SharingService(db, clock, trail);
@@ -428,7 +454,7 @@ export function wireServices(
     principals: new PrincipalService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail, crops),
     records: new RecordsService(db, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir, examinations }, reads),
+    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir, examinations, calibrations }, reads),
     policies,
     quotas,
     sharing,
@@ -438,7 +464,11 @@ export function wireServices(
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
-    reports: new ReportService(db, clock, trail, documentSigner(keys), models, crops, sharpProbeEditor),
+    reports: new ReportService(db, clock, trail, documentSigner(keys), described, crops, sharpProbeEditor),
+    calibrations,
+    calibrationJob: new CalibrationJob(db, clock, trail, calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: shipped.packId, version: shipped.packVersion }, () => clock.now()), {
+      maxTemplates: config.calibrationMaxTemplates, maxSeconds: config.calibrationMaxSeconds, galleries: config.calibrationGalleries,
+    }, jobLog),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -31,6 +31,7 @@ class OnceEmbedder implements FaceEmbedder {
   get matchThreshold() { return this.inner.matchThreshold; }
   get vectorStorage() { return this.inner.vectorStorage; }
   get calibration() { return this.inner.calibration; }
+  get shipped() { return this.inner.shipped; }
   embedOne(image: Buffer) {
     if (!this.cache.has(image)) this.cache.set(image, this.inner.embedOne(image));
     return this.cache.get(image)!;

@@ -5,6 +5,7 @@ import { benchApiSpec } from './bench-api.js';
 import { benchGovernanceSpec } from './bench-governance.js';
 import { benchSearchSpec } from './bench-search.js';
 import { calibrateGallerySpec } from './calibrate-command.js';
+import { calibrateAdoptSpec, calibrateListSpec } from './calibration-commands.js';
 import { benchSoakSpec } from './bench-soak.js';
 import { galleriesCreateSpec, galleriesListSpec, principalsCreateSpec, principalsListSpec, tenantsCreateSpec, tenantsListSpec } from './directory-commands.js';
 import { auditVerifySpec, purgeSpec, reportSpec } from './governance-commands.js';
@@ -67,6 +68,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   eval: evalSpec,
   reembed: reembedSpec,
   calibrate: calibrateGallerySpec,
+  'calibrate list': calibrateListSpec,
+  'calibrate adopt': calibrateAdoptSpec,
   'bench inference': benchInferenceSpec,
   'bench governance': benchGovernanceSpec,
   'bench search': benchSearchSpec,

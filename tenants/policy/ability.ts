@@ -14,7 +14,7 @@ export type Action =
   // a request's steps: accept or decline (assign), work it (examine), adjudicate, release, close; the requester's withdraw, report (an outcome), export (a lead's photo)
   | 'assign' | 'examine' | 'adjudicate' | 'release' | 'close' | 'withdraw' | 'report' | 'export' | 'probe';
 export type SubjectType =
-  | 'Tenant' | 'Principal' | 'Gallery' | 'Search' | 'SharingAgreement' | 'Quota' | 'Policy' | 'AuditLog' | 'Statistics' | 'TransparencyReport' | 'Request' | 'ExaminationAgreement';
+  | 'Tenant' | 'Principal' | 'Gallery' | 'Search' | 'SharingAgreement' | 'Quota' | 'Policy' | 'AuditLog' | 'Statistics' | 'TransparencyReport' | 'Request' | 'ExaminationAgreement' | 'Calibration';
 type Tagged<T extends SubjectType> = ForcedSubject<T> & Record<string, unknown>;
 export type AppAbility = MongoAbility<[Action, SubjectType | { [K in SubjectType]: Tagged<K> }[SubjectType]]>;
 export type PolicyBuilder = AbilityBuilder<AppAbility>;

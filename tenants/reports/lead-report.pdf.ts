@@ -214,6 +214,7 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
     if (s.probeVersion !== undefined) w.field('Probe used', s.probeVersion ? `probe ${s.probeVersion.probeOrdinal}, version ${s.probeVersion.version} (${s.probeVersion.id})` : 'the original photo');
     w.field('Probe', `sha256 ${s.probe.sha256}, ${s.probe.bytes ?? '?'} bytes, face quality ${s.probe.quality.toFixed(3)}`);
     w.field('Threshold', s.thresholdHowSet ?? s.threshold.toFixed(4));
+    if (s.calibration !== undefined) w.field('Calibration used', s.calibration ? `calibration ${s.calibration.version} (${s.calibration.source === 'SHIPPED' ? 'shipped with the pack' : 'measured on a gallery'}: ${s.calibration.measuredOn}, ${s.calibration.measuredAt.slice(0, 10)}), id ${s.calibration.id}` : 'the pack\'s own (the search predates recorded calibrations)');
     w.field('List size', `at most ${s.maxCandidates} candidates; ${s.candidates.length} returned`);
     w.field('Galleries searched', `${s.galleries.length}, ${s.templatesSearched ?? '?'} templates; receipt sha256 ${s.receiptDigest ?? '(none: searched before receipts were kept)'}`);
     for (const g of s.galleries) w.text(`${g.owner ?? '?'}/${g.name ?? g.galleryId}: ${g.templates ?? '?'} templates, digest ${g.digest ?? '-'}`, { indent: 16, size: 8 });

@@ -71,6 +71,8 @@ export interface ReportSearch {
   galleries: ReportGallery[];
   receiptDigest: string | null;
   templatesSearched: number | null;
+  /** the stored score calibration its rates come from (null: searched before the hub recorded one: the pack's own) */
+  calibration?: { id: string; version: number; source: string; measuredOn: string; measuredAt: string } | null;
   candidates: ReportCandidate[];
   reviews: ReportReview[];
   reviewStatus: string;

@@ -9,7 +9,8 @@ import { SearchRepository, type SearchRow } from '../../models/search.repository
 import type { ProbeEditor, ProbeEditStep, ScoreCalibrationPort } from '../shared/ports.js';
 import { DomainError } from '../shared/errors.js';
 import { falseMatchEstimate } from '../search/search-threshold.js';
-import { type ExaminationRow, type ProbeRow, type ProbeVersionRow, type RequestRow } from '../../models/request.repository.js';
+import type { InForceCalibration } from '../calibration/calibration.service.js';
+import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRow } from '../../models/request.repository.js';
 import { conclusionOf, LEAD_NOTICE, REPORT_FORMAT, type Disposition, type LeadReport, type PackDescription, type ReportEvent, type ReportRequest, type ReportSearch } from './lead-report.js';
 
 /** What the hub knows of the model packs whose scores a report explains. */
@@ -19,6 +20,8 @@ export interface ModelDescriber {
   calibration(modelVersion: string): ScoreCalibrationPort | undefined;
   /** the version the hub runs now (a request with no search yet names it) */
   activeModelVersion?: string;
+  /** the stored calibration a search recorded (absent: the hub stores none) */
+  recorded?(tx: Queryable, calibrationId: string): Promise<InForceCalibration | undefined>;
 }
 
 /**
@@ -99,7 +102,9 @@ export async function assembleReport(
   for (const s of c.searches) {
     const text = (await repos.searches.caseText(tx, s.id))!;
     const ev = searchEvent(s.id);
-    const cal = o.models.calibration(s.modelVersion);
+    // the calibration the search recorded; a search from before calibrations were recorded, the pack's own
+    const recorded = s.calibrationId ? await o.models.recorded?.(tx, s.calibrationId) : undefined;
+    const cal = recorded?.port ?? o.models.calibration(s.modelVersion);
     const rs = (reviews.get(s.id) ?? []).map((r) => ({ reviewerId: r.reviewerId, reviewer: nameOf(r.reviewerId), role: names.get(r.reviewerId)?.role ?? null, outcome: r.outcome, note: oversight || requesting ? null : r.note, at: iso(r.createdAt), decisions: r.decisions }));
     const receipt = s.galleryReceipt;
     const list = candidates.get(s.id) ?? [];
@@ -116,6 +121,7 @@ export async function assembleReport(
         return { galleryId: g, name: galleries.get(g)?.name ?? null, owner: galleries.get(g)?.owner ?? null, templates: d?.templates ?? null, digest: d?.digest ?? null };
       }),
       receiptDigest: receipt?.digest ?? null,
+      calibration: recorded ? { id: recorded.id, version: recorded.version, source: recorded.source, measuredOn: recorded.measuredOn, measuredAt: iso(recorded.measuredAt) } : null,
       templatesSearched: receipt?.templates ?? null,
       candidates: list.filter((k) => !requesting || seen(s.id, k.rank)).map((k) => ({
         rank: k.rank,

@@ -17,12 +17,13 @@ import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import { meaningful } from '../../models/text.js';
-import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type QualityComponents, type ReplicaReads } from '../shared/ports.js';
+import { primaryReads, type Clock, type FaceEmbedder, type LocatedFace, type Page, type QualityComponents, type ReplicaReads, type ScoreCalibrationPort } from '../shared/ports.js';
 import { QuotaRepository } from '../../models/quota.repository.js';
 import { RequestRepository } from '../../models/request.repository.js';
 import { RequestStatus } from '../../models/enums.js';
 import type { ExaminationService, RequestProbe } from '../requests/examination.service.js';
 import { requestEvent } from '../requests/request.service.js';
+import type { CalibrationService, InForceCalibration } from '../calibration/calibration.service.js';
 import { galleryReceipt } from './gallery-receipt.js';
 import { applyQualityFloors } from './quality-floors.js';
 import { DEFAULT_TARGET_FPIR, describeThreshold, falseMatchEstimate, searchThreshold, type FalseMatchEstimate, type ThresholdBasis } from './search-threshold.js';
@@ -61,6 +62,8 @@ export interface SearchOptions {
   targetFpir?: number;
   /** where a request's search finds its probe (and its right to run) */
   examinations?: Pick<ExaminationService, 'probeForSearch'>;
+  /** the stored calibrations: the one in force is read by every search and recorded on it (absent: the pack's own, unrecorded) */
+  calibrations?: Pick<CalibrationService, 'inForce' | 'byId'>;
 }
 
 // FBI NGI returns 2 to 50 candidates, 20 by default (docs/policy-notes.md)
@@ -125,7 +128,7 @@ export class SearchService {
       const { maxCandidates } = this.limits(req);
       let linked: RequestProbe | undefined;
       // policy, quota and galleries from one read (the quota check here is a cheap early refusal; the spend below is the real one)
-      const { galleryIds, exigentHours, qualityFloors } = await this.db.scoped(scopeOf(actor), async (tx) => {
+      const { galleryIds, exigentHours, qualityFloors, inForce } = await this.db.scoped(scopeOf(actor), async (tx) => {
         if (given.requestId) {
           if (!this.options.examinations) throw new DomainError('BAD_USER_INPUT', 'This hub does not examine requests.');
           linked = await this.options.examinations.probeForSearch(tx, actor, given.requestId, given.probeVersionId);
@@ -138,7 +141,9 @@ export class SearchService {
         checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
         // a request's search counts against the requesting agency
         checkRoom(linked ? await this.quotaRows.status(tx, linked.request.tenantId) : ctx.quotas);
-        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors };
+        // the calibration in force now: the search's rates come from it and the search records which
+        const inForce = await this.options.calibrations?.inForce(tx, this.embedder.modelVersion);
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors, inForce };
       });
       if (!req.image) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`, or a requestId whose probe to search.');
       const image = req.image;
@@ -155,7 +160,7 @@ export class SearchService {
           templatesSearched,
           targetFpir: this.options.targetFpir ?? DEFAULT_TARGET_FPIR,
           verificationThreshold: this.embedder.matchThreshold,
-          calibration: this.calibrationOf(probe.modelVersion),
+          calibration: this.calibrationOf(probe.modelVersion, inForce),
         });
         const hits = await this.templates.nearest(tx, {
           galleryIds,
@@ -196,6 +201,7 @@ export class SearchService {
             probeVersionId: linked?.probeVersionId ?? null,
             chargedTenantId: linked && linked.request.tenantId !== actor.tenantId ? linked.request.tenantId : null,
             galleryReceipt: receipt,
+            calibrationId: probe.modelVersion === this.embedder.modelVersion ? inForce?.id ?? null : null,
           },
           hits,
         );
@@ -213,9 +219,10 @@ export class SearchService {
           probeSha256: probe.imageSha256,
           details: { searchId: row.id, bytes: probe.imageBytes, maxCandidates, threshold: Math.round(threshold * 1e6) / 1e6, thresholdBasis: describeThreshold(basis), probeQualityComponents: probe.qualityComponents, ...(qualityWarnings.length ? { qualityWarnings } : {}), candidatesByGallery: byGallery, warrant: meaningful(req.warrantNumber),
             galleryReceipt: { digest: receipt.digest, templates: receipt.templates },
+            ...(row.calibrationId ? { calibration: { id: row.calibrationId, version: inForce!.version, source: inForce!.source } } : {}),
             ...(linked ? { examinationRequestId: linked.request.id, probeVersionId: linked.probeVersionId, chargedTenantId: linked.request.tenantId } : {}) },
         });
-        return { ...row, thresholdBasis: basis, probeQualityComponents: probe.qualityComponents, qualityWarnings, candidates: this.rated(probe.modelVersion, hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
+        return { ...row, thresholdBasis: basis, probeQualityComponents: probe.qualityComponents, qualityWarnings, candidates: this.rated(this.calibrationOf(probe.modelVersion, inForce), hits.map((h, i) => ({ ...h, rank: i + 1 }))) };
       });
     });
   }
@@ -322,14 +329,20 @@ export class SearchService {
     return { maxCandidates };
   }
 
-  /** The active pack's calibration, for scores of its own model version only. */
-  private calibrationOf(modelVersion: string) {
-    return modelVersion === this.embedder.modelVersion ? this.embedder.calibration : undefined;
+  /** The calibration in force (else the active pack's own), for scores of the active model version only. */
+  private calibrationOf(modelVersion: string, inForce?: InForceCalibration) {
+    if (modelVersion !== this.embedder.modelVersion) return undefined;
+    return inForce ? inForce.port : this.embedder.calibration;
   }
 
-  /** Candidates with their estimated false-match rates (null for a model version the active calibration does not describe). */
-  private rated(modelVersion: string, candidates: CandidateRow[]): (CandidateRow & FalseMatchEstimate)[] {
-    const cal = this.calibrationOf(modelVersion);
+  /** The calibration a stored search used: the one it recorded; a search from before calibrations were recorded, the pack's own. */
+  private async calibrationOfSearch(tx: Queryable, row: SearchRow) {
+    const recorded = row.calibrationId ? await this.options.calibrations?.byId(tx, row.calibrationId) : undefined;
+    return this.calibrationOf(row.modelVersion, recorded);
+  }
+
+  /** Candidates with their estimated false-match rates (null where no calibration describes the search's model version). */
+  private rated(cal: ScoreCalibrationPort | undefined, candidates: CandidateRow[]): (CandidateRow & FalseMatchEstimate)[] {
     return candidates.map((c) => ({ ...c, ...falseMatchEstimate(cal, c.score) }));
   }
 
@@ -354,7 +367,7 @@ export class SearchService {
       onlyItsExaminer(actor, row);
       // reading a candidate list is an access to case data: audited
       await this.trail.append(tx, actor, { action: AuditAction.SEARCH_VIEWED, outcome: AuditOutcome.ALLOWED, caseNumber: row.caseNumber, legalBasis: row.legalBasis, details: { searchId: row.id } });
-      return { ...row, candidates: this.rated(row.modelVersion, await this.searches.candidates(tx, row.id)) };
+      return { ...row, candidates: this.rated(await this.calibrationOfSearch(tx, row), await this.searches.candidates(tx, row.id)) };
     });
   }
 
@@ -368,7 +381,8 @@ export class SearchService {
     return this.db.scoped(scopeOf(actor), async (tx) => {
       const p = toPage(await this.searches.list(tx, actor.tenantId, own, page.first, page.after, legalHold ?? null, actor.principalId), page.first);
       const candidates = await this.searches.candidatesOf(tx, p.nodes.map((r) => r.id));
-      const nodes = p.nodes.map((r) => ({ ...r, candidates: this.rated(r.modelVersion, candidates.get(r.id) ?? []) }));
+      const nodes = [];
+      for (const r of p.nodes) nodes.push({ ...r, candidates: this.rated(await this.calibrationOfSearch(tx, r), candidates.get(r.id) ?? []) });
       return { ...p, nodes };
     });
   }

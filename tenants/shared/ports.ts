@@ -78,6 +78,9 @@ export interface ScoreCalibrationPort {
   readonly highestImpostorScore: number;
 }
 
+/** Reads a stored calibration's distributions as what a score means (the inference module's arithmetic, wired by the server). */
+export type CalibrationReader = (data: Record<string, unknown>) => ScoreCalibrationPort;
+
 export interface FaceEmbedder {
   readonly modelVersion: string;
   readonly dim: number;

@@ -88,6 +88,10 @@ export const MATRIX: Record<string, Row> = {
   updateGallery: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
   subjectRemnants: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
   subjectsByBookingNumber: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
+  // the hub's score calibrations belong to no tenant: the operator adopts, oversight reads
+  calibrations: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
+  adoptCalibration: { A: F, S: F, AD: F, H: ok, O: F, R: F },
+  calibrationJob: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
 };
 
 // root fields with no row, each with its reason
@@ -121,6 +125,8 @@ export interface Target {
   examAgreement(): Promise<string>;
   /** a fresh SUBMITTED request of the target tenant's requester, served by the tenant itself */
   request(): Promise<string>;
+  /** the shipped score calibration (hub-wide: adopting it again changes nothing for the rows after) */
+  calibrationId: string;
 }
 
 export type Answer = { data?: any; errors?: { extensions: { code: string } }[]; visible?: boolean };
@@ -233,6 +239,9 @@ export function matrixOperations(image: string): Record<string, Operation> {
     // archived: false, a return to use that changes nothing, so every row after this one still searches and enrolls into it
     updateGallery: (gql, k, x) => gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id } }`, { i: { galleryId: x.galleryId, archived: false } }),
     subjectRemnants: (gql, k, x) => gql(k, `query($s: ID!) { subjectRemnants(subjectId: $s) { clean } }`, { s: x.subjectId }),
+    calibrations: (gql, k) => gql(k, `{ calibrations { modelVersion current { id } } }`),
+    calibrationJob: (gql, k) => gql(k, `{ calibrationJob { state message } }`),
+    adoptCalibration: (gql, k, x) => gql(k, `mutation($id: ID!) { adoptCalibration(id: $id) { id current } }`, { id: x.calibrationId }),
     subjectsByBookingNumber: async (gql, k, x) =>
       listing(await gql(k, `{ subjectsByBookingNumber(bookingNumber: "B-1") { id } }`), (d) => d.subjectsByBookingNumber.map((v: { id: string }) => v.id), x.subjectId),
   };
@@ -249,6 +258,7 @@ export async function matrixWorld(t: TestHub): Promise<{ targets: Record<string,
   const image = (await portrait()).toString('base64');
   const hubAdmin = await t.token('hub', Role.HUB_ADMIN);
   let photos = 0;
+  const calibrationId = (await t.gql(hubAdmin, `{ calibrations { shipped { id } } }`)).data.calibrations.shipped.id as string;
   for (const slug of ['hub', 'metro-pd', 'river-pd']) {
     if (slug !== 'hub') await t.createTenant(slug);
     const admin = slug === 'hub' ? hubAdmin : await t.token(slug, Role.AGENCY_ADMIN);
@@ -284,7 +294,7 @@ export async function matrixWorld(t: TestHub): Promise<{ targets: Record<string,
       return r.data.createExaminationAgreement.id as string;
     };
     targets[slug] = {
-      slug, tenantId, galleryId, subjectId, fresh, freshAnalyst, colleagueId: colleague.id, agreementId: '', agreement, examAgreementId: '', examAgreement,
+      slug, tenantId, galleryId, subjectId, calibrationId, fresh, freshAnalyst, colleagueId: colleague.id, agreementId: '', agreement, examAgreementId: '', examAgreement,
       async request() {
         const r = await t.gql(requester.token, `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { id } }`, { i: { ...REQUEST_INPUT, imageBase64: image } });
         if (r.errors) throw new Error(JSON.stringify(r.errors));

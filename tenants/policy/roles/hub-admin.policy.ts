@@ -16,6 +16,8 @@ export const hubAdminPolicy: RolePolicy = (actor, { can }) => {
   can(['read', 'verify'], 'AuditLog');
   can('read', 'Statistics');
   can('hold', 'Search');
+  // the hub's score calibrations: read them beside the shipped one, adopt one
+  can(['read', 'update'], 'Calibration');
 };
 
 /** The requests it lists: no requests: the operator makes agreements, works none. */

@@ -9,6 +9,8 @@ export const oversightAuditorPolicy: RolePolicy = (actor, { can }) => {
   can('read', 'Tenant');
   can('read', 'Statistics');
   can('verify', 'AuditLog');
+  // which calibration the hub's rates come from, and how far it is from the shipped one: figures, no faces
+  can('read', 'Calibration');
 };
 
 /** The requests it lists: no requests: oversight counts them (requestStatistics). */
