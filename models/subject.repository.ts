@@ -116,6 +116,13 @@ export class SubjectRepository {
     return rows.length;
   }
 
+  /** Each subject of a gallery with a value recorded for the demographic field, and that value. */
+  async demographicValues(db: Queryable, galleryId: string, field: DemographicField): Promise<Map<string, string>> {
+    const column = DEMOGRAPHIC_KEYS[field].column;
+    const rows: { id: string; value: string }[] = await db.query(`SELECT id, ${column} AS value FROM subjects WHERE gallery_id = $1 AND ${column} IS NOT NULL`, [galleryId]);
+    return new Map(rows.map((r) => [r.id, r.value]));
+  }
+
   /** The template of `tenantId` with that id, with its photo's gallery, checksum and subject. */
   async templateOfTenant(db: Queryable, tenantId: string, templateId: string): Promise<{ id: string; galleryId: string; subjectId: string; imageSha256: string } | undefined> {
     return (await db.query(

@@ -23,6 +23,7 @@ import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
 import { RecordsService } from '../tenants/galleries/records.service.js';
 import { OversightService } from '../tenants/oversight/oversight.service.js';
+import { GroupRatesService } from '../tenants/calibration/by-group.js';
 import { PolicyService } from '../tenants/policy/policy.service.js';
 import { QuotaService } from '../tenants/quotas/quota.service.js';
 import { RetentionService } from '../tenants/retention/retention.service.js';
@@ -58,6 +59,7 @@ import type { ImageKeyRing } from '../models/face-image-cipher.js';
 import { EngineThread } from '../inference/engine-thread.js';
 import { BUILTIN_PACKS } from '../inference/builtin-packs.js';
 import { calibrateHint, usableCalibration } from '../inference/calibration.js';
+import { ratesByGroup } from '../inference/group-rates.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -438,6 +440,8 @@ export function wireServices(
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
+    // measured in this process on the active pack's embeddings at its verification threshold
+    groupRates: new GroupRatesService(db, clock, trail, { get modelVersion() { return embedder.modelVersion; }, get threshold() { return embedder.matchThreshold; }, measure: ratesByGroup }),
     reports: new ReportService(db, clock, trail, documentSigner(keys), models, crops),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
