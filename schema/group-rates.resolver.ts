@@ -37,7 +37,7 @@ export class GalleryGroupRates {
 @Resolver()
 export class GroupRatesResolver {
   @Query(() => GalleryGroupRates, {
-    description: 'The false-match rate at the operating threshold (pairs of different people within a group) and the false non-match rate (pairs of one person’s photos) per group of a demographic field the gallery keeps, with 95% intervals and sample sizes. HUB_ADMIN and OVERSIGHT_AUDITOR; counts and rates only, small groups suppressed. Audited.',
+    description: 'The false-match rate at the operating threshold (pairs of different people within a group) and the false non-match rate (pairs of one person’s photos) per group of a demographic field the gallery keeps, with 95% intervals and sample sizes. HUB_ADMIN and OVERSIGHT_AUDITOR for any gallery, and a sandbox tenant’s AGENCY_ADMIN (an independent tester) for its own; counts and rates only, small groups suppressed. Audited.',
   })
   async galleryRatesByGroup(@Arg('galleryId', () => ID) galleryId: string, @Arg('by', () => DemographicField) by: DemographicField, @Ctx() ctx: GraphQLContext): Promise<GalleryGroupRates> {
     const r = await ctx.services.groupRates.measure(actorOf(ctx), { galleryId, by });

@@ -6,7 +6,7 @@ import { SubjectRepository } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { suppress } from '../oversight/suppression.js';
 import { authorize, defineAbilityFor } from '../policy/ability.js';
-import type { Actor } from '../shared/actor.js';
+import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
@@ -121,8 +121,12 @@ export class GroupRatesService {
   async measure(actor: Actor, input: { galleryId: string; by: DemographicField }): Promise<GroupReport> {
     const event = { action: AuditAction.GALLERY_CALIBRATED, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { galleryId: input.galleryId, by: input.by } };
     return this.trail.refusals(actor, event, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Statistics', { id: actor.tenantSlug });
-      const gallery = isUuid(input.galleryId) ? await this.db.scoped({ tenantId: null, allTenants: true }, (tx) => this.galleries.visible(tx, input.galleryId)) : undefined;
+      // an independent tester (a sandbox's administrator) measures its own galleries; every tenant's, the operator and oversight
+      const tester = actor.sandbox === true;
+      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Statistics', { id: actor.tenantSlug, ...(tester ? { tenantId: actor.tenantId } : {}) });
+      const scope = tester ? scopeOf(actor) : { tenantId: null, allTenants: true };
+      const found = isUuid(input.galleryId) ? await this.db.scoped(scope, (tx) => this.galleries.visible(tx, input.galleryId)) : undefined;
+      const gallery = found && (!tester || found.tenantId === actor.tenantId) ? found : undefined;
       if (!gallery) throw notFound('gallery', input.galleryId);
       const { modelVersion, threshold } = this.rates;
       if (!gallery.demographicFields.includes(input.by)) {

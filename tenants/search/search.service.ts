@@ -137,7 +137,9 @@ export class SearchService {
         checkSearchPolicy(policy, ctx.tenantStatus as TenantStatus, { ...req, notForProhibitedPurpose: req.notForProhibitedPurpose !== false });
         // a request's search counts against the requesting agency
         checkRoom(linked ? await this.quotaRows.status(tx, linked.request.tenantId) : ctx.quotas);
-        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors };
+        // a sandbox's searches never reach a real gallery, nor a real agency's a sandbox's (the database hides them too)
+        const granted = ctx.grantedGalleries.filter((g) => !ctx.otherKindGalleries.includes(g));
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, granted, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors };
       });
       if (!req.image) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`, or a requestId whose probe to search.');
       const image = req.image;
