@@ -202,7 +202,7 @@ function descendingOrder(scores: Float32Array): Uint32Array {
 }
 
 /** A seeded generator (mulberry32): the same calibration from the same photos, every run. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);

@@ -375,3 +375,62 @@ export enum QualityFloorAction {
   /** searched, with the shortfalls on the response and in its audit event */
   WARN = 'WARN',
 }
+
+/**
+ * Demographic fields a gallery owner may choose to keep on its subjects (Gallery.demographicFields;
+ * none by default): kept only to measure the pack's error rates by group, never searched on, and
+ * shown to oversight only as group counts with small cells suppressed.
+ */
+export enum DemographicField {
+  SEX = 'SEX',
+  RACE = 'RACE',
+  ETHNICITY = 'ETHNICITY',
+  AGE_BAND = 'AGE_BAND',
+}
+
+/** Sex as booking records code it (NCIC / FBI UCR-NIBRS data element: F, M, U). */
+export enum SubjectSex {
+  FEMALE = 'FEMALE',
+  MALE = 'MALE',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** Race as booking records code it (FBI UCR-NIBRS race codes: I, A, B, P, W, U). */
+export enum SubjectRace {
+  AMERICAN_INDIAN_OR_ALASKA_NATIVE = 'AMERICAN_INDIAN_OR_ALASKA_NATIVE',
+  ASIAN = 'ASIAN',
+  BLACK_OR_AFRICAN_AMERICAN = 'BLACK_OR_AFRICAN_AMERICAN',
+  NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER = 'NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER',
+  WHITE = 'WHITE',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** Ethnicity as booking records code it (FBI UCR-NIBRS ethnicity codes: H, N, U). */
+export enum SubjectEthnicity {
+  HISPANIC_OR_LATINO = 'HISPANIC_OR_LATINO',
+  NOT_HISPANIC_OR_LATINO = 'NOT_HISPANIC_OR_LATINO',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** Age at booking in bands (a band, not a birth date: enough to measure by, no more). */
+export enum AgeBand {
+  UNDER_18 = 'UNDER_18',
+  AGE_18_TO_24 = 'AGE_18_TO_24',
+  AGE_25_TO_34 = 'AGE_25_TO_34',
+  AGE_35_TO_44 = 'AGE_35_TO_44',
+  AGE_45_TO_54 = 'AGE_45_TO_54',
+  AGE_55_TO_64 = 'AGE_55_TO_64',
+  AGE_65_AND_OVER = 'AGE_65_AND_OVER',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** The vocabulary of each demographic field, and the one-letter codes of booking records (NCIC/NIBRS) the CLI also reads. */
+export const DEMOGRAPHIC_VOCABULARIES: Record<DemographicField, { values: readonly string[]; codes: Record<string, string> }> = {
+  [DemographicField.SEX]: { values: Object.values(SubjectSex), codes: { F: SubjectSex.FEMALE, M: SubjectSex.MALE, U: SubjectSex.UNKNOWN } },
+  [DemographicField.RACE]: {
+    values: Object.values(SubjectRace),
+    codes: { I: SubjectRace.AMERICAN_INDIAN_OR_ALASKA_NATIVE, A: SubjectRace.ASIAN, B: SubjectRace.BLACK_OR_AFRICAN_AMERICAN, P: SubjectRace.NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER, W: SubjectRace.WHITE, U: SubjectRace.UNKNOWN },
+  },
+  [DemographicField.ETHNICITY]: { values: Object.values(SubjectEthnicity), codes: { H: SubjectEthnicity.HISPANIC_OR_LATINO, N: SubjectEthnicity.NOT_HISPANIC_OR_LATINO, U: SubjectEthnicity.UNKNOWN } },
+  [DemographicField.AGE_BAND]: { values: Object.values(AgeBand), codes: {} },
+};

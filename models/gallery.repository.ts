@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cursor, Queryable } from './db.js';
+import type { AgeBand, DemographicField, SubjectEthnicity, SubjectRace, SubjectSex } from './enums.js';
 
 export interface GalleryRow {
   id: string;
@@ -9,6 +10,8 @@ export interface GalleryRow {
   templateCount: number;
   /** when archived (not searched, not enrollable, reversible); null while in use */
   archivedAt: Date | null;
+  /** the demographic fields its owner chose to keep on its subjects (none by default) */
+  demographicFields: DemographicField[];
 }
 
 export interface SubjectRow {
@@ -25,9 +28,13 @@ export interface SubjectRow {
   bookingNumber: string | null;
   charges: string | null;
   disposition: string | null;
+  sex: SubjectSex | null;
+  race: SubjectRace | null;
+  ethnicity: SubjectEthnicity | null;
+  ageBand: AgeBand | null;
 }
 
-const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt", g.template_count AS "templateCount", g.archived_at AS "archivedAt"`;
+const GALLERY = `g.id, g.tenant_id AS "tenantId", g.name, g.created_at AS "createdAt", g.template_count AS "templateCount", g.archived_at AS "archivedAt", g.demographic_fields AS "demographicFields"`;
 
 export class GalleryRepository {
   async create(db: Queryable, tenantId: string, name: string): Promise<GalleryRow> {
@@ -62,12 +69,13 @@ export class GalleryRepository {
   }
 
   /** Renames and/or archives (true) or brings back (false) a gallery; what is not given stays. */
-  async update(db: Queryable, id: string, patch: { name?: string; archived?: boolean }): Promise<void> {
+  async update(db: Queryable, id: string, patch: { name?: string; archived?: boolean; demographicFields?: DemographicField[] }): Promise<void> {
     await db.query(
       `UPDATE galleries SET name = coalesce($2, name),
-              archived_at = CASE WHEN $3::boolean IS NULL THEN archived_at WHEN $3 THEN coalesce(archived_at, now()) ELSE NULL END
+              archived_at = CASE WHEN $3::boolean IS NULL THEN archived_at WHEN $3 THEN coalesce(archived_at, now()) ELSE NULL END,
+              demographic_fields = coalesce($4::text[], demographic_fields)
         WHERE id = $1`,
-      [id, patch.name ?? null, patch.archived ?? null],
+      [id, patch.name ?? null, patch.archived ?? null, patch.demographicFields ?? null],
     );
   }
 
@@ -95,7 +103,7 @@ export class GalleryRepository {
     return db.query(
       `SELECT s.id, s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt", s.created_at::text AS "cursorKey",
               s.full_name AS name, to_char(s.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", to_char(s.booking_date, 'YYYY-MM-DD') AS "bookingDate",
-              s.booking_number AS "bookingNumber", s.charges, s.disposition,
+              s.booking_number AS "bookingNumber", s.charges, s.disposition, s.sex, s.race, s.ethnicity, s.age_band AS "ageBand",
               (SELECT count(*)::int FROM face_templates t WHERE t.subject_id = s.id) AS "templateCount"
          FROM subjects s
         WHERE s.gallery_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) > ($2::timestamptz, $3::uuid))

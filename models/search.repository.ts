@@ -84,6 +84,8 @@ export interface SearchContextRow {
   grantedGalleries: string[];
   /** the tenant's own archived galleries: not searched, named in a refusal when asked for */
   archivedGalleries: string[];
+  /** galleries shared with it by a tenant of the other kind (sandbox or real), read from the agreements alone: never searched */
+  otherKindGalleries: string[];
 }
 
 export class SearchRepository {
@@ -97,7 +99,9 @@ export class SearchRepository {
               ARRAY(SELECT g.id FROM galleries g WHERE g.tenant_id = t.id AND g.archived_at IS NOT NULL ORDER BY g.id) AS "archivedGalleries",
               ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a JOIN galleries ga ON ga.id = a.gallery_id
                      WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id AND ga.archived_at IS NULL
-                       AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()) AS "grantedGalleries"
+                       AND $2 = ANY (a.legal_bases) AND a.revoked_at IS NULL AND a.expires_at > now()) AS "grantedGalleries",
+              ARRAY(SELECT DISTINCT a.gallery_id FROM sharing_agreements a
+                     WHERE (a.grantee_tenant_id = t.id OR a.grantee_tenant_id IS NULL) AND a.tenant_id <> t.id AND frhub_sandbox_of(a.tenant_id) <> t.sandbox) AS "otherKindGalleries"
          FROM tenants t LEFT JOIN tenant_policies p ON p.tenant_id = t.id
         WHERE t.id = $1`,
       [tenantId, legalBasis],

@@ -1,5 +1,5 @@
 import type { Queryable } from './db.js';
-import { AuditOutcome } from './enums.js';
+import { AuditOutcome, DemographicField, type AgeBand, type SubjectEthnicity, type SubjectRace, type SubjectSex } from './enums.js';
 
 /** What a gallery owner may keep about a subject beside its reference; every field optional. */
 export interface SubjectDetails {
@@ -15,7 +15,23 @@ export interface SubjectDetails {
 
 export const SUBJECT_DETAIL_FIELDS: readonly (keyof SubjectDetails)[] = ['name', 'dateOfBirth', 'bookingDate', 'bookingNumber', 'charges', 'disposition'];
 
-export interface SubjectRecord extends SubjectDetails {
+/** The demographic fields a gallery owner may choose to keep (Gallery.demographicFields); null: not recorded. */
+export interface SubjectDemographics {
+  sex: SubjectSex | null;
+  race: SubjectRace | null;
+  ethnicity: SubjectEthnicity | null;
+  ageBand: AgeBand | null;
+}
+
+/** Each demographic field's property on a subject, and its column. */
+export const DEMOGRAPHIC_KEYS: Record<DemographicField, { key: keyof SubjectDemographics; column: string }> = {
+  [DemographicField.SEX]: { key: 'sex', column: 'sex' },
+  [DemographicField.RACE]: { key: 'race', column: 'race' },
+  [DemographicField.ETHNICITY]: { key: 'ethnicity', column: 'ethnicity' },
+  [DemographicField.AGE_BAND]: { key: 'ageBand', column: 'age_band' },
+};
+
+export interface SubjectRecord extends SubjectDetails, SubjectDemographics {
   id: string;
   tenantId: string;
   galleryId: string;
@@ -44,18 +60,22 @@ export interface Remnants {
   searchCandidates: number;
 }
 
-const COLUMNS: Record<keyof SubjectDetails, string> = {
+const COLUMNS: Record<keyof SubjectDetails | keyof SubjectDemographics, string> = {
   name: 'full_name',
   dateOfBirth: 'date_of_birth',
   bookingDate: 'booking_date',
   bookingNumber: 'booking_number',
   charges: 'charges',
   disposition: 'disposition',
+  sex: 'sex',
+  race: 'race',
+  ethnicity: 'ethnicity',
+  ageBand: 'age_band',
 };
 
 const SUBJECT = `s.id, s.tenant_id AS "tenantId", s.gallery_id AS "galleryId", s.external_ref AS "externalRef", s.created_at AS "createdAt", s.updated_at AS "updatedAt",
   s.full_name AS name, to_char(s.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", to_char(s.booking_date, 'YYYY-MM-DD') AS "bookingDate",
-  s.booking_number AS "bookingNumber", s.charges, s.disposition,
+  s.booking_number AS "bookingNumber", s.charges, s.disposition, s.sex, s.race, s.ethnicity, s.age_band AS "ageBand",
   (SELECT count(*)::int FROM face_templates t WHERE t.subject_id = s.id) AS "templateCount"`;
 
 /** Subjects as records that change: their details, their removal with everything made from their photos, and the proof it is gone. */
@@ -79,10 +99,28 @@ export class SubjectRepository {
   }
 
   /** Sets the given details (null clears one); fields not in `patch` stay. */
-  async update(db: Queryable, id: string, patch: Partial<SubjectDetails>): Promise<void> {
-    const keys = (Object.keys(patch) as (keyof SubjectDetails)[]).filter((k) => k in COLUMNS);
+  async update(db: Queryable, id: string, patch: Partial<SubjectDetails & SubjectDemographics>): Promise<void> {
+    const keys = (Object.keys(patch) as (keyof typeof COLUMNS)[]).filter((k) => k in COLUMNS);
     const sets = keys.map((k, i) => `${COLUMNS[k]} = $${i + 2}`);
     await db.query(`UPDATE subjects SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`, [id, ...keys.map((k) => patch[k] ?? null)]);
+  }
+
+  /** Clears the given demographic fields on every subject of a gallery (its owner stopped keeping them); how many subjects held one. */
+  async clearDemographics(db: Queryable, galleryId: string, fields: DemographicField[]): Promise<number> {
+    if (!fields.length) return 0;
+    const columns = fields.map((f) => DEMOGRAPHIC_KEYS[f].column);
+    const rows = await db.query(
+      `UPDATE subjects SET ${columns.map((c) => `${c} = NULL`).join(', ')}, updated_at = now() WHERE gallery_id = $1 AND (${columns.map((c) => `${c} IS NOT NULL`).join(' OR ')}) RETURNING id`,
+      [galleryId],
+    );
+    return rows.length;
+  }
+
+  /** Each subject of a gallery with a value recorded for the demographic field, and that value. */
+  async demographicValues(db: Queryable, galleryId: string, field: DemographicField): Promise<Map<string, string>> {
+    const column = DEMOGRAPHIC_KEYS[field].column;
+    const rows: { id: string; value: string }[] = await db.query(`SELECT id, ${column} AS value FROM subjects WHERE gallery_id = $1 AND ${column} IS NOT NULL`, [galleryId]);
+    return new Map(rows.map((r) => [r.id, r.value]));
   }
 
   /** The template of `tenantId` with that id, with its photo's gallery, checksum and subject. */

@@ -8,6 +8,8 @@ export interface TenantRow {
   name: string;
   status: TenantStatus;
   isOperator: boolean;
+  /** an independent tester's sandbox: its galleries and searches never meet a real agency's (set at creation, never changed) */
+  sandbox: boolean;
   createdAt: Date;
 }
 
@@ -50,17 +52,18 @@ export interface IssuerRow {
 
 const ISSUER = `tenant_id AS "tenantId", issuer, jwks_url AS "jwksUrl", audience, subject_claim AS "subjectClaim", client_id AS "clientId", updated_at AS "updatedAt"`;
 
-const TENANT = `id, slug, name, status, is_operator AS "isOperator", created_at AS "createdAt"`;
+const TENANT = `id, slug, name, status, is_operator AS "isOperator", sandbox, created_at AS "createdAt"`;
 const PRINCIPAL = `id, tenant_id AS "tenantId", name, role, certified_until AS "certifiedUntil", external_subject AS "externalSubject",
   certification_evidence AS "certificationEvidence", created_at AS "createdAt", updated_at AS "updatedAt", disabled_at AS "disabledAt", tokens_valid_after AS "tokensValidAfter"`;
 
 export class TenantRepository {
-  async create(db: Queryable, t: { slug: string; name: string; isOperator?: boolean }): Promise<TenantRow> {
-    const [row] = await db.query(`INSERT INTO tenants (id, slug, name, is_operator) VALUES ($1, $2, $3, $4) RETURNING ${TENANT}`, [
+  async create(db: Queryable, t: { slug: string; name: string; isOperator?: boolean; sandbox?: boolean }): Promise<TenantRow> {
+    const [row] = await db.query(`INSERT INTO tenants (id, slug, name, is_operator, sandbox) VALUES ($1, $2, $3, $4, $5) RETURNING ${TENANT}`, [
       randomUUID(),
       t.slug,
       t.name,
       t.isOperator ?? false,
+      t.sandbox ?? false,
     ]);
     return row;
   }

@@ -9,6 +9,7 @@ import { buildSchema, createResolversMap } from 'type-graphql';
 import { auditAttempts } from './attempt-audit.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GalleryResolver } from './gallery.resolver.js';
+import { GroupRatesResolver } from './group-rates.resolver.js';
 import { describeTextLimits, guardTextInputs } from './input-guard.js';
 import { OversightResolver } from './oversight.resolver.js';
 import { PolicyResolver } from './policy.resolver.js';
@@ -39,7 +40,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
   const typeGraphql = await buildSchema({
     resolvers: [
       TenantResolver, GalleryResolver, SearchResolver, CandidateResolver, PolicyResolver, SharingResolver, OversightResolver, SystemResolver, RequestResolver, ReportResolver,
-      PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver, CalibrationResolver,
+      PrincipalResolver, RecordsResolver, CandidateSubjectResolver, CandidateGroupResolver, SearchGroupsResolver, CalibrationResolver, GroupRatesResolver,
     ],
     validate: false,
   });

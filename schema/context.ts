@@ -7,6 +7,7 @@ import type { TenantService } from '../tenants/directory/tenant.service.js';
 import type { GalleryService } from '../tenants/galleries/gallery.service.js';
 import type { RecordsService } from '../tenants/galleries/records.service.js';
 import type { OversightService } from '../tenants/oversight/oversight.service.js';
+import type { GroupRatesService } from '../tenants/calibration/by-group.js';
 import type { PolicyService } from '../tenants/policy/policy.service.js';
 import type { QuotaService } from '../tenants/quotas/quota.service.js';
 import type { ReportService } from '../tenants/reports/report.service.js';
@@ -35,6 +36,7 @@ export interface Services {
   reviews: ReviewService;
   audit: AuditService;
   oversight: OversightService;
+  groupRates: GroupRatesService;
   reports: ReportService;
   calibrations: CalibrationService;
   calibrationJob: CalibrationJob;

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
+  AgeBand, DemographicField, SubjectEthnicity, SubjectRace, SubjectSex,
   AuditOutcome, CandidateDecision, CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, LegalBasis, OffenseCategory, OffenseLevel, ProbeEditKind,
   CalibrationJobState, CalibrationSource, ProbeSourceKind, QualityFloorAction, QuotaPeriod, RemovalReason, ReportAudience, RequestOutcome, SigningKeyStatus, RequestPriority, RequestStatus, ReviewOutcome, ReviewStatus, Role, Statute, StatisticsGroup, TenantStatus, ThresholdSource,
 } from '../models/enums.js';
@@ -33,7 +34,13 @@ registerEnumType(ExaminationConclusion, { name: 'ExaminationConclusion' });
 registerEnumType(ExaminationRole, { name: 'ExaminationRole' });
 registerEnumType(RequestOutcome, { name: 'RequestOutcome', description: 'What the requester reports after a lead or no lead.' });
 registerEnumType(ProbeEditKind, { name: 'ProbeEditKind' });
+registerEnumType(DemographicField, { name: 'DemographicField', description: 'A demographic field a gallery owner may choose to keep on its subjects (none by default): kept to measure error rates by group, never searched on; oversight sees group counts only, small cells suppressed.' });
+registerEnumType(SubjectSex, { name: 'SubjectSex', description: 'Sex as booking records code it (NCIC / UCR-NIBRS: F, M, U).' });
+registerEnumType(SubjectRace, { name: 'SubjectRace', description: 'Race as booking records code it (UCR-NIBRS race codes I, A, B, P, W, U).' });
+registerEnumType(SubjectEthnicity, { name: 'SubjectEthnicity', description: 'Ethnicity as booking records code it (UCR-NIBRS: H, N, U).' });
+registerEnumType(AgeBand, { name: 'AgeBand', description: 'Age at booking, in bands.' });
 
+export { AgeBand, DemographicField, SubjectEthnicity, SubjectRace, SubjectSex };
 export {
   CandidateDisposition, DeclineReason, ExaminationConclusion, ExaminationRole, ProbeEditKind, ProbeSourceKind, RequestOutcome, RequestPriority, RequestStatus,
 };

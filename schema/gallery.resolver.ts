@@ -2,6 +2,7 @@ import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation
 import { PageInfo, toConnection } from './connection.js';
 import { actorOf, type GraphQLContext } from './context.js';
 import { GraphQLUpload, imageBytes, type FileUpload } from './upload.js';
+import { AgeBand, DemographicField, SubjectEthnicity, SubjectRace, SubjectSex } from './enums.js';
 
 @ObjectType({ description: 'A tenant’s collection of enrolled faces, e.g. booking photos.' })
 @Directive('@key(fields: "id")')
@@ -12,6 +13,7 @@ export class Gallery {
   @Field(() => Int) templateCount!: number;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true, description: 'when it was archived (updateGallery): an archived gallery is not searched and takes no enrollment until brought back; null while in use' }) archivedAt!: Date | null;
+  @Field(() => [DemographicField], { description: 'the demographic fields its owner chose to keep on its subjects (updateGallery; none by default)' }) demographicFields!: DemographicField[];
 }
 
 @ObjectType({ description: 'How many of a gallery’s templates one model version has: a move to a new model pack (`frhub reembed`) is complete when the new version has one for every enrolled photo.' })
@@ -34,6 +36,10 @@ export class Subject {
   @Field(() => String, { nullable: true }) bookingNumber!: string | null;
   @Field(() => String, { nullable: true, description: 'free text or the owner’s codes' }) charges!: string | null;
   @Field(() => String, { nullable: true, description: 'the case’s disposition, free text or the owner’s codes' }) disposition!: string | null;
+  @Field(() => SubjectSex, { nullable: true, description: 'kept only where the gallery keeps SEX' }) sex!: SubjectSex | null;
+  @Field(() => SubjectRace, { nullable: true, description: 'kept only where the gallery keeps RACE' }) race!: SubjectRace | null;
+  @Field(() => SubjectEthnicity, { nullable: true, description: 'kept only where the gallery keeps ETHNICITY' }) ethnicity!: SubjectEthnicity | null;
+  @Field(() => AgeBand, { nullable: true, description: 'kept only where the gallery keeps AGE_BAND' }) ageBand!: AgeBand | null;
   @Field({ description: 'false for a subject of another agency’s gallery shared with the caller: its details are that agency’s, and are null here' }) detailsVisible!: boolean;
 }
 
@@ -71,6 +77,10 @@ export class EnrollFaceInput {
   @Field() subjectRef!: string;
   @Field(() => GraphQLUpload, { nullable: true }) image?: Promise<FileUpload>;
   @Field(() => String, { nullable: true }) imageBase64?: string | null;
+  @Field(() => SubjectSex, { nullable: true, description: 'only where the gallery keeps SEX (else FIELD_NOT_KEPT)' }) sex?: SubjectSex | null;
+  @Field(() => SubjectRace, { nullable: true, description: 'only where the gallery keeps RACE' }) race?: SubjectRace | null;
+  @Field(() => SubjectEthnicity, { nullable: true, description: 'only where the gallery keeps ETHNICITY' }) ethnicity?: SubjectEthnicity | null;
+  @Field(() => AgeBand, { nullable: true, description: 'only where the gallery keeps AGE_BAND' }) ageBand?: AgeBand | null;
 }
 
 @Resolver(() => Gallery)
@@ -111,6 +121,7 @@ export class GalleryResolver {
   async enrollFace(@Arg('input') input: EnrollFaceInput, @Ctx() ctx: GraphQLContext): Promise<Enrollment> {
     const actor = actorOf(ctx);
     const image = await imageBytes(input.image, input.imageBase64, ctx.maxImageBytes);
-    return ctx.services.galleries.enroll(actor, { galleryId: input.galleryId, subjectRef: input.subjectRef, image });
+    const { sex, race, ethnicity, ageBand } = input;
+    return ctx.services.galleries.enroll(actor, { galleryId: input.galleryId, subjectRef: input.subjectRef, image, demographics: { sex, race, ethnicity, ageBand } });
   }
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubjectView } from '../tenants/galleries/records.service.js';
 import { actorOf, loaderOf, type GraphQLContext } from './context.js';
-import { RemovalReason } from './enums.js';
+import { AgeBand, DemographicField, RemovalReason, SubjectEthnicity, SubjectRace, SubjectSex } from './enums.js';
 import { Gallery, Subject } from './gallery.resolver.js';
 import { Candidate, Search } from './search.resolver.js';
 
@@ -14,6 +14,10 @@ export class UpdateSubjectInput {
   @Field(() => String, { nullable: true }) bookingNumber?: string | null;
   @Field(() => String, { nullable: true, description: 'free text or codes' }) charges?: string | null;
   @Field(() => String, { nullable: true, description: 'free text or codes' }) disposition?: string | null;
+  @Field(() => SubjectSex, { nullable: true, description: 'only where the gallery keeps SEX (else FIELD_NOT_KEPT); null clears' }) sex?: SubjectSex | null;
+  @Field(() => SubjectRace, { nullable: true, description: 'only where the gallery keeps RACE; null clears' }) race?: SubjectRace | null;
+  @Field(() => SubjectEthnicity, { nullable: true, description: 'only where the gallery keeps ETHNICITY; null clears' }) ethnicity?: SubjectEthnicity | null;
+  @Field(() => AgeBand, { nullable: true, description: 'only where the gallery keeps AGE_BAND; null clears' }) ageBand?: AgeBand | null;
 }
 
 @InputType()
@@ -33,6 +37,7 @@ export class UpdateGalleryInput {
   @Field(() => ID) galleryId!: string;
   @Field(() => String, { nullable: true, description: 'a new name (1-200 characters, unique in your agency)' }) name?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'true: archive (not searched, takes no enrollment); false: bring back' }) archived?: boolean | null;
+  @Field(() => [DemographicField], { nullable: true, description: 'the demographic fields to keep on its subjects from now on (replaces the list; [] keeps none): a field left out is cleared on every subject' }) demographicFields?: DemographicField[] | null;
 }
 
 @ObjectType({ description: 'What a removal took away (the same as its audit event records): ids, counts and the reason, never a face.' })

@@ -10,6 +10,7 @@ export class Tenant {
   @Field() name!: string;
   @Field(() => TenantStatus) status!: TenantStatus;
   @Field() isOperator!: boolean;
+  @Field({ description: 'an independent tester’s sandbox: its galleries are never shared with or searched by a real agency, and its searches never reach a real gallery (set at creation)' }) sandbox!: boolean;
   @Field() createdAt!: Date;
 }
 
@@ -60,6 +61,7 @@ export class CreateTenantInput {
   @Field() name!: string;
   @Field(() => String, { nullable: true, description: 'jurisdiction policy preset (see policyPresets); default MN_DEFAULT' }) policyPreset?: string | null;
   @Field(() => Int, { nullable: true, description: 'searches per month; default: the hub’s FRHUB_DEFAULT_MONTHLY_QUOTA' }) monthlyQuota?: number | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: a sandbox for an independent tester (docs/independent-testing.md), apart from every real gallery for good; default false' }) sandbox?: boolean | null;
 }
 
 @ObjectType()

@@ -89,5 +89,6 @@ function actorOf(who: Admitted, role: Role, requestId: string): Actor {
     requestId, tenantId: tenant.id, tenantSlug: tenant.slug, isOperator: tenant.isOperator, principalId: principal?.id ?? null, role,
     certifiedUntil: principal?.certifiedUntil ?? null,
     tenantSuspended: tenant.status === TenantStatus.SUSPENDED,
+    sandbox: tenant.sandbox === true,
   };
 }

@@ -19,13 +19,15 @@ import { GalleryContentDigest1765030000000 } from '../migrations/1765030000000-g
 import { RequestSpendOnly1765031100000 } from '../migrations/1765031100000-request-spend-only.js';
 import { RequestImagesSealed1765031200000 } from '../migrations/1765031200000-request-images-sealed.js';
 import { ScoreCalibrationsCalib1765050230000 } from '../migrations/1765050230000-score-calibrations-calib.js';
+import { DemographicFieldsGroups1765041230000 } from '../migrations/1765041230000-demographic-fields-groups.js';
+import { SandboxTenantsGroups1765041240000 } from '../migrations/1765041240000-sandbox-tenants-groups.js';
 import { brandDb, type Db, type Queryable, type TenantScope } from '../models/db.js';
 import { isUuid } from '../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from './audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { LockKey, withLock } from './replicas.js';
 
-export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000, TenantRowSecurity1764570000000, FaceCrops1764600000000, IssuerClientId1764660000000, SessionsSessions1765017170000, RecordsOverTime1765018180000, RequestsExamination1765019000000, SearchReceiptsReports1765020200000, FaceCropsSealedCrypt1765027978000, GalleryContentDigest1765030000000, RequestSpendOnly1765031100000, RequestImagesSealed1765031200000, ScoreCalibrationsCalib1765050230000];
+export const MIGRATIONS = [InitialSchema1764100000000, Governance1764200000000, GalleryTemplateCounts1764300000000, TenantIssuers1764400000000, OneReviewPerReviewer1764530000000, TenantRowSecurity1764570000000, FaceCrops1764600000000, IssuerClientId1764660000000, SessionsSessions1765017170000, RecordsOverTime1765018180000, RequestsExamination1765019000000, SearchReceiptsReports1765020200000, FaceCropsSealedCrypt1765027978000, GalleryContentDigest1765030000000, RequestSpendOnly1765031100000, RequestImagesSealed1765031200000, DemographicFieldsGroups1765041230000, SandboxTenantsGroups1765041240000, ScoreCalibrationsCalib1765050230000];
 /** The role every scoped transaction runs as: not the tables' owner, no BYPASSRLS. */
 export const APP_ROLE = 'frhub_app';
 

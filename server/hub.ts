@@ -23,6 +23,7 @@ import { TenantService } from '../tenants/directory/tenant.service.js';
 import { GalleryService } from '../tenants/galleries/gallery.service.js';
 import { RecordsService } from '../tenants/galleries/records.service.js';
 import { OversightService } from '../tenants/oversight/oversight.service.js';
+import { GroupRatesService } from '../tenants/calibration/by-group.js';
 import { PolicyService } from '../tenants/policy/policy.service.js';
 import { QuotaService } from '../tenants/quotas/quota.service.js';
 import { RetentionService } from '../tenants/retention/retention.service.js';
@@ -62,6 +63,7 @@ import { CalibrationService, type ActivePackCalibration } from '../tenants/calib
 import { CalibrationJob, type JobLog } from '../tenants/calibration/calibration-job.js';
 import { GallerySampleService } from '../tenants/calibration/gallery-sample.service.js';
 import { galleryMeasurer } from './calibration-measurer.js';
+import { ratesByGroup } from '../inference/group-rates.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -464,6 +466,8 @@ export function wireServices(
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
+    // measured in this process on the active pack's embeddings at its verification threshold
+    groupRates: new GroupRatesService(db, clock, trail, { get modelVersion() { return embedder.modelVersion; }, get threshold() { return embedder.matchThreshold; }, measure: ratesByGroup }),
     reports: new ReportService(db, clock, trail, documentSigner(keys), described, crops, sharpProbeEditor),
     calibrations,
     calibrationJob: new CalibrationJob(db, clock, trail, calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: shipped.packId, version: shipped.packVersion }, () => clock.now()), {

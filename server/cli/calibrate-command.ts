@@ -11,17 +11,20 @@ import { openDatabase } from '../database.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { refuseWhileHeld } from './hub-client.js';
 import { describeCalibration, storeGalleryCalibration } from './calibration-commands.js';
+import { BY_OPTION, byField, printGroups } from './calibrate-by-group.js';
+import { readGroups } from '../../tenants/calibration/by-group.js';
 
 const ADVICE = 'Stop the hub, run `frhub calibrate`, start the hub again; on PostgreSQL (DATABASE_URL) it runs beside the hub.';
 
 export const calibrateGallerySpec: CommandSpec = {
-  usage: 'frhub calibrate --gallery <id> [--max-templates <n>] [--threshold <score>] [--store]',
+  usage: 'frhub calibrate --gallery <id> [--max-templates <n>] [--threshold <score>] [--store] [--by <field>]',
   summary: 'Measures what the active model pack\'s scores mean on one gallery\'s own people, beside the calibration the pack shipped with.',
   options: [
     ['--gallery <id>', 'the gallery (of any tenant) whose templates of the active pack\'s model are read'],
     ['--max-templates <n>', 'read at most this many templates, whole subjects at a time (default 4000: about 8 million pairs, seconds to score)'],
     ['--threshold <score>', 'the operating threshold to report the false-match rate at (default: the pack\'s verification threshold, the lowest a search uses)'],
     ['--store', 'keep the measurement as a calibration version (score distributions only) that `frhub calibrate adopt <id>` or the adoptCalibration mutation can put in force; never adopted by this'],
+    BY_OPTION,
   ],
   details: [
     'Two templates of different subjects are an impostor (different-person) pair; two of one subject (several bookings of one person) a genuine pair. Every pair of the sample is scored in this process: no face and no embedding is written anywhere, and the reading is an audit event (GALLERY_CALIBRATED) of the gallery\'s tenant.',
@@ -51,13 +54,16 @@ export async function calibrateGalleryCommand(args: Args): Promise<number> {
   const modelVersion = modelVersionOf(manifest);
   const threshold = typeof args.flags.threshold === 'string' ? Number(args.flags.threshold) : manifest.thresholds.match;
   if (!Number.isFinite(threshold) || threshold < -1 || threshold > 1) throw new UsageError(`--threshold must be a cosine score from -1 to 1, got '${args.flags.threshold}'`);
+  const by = byField(args.flags.by);
   refuseWhileHeld(config, '`frhub calibrate`', ADVICE);
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   let sample;
+  let groups;
   try {
     console.error(`calibrate: reading up to ${max} templates of ${modelVersion} from gallery ${galleryId}`);
     sample = await new GallerySampleService(database.db, new AuditTrail(database.db, systemClock)).sample(galleryId, modelVersion, max, `cli-calibrate-${Date.now()}`);
+    if (by) groups = await readGroups(database.db, sample.gallery, by, sample.faces);
   } catch (e) {
     throw e instanceof DomainError ? new CliError(e.message) : e;
   } finally {
@@ -83,6 +89,7 @@ export async function calibrateGalleryCommand(args: Args): Promise<number> {
   const fmr = beyond ? 0 : falseMatchRateAt(gallery, threshold);
   const ci = falseMatchRateInterval(gallery, threshold);
   if (args.flags.store) console.log(`stored: ${describeCalibration(await storeGalleryCalibration(gallery, sample.gallery, modelVersion))}`);
+  if (by && groups) printGroups(groups.grouped, groups.unrecorded, by, threshold);
   console.log(`calibration: impostor_pairs=${gallery.impostor.pairs} genuine_pairs=${gallery.genuine.pairs} people=${gallery.people} fmr_at_threshold=${plain(fmr)} ci95=${plain(ci.low)}-${plain(ci.high)}`);
   return 0;
 }

@@ -16,7 +16,7 @@ import { benchInferenceSpec, evalSpec, facesSpec, modelsSpec } from './inference
 import { serveInferenceSpec } from './serve-inference.js';
 import { keysGenerateSpec, keysListSpec, keysReencryptImagesSpec, keysRemoveImageKeySpec, keysRemoveSpec, keysRotateImagesSpec, keysRotateSpec } from './keys-commands.js';
 import { reembedSpec } from './reembed-command.js';
-import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec } from './subject-commands.js';
+import { subjectCheckSpec, subjectDispositionsSpec, subjectRemoveSpec, subjectUpdateSpec } from './subject-commands.js';
 import { reportVerifySpec } from './report-commands.js';
 
 const serveSpec: CommandSpec = {
@@ -56,6 +56,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   enroll: enrollSpec,
   'subject remove': subjectRemoveSpec,
   'subject check': subjectCheckSpec,
+  'subject update': subjectUpdateSpec,
   'subject dispositions': subjectDispositionsSpec,
   purge: purgeSpec,
   report: reportSpec,

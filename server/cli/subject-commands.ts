@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { createHub } from '../hub.js';
-import { RemovalReason, Role } from '../../models/enums.js';
+import { DEMOGRAPHIC_VOCABULARIES, DemographicField, RemovalReason, Role } from '../../models/enums.js';
 import { OPERATOR_SLUG } from '../../tenants/directory/tenant.service.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { HubApiError, hubCaller, servingHub, viaHub, type HubCall } from './hub-client.js';
@@ -84,6 +84,56 @@ export const subjectRemoveSpec: CommandSpec = {
     try {
       const r = (await api.call(`mutation($i: RemoveSubjectInput!) { removeSubject(input: $i) { subjectId subjectRef reason templateIds crops candidateRows searches } }`, { i: { subjectId, reason } })).removeSubject;
       console.log(`removed subject ${r.subjectId} (${r.subjectRef}, ${r.reason}): ${r.templateIds.length} templates, ${r.crops} face crops, ${r.candidateRows} candidate rows of ${r.searches} past searches`);
+      return 0;
+    } catch (e) {
+      if (e instanceof HubApiError) throw new CliError(failure(e));
+      throw e;
+    } finally {
+      await api.close();
+    }
+  },
+};
+
+/** Each demographic field's option and the property updateSubject takes. */
+const DEMOGRAPHIC_OPTIONS: [DemographicField, string, string][] = [
+  [DemographicField.SEX, 'sex', 'sex'],
+  [DemographicField.RACE, 'race', 'race'],
+  [DemographicField.ETHNICITY, 'ethnicity', 'ethnicity'],
+  [DemographicField.AGE_BAND, 'age-band', 'ageBand'],
+];
+
+export const subjectUpdateSpec: CommandSpec = {
+  usage: 'frhub subject update <subjectId> [--sex <v>] [--race <v>] [--ethnicity <v>] [--age-band <v>] [--tenant <slug>]',
+  summary: 'Sets or clears (--sex none) a subject\'s demographic fields, those its gallery keeps (updateSubject; audited with the field names, never the values).',
+  options: [
+    ...DEMOGRAPHIC_OPTIONS.map(([field, flag]): [string, string] => {
+      const { values, codes } = DEMOGRAPHIC_VOCABULARIES[field];
+      const letters = Object.keys(codes);
+      return [`--${flag} <v>`, `${values.join(', ')}${letters.length ? ` (or the booking code ${letters.join(', ')})` : ''}; none clears it`];
+    }),
+    TENANT_OPTION,
+  ],
+  details: 'A field the subject\'s gallery does not keep is refused (FIELD_NOT_KEPT, exit status 1): its administrator chooses the fields it keeps (updateGallery demographicFields).',
+  example: 'npx frhub subject update 0b6f3c2e-8d4a-4f1e-9c7b-2a5d6e8f1a3b --sex F --age-band AGE_25_TO_34 --tenant metro-pd',
+  run: async (args) => {
+    const subjectId = args.positional[0];
+    if (!subjectId || args.positional.length > 1) throw new UsageError('one subject id is required');
+    const input: Record<string, string | null> = { subjectId };
+    for (const [field, flag, key] of DEMOGRAPHIC_OPTIONS) {
+      const given = args.flags[flag];
+      if (given === undefined) continue;
+      if (given === true) throw new UsageError(`--${flag} <value> needs a value (none clears it)`);
+      const { values, codes } = DEMOGRAPHIC_VOCABULARIES[field];
+      const v = given.trim().toUpperCase();
+      const value = v === 'NONE' ? null : (codes[v] ?? v);
+      if (value !== null && !values.includes(value)) throw new UsageError(`--${flag} must be one of ${values.join(', ')}${Object.keys(codes).length ? `, ${Object.keys(codes).join(', ')}` : ''} or none, got '${given}'`);
+      input[key] = value;
+    }
+    if (Object.keys(input).length === 1) throw new UsageError(`nothing to change: give one or more of ${DEMOGRAPHIC_OPTIONS.map(([, f]) => `--${f}`).join(', ')}`);
+    const api = await recordsApi(loadConfig(), str(args, 'tenant', OPERATOR_SLUG));
+    try {
+      const r = (await api.call(`mutation($i: UpdateSubjectInput!) { updateSubject(input: $i) { id subjectRef sex race ethnicity ageBand } }`, { i: input })).updateSubject;
+      console.log(`subject ${r.id} (${r.subjectRef}): sex=${r.sex ?? '-'} race=${r.race ?? '-'} ethnicity=${r.ethnicity ?? '-'} ageBand=${r.ageBand ?? '-'}`);
       return 0;
     } catch (e) {
       if (e instanceof HubApiError) throw new CliError(failure(e));

@@ -22,6 +22,8 @@ export interface NewTenant {
   policyPreset?: string | null;
   /** searches per month (default: the hub's configured default) */
   monthlyQuota?: number | null;
+  /** an independent tester's sandbox (default false): apart from every real gallery, for good */
+  sandbox?: boolean | null;
 }
 
 /** Tenants and principals: the directory, and the identities tokens speak for. */
@@ -61,11 +63,11 @@ export class TenantService {
       if (!Number.isInteger(quota) || quota < 0) throw new DomainError('BAD_USER_INPUT', `monthlyQuota must be a whole number >= 0, got ${quota}.`);
       return this.db.scoped(scopeOf(actor), async (tx) => {
         if (await this.tenants.bySlug(tx, input.slug)) throw new DomainError('CONFLICT', `A tenant with slug '${input.slug}' already exists.`);
-        const t = await this.tenants.create(tx, { slug: input.slug, name: input.name.trim() });
+        const t = await this.tenants.create(tx, { slug: input.slug, name: input.name.trim(), sandbox: input.sandbox === true });
         const preset = input.policyPreset ?? DEFAULT_PRESET;
         await this.policies.assign(tx, t.id, preset);
         await this.quotas.assign(tx, t.id, quota);
-        await this.trail.append(tx, actor, { action: AuditAction.TENANT_CREATED, outcome: AuditOutcome.ALLOWED, details: { slug: t.slug, tenantId: t.id, preset, monthlyQuota: quota } });
+        await this.trail.append(tx, actor, { action: AuditAction.TENANT_CREATED, outcome: AuditOutcome.ALLOWED, details: { slug: t.slug, tenantId: t.id, preset, monthlyQuota: quota, ...(t.sandbox ? { sandbox: true } : {}) } });
         return t;
       });
     });

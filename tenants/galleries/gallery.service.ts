@@ -3,6 +3,7 @@ import { AuditAction, AuditOutcome } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
+import { SubjectRepository, type SubjectDemographics } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
@@ -10,6 +11,7 @@ import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import { pageArgs, toPage } from '../shared/paging.js';
 import type { Clock, FaceEmbedder, Page } from '../shared/ports.js';
+import { demographicsPatch } from './demographics.js';
 
 export interface Enrollment {
   templateId: string;
@@ -31,6 +33,7 @@ export class GalleryService {
     private readonly crops: FaceCropRepository,
     private readonly galleries = new GalleryRepository(),
     private readonly templates = new FaceTemplateRepository(),
+    private readonly subjectRows = new SubjectRepository(),
   ) {}
 
   async create(actor: Actor, name: string): Promise<GalleryRow> {
@@ -91,7 +94,10 @@ export class GalleryService {
   }
 
   /** Embeds outside the transaction, then stores subject, template and audit event together. */
-  async enroll(actor: Actor, input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown> }): Promise<Enrollment> {
+  async enroll(
+    actor: Actor,
+    input: { galleryId: string; subjectRef: string; image: Buffer; source?: Record<string, unknown>; demographics?: Partial<Record<keyof SubjectDemographics, string | null>> },
+  ): Promise<Enrollment> {
     const event = { action: AuditAction.ENROLL, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { subjectRef: input.subjectRef } };
     return this.trail.refusals(actor, event, async () => {
       const ability = abilityOf(actor, this.clock.now());
@@ -104,6 +110,8 @@ export class GalleryService {
         if (g.archivedAt) throw new DomainError('BAD_USER_INPUT', `The gallery '${g.name}' is archived: bring it back (updateGallery with archived: false) before enrolling into it.`);
         return g;
       });
+      // checked before the photo is embedded: a field the gallery does not keep is refused, nothing stored
+      const demographics = demographicsPatch(input.demographics ?? {}, gallery);
       // the crop is kept so the gallery can move to another model pack without the photos
       const face = await this.embedder.embedOne(input.image, { keepCrop: true });
       return this.db.scoped(scopeOf(actor), async (tx) => {
@@ -124,9 +132,12 @@ export class GalleryService {
         if (!t.created && subject.created) await this.galleries.deleteIfEmpty(tx, subject.id);
         if (!t.created) subjectId = (await this.templates.subjectOfTemplate(tx, t.id)) ?? subjectId;
         const subjectRef = t.created ? ref : ((await this.templates.subjectRefOfTemplate(tx, t.id)) ?? ref);
+        const demographicFields = Object.keys(demographics);
+        if (demographicFields.length) await this.subjectRows.update(tx, subjectId, demographics);
         await this.trail.append(tx, actor, {
           ...event, outcome: AuditOutcome.ALLOWED, modelVersion: face.modelVersion, probeSha256: face.imageSha256,
-          details: { subjectRef, templateId: t.id, created: t.created },
+          // the names of the demographic fields set, never their values
+          details: { subjectRef, templateId: t.id, created: t.created, ...(demographicFields.length ? { demographicFields } : {}) },
         });
         return { templateId: t.id, subjectId, galleryId: gallery.id, subjectRef, created: t.created, quality: face.quality, modelVersion: face.modelVersion };
       });

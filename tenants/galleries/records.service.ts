@@ -1,13 +1,14 @@
 import type { ScopedDb, Queryable } from '../../models/db.js';
-import { AuditAction, AuditOutcome, RemovalReason } from '../../models/enums.js';
+import { AuditAction, AuditOutcome, DemographicField, RemovalReason } from '../../models/enums.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
-import { SUBJECT_DETAIL_FIELDS, SubjectRepository, type Remnants, type Removed, type SubjectDetails, type SubjectRecord } from '../../models/subject.repository.js';
+import { DEMOGRAPHIC_KEYS, SUBJECT_DETAIL_FIELDS, SubjectRepository, type Remnants, type Removed, type SubjectDemographics, type SubjectDetails, type SubjectRecord } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
+import { demographicsPatch, keptFields } from './demographics.js';
 
 /** A subject as a searcher sees it: the details only where the gallery is the searcher's own tenant's. */
 export type SubjectView = SubjectRecord & { detailsVisible: boolean };
@@ -32,6 +33,7 @@ export interface RemovalResult extends Removed {
   subjectRemoved: boolean;
 }
 
+const DEMOGRAPHIC_NAMES = Object.values(DemographicField).map((f) => DEMOGRAPHIC_KEYS[f].key);
 const LIMITS: Record<keyof SubjectDetails, number> = { name: 200, dateOfBirth: 10, bookingDate: 10, bookingNumber: 100, charges: 2000, disposition: 2000 };
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -50,7 +52,8 @@ export class RecordsService {
     private readonly subjects = new SubjectRepository(),
   ) {}
 
-  async updateGallery(actor: Actor, input: { galleryId: string; name?: string | null; archived?: boolean | null }): Promise<GalleryRow> {
+  /** Renames, archives or brings back a gallery, or sets the demographic fields it keeps (a field dropped is cleared on every subject, counted in the audit event). */
+  async updateGallery(actor: Actor, input: { galleryId: string; name?: string | null; archived?: boolean | null; demographicFields?: string[] | null }): Promise<GalleryRow> {
     const event = { action: AuditAction.GALLERY_UPDATED, galleries: isUuid(input.galleryId) ? [input.galleryId] : null, details: { galleryId: input.galleryId } };
     return this.trail.refusals(actor, event, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
@@ -58,15 +61,22 @@ export class RecordsService {
         const name = input.name?.trim();
         if (input.name !== undefined && input.name !== null && (!name || name.length > 200)) throw new DomainError('BAD_USER_INPUT', 'A gallery name is 1-200 characters.');
         const archived = input.archived ?? undefined;
-        if (name === undefined && archived === undefined) throw new DomainError('BAD_USER_INPUT', 'Nothing to change: send a new name, or archived true/false.');
+        const demographicFields = input.demographicFields ? keptFields(input.demographicFields) : undefined;
+        if (name === undefined && archived === undefined && !demographicFields) throw new DomainError('BAD_USER_INPUT', 'Nothing to change: send a new name, archived true/false, or the demographicFields to keep.');
         if (name && name !== g.name && (await this.galleries.list(tx, actor.tenantId)).some((o) => o.name === name)) {
           throw new DomainError('CONFLICT', `Your agency already has a gallery named '${name}'.`);
         }
-        await this.galleries.update(tx, g.id, { name, archived });
+        await this.galleries.update(tx, g.id, { name, archived, demographicFields });
+        // a field the owner stops keeping is not kept any more: its values go in the same transaction
+        const dropped = demographicFields ? g.demographicFields.filter((f) => !demographicFields.includes(f)) : [];
+        const cleared = await this.subjects.clearDemographics(tx, g.id, dropped);
         const row = (await this.galleries.byId(tx, actor.tenantId, g.id))!;
         await this.trail.append(tx, actor, {
           ...event, outcome: AuditOutcome.ALLOWED,
-          details: { galleryId: g.id, name: name && name !== g.name ? { from: g.name, to: name } : undefined, archived: archived === undefined ? undefined : { from: !!g.archivedAt, to: archived } },
+          details: {
+            galleryId: g.id, name: name && name !== g.name ? { from: g.name, to: name } : undefined, archived: archived === undefined ? undefined : { from: !!g.archivedAt, to: archived },
+            demographicFields: demographicFields ? { from: g.demographicFields, to: demographicFields, subjectsCleared: cleared } : undefined,
+          },
         });
         return row;
       }),
@@ -74,14 +84,15 @@ export class RecordsService {
   }
 
   /** Sets or clears (null) the given details; audited with the names of the fields changed, never their values. */
-  async updateSubject(actor: Actor, input: { subjectId: string } & Partial<SubjectDetails>): Promise<SubjectRecord> {
+  async updateSubject(actor: Actor, input: { subjectId: string } & Partial<SubjectDetails> & Partial<Record<keyof SubjectDemographics, string | null>>): Promise<SubjectRecord> {
     const event = { action: AuditAction.SUBJECT_UPDATED, details: { subjectId: input.subjectId } };
     return this.trail.refusals(actor, event, () =>
       this.db.scoped(scopeOf(actor), async (tx) => {
         const s = await this.ownSubject(tx, actor, input.subjectId);
-        const patch = detailsPatch(input);
+        const gallery = (await this.galleries.byId(tx, actor.tenantId, s.galleryId))!;
+        const patch = { ...detailsPatch(input), ...demographicsPatch(input, gallery) };
         const fields = Object.keys(patch);
-        if (!fields.length) throw new DomainError('BAD_USER_INPUT', `Nothing to change: send one or more of ${SUBJECT_DETAIL_FIELDS.join(', ')} (null clears one).`);
+        if (!fields.length) throw new DomainError('BAD_USER_INPUT', `Nothing to change: send one or more of ${[...SUBJECT_DETAIL_FIELDS, ...DEMOGRAPHIC_NAMES].join(', ')} (null clears one).`);
         await this.subjects.update(tx, s.id, patch);
         await this.trail.append(tx, actor, { ...event, outcome: AuditOutcome.ALLOWED, galleries: [s.galleryId], details: { subjectId: s.id, subjectRef: s.externalRef, fields } });
         return (await this.subjects.ofTenant(tx, actor.tenantId, s.id))!;
@@ -169,7 +180,7 @@ export class RecordsService {
     const ids = [...new Set(subjectIds.filter(isUuid))];
     const rows = await this.db.scoped(scopeOf(actor), (tx) => this.subjects.visibleMany(tx, ids));
     const found = new Map(rows.map((s) => [s.id, s]));
-    const hidden = Object.fromEntries(SUBJECT_DETAIL_FIELDS.map((k) => [k, null]));
+    const hidden = Object.fromEntries([...SUBJECT_DETAIL_FIELDS, ...DEMOGRAPHIC_NAMES].map((k) => [k, null]));
     return new Map(
       subjectIds.map((id) => {
         const s = found.get(id);

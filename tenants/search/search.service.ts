@@ -143,7 +143,9 @@ export class SearchService {
         checkRoom(linked ? await this.quotaRows.status(tx, linked.request.tenantId) : ctx.quotas);
         // the calibration in force now: the search's rates come from it and the search records which
         const inForce = await this.options.calibrations?.inForce(tx, this.embedder.modelVersion);
-        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, ctx.grantedGalleries, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors, inForce };
+        // a sandbox's searches never reach a real gallery, nor a real agency's a sandbox's (the database hides them too)
+        const granted = ctx.grantedGalleries.filter((g) => !ctx.otherKindGalleries.includes(g));
+        return { galleryIds: this.allowedGalleries(ctx.ownGalleries, granted, req.galleryIds, ctx.archivedGalleries), exigentHours: policy.exigentApprovalHours, qualityFloors: policy.qualityFloors, inForce };
       });
       if (!req.image) throw new DomainError('BAD_USER_INPUT', 'A photo is required: send `image` (multipart upload) or `imageBase64`, or a requestId whose probe to search.');
       const image = req.image;

@@ -14,6 +14,8 @@ export interface Actor {
   certifiedUntil: Date | null;
   /** the tenant is suspended (read at each request, so it bites tokens minted before) */
   tenantSuspended: boolean;
+  /** the tenant is an independent tester's sandbox (absent: a real agency) */
+  sandbox?: boolean;
 }
 
 /** The operator's roles: they exist only in the operator tenant, only a HUB_ADMIN assigns them, and anywhere else they grant nothing. */

@@ -10,7 +10,8 @@ export const DENIAL_CODES = [
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
 // FACE_IMAGE_TAMPERED: a kept face image failed its integrity check (altered, moved, or its key missing): never shown
-export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | 'FACE_IMAGE_TAMPERED' | 'LOW_QUALITY' | DenialCode;
+// FIELD_NOT_KEPT: a demographic field sent for a subject of a gallery whose owner chose not to keep it
+export type DomainErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'IMAGE_TOO_LARGE' | 'FACE_IMAGE_TAMPERED' | 'LOW_QUALITY' | 'FIELD_NOT_KEPT' | DenialCode;
 
 /** The codes a FaceEmbedder's errors carry (the inference module's refusals). */
 export const EMBEDDER_CODES = ['UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FACE_FOUND', 'MULTIPLE_FACES', 'LOW_QUALITY', 'OVERLOADED', 'MODEL_UNAVAILABLE'] as const;
@@ -53,6 +54,7 @@ const OUTCOMES: Record<ErrorCode, AuditOutcome> = {
   OVERLOADED: AuditOutcome.FAILED,
   MODEL_UNAVAILABLE: AuditOutcome.FAILED,
   FACE_IMAGE_TAMPERED: AuditOutcome.FAILED,
+  FIELD_NOT_KEPT: AuditOutcome.FAILED,
   [DATABASE_UNAVAILABLE]: AuditOutcome.FAILED,
   [INTERNAL]: AuditOutcome.FAILED,
 };

@@ -7,7 +7,7 @@ import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
-import { tenantBySlug } from '../shared/tenants.js';
+import { refuseAcrossKinds, tenantBySlug } from '../shared/tenants.js';
 
 export interface NewExaminationAgreement {
   /** the tenant whose examiners work the requests */
@@ -39,6 +39,7 @@ export class ExaminationAgreementService {
         const serving = await tenantBySlug(tx, input.servingTenantSlug);
         const requesting = await tenantBySlug(tx, input.requestingTenantSlug);
         if (serving.id === requesting.id) throw new DomainError('BAD_USER_INPUT', 'An agency works its own requests without an agreement; name two different tenants.');
+        refuseAcrossKinds(serving, requesting);
         const row = await this.agreements.create(tx, { tenantId: serving.id, requestingTenantId: requesting.id, legalBases: [...new Set(input.legalBases)], expiresAt: input.expiresAt, createdBy: actor.principalId });
         await this.trail.append(tx, actor, {
           action: AuditAction.EXAMINATION_AGREEMENT_CREATED, outcome: AuditOutcome.ALLOWED,

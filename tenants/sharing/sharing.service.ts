@@ -5,7 +5,7 @@ import { SharingRepository, type SharingAgreementRow } from '../../models/sharin
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { abilityOf, authorize } from '../policy/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
-import { tenantBySlug } from '../shared/tenants.js';
+import { refuseAcrossKinds, tenantById, tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
 import type { Clock } from '../shared/ports.js';
@@ -38,11 +38,13 @@ export class SharingService {
         const gallery = isUuid(input.galleryId) ? await this.galleries.visible(tx, input.galleryId) : undefined;
         if (!gallery) throw notFound('gallery', input.galleryId);
         let granteeTenantId: string | null = null;
-        if (input.granteeTenantSlug) {
-          const grantee = await tenantBySlug(tx, input.granteeTenantSlug);
+        const grantee = input.granteeTenantSlug ? await tenantBySlug(tx, input.granteeTenantSlug) : null;
+        if (grantee) {
           if (grantee.id === gallery.tenantId) throw new DomainError('BAD_USER_INPUT', 'A tenant already searches its own galleries; share with another tenant.');
           granteeTenantId = grantee.id;
         }
+        const owner = await tenantById(tx, gallery.tenantId);
+        if (owner) refuseAcrossKinds(owner, grantee);
         const row = await this.agreements.create(tx, {
           tenantId: gallery.tenantId,
           galleryId: gallery.id,

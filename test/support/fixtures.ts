@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 
-/** ../shared beside the checkout: research data, present on developer machines and CI, never shipped. */
-export const SHARED = resolve(__dirname, '../../../shared');
+/** ../shared beside the checkout (or FRHUB_SHARED_DIR, for a checkout elsewhere): research data, present on developer machines and CI, never shipped. */
+export const SHARED = process.env.FRHUB_SHARED_DIR ? resolve(process.env.FRHUB_SHARED_DIR) : resolve(__dirname, '../../../shared');
 export const hasShared = existsSync(join(SHARED, 'faces')) && existsSync(join(SHARED, 'onnx'));
 
 /** `describe` that skips, saying why, when ../shared is absent. */

@@ -86,6 +86,8 @@ export const MATRIX: Record<string, Row> = {
   removeSubject: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
   removePhoto: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
   updateGallery: { A: [F, NF], S: [F, NF], AD: [ok, NF], H: [ok, NF], O: [F, NF], R: [F, NF] },
+  // every tenant's figures: an agency's role finds no such statistics, as for another tenant's
+  galleryRatesByGroup: { A: [NF, NF], S: [NF, NF], AD: [NF, NF], H: [ok, ok], O: [ok, ok], R: [NF, NF] },
   subjectRemnants: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
   subjectsByBookingNumber: { A: [F, F], S: [F, F], AD: [ok, NF], H: [ok, NF], O: [F, F], R: [F, F] },
   // the hub's score calibrations belong to no tenant: the operator adopts, oversight reads
@@ -238,6 +240,7 @@ export function matrixOperations(image: string): Record<string, Operation> {
     removePhoto: async (gql, k, x) => gql(k, `mutation($i: RemovePhotoInput!) { removePhoto(input: $i) { subjectId } }`, { i: { templateId: (await x.fresh()).templateId, reason: 'ERROR' } }),
     // archived: false, a return to use that changes nothing, so every row after this one still searches and enrolls into it
     updateGallery: (gql, k, x) => gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id } }`, { i: { galleryId: x.galleryId, archived: false } }),
+    galleryRatesByGroup: (gql, k, x) => gql(k, `query($g: ID!) { galleryRatesByGroup(galleryId: $g, by: SEX) { kept groups { group people } } }`, { g: x.galleryId }),
     subjectRemnants: (gql, k, x) => gql(k, `query($s: ID!) { subjectRemnants(subjectId: $s) { clean } }`, { s: x.subjectId }),
     calibrations: (gql, k) => gql(k, `{ calibrations { modelVersion current { id } } }`),
     calibrationJob: (gql, k) => gql(k, `{ calibrationJob { state message } }`),

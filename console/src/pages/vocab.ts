@@ -45,6 +45,7 @@ export const ERROR_WORDS: Record<string, string> = {
   LOW_QUALITY: 'The face is too blurred, small, dark or turned to use.',
   OVERLOADED: 'The hub is busy: try this photo again in a moment.',
   MODEL_UNAVAILABLE: 'The face model is not available on the hub right now.',
+  FIELD_NOT_KEPT: 'This gallery does not keep that demographic field: its administrator chooses which it keeps.',
   FACE_IMAGE_TAMPERED: 'A stored face failed its integrity check and is withheld: tell the hub’s operator.',
   DATABASE_UNAVAILABLE: 'The hub’s database is not answering right now: try again in a moment.',
   QUERY_TOO_COMPLEX: 'The request was too large for the hub’s limits.',
