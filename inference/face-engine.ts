@@ -48,6 +48,8 @@ export interface InferenceConfig {
   /** faces whose overall quality falls below this are refused with LOW_QUALITY where a caller asks */
   minQuality: number;
   threads?: number;
+  /** ONNX Runtime's pool threads wait for work spinning (its default) rather than sleeping: off unless set */
+  spinning?: boolean;
 }
 
 export const DEFAULT_INFERENCE_CONFIG: InferenceConfig = {
@@ -143,7 +145,7 @@ export class FaceEngine implements FaceAnalyzer {
       ? ensureBuiltinPack(config.modelDir, config.pack, log)
       : isAbsolute(config.pack) ? config.pack : resolve(config.pack);
     const pack = loadPack(dir);
-    const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads);
+    const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads, config.spinning);
     if (provider.fallbackReason) log(`inference on CPU: ${provider.fallbackReason}`);
     const [det, rec, marks] = await Promise.all([
       provider.create(pack.detectorBytes),
