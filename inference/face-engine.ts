@@ -29,9 +29,9 @@ const REFINE_BELOW = 32;
 /**
  * The same, for a pack with a landmark net: its chip is fitted to the net's 68 points, which the net
  * finds again in a crop of its own, so the second look only sharpens the box that crop starts from.
- * lfw50 group scenes (48 faces at each size, test/bench/RESULTS.md): faces 21, 24, 27 and 30 detector
- * pixels wide embed as close to the face alone without it (median and lowest cosine within 0.001);
- * at 18 px one face of 48 fell to 0.89 without it.
+ * lfw50 group scenes (48 faces at each size, test/bench/RESULTS.md): faces ~21, 24, 27 and 30 detector
+ * pixels wide embed as close to the face alone without it (median cosine within 0.0002, the lowest
+ * within 0.001 or higher); at ~18 px one face of 48 fell to 0.89 without it.
  */
 const REFINE_BELOW_WITH_LANDMARKS = 20;
 /** how wide a face is made for that second look, in detector pixels (9 to a BlazeFace window) */
