@@ -47,12 +47,13 @@ export function invertAffine([a, b, tx, c, d, ty]: Affine): Affine {
  * and Math.round(v) written as the Uint8Array's truncation of v + ROUND_UP (see there).
  */
 /**
- * The largest double below 0.5. For every double v in [0, 256), the truncation of v + ROUND_UP (what
- * storing it in a Uint8Array does) is Math.round(v): adding it never carries v past the next
- * integer unless v is at or above the half (ties round up, as Math.round's do). The sampled values
- * are never negative, so this is the same chip to the bit, at under half the time of Math.round.
+ * The largest double below 0.5. For every double v in [0, 255.5), the truncation of v + ROUND_UP (what
+ * storing it in a Uint8Array does) is Math.round(v): the sum, rounded to a double, reaches the next
+ * integer only when v is at or above the half (ties round up, as Math.round's do; the one double
+ * whose sum with 0.5 would round up, 0.5 - 2^-54, is this constant). A bilinear sample of bytes lies
+ * in [0, 255] but for a few ulps, so the chip is the same to the bit, at under half the time.
  */
-const ROUND_UP = 0.49999999999999994;
+export const ROUND_UP = 0.49999999999999994;
 
 export function warpAffine(src: Buffer | Uint8Array, width: number, height: number, toSource: Affine, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
