@@ -26,6 +26,14 @@ export const SMALLEST_FACE_PX = 40;
  * detected at full size): median cosine 0.994 at 40 and 33 px, 0.992 at 25, 0.988 at 20, lower below.
  */
 const REFINE_BELOW = 32;
+/**
+ * The same, for a pack with a landmark net: its chip is fitted to the net's 68 points, which the net
+ * finds again in a crop of its own, so the second look only sharpens the box that crop starts from.
+ * lfw50 group scenes (48 faces at each size, test/bench/RESULTS.md): faces ~21, 24, 27 and 30 detector
+ * pixels wide embed as close to the face alone without it (median cosine within 0.0002, the lowest
+ * within 0.001 or higher); at ~18 px one face of 48 fell to 0.89 without it.
+ */
+const REFINE_BELOW_WITH_LANDMARKS = 20;
 /** how wide a face is made for that second look, in detector pixels (9 to a BlazeFace window) */
 const REFINE_TO = 42;
 
@@ -40,6 +48,8 @@ export interface InferenceConfig {
   /** faces whose overall quality falls below this are refused with LOW_QUALITY where a caller asks */
   minQuality: number;
   threads?: number;
+  /** ONNX Runtime's pool threads wait for work spinning (its default) rather than sleeping: off unless set */
+  spinning?: boolean;
 }
 
 export const DEFAULT_INFERENCE_CONFIG: InferenceConfig = {
@@ -135,7 +145,7 @@ export class FaceEngine implements FaceAnalyzer {
       ? ensureBuiltinPack(config.modelDir, config.pack, log)
       : isAbsolute(config.pack) ? config.pack : resolve(config.pack);
     const pack = loadPack(dir);
-    const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads);
+    const provider = await chooseProvider(config.provider, pack.detectorBytes, config.threads, config.spinning);
     if (provider.fallbackReason) log(`inference on CPU: ${provider.fallbackReason}`);
     const [det, rec, marks] = await Promise.all([
       provider.create(pack.detectorBytes),
@@ -255,7 +265,8 @@ export class FaceEngine implements FaceAnalyzer {
    * of that second look (keeping the first where the second finds nothing).
    */
   private async refine(image: RgbImage, detections: Detection[]): Promise<Detection[]> {
-    const coarse = detections.filter((d) => d.box.width / d.scale < REFINE_BELOW);
+    const below = this.manifest.landmarks && this.landmarkSession ? REFINE_BELOW_WITH_LANDMARKS : REFINE_BELOW;
+    const coarse = detections.filter((d) => d.box.width / d.scale < below);
     if (coarse.length === 0) return detections;
     const size = this.detector.inputSize;
     const regions = coarse.map((d) => {

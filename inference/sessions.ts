@@ -12,11 +12,14 @@ export interface SessionPair {
  * Picks the execution provider once: CUDA when asked for or (auto) when it loads, else CPU. With
  * `cuda` asked for explicitly, a CUDA that does not load is an error, not a silent CPU fallback.
  */
-export async function chooseProvider(choice: ProviderChoice, probe: Uint8Array, threads?: number): Promise<SessionPair> {
+export async function chooseProvider(choice: ProviderChoice, probe: Uint8Array, threads?: number, spinning = false): Promise<SessionPair> {
   const options = (provider: 'cuda' | 'cpu'): ort.InferenceSession.SessionOptions => ({
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    // each session (detector, landmark net, recognizer) has a pool of its own: spinning, its threads
+    // stay busy after their runs and take the cores the next stage needs (test/bench/RESULTS.md)
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
   });
   const make = (provider: 'cuda' | 'cpu', fallbackReason?: string): SessionPair => ({
     provider,

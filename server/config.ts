@@ -210,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
       limits: { maxBytes: maxImageBytes, maxPixels: int(env, 'FRHUB_MAX_IMAGE_PIXELS', 50_000_000, 1) },
       minQuality: num(env, 'FRHUB_MIN_QUALITY', DEFAULT_INFERENCE_CONFIG.minQuality),
       threads: int(env, 'FRHUB_INFERENCE_THREADS', 0) || undefined,
+      spinning: bool(env, 'FRHUB_INFERENCE_SPIN', false),
     },
     indexBuildMemoryMb: int(env, 'FRHUB_INDEX_BUILD_MEMORY_MB', defaultIndexBuildCapMb(totalmem()), 1),
     remoteInference: {

@@ -350,7 +350,7 @@ export const benchInferenceSpec: CommandSpec = {
     ['--concurrency <n>', 'photos in flight at once in the batched run (default: all of them; with --remote, the worker\'s bound)'],
   ],
   details:
-    'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it. The last line, `Figures: …`, is the record test/bench/RESULTS.md keeps for the command (README quotes its figures). Without --image the portrait is ../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg where a shared/ folder sits beside the checkout (or a folder above it), else a face cut from face-api\'s demo photo.',
+    'With --remote the stage timings are the worker\'s; `total` is the round trip from this process, as a hub sees it. Without it, `cpu` is the CPU time of this process per photo, all its threads together: on a shared machine, compare two versions by it rather than by wall time. The last line, `Figures: …`, is the record test/bench/RESULTS.md keeps for the command (README quotes its figures). Without --image the portrait is ../shared/faces/lfw50/Bill_Clinton/Bill_Clinton_0001.jpg where a shared/ folder sits beside the checkout (or a folder above it), else a face cut from face-api\'s demo photo.',
   example: 'npx frhub bench inference --runs 10 --remote http://127.0.0.1:4100 --concurrency 32',
   run: benchInferenceCommand,
 };
@@ -370,12 +370,15 @@ export async function benchInferenceCommand(args: Args): Promise<number> {
   const counts: Record<string, number> = {};
   for (const [label, img] of [[`${width}x${height} portrait`, small], ['2000x1500 group photo', large]] as const) {
     await engine.analyze(img, { select: 'all' });
-    const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [], overhead: [] };
+    const t: Record<string, number[]> = { decode: [], detect: [], align: [], embed: [], total: [], overhead: [], ...(remote ? {} : { cpu: [] }) };
     let faces = 0;
     for (let i = 0; i < runs; i++) {
       const s = performance.now();
+      const c = process.cpuUsage();
       const a = await engine.analyze(img, { select: 'all' });
       t.total.push(performance.now() - s);
+      // the whole process's CPU time (inference thread, ONNX Runtime's and libvips' threads): what a loaded machine moves least
+      if (t.cpu) t.cpu.push(Object.values(process.cpuUsage(c)).reduce((x, y) => x + y, 0) / 1000);
       t.decode.push(a.timings.decodeMs);
       t.detect.push(a.timings.detectMs);
       t.align.push(a.timings.alignMs);

@@ -15,7 +15,7 @@ export const serveInferenceSpec: CommandSpec = {
   details: [
     `Serves GET /v1/health (pack, model version, provider, in flight; 503 while draining) and POST /v1/analyze (the photo as the body).`,
     `With ${SECRET_ENV} set, every call must carry \`authorization: Bearer <secret>\` (the hub sends it when it has the same variable); without it the worker listens only on a loopback address.`,
-    'It reads the inference settings the hub reads (FRHUB_MODEL_DIR, FRHUB_INFERENCE_PROVIDER, FRHUB_BATCH_*, FRHUB_MAX_IMAGE_*, FRHUB_MIN_QUALITY, FRHUB_INFERENCE_THREADS).',
+    'It reads the inference settings the hub reads (FRHUB_MODEL_DIR, FRHUB_INFERENCE_PROVIDER, FRHUB_BATCH_*, FRHUB_MAX_IMAGE_*, FRHUB_MIN_QUALITY, FRHUB_INFERENCE_THREADS, FRHUB_INFERENCE_SPIN).',
     'On SIGTERM or SIGINT it stops taking calls (hubs move to other workers), finishes those in flight (up to FRHUB_SHUTDOWN_GRACE_MS) and exits 0; a second signal stops it at once. Opens no database.',
   ].join('\n'),
   example: 'FRHUB_INFERENCE_SECRET=… npx frhub serve-inference --host 10.0.0.5 --port 4100',

@@ -1,4 +1,4 @@
-import { invertAffine, similarityTransform, warpAffine, type Affine, type Point } from '../../inference/geometry';
+import { invertAffine, ROUND_UP, similarityTransform, warpAffine, type Affine, type Point } from '../../inference/geometry';
 import { ARCFACE_TEMPLATE } from '../../inference/model-pack';
 
 const FIVE = ['eyeL', 'eyeR', 'nose', 'mouthL', 'mouthR'] as const;
@@ -76,5 +76,15 @@ describe('the warp computes what bilinear sampling written plainly computes, to 
 
   it.each(maps)('%s', (_, m) => {
     expect(Buffer.from(warpAffine(src, w, h, m, 24)).equals(Buffer.from(plain(src, w, h, m, 24)))).toBe(true);
+  });
+
+  it('rounds as Math.round does where a byte is written: at each half, the doubles on either side, and the largest below 0.5', () => {
+    const below = (v: number) => v - Math.max(Number.EPSILON * v, Number.MIN_VALUE);
+    const values = [0, Number.MIN_VALUE, 0.25, ROUND_UP, 0.5, 254.99999999999997, 255];
+    // a bilinear sample of bytes lies in [0, 255] but for a few ulps of rounding
+    for (let k = 0; k < 256; k++) for (const v of [k + 0.5, below(k + 0.5), (k + 0.5) * (1 + Number.EPSILON), below(k + 1), k]) if (v < 255.5) values.push(v);
+    const written = new Uint8Array(values.length);
+    values.forEach((v, i) => (written[i] = v + ROUND_UP));
+    expect(Array.from(written)).toEqual(values.map((v) => Math.round(v)));
   });
 });
