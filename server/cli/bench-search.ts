@@ -40,7 +40,7 @@ const unit = (v: Float32Array) => {
  * people score ~0.3 within a group, ~0 across), and several noisy samples around each identity
  * (same person ~0.8): never uniform noise, on which HNSW recall means nothing.
  */
-class FaceLikeVectors {
+export class FaceLikeVectors {
   private readonly r = rng(7);
   readonly centres: Float32Array[];
   constructor(readonly dim: number, identities: number) {
@@ -60,7 +60,7 @@ class FaceLikeVectors {
 }
 
 const literal = (v: Float32Array) => `[${Array.from(v, (x) => x.toFixed(6)).join(',')}]`;
-const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
+export const uuid = (kind: number, i: number) => `00000000-0000-4000-${(8000 + kind).toString(16)}-${i.toString(16).padStart(12, '0')}`;
 
 export const benchSearchSpec: CommandSpec = {
   usage:
@@ -307,7 +307,8 @@ function watchIndexBuild(database: Database, url: string | undefined, templates:
 const nearest = (database: Database, tenantId: string, q: Parameters<FaceTemplateRepository['nearest']>[1]) =>
   database.db.scoped({ tenantId }, (tx: Queryable) => new FaceTemplateRepository().nearest(tx, q));
 
-async function load(database: Database, url: string | undefined, tenant: string, n: number, perIdentity: number, vectors: FaceLikeVectors, galleryOf: (i: number) => number): Promise<string> {
+/** Seeds `n` templates of `model` (subjects uuid(2, i), templates uuid(3, k), galleries uuid(1, galleryOf(i)), which must exist): COPY on PostgreSQL. */
+export async function load(database: Database, url: string | undefined, tenant: string, n: number, perIdentity: number, vectors: FaceLikeVectors, galleryOf: (i: number) => number, model = MODEL): Promise<string> {
   const identities = Math.ceil(n / perIdentity);
   const subjectRows = function* () {
     for (let i = 0; i < identities; i++) yield `${uuid(2, i)}\t${tenant}\t${uuid(1, galleryOf(i))}\tS-${i}\n`;
@@ -317,7 +318,7 @@ async function load(database: Database, url: string | undefined, tenant: string,
     for (let k = 0; k < n; k++) {
       tick(k);
       const i = Math.floor(k / perIdentity);
-      yield `${uuid(3, k)}\t${tenant}\t${uuid(1, galleryOf(i))}\t${uuid(2, i)}\t${MODEL}\t${literal(vectors.sample(i))}\tsha-${k}\t0.9\n`;
+      yield `${uuid(3, k)}\t${tenant}\t${uuid(1, galleryOf(i))}\t${uuid(2, i)}\t${model}\t${literal(vectors.sample(i))}\tsha-${k}\t0.9\n`;
     }
   };
   if (url) {
