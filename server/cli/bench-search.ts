@@ -74,7 +74,7 @@ export const benchSearchSpec: CommandSpec = {
     ['--dim <d>', 'embedding size (default 512)'],
     ['--queries <n>', 'queries per setting (default 200)'],
     ['--ef <n,...>', 'hnsw.ef_search values to try (default 100)'],
-    ['--storage <s,...>', 'index storage to build and measure, one index each: vector, halfvec (default vector)'],
+    ['--storage <s,...>', 'index storage to build and measure, one index each: vector, halfvec (default vector); none builds neither (with --binary-rerank)'],
     ['--m <n>', `HNSW m (default ${HNSW_M}, the hub's)`],
     ['--ef-construction <n>', `HNSW ef_construction (default ${HNSW_EF_CONSTRUCTION}, the hub's)`],
     ['--per-identity <n>', 'templates per synthetic identity (default 10)'],
@@ -111,7 +111,9 @@ export async function benchSearchCommand(args: Args): Promise<number> {
   const queries = positive(args, 'queries', '200');
   const efs = str(args, 'ef', '100').split(',').map(Number);
   if (efs.some((e) => !Number.isInteger(e) || e < 10 || e > MAX_EF_SEARCH)) throw new UsageError(`--ef takes whole numbers from 10 to ${MAX_EF_SEARCH}, comma-separated`);
-  const storages = str(args, 'storage', VectorStorage.VECTOR).split(',') as VectorStorage[];
+  const storageArg = str(args, 'storage', VectorStorage.VECTOR);
+  // `none`: no vector or halfvec graph, to measure the binary graph (--binary-rerank) alone
+  const storages = (storageArg === 'none' ? [] : storageArg.split(',')) as VectorStorage[];
   const known = Object.values(VectorStorage) as string[];
   if (storages.some((x) => !known.includes(x))) throw new UsageError(`--storage takes ${known.join(', ')} (comma-separated)`);
   const m = positive(args, 'm', String(HNSW_M));
