@@ -237,6 +237,17 @@ export async function benchSearchCommand(args: Args): Promise<number> {
         // the probe's 512 numbers and the gallery list would bury the plan
         console.log(plans[plans.length - 1].text.replace(/'\[[^']*\]'/g, "'[…]'").replace(/'\{[^']*\}'/g, "'{…}'").replace(/^/gm, '    '));
       }
+      for (const k of explain ? reranks : []) {
+        const plans: any[] = [];
+        for (const p of probes.slice(0, explain)) {
+          const [row] = await binaryNearest(database, tenant, galleryIds, p.embedding, k, Math.max(k, efSearchFor(n)), 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)');
+          plans.push(row['QUERY PLAN'][0]);
+        }
+        const mean = (f: (x: any) => number) => (plans.reduce((a, x) => a + f(x), 0) / plans.length).toFixed(1);
+        console.log(
+          `${scope}, EXPLAIN (ANALYZE, BUFFERS) of the binary walk + re-rank of ${k}, mean of ${plans.length}: shared buffers hit ${mean((x) => x.Plan['Shared Hit Blocks'])}, read ${mean((x) => x.Plan['Shared Read Blocks'])}, execution ${mean((x) => x['Execution Time'])} ms`,
+        );
+      }
       for (const [label, run] of settings) {
         const times: number[] = [];
         let recall = 0;
@@ -425,12 +436,12 @@ async function buildBinaryIndex(database: Database, url: string | undefined, n: 
 }
 
 /** Walks the binary graph for the `k` nearest by Hamming distance, then orders those by the exact cosine: the ten best. */
-const binaryNearest = (database: Database, tenantId: string, galleryIds: string[], embedding: Float32Array, k: number, ef: number): Promise<Hit[]> =>
+const binaryNearest = (database: Database, tenantId: string, galleryIds: string[], embedding: Float32Array, k: number, ef: number, explain = ''): Promise<any[]> =>
   database.db.scoped({ tenantId }, async (tx: Queryable) => {
     await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, ef)}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
     const dim = embedding.length;
     return tx.query(
-      `SELECT c.id AS "templateId", c.subject_id AS "subjectId" FROM (
+      `${explain} SELECT c.id AS "templateId", c.subject_id AS "subjectId" FROM (
          SELECT t.id, t.subject_id, t.embedding FROM face_templates t
           WHERE t.model_version = '${MODEL}' AND t.gallery_id = ANY($2::uuid[])
           ORDER BY binary_quantize(t.embedding)::bit(${dim}) <~> binary_quantize($1::vector)::bit(${dim})
