@@ -129,6 +129,11 @@ export class AuditAnchor {
     this.timer.unref();
   }
 
+  /** Whether an anchor is due (a transaction that appended ended since the last one): what a caller waits on instead of a sleep. */
+  get due(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** Anchors the committed head now (a rolled-back append took its sequence number back with it); a pending touch is spent. */
   flush(): Promise<void> {
     clearTimeout(this.timer);

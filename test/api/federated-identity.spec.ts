@@ -179,7 +179,10 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       metadata: (iss) => ({ issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: 'https://169.254.169.254/latest/meta-data', jwks_uri: `${iss}/jwks` }),
       lan: (iss) => ({ issuer: iss, authorization_endpoint: 'https://10.0.0.1/auth', token_endpoint: `${iss}/token`, jwks_uri: `${iss}/jwks` }),
       down: () => undefined,
+      // a token endpoint the test answers as it likes (tokenAnswer), for ID tokens signed with ES256
+      tokens: (iss) => ({ issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: `${iss}/token`, jwks_uri: `${iss}/jwks`, id_token_signing_alg_values_supported: ['ES256'] }),
     };
+    let tokenAnswer: () => Promise<[number, Record<string, unknown>]> = async () => [500, {}];
     const admin = () => t.token('hub', Role.HUB_ADMIN);
     /** The hub's answer to a request (no redirect followed): status, location, set-cookie. */
     const hit = (path: string, headers: Record<string, string> = {}) =>
@@ -196,6 +199,10 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       idps = createServer((req, res) => {
         const name = req.url!.split('/')[1];
         served[name] = (served[name] ?? 0) + 1;
+        if (req.method === 'POST' && req.url === '/tokens/token') {
+          req.resume();
+          return void tokenAnswer().then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+        }
         const doc = req.url!.endsWith('/.well-known/openid-configuration') ? docs[name]?.(`${base}/${name}`) : undefined;
         if (!doc) return void res.writeHead(503).end();
         // slow enough that sign-ins started together overlap
@@ -254,6 +261,34 @@ describe('federated identity: a tenant trusts its own issuer', () => {
       const remote = await hit('/console/oidc/start?tenant=good-pd', { host: 'hub.metro.example' });
       expect(remote.cookies.find((c) => c.includes('frhub_oidc'))).toMatch(/^__Host-frhub_oidc=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
       expect(new URL(remote.location).searchParams.get('redirect_uri')).toBe('https://hub.metro.example/console/oidc/callback');
+    });
+
+    it('says why when the token endpoint refuses the code, or answers with an ID token of another sign-in or none', async () => {
+      /** A sign-in of tokens-pd started, its callback with a code ready to follow. */
+      const started = async () => {
+        const s = await hit('/console/oidc/start?tenant=tokens-pd');
+        const cookie = s.cookies.find((c) => c.startsWith('frhub_oidc='))!.split(';')[0];
+        const authorize = new URL(s.location);
+        return { nonce: authorize.searchParams.get('nonce')!, callback: () => hit(`/console/oidc/callback?code=c-1&state=${authorize.searchParams.get('state')}`, { cookie }) };
+      };
+      const idToken = (claims: Record<string, unknown>) =>
+        new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'metro-1' }).setIssuer(`${base}/tokens`).setAudience('frhub-console').setSubject('alice').setIssuedAt().setExpirationTime('5m').sign(signingKey);
+      const before = (await t.gql(await admin(), '{ auditEvents(action: "SIGN_IN", first: 100) { nodes { reason } } }')).data.auditEvents.nodes.length;
+
+      tokenAnswer = async () => [400, { error: 'invalid_grant', error_description: 'the code is not known' }];
+      expect((await (await started()).callback()).location).toBe('/sign-in?error=PROVIDER_ERROR');
+      const another = await started();
+      tokenAnswer = async () => [200, { access_token: 'at', token_type: 'Bearer', id_token: await idToken({ nonce: `${another.nonce}x` }) }];
+      expect((await another.callback()).location).toBe('/sign-in?error=TOKEN_REFUSED');
+      const expired = await started();
+      tokenAnswer = async () => [200, { access_token: 'at', token_type: 'Bearer', id_token: await idToken({ nonce: expired.nonce, exp: Math.floor(Date.now() / 1000) - 3600 }) }];
+      expect((await expired.callback()).location).toBe('/sign-in?error=TOKEN_REFUSED');
+      tokenAnswer = async () => [200, { access_token: 'at', token_type: 'Bearer' }];
+      expect((await (await started()).callback()).location).toBe('/sign-in?error=TOKEN_REFUSED');
+      // each refusal is in the audit chain with its reason
+      const reasons = (await t.gql(await admin(), '{ auditEvents(action: "SIGN_IN", first: 100) { nodes { reason } } }')).data.auditEvents.nodes.slice(0, 4).map((e: { reason: string }) => e.reason);
+      expect(reasons).toEqual(['TOKEN_REFUSED', 'TOKEN_REFUSED', 'TOKEN_REFUSED', 'PROVIDER_ERROR']);
+      expect((await t.gql(await admin(), '{ auditEvents(action: "SIGN_IN", first: 100) { nodes { reason } } }')).data.auditEvents.nodes.length).toBe(before + 4);
     });
 
     it('keeps a deep link through the sign-in: a search by its id, never another site or the sign-in page', async () => {

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintToken } from '../../server/auth';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
-import { startHub, type TestHub } from '../support/hub';
+import { movableClock, startHub, type TestHub } from '../support/hub';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 import { until } from '../support/until';
 
@@ -27,11 +27,12 @@ function consoleLink(t: TestHub, args: string[]): Promise<string> {
 
 describeInBrowser('web console', () => {
   let t: TestHub;
+  const clock = movableClock();
   let browser: Browser;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    t = await startHub();
+    t = await startHub({}, { clock });
     browser = await launchConsoleBrowser();
   });
   afterAll(async () => {
@@ -391,11 +392,12 @@ describeInBrowser('web console', () => {
   });
 
   it('an expired token returns to sign-in', async () => {
-    const short = await mintToken(t.hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 5 });
+    const short = await mintToken(t.hub.keys, { tenant: 'hub', role: Role.HUB_ADMIN, ttlSeconds: 60 });
     const { context, page } = await open();
     await signInByPaste(page, short);
     await page.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
-    await new Promise((r) => setTimeout(r, 5500));
+    // past its expiry on the hub's clock, without waiting for it
+    clock.advance(61_000);
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in to the frhub console', exact: true }).waitFor();
     await signInByPaste(page, short);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintToken } from '../../server/auth';
 import { Role } from '../../models/enums';
-import { startHub, type TestHub } from '../support/hub';
+import { movableClock, startHub, type TestHub } from '../support/hub';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 
 // "Sign in with your agency": the console against a real OpenID Connect provider (npm oidc-provider,
@@ -33,6 +33,7 @@ function startProvider(name: string, hub: string): Promise<{ issuer: string; chi
 
 describeInBrowser('console sign-in with an agency identity provider', () => {
   let t: TestHub;
+  const clock = movableClock();
   let provider: { issuer: string; child: ChildProcess };
   let harbor: { issuer: string; child: ChildProcess } | undefined;
   let browser: Browser;
@@ -40,7 +41,7 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    t = await startHub();
+    t = await startHub({}, { clock });
     // another site than the hub (localhost, not 127.0.0.1), as an agency's provider is
     provider = await startProvider('metro', t.url);
     const admin = await t.token('hub', Role.HUB_ADMIN);
@@ -294,13 +295,14 @@ describeInBrowser('console sign-in with an agency identity provider', () => {
   });
 
   it('an expired session returns to sign-in with a message', async () => {
-    const short = await mintToken(t.hub.keys, { tenant: 'metro-pd', principalId: analystId, ttlSeconds: 4 });
+    const short = await mintToken(t.hub.keys, { tenant: 'metro-pd', principalId: analystId, ttlSeconds: 60 });
     const { context, page } = await open();
     await page.goto(`${t.url}/sign-in`);
     await page.getByLabel('Hub token').fill(short);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'New search', exact: true }).waitFor();
-    await new Promise((r) => setTimeout(r, 4500));
+    // past its expiry on the hub's clock, without waiting for it
+    clock.advance(61_000);
     await page.getByRole('link', { name: 'GraphQL' }).click();
     await page.getByRole('link', { name: 'New search' }).click();
     await alert(page, /Your session has ended/);

@@ -14,6 +14,7 @@ import { AuditAction, AuditOutcome } from '../../models/enums';
 import { AuditTrail } from '../../tenants/audit/audit-trail';
 import { verifyChain } from '../../tenants/audit/audit.service';
 import { systemClock } from '../../tenants/shared/ports';
+import { until } from '../support/until';
 
 // The embedded database's lock (PGlite corrupts when two processes open it) and the audit chain's
 // anchor outside the database (a restored older copy loses a tail that the chain alone cannot show).
@@ -262,13 +263,15 @@ describe('the audit chain\'s head is anchored outside the database and checked a
       await db.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT count(*) FROM audit_events`));
       await db.db.query(`SELECT 1`);
       statements.length = 0;
-      await new Promise((r) => setTimeout(r, 800));
+      // the transactions have ended: no anchor is due, so nothing will be sent (no sleep needed to see it)
+      expect(db.anchor.due).toBe(false);
       expect(statements).toEqual([]);
       await append(db, 1);
+      expect(db.anchor.due).toBe(true);
       statements.length = 0;
-      await new Promise((r) => setTimeout(r, 800));
+      await until('the anchor after an append', async () => anchored(), (a) => a?.seq === 2, { deadlineMs: 10_000, everyMs: 20 });
+      expect(db.anchor.due).toBe(false);
       expect(statements.some((q) => q.includes('audit_head'))).toBe(true);
-      expect(anchored()).toMatchObject({ seq: 2 });
     } finally {
       logger.logQuery = logQuery;
       await db.close();
