@@ -218,6 +218,8 @@ export enum AuditAction {
   REPORT_VERIFIED = 'REPORT_VERIFIED',
   /** a statutory report read (its statute and year) */
   STATUTORY_REPORT_READ = 'STATUTORY_REPORT_READ',
+  /** the accountability report (the pack, the calibration in use, measured rates, probe quality) read by oversight or the operator */
+  ACCOUNTABILITY_REPORT_READ = 'ACCOUNTABILITY_REPORT_READ',
 }
 
 /** Why a sign-in or a token was refused: the audit event's reason (never the token itself). */

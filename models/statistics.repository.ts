@@ -110,6 +110,16 @@ export class StatisticsRepository {
     );
   }
 
+  /** The quality components each search of the period recorded for its probe (its audit event), for their distribution: numbers only, never a probe. */
+  async probeQualities(db: Queryable, from: Date, to: Date): Promise<Record<string, number | null>[]> {
+    const rows = await db.query(
+      `SELECT e.details -> 'probeQualityComponents' AS q FROM audit_events e
+        WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2 AND e.details ? 'probeQualityComponents'`,
+      [from, to],
+    );
+    return rows.map((r: { q: Record<string, number | null> }) => r.q);
+  }
+
   /**
    * The finest cells of a period (agency x legal basis x offense), from search and review events and
    * the outcomes agencies reported back on their requests' released leads (REQUEST_OUTCOME_RECORDED).

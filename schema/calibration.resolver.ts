@@ -1,6 +1,22 @@
 import { Arg, Ctx, Field, Float, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from './context.js';
 import { CalibrationJobState, CalibrationSource } from './enums.js';
+import { StatutorySection } from './oversight.resolver.js';
+
+@ObjectType({ description: 'The accountability report: the model pack and its file hashes, the calibration in use and where it came from, the measured false-match rates with their 95% intervals (by group where measured), the quality of the probes searched, and what the hub cannot know. Figures only.' })
+export class AccountabilityReport {
+  @Field(() => Int) year!: number;
+  @Field() title!: string;
+  @Field() periodStart!: Date;
+  @Field({ description: 'exclusive' }) periodEnd!: Date;
+  @Field() generatedAt!: Date;
+  @Field(() => ID, { nullable: true, description: 'the calibration in use when the report was made' }) calibrationId!: string | null;
+  @Field(() => CalibrationSource, { nullable: true }) calibrationSource!: CalibrationSource | null;
+  @Field(() => [StatutorySection]) sections!: StatutorySection[];
+  @Field(() => [String]) notes!: string[];
+  @Field(() => [String], { description: 'what the hub cannot know' }) cannotKnow!: string[];
+  @Field({ description: 'the report as a PDF, base64' }) pdfBase64!: string;
+}
 
 @ObjectType({ description: 'What a calibration says at one threshold: the false-match rate of one comparison with its 95% interval.' })
 export class RateAtThreshold {
@@ -57,6 +73,12 @@ export class CalibrationResolver {
   @Query(() => CalibrationJobStatus, { description: 'Where the calibration job stands on the replica that answers (HUB_ADMIN, OVERSIGHT_AUDITOR); only the replica holding the scheduler lock runs it.' })
   calibrationJob(@Ctx() ctx: GraphQLContext): Promise<CalibrationJobStatus> {
     return ctx.services.calibrationJob.status(actorOf(ctx)) as Promise<CalibrationJobStatus>;
+  }
+
+  @Query(() => AccountabilityReport, { description: 'The accountability report for one calendar year (UTC): OVERSIGHT_AUDITOR and HUB_ADMIN; audited.' })
+  async accountabilityReport(@Arg('year', () => Int) year: number, @Ctx() ctx: GraphQLContext): Promise<AccountabilityReport> {
+    const r = await ctx.services.accountability.report(actorOf(ctx), year);
+    return { ...r, pdfBase64: Buffer.from(r.pdf).toString('base64') };
   }
 
   @Query(() => CalibrationOverview, { description: 'The stored score calibrations of the model the hub runs, the one in force and how far each is from the shipped one (HUB_ADMIN, OVERSIGHT_AUDITOR).' })

@@ -1,6 +1,7 @@
 import type { AuditService } from '../tenants/audit/audit.service.js';
 import type { CalibrationService } from '../tenants/calibration/calibration.service.js';
 import type { CalibrationJob } from '../tenants/calibration/calibration-job.js';
+import type { AccountabilityService } from '../tenants/oversight/accountability.service.js';
 import type { SessionService } from '../tenants/directory/session.service.js';
 import type { PrincipalService } from '../tenants/directory/principal.service.js';
 import type { TenantService } from '../tenants/directory/tenant.service.js';
@@ -40,6 +41,7 @@ export interface Services {
   reports: ReportService;
   calibrations: CalibrationService;
   calibrationJob: CalibrationJob;
+  accountability: AccountabilityService;
   inferenceStatus(): InferenceStatusReport;
 }
 

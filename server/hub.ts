@@ -64,6 +64,7 @@ import { CalibrationJob, type JobLog } from '../tenants/calibration/calibration-
 import { GallerySampleService } from '../tenants/calibration/gallery-sample.service.js';
 import { galleryMeasurer } from './calibration-measurer.js';
 import { ratesByGroup } from '../inference/group-rates.js';
+import { AccountabilityService } from '../tenants/oversight/accountability.service.js';
 import { describeIndexBuildMemory } from '../models/index-memory.js';
 
 export interface Hub {
@@ -473,6 +474,8 @@ export function wireServices(
     calibrationJob: new CalibrationJob(db, clock, trail, calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: shipped.packId, version: shipped.packVersion }, () => clock.now()), {
       maxTemplates: config.calibrationMaxTemplates, maxSeconds: config.calibrationMaxSeconds, galleries: config.calibrationGalleries,
     }, jobLog),
+    // the by-group seam (GroupRatesSource) stays empty until the galleries record demographic fields
+    accountability: new AccountabilityService(db, clock, trail, calibrations, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -155,7 +155,13 @@ export class CalibrationService {
     return this.db.scoped(OPERATOR_SCOPE, (tx) => this.overviewIn(tx));
   }
 
-  private async overviewIn(tx: Queryable): Promise<CalibrationOverview> {
+  /** Who put the calibration in force and when (null: none was adopted; the shipped one is in force by default). */
+  async adoption(tx: Queryable): Promise<{ adoptedAt: Date; adoptedBy: string } | null> {
+    return (await this.repo.current(tx, this.active.modelVersion)) ?? null;
+  }
+
+  /** The overview in the caller's transaction (a report that reads it beside other figures). */
+  async overviewIn(tx: Queryable): Promise<CalibrationOverview> {
     const { modelVersion, matchThreshold: t } = this.active;
     const rows = await this.repo.list(tx, modelVersion);
     const inForce = await this.inForce(tx, modelVersion);

@@ -89,6 +89,23 @@ function montana(cells: StatutoryCell[]): Pick<StatutoryReport, 'title' | 'citat
 
 const rate = (r: number) => (r >= 1e-3 ? r.toString() : r.toExponential(0));
 
+/** The algorithm as an oversight report names it: the pack, its version and each model file's sha256 (the Washington report and the accountability report alike). */
+export function algorithmSection(pack: PackDescription | undefined): StatutorySection {
+  return {
+    title: 'The algorithm', columns: ['item', 'value'], rows: pack
+      ? [['model pack', pack.id], ['version', pack.version], ...pack.files.map((f) => [`${f.role} file sha256`, f.sha256])]
+      : [['model pack', 'the running pack is not described to this report']],
+  };
+}
+
+/** A calibration's thresholds for fixed false-match rates, with the share of same-person pairs each accepts. */
+export function accuracySection(title: string, rates: { falseMatchRate: number; threshold: number | null; genuineAccepted: number | null }[] | undefined): StatutorySection {
+  return {
+    title, columns: ['false_match_rate', 'threshold', 'same_person_pairs_accepted'],
+    rows: rates ? rates.map((r) => [rate(r.falseMatchRate), r.threshold === null ? 'too few pairs measured' : r.threshold.toFixed(4), r.genuineAccepted === null ? '-' : r.genuineAccepted.toFixed(4)]) : [['no calibration', '-', '-']],
+  };
+}
+
 /** Washington RCW 43.386.020: the accountability report: extent of use, the algorithm, its measured accuracy, compliance. */
 function washington(cells: StatutoryCell[], pack: PackDescription | undefined): Pick<StatutoryReport, 'title' | 'citation' | 'sections' | 'notes' | 'cannotKnow'> {
   const agencies = new Set(cells.filter((c) => c.searches > 0).map((c) => c.tenant)).size;
@@ -108,15 +125,8 @@ function washington(cells: StatutoryCell[], pack: PackDescription | undefined): 
         ],
       },
       { title: 'Use by purpose', columns: ['legal_basis', 'searches'], rows: [...groups(cells, (c) => c.legalBasis).map(([k, cs]) => [k, published(cs, 'searches')]), [ALL, published(cells, 'searches')]] },
-      {
-        title: 'The algorithm', columns: ['item', 'value'], rows: pack
-          ? [['model pack', pack.id], ['version', pack.version], ...pack.files.map((f) => [`${f.role} file sha256`, f.sha256])]
-          : [['model pack', 'the running pack is not described to this report']],
-      },
-      {
-        title: 'Measured accuracy (the pack\'s calibration)', columns: ['false_match_rate', 'threshold', 'same_person_pairs_accepted'],
-        rows: cal ? cal.rates.map((r) => [rate(r.falseMatchRate), r.threshold === null ? 'too few pairs measured' : r.threshold.toFixed(4), r.genuineAccepted === null ? '-' : r.genuineAccepted.toFixed(4)]) : [['no calibration', '-', '-']],
-      },
+      algorithmSection(pack),
+      accuracySection('Measured accuracy (the pack\'s calibration)', cal?.rates),
       {
         title: 'Compliance', columns: ['measure', 'value'], rows: [
           ['searches refused by policy or role', published(cells, 'denials')],
@@ -182,12 +192,17 @@ export async function statutoryReport(
 }
 
 async function statutoryPdf(r: Omit<StatutoryReport, 'pdf'>): Promise<Uint8Array> {
-  const { doc, w } = await newPdf({ title: `${r.citation}: ${r.year}`, author: 'frhub', subject: r.title, at: r.generatedAt, footer: `frhub statutory report ${r.statute} ${r.year}` });
+  return oversightPdf({ ...r, docTitle: `${r.citation}: ${r.year}`, footer: `frhub statutory report ${r.statute} ${r.year}`, fields: [['Statute', r.citation]], preface: 'Counts only. Counts of 1 to 4 are shown as "<5"; a figure that includes one is shown as the range it lies in.' });
+}
+
+/** An oversight report as a PDF: title, period, its sections as tables, notes and what the hub cannot know (statutory and accountability reports alike). */
+export async function oversightPdf(r: Pick<StatutoryReport, 'title' | 'year' | 'periodStart' | 'periodEnd' | 'generatedAt' | 'sections' | 'notes' | 'cannotKnow'> & { docTitle: string; footer: string; fields: [string, string][]; preface: string }): Promise<Uint8Array> {
+  const { doc, w } = await newPdf({ title: r.docTitle, author: 'frhub', subject: r.title, at: r.generatedAt, footer: r.footer });
   w.text(r.title.toUpperCase(), { size: 15, bold: true, gap: 4 });
-  w.field('Statute', r.citation);
+  for (const [k, v] of r.fields) w.field(k, v);
   w.field('Period', `${r.periodStart.toISOString().slice(0, 10)} to ${new Date(r.periodEnd.getTime() - 1).toISOString().slice(0, 10)} (UTC)`);
   w.field('Produced', r.generatedAt.toISOString());
-  w.text('Counts only. Counts of 1 to 4 are shown as "<5"; a figure that includes one is shown as the range it lies in.', { size: 8, gap: 6 });
+  w.text(r.preface, { size: 8, gap: 6 });
   for (const s of r.sections) {
     w.heading(s.title);
     w.table(s.columns.map((c) => c.replace(/_/g, ' ')), s.rows);

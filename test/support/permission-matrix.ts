@@ -94,6 +94,7 @@ export const MATRIX: Record<string, Row> = {
   calibrations: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
   adoptCalibration: { A: F, S: F, AD: F, H: ok, O: F, R: F },
   calibrationJob: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
+  accountabilityReport: { A: F, S: F, AD: F, H: ok, O: ok, R: F },
 };
 
 // root fields with no row, each with its reason
@@ -244,6 +245,7 @@ export function matrixOperations(image: string): Record<string, Operation> {
     subjectRemnants: (gql, k, x) => gql(k, `query($s: ID!) { subjectRemnants(subjectId: $s) { clean } }`, { s: x.subjectId }),
     calibrations: (gql, k) => gql(k, `{ calibrations { modelVersion current { id } } }`),
     calibrationJob: (gql, k) => gql(k, `{ calibrationJob { state message } }`),
+    accountabilityReport: (gql, k) => gql(k, `{ accountabilityReport(year: 2026) { year calibrationSource } }`),
     adoptCalibration: (gql, k, x) => gql(k, `mutation($id: ID!) { adoptCalibration(id: $id) { id current } }`, { id: x.calibrationId }),
     subjectsByBookingNumber: async (gql, k, x) =>
       listing(await gql(k, `{ subjectsByBookingNumber(bookingNumber: "B-1") { id } }`), (d) => d.subjectsByBookingNumber.map((v: { id: string }) => v.id), x.subjectId),
