@@ -42,13 +42,14 @@ export const tenantsListSpec: CommandSpec = {
 };
 
 export const tenantsCreateSpec: CommandSpec = {
-  usage: 'frhub tenants create --slug <slug> --name <name> [--policy-preset <preset>] [--monthly-quota <N>]',
+  usage: 'frhub tenants create --slug <slug> --name <name> [--policy-preset <preset>] [--monthly-quota <N>] [--sandbox]',
   summary: 'Creates an agency (the operator\'s HUB_ADMIN) and prints its id.',
   options: [
     ['--slug <slug>', 'the short name tokens and commands use (lower-case letters, digits, hyphens)'],
     ['--name <name>', 'the agency\'s name as people read it'],
     ['--policy-preset <preset>', 'the jurisdiction preset its policy starts from (the policyPresets query lists them)'],
     ['--monthly-quota <N>', 'searches a month (default: the hub\'s FRHUB_DEFAULT_MONTHLY_QUOTA)'],
+    ['--sandbox', 'a sandbox for an independent tester (docs/independent-testing.md): apart from every real gallery, for good'],
   ],
   details: VIA,
   example: 'npx frhub tenants create --slug metro-pd --name "Metro Police Department"',
@@ -61,6 +62,7 @@ export const tenantsCreateSpec: CommandSpec = {
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`--monthly-quota must be a whole number >= 0, got '${args.flags['monthly-quota']}'`);
       input.monthlyQuota = n;
     }
+    if (args.flags.sandbox === true) input.sandbox = true;
     const { createTenant } = await withHubApi(loadConfig(), OPERATOR_SLUG, Role.HUB_ADMIN, (call) =>
       api(() => call<{ createTenant: { id: string } }>(`mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }`, { i: input })),
     );

@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums
 import { StatisticsRepository } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CalibrationService, CalibrationView } from '../calibration/calibration.service.js';
-import { authorize, defineAbilityFor } from '../policy/ability.js';
+import { abilityOf, authorize } from '../policy/ability.js';
 import type { Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';
@@ -79,7 +79,7 @@ export class AccountabilityService {
 
   async report(actor: Actor, year: number): Promise<AccountabilityReport> {
     return this.trail.refusals(actor, { action: AuditAction.ACCOUNTABILITY_REPORT_READ, details: { year } }, async () => {
-      authorize(actor, defineAbilityFor(actor, this.clock.now()), 'read', 'Calibration');
+      authorize(actor, abilityOf(actor, this.clock.now()), 'read', 'Calibration');
       if (!Number.isInteger(year) || year < 2000 || year > 2200) throw new DomainError('BAD_USER_INPUT', `year must be a calendar year such as 2026, got ${year}.`);
       const from = new Date(Date.UTC(year, 0, 1));
       const to = new Date(Date.UTC(year + 1, 0, 1));
