@@ -2,6 +2,17 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** Age at booking, in bands. */
+export type AgeBand =
+  | 'AGE_18_TO_24'
+  | 'AGE_25_TO_34'
+  | 'AGE_35_TO_44'
+  | 'AGE_45_TO_54'
+  | 'AGE_55_TO_64'
+  | 'AGE_65_AND_OVER'
+  | 'UNDER_18'
+  | 'UNKNOWN';
+
 /** What an audited decision came to: ALLOWED, DENIED (a refusal of what the caller may do) or FAILED (bad input, an unusable photo, an error). */
 export type AuditOutcome =
   | 'ALLOWED'
@@ -65,6 +76,8 @@ export type CreateTenantInput = {
   name: string;
   /** jurisdiction policy preset (see policyPresets); default MN_DEFAULT (At most 200 characters; no control or invisible characters.) */
   policyPreset?: string | null | undefined;
+  /** true: a sandbox for an independent tester (docs/independent-testing.md), apart from every real gallery for good; default false */
+  sandbox?: boolean | null | undefined;
   /** At most 200 characters; no control or invisible characters. */
   slug: string;
 };
@@ -76,6 +89,13 @@ export type DeclineReason =
   | 'PROBE_UNSUITABLE'
   | 'PROHIBITED_PURPOSE';
 
+/** A demographic field a gallery owner may choose to keep on its subjects (none by default): kept to measure error rates by group, never searched on; oversight sees group counts only, small cells suppressed. */
+export type DemographicField =
+  | 'AGE_BAND'
+  | 'ETHNICITY'
+  | 'RACE'
+  | 'SEX';
+
 export type EditRequestProbeInput = {
   /** default: the first probe (At most 200 characters; no control or invisible characters.) */
   probeId?: string | number | null | undefined;
@@ -85,10 +105,18 @@ export type EditRequestProbeInput = {
 };
 
 export type EnrollFaceInput = {
+  /** only where the gallery keeps AGE_BAND */
+  ageBand?: AgeBand | null | undefined;
+  /** only where the gallery keeps ETHNICITY */
+  ethnicity?: SubjectEthnicity | null | undefined;
   /** At most 200 characters; no control or invisible characters. */
   galleryId: string | number;
   image?: File | null | undefined;
   imageBase64?: string | null | undefined;
+  /** only where the gallery keeps RACE */
+  race?: SubjectRace | null | undefined;
+  /** only where the gallery keeps SEX (else FIELD_NOT_KEPT) */
+  sex?: SubjectSex | null | undefined;
   /** At most 200 characters; no control or invisible characters. */
   subjectRef: string;
 };
@@ -367,6 +395,27 @@ export type Statute =
   | 'UT_77_23E'
   | 'WA_43_386';
 
+/** Ethnicity as booking records code it (UCR-NIBRS: H, N, U). */
+export type SubjectEthnicity =
+  | 'HISPANIC_OR_LATINO'
+  | 'NOT_HISPANIC_OR_LATINO'
+  | 'UNKNOWN';
+
+/** Race as booking records code it (UCR-NIBRS race codes I, A, B, P, W, U). */
+export type SubjectRace =
+  | 'AMERICAN_INDIAN_OR_ALASKA_NATIVE'
+  | 'ASIAN'
+  | 'BLACK_OR_AFRICAN_AMERICAN'
+  | 'NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER'
+  | 'UNKNOWN'
+  | 'WHITE';
+
+/** Sex as booking records code it (NCIC / UCR-NIBRS: F, M, U). */
+export type SubjectSex =
+  | 'FEMALE'
+  | 'MALE'
+  | 'UNKNOWN';
+
 export type SubmitRequestInput = {
   /** the supervisor who approved sending the request (At most 200 characters; no control characters or bidi overrides.) */
   approvingSupervisor: string;
@@ -406,6 +455,8 @@ export type TenantStatus =
 export type UpdateGalleryInput = {
   /** true: archive (not searched, takes no enrollment); false: bring back */
   archived?: boolean | null | undefined;
+  /** the demographic fields to keep on its subjects from now on (replaces the list; [] keeps none): a field left out is cleared on every subject */
+  demographicFields?: Array<DemographicField> | null | undefined;
   /** At most 200 characters; no control or invisible characters. */
   galleryId: string | number;
   /** a new name (1-200 characters, unique in your agency) (At most 200 characters; no control characters or bidi overrides.) */
