@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { Queryable, ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, DEMOGRAPHIC_VOCABULARIES, DemographicField } from '../../models/enums.js';
 import { FaceTemplateRepository } from '../../models/face-template.repository.js';
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
@@ -110,7 +110,7 @@ export function published(g: GroupFigures): PublishedGroup {
  */
 export class GroupRatesService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly rates: GroupRatesPort,
@@ -149,6 +149,6 @@ export class GroupRatesService {
 }
 
 /** `frhub calibrate --gallery --by`: the groups of a sample already read (and audited) by GallerySampleService, in the gallery's tenant's scope. */
-export function readGroups(db: Db, gallery: GalleryRow, field: DemographicField, faces: { subjectId: string; embedding: Float32Array }[]) {
+export function readGroups(db: ScopedDb, gallery: GalleryRow, field: DemographicField, faces: { subjectId: string; embedding: Float32Array }[]) {
   return db.scoped({ tenantId: gallery.tenantId }, (tx) => groupedFaces(tx, gallery, field, faces));
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../models/db.js';
+import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, CalibrationJobState } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -65,7 +65,7 @@ export class CalibrationJob {
   private current: CalibrationJobStatus = { state: CalibrationJobState.IDLE, startedAt: null, finishedAt: null, galleryId: null, pairsScored: 0, pairsTotal: 0, stored: [], message: 'not run since this replica started' };
 
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly calibrations: CalibrationService,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CalibrationRepository, type CalibrationRow, type NewCalibration } from '../../models/calibration.repository.js';
-import type { Db, Queryable } from '../../models/db.js';
+import type { Queryable, ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { abilityOf, authorize } from '../policy/ability.js';
@@ -83,7 +83,7 @@ export class CalibrationService {
   private readonly ports = new Map<string, InForceCalibration>();
 
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly read: CalibrationReader,

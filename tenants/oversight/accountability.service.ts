@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../models/db.js';
+import type { Queryable, ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums.js';
 import { StatisticsRepository } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -67,7 +67,7 @@ const fig = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)
  */
 export class AccountabilityService {
   constructor(
-    private readonly db: Db,
+    private readonly db: ScopedDb,
     private readonly clock: Clock,
     private readonly trail: AuditTrail,
     private readonly calibrations: CalibrationService,
