@@ -5,9 +5,9 @@
 
 /** Each layer and the project folders it may import; anything of the project not listed is refused. */
 const LAYERS = [
-  // the CLI (server/cli/, or a top-level cli/) sits above everything; its build step bundles the console
-  { name: 'cli', path: '^(cli|server/cli)/', may: ['cli', 'server', 'inference', 'schema', 'tenants', 'models', 'migrations', 'console/build\\.cjs$'] },
-  { name: 'server', path: '^server/', pathNot: '^server/cli/', may: ['server/(?!cli/)', 'inference', 'schema', 'tenants', 'models', 'migrations'] },
+  // the CLI (cli/, or a top-level cli/) sits above everything; its build step bundles the console
+  { name: 'cli', path: '^(cli|cli)/', may: ['cli', 'server', 'inference', 'schema', 'tenants', 'models', 'migrations', 'console/build\\.cjs$'] },
+  { name: 'server', path: '^server/', pathNot: '^cli/', may: ['server/(?!cli/)', 'inference', 'schema', 'tenants', 'models', 'migrations'] },
   { name: 'schema', path: '^schema/', may: ['schema', 'tenants', 'models'] },
   { name: 'tenants', path: '^tenants/', may: ['tenants', 'models'] },
   { name: 'models', path: '^models/', may: ['models'] },

@@ -2,7 +2,7 @@
 // Bundles the web console (console/src, Preact) into dist/console with esbuild: one script, one
 // stylesheet, one page; nothing is fetched from elsewhere at run time.
 //
-// Every `frhub` command runs this (through server/cli/build.cjs), often beside a hub that is serving
+// Every `frhub` command runs this (through cli/build.cjs), often beside a hub that is serving
 // these files. So it rebuilds only when an input changed since the last build (esbuild's own list of
 // the files it bundled, kept outside the served folder), and each file is replaced by a rename, never
 // rewritten in place: a browser loading the console meanwhile gets the old file or the new one, whole.

@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 // Governance: tenant policies, quotas, sharing agreements, reviews, retention columns, the
 // hash-chained append-only audit log, and row-level security on every tenant-scoped table.
 // The application runs each transaction as the role frhub_app (SET LOCAL ROLE), which does not
-// bypass RLS, with the tenant in `frhub.tenant_id` (see server/database.ts).
+// bypass RLS, with the tenant in `frhub.tenant_id` (see server/database/open-database.ts).
 const SCOPED = ['principals', 'galleries', 'subjects', 'face_templates', 'searches', 'search_candidates', 'search_reviews',
   'tenant_policies', 'quotas', 'sharing_agreements', 'audit_events'];
 const SHARED_READ = { galleries: 'id', subjects: 'gallery_id', face_templates: 'gallery_id' } as const;

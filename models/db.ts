@@ -3,7 +3,7 @@ export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<any>;
   /**
    * Called by the audit repository each time it appends an event here: the chain's head moved, and
-   * the database anchors the new head once this transaction has ended (server/audit-anchor.ts).
+   * the database anchors the new head once this transaction has ended (server/audit/audit-anchor.ts).
    */
   auditAppended?(): void;
 }

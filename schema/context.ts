@@ -9,7 +9,7 @@ import type { GalleryService } from '../tenants/galleries/gallery.service.js';
 import type { RecordsService } from '../tenants/galleries/records.service.js';
 import type { OversightService } from '../tenants/oversight/oversight.service.js';
 import type { GroupRatesService } from '../tenants/calibration/by-group.js';
-import type { PolicyService } from '../tenants/policy/policy.service.js';
+import type { PolicyService } from '../tenants/legal-basis/policy.service.js';
 import type { QuotaService } from '../tenants/quotas/quota.service.js';
 import type { ReportService } from '../tenants/reports/report.service.js';
 import type { ReviewService } from '../tenants/review/review.service.js';

@@ -6,7 +6,7 @@ import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
 import { defaultIndexBuildCapMb } from '../models/index-memory.js';
 import { DEFAULT_TARGET_FPIR } from '../tenants/search/search-threshold.js';
-import type { ReadReplicaSettings } from './read-replicas.js';
+import type { ReadReplicaSettings } from './database/read-replicas.js';
 
 /** Everything the hub reads from the environment, parsed and validated once at start. */
 export interface Config {

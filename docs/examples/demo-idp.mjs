@@ -30,7 +30,7 @@ const fail = (message) => {
 /** The operator's token, minted by the CLI from the hub's keys (and audited by the hub like any). */
 const operatorToken = () =>
   new Promise((done) =>
-    execFile(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'token', '--tenant', 'hub', '--role', 'HUB_ADMIN', '--ttl', '900'], { cwd: ROOT }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(ROOT, 'cli/frhub.cjs'), 'token', '--tenant', 'hub', '--role', 'HUB_ADMIN', '--ttl', '900'], { cwd: ROOT }, (err, stdout, stderr) =>
       err ? fail(`could not mint an operator token: ${stderr.trim() || err.message}`) : done(stdout.trim()),
     ),
   );

@@ -4,7 +4,7 @@
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-frhub() { node server/cli/frhub.cjs "$@"; }
+frhub() { node cli/frhub.cjs "$@"; }
 # gql TOKEN QUERY [VARIABLES-JSON]: prints the response; fails on GraphQL errors
 gql() {
   local body

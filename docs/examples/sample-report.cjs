@@ -3,15 +3,15 @@
 // throw-away embedded hub, searched and reviewed by two people, its lead report fetched over HTTP as
 // an agency supervisor would, the PNG drawn by pdf.js (docs/examples/pdf-page-png.mjs). Run from the
 // repository root: `npm run docs:sample-report` (or `node docs/examples/sample-report.cjs [out dir]`).
-require('../../server/cli/build.cjs');
+require('../../cli/build.cjs');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const sharp = require('sharp');
 const pino = require('pino');
 const { loadConfig } = require('../../dist/server/config.js');
-const { createHub } = require('../../dist/server/hub.js');
-const { mintToken } = require('../../dist/server/auth.js');
+const { createHub } = require('../../dist/server/composition/create-hub.js');
+const { mintToken } = require('../../dist/server/auth/hub-tokens.js');
 const { pdfAttachments, REPORT_ATTACHMENT } = require('../../dist/tenants/reports/lead-report.pdf.js');
 
 const ROOT = resolve(__dirname, '../..');

@@ -1,7 +1,7 @@
 import { AuditRepository, chainHash, canonicalEvent, GENESIS_HASH, type AuditEventRow } from '../../models/audit.repository.js';
 import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome } from '../../models/enums.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock, Page } from '../shared/ports.js';

@@ -5,7 +5,7 @@ import { GalleryRepository, type GalleryRow } from '../../models/gallery.reposit
 import { SubjectRepository } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { suppress } from '../oversight/suppression.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

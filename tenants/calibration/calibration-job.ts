@@ -2,7 +2,7 @@ import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, CalibrationJobState } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import type { Actor } from '../shared/actor.js';
 import type { Clock } from '../shared/ports.js';
 import type { CalibrationService } from './calibration.service.js';

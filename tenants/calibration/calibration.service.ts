@@ -3,7 +3,7 @@ import { CalibrationRepository, type CalibrationRow, type NewCalibration } from 
 import type { Queryable, ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

@@ -3,7 +3,7 @@ import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, Role } from '../../models/enums.js';
 import { TenantRepository, type PrincipalPatch, type PrincipalRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { isOperatorRole, scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

@@ -3,8 +3,8 @@ import { AuditAction, AuditOutcome, SignInRefusal } from '../../models/enums.js'
 import { SessionRepository } from '../../models/session.repository.js';
 import { TenantRepository, type IssuerRow, type PrincipalRow, type TenantRow } from '../../models/tenant.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
-import { resolvePolicy } from '../policy/policy.service.js';
+import { abilityOf, authorize } from '../access/ability.js';
+import { resolvePolicy } from '../legal-basis/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

@@ -5,7 +5,7 @@ import { FaceTemplateRepository, type ModelTemplateCount } from '../../models/fa
 import { GalleryRepository, type GalleryRow, type SubjectRow } from '../../models/gallery.repository.js';
 import { SubjectRepository, type SubjectDemographics } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, DemographicField, RemovalReason } from '../.
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import { DEMOGRAPHIC_KEYS, SUBJECT_DETAIL_FIELDS, SubjectRepository, type Remnants, type Removed, type SubjectDemographics, type SubjectDetails, type SubjectRecord } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

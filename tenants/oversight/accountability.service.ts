@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums
 import { StatisticsRepository } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CalibrationService, CalibrationView } from '../calibration/calibration.service.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import type { Actor } from '../shared/actor.js';
 import { DomainError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports.js';

@@ -10,7 +10,7 @@ import { SearchRepository } from '../../models/search.repository.js';
 import { RequestRepository } from '../../models/request.repository.js';
 import { StatisticsRepository, type MatchSourceRow, type UsageRow } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';

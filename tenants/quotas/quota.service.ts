@@ -2,7 +2,7 @@ import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, QuotaPeriod } from '../../models/enums.js';
 import { QuotaRepository, type QuotaRow } from '../../models/quota.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';

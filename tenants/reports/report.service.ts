@@ -9,7 +9,7 @@ import { RequestRepository, type RequestRow } from '../../models/request.reposit
 import { SearchRepository } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { onlyItsExaminer } from '../search/search.service.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { servingSide } from '../requests/request-view.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';

@@ -5,8 +5,8 @@ import { FaceImageError } from '../../models/face-image-cipher.js';
 import { PolicyRepository } from '../../models/policy.repository.js';
 import type { ExaminationRow, ProbeRow, ProbeVersionRow, RequestRepository, RequestRow } from '../../models/request.repository.js';
 import { SearchRepository } from '../../models/search.repository.js';
-import { traitsOf } from '../policy/ability.js';
-import { resolvePolicy } from '../policy/policy.service.js';
+import { traitsOf } from '../access/ability.js';
+import { resolvePolicy } from '../legal-basis/policy.service.js';
 import type { Actor } from '../shared/actor.js';
 
 export const LEAD_BANNER = 'investigative lead only — not probable cause to arrest';

@@ -9,9 +9,9 @@ import { ExaminationAgreementRepository, RequestRepository, type RequestRow, typ
 import { TenantRepository } from '../../models/tenant.repository.js';
 import { meaningful } from '../../models/text.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize, traitsOf, type Action } from '../policy/ability.js';
-import { checkSearchPolicy } from '../policy/legal-basis.js';
-import { resolvePolicy } from '../policy/policy.service.js';
+import { abilityOf, authorize, traitsOf, type Action } from '../access/ability.js';
+import { checkSearchPolicy } from '../legal-basis/legal-basis.js';
+import { resolvePolicy } from '../legal-basis/policy.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

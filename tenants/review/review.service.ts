@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, CandidateDecision, ReviewOutcome, ReviewStat
 import { ReviewRepository, type ReviewRow } from '../../models/review.repository.js';
 import { SearchRepository, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize, type Action } from '../policy/ability.js';
+import { abilityOf, authorize, type Action } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

@@ -1,5 +1,5 @@
 import { QualityFloorAction } from '../../models/enums.js';
-import type { QualityFloors } from '../policy/legal-basis.js';
+import type { QualityFloors } from '../legal-basis/legal-basis.js';
 import { DomainError } from '../shared/errors.js';
 import type { QualityComponents } from '../shared/ports.js';
 

@@ -8,9 +8,9 @@ import { FaceTemplateRepository, type IndexBuild } from '../../models/face-templ
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
-import { checkSearchPolicy, EXIGENT_BASES } from '../policy/legal-basis.js';
-import { resolvePolicy } from '../policy/policy.service.js';
+import { abilityOf, authorize } from '../access/ability.js';
+import { checkSearchPolicy, EXIGENT_BASES } from '../legal-basis/legal-basis.js';
+import { resolvePolicy } from '../legal-basis/policy.service.js';
 import { checkRoom, type QuotaService } from '../quotas/quota.service.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';

@@ -2,7 +2,7 @@ import type { ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { ExaminationAgreementRepository, type ExaminationAgreementRow } from '../../models/request.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';

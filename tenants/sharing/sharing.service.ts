@@ -3,7 +3,7 @@ import { AuditAction, AuditOutcome, LegalBasis } from '../../models/enums.js';
 import { GalleryRepository } from '../../models/gallery.repository.js';
 import { SharingRepository, type SharingAgreementRow } from '../../models/sharing.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { abilityOf, authorize } from '../policy/ability.js';
+import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { refuseAcrossKinds, tenantById, tenantBySlug } from '../shared/tenants.js';
 import { DomainError, notFound } from '../shared/errors.js';

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { Role } from '../../models/enums';
-import { AuthError, RemoteKeySets, verifyFederatedToken } from '../../server/auth';
-import { endpoint } from '../../server/console-oidc';
+import { AuthError, RemoteKeySets, verifyFederatedToken } from '../../server/auth/hub-tokens';
+import { endpoint } from '../../server/console/oidc-sign-in';
 import { HostClass, hostClass, isLoopbackHost, isPrivateAddressLiteral, remoteUrlProblem } from '../../tenants/shared/urls';
 import { startHub, type TestHub } from '../support/hub';
 
@@ -114,7 +114,7 @@ describe('federated identity: a tenant trusts its own issuer', () => {
     expect(hostClass('012.0.0.1')).toBe(HostClass.PRIVATE); // octal 012 = 10
   });
 
-  describe("a discovery document's endpoints (server/console-oidc.ts endpoint)", () => {
+  describe("a discovery document's endpoints (server/console/oidc-sign-in.ts endpoint)", () => {
     const ok = (raw: string, issuer: string) => expect(endpoint(raw, 'token_endpoint', new URL(issuer))).toBe(new URL(raw).href);
     const refused = (raw: string, issuer: string, why: RegExp) => expect(() => endpoint(raw, 'token_endpoint', new URL(issuer))).toThrow(why);
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { Role } from '../../models/enums';
 import { emitSchema, SCHEMA_FILE } from '../../schema/build-schema';
-import { parseArgs } from '../../server/cli/args';
-import { tokenCommand, tokenSpec } from '../../server/cli/hub-commands';
+import { parseArgs } from '../../cli/args';
+import { tokenCommand, tokenSpec } from '../../cli/hub-commands';
 import { BOOKING_FACES, bookingPhoto, portrait, sampleImage } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 

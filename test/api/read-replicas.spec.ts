@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Client } from 'pg';
 import { Role } from '../../models/enums';
 import { ConfigError, loadConfig } from '../../server/config';
-import { ReadReplicaSet, ReadSource, replicaName } from '../../server/read-replicas';
+import { ReadReplicaSet, ReadSource, replicaName } from '../../server/database/read-replicas';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, uploadRequest, type TestHub } from '../support/hub';
 import { sameDatabaseOn } from '../support/process';

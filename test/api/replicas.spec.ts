@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
 import { Role } from '../../models/enums';
-import { generateStoredKey, writeKeySetFile } from '../../server/auth';
+import { generateStoredKey, writeKeySetFile } from '../../server/auth/hub-tokens';
 import { loadConfig } from '../../server/config';
-import { MIGRATIONS } from '../../server/database';
-import { createHub, type Hub } from '../../server/hub';
-import { issueCliToken } from '../../server/token-ledger';
+import { MIGRATIONS } from '../../server/database/open-database';
+import { createHub, type Hub } from '../../server/composition/create-hub';
+import { issueCliToken } from '../../server/auth/token-ledger';
 import { ONE_PHOTO_BATCHES, untilMetrics } from '../support/client';
 import { portrait } from '../support/fixtures';
 import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../support/process';
@@ -113,7 +113,7 @@ onPostgres('two hub replicas on one PostgreSQL', () => {
     expect(issued.errors).toBeUndefined();
     expect((await b.gql(issued.data.issueToken.token, `{ me { role principalId } }`)).data.me).toEqual({ role: 'AGENCY_ANALYST', principalId: analystId });
 
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'token', '--tenant', 'token-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600'], {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'cli/frhub.cjs'), 'token', '--tenant', 'token-pd', '--role', 'AGENCY_SUPERVISOR', '--ttl', '600'], {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', FRHUB_DATA_DIR: ws.dataDir, FRHUB_SIGNING_KEYS_FILE: keysFile, DATABASE_URL: ws.databaseUrl },
     });
@@ -195,7 +195,7 @@ onPostgres('two hub replicas on one PostgreSQL', () => {
   it('readiness follows the schema: a migration reverted beside a running replica makes it unready until it is applied again', async () => {
     const { hub, dataDir } = survivor;
     const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'migrate', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_DATA_DIR: dataDir, DATABASE_URL: ws.databaseUrl } });
+      promisify(execFile)(process.execPath, [join(ROOT, 'cli/frhub.cjs'), 'migrate', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_DATA_DIR: dataDir, DATABASE_URL: ws.databaseUrl } });
     const last = new MIGRATIONS[MIGRATIONS.length - 1]().name;
     await cli('--revert');
     const down = await fetch(`${hub.url}/readyz`);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAGES, pageOf as consolePageOf } from '../../console/src/roles';
-import { CONSOLE_PAGES, OIDC_CALLBACK, OIDC_START, SESSION_PATH, pageOf } from '../../server/console-pages';
-import { ROUTES } from '../../server/http';
+import { CONSOLE_PAGES, OIDC_CALLBACK, OIDC_START, SESSION_PATH, pageOf } from '../../server/http/console-pages';
+import { ROUTES } from '../../server/http/http';
 import { buildConsole } from '../support/browser';
 import { startHub, type TestHub } from '../support/hub';
 

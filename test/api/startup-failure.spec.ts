@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../server/config';
-import { createHub } from '../../server/hub';
+import { createHub } from '../../server/composition/create-hub';
 import { hubWorkspace, type HubWorkspace } from '../support/process';
 
 // A start-up step that fails after the database and the models are open (here: the schema was never

@@ -2,17 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { Role } from '../../models/enums';
-import { abilityOf, authorize } from '../../tenants/policy/ability';
+import { abilityOf, authorize } from '../../tenants/access/ability';
 import type { Actor } from '../../tenants/shared/actor';
 
 // Access is decided in one place: the actor's CASL ability, built once per actor by abilityOf()
-// (tenants/policy/ability.ts), and what a role may do or is lives in its role file. These checks
+// (tenants/access/ability.ts), and what a role may do or is lives in its role file. These checks
 // parse the sources (not grep them), and prove on a planted file that each finds what it forbids.
 const ROOT = resolve(__dirname, '../..');
-const ABILITY = 'tenants/policy/ability.ts';
+const ABILITY = 'tenants/access/ability.ts';
 const LAYERS = ['server', 'schema', 'tenants', 'models', 'inference', 'test'];
 /** where a role may be named: the ability, the role files, and the actor's own definitions */
-const ROLE_PLACES = [ABILITY, 'tenants/policy/roles/', 'tenants/shared/actor.ts'];
+const ROLE_PLACES = [ABILITY, 'tenants/access/roles/', 'tenants/shared/actor.ts'];
 
 function* sources(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +49,7 @@ function offences(where: string, text: string): string[] {
 }
 
 describe('access checks', () => {
-  it('builds abilities only in tenants/policy/ability.ts and branches on roles only in the role files', () => {
+  it('builds abilities only in tenants/access/ability.ts and branches on roles only in the role files', () => {
     const found: string[] = [];
     for (const layer of LAYERS) {
       for (const file of sources(join(ROOT, layer))) {
@@ -76,8 +76,8 @@ describe('access checks', () => {
       `const analyst = p.role === Role.AGENCY_ANALYST;`,
     ].join('\n');
     expect(offences('tenants/search/planted.ts', planted)).toEqual([
-      'tenants/search/planted.ts:2: defineAbilityFor() outside tenants/policy/ability.ts',
-      'tenants/search/planted.ts:3: builds a CASL ability outside tenants/policy/ability.ts',
+      'tenants/search/planted.ts:2: defineAbilityFor() outside tenants/access/ability.ts',
+      'tenants/search/planted.ts:3: builds a CASL ability outside tenants/access/ability.ts',
       "tenants/search/planted.ts:4: a branch on the actor's role outside the role files",
       "tenants/search/planted.ts:5: a branch on the actor's role outside the role files",
       "tenants/search/planted.ts:6: a branch on the actor's role outside the role files",

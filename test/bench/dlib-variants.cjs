@@ -4,7 +4,7 @@
 // picks the face). Not shipped: the pack's chips are the engine's; this measures what else could be
 // done with the same three nets (test/bench/RESULTS.md, "builtin-dlib: test-time augmentation").
 //
-//   node server/cli/frhub.cjs models          # builds dist/ and converts the pack
+//   node cli/frhub.cjs models          # builds dist/ and converts the pack
 //   node test/bench/dlib-variants.cjs --pairs ../shared/faces/pairs/lfw_devtest_pairs.tsv --root ../shared/faces [--jitter 6]
 //
 // Landmarks: "direct" = the pack's (one look on BlazeFace's box, a second on a square `refine` times the

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadPack } from '../../inference/model-pack';
 import { AuditAction, Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
-import { createHub, type Hub } from '../../server/hub';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { hubClient, type HubClient } from '../support/client';
 import { frhubSpawned } from '../support/cli';
 import { describeWithShared, SHARED } from '../support/fixtures';
@@ -35,7 +35,7 @@ describeWithShared('by group: false-match and false non-match rates per group of
   let templates: { subject: string; group: string; v: number[] }[];
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
     ws = await hubWorkspace();
     env = { FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '' };
     hub = await createHub(loadConfig({ ...process.env, ...env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu' }), { logger: pino({ level: 'silent' }) });

@@ -4,8 +4,8 @@ import pino from 'pino';
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { AuditAction, Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
-import { openDatabase } from '../../server/database';
-import { createHub, type Hub } from '../../server/hub';
+import { openDatabase } from '../../server/database/open-database';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { hubClient } from '../support/client';
 import { frhubSpawned } from '../support/cli';
 import { demoPeople } from '../support/fixtures';
@@ -33,7 +33,7 @@ describe('frhub calibrate --gallery: the pack\'s score distributions on a galler
   let templates: { subject: string; v: number[] }[];
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
     ws = await hubWorkspace();
     env = { FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '' };
     hub = await createHub(loadConfig({ ...process.env, ...env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu' }), { logger: pino({ level: 'silent' }) });

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { AuditAction, Role } from '../../models/enums';
 import { loadConfig } from '../../server/config';
-import { openDatabase } from '../../server/database';
-import { createHub, type Hub } from '../../server/hub';
+import { openDatabase } from '../../server/database/open-database';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { hubClient } from '../support/client';
 import { frhubSpawned as frhub } from '../support/cli';
 import { demoPeople } from '../support/fixtures';
@@ -24,7 +24,7 @@ describe('frhub calibrate --store, list and adopt', () => {
   let galleryId: string;
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
     ws = await hubWorkspace();
     env = { FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '' };
     hub = await createHub(loadConfig({ ...process.env, ...env, FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu' }), { logger: pino({ level: 'silent' }) });

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { anchorFileOf } from '../../server/audit-anchor';
-import { anchorAgainst } from '../../server/cli/governance-commands';
+import { anchorFileOf } from '../../server/audit/audit-anchor';
+import { anchorAgainst } from '../../cli/governance-commands';
 import { loadConfig, type Config } from '../../server/config';
-import { lockFileOf } from '../../server/data-dir-lock';
-import { createHub, type Hub } from '../../server/hub';
-import { scratchDatabase } from '../../server/scratch-database';
+import { lockFileOf } from '../../server/database/data-dir-lock';
+import { createHub, type Hub } from '../../server/composition/create-hub';
+import { scratchDatabase } from '../../server/database/scratch-database';
 import { Role } from '../../models/enums';
 import { verifyChain } from '../../tenants/audit/audit.service';
 import { hubClient } from '../support/client';
@@ -21,7 +21,7 @@ const ROOT = resolve(__dirname, '../..');
 const MODELS = join(ROOT, 'data/models');
 const PG = process.env.DATABASE_URL || undefined;
 
-/** `node server/cli/frhub.cjs …` with the models of this checkout and the CPU provider. */
+/** `node cli/frhub.cjs …` with the models of this checkout and the CPU provider. */
 const frhub = (args: string[], env: Record<string, string>, timeoutMs = 90_000) => frhubAt(args, { FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env }, timeoutMs);
 
 // commands whose names are relied on outside this repo: the listing must keep them
@@ -38,7 +38,7 @@ async function inParallel<T>(items: T[], width: number, work: (item: T) => Promi
   }));
 }
 
-beforeAll(() => execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
+beforeAll(() => execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
 
 describe('frhub: help, usage and input errors', () => {
   let dataDir: string;

@@ -20,7 +20,7 @@ describe('the console build beside a running hub', () => {
 
   it('a frhub command leaves the built console as it is when no source changed', () => {
     const before = identity();
-    execFileSync('node', [join(ROOT, 'server/cli/frhub.cjs'), '--help'], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/frhub.cjs'), '--help'], { cwd: ROOT, stdio: 'ignore' });
     expect(identity()).toEqual(before);
   });
 

@@ -22,7 +22,7 @@ interface Ran {
 
 function frhub(args: string[], env: Record<string, string>): Promise<Ran> {
   return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
+    const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -50,7 +50,7 @@ describe('frhub models add / calibrate', () => {
   const setManifest = (m: ModelPackManifest) => writeFileSync(join(pack, 'manifest.json'), JSON.stringify(m));
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
     work = mkdtempSync(join(tmpdir(), 'frhub-add-'));
     const source = ensureBuiltinPack(join(ROOT, 'data/models'), 'builtin-dlib');
     pack = join(work, 'county-dlib');

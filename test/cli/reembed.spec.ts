@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { loadConfig } from '../../server/config';
-import { createHub, type Hub } from '../../server/hub';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { FaceEngine, DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { Role } from '../../models/enums';
@@ -43,7 +43,7 @@ describe('frhub reembed: a gallery moved to another model pack from kept crops',
   let admin: string;
 
   beforeAll(async () => {
-    execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
     ws = await hubWorkspace();
     env = { FRHUB_DATA_DIR: ws.dataDir, DATABASE_URL: ws.databaseUrl ?? '' };
     hub = await createHub(loadConfig({ ...process.env, ...env, FRHUB_MODEL_DIR: MODELS, FRHUB_INFERENCE_PROVIDER: 'cpu' }), { logger: pino({ level: 'silent' }) });

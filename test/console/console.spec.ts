@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { request } from 'node:http';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { mintToken } from '../../server/auth';
+import { mintToken } from '../../server/auth/hub-tokens';
 import { Role } from '../../models/enums';
 import { portrait } from '../support/fixtures';
 import { movableClock, startHub, type TestHub } from '../support/hub';
@@ -17,7 +17,7 @@ const ROOT = resolve(__dirname, '../..');
 function consoleLink(t: TestHub, args: string[]): Promise<string> {
   const env = { ...process.env, FRHUB_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl, PORT: new URL(t.url).port, LOG_LEVEL: 'warn' };
   return new Promise((ok, fail) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'token', ...args, '--console'], { cwd: ROOT, env });
+    const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), 'token', ...args, '--console'], { cwd: ROOT, env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

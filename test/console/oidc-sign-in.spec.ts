@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { mintToken } from '../../server/auth';
+import { mintToken } from '../../server/auth/hub-tokens';
 import { Role } from '../../models/enums';
 import { movableClock, startHub, type TestHub } from '../support/hub';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';

@@ -23,7 +23,7 @@ describeWithShared('false-match rate intervals on held-apart people (research ph
     const dir = mkdtempSync(join(tmpdir(), 'frhub-coverage-'));
     const file = join(dir, 'vectors.jsonl');
     const code = await new Promise<number | null>((done) => {
-      const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), 'models', 'calibrate', 'builtin-dlib', '--root', join(SHARED, 'faces'), '--exclude', 'deepface/deepface_id01,deepface/deepface_id12', '--vectors', file], {
+      const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), 'models', 'calibrate', 'builtin-dlib', '--root', join(SHARED, 'faces'), '--exclude', 'deepface/deepface_id01,deepface/deepface_id12', '--vectors', file], {
         cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu' }, stdio: ['ignore', 'ignore', 'inherit'],
       });
       child.on('close', done);

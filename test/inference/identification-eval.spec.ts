@@ -90,10 +90,10 @@ describe('identification metrics (hand-computed)', () => {
   });
 });
 
-/** `node server/cli/frhub.cjs …` as users run it. */
+/** `node cli/frhub.cjs …` as users run it. */
 function frhub(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn' } });
+    const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from '../../server/database';
-import { scratchDatabase } from '../../server/scratch-database';
+import { openDatabase, type Database } from '../../server/database/open-database';
+import { scratchDatabase } from '../../server/database/scratch-database';
 import { atLeast, EF_SEARCH, efSearchFor, FaceTemplateRepository, HALFVEC_SINCE, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
 import { HNSW_EF_CONSTRUCTION, HNSW_M, PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
 import type { Queryable } from '../../models/db';

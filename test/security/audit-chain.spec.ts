@@ -4,8 +4,8 @@ import { AuditTrail } from '../../tenants/audit/audit-trail';
 import { verifyChain } from '../../tenants/audit/audit.service';
 import { DomainError } from '../../tenants/shared/errors';
 import { systemClock } from '../../tenants/shared/ports';
-import { checkSearchPolicy } from '../../tenants/policy/legal-basis';
-import { resolvePolicy } from '../../tenants/policy/policy.service';
+import { checkSearchPolicy } from '../../tenants/legal-basis/legal-basis';
+import { resolvePolicy } from '../../tenants/legal-basis/policy.service';
 import { portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 

@@ -4,12 +4,12 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { AuditAnchorError, AuditAnchorFileError, anchorFileOf, databaseKey, readAnchor } from '../../server/audit-anchor';
-import { DataDirLockedError, lockFileOf } from '../../server/data-dir-lock';
+import { AuditAnchorError, AuditAnchorFileError, anchorFileOf, databaseKey, readAnchor } from '../../server/audit/audit-anchor';
+import { DataDirLockedError, lockFileOf } from '../../server/database/data-dir-lock';
 import { loadConfig } from '../../server/config';
-import { openDatabase, type Database } from '../../server/database';
-import { createHub } from '../../server/hub';
-import { scratchDatabase } from '../../server/scratch-database';
+import { openDatabase, type Database } from '../../server/database/open-database';
+import { createHub } from '../../server/composition/create-hub';
+import { scratchDatabase } from '../../server/database/scratch-database';
 import { AuditAction, AuditOutcome } from '../../models/enums';
 import { AuditTrail } from '../../tenants/audit/audit-trail';
 import { verifyChain } from '../../tenants/audit/audit.service';
@@ -88,8 +88,8 @@ describe('the embedded database is one process\'s: an exclusive lock on data/pgl
   it('refuses a second process too, and says which command holds it when no hub serves', async () => {
     const first = await openDatabase({ dataDir, migrate: true });
     try {
-      execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
-      const other = spawnSync('node', ['-e', `require('${ROOT}/dist/server/database.js').openDatabase({ dataDir: '${dataDir}', migrate: true }).then(() => process.exit(0), (e) => { console.log(e.constructor.name + ': ' + e.message); process.exit(3); })`], { encoding: 'utf8', timeout: 60_000 });
+      execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' });
+      const other = spawnSync('node', ['-e', `require('${ROOT}/dist/server/database/open-database.js').openDatabase({ dataDir: '${dataDir}', migrate: true }).then(() => process.exit(0), (e) => { console.log(e.constructor.name + ': ' + e.message); process.exit(3); })`], { encoding: 'utf8', timeout: 60_000 });
       expect(other.status).toBe(3);
       expect(other.stdout).toMatch(new RegExp(`^DataDirLockedError: ${join(dataDir, 'pglite')} is in use by \`.*\` \\(pid ${process.pid}, since .*\\): wait for it to finish or stop it, then try again\\.`));
       expect(await head(first)).toBe(0);
@@ -177,7 +177,7 @@ describe('the audit chain\'s head is anchored outside the database and checked a
   const open = (checkAnchor?: boolean) => openDatabase({ databaseUrl: scratch.url, dataDir, migrate: true, checkAnchor });
   const anchored = () => readAnchor(anchorFileOf(dataDir), databaseKey(scratch.url));
 
-  beforeAll(() => execFileSync('node', [join(ROOT, 'server/cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
+  beforeAll(() => execFileSync('node', [join(ROOT, 'cli/build.cjs')], { cwd: ROOT, stdio: 'ignore' }));
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'frhub-anchor-'));
     scratch = await scratchDatabase(PG, 'frhub_anchor');
@@ -212,7 +212,7 @@ describe('the audit chain\'s head is anchored outside the database and checked a
       expect(readFileSync(anchorFileOf(dataDir), 'utf8')).toBe(before);
       expect(existsSync(lockFileOf(dataDir))).toBe(false);
 
-      const cli = await run('node', [join(ROOT, 'server/cli/frhub.cjs'), 'audit', 'verify'], { cwd: ROOT, env: { ...process.env, FRHUB_DATA_DIR: dataDir, DATABASE_URL: scratch.url ?? '' } }).then(
+      const cli = await run('node', [join(ROOT, 'cli/frhub.cjs'), 'audit', 'verify'], { cwd: ROOT, env: { ...process.env, FRHUB_DATA_DIR: dataDir, DATABASE_URL: scratch.url ?? '' } }).then(
         () => ({ code: 0, stdout: '' }),
         (e: { code: number; stdout: string }) => e,
       );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../models/enums';
-import { mintToken } from '../../server/auth';
+import { mintToken } from '../../server/auth/hub-tokens';
 import { scopeOf } from '../../tenants/shared/actor';
 import { portrait } from '../support/fixtures';
 import { movableClock, startHub, type TestHub } from '../support/hub';

@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '../..');
 
 function frhub(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

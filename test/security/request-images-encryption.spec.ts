@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { join } from 'node:path';
 import { FaceCropRepository } from '../../models/face-crop.repository';
-import { ImageKeys, readImageKeyFile } from '../../server/image-keys';
+import { ImageKeys, readImageKeyFile } from '../../server/database/image-keys';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { DISPOSE, examinationCast, SEARCH, SUBMIT, submission } from '../support/requests';

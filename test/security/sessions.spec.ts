@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { Role } from '../../models/enums';
-import { generateStoredKey, mintToken, writeKeySetFile } from '../../server/auth';
+import { generateStoredKey, mintToken, writeKeySetFile } from '../../server/auth/hub-tokens';
 import { loadConfig } from '../../server/config';
-import { createHub, type Hub } from '../../server/hub';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { hubClient } from '../support/client';
 import { movableClock, startHub, type TestHub } from '../support/hub';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../models/enums';
-import { AuthError, generateStoredKey, loadKeySet, mintToken, readKeySetFile, readRetiredKeys, verifyToken } from '../../server/auth';
+import { AuthError, generateStoredKey, loadKeySet, mintToken, readKeySetFile, readRetiredKeys, verifyToken } from '../../server/auth/hub-tokens';
 import { reportDigest } from '../../tenants/reports/lead-report';
 import { frhubInProcess, frhubSpawned } from '../support/cli';
 import { bookingPhoto } from '../support/fixtures';

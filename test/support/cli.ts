@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { main } from '../../server/cli/main';
+import { main } from '../../cli/main';
 import type { TestHub } from './hub';
 
 const ROOT = resolve(__dirname, '../..');
@@ -38,7 +38,7 @@ export async function frhubInProcess(argv: string[], env: Record<string, string>
  */
 export function frhubSpawned(args: string[], env: Record<string, string>, opts: { timeoutMs?: number; onStderr?: (all: string, child: ChildProcess) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
+    const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', LOG_LEVEL: 'warn', ...env } });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {

@@ -1,4 +1,4 @@
-import { mintToken, type SigningKeys } from '../../server/auth';
+import { mintToken, type SigningKeys } from '../../server/auth/hub-tokens';
 import type { Role } from '../../models/enums';
 import { until } from './until';
 

@@ -2,5 +2,5 @@
 // that starts compiled pieces from the TypeScript sources (the inference thread's worker, the
 // console pages a hub serves) finds them current without importing the build tool itself.
 module.exports = () => {
-  require('../../server/cli/build.cjs');
+  require('../../cli/build.cjs');
 };

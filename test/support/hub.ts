@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../server/config';
-import { createHub, type Hub } from '../../server/hub';
+import { createHub, type Hub } from '../../server/composition/create-hub';
 import { Role } from '../../models/enums';
 import type { Clock } from '../../tenants/shared/ports';
 import { hubClient, type HubClient } from './client';

@@ -14,7 +14,7 @@ export interface WorkerProcess {
 
 /** A real `frhub serve-inference` (a free port unless given), started and ready; or its early exit as an error. */
 export async function spawnWorker(args: string[], env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve-inference', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [join(ROOT, 'cli/frhub.cjs'), 'serve-inference', '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production', FRHUB_MODEL_DIR: join(ROOT, 'data/models'), FRHUB_INFERENCE_PROVIDER: 'cpu', FRHUB_INFERENCE_SECRET: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

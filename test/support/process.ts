@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadSigningKeys } from '../../server/auth';
-import { scratchDatabase } from '../../server/scratch-database';
+import { loadSigningKeys } from '../../server/auth/hub-tokens';
+import { scratchDatabase } from '../../server/database/scratch-database';
 import { Role } from '../../models/enums';
 import { hubClient, type HubClient } from './client';
 
@@ -47,10 +47,10 @@ export interface Ran {
   timedOut: boolean;
 }
 
-/** The real CLI as users run it (`node server/cli/frhub.cjs …`), asynchronously: a synchronous child freezes undici's keep-alive. */
+/** The real CLI as users run it (`node cli/frhub.cjs …`), asynchronously: a synchronous child freezes undici's keep-alive. */
 export function frhubAt(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<Ran> {
   return new Promise((done) => {
-    const child = spawn('node', [join(ROOT, 'server/cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn('node', [join(ROOT, 'cli/frhub.cjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -81,7 +81,7 @@ export interface HubProcess extends HubClient {
 
 /** ws: a workspace of hubWorkspace(), or the data dir (and database) of a hub the test made itself */
 export async function spawnHub(ws: Pick<HubWorkspace, 'dataDir' | 'databaseUrl' | 'readUrls'>, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<HubProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'server/cli/frhub.cjs'), 'serve'], {
+  const child = spawn(process.execPath, [join(ROOT, 'cli/frhub.cjs'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

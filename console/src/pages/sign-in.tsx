@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 
 // why a sign-in with an agency's identity provider did not complete: the hub's SignInError codes
-// (server/console-oidc.ts), each in words; a code not listed reads as PROVIDER_ERROR
+// (server/console/oidc-sign-in.ts), each in words; a code not listed reads as PROVIDER_ERROR
 type SignInError = 'NO_PROVIDER' | 'PROVIDER_UNREACHABLE' | 'FLOW_MISMATCH' | 'DENIED' | 'PROVIDER_ERROR' | 'TOKEN_REFUSED' | 'NO_PRINCIPAL' | 'HUB_ISSUES_NO_TOKENS' | 'PRINCIPAL_DISABLED' | 'MFA_REQUIRED' | 'NOTICE_NOT_ACKNOWLEDGED';
 const AGENCY_SIGN_IN_ERRORS: Record<SignInError, string> = {
   NO_PROVIDER: 'That agency does not sign in with its own identity provider on this hub. Check its short name, or sign in with a hub token from your agency’s administrator.',
