@@ -5,9 +5,9 @@
 
 /** Each layer and the project folders it may import; anything of the project not listed is refused. */
 const LAYERS = [
-  // the CLI (cli/, or a top-level cli/) sits above everything; its build step bundles the console
-  { name: 'cli', path: '^(cli|cli)/', may: ['cli', 'server', 'inference', 'schema', 'tenants', 'models', 'migrations', 'console/build\\.cjs$'] },
-  { name: 'server', path: '^server/', pathNot: '^cli/', may: ['server/(?!cli/)', 'inference', 'schema', 'tenants', 'models', 'migrations'] },
+  // the frhub command sits above everything (nothing imports it); its build step bundles the console
+  { name: 'cli', path: '^cli/', may: ['cli', 'server', 'inference', 'schema', 'tenants', 'models', 'migrations', 'console/build\\.cjs$'] },
+  { name: 'server', path: '^server/', may: ['server', 'inference', 'schema', 'tenants', 'models', 'migrations'] },
   { name: 'schema', path: '^schema/', may: ['schema', 'tenants', 'models'] },
   { name: 'tenants', path: '^tenants/', may: ['tenants', 'models'] },
   { name: 'models', path: '^models/', may: ['models'] },
@@ -18,6 +18,18 @@ const LAYERS = [
   { name: 'console', path: '^console/', may: ['console'] },
 ];
 
+/**
+ * server/'s rooms, top to bottom: a room imports its own files and rooms below it, never one above.
+ * The composition root wires everything; routes sit on auth and HTTP plumbing; the adapters (database,
+ * the audit anchor, inference) know no route. Files in server/ itself (config.ts) belong to no room.
+ */
+const SERVER_ROOMS = [
+  ['composition'],
+  ['apollo', 'console', 'reports'],
+  ['auth', 'http'],
+  ['database', 'audit', 'inference'],
+];
+
 /** Anything that is not a package or a Node built-in: the project's own files, wherever they lie. */
 const PROJECT = '^(?!node_modules/)';
 
@@ -25,13 +37,32 @@ const layerRules = LAYERS.map((l) => ({
   name: `${l.name}-layer`,
   comment: `${l.name}/ may import only ${l.may.join(', ')} (docs/design.md, "Layout and the direction of imports")`,
   severity: 'error',
-  from: { path: l.path, ...(l.pathNot ? { pathNot: l.pathNot } : {}) },
+  from: { path: l.path },
   to: { path: PROJECT, dependencyTypesNot: ['core'], pathNot: l.may.map((m) => `^${m}`) },
 }));
+
+const roomRules = SERVER_ROOMS.slice(1).flatMap((tier, i) => {
+  const above = SERVER_ROOMS.slice(0, i + 1).flat();
+  return tier.map((room) => ({
+    name: `server-${room}-room`,
+    comment: `server/${room}/ never imports a room above it (${above.map((r) => `server/${r}/`).join(', ')}): docs/design.md, "server/ in rooms"`,
+    severity: 'error',
+    from: { path: `^server/${room}/` },
+    to: { path: `^server/(${above.join('|')})/` },
+  }));
+});
 
 module.exports = {
   forbidden: [
     ...layerRules,
+    ...roomRules,
+    {
+      name: 'server-composition-is-wiring-only',
+      comment: 'only the frhub command starts a hub: no file of server/ outside the composition root imports it',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '^server/composition/' },
+      to: { path: '^server/composition/' },
+    },
     {
       name: 'resolvers-never-import-repositories',
       comment: 'schema/ calls services; only models/ holds repositories and SQL',

@@ -82,8 +82,10 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       const edges = real.modules.flatMap((m) => m.dependencies.map((d) => ({ from: m.source, to: d.resolved })));
       expect(real.modules.length).toBeGreaterThan(200);
       expect(edges.some((e) => e.from.startsWith('server/') && e.to.startsWith('inference/'))).toBe(true);
-      expect(edges).toContainEqual({ from: 'server/cli/frhub.cjs', to: 'server/cli/build.cjs' });
-      for (const top of LAYERS.filter((t) => t !== 'cli')) expect(real.modules.some((m) => m.source.startsWith(`${top}/`))).toBe(true);
+      expect(edges).toContainEqual({ from: 'cli/frhub.cjs', to: 'cli/build.cjs' });
+      for (const top of LAYERS) expect(real.modules.some((m) => m.source.startsWith(`${top}/`))).toBe(true);
+      // server/'s rooms are there to be checked, each with files in it
+      for (const room of ['composition', 'http', 'auth', 'console', 'reports', 'database', 'audit', 'inference']) expect(real.modules.some((m) => m.source.startsWith(`server/${room}/`))).toBe(true);
     });
 
     it('breaks none of them', () => {
@@ -100,9 +102,12 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
     let fixture: Cruise;
     const files: Record<string, string> = {
       // allowed edges, which must stay quiet
-      'server/cli/main.ts': `import { createHub } from '../hub.js';\nexport const main = createHub;\n`,
-      'server/cli/build.cjs': `require('../../console/build.cjs');\n`,
-      'server/hub.ts': `import { resolver } from '../schema/resolver.js';\nimport { analyze } from '../inference/engine.js';\nexport const createHub = () => [resolver, analyze];\n`,
+      'cli/main.ts': `import { createHub } from '../server/composition/create-hub.js';\nexport const main = createHub;\n`,
+      'cli/build.cjs': `require('../console/build.cjs');\n`,
+      'server/composition/create-hub.ts': `import { resolver } from '../../schema/resolver.js';\nimport { analyze } from '../../inference/engine.js';\nimport { routes } from '../http/routes.js';\nimport { open } from '../database/open.js';\nexport const createHub = () => [resolver, analyze, routes, open];\n`,
+      'server/http/routes.ts': `import { open } from '../database/open.js';\nexport const routes = open;\n`,
+      'server/database/open.ts': `export const open = () => 1;\n`,
+      'server/config.ts': `import { open } from './database/open.js';\nexport const config = open;\n`,
       'schema/resolver.ts': `import { search } from '../tenants/search.service.js';\nexport const resolver = search;\n`,
       'tenants/search.service.ts': `import { Role } from '../models/enums.js';\nexport const search = () => Role;\n`,
       'models/enums.ts': `export enum Role { ANALYST = 'ANALYST' }\n`,
@@ -112,13 +117,17 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       'console/src/main.tsx': `export const page = 1;\n`,
       // the forbidden ones
       'tenants/static.ts': `import { resolver } from '../schema/resolver.js';\nexport const x = resolver;\n`,
-      'inference/lazy.ts': `export const load = () => import('../server/hub.js');\n`,
+      'inference/lazy.ts': `export const load = () => import('../server/composition/create-hub.js');\n`,
       'models/legacy.ts': `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const t = require('../tenants/search.service');\n`,
-      'inference/tool.cjs': `require('../server/cli/build.cjs');\n`,
+      'inference/tool.cjs': `require('../cli/build.cjs');\n`,
       'schema/rows.ts': `import { rows } from '../models/search.repository.js';\nexport const r = rows;\n`,
-      'server/hub-tools.ts': `import { main } from './cli/main.js';\nexport const m = main;\n`,
+      'server/hub-tools.ts': `import { main } from '../cli/main.js';\nexport const m = main;\n`,
+      // server/'s rooms: an adapter reaching up to a route, and a room reaching the composition root
+      'server/database/log.ts': `import { routes } from '../http/routes.js';\nexport const l = routes;\n`,
+      'server/http/start.ts': `import { createHub } from '../composition/create-hub.js';\nexport const s = createHub;\n`,
+      'server/banner.ts': `import { createHub } from './composition/create-hub.js';\nexport const b = createHub;\n`,
       'console/src/api.ts': `import type { Role } from '../../models/enums.js';\nexport type R = Role;\n`,
-      'inference/computed.ts': `import { resolve } from 'node:path';\n// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const b = () => require(resolve(__dirname, '../server/cli/build.cjs'));\n`,
+      'inference/computed.ts': `import { resolve } from 'node:path';\n// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const b = () => require(resolve(__dirname, '../cli/build.cjs'));\n`,
     };
 
     beforeAll(async () => {
@@ -135,19 +144,23 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       expect(named(fixture)).toEqual(
         [
           'tenants/static.ts → schema/resolver.ts (tenants-layer)', // static import
-          'inference/lazy.ts → server/hub.ts (inference-layer)', // dynamic import()
+          'inference/lazy.ts → server/composition/create-hub.ts (inference-layer)', // dynamic import()
           'models/legacy.ts → tenants/search.service.ts (models-layer)', // require
-          'inference/tool.cjs → server/cli/build.cjs (inference-layer)', // a .cjs file
+          'inference/tool.cjs → cli/build.cjs (inference-layer)', // a .cjs file
           'schema/rows.ts → models/search.repository.ts (resolvers-never-import-repositories)',
-          'server/hub-tools.ts → server/cli/main.ts (server-layer)', // cli sits above server
+          'server/hub-tools.ts → cli/main.ts (server-layer)', // nothing imports cli/
           'console/src/api.ts → models/enums.ts (console-layer)', // `import type`
+          'server/database/log.ts → server/http/routes.ts (server-database-room)', // an adapter knows no route
+          'server/http/start.ts → server/composition/create-hub.ts (server-http-room)', // a room below the composition root
+          'server/http/start.ts → server/composition/create-hub.ts (server-composition-is-wiring-only)',
+          'server/banner.ts → server/composition/create-hub.ts (server-composition-is-wiring-only)', // only cli/ starts a hub
         ].sort(),
       );
-      expect(fixture.summary.error).toBe(7);
+      expect(fixture.summary.error).toBe(11);
     });
 
     it('refuses a specifier the graph cannot read', () => {
-      expect(computedSpecifiers(dir)).toEqual([`inference/computed.ts:3: require(resolve(__dirname, '../server/cli/build.cjs'))`]);
+      expect(computedSpecifiers(dir)).toEqual([`inference/computed.ts:3: require(resolve(__dirname, '../cli/build.cjs'))`]);
     });
   });
 });
