@@ -25,7 +25,8 @@ export interface Config {
   systemUseNotice?: string;
   introspection: boolean;
   logLevel: string;
-  maxUploadBytes: number;
+  /** the largest photo accepted, in bytes (FRHUB_MAX_IMAGE_BYTES): uploads, base64 images and the decoder alike */
+  maxImageBytes: number;
   /** quota a new tenant gets each month unless set otherwise */
   defaultMonthlyQuota: number;
   /** how long shutdown waits for in-flight requests before cutting connections */
@@ -188,7 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     systemUseNotice: systemUseNotice(env),
     introspection: bool(env, 'FRHUB_INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    maxUploadBytes: maxImageBytes,
+    maxImageBytes,
     defaultMonthlyQuota: int(env, 'FRHUB_DEFAULT_MONTHLY_QUOTA', 500, 0),
     purgeIntervalMinutes: num(env, 'FRHUB_PURGE_INTERVAL_MINUTES', 360, 0),
     calibrationIntervalMinutes: num(env, 'FRHUB_CALIBRATION_INTERVAL_MINUTES', 0, 0),

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { SignInRefusal, TenantStatus, type Role } from '../../models/enums.js';
-import type { TenantService } from '../../tenants/directory/tenant.service.js';
+import { HUB_TOKEN_ISSUER, type TenantService } from '../../tenants/directory/tenant.service.js';
 import { SignInRefused, refusal, type Admitted, type PresentedToken, type SessionService } from '../../tenants/directory/session.service.js';
 import type { Actor } from '../../tenants/shared/actor.js';
 import { systemClock, type Clock } from '../../tenants/shared/ports.js';
-import { assertsMfa, AuthError, claimedIssuer, HUB_ISSUER, RemoteKeySets, tokenIdOf, verifyFederatedClaims, verifyToken, type SigningKeys } from './hub-tokens.js';
+import { assertsMfa, AuthError, claimedIssuer, RemoteKeySets, tokenIdOf, verifyFederatedClaims, verifyToken, type SigningKeys } from './hub-tokens.js';
 
 /** A verified, admitted token: the request's Actor, who it speaks for, and the token's id and times. */
 export interface Identified {
@@ -33,7 +33,7 @@ export function authenticator(keys: SigningKeys, tenants: TenantService, session
 
   async function identify(token: string, requestId: string): Promise<Identified> {
     const issuer = claimedIssuer(token);
-    if (issuer && issuer !== HUB_ISSUER) return federated(token, issuer, requestId);
+    if (issuer && issuer !== HUB_TOKEN_ISSUER) return federated(token, issuer, requestId);
     let claims;
     try {
       claims = await verifyToken(keys, token);

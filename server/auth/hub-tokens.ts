@@ -8,8 +8,7 @@ import { systemClock, type Clock } from '../../tenants/shared/ports.js';
 
 // Hub-issued tokens: EdDSA. One embedded hub generates its key into the data directory on first use;
 // replicas share a key set file (FRHUB_SIGNING_KEYS_FILE): the newest key signs, the others verify.
-// Verification accepts only that algorithm and issuer, so `alg: none` and foreign tokens fail.
-export const HUB_ISSUER = HUB_TOKEN_ISSUER;
+// Verification accepts only that algorithm and issuer (HUB_TOKEN_ISSUER), so `alg: none` and foreign tokens fail.
 const ALG = 'EdDSA';
 
 const jose = () => require('jose') as typeof import('jose');
@@ -294,7 +293,7 @@ export async function mintToken(keys: TokenSigner, opts: { tenant: string; role?
   const nowMs = (keys.clock ?? systemClock).now().getTime();
   return new (jose().SignJWT)({ tenant: opts.tenant, ...(opts.principalId ? {} : { role: opts.role }) })
     .setProtectedHeader({ alg: ALG, ...(keys.kid ? { kid: keys.kid } : {}) })
-    .setIssuer(HUB_ISSUER)
+    .setIssuer(HUB_TOKEN_ISSUER)
     .setSubject(opts.principalId ?? `svc:${opts.role}`)
     .setIssuedAt(nowMs / 1000)
     .setExpirationTime(Math.floor(nowMs / 1000) + (opts.ttlSeconds ?? 12 * 3600))
@@ -327,7 +326,7 @@ export function assertsMfa(claims: { amr?: unknown; acr?: unknown }, mfaAcrValue
 /** A hub token's claims, verified at the keys' clock's now (the hub's injected clock). */
 export async function verifyToken(keys: SigningKeys, token: string): Promise<HubClaims> {
   try {
-    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_ISSUER, algorithms: [ALG], requiredClaims: ['exp'], currentDate: keys.clock.now() });
+    const { payload } = await jose().jwtVerify(token, (header) => keys.verificationKey(header.kid), { issuer: HUB_TOKEN_ISSUER, algorithms: [ALG], requiredClaims: ['exp'], currentDate: keys.clock.now() });
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
     if (payload.sub.startsWith('svc:') && !Object.values(Role).includes(payload.role as Role)) throw new Error('unknown role');
     return { tenant: payload.tenant, role: payload.role as Role | undefined, sub: payload.sub, iat: typeof payload.iat === 'number' ? payload.iat : undefined, exp: payload.exp as number };

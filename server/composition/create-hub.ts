@@ -279,12 +279,12 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   app.get('/graphql', (req, res, next) => (req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html' ? res.redirect(302, '/graphiql') : next()));
   app.use(
     '/graphql',
-    express.json({ limit: `${Math.ceil((config.maxUploadBytes * 4) / 3 / 1024 / 1024) + 1}mb` }),
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes + 1, maxFiles: 1 }), // +1: busboy flags a file that reaches its limit exactly as truncated
+    express.json({ limit: `${Math.ceil((config.maxImageBytes * 4) / 3 / 1024 / 1024) + 1}mb` }),
+    graphqlUploadExpress({ maxFileSize: config.maxImageBytes + 1, maxFiles: 1 }), // +1: busboy flags a file that reaches its limit exactly as truncated
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = String(req.res?.getHeader('x-request-id') ?? randomUUID());
-        const ctx: GraphQLContext = { requestId, services, maxImageBytes: config.maxUploadBytes };
+        const ctx: GraphQLContext = { requestId, services, maxImageBytes: config.maxImageBytes };
         const header = authorizationOf(req);
         if (header) ctx.actor = await authenticate(header, requestId).catch((e: unknown) => {
           // the principal lookup found no database: say so (503, a code to retry on), not "context creation failed" with the driver's text
@@ -300,7 +300,7 @@ async function assembleHub(config: Config, opts: { clock?: Clock }, logger: pino
   app.use(consoleRouter({ identify: authenticate.identify, sessions: services.sessions, endSession: oidc.endSession, notice: config.systemUseNotice, clock }));
   app.use(oidc.router);
   app.use((_req, res) => void res.status(404).json(httpError('NOT_FOUND', 'No such endpoint: the hub serves the console at /, /graphql, /reports/searches/<id>.pdf and /reports/requests/<id>.pdf (and .json, /discovery.zip), /healthz, /readyz, /metrics and /.well-known/jwks.json.')));
-  app.use(httpErrorHandler(config.maxUploadBytes, logger));
+  app.use(httpErrorHandler(config.maxImageBytes, logger));
 
   return {
     app,
