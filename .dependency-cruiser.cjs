@@ -64,6 +64,13 @@ module.exports = {
       to: { path: '^server/composition/' },
     },
     {
+      name: 'tenants-access-is-shared',
+      comment: 'tenants/access/ (CASL: the ability and the role files) is read by every capability and reads none of them (no cycle between capability folders: test/architecture)',
+      severity: 'error',
+      from: { path: '^tenants/access/' },
+      to: { path: '^tenants/', pathNot: '^tenants/(access|shared)/' },
+    },
+    {
       name: 'resolvers-never-import-repositories',
       comment: 'schema/ calls services; only models/ holds repositories and SQL',
       severity: 'error',

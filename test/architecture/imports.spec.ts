@@ -71,6 +71,31 @@ function computedSpecifiers(root: string): string[] {
   return found.sort();
 }
 
+/** Cycles between the capability folders of tenants/ (a → b → … → a), each named from its smallest folder: a module graph sees none of them. */
+function capabilityCycles(c: Cruise): string[] {
+  const folder = (p: string) => p.match(/^tenants\/([^/]+)\//)?.[1];
+  const next = new Map<string, Set<string>>();
+  for (const m of c.modules) {
+    const from = folder(m.source);
+    if (!from) continue;
+    for (const d of m.dependencies) {
+      const to = folder(d.resolved);
+      if (to && to !== from) next.set(from, (next.get(from) ?? new Set()).add(to));
+    }
+  }
+  const found = new Set<string>();
+  const walk = (path: string[]): void => {
+    for (const to of next.get(path[path.length - 1]) ?? []) {
+      if (to === path[0]) {
+        const at = path.indexOf([...path].sort()[0]);
+        found.add([...path.slice(at), ...path.slice(0, at), path[at]].join(' → '));
+      } else if (!path.includes(to)) walk([...path, to]);
+    }
+  };
+  for (const start of next.keys()) walk([start]);
+  return [...found].sort();
+}
+
 describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
   describe('the real tree', () => {
     let real: Cruise;
@@ -94,6 +119,10 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
 
     it('has no import or require a graph cannot read', () => {
       expect(computedSpecifiers(ROOT)).toEqual([]);
+    });
+
+    it('has no cycle between the capabilities of tenants/', () => {
+      expect(capabilityCycles(real)).toEqual([]);
     });
   });
 
@@ -126,6 +155,10 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       'server/database/log.ts': `import { routes } from '../http/routes.js';\nexport const l = routes;\n`,
       'server/http/start.ts': `import { createHub } from '../composition/create-hub.js';\nexport const s = createHub;\n`,
       'server/banner.ts': `import { createHub } from './composition/create-hub.js';\nexport const b = createHub;\n`,
+      // two capabilities that import each other (access is the shared one: it may not import audit)
+      'tenants/access/ability.ts': `import type { Trail } from '../audit/audit-trail.js';\nexport type A = Trail;\n`,
+      'tenants/audit/audit-trail.ts': `export type Trail = 1;\n`,
+      'tenants/audit/audit.service.ts': `import type { A } from '../access/ability.js';\nexport type S = A;\n`,
       'console/src/api.ts': `import type { Role } from '../../models/enums.js';\nexport type R = Role;\n`,
       'inference/computed.ts': `import { resolve } from 'node:path';\n// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const b = () => require(resolve(__dirname, '../cli/build.cjs'));\n`,
     };
@@ -154,9 +187,14 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
           'server/http/start.ts → server/composition/create-hub.ts (server-http-room)', // a room below the composition root
           'server/http/start.ts → server/composition/create-hub.ts (server-composition-is-wiring-only)',
           'server/banner.ts → server/composition/create-hub.ts (server-composition-is-wiring-only)', // only cli/ starts a hub
+          'tenants/access/ability.ts → tenants/audit/audit-trail.ts (tenants-access-is-shared)',
         ].sort(),
       );
-      expect(fixture.summary.error).toBe(11);
+      expect(fixture.summary.error).toBe(12);
+    });
+
+    it('finds a cycle between two capabilities', () => {
+      expect(capabilityCycles(fixture)).toEqual(['access → audit → access']);
     });
 
     it('refuses a specifier the graph cannot read', () => {
