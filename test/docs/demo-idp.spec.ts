@@ -6,7 +6,7 @@ import { hubWorkspace, spawnHub, type HubProcess, type HubWorkspace } from '../s
 import { until } from '../support/until';
 import { Role } from '../../models/enums';
 
-// The README's `npm run demo:idp` as a new user runs it beside `frhub serve`: one command, then a
+// The operator's manual's (docs/operations.md) `npm run demo:idp` as a new user runs it beside `frhub serve`: one command, then a
 // certified analyst signs in to the console through the identity provider, in Chromium.
 const ROOT = resolve(__dirname, '../..');
 /** What Ctrl-C in a terminal does: SIGINT to the whole foreground process group. */
