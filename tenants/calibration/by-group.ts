@@ -4,7 +4,7 @@ import { FaceTemplateRepository } from '../../models/face-template.repository.js
 import { GalleryRepository, type GalleryRow } from '../../models/gallery.repository.js';
 import { SubjectRepository } from '../../models/subject.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { suppress } from '../oversight/suppression.js';
+import { suppress } from '../shared/suppression.js';
 import { abilityOf, authorize } from '../access/ability.js';
 import { scopeOf, type Actor } from '../shared/actor.js';
 import { DomainError, notFound } from '../shared/errors.js';

@@ -14,7 +14,7 @@ import { abilityOf, authorize } from '../access/ability.js';
 import { type Actor } from '../shared/actor.js';
 import { tenantBySlug } from '../shared/tenants.js';
 import { DomainError } from '../shared/errors.js';
-import { isSmall, suppress, suppressTotal, toCsv } from './suppression.js';
+import { isSmall, suppress, suppressTotal, toCsv } from '../shared/suppression.js';
 
 export { suppress, suppressTotal, toCsv };
 import type { Clock } from '../shared/ports.js';

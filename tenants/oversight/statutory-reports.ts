@@ -2,7 +2,7 @@ import { Statute } from '../../models/enums.js';
 import type { MatchSourceRow, StatutoryCell } from '../../models/statistics.repository.js';
 import type { PackDescription } from '../reports/lead-report.js';
 import { newPdf } from '../reports/lead-report.pdf.js';
-import { suppress, suppressTotal, toCsv } from './suppression.js';
+import { suppress, suppressTotal, toCsv } from '../shared/suppression.js';
 
 export interface StatutorySection {
   title: string;
