@@ -122,6 +122,7 @@ export async function benchApiCommand(args: Args): Promise<number> {
     for (const clients of levels) {
       const split = { inference: [] as number[], db: [] as number[], rest: [] as number[] };
       let failed = 0;
+      const codes = new Map<string, number>();
       const result = await autocannon({
         url: `${url}/graphql`,
         connections: clients,
@@ -132,7 +133,13 @@ export async function benchApiCommand(args: Args): Promise<number> {
             headers: { 'content-type': 'application/json', authorization: `Bearer ${analyst}` },
             body,
             onResponse: (status: number, resBody: string, _ctx: object, headers?: Record<string, string | string[] | undefined>) => {
-              if (status !== 200 || resBody.includes('"errors"')) failed++;
+              if (status !== 200 || resBody.includes('"errors"')) {
+                // a refusal (rate limit, overload) is answered fast: count it apart, with its code, never as a search
+                failed++;
+                const code = /"code":"([A-Z_]+)"/.exec(resBody)?.[1] ?? `HTTP ${status}`;
+                codes.set(code, (codes.get(code) ?? 0) + 1);
+                return;
+              }
               const dur = Object.fromEntries([...String(headers?.['server-timing'] ?? '').matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
               if (dur.total === undefined) return;
               split.inference.push(dur.inference);
@@ -144,7 +151,7 @@ export async function benchApiCommand(args: Args): Promise<number> {
       });
       // autocannon drops the requests in flight at the end; let the hub finish them before the next level or its close
       await new Promise((r) => setTimeout(r, result.latency.max + 200));
-      const done = result.requests.total;
+      const done = result.requests.total - failed;
       const rate = done / duration;
       rows.push({ clients, rate });
       const med = (xs: number[]) => (xs.length ? percentiles(xs).p50.toFixed(1) : '-');
@@ -152,7 +159,7 @@ export async function benchApiCommand(args: Args): Promise<number> {
       const all = share(split.inference) + share(split.db) + share(split.rest) || 1;
       const pct = (xs: number[]) => `${Math.round((100 * share(xs)) / all)}%`;
       console.log(
-        `${String(clients).padStart(2)} client(s): ${rate.toFixed(1)} searches/s  latency p50 ${result.latency.p50.toFixed(1)} ms  p99 ${result.latency.p99.toFixed(1)} ms  errors ${failed + result.errors + result.timeouts}  | server p50: inference ${med(split.inference)} ms, database ${med(split.db)} ms, GraphQL+policy+HTTP ${med(split.rest)} ms  | share of server time: inference ${pct(split.inference)}, database ${pct(split.db)}, GraphQL+policy+HTTP ${pct(split.rest)}`,
+        `${String(clients).padStart(2)} client(s): ${rate.toFixed(1)} searches/s  latency p50 ${result.latency.p50.toFixed(1)} ms  p99 ${result.latency.p99.toFixed(1)} ms  errors ${failed + result.errors + result.timeouts}${codes.size ? ` (${[...codes].map(([c, k]) => `${c} ${k}`).join(', ')})` : ''}  | server p50: inference ${med(split.inference)} ms, database ${med(split.db)} ms, GraphQL+policy+HTTP ${med(split.rest)} ms  | share of server time: inference ${pct(split.inference)}, database ${pct(split.db)}, GraphQL+policy+HTTP ${pct(split.rest)}`,
       );
     }
     const best = rows.reduce((a, b) => (b.rate > a.rate ? b : a));
