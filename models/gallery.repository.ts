@@ -63,6 +63,14 @@ export class GalleryRepository {
     return rows.map((r: { id: string }) => r.id);
   }
 
+  /** Galleries in use whose owner keeps a demographic field, of real agencies (never a sandbox's), by name: what the accountability report measures by group. */
+  async keepingDemographics(db: Queryable): Promise<GalleryRow[]> {
+    return db.query(
+      `SELECT ${GALLERY} FROM galleries g JOIN tenants t ON t.id = g.tenant_id
+        WHERE NOT t.sandbox AND g.archived_at IS NULL AND cardinality(g.demographic_fields) > 0 ORDER BY g.name, g.id`,
+    );
+  }
+
   /** Every gallery the transaction's scope may see, by name. */
   async visibleAll(db: Queryable): Promise<GalleryRow[]> {
     return db.query(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);

@@ -52,6 +52,8 @@ export function wireServices(
   });
   // a lead report names the calibration each search recorded, and reads its rates from it
   const described: ModelDescriber = { ...models, describe: (v) => models.describe(v), calibration: (v) => models.calibration(v), recorded: (tx, id) => calibrations.byId(tx, id) };
+  // measured in this process on the active pack's embeddings at its verification threshold
+  const groupRates = new GroupRatesService(db, clock, trail, { get modelVersion() { return embedder.modelVersion; }, get threshold() { return embedder.matchThreshold; }, measure: ratesByGroup });
   const policies = new PolicyService(db, clock, trail);
   const quotas = new QuotaService(db, clock, trail);
   const sharing = new SharingService(db, clock, trail);
@@ -80,15 +82,14 @@ export function wireServices(
     reviews: new ReviewService(db, clock, trail),
     audit: new AuditService(db, clock, trail),
     oversight: new OversightService(db, clock, trail, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
-    // measured in this process on the active pack's embeddings at its verification threshold
-    groupRates: new GroupRatesService(db, clock, trail, { get modelVersion() { return embedder.modelVersion; }, get threshold() { return embedder.matchThreshold; }, measure: ratesByGroup }),
+    groupRates,
     reports: new ReportService(db, clock, trail, documentSigner(keys), described, crops, sharpProbeEditor),
     calibrations,
     calibrationJob: new CalibrationJob(db, clock, trail, calibrations, new GallerySampleService(db, trail), galleryMeasurer({ id: shipped.packId, version: shipped.packVersion }, () => clock.now()), {
       maxTemplates: config.calibrationMaxTemplates, maxSeconds: config.calibrationMaxSeconds, galleries: config.calibrationGalleries,
     }, jobLog),
-    // the by-group seam (GroupRatesSource) stays empty until the galleries record demographic fields
-    accountability: new AccountabilityService(db, clock, trail, calibrations, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }),
+    // rates by group: the galleries' demographic fields, where their owners keep any
+    accountability: new AccountabilityService(db, clock, trail, calibrations, { describe: (v) => models.describe(v), activeModelVersion: embedder.modelVersion }, groupRates),
     inferenceStatus: () => ({ ...embedder.status() }),
   };
 }

@@ -146,6 +146,42 @@ export class GroupRatesService {
       return { gallery, field: input.by, kept: true, modelVersion, threshold, templatesRead: read, unrecorded, groups };
     });
   }
+
+  /**
+   * The accountability report's rates by group, in its transaction: each gallery of a real agency that
+   * keeps a demographic field, each field it keeps, measured as `measure` does (small cells
+   * suppressed). Null when no gallery keeps one.
+   */
+  async byGroup(tx: Queryable): Promise<PublishedRates[] | null> {
+    const galleries = await this.galleries.keepingDemographics(tx);
+    if (!galleries.length) return null;
+    const out: PublishedRates[] = [];
+    for (const gallery of galleries) {
+      const faces = await this.templates.sampleEmbeddings(tx, gallery.id, this.rates.modelVersion, GROUP_SAMPLE_LIMIT);
+      for (const field of gallery.demographicFields) {
+        const { grouped } = await groupedFaces(tx, gallery, field, faces);
+        for (const g of this.rates.measure(grouped, this.rates.threshold, groupOrder(field)).map(published)) {
+          out.push({
+            group: `${gallery.name}: ${field} ${g.group}`, people: g.people, impostorPairs: g.impostorPairs, falseMatchRate: g.falseMatchRate,
+            low: g.falseMatchRateInterval?.low ?? null, high: g.falseMatchRateInterval?.high ?? null, falseNonMatchRate: g.falseNonMatchRate, warning: g.warning,
+          });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** One group's rates as the accountability report prints them: people as published ("<5" for a small group), no rate of a suppressed one. */
+export interface PublishedRates {
+  group: string;
+  people: string;
+  impostorPairs: number;
+  falseMatchRate: number | null;
+  low: number | null;
+  high: number | null;
+  falseNonMatchRate: number | null;
+  warning: string | null;
 }
 
 /** `frhub calibrate --gallery --by`: the groups of a sample already read (and audited) by GallerySampleService, in the gallery's tenant's scope. */

@@ -2,6 +2,7 @@ import type { Queryable, ScopedDb } from '../../models/db.js';
 import { AuditAction, AuditOutcome, CalibrationSource } from '../../models/enums.js';
 import { StatisticsRepository } from '../../models/statistics.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { PublishedRates } from '../calibration/by-group.js';
 import type { CalibrationService, CalibrationView } from '../calibration/calibration.service.js';
 import { abilityOf, authorize } from '../access/ability.js';
 import type { Actor } from '../shared/actor.js';
@@ -10,26 +11,12 @@ import type { Clock } from '../shared/ports.js';
 import type { ActivePack } from './oversight.service.js';
 import { accuracySection, algorithmSection, oversightPdf, type StatutorySection } from './statutory-reports.js';
 
-/** One demographic group's measured rates, as a by-group measurement gives them. */
-export interface GroupRates {
-  group: string;
-  people: number;
-  impostorPairs: number;
-  falseMatchRate: number;
-  low: number;
-  high: number;
-  /** null: no subject of the group has two bookings */
-  falseNonMatchRate: number | null;
-  /** a plain warning where the group is too small to say anything; null otherwise */
-  warning: string | null;
-}
-
 /**
- * The seam for rates by demographic group: a measurement over the groups a gallery's owner records for
- * its subjects. Absent (the hub records no such fields), the report says rates by group are not measured.
+ * The seam for rates by demographic group: a measurement over the groups galleries' owners record for
+ * their subjects. Absent, or null (no gallery records such fields), the report says they are not measured.
  */
 export interface GroupRatesSource {
-  byGroup(tx: Queryable, calibrationId: string): Promise<GroupRates[]>;
+  byGroup(tx: Queryable): Promise<PublishedRates[] | null>;
 }
 
 export interface AccountabilityReport {
@@ -87,7 +74,7 @@ export class AccountabilityService {
         const overview = await this.calibrations.overviewIn(tx);
         const adoption = await this.calibrations.adoption(tx);
         const qualities = await this.stats.probeQualities(tx, from, to);
-        const byGroup = overview.current && this.groups ? await this.groups.byGroup(tx, overview.current.id) : null;
+        const byGroup = this.groups ? await this.groups.byGroup(tx) : null;
         const now = this.clock.now();
         const body = {
           year, title: 'Facial recognition service: accountability report', periodStart: from, periodEnd: to, generatedAt: now,
@@ -150,10 +137,12 @@ function thresholdsOf(c: CalibrationView | null) {
   return ts?.map((t) => ({ falseMatchRate: t.fmr, threshold: t.threshold, genuineAccepted: t.genuineAccepted }));
 }
 
-function groupSection(groups: GroupRates[] | null): StatutorySection {
+const e1n = (x: number | null) => (x === null ? '-' : e1(x));
+
+function groupSection(groups: PublishedRates[] | null): StatutorySection {
   const columns = ['group', 'people', 'different_person_pairs', 'false_match_rate', 'ci95_low', 'ci95_high', 'false_non_match_rate', 'warning'];
   if (!groups) return { title: 'By demographic group', columns, rows: [['not measured', '-', '-', '-', '-', '-', '-', 'the galleries record no demographic fields of their subjects']] };
-  return { title: 'By demographic group', columns, rows: groups.map((g) => [g.group, String(g.people), String(g.impostorPairs), e1(g.falseMatchRate), e1(g.low), e1(g.high), g.falseNonMatchRate === null ? '-' : g.falseNonMatchRate.toFixed(3), g.warning ?? '']) };
+  return { title: 'By demographic group', columns, rows: groups.map((g) => [g.group, g.people, String(g.impostorPairs), e1n(g.falseMatchRate), e1n(g.low), e1n(g.high), g.falseNonMatchRate === null ? '-' : g.falseNonMatchRate.toFixed(3), g.warning ?? '']) };
 }
 
 function qualitySection(qualities: Record<string, number | null>[]): StatutorySection {

@@ -24,14 +24,17 @@ describe('the accountability report', () => {
   let t: TestHub;
   let auditor: string;
   let searches = 0;
+  let admin: string;
+  let galleryId: string;
+  let people: Awaited<ReturnType<typeof demoPeople>>;
 
   beforeAll(async () => {
     t = await startHub();
     await t.createTenant('metro-pd');
-    const admin = await t.token('metro-pd', Role.AGENCY_ADMIN);
+    admin = await t.token('metro-pd', Role.AGENCY_ADMIN);
     const analyst = await t.principal('metro-pd', Role.AGENCY_ANALYST);
-    const galleryId = (await t.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
-    const people = (await demoPeople()).filter((_, i) => i % 2 === 0).slice(0, 8);
+    galleryId = (await t.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
+    people = (await demoPeople()).filter((_, i) => i % 2 === 0).slice(0, 8);
     for (const p of people.slice(0, 4)) await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId, subjectRef: p.ref, imageBase64: p.image.toString('base64') } });
     for (const p of people.slice(2)) {
       const r = await t.gql(analyst.token, `mutation($i: SearchFacesInput!) { searchFaces(input: $i) { id } }`, { i: { imageBase64: p.image.toString('base64'), legalBasis: 'MISSING_PERSON', caseNumber: `M-${searches}` } });
@@ -96,4 +99,19 @@ describe('the accountability report', () => {
       tx.query(`SELECT outcome, reason FROM audit_events WHERE action = $1 ORDER BY seq`, [AuditAction.ACCOUNTABILITY_REPORT_READ]));
     expect(events.map((e: { outcome: string }) => e.outcome)).toEqual(['ALLOWED', 'DENIED', 'FAILED']);
   });
+  it("measures rates by group once a gallery keeps a demographic field: small groups published as <5, with no rate", async () => {
+    const kept = await t.gql(admin, `mutation($g: ID!) { updateGallery(input: { galleryId: $g, demographicFields: [SEX] }) { demographicFields } }`, { g: galleryId });
+    expect(kept.data.updateGallery.demographicFields).toEqual(['SEX']);
+    for (const [i, p] of people.slice(4, 8).entries()) {
+      const r = await t.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId, subjectRef: p.ref, imageBase64: p.image.toString('base64'), sex: i % 2 ? 'MALE' : 'FEMALE' } });
+      expect(r.errors).toBeUndefined();
+    }
+    const report = (await t.gql(auditor, REPORT, { y: YEAR })).data.accountabilityReport;
+    const rows: string[][] = report.sections.find((s: { title: string }) => s.title === 'By demographic group').rows;
+    expect(rows.map((r) => r[0]).sort()).toEqual(['Bookings: SEX FEMALE', 'Bookings: SEX MALE']);
+    // two people each: their count suppressed, and no rate a handful of people could be singled out by
+    for (const row of rows) expect(row.slice(1, 7)).toEqual(['<5', '0', '-', '-', '-', '-']);
+    expect(report.cannotKnow.join(' ')).not.toMatch(/record no demographic fields/);
+    expect(JSON.stringify(report)).not.toMatch(new RegExp(people.slice(4, 8).map((p) => p.ref).join('|')));
+  }, 300_000);
 });
