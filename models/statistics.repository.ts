@@ -79,6 +79,9 @@ const COUNTS = `
   count(*) FILTER (WHERE ${RECORDED_REVIEW})::int AS reviews,
   count(*) FILTER (WHERE ${RECORDED_REVIEW} AND (e.details->>'final')::boolean)::int AS "reviewedSearches"`;
 
+// an independent tester's sandbox is no agency's use of the hub: hub-wide figures leave it out (a tenant's own figures keep it)
+const REAL = 'NOT coalesce(t.sandbox, false)';
+
 export class StatisticsRepository {
   /** Search and review events between `from` and `to`, grouped by the dimensions asked for. */
   async usage(db: Queryable, q: { from: Date; to: Date; groupBy: StatisticsGroup[]; tenantId: string | null }): Promise<UsageRow[]> {
@@ -89,6 +92,7 @@ export class StatisticsRepository {
       `SELECT ${select ? `${select},` : ''} ${COUNTS}
          FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
         WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND ($3::uuid IS NULL OR e.tenant_id = $3)
+          AND ($3::uuid IS NOT NULL OR ${REAL})
         ${by ? `GROUP BY ${by} ORDER BY ${by}` : ''}`,
       [q.from, q.to, q.tenantId],
     );
@@ -104,7 +108,7 @@ export class StatisticsRepository {
               coalesce(sum(e.candidate_count) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED}), 0)::int AS candidates,
               count(*) FILTER (WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean)::int AS "possibleLeads"
          FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
-        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL AND ${REAL}
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
       [from, to],
     );
@@ -113,8 +117,8 @@ export class StatisticsRepository {
   /** The quality components each search of the period recorded for its probe (its audit event), for their distribution: numbers only, never a probe. */
   async probeQualities(db: Queryable, from: Date, to: Date): Promise<Record<string, number | null>[]> {
     const rows = await db.query(
-      `SELECT e.details -> 'probeQualityComponents' AS q FROM audit_events e
-        WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2 AND e.details ? 'probeQualityComponents'`,
+      `SELECT e.details -> 'probeQualityComponents' AS q FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
+        WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2 AND e.details ? 'probeQualityComponents' AND ${REAL}`,
       [from, to],
     );
     return rows.map((r: { q: Record<string, number | null> }) => r.q);
@@ -136,7 +140,7 @@ export class StatisticsRepository {
               count(*) FILTER (WHERE ${ON_A_LEAD} AND e.details->>'outcome' = ${ARREST})::int AS arrests,
               count(*) FILTER (WHERE ${ON_A_LEAD} AND e.details->>'outcome' = ${CHARGED})::int AS charges
          FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
-        WHERE e.action IN (${SEARCH}, ${REVIEW}, ${OUTCOME}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL
+        WHERE e.action IN (${SEARCH}, ${REVIEW}, ${OUTCOME}) AND e.at >= $1 AND e.at < $2 AND e.legal_basis IS NOT NULL AND ${REAL}
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`,
       [from, to],
     );
@@ -146,11 +150,11 @@ export class StatisticsRepository {
   async matchSources(db: Queryable, from: Date, to: Date): Promise<MatchSourceRow[]> {
     return db.query(
       `WITH s AS (
-         SELECT e.offense_category, e.candidate_count, e.details FROM audit_events e
-          WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2),
+         SELECT e.offense_category, e.candidate_count, e.details FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
+          WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2 AND ${REAL}),
        leads AS (
-         SELECT e.offense_category, count(*)::int AS n FROM audit_events e
-          WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean AND e.at >= $1 AND e.at < $2
+         SELECT e.offense_category, count(*)::int AS n FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
+          WHERE e.action = ${REVIEW} AND e.outcome = ${POSSIBLE_LEAD} AND (e.details->>'final')::boolean AND e.at >= $1 AND e.at < $2 AND ${REAL}
           GROUP BY 1),
        src AS (
          SELECT s.offense_category, coalesce(ot.slug, '?') || '/' || coalesce(g.name, kv.key) AS source, sum(kv.value::int)::int AS n

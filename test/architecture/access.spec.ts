@@ -10,7 +10,7 @@ import type { Actor } from '../../tenants/shared/actor';
 // parse the sources (not grep them), and prove on a planted file that each finds what it forbids.
 const ROOT = resolve(__dirname, '../..');
 const ABILITY = 'tenants/access/ability.ts';
-const LAYERS = ['server', 'schema', 'tenants', 'models', 'inference', 'test'];
+const LAYERS = ['cli', 'server', 'schema', 'tenants', 'models', 'inference', 'test'];
 /** where a role may be named: the ability, the role files, and the actor's own definitions */
 const ROLE_PLACES = [ABILITY, 'tenants/access/roles/', 'tenants/shared/actor.ts'];
 

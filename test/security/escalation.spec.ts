@@ -156,6 +156,13 @@ describe('escalation attacks', () => {
         run: (k) => t.gql(k, `mutation($id: ID!) { revokeSharingAgreement(id: $id) { revokedAt } }`, { id: ids.agreement }),
         effect: async () => (await t.gql(hubAdmin, `{ sharingAgreements { id revokedAt } }`)).data.sharingAgreements,
       },
+      adoptCalibration: {
+        run: async (k) => t.gql(k, `mutation($id: ID!) { adoptCalibration(id: $id) { id } }`, { id: (await t.gql(hubAdmin, `{ calibrations { shipped { id } } }`)).data.calibrations.shipped.id }),
+        effect: async () => {
+          const d = (await t.gql(hubAdmin, `{ calibrations { current { id } } auditEvents(action: "CALIBRATION_ADOPTED", first: 100) { nodes { outcome } } }`)).data;
+          return { current: d.calibrations.current?.id ?? null, adopted: d.auditEvents.nodes.filter((e: { outcome: string }) => e.outcome === 'ALLOWED').length };
+        },
+      },
       setTenantIssuer: {
         run: (k) => t.gql(k, `mutation { setTenantIssuer(input: { tenantSlug: "metro-pd", issuer: "https://rogue.example", jwksUrl: "https://rogue.example/jwks" }) { issuer } }`),
         // a trusted issuer would make this foreign token resolve past the "no tenant trusts" check

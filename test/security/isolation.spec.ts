@@ -125,6 +125,8 @@ const CASES: Record<string, Case> = {
     as: 'admin', value: (v) => v.galleryId, ghost: uuid,
     run: (t, k, id) => t.gql(k, `mutation($i: UpdateGalleryInput!) { updateGallery(input: $i) { id name } }`, { i: { galleryId: id, name: 'Planted', archived: true } }),
   },
+  // a calibration is the operator's: an agency's administrator naming any id is refused alike
+  'adoptCalibration(id)': { as: 'admin', value: (v) => v.galleryId, ghost: uuid, run: (t, k, id) => t.gql(k, `mutation($id: ID!) { adoptCalibration(id: $id) { id } }`, { id }) },
   'galleryRatesByGroup(galleryId)': { as: 'admin', value: (v) => v.galleryId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { galleryRatesByGroup(galleryId: $id, by: SEX) { kept groups { group } } }`, { id }) },
   'subjectRemnants(subjectId)': { as: 'admin', value: (v) => v.subjectId, ghost: uuid, run: (t, k, id) => t.gql(k, `query($id: ID!) { subjectRemnants(subjectId: $id) { clean tables { table rows } } }`, { id }) },
   // requests: another agency's request, and other objects named within one's own request

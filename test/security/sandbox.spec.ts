@@ -144,6 +144,21 @@ describe('sandbox tenants for independent testing: apart from every real gallery
     });
   });
 
+  it("a sandbox's searches are no agency's use of the hub: hub-wide statistics and reports leave them out, its own figures keep them", async () => {
+    const auditor = await t.token('hub', Role.OVERSIGHT_AUDITOR);
+    const range = `from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"`;
+    const hubWide = (await t.gql(auditor, `{ usageStatistics(${range}, groupBy: [TENANT]) { rows { tenant searches } } }`)).data.usageStatistics.rows;
+    expect(hubWide.map((r: { tenant: string }) => r.tenant)).toContain('metro-pd');
+    expect(hubWide.map((r: { tenant: string }) => r.tenant)).not.toEqual(expect.arrayContaining(['tester-lab']));
+    const year = new Date().getUTCFullYear();
+    const report = JSON.stringify((await t.gql(auditor, `{ transparencyReport(year: ${year}) { rows { tenant } csv } statutoryReport(statute: MD_2_510, year: ${year}) { csv } }`)).data);
+    expect(report).toContain('metro-pd');
+    expect(report).not.toContain('tester-lab');
+    // the tester's own figures count its searches
+    const own = (await t.gql(tok['tester-lab:admin'], `{ usageStatistics(${range}, tenantSlug: "tester-lab") { rows { searches } } }`)).data.usageStatistics.rows;
+    expect(own.reduce((n: number, r: { searches: number }) => n + r.searches, 0)).toBeGreaterThan(0);
+  });
+
   it('the tester measures its own gallery by group (galleryRatesByGroup), and no other', async () => {
     const admin = tok['tester-lab:admin'];
     await t.gql(admin, `mutation($g: ID!) { updateGallery(input: { galleryId: $g, demographicFields: [SEX] }) { id } }`, { g: gal['tester-lab'] });
