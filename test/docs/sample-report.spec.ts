@@ -32,6 +32,8 @@ const says = (r: LeadReport) => ({
     galleries: s.galleries.map((g) => ({ owner: g.owner, name: g.name, templates: g.templates })), templatesSearched: s.templatesSearched,
     candidates: s.candidates.map((c) => ({ rank: c.rank, score: round(c.score), subjectRef: c.subjectRef, face: !!c.faceSha256, dispositions: c.dispositions.map((d) => [d.reviewer, d.decision]) })),
     reviews: s.reviews.map((v) => [v.reviewer, v.role, v.outcome, v.note]), reviewStatus: s.reviewStatus, conclusion: s.conclusion,
+    // which calibration the search recorded: its source, not its id (a fresh hub stores it anew)
+    calibration: s.calibration === undefined ? 'absent' : s.calibration === null ? null : s.calibration.source,
   })),
   conclusion: r.conclusion, notice: r.notice, faces: r.faces, limits: r.limits, auditEvents: r.auditEvents.map((e) => e.action),
 });
