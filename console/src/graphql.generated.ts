@@ -664,7 +664,7 @@ export type PreviewProbeQueryVariables = Exact<{
 }>;
 
 
-export type PreviewProbeQuery = { previewProbe: { width: number, height: number, faces: Array<{ quality: number, box: { x: number, y: number, width: number, height: number } }> } };
+export type PreviewProbeQuery = { previewProbe: { width: number, height: number, faces: Array<{ quality: number, box: { x: number, y: number, width: number, height: number }, components: { interEyePx: number | null, yawDeg: number | null, pitchDeg: number | null, rollDeg: number | null, sharpness: number | null, exposure: number | null, clipped: number | null, inFrame: number | null } }> } };
 
 export type SubjectsQueryVariables = Exact<{
   g: string | number;

@@ -213,6 +213,7 @@ export async function renderLeadReportPdf(report: LeadReport, faces: Map<string,
     w.field('Run at', s.at);
     if (s.probeVersion !== undefined) w.field('Probe used', s.probeVersion ? `probe ${s.probeVersion.probeOrdinal}, version ${s.probeVersion.version} (${s.probeVersion.id})` : 'the original photo');
     w.field('Probe', `sha256 ${s.probe.sha256}, ${s.probe.bytes ?? '?'} bytes, face quality ${s.probe.quality.toFixed(3)}`);
+    if (s.probe.components) w.field('Probe quality, in parts', qualityParts(s.probe.components));
     w.field('Threshold', s.thresholdHowSet ?? s.threshold.toFixed(4));
     if (s.calibration !== undefined) w.field('Calibration used', s.calibration ? `calibration ${s.calibration.version} (${s.calibration.source === 'SHIPPED' ? 'shipped with the pack' : 'measured on a gallery'}: ${s.calibration.measuredOn}, ${s.calibration.measuredAt.slice(0, 10)}), id ${s.calibration.id}` : 'the pack\'s own (the search predates recorded calibrations)');
     w.field('List size', `at most ${s.maxCandidates} candidates; ${s.candidates.length} returned`);
@@ -319,4 +320,11 @@ export function facesOf(attachments: Map<string, Uint8Array>): Map<string, Uint8
     if (m && createHash('sha256').update(bytes).digest('hex') === m[1]) faces.set(m[1], bytes);
   }
   return faces;
+}
+
+/** The probe's quality components in words (ISO/IEC 29794-5's parts), as the search recorded them. */
+function qualityParts(c: Record<string, number | null>): string {
+  const n = (k: string, digits: number, unit = '') => (typeof c[k] === 'number' ? `${(c[k] as number).toFixed(digits)}${unit}` : 'not measured');
+  const pct = (k: string, digits: number) => (typeof c[k] === 'number' ? `${((c[k] as number) * 100).toFixed(digits)}%` : 'not measured');
+  return `${n('interEyePx', 0)} px between the eyes; yaw ${n('yawDeg', 0, '°')}, pitch ${n('pitchDeg', 0, '°')}, roll ${n('rollDeg', 0, '°')}; sharpness ${n('sharpness', 0)}; exposure ${n('exposure', 2)}; ${pct('clipped', 1)} crushed or burnt; ${pct('inFrame', 0)} of the face inside the photo`;
 }

@@ -64,7 +64,8 @@ export interface ReportSearch {
   searchId: string;
   at: string;
   modelVersion: string;
-  probe: { sha256: string; bytes: number | null; quality: number };
+  /** components: the probe's quality in parts an examiner can act on, as the search recorded them (null: before they were recorded) */
+  probe: { sha256: string; bytes: number | null; quality: number; components?: Record<string, number | null> | null };
   threshold: number;
   thresholdHowSet: string | null;
   maxCandidates: number;

@@ -112,7 +112,10 @@ export async function assembleReport(
       searchId: s.id,
       at: iso(s.createdAt),
       modelVersion: s.modelVersion,
-      probe: { sha256: s.probeSha256, bytes: typeof ev?.details.bytes === 'number' ? ev.details.bytes : null, quality: s.probeQuality },
+      probe: {
+        sha256: s.probeSha256, bytes: typeof ev?.details.bytes === 'number' ? ev.details.bytes : null, quality: s.probeQuality,
+        components: (ev?.details.probeQualityComponents as Record<string, number | null> | undefined) ?? null,
+      },
       threshold: s.threshold,
       thresholdHowSet: typeof ev?.details.thresholdBasis === 'string' ? ev.details.thresholdBasis : null,
       maxCandidates: text.maxCandidates,

@@ -94,6 +94,9 @@ describe('lead reports of a search: signed PDF, JSON and discovery ZIP', () => {
     expect(text).toContain(searched.galleryReceipt.digest);
     for (const e of report.auditEvents) expect(text).toContain(`#${e.seq} ${e.action} ${e.at} ${e.hash}`);
     expect(text).toContain('not probable cause');
+    // the probe's quality in parts, as the search recorded them, in the JSON and the PDF
+    expect(s.probe.components).toMatchObject({ interEyePx: expect.any(Number), inFrame: expect.any(Number) });
+    expect(text).toContain(`${s.probe.components.interEyePx.toFixed(0)} px between the eyes`);
   });
 
   it('verifies an intact report (PDF, JSON, ZIP) and calls a file with one byte changed altered, through the API and the CLI', async () => {

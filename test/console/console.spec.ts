@@ -139,6 +139,10 @@ describeInBrowser('web console', () => {
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual((await sharp(photo).metadata()).width!);
     expect(await page.getByTestId('probe-caption').textContent()).toContain('the one the hub will search');
+    // the quality in parts an examiner can act on, beside the probe, as the hub measured them
+    const parts = await page.getByTestId('probe-quality').textContent();
+    expect(parts).toMatch(/Pixels between the eyes\d+ \(40 or more/);
+    expect(parts).toMatch(/Face inside the photo\d+%/);
     await page.getByLabel('Legal basis').selectOption('CRIMINAL_SUSPECT_ID');
     // the tenant's rules for that basis, read through the API, before submitting
     const rules = page.getByTestId('rules');

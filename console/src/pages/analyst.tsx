@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { CANDIDATE_FIELDS, CandidateTable, LeadsNotice } from './candidates';
 import { Problem } from './problem';
-import { OutlinedProbe, PREVIEW, ProbeFace, type Preview } from './probe';
+import { OutlinedProbe, PREVIEW, ProbeFace, QualityParts, type Preview } from './probe';
 import { useQuery } from './use-query';
 import { words } from './words';
 import type { PreviewProbeQuery, SearchFacesMutation, SearchRulesQuery } from '../graphql.generated';
@@ -85,6 +85,7 @@ export function AnalystPage() {
           <figure class="probe-figure">
             <OutlinedProbe src={photo.url} preview={preview} />
             <figcaption data-testid="probe-caption">The outlined face is the one the hub will search (face quality {preview.faces[0].quality.toFixed(2)} of 1). If it is not the person you mean, crop the photo to that person.</figcaption>
+            <QualityParts components={preview.faces[0].components} />
           </figure>
         )}
         <Problem error={previewError} />
