@@ -138,6 +138,14 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     expect(await changed.allTextContents()).toEqual([expect.stringMatching(/^Search details .* purged 400 days after .*Override \(the preset says: .*purged \d+ days/)]);
     const policy = (await t.gql(await t.token('hub', Role.HUB_ADMIN), '{ tenantPolicy(tenantSlug: "lake-pd") { preset retentionDays } }')).data.tenantPolicy;
     expect(policy).toEqual({ preset: 'MN_DEFAULT', retentionDays: 400 });
+    // probe quality floors: refuse a probe with fewer than 40 pixels between the eyes, in words once saved
+    await operator.getByRole('button', { name: 'Change the policy' }).click();
+    await operator.getByLabel('A probe below a floor is').selectOption('REFUSE');
+    await operator.getByLabel('Pixels between the eyes, at least').fill('40');
+    await operator.getByRole('button', { name: 'Save the policy' }).click();
+    await operator.getByTestId('policy-rules').getByText(/Probe quality floors \(pixels between the eyes, at least 40\): a probe below one is refused \(LOW_QUALITY\)/).waitFor();
+    const floors = (await t.gql(await t.token('hub', Role.HUB_ADMIN), '{ tenantPolicy(tenantSlug: "lake-pd") { retentionDays qualityFloors { action minInterEyePx maxYawDeg } } }')).data.tenantPolicy;
+    expect(floors).toEqual({ retentionDays: 400, qualityFloors: { action: 'REFUSE', minInterEyePx: 40, maxYawDeg: null } });
     // a sign-in link for each, minted through the API
     const linkFor = async (name: string) => {
       await operator.getByRole('button', { name: `Sign-in link for ${name}` }).click();

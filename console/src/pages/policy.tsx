@@ -2,13 +2,28 @@ import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { useQuery } from './use-query';
 import { LEGAL_BASES, OFFENSE_LEVELS, words } from './vocab';
-import type { LegalBasis, OffenseLevel, PolicyFieldsFragment, TenantPolicyQuery } from '../graphql.generated';
+import type { LegalBasis, OffenseLevel, PolicyFieldsFragment, QualityFloorAction, TenantPolicyQuery } from '../graphql.generated';
 
 export type Policy = PolicyFieldsFragment;
 type Field = Exclude<keyof Policy, 'preset'>;
 const LISTS = ['allowedBases', 'caseNumberRequiredFor', 'warrantRequiredFor', 'narrativeRequiredFor', 'offenseRequiredFor'] as const;
-const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays', 'sessionIdleMinutes', 'sessionLifetimeHours', 'requireMfa'];
-const POLICY = /* GraphQL */ `fragment PolicyFields on TenantPolicy { preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays requireMfa sessionIdleMinutes sessionLifetimeHours }`;
+const FIELDS: Field[] = [...LISTS, 'offenseThreshold', 'exigentApprovalHours', 'retentionDays', 'sessionIdleMinutes', 'sessionLifetimeHours', 'requireMfa', 'qualityFloors'];
+const POLICY = /* GraphQL */ `fragment PolicyFields on TenantPolicy { preset allowedBases offenseRequiredFor offenseThreshold warrantRequiredFor caseNumberRequiredFor narrativeRequiredFor exigentApprovalHours retentionDays requireMfa sessionIdleMinutes sessionLifetimeHours qualityFloors { action minInterEyePx maxYawDeg maxPitchDeg minSharpness minExposure maxExposure minInFrame } }`;
+
+type Floors = NonNullable<Policy['qualityFloors']>;
+type Floor = Exclude<keyof Floors, 'action'>;
+// each floor a probe's quality component is held to, in words (the API's QualityFloorsInput)
+const FLOORS: [Floor, string][] = [
+  ['minInterEyePx', 'Pixels between the eyes, at least'],
+  ['maxYawDeg', 'Head turned (yaw), at most (degrees)'],
+  ['maxPitchDeg', 'Head tilted (pitch), at most (degrees)'],
+  ['minSharpness', 'Sharpness, at least'],
+  ['minExposure', 'Exposure, at least (0-1)'],
+  ['maxExposure', 'Exposure, at most (0-1)'],
+  ['minInFrame', 'Share of the face inside the photo, at least (0-1)'],
+];
+const NO_FLOORS: Omit<Floors, 'action'> = { minInterEyePx: null, maxYawDeg: null, maxPitchDeg: null, minSharpness: null, minExposure: null, maxExposure: null, minInFrame: null };
+const floorWords = (f: Floors) => FLOORS.filter(([k]) => f[k] !== null && f[k] !== undefined).map(([k, label]) => `${label.toLowerCase()} ${f[k]}`).join('; ') || 'none set';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(Array.isArray(a) ? [...a].sort() : a) === JSON.stringify(Array.isArray(b) ? [...b].sort() : b);
 const list = (xs: string[]) => (xs.length ? xs.map(words).join(', ') : 'no legal basis');
@@ -26,6 +41,9 @@ export function explain(p: Policy): Record<Field, string> {
     retentionDays: `Search details (candidates, case data) are purged ${p.retentionDays} days after the search unless a legal hold keeps them; the audit log keeps its events.`,
     sessionIdleMinutes: `A console session with no activity for ${p.sessionIdleMinutes} minutes is locked: its person signs in again.`,
     sessionLifetimeHours: `A console session ends ${p.sessionLifetimeHours} hours after it opened, however active.`,
+    qualityFloors: p.qualityFloors
+      ? `Probe quality floors (${floorWords(p.qualityFloors)}): a probe below one is ${p.qualityFloors.action === 'REFUSE' ? 'refused (LOW_QUALITY)' : 'searched, with a warning the search records'}.`
+      : 'No probe quality floors beyond the hub’s own: a probe the hub can search is searched.',
     requireMfa: p.requireMfa
       ? 'Its people sign in to the console only through the agency’s identity provider with a second factor (MFA_REQUIRED otherwise).'
       : 'A second factor at sign-in is not required by the hub (the agency’s identity provider may still ask for one).',
@@ -114,6 +132,27 @@ function PolicyEditor({ slug, policy, presets, onDone }: { slug: string; policy:
       <label for="sessionLifetimeHours">End a console session after (hours)</label>
       <input id="sessionLifetimeHours" type="number" min={1} max={24} value={p.sessionLifetimeHours} onInput={(e) => setP({ ...p, sessionLifetimeHours: Number(e.currentTarget.value) })} />
       <label><input type="checkbox" checked={p.requireMfa} onChange={(e) => setP({ ...p, requireMfa: e.currentTarget.checked })} /> Require multi-factor authentication from the agency’s identity provider</label>
+      <fieldset>
+        <legend>Probe quality floors</legend>
+        <label for="floorAction">A probe below a floor is</label>
+        <select id="floorAction" value={p.qualityFloors?.action ?? ''} onChange={(e) => {
+          const action = e.currentTarget.value as QualityFloorAction | '';
+          setP({ ...p, qualityFloors: action ? { ...(p.qualityFloors ?? NO_FLOORS), action } : null });
+        }}>
+          <option value="">no floors</option>
+          <option value="REFUSE">refused (LOW_QUALITY)</option>
+          <option value="WARN">searched, with a warning recorded</option>
+        </select>
+        {p.qualityFloors && FLOORS.map(([k, label]) => (
+          <>
+            <label for={k}>{label}</label>
+            <input id={k} type="number" step="any" value={p.qualityFloors![k] ?? ''} onInput={(e) => {
+              const v = e.currentTarget.value;
+              setP({ ...p, qualityFloors: { ...p.qualityFloors!, [k]: v === '' ? null : Number(v) } });
+            }} />
+          </>
+        ))}
+      </fieldset>
       <button type="submit">Save the policy</button>
       <button type="button" class="secondary" onClick={onDone}>Cancel</button>
       {message && <p class="error" role="alert">{message}</p>}
