@@ -102,7 +102,7 @@ export class AuditRepository {
   /** Appends one event in the caller's transaction, in one statement, and tells the transaction so (the anchor's hook). */
   async append(tx: Queryable, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
     const e = storedForm(input);
-    const [row] = await tx.query(
+    const [row] = await tx.query<{ seq: number; hash: string }>(
       APPEND_EVENT_SQL,
       [canonicalEvent(e), e.at, e.requestId, e.tenantId, e.principalId, e.actorRole, e.action, e.outcome, e.reason, e.caseNumber,
         e.legalBasis, e.offenseCategory, e.galleries?.map((g) => g.toLowerCase()) ?? null, e.candidateCount, e.modelVersion, e.probeSha256, JSON.stringify(e.details)],
@@ -141,10 +141,10 @@ export class AuditRepository {
 
   /** Whether the chain's tables exist yet (before the first migration they do not). */
   async present(db: Queryable): Promise<boolean> {
-    return (await db.query(`SELECT to_regclass('audit_head') IS NOT NULL AS present`))[0].present;
+    return (await db.query<{ present: boolean }>(`SELECT to_regclass('audit_head') IS NOT NULL AS present`))[0].present;
   }
 
   async head(db: Queryable): Promise<{ seq: number; hash: string }> {
-    return (await db.query(`SELECT seq::int8::float8 AS seq, hash FROM audit_head`))[0];
+    return (await db.query<{ seq: number; hash: string }>(`SELECT seq::int8::float8 AS seq, hash FROM audit_head`))[0];
   }
 }

@@ -1,6 +1,10 @@
+/** A row as the driver hands it over, before a repository decodes it. */
+export type Row = Record<string, unknown>;
+
 /** Anything that runs SQL: a DataSource, or the EntityManager of an open transaction. */
 export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<any>;
+  /** The rows a statement returns (none for one without RETURNING), typed by the caller at the repository boundary. */
+  query<R extends object = Row>(sql: string, params?: unknown[]): Promise<R[]>;
   /**
    * Called by the audit repository each time it appends an event here: the chain's head moved, and
    * the database anchors the new head once this transaction has ended (server/audit/audit-anchor.ts).

@@ -136,7 +136,7 @@ export class FaceCropRepository {
 
   /** How many kept images are not sealed under `keyId` (null: how many are sealed at all). */
   async countNotUnderKey(db: Queryable, keyId: string | null): Promise<number> {
-    const [r] = await db.query(`SELECT count(*)::int AS n FROM ${KEPT_IMAGES} WHERE "keyId" IS DISTINCT FROM $1::text`, [keyId]);
+    const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${KEPT_IMAGES} WHERE "keyId" IS DISTINCT FROM $1::text`, [keyId]);
     return r.n;
   }
 
@@ -153,7 +153,7 @@ export class FaceCropRepository {
       probe: `UPDATE request_probes SET image = $1, key_id = $2 WHERE id = $3 AND sha256 = $4 AND key_id IS NOT DISTINCT FROM $5 AND image = $6`,
       lead: `UPDATE requests SET lead_face = $1, lead_face_key_id = $2 WHERE id = $3 AND $4 = 'lead' AND lead_face_key_id IS NOT DISTINCT FROM $5 AND lead_face = $6`,
     }[read.store];
-    const [r] = await db.query(
+    const [r] = await db.query<{ n: number }>(
       `WITH u AS (${update} RETURNING 1) SELECT count(*)::int AS n FROM u`,
       [sealed.bytes, sealed.keyId, read.galleryId, read.imageSha256, read.keyId, read.image],
     );
@@ -164,7 +164,7 @@ export class FaceCropRepository {
   async storeProbe(db: Queryable, p: { requestId: string; tenantId: string; servingTenantId: string; ordinal: number; image: Buffer; sha256: string }): Promise<ProbeRow> {
     const id = randomUUID();
     const sealed = sealImage(this.keys, p.image, { galleryId: id, imageSha256: p.sha256 });
-    const [row] = await db.query(
+    const [row] = await db.query<ProbeRow>(
       `INSERT INTO request_probes (id, request_id, tenant_id, serving_tenant_id, ordinal, image, key_id, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${PROBE}`,
       [id, p.requestId, p.tenantId, p.servingTenantId, p.ordinal, sealed.bytes, sealed.keyId, p.sha256, p.image.length],
     );
@@ -173,7 +173,7 @@ export class FaceCropRepository {
 
   /** A request's probe photo, opened; undefined when the caller's scope sees no such probe. Throws FaceImageError when it does not open. */
   async probeBytes(db: Queryable, probeId: string): Promise<Buffer | undefined> {
-    const [r] = await db.query(`SELECT image, key_id AS "keyId", sha256 FROM request_probes WHERE id = $1`, [probeId]);
+    const [r] = await db.query<{ image: Buffer; keyId: string | null; sha256: string }>(`SELECT image, key_id AS "keyId", sha256 FROM request_probes WHERE id = $1`, [probeId]);
     return r ? openImage(this.keys, { keyId: r.keyId, bytes: r.image }, { galleryId: probeId, imageSha256: r.sha256 }) : undefined;
   }
 
@@ -186,12 +186,12 @@ export class FaceCropRepository {
 
   /** A released lead's face, opened (null: none kept). Throws FaceImageError when it does not open. */
   async leadFace(db: Queryable, requestId: string): Promise<Buffer | null> {
-    const [r] = await db.query(`SELECT lead_face AS image, lead_face_key_id AS "keyId" FROM requests WHERE id = $1`, [requestId]);
+    const [r] = await db.query<{ image: Buffer | null; keyId: string | null }>(`SELECT lead_face AS image, lead_face_key_id AS "keyId" FROM requests WHERE id = $1`, [requestId]);
     return r?.image ? openImage(this.keys, { keyId: r.keyId, bytes: r.image }, leadRow(requestId)) : null;
   }
 
   async progress(db: Queryable, galleryId: string, target: string): Promise<MoveProgress> {
-    const [r] = await db.query(
+    const [r] = await db.query<MoveProgress>(
       `SELECT count(*)::int AS photos, count(*) FILTER (WHERE p.done)::int AS done, count(*) FILTER (WHERE NOT p.done AND NOT p.cropped)::int AS "noCrop"
          FROM (SELECT t.image_sha256, bool_or(t.model_version = $2) AS done,
                       EXISTS (SELECT 1 FROM face_crops c WHERE c.gallery_id = $1 AND c.image_sha256 = t.image_sha256) AS cropped

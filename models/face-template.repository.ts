@@ -117,22 +117,22 @@ export class FaceTemplateRepository {
     const { storage, m, efConstruction } = { ...DEFAULT_INDEX_SPEC, ...spec };
     const name = vectorIndexName(modelVersion, storage);
     return db.transaction(async (tx) => {
-      const [{ present }] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]);
+      const [{ present }] = await tx.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]);
       if (present) return undefined;
       if (storage === VectorStorage.HALFVEC) {
-        const [ext] = await tx.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
+        const [ext] = await tx.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
         if (!ext || !atLeast(ext.extversion, HALFVEC_SINCE)) {
           throw new Error(
             `model ${modelVersion} asks for a halfvec index, which pgvector has since ${HALFVEC_SINCE.join('.')}; this database has ${ext ? `pgvector ${ext.extversion}` : 'no pgvector'}: run ALTER EXTENSION vector UPDATE after installing a newer pgvector, or remove "index": { "storage": "halfvec" } from the pack's manifest`,
           );
         }
       }
-      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
+      const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
       const memory = indexBuildMemory(n, Number(dim), memoryCapMb, m, storage);
       before?.(memory);
       // max_parallel_maintenance_workers is left to the server: pgvector (0.6+) builds in parallel with the server's default of 2, and each worker needs 32 MB of maintenance_work_mem
       await tx.query(`SET LOCAL maintenance_work_mem = '${memory.mb}MB'`);
-      const [{ setting }] = await tx.query(`SELECT current_setting('maintenance_work_mem') AS setting`);
+      const [{ setting }] = await tx.query<{ setting: string }>(`SELECT current_setting('maintenance_work_mem') AS setting`);
       const started = performance.now();
       await tx.query(
         `CREATE INDEX IF NOT EXISTS ${name} ON face_templates
@@ -146,7 +146,7 @@ export class FaceTemplateRepository {
   /** Idempotent: the same image into the same gallery returns the template already there. */
   async insert(db: Queryable, t: TemplateInsert): Promise<{ id: string; created: boolean }> {
     // the gallery's template count moves with the insert, in the same statement
-    const inserted = await db.query(
+    const inserted = await db.query<{ id: string }>(
       `WITH ins AS (
          INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality, source)
          VALUES ($1, $9, $2, $3, $4, $5::vector, $6, $7, $8)
@@ -156,7 +156,7 @@ export class FaceTemplateRepository {
       [randomUUID(), t.galleryId, t.subjectId, t.modelVersion, vectorLiteral(t.embedding), t.imageSha256, t.quality, JSON.stringify(t.source), t.tenantId],
     );
     if (inserted.length) return { id: inserted[0].id, created: true };
-    const [existing] = await db.query(`SELECT id FROM face_templates WHERE gallery_id = $1 AND image_sha256 = $2 AND model_version = $3`, [
+    const [existing] = await db.query<{ id: string }>(`SELECT id FROM face_templates WHERE gallery_id = $1 AND image_sha256 = $2 AND model_version = $3`, [
       t.galleryId,
       t.imageSha256,
       t.modelVersion,
@@ -190,7 +190,7 @@ export class FaceTemplateRepository {
 
   /** Deletes a gallery's templates of every model but `keep` (their crops stay with `keep`'s templates); the count follows. */
   async dropOtherModels(db: Queryable, galleryId: string, keep: string): Promise<number> {
-    const [r] = await db.query(
+    const [r] = await db.query<{ n: number; touched: number }>(
       `WITH gone AS (DELETE FROM face_templates WHERE gallery_id = $1 AND model_version <> $2 RETURNING id),
        counted AS (UPDATE galleries SET template_count = template_count - (SELECT count(*) FROM gone) WHERE id = $1 RETURNING id)
        SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM counted)::int AS touched`,
@@ -202,7 +202,7 @@ export class FaceTemplateRepository {
   /** The model's indexes of other storages than `storage`: left by an earlier pack manifest, no longer walked. */
   async otherStorageIndexes(db: Queryable, modelVersion: string, storage: VectorStorage): Promise<string[]> {
     const others = Object.values(VectorStorage).filter((s) => s !== storage).map((s) => vectorIndexName(modelVersion, s));
-    const present = await Promise.all(others.map(async (name) => ((await db.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]))[0].present ? name : undefined)));
+    const present = await Promise.all(others.map(async (name) => ((await db.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]))[0].present ? name : undefined)));
     return present.filter((n): n is string => n !== undefined);
   }
 
@@ -216,16 +216,16 @@ export class FaceTemplateRepository {
   }
 
   async subjectOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
-    return (await db.query(`SELECT subject_id AS id FROM face_templates WHERE id = $1`, [templateId]))[0]?.id;
+    return (await db.query<{ id: string }>(`SELECT subject_id AS id FROM face_templates WHERE id = $1`, [templateId]))[0]?.id;
   }
 
   async subjectRefOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
-    return (await db.query(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
+    return (await db.query<{ ref: string }>(`SELECT s.external_ref AS ref FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.id = $1`, [templateId]))[0]?.ref;
   }
 
   /** Templates in the galleries (all models), from the counts kept at enrollment. */
   async countIn(db: Queryable, galleryIds: string[]): Promise<number> {
-    const [r] = await db.query(`SELECT coalesce(sum(template_count), 0)::int AS n FROM galleries WHERE id = ANY($1::uuid[])`, [galleryIds]);
+    const [r] = await db.query<{ n: number }>(`SELECT coalesce(sum(template_count), 0)::int AS n FROM galleries WHERE id = ANY($1::uuid[])`, [galleryIds]);
     return r.n;
   }
 

@@ -45,7 +45,7 @@ export class GalleryRepository {
 
   /** Scoped by tenant: another tenant's gallery is simply not found. */
   async byId(db: Queryable, tenantId: string, id: string): Promise<GalleryRow | undefined> {
-    return (await db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.tenant_id = $1 AND g.id = $2`, [tenantId, id]))[0];
+    return (await db.query<GalleryRow>(`SELECT ${GALLERY} FROM galleries g WHERE g.tenant_id = $1 AND g.id = $2`, [tenantId, id]))[0];
   }
 
   async list(db: Queryable, tenantId: string): Promise<GalleryRow[]> {
@@ -54,18 +54,18 @@ export class GalleryRepository {
 
   /** Any gallery the transaction's scope may see (its own, or shared with it), by id. */
   async visible(db: Queryable, id: string): Promise<GalleryRow | undefined> {
-    return (await db.query(`SELECT ${GALLERY} FROM galleries g WHERE g.id = $1`, [id]))[0];
+    return (await db.query<GalleryRow>(`SELECT ${GALLERY} FROM galleries g WHERE g.id = $1`, [id]))[0];
   }
 
   /** The operator tenant's galleries in use (the booking photos), oldest first: what the calibration job measures by default. */
   async operatorGalleryIds(db: Queryable): Promise<string[]> {
-    const rows = await db.query(`SELECT g.id FROM galleries g JOIN tenants t ON t.id = g.tenant_id WHERE t.is_operator AND g.archived_at IS NULL ORDER BY g.created_at, g.id`);
-    return rows.map((r: { id: string }) => r.id);
+    const rows = await db.query<{ id: string }>(`SELECT g.id FROM galleries g JOIN tenants t ON t.id = g.tenant_id WHERE t.is_operator AND g.archived_at IS NULL ORDER BY g.created_at, g.id`);
+    return rows.map((r) => r.id);
   }
 
   /** Galleries in use whose owner keeps a demographic field, of real agencies (never a sandbox's), by name: what the accountability report measures by group. */
   async keepingDemographics(db: Queryable): Promise<GalleryRow[]> {
-    return db.query(
+    return db.query<GalleryRow>(
       `SELECT ${GALLERY} FROM galleries g JOIN tenants t ON t.id = g.tenant_id
         WHERE NOT t.sandbox AND g.archived_at IS NULL AND cardinality(g.demographic_fields) > 0 ORDER BY g.name, g.id`,
     );
@@ -73,7 +73,7 @@ export class GalleryRepository {
 
   /** Every gallery the transaction's scope may see, by name. */
   async visibleAll(db: Queryable): Promise<GalleryRow[]> {
-    return db.query(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);
+    return db.query<GalleryRow>(`SELECT ${GALLERY} FROM galleries g ORDER BY g.name, g.id`);
   }
 
   /** Renames and/or archives (true) or brings back (false) a gallery; what is not given stays. */
@@ -88,13 +88,13 @@ export class GalleryRepository {
   }
 
   async idsOfTenant(db: Queryable, tenantId: string): Promise<string[]> {
-    return (await db.query(`SELECT id FROM galleries WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
+    return (await db.query<{ id: string }>(`SELECT id FROM galleries WHERE tenant_id = $1`, [tenantId])).map((r) => r.id);
   }
 
   /** Finds or creates the subject; concurrent enrollments of one subject agree on one row. */
   /** The subject of that reference; created: this statement inserted it (xmax 0), rather than found it. */
   async upsertSubject(db: Queryable, tenantId: string, galleryId: string, externalRef: string): Promise<{ id: string; created: boolean }> {
-    const [row] = await db.query(
+    const [row] = await db.query<{ id: string; created: boolean }>(
       `INSERT INTO subjects (id, tenant_id, gallery_id, external_ref) VALUES ($1, $2, $3, $4)
        ON CONFLICT (gallery_id, external_ref) DO UPDATE SET external_ref = EXCLUDED.external_ref RETURNING id, (xmax = 0) AS created`,
       [randomUUID(), tenantId, galleryId, externalRef],

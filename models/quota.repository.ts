@@ -35,7 +35,7 @@ export class QuotaRepository {
    * spent. A tenant without quota rows has no room at all (never an implicit allow).
    */
   async consume(tx: Queryable, tenantId: string): Promise<{ exhausted: QuotaPeriod[] }> {
-    const [r] = await tx.query(
+    const [r] = await tx.query<{ exhausted: QuotaPeriod[]; total: number }>(
       `WITH spent AS (
          UPDATE quotas SET used = CASE WHEN window_start = frhub_quota_window(period) THEN used + 1 ELSE 1 END,
                            window_start = frhub_quota_window(period)

@@ -58,7 +58,7 @@ export class ReportRepository {
   }
 
   async tenant(db: Queryable, id: string): Promise<{ slug: string; name: string } | undefined> {
-    return (await db.query(`SELECT slug, name FROM tenants WHERE id = $1`, [id]))[0];
+    return (await db.query<{ slug: string; name: string }>(`SELECT slug, name FROM tenants WHERE id = $1`, [id]))[0];
   }
 
   /** Full events at `seqs`, to recompute their hashes from their content. */

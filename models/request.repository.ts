@@ -155,7 +155,7 @@ const CHANGE_COLUMNS: Record<keyof StatusChange, string> = {
 
 export class ExaminationAgreementRepository {
   async create(db: Queryable, a: { tenantId: string; requestingTenantId: string; legalBases: string[]; expiresAt: Date; createdBy: string | null }): Promise<ExaminationAgreementRow> {
-    const [row] = await db.query(
+    const [row] = await db.query<ExaminationAgreementRow>(
       `INSERT INTO examination_agreements (id, tenant_id, requesting_tenant_id, legal_bases, expires_at, created_by)
        VALUES ($1, $2, $3, $4::text[], $5, $6) RETURNING ${AGREEMENT}`,
       [randomUUID(), a.tenantId, a.requestingTenantId, a.legalBases, a.expiresAt, a.createdBy],
@@ -164,16 +164,16 @@ export class ExaminationAgreementRepository {
   }
 
   async byId(db: Queryable, id: string): Promise<ExaminationAgreementRow | undefined> {
-    return (await db.query(`SELECT ${AGREEMENT} FROM examination_agreements WHERE id = $1`, [id]))[0];
+    return (await db.query<ExaminationAgreementRow>(`SELECT ${AGREEMENT} FROM examination_agreements WHERE id = $1`, [id]))[0];
   }
 
   async revoke(db: Queryable, id: string): Promise<ExaminationAgreementRow> {
-    return (await db.query(`UPDATE examination_agreements SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${AGREEMENT}`, [id]))[0];
+    return (await db.query<ExaminationAgreementRow>(`UPDATE examination_agreements SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${AGREEMENT}`, [id]))[0];
   }
 
   /** The agreement in force that lets `requesting` send `serving` a request under `legalBasis`, if any. */
   async inForce(db: Queryable, serving: string, requesting: string, legalBasis: string): Promise<ExaminationAgreementRow | undefined> {
-    return (await db.query(
+    return (await db.query<ExaminationAgreementRow>(
       `SELECT ${AGREEMENT} FROM examination_agreements
         WHERE tenant_id = $1 AND requesting_tenant_id = $2 AND $3 = ANY (legal_bases) AND revoked_at IS NULL AND expires_at > now()
         ORDER BY expires_at DESC LIMIT 1`,
@@ -192,7 +192,7 @@ export class ExaminationAgreementRepository {
 
 export class RequestRepository {
   async insert(db: Queryable, r: NewRequest): Promise<RequestRow> {
-    const [row] = await db.query(
+    const [row] = await db.query<RequestRow>(
       `INSERT INTO requests (id, tenant_id, serving_tenant_id, agreement_id, status, case_number, offense_category, statute_text, legal_basis,
                              narrative, warrant_number, source_kind, how_obtained, captured_at, requesting_officer, approving_supervisor, priority, due_at, submitted_by)
        VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8, $9, $18, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${REQUEST}`,
@@ -204,7 +204,7 @@ export class RequestRepository {
 
   /** Any request the transaction's scope may see (its requesting or serving tenant), by id. */
   async visible(db: Queryable, id: string): Promise<RequestRow | undefined> {
-    return (await db.query(`SELECT ${REQUEST} FROM requests WHERE id = $1`, [id]))[0];
+    return (await db.query<RequestRow>(`SELECT ${REQUEST} FROM requests WHERE id = $1`, [id]))[0];
   }
 
   /**
@@ -216,7 +216,7 @@ export class RequestRepository {
     const entries = Object.entries(change).filter(([, v]) => v !== undefined) as [keyof StatusChange, unknown][];
     const sets = entries.map(([k], i) => `${CHANGE_COLUMNS[k]} = $${i + 4}`);
     const empty = unset.map((k) => ` AND ${CHANGE_COLUMNS[k]} IS NULL`).join('');
-    return (await db.query(
+    return (await db.query<RequestRow>(
       `UPDATE requests SET status = $3, updated_at = now(),
               decided_at = CASE WHEN $3 IN ('LEAD_RELEASED', 'NO_LEAD', 'DECLINED') THEN now() ELSE decided_at END${sets.map((s) => `, ${s}`).join('')}
         WHERE id = $1 AND status = ANY ($2::text[])${empty} RETURNING ${REQUEST}`,
@@ -255,7 +255,7 @@ export class RequestRepository {
   }
 
   async addVersion(db: Queryable, v: { requestId: string; probeId: string; tenantId: string; servingTenantId: string; steps: ProbeEditStepRow[]; createdBy: string | null }): Promise<ProbeVersionRow> {
-    const [row] = await db.query(
+    const [row] = await db.query<ProbeVersionRow>(
       `INSERT INTO request_probe_versions (id, request_id, probe_id, tenant_id, serving_tenant_id, version, steps, created_by)
        VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(version), 0) + 1 FROM request_probe_versions WHERE probe_id = $3), $6::jsonb, $7) RETURNING ${VERSION}`,
       [randomUUID(), v.requestId, v.probeId, v.tenantId, v.servingTenantId, JSON.stringify(v.steps), v.createdBy],
@@ -268,7 +268,7 @@ export class RequestRepository {
   }
 
   async addExamination(db: Queryable, e: { requestId: string; tenantId: string; servingTenantId: string; role: string; principalId: string; conclusion: string; dispositions: DispositionRow[]; note: string | null }): Promise<ExaminationRow> {
-    const [row] = await db.query(
+    const [row] = await db.query<ExaminationRow>(
       `INSERT INTO request_examinations (id, request_id, tenant_id, serving_tenant_id, role, principal_id, conclusion, dispositions, note)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${EXAMINATION}`,
       [randomUUID(), e.requestId, e.tenantId, e.servingTenantId, e.role, e.principalId, e.conclusion, JSON.stringify(e.dispositions), e.note],

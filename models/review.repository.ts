@@ -15,7 +15,7 @@ const REVIEW = `id, search_id AS "searchId", reviewer_id AS "reviewerId", outcom
 
 export class ReviewRepository {
   async insert(db: Queryable, r: { tenantId: string; searchId: string; reviewerId: string; outcome: string; decisions: ReviewRow['decisions']; note: string | null }): Promise<ReviewRow> {
-    const [row] = await db.query(
+    const [row] = await db.query<ReviewRow>(
       `INSERT INTO search_reviews (id, tenant_id, search_id, reviewer_id, outcome, decisions, note) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING ${REVIEW}`,
       [randomUUID(), r.tenantId, r.searchId, r.reviewerId, r.outcome, JSON.stringify(r.decisions), r.note],
     );

@@ -90,7 +90,7 @@ export interface SearchContextRow {
 
 export class SearchRepository {
   async context(db: Queryable, tenantId: string, legalBasis: string): Promise<SearchContextRow | undefined> {
-    return (await db.query(
+    return (await db.query<SearchContextRow>(
       `SELECT t.status AS "tenantStatus", p.preset, p.rules,
               (SELECT coalesce(json_agg(json_build_object('period', q.period, 'limit', q."limit",
                        'used', CASE WHEN q.window_start = frhub_quota_window(q.period) THEN q.used ELSE 0 END) ORDER BY q.period), '[]')
@@ -110,7 +110,7 @@ export class SearchRepository {
 
   async insert(db: Queryable, s: NewSearch, hits: VectorHit[]): Promise<SearchRow> {
     const id = randomUUID();
-    const [row] = await db.query(
+    const [row] = await db.query<SearchRow>(
       `INSERT INTO searches (id, tenant_id, principal_id, status, case_number, legal_basis, offense_category, warrant_number,
                              model_version, threshold, max_candidates, probe_sha256, probe_quality, galleries_searched,
                              narrative, offense_description, exigent_due_at, request_id, probe_version_id, charged_tenant_id, gallery_receipt, calibration_id)
@@ -147,11 +147,11 @@ export class SearchRepository {
 
   /** The narrative and offense text a search kept (not in SEARCH: only a report reads them). */
   async caseText(db: Queryable, id: string): Promise<{ narrative: string | null; offenseDescription: string | null; warrantNumber: string | null; maxCandidates: number } | undefined> {
-    return (await db.query(`SELECT narrative, offense_description AS "offenseDescription", warrant_number AS "warrantNumber", max_candidates AS "maxCandidates" FROM searches WHERE id = $1`, [id]))[0];
+    return (await db.query<{ narrative: string | null; offenseDescription: string | null; warrantNumber: string | null; maxCandidates: number }>(`SELECT narrative, offense_description AS "offenseDescription", warrant_number AS "warrantNumber", max_candidates AS "maxCandidates" FROM searches WHERE id = $1`, [id]))[0];
   }
 
   async byId(db: Queryable, tenantId: string, id: string): Promise<SearchRow | undefined> {
-    return (await db.query(`SELECT ${SEARCH} FROM searches WHERE tenant_id = $1 AND id = $2`, [tenantId, id]))[0];
+    return (await db.query<SearchRow>(`SELECT ${SEARCH} FROM searches WHERE tenant_id = $1 AND id = $2`, [tenantId, id]))[0];
   }
 
   /** Any search the transaction's scope may see (row-level security decides), by id. */
@@ -204,11 +204,11 @@ export class SearchRepository {
 
   /** Approves only a search not approved yet; undefined when another approval came first. */
   async approve(db: Queryable, id: string, principalId: string): Promise<SearchRow | undefined> {
-    return (await db.query(`UPDATE searches SET approved_by = $2, approved_at = now() WHERE id = $1 AND approved_at IS NULL RETURNING ${SEARCH}`, [id, principalId]))[0];
+    return (await db.query<SearchRow>(`UPDATE searches SET approved_by = $2, approved_at = now() WHERE id = $1 AND approved_at IS NULL RETURNING ${SEARCH}`, [id, principalId]))[0];
   }
 
   async setLegalHold(db: Queryable, id: string, hold: boolean, reason: string | null): Promise<SearchRow> {
-    return (await db.query(`UPDATE searches SET legal_hold = $2, legal_hold_reason = $3 WHERE id = $1 RETURNING ${SEARCH}`, [id, hold, reason]))[0];
+    return (await db.query<SearchRow>(`UPDATE searches SET legal_hold = $2, legal_hold_reason = $3 WHERE id = $1 RETURNING ${SEARCH}`, [id, hold, reason]))[0];
   }
 
   /** Exigent searches of a tenant still awaiting supervisor approval, oldest deadline first. */
@@ -223,7 +223,7 @@ export class SearchRepository {
 
   /** Overdue exigent approvals per tenant (all tenants the scope may see). */
   async overdueCounts(db: Queryable, tenantId: string | null): Promise<number> {
-    const [r] = await db.query(
+    const [r] = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM searches WHERE exigent_due_at < now() AND approved_at IS NULL AND ($1::uuid IS NULL OR tenant_id = $1)`,
       [tenantId],
     );

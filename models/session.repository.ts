@@ -21,13 +21,14 @@ const SESSION = `token_id AS "tokenId", tenant_id AS "tenantId", principal_id AS
 export class SessionRepository {
   /** The token's row with the tenant's policy (for its session rules), read in the request's transaction. */
   async state(db: Queryable, tenantId: string, tokenId: string): Promise<{ session: SessionRow | null; preset: string | null; rules: Record<string, unknown> | null }> {
-    const [row] = await db.query(
+    // one row always (FROM (SELECT 1) LEFT JOIN …): the session's columns are null when there is no such token
+    const [row] = await db.query<{ [K in keyof SessionRow]: SessionRow[K] | null } & { preset: string | null; rules: Record<string, unknown> | null }>(
       `SELECT s.token_id AS "tokenId", s.tenant_id AS "tenantId", s.principal_id AS "principalId", s.console, s.opened_at AS "openedAt", s.last_seen_at AS "lastSeenAt",
          s.expires_at AS "expiresAt", s.ended_at AS "endedAt", s.ended_reason AS "endedReason", tp.preset, tp.rules
        FROM (SELECT 1) one LEFT JOIN token_sessions s ON s.token_id = $2 AND s.tenant_id = $1 LEFT JOIN tenant_policies tp ON tp.tenant_id = $1`,
       [tenantId, tokenId],
     );
-    const { preset = null, rules = null, ...session } = row ?? {};
+    const { preset, rules, ...session } = row;
     return { session: session.tokenId ? (session as SessionRow) : null, preset, rules };
   }
 
@@ -38,7 +39,7 @@ export class SessionRepository {
        ON CONFLICT (token_id) DO NOTHING`,
       [s.tokenId, s.tenantId, s.principalId, s.openedAt, s.expiresAt],
     );
-    return (await db.query(`SELECT ${SESSION} FROM token_sessions WHERE token_id = $1`, [s.tokenId]))[0];
+    return (await db.query<SessionRow>(`SELECT ${SESSION} FROM token_sessions WHERE token_id = $1`, [s.tokenId]))[0];
   }
 
   /** Records the token's activity, at most once per `every` ms (fewer writes; the idle time is judged at that precision, never later). */

@@ -88,7 +88,8 @@ export class StatisticsRepository {
     const groups = [...new Set(q.groupBy)].map((g) => GROUP_COLUMNS[g]);
     const select = groups.map((g) => `${g.expr} AS "${g.as}"`).join(', ');
     const by = groups.map((_, i) => String(i + 1)).join(', ');
-    const rows = await db.query(
+    // the counts always, the dimensions only when grouped by
+    const rows = await db.query<Partial<UsageRow> & Pick<UsageRow, 'searches' | 'denials' | 'candidates' | 'reviews' | 'reviewedSearches'>>(
       `SELECT ${select ? `${select},` : ''} ${COUNTS}
          FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
         WHERE e.action IN (${SEARCH}, ${REVIEW}) AND e.at >= $1 AND e.at < $2 AND ($3::uuid IS NULL OR e.tenant_id = $3)
@@ -96,12 +97,12 @@ export class StatisticsRepository {
         ${by ? `GROUP BY ${by} ORDER BY ${by}` : ''}`,
       [q.from, q.to, q.tenantId],
     );
-    return rows.map((r: Partial<UsageRow>) => ({ tenant: null, legalBasis: null, offenseCategory: null, outcome: null, denialReason: null, month: null, ...r }));
+    return rows.map((r) => ({ tenant: null, legalBasis: null, offenseCategory: null, outcome: null, denialReason: null, month: null, ...r }));
   }
 
   /** A year's searches per agency and legal basis, for the public report. */
   async transparency(db: Queryable, from: Date, to: Date): Promise<TransparencyRow[]> {
-    return db.query(
+    return db.query<TransparencyRow>(
       `SELECT t.slug AS tenant, t.name AS "tenantName", e.legal_basis AS "legalBasis", e.offense_category AS "offenseCategory",
               count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED})::int AS searches,
               count(*) FILTER (WHERE e.action = ${SEARCH} AND e.outcome = ${DENIED})::int AS denials,
@@ -116,12 +117,12 @@ export class StatisticsRepository {
 
   /** The quality components each search of the period recorded for its probe (its audit event), for their distribution: numbers only, never a probe. */
   async probeQualities(db: Queryable, from: Date, to: Date): Promise<Record<string, number | null>[]> {
-    const rows = await db.query(
+    const rows = await db.query<{ q: Record<string, number | null> }>(
       `SELECT e.details -> 'probeQualityComponents' AS q FROM audit_events e LEFT JOIN tenants t ON t.id = e.tenant_id
         WHERE e.action = ${SEARCH} AND e.outcome = ${ALLOWED} AND e.at >= $1 AND e.at < $2 AND e.details ? 'probeQualityComponents' AND ${REAL}`,
       [from, to],
     );
-    return rows.map((r: { q: Record<string, number | null> }) => r.q);
+    return rows.map((r) => r.q);
   }
 
   /**

@@ -82,7 +82,7 @@ const SUBJECT = `s.id, s.tenant_id AS "tenantId", s.gallery_id AS "galleryId", s
 export class SubjectRepository {
   /** A subject of `tenantId` only: another tenant's (even one shared with it) is simply not found. */
   async ofTenant(db: Queryable, tenantId: string, id: string): Promise<SubjectRecord | undefined> {
-    return (await db.query(`SELECT ${SUBJECT} FROM subjects s WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]))[0];
+    return (await db.query<SubjectRecord>(`SELECT ${SUBJECT} FROM subjects s WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]))[0];
   }
 
   /** The subjects among `ids` the transaction's scope may see (own, or in a gallery shared with it). */
@@ -125,7 +125,7 @@ export class SubjectRepository {
 
   /** The template of `tenantId` with that id, with its photo's gallery, checksum and subject. */
   async templateOfTenant(db: Queryable, tenantId: string, templateId: string): Promise<{ id: string; galleryId: string; subjectId: string; imageSha256: string } | undefined> {
-    return (await db.query(
+    return (await db.query<{ id: string; galleryId: string; subjectId: string; imageSha256: string }>(
       `SELECT id, gallery_id AS "galleryId", subject_id AS "subjectId", image_sha256 AS "imageSha256" FROM face_templates WHERE tenant_id = $1 AND id = $2`,
       [tenantId, templateId],
     ))[0];
@@ -172,7 +172,7 @@ export class SubjectRepository {
 
   /** Every row, in every table that holds subject data, still tied to the subject, its templates or its photos. */
   async remnants(db: Queryable, q: { subjectId: string; galleryId: string; templateIds: string[]; photoSha256s: string[] }): Promise<Remnants> {
-    const [r] = await db.query(
+    const [r] = await db.query<Remnants>(
       `SELECT (SELECT count(*)::int FROM subjects WHERE id = $1) AS subjects,
               (SELECT count(*)::int FROM face_templates WHERE subject_id = $1 OR id = ANY($3::uuid[])) AS "faceTemplates",
               (SELECT count(*)::int FROM face_crops WHERE gallery_id = $2

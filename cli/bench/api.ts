@@ -87,7 +87,7 @@ export async function benchApiCommand(args: Args): Promise<number> {
         // the seed goes in with the index dropped and the hub stopped, then a fresh start builds the graph once, as after an import
         const model = hub.engine.modelVersion;
         const dim = hub.engine.manifest.recognizer.dim;
-        const [tenant] = await hub.database.db.query(`SELECT id FROM tenants WHERE slug = 'bench-pd'`);
+        const [tenant] = await hub.database.db.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'bench-pd'`);
         await hub.close();
         const database = await openDatabase({ databaseUrl: scratch.url, dataDir, migrate: false });
         try {
@@ -107,8 +107,8 @@ export async function benchApiCommand(args: Args): Promise<number> {
         ({ url } = await hub.listen(0));
       }
     }
-    const [{ id: principalId }] = await hub.database.db.query(`SELECT p.id FROM principals p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'bench-pd' AND p.name = 'Analyst'`);
-    const [{ n: galleryTemplates }] = await hub.database.db.query(`SELECT coalesce(sum(g.template_count), 0)::int AS n FROM galleries g JOIN tenants t ON t.id = g.tenant_id WHERE t.slug = 'bench-pd'`);
+    const [{ id: principalId }] = await hub.database.db.query<{ id: string }>(`SELECT p.id FROM principals p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'bench-pd' AND p.name = 'Analyst'`);
+    const [{ n: galleryTemplates }] = await hub.database.db.query<{ n: number }>(`SELECT coalesce(sum(g.template_count), 0)::int AS n FROM galleries g JOIN tenants t ON t.id = g.tenant_id WHERE t.slug = 'bench-pd'`);
     photos = galleryTemplates - (templates > 0 ? templates : 0);
     const analyst = await mintToken(hub.keys, { tenant: 'bench-pd', principalId });
     const probe = await sampleFace();

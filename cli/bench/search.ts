@@ -162,7 +162,7 @@ export async function benchSearchCommand(args: Args): Promise<number> {
       console.log(`load: reusing ${loaded} templates in ${reuse}`);
       vectors.skip(n);
     }
-    const [toast] = await database.db.query(
+    const [toast] = await database.db.query<{ toast: string; bytes: string; storage: string }>(
       `SELECT pg_relation_size(reltoastrelid) AS toast, pg_table_size('face_templates') AS bytes,
               (SELECT attstorage FROM pg_attribute WHERE attrelid = 'face_templates'::regclass AND attname = 'embedding') AS storage
          FROM pg_class WHERE relname = 'face_templates'`,
@@ -302,7 +302,7 @@ async function buildIndex(database: Database, url: string | undefined, n: number
       },
       spec,
     );
-    const [size] = await database.db.query(`SELECT pg_relation_size($1::regclass) AS bytes`, [name]);
+    const [size] = await database.db.query<{ bytes: string }>(`SELECT pg_relation_size($1::regclass) AS bytes`, [name]);
     if (built) console.log(`HNSW index build (${spec.storage}, m ${spec.m}, ef_construction ${spec.efConstruction}, cosine): ${built.seconds.toFixed(1)} s (${name}, maintenance_work_mem ${built.setting}, index ${mb(size.bytes)})`);
     else console.log(`HNSW index (${spec.storage}, m ${spec.m}, ef_construction ${spec.efConstruction}): reusing ${name}, index ${mb(size.bytes)}`);
   } finally {
@@ -379,6 +379,13 @@ const nearest = (database: Database, tenantId: string, q: Parameters<FaceTemplat
     return new FaceTemplateRepository().nearest(tx, q);
   });
 
+/** The part of EXPLAIN (FORMAT JSON)'s answer read here. */
+interface ExplainJson {
+  Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number };
+  'Execution Time': number;
+  'Planning Time': number;
+}
+
 interface Explained {
   hit: number;
   read: number;
@@ -394,9 +401,9 @@ async function explainNearest(database: Database, tenantId: string, q: Parameter
     const spy: Queryable = {
       query: async (sql: string, params?: unknown[]) => {
         if (!/^\s*SELECT c\.\*/.test(sql)) return tx.query(sql, params);
-        const [row] = await tx.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+        const [row] = await tx.query<{ 'QUERY PLAN': [ExplainJson] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
         const [plan] = row['QUERY PLAN'];
-        const text = (await tx.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params)).map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
+        const text = (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params)).map((x) => x['QUERY PLAN']).join('\n');
         out = { hit: plan.Plan['Shared Hit Blocks'], read: plan.Plan['Shared Read Blocks'], ms: plan['Execution Time'], planMs: plan['Planning Time'], text };
         return [];
       },
@@ -410,9 +417,9 @@ const BINARY_INDEX = 'bench_face_templates_binary_hnsw';
 
 /** The binary-quantized graph: one bit per dimension (sign), walked by Hamming distance; 1/32 of the vector's size. */
 async function buildBinaryIndex(database: Database, url: string | undefined, n: number, dim: number, memoryCap: number, m: number, efConstruction: number) {
-  const [existing] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [BINARY_INDEX]);
+  const [existing] = await database.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [BINARY_INDEX]);
   if (existing && String(existing.indexdef).includes(`m='${m}', ef_construction='${efConstruction}'`)) {
-    const [size] = await database.db.query(`SELECT pg_relation_size($1::regclass) AS bytes`, [BINARY_INDEX]);
+    const [size] = await database.db.query<{ bytes: string }>(`SELECT pg_relation_size($1::regclass) AS bytes`, [BINARY_INDEX]);
     return console.log(`HNSW bit(${dim}) index (m ${m}, ef_construction ${efConstruction}): reusing ${BINARY_INDEX}, index ${mb(size.bytes)}`);
   }
   if (existing) await database.db.query(`DROP INDEX ${BINARY_INDEX}`);
@@ -431,7 +438,7 @@ async function buildBinaryIndex(database: Database, url: string | undefined, n: 
   } finally {
     await watch.stop();
   }
-  const [size] = await database.db.query(`SELECT pg_relation_size($1::regclass) AS bytes`, [BINARY_INDEX]);
+  const [size] = await database.db.query<{ bytes: string }>(`SELECT pg_relation_size($1::regclass) AS bytes`, [BINARY_INDEX]);
   console.log(`HNSW bit(${dim}) index build (m ${m}, ef_construction ${efConstruction}, bit_hamming_ops): ${((performance.now() - started) / 1000).toFixed(1)} s (maintenance_work_mem ${memory}MB, index ${mb(size.bytes)})`);
 }
 

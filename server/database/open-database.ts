@@ -21,7 +21,7 @@ import { RequestImagesSealed1765031200000 } from '../../migrations/1765031200000
 import { ScoreCalibrationsCalib1765050230000 } from '../../migrations/1765050230000-score-calibrations-calib.js';
 import { DemographicFieldsGroups1765041230000 } from '../../migrations/1765041230000-demographic-fields-groups.js';
 import { SandboxTenantsGroups1765041240000 } from '../../migrations/1765041240000-sandbox-tenants-groups.js';
-import { brandDb, type Db, type Queryable, type TenantScope } from '../../models/db.js';
+import { brandDb, type Db, type Queryable, type Row, type TenantScope } from '../../models/db.js';
 import { isUuid } from '../../tenants/shared/ids.js';
 import { anchorFileOf, AuditAnchor, databaseKey } from '../audit/audit-anchor.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -51,10 +51,13 @@ export interface OpenOptions {
   log?: (message: string) => void;
 }
 
-/** TypeORM answers UPDATE/DELETE … RETURNING with [rows, rowCount]; every caller here wants the rows. */
-function rowsOf(result: unknown): any {
+/**
+ * TypeORM answers UPDATE/DELETE … RETURNING with [rows, rowCount]; every caller here wants the rows.
+ * Their shape is the SQL's: the repository that wrote the statement names it (Queryable.query<R>).
+ */
+function rowsOf<R extends object = Row>(result: unknown): R[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
-  return result;
+  return result as R[];
 }
 
 /** One round trip: the application role and the tenant, both reset when the transaction ends (read replicas use it too). */

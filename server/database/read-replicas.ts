@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool, type PoolClient } from 'pg';
-import type { Db, Queryable, TenantScope } from '../../models/db.js';
+import { Pool, type PoolClient, type QueryResult } from 'pg';
+import type { Db, Queryable, Row, TenantScope } from '../../models/db.js';
 import { ReplicationRepository } from '../../models/replication.repository.js';
 import { primaryReads, type ReplicaReads } from '../../tenants/shared/ports.js';
 import { scopeStatement } from './open-database.js';
@@ -121,8 +121,9 @@ class Standby {
 /** The standby's statements, their failures marked as the standby's. */
 function queryable(client: PoolClient): Queryable {
   return {
-    query: async (sql, params) => {
-      const r: any = await client.query(sql, params as unknown[] | undefined).catch((e) => Promise.reject(asFailure(e)));
+    query: async <R extends object = Row>(sql: string, params?: unknown[]) => {
+      // several statements in one text answer one result each: the last one's rows are the answer
+      const r: QueryResult<R> | QueryResult<R>[] = await client.query(sql, params as unknown[] | undefined).catch((e) => Promise.reject(asFailure(e)));
       return Array.isArray(r) ? r[r.length - 1].rows : r.rows;
     },
   };

@@ -114,7 +114,7 @@ export class CalibrationService {
     if (current) return this.byId(tx, current.calibrationId);
     if (modelVersion !== this.active.modelVersion || !this.active.shipped) return undefined;
     const digest = calibrationDigest(this.active.shipped);
-    const [row] = await tx.query(`SELECT id FROM score_calibrations WHERE model_version = $1 AND digest = $2`, [modelVersion, digest]);
+    const row = await this.repo.byDigest(tx, modelVersion, digest);
     return row ? this.byId(tx, row.id) : undefined;
   }
 

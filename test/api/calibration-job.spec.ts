@@ -64,9 +64,9 @@ describe('the calibration job: measures the live gallery on a schedule, stores, 
     expect(log.some((l) => /gallery \S+: \d+% of 276 pairs scored/.test(l.msg))).toBe(true);
     expect(log.some((l) => l.msg.includes(`stored calibration`) && l.msg.includes('not adopted'))).toBe(true);
     const audited = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-      tx.query(`SELECT action, details FROM audit_events WHERE action IN ($1, $2) ORDER BY seq`, [AuditAction.GALLERY_CALIBRATED, AuditAction.CALIBRATION_STORED]));
-    expect(audited.some((e: { action: string; details: { calibrationId?: string } }) => e.action === AuditAction.CALIBRATION_STORED && e.details.calibrationId === stored.id)).toBe(true);
-    expect(audited.some((e: { action: string }) => e.action === AuditAction.GALLERY_CALIBRATED)).toBe(true);
+      tx.query<{ action: string; details: { calibrationId?: string } }>(`SELECT action, details FROM audit_events WHERE action IN ($1, $2) ORDER BY seq`, [AuditAction.GALLERY_CALIBRATED, AuditAction.CALIBRATION_STORED]));
+    expect(audited.some((e) => e.action === AuditAction.CALIBRATION_STORED && e.details.calibrationId === stored.id)).toBe(true);
+    expect(audited.some((e) => e.action === AuditAction.GALLERY_CALIBRATED)).toBe(true);
     expect(await t.hub.database.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = $1`, [AuditAction.CALIBRATION_ADOPTED])).toEqual([{ n: 0 }]);
   });
 

@@ -4,6 +4,7 @@ import { calibrate, falseMatchRateAt, falseMatchRateInterval, pairScores, usable
 import { loadPack, modelVersionOf } from '../../inference/model-pack';
 import { ScoreCalibrationsCalib1765050230000 } from '../../migrations/1765050230000-score-calibrations-calib';
 import { AuditAction, Role } from '../../models/enums';
+import type { Row } from '../../models/db';
 import { demoPeople, portrait } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { pdfText } from '../support/pdf';
@@ -29,7 +30,7 @@ describe('stored calibrations: measured on a gallery, adopted by the operator, r
   let measured: ScoreCalibration;
   let storedId: string;
   let probe: string;
-  const sql = (q: string, p: unknown[] = []) => t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(q, p));
+  const sql = <R extends object = Row>(q: string, p: unknown[] = []) => t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query<R>(q, p));
   const search = async () => {
     const r = await t.gql(analyst.token, SEARCH, { i: { imageBase64: probe, legalBasis: 'CRIMINAL_SUSPECT_ID', offenseCategory: 'ROBBERY', caseNumber: 'C-1', minScore: -1, maxCandidates: 10 } });
     expect(r.errors).toBeUndefined();
@@ -50,10 +51,10 @@ describe('stored calibrations: measured on a gallery, adopted by the operator, r
     }
     probe = (await portrait()).toString('base64');
     // the gallery's measurement, as `frhub calibrate --gallery` makes it (that command is tested in test/cli), stored as the command's --store does
-    const rows: { subject: string; e: string }[] = await sql(`SELECT subject_id AS subject, embedding::text AS e FROM face_templates WHERE gallery_id = $1`, [galleryId]);
+    const rows = await sql<{ subject: string; e: string }>(`SELECT subject_id AS subject, embedding::text AS e FROM face_templates WHERE gallery_id = $1`, [galleryId]);
     const s = pairScores(rows.map((r) => ({ person: r.subject, v: Float32Array.from(JSON.parse(r.e)) })));
     measured = calibrate(s.impostor, s.genuine, { pack: { id: MANIFEST.id, version: MANIFEST.version }, measuredOn: `${rows.length} templates of gallery Bookings`, command: 'test', date: '2026-12-07', photos: rows.length, people: s.people, failed: 0 }, s.impostorPeople);
-    const tenantId = (await sql(`SELECT tenant_id FROM galleries WHERE id = $1`, [galleryId]))[0].tenant_id;
+    const tenantId = (await sql<{ tenant_id: string }>(`SELECT tenant_id FROM galleries WHERE id = $1`, [galleryId]))[0].tenant_id;
     const row = await t.hub.services.calibrations.store({
       modelVersion: modelVersionOf(MANIFEST), packId: MANIFEST.id, packVersion: MANIFEST.version, galleryId, templates: rows.length, people: s.people,
       impostorPairs: measured.impostor.pairs, genuinePairs: measured.genuine.pairs, data: JSON.parse(JSON.stringify(measured)),
@@ -138,19 +139,19 @@ describe('stored calibrations: measured on a gallery, adopted by the operator, r
     const refused = await t.gql(agencyAdmin, ADOPT, { id: storedId });
     expect(refused.errors?.[0].extensions.code).toBe('FORBIDDEN');
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) expect((await t.gql(hubAdmin, ADOPT, { id })).errors?.[0].extensions.code).toBe('NOT_FOUND');
-    const denials = await sql(`SELECT outcome, reason FROM audit_events WHERE action = $1 AND outcome <> 'ALLOWED' ORDER BY seq`, [AuditAction.CALIBRATION_ADOPTED]);
-    expect(denials.map((d: { reason: string }) => d.reason)).toEqual(['FORBIDDEN', 'NOT_FOUND', 'NOT_FOUND']);
+    const denials = await sql<{ reason: string }>(`SELECT outcome, reason FROM audit_events WHERE action = $1 AND outcome <> 'ALLOWED' ORDER BY seq`, [AuditAction.CALIBRATION_ADOPTED]);
+    expect(denials.map((d) => d.reason)).toEqual(['FORBIDDEN', 'NOT_FOUND', 'NOT_FOUND']);
 
     const shippedId = (await t.gql(hubAdmin, OVERVIEW)).data.calibrations.shipped.id;
     for (let round = 0; round < 3; round++) {
       const answers = await Promise.all([storedId, shippedId, storedId, shippedId].map((id) => t.gql(hubAdmin, ADOPT, { id })));
       for (const a of answers) expect(a.errors).toBeUndefined();
-      const current = await sql(`SELECT calibration_id FROM calibration_current`);
+      const current = await sql<{ calibration_id: string }>(`SELECT calibration_id FROM calibration_current`);
       expect(current).toHaveLength(1);
       const o = (await t.gql(hubAdmin, OVERVIEW)).data.calibrations;
       expect(o.calibrations.filter((c: { current: boolean }) => c.current)).toHaveLength(1);
       // the one in force is the last adoption the audit chain records
-      const [last] = await sql(`SELECT details FROM audit_events WHERE action = $1 AND outcome = 'ALLOWED' ORDER BY seq DESC LIMIT 1`, [AuditAction.CALIBRATION_ADOPTED]);
+      const [last] = await sql<{ details: { calibrationId: string } }>(`SELECT details FROM audit_events WHERE action = $1 AND outcome = 'ALLOWED' ORDER BY seq DESC LIMIT 1`, [AuditAction.CALIBRATION_ADOPTED]);
       expect(o.current.id).toBe(last.details.calibrationId);
       expect(current[0].calibration_id).toBe(last.details.calibrationId);
     }
@@ -167,7 +168,7 @@ describe('stored calibrations: measured on a gallery, adopted by the operator, r
       }
     };
     const shape = async () => ({
-      tables: (await t.hub.database.db.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('score_calibrations', 'calibration_current') ORDER BY 1`)).map((r: { table_name: string }) => r.table_name),
+      tables: (await t.hub.database.db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('score_calibrations', 'calibration_current') ORDER BY 1`)).map((r) => r.table_name),
       column: (await t.hub.database.db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'searches' AND column_name = 'calibration_id'`)).length,
     });
     await withRunner((r) => migration.down(r));

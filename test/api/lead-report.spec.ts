@@ -53,7 +53,7 @@ describe('lead reports of a search: signed PDF, JSON and discovery ZIP', () => {
     // the digest is what the gallery holds, worked out here from its templates as read from the database
     const [g] = searched.galleryReceipt.galleries;
     const rows = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-      tx.query(`SELECT id AS "templateId", image_sha256 AS "imageSha256", model_version AS "modelVersion" FROM face_templates WHERE gallery_id = $1`, [g.galleryId]));
+      tx.query<{ templateId: string; imageSha256: string; modelVersion: string }>(`SELECT id AS "templateId", image_sha256 AS "imageSha256", model_version AS "modelVersion" FROM face_templates WHERE gallery_id = $1`, [g.galleryId]));
     expect(g.digest).toBe(galleryDigestOf(rows));
     const hubAdmin = await t.token('hub', Role.HUB_ADMIN);
     const events = (await t.gql(hubAdmin, `{ auditEvents(first: 50, action: "SEARCH") { nodes { details } } }`)).data.auditEvents.nodes;

@@ -59,7 +59,7 @@ describe('image quality in components', () => {
     expect(r.errors).toBeUndefined();
     const c = r.data.searchFaces.probeQualityComponents;
     expect(c).toEqual(await preview(photo));
-    const events = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT details FROM audit_events WHERE action = 'SEARCH' AND details->>'searchId' = $1`, [r.data.searchFaces.id]));
+    const events = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_events WHERE action = 'SEARCH' AND details->>'searchId' = $1`, [r.data.searchFaces.id]));
     expect(events[0].details.probeQualityComponents).toEqual(c);
     // later reads: not stored with the search
     expect((await t.gql(analyst, `query($id: ID!) { search(id: $id) { probeQualityComponents { inFrame } } }`, { id: r.data.searchFaces.id })).data?.search?.probeQualityComponents ?? null).toBeNull();
@@ -96,7 +96,7 @@ describe('image quality in components', () => {
     expect(warned.errors).toBeUndefined();
     expect(warned.data.searchFaces.qualityWarnings).toHaveLength(1);
     expect(await used()).toBe(before + 2);
-    const [recorded] = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT details FROM audit_events WHERE action = 'SEARCH' AND details->>'searchId' = $1`, [warned.data.searchFaces.id]));
+    const [recorded] = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_events WHERE action = 'SEARCH' AND details->>'searchId' = $1`, [warned.data.searchFaces.id]));
     expect(recorded.details.qualityWarnings).toEqual(warned.data.searchFaces.qualityWarnings);
     await setFloors(null);
   });

@@ -202,7 +202,7 @@ onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
     const served: ReadSource[] = [];
     const set = new ReadReplicaSet(t.hub.database.db, { urls: [standbyUrl], maxWaitMs: 5000, timeoutMs: 5000, retryMs: 1000 }, { read: (s) => served.push(s), elapsed: () => {}, fallback: () => {}, down: () => {}, up: () => {} });
     try {
-      const all = (scope: { tenantId: string | null }) => set.readThenWrite(scope, (tx) => tx.query(`SELECT tenant_id AS "tenantId" FROM face_templates`), async (_tx, rows: { tenantId: string }[]) => rows);
+      const all = (scope: { tenantId: string | null }) => set.readThenWrite(scope, (tx) => tx.query<{ tenantId: string }>(`SELECT tenant_id AS "tenantId" FROM face_templates`), async (_tx, rows) => rows);
       const seen = await all({ tenantId: riverId });
       expect(seen.length).toBe(1);
       expect(seen.every((r) => r.tenantId === riverId)).toBe(true);
@@ -220,7 +220,7 @@ onStandby('searches read from a streaming standby (DATABASE_READ_URLS)', () => {
     const served: ReadSource[] = [];
     const set = new ReadReplicaSet(t.hub.database.db, { urls: [primaryUrl], maxWaitMs: 100, timeoutMs: 5000, retryMs: 60_000 }, { read: (s) => served.push(s), elapsed: () => {}, fallback: () => {}, down: (_r, err) => down.push(String((err as Error).message ?? err)), up: () => {} });
     try {
-      const rows = await set.readThenWrite({ tenantId: riverId }, (tx) => tx.query(`SELECT count(*)::int AS n FROM face_templates`), async (_tx, r: { n: number }[]) => r);
+      const rows = await set.readThenWrite({ tenantId: riverId }, (tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM face_templates`), async (_tx, r) => r);
       expect(rows).toEqual([{ n: 1 }]);
       expect(served).toEqual([ReadSource.PRIMARY]);
       expect(down).toEqual([expect.stringMatching(/is not in recovery: a read replica must be a hot standby of DATABASE_URL/)]);

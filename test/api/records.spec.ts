@@ -42,7 +42,7 @@ describe('records over time', () => {
     );
     const found: Record<string, number> = {};
     for (const { name } of tables) {
-      const [r] = await owner().query(`SELECT count(*)::int AS n FROM "${name}" x WHERE x::text ILIKE $1`, [`%${needle}%`]);
+      const [r] = await owner().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}" x WHERE x::text ILIKE $1`, [`%${needle}%`]);
       if (r.n) found[name] = r.n;
     }
     return found;

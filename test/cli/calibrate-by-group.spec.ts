@@ -56,9 +56,9 @@ describeWithShared('by group: false-match and false non-match rates per group of
     }
     templates = (
       await hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-        tx.query(`SELECT t.subject_id AS subject, s.age_band AS "group", t.embedding::text AS e FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.gallery_id = $1`, [galleryId]),
+        tx.query<{ subject: string; group: string; e: string }>(`SELECT t.subject_id AS subject, s.age_band AS "group", t.embedding::text AS e FROM face_templates t JOIN subjects s ON s.id = t.subject_id WHERE t.gallery_id = $1`, [galleryId]),
       )
-    ).map((r: { subject: string; group: string; e: string }) => ({ subject: r.subject, group: r.group, v: JSON.parse(r.e) }));
+    ).map((r) => ({ subject: r.subject, group: r.group, v: JSON.parse(r.e) }));
   }, 900_000);
 
   afterAll(async () => {
@@ -114,9 +114,9 @@ describeWithShared('by group: false-match and false non-match rates per group of
       expect(tiny.warning).toMatch(/^only 4 people: too few to say anything of its false-match rate \(at least 10 needed\)/);
     }
     const events = await hub!.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-      tx.query(`SELECT actor_role AS role, galleries, details FROM audit_events WHERE action = $1 ORDER BY seq`, [AuditAction.GALLERY_CALIBRATED]),
+      tx.query<{ role: string }>(`SELECT actor_role AS role, galleries, details FROM audit_events WHERE action = $1 ORDER BY seq`, [AuditAction.GALLERY_CALIBRATED]),
     );
-    expect(events.map((e: { role: string }) => e.role)).toEqual([Role.HUB_ADMIN, Role.OVERSIGHT_AUDITOR]);
+    expect(events.map((e) => e.role)).toEqual([Role.HUB_ADMIN, Role.OVERSIGHT_AUDITOR]);
     expect(events[0]).toMatchObject({ galleries: [galleryId], details: { by: 'AGE_BAND', templatesRead: templates.length, groups: 2, subjects: 26 } });
     // an agency's own administrator may not read it (counts for oversight and the operator only): no such statistics for it
     const agency = await client.gql(await client.token('metro-pd', Role.AGENCY_ADMIN), query, { g: galleryId });

@@ -44,8 +44,8 @@ describe('frhub calibrate --gallery: the pack\'s score distributions on a galler
     galleryId = (await client.gql(admin, `mutation { createGallery(input: { name: "Bookings" }) { id } }`)).data.createGallery.id;
     for (const p of await demoPeople()) await client.gql(admin, `mutation($i: EnrollFaceInput!) { enrollFace(input: $i) { created } }`, { i: { galleryId, subjectRef: p.ref, imageBase64: p.image.toString('base64') } });
     templates = (
-      await hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`SELECT subject_id AS subject, embedding::text AS e FROM face_templates WHERE gallery_id = $1`, [galleryId]))
-    ).map((r: { subject: string; e: string }) => ({ subject: r.subject, v: JSON.parse(r.e) }));
+      await hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query<{ subject: string; e: string }>(`SELECT subject_id AS subject, embedding::text AS e FROM face_templates WHERE gallery_id = $1`, [galleryId]))
+    ).map((r) => ({ subject: r.subject, v: JSON.parse(r.e) }));
   }, 300_000);
 
   afterAll(async () => {

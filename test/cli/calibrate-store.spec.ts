@@ -76,8 +76,8 @@ describe('frhub calibrate --store, list and adopt', () => {
     const database = await openDatabase({ databaseUrl: ws.databaseUrl, dataDir: ws.dataDir, migrate: false });
     try {
       const events = await database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-        tx.query(`SELECT action, details FROM audit_events WHERE action IN ($1, $2) ORDER BY seq`, [AuditAction.CALIBRATION_STORED, AuditAction.CALIBRATION_ADOPTED]));
-      expect(events.map((e: { action: string }) => e.action)).toEqual([AuditAction.CALIBRATION_STORED, AuditAction.CALIBRATION_ADOPTED, AuditAction.CALIBRATION_ADOPTED]);
+        tx.query<{ action: string; details: unknown }>(`SELECT action, details FROM audit_events WHERE action IN ($1, $2) ORDER BY seq`, [AuditAction.CALIBRATION_STORED, AuditAction.CALIBRATION_ADOPTED]));
+      expect(events.map((e) => e.action)).toEqual([AuditAction.CALIBRATION_STORED, AuditAction.CALIBRATION_ADOPTED, AuditAction.CALIBRATION_ADOPTED]);
       expect(events[1].details).toMatchObject({ calibrationId: id, source: 'GALLERY', adoptedBy: expect.stringMatching(/^frhub calibrate adopt \(/) });
       expect(events[2].details).toMatchObject({ source: 'SHIPPED', previousCalibrationId: id });
       // nothing of a face in what was stored: score distributions only

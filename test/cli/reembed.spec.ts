@@ -102,7 +102,7 @@ describe('frhub reembed: a gallery moved to another model pack from kept crops',
     const counts = await client.gql(admin, COUNTS, { id: galleryId });
     expect(counts.data.gallery.templateCounts).toEqual([{ modelVersion: DLIB, templates: enrolled, withCrop: enrolled }]);
     // a photo enrolled before crops were kept (its crop removed here) gets one when enrolled again
-    const legacyCrops = () => hub!.database.db.scoped({ tenantId: null, allTenants: true }, async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM face_crops WHERE gallery_id = $1`, [legacyId]))[0].n);
+    const legacyCrops = () => hub!.database.db.scoped({ tenantId: null, allTenants: true }, async (tx) => (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM face_crops WHERE gallery_id = $1`, [legacyId]))[0].n);
     const dropLegacyCrop = () => hub!.database.db.scoped({ tenantId: null, allTenants: true }, (tx) => tx.query(`DELETE FROM face_crops WHERE gallery_id = $1`, [legacyId]));
     await dropLegacyCrop();
     expect(await legacyCrops()).toBe(0);
@@ -200,18 +200,18 @@ describe('frhub reembed: a gallery moved to another model pack from kept crops',
     hub = await createHub({ ...config, inference: { ...config.inference, pack: 'builtin-faceres' } }, { logger: pino({ level: 'silent' }) });
     const db = hub.database.db;
     const all = { tenantId: null, allTenants: true };
-    const [g] = await db.scoped(all, (tx) => tx.query(`SELECT template_count AS n, tenant_id AS "tenantId" FROM galleries WHERE id = $1`, [galleryId]));
+    const [g] = await db.scoped(all, (tx) => tx.query<{ n: number; tenantId: string }>(`SELECT template_count AS n, tenant_id AS "tenantId" FROM galleries WHERE id = $1`, [galleryId]));
     expect(g.n).toBe(enrolled);
     const actions = await db.scoped(all, (tx) => tx.query(`SELECT action, details->>'step' AS step FROM audit_events WHERE action IN ('REEMBED', 'REEMBED_DROP_OLD') AND $1 = ANY(galleries) ORDER BY seq`, [galleryId]));
     // the killed run audited its start; the second its start and end
     expect(actions).toEqual([{ action: 'REEMBED', step: 'started' }, { action: 'REEMBED', step: 'started' }, { action: 'REEMBED', step: 'finished' }, { action: 'REEMBED_DROP_OLD', step: null }]);
-    const crops = () => db.scoped(all, async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM face_crops WHERE gallery_id = $1`, [galleryId]))[0].n);
+    const crops = () => db.scoped(all, async (tx) => (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM face_crops WHERE gallery_id = $1`, [galleryId]))[0].n);
     expect(await crops()).toBe(enrolled);
     // the tenant's own scope deletes one photo's template: its crop goes with it (row-level security lets it)
     await db.scoped({ tenantId: g.tenantId }, (tx) => tx.query(`DELETE FROM face_templates WHERE id = (SELECT id FROM face_templates WHERE gallery_id = $1 ORDER BY id LIMIT 1)`, [galleryId]));
     expect(await crops()).toBe(enrolled - 1);
     // another tenant's scope sees no crop at all
-    const [other] = await db.scoped(all, (tx) => tx.query(`SELECT id FROM tenants WHERE slug = 'north-pd'`));
+    const [other] = await db.scoped(all, (tx) => tx.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'north-pd'`));
     expect(await db.scoped({ tenantId: other.id }, async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM face_crops`))[0].n)).toBe(0);
   }, 180_000);
 });

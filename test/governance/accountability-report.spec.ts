@@ -96,8 +96,8 @@ describe('the accountability report', () => {
     expect(refused.errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect((await t.gql(auditor, REPORT, { y: 1999 })).errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     const events = await t.hub.database.db.scoped({ tenantId: null, allTenants: true }, (tx) =>
-      tx.query(`SELECT outcome, reason FROM audit_events WHERE action = $1 ORDER BY seq`, [AuditAction.ACCOUNTABILITY_REPORT_READ]));
-    expect(events.map((e: { outcome: string }) => e.outcome)).toEqual(['ALLOWED', 'DENIED', 'FAILED']);
+      tx.query<{ outcome: string }>(`SELECT outcome, reason FROM audit_events WHERE action = $1 ORDER BY seq`, [AuditAction.ACCOUNTABILITY_REPORT_READ]));
+    expect(events.map((e) => e.outcome)).toEqual(['ALLOWED', 'DENIED', 'FAILED']);
   });
   it("measures rates by group once a gallery keeps a demographic field: small groups published as <5, with no rate", async () => {
     const kept = await t.gql(admin, `mutation($g: ID!) { updateGallery(input: { galleryId: $g, demographicFields: [SEX] }) { demographicFields } }`, { g: galleryId });

@@ -61,7 +61,7 @@ describe('audit chain and tenant isolation in the database', () => {
     });
 
     it('detects a row edited out of band (triggers disabled by the owner) at its sequence number', async () => {
-      const [row] = await owner().query(`SELECT seq::int AS seq, case_number FROM audit_events WHERE action = 'SEARCH' AND case_number IS NOT NULL ORDER BY seq LIMIT 1`);
+      const [row] = await owner().query<{ seq: number; case_number: string }>(`SELECT seq::int AS seq, case_number FROM audit_events WHERE action = 'SEARCH' AND case_number IS NOT NULL ORDER BY seq LIMIT 1`);
       await owner().query(`ALTER TABLE audit_events DISABLE TRIGGER USER`);
       try {
         await owner().query(`UPDATE audit_events SET case_number = 'EDITED' WHERE seq = $1`, [row.seq]);
@@ -93,12 +93,12 @@ describe('audit chain and tenant isolation in the database', () => {
     it('a query without its tenant filter still reads only the scope’s tenant', async () => {
       const metro = tenantIds['metro-pd'];
       for (const table of TABLES) {
-        const rows = await owner().scoped({ tenantId: metro }, (tx) => tx.query(`SELECT tenant_id FROM ${table}`));
+        const rows = await owner().scoped({ tenantId: metro }, (tx) => tx.query<{ tenant_id: string }>(`SELECT tenant_id FROM ${table}`));
         expect(rows.length).toBeGreaterThan(0);
-        expect(new Set(rows.map((r: { tenant_id: string }) => r.tenant_id))).toEqual(new Set([metro]));
+        expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set([metro]));
       }
       // the repository's own lookup with the filter dropped: another tenant's search is invisible
-      const [riverSearch] = await owner().query(`SELECT id FROM searches WHERE tenant_id = $1 LIMIT 1`, [tenantIds['river-pd']]);
+      const [riverSearch] = await owner().query<{ id: string }>(`SELECT id FROM searches WHERE tenant_id = $1 LIMIT 1`, [tenantIds['river-pd']]);
       expect(await owner().scoped({ tenantId: metro }, (tx) => new SearchRepository().visible(tx, riverSearch.id))).toBeUndefined();
     });
 

@@ -53,7 +53,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     const built = await repo.ensureIndex(database.db, 'index-test@1', DIM, 10, (m) => seen.push(m));
     expect(built).toMatchObject({ templates: 120, dim: DIM, capMb: 10, mb: 10, setting: '10MB' });
     expect(seen).toEqual([expect.objectContaining({ templates: 120, mb: 10 })]);
-    const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [vectorIndexName('index-test@1')]);
+    const [index] = await database.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [vectorIndexName('index-test@1')]);
     expect(index.indexdef).toMatch(new RegExp(`USING hnsw .*m='?${HNSW_M}'?.*ef_construction='?${HNSW_EF_CONSTRUCTION}'?.*WHERE .*index-test@1`));
     // SET LOCAL ended with the build's transaction: whichever pooled connection answers has its own setting
     for (let i = 0; i < 4; i++) expect((await database.db.query(`SELECT current_setting('maintenance_work_mem') AS s`))[0].s).not.toBe('10MB');
@@ -71,7 +71,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(await repo.otherStorageIndexes(database.db, 'index-test@2', VectorStorage.VECTOR)).toEqual([]);
     const [index] = await database.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [name]);
     expect(index.indexdef).toMatch(/USING hnsw \(\(\(?embedding\)?::halfvec\(16\)\) halfvec_cosine_ops\).*WHERE .*index-test@1/);
-    const [{ v }] = await database.db.query(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
+    const [{ v }] = await database.db.query<{ v: string }>(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
     const probe = Float32Array.from(JSON.parse(v) as number[], (x, i) => x + (i % 3) * 0.01);
     const q = { galleryIds: [GALLERY], modelVersion: 'index-test@1', embedding: probe, limit: 5, minScore: -1, efSearch: 200 };
     const plans: string[] = [];
@@ -81,7 +81,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
       await tx.query(`SET LOCAL enable_seqscan = off`);
       const explaining: Queryable = {
         query: async (sql, params) => {
-          if (/^\s*SELECT c\.\*/.test(sql)) plans.push((await tx.query(`EXPLAIN ${sql}`, params)).map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+          if (/^\s*SELECT c\.\*/.test(sql)) plans.push((await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n'));
           return tx.query(sql, params);
         },
       };
@@ -96,7 +96,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
   it('asks for pgvector 0.7 or newer before a halfvec index (and this database has it)', async () => {
     expect(['0.6.2', '0.5.1', '0.6'].map((v) => atLeast(v, HALFVEC_SINCE))).toEqual([false, false, false]);
     expect(['0.7.0', '0.7', '0.8.0', '0.10.0', '1.0.0'].map((v) => atLeast(v, HALFVEC_SINCE))).toEqual([true, true, true, true, true]);
-    const [{ extversion }] = await database.db.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
+    const [{ extversion }] = await database.db.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
     expect(atLeast(extversion, HALFVEC_SINCE)).toBe(true);
   });
 
@@ -105,7 +105,7 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(efSearchFor(1_000_000)).toBe(800);
     expect(efSearchFor(10_000_000)).toBe(MAX_EF_SEARCH);
     for (let n = 100_000; n < 5_000_000; n *= 1.5) expect(efSearchFor(n * 1.5)).toBeGreaterThanOrEqual(efSearchFor(n));
-    const [{ v }] = await database.db.query(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
+    const [{ v }] = await database.db.query<{ v: string }>(`SELECT embedding::text AS v FROM face_templates WHERE model_version = 'index-test@1' LIMIT 1`);
     const q = { galleryIds: [GALLERY], modelVersion: 'index-test@1', embedding: Float32Array.from(JSON.parse(v) as number[]), limit: 5, minScore: -1, exactBelow: 0 };
     const efAfter = (extra: object) =>
       database.db.transaction(async (tx) => {

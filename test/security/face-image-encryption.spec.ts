@@ -299,7 +299,7 @@ describe('image key rotation and `frhub keys reencrypt-images`', () => {
     expect(clear.out).toContain('wrote back in the clear: 4 of 4 image(s)');
     const rows = await rowsOf(hub!);
     expect(rows.map((r) => [r.keyId, r.image.subarray(0, 3).equals(JPEG)])).toEqual(rows.map(() => [null, true]));
-    const columns = async () => (await hub!.database.db.query(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'face_crops' AND column_name IN ('jpeg', 'image', 'key_id') ORDER BY 1`)).map((r: { c: string }) => r.c);
+    const columns = async () => (await hub!.database.db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'face_crops' AND column_name IN ('jpeg', 'image', 'key_id') ORDER BY 1`)).map((r) => r.c);
     await withRunner((r) => migration.down(r));
     expect(await columns()).toEqual(['jpeg']);
     await withRunner((r) => migration.up(r));

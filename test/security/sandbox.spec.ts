@@ -101,7 +101,7 @@ describe('sandbox tenants for independent testing: apart from every real gallery
     beforeAll(async () => {
       // an agreement the service and the trigger would refuse, written around both: a real gallery shared with the sandbox
       await owner().query(`ALTER TABLE sharing_agreements DISABLE TRIGGER sharing_agreements_same_kind`);
-      agreement = (await owner().query(`INSERT INTO sharing_agreements (id, tenant_id, gallery_id, grantee_tenant_id, legal_bases, expires_at) VALUES (gen_random_uuid(), $1, $2, $3, '{VICTIM_ID}', now() + interval '1 day') RETURNING id`, [ids['metro-pd'], gal['metro-pd'], ids['tester-lab']]))[0].id;
+      agreement = (await owner().query<{ id: string }>(`INSERT INTO sharing_agreements (id, tenant_id, gallery_id, grantee_tenant_id, legal_bases, expires_at) VALUES (gen_random_uuid(), $1, $2, $3, '{VICTIM_ID}', now() + interval '1 day') RETURNING id`, [ids['metro-pd'], gal['metro-pd'], ids['tester-lab']]))[0].id;
       await owner().query(`ALTER TABLE sharing_agreements ENABLE TRIGGER sharing_agreements_same_kind`);
     });
     afterAll(async () => {
