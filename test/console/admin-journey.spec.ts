@@ -1,11 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { Role } from '../../models/enums';
 import { describeWithShared, SHARED } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
 import { zipOf } from '../support/zip';
+import { until } from '../support/until';
 import { accessibilityProblems, describeInBrowser, launchConsoleBrowser, screenshot, watchPage } from '../support/browser';
 
 // One journey through the operator's, the agency administrator's and the oversight board's pages,
@@ -25,8 +26,9 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
   let folder: string;
   let people: string[];
   const problems: string[] = [];
-  /** GraphQL requests each page made */
+  /** GraphQL requests each page made, and those answered (or failed) */
   const asked = new Map<Page, number>();
+  const answered = new Map<Page, number>();
 
   beforeAll(async () => {
     // 20 people with at least two photos: the first of each is enrolled, another is a probe
@@ -53,17 +55,34 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     watchPage(page, problems);
-    page.on('request', (r) => { if (r.url().endsWith('/graphql')) asked.set(page, (asked.get(page) ?? 0) + 1); });
+    const count = (m: Map<Page, number>) => (r: Request) => { if (r.url().endsWith('/graphql')) m.set(page, (m.get(page) ?? 0) + 1); };
+    page.on('request', count(asked));
+    page.on('requestfinished', count(answered));
+    page.on('requestfailed', count(answered));
     await page.goto(`${t.url}/sign-in#token=${token}`);
     return page;
   }
 
+  /**
+   * Until every query the page asked is answered and it asks nothing in the three frames after (each a
+   * render and a task of the page's own): a render that asks again, as a query whose variables change on
+   * every render would, is caught there. A page still asking after 20 such rounds fails.
+   */
+  async function atRest(page: Page) {
+    const open = async () => (asked.get(page) ?? 0) - (answered.get(page) ?? 0);
+    let quiet = 0;
+    for (let round = 0; round < 20 && quiet < 3; round++) {
+      await until('the page\'s queries answered', open, (n) => n === 0);
+      const before = asked.get(page);
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))');
+      quiet = asked.get(page) === before ? quiet + 1 : 0;
+    }
+    expect(quiet).toBe(3);
+  }
+
   /** The page at rest, a screenshot, then axe-core (no serious or critical violation), no CSP violation or script error. */
   async function check(page: Page, name: string) {
-    // a page at rest asks nothing more (a query whose variables change on every render would ask forever)
-    const before = asked.get(page);
-    await page.waitForTimeout(1500);
-    expect(asked.get(page)).toBe(before);
+    await atRest(page);
     await screenshot(page, name);
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(problems).toEqual([]);
@@ -211,8 +230,10 @@ describeInBrowser('console journey on real faces: operator, agency admin, analys
     await analyst.getByRole('button', { name: 'Search' }).click();
     await analyst.getByRole('heading', { name: 'Candidates', exact: true }).or(analyst.getByRole('alert')).first().waitFor({ timeout: 120_000 });
     expect(await analyst.getByRole('alert').allTextContents()).toEqual([]);
-    expect(await analyst.getByRole('row').nth(1).textContent()).toContain(wanted);
-    searchId = /Search ([\w-]+)\./.exec((await analyst.locator('caption').first().textContent()) ?? '')![1];
+    // the candidates' table (the probe's quality table stands above it)
+    const results = analyst.getByRole('region', { name: 'Candidates' });
+    expect(await results.getByRole('row').nth(1).textContent()).toContain(wanted);
+    searchId = /Search ([\w-]+)\./.exec((await results.locator('caption').first().textContent()) ?? '')![1];
     await check(analyst, 'analyst-journey');
   }, 300_000);
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { MicroBatcher } from '../../inference/batcher';
 import { InferenceError } from '../../inference/errors';
 
@@ -21,9 +22,16 @@ describe('micro-batcher', () => {
     let open = 2;
     const d = doubling();
     const b = new MicroBatcher({ maxBatch: 32, maxWaitMs: 60_000, maxQueue: 100 }, d.run, { open: () => open });
-    const first = b.submitAll([1]);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(d.batches).toEqual([]); // one of two callers waits: the batch may still gather the other's
+    // the batcher's clock: every timer it set short of maxWaitMs has fired when the check below runs
+    jest.useFakeTimers();
+    let first: Promise<number[]>;
+    try {
+      first = b.submitAll([1]);
+      await jest.advanceTimersByTimeAsync(59_999);
+      expect(d.batches).toEqual([]); // one of two callers waits: the batch may still gather the other's
+    } finally {
+      jest.useRealTimers();
+    }
     const second = b.submitAll([2, 3, 4]);
     expect(await Promise.all([first, second])).toEqual([[2], [4, 6, 8]]);
     expect(d.batches).toEqual([[1, 2, 3, 4]]); // the second caller's items whole, not cut at its first

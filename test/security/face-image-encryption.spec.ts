@@ -13,6 +13,7 @@ import { frhubInProcess } from '../support/cli';
 import { hubClient, type HubClient } from '../support/client';
 import { bookingPhoto } from '../support/fixtures';
 import { startHub, type TestHub } from '../support/hub';
+import { until } from '../support/until';
 import { hubWorkspace, type HubWorkspace } from '../support/process';
 
 // CJIS Security Policy 5.10.1.2 (encryption at rest): the face crops enrollment keeps are sealed with
@@ -222,7 +223,7 @@ describe('image key rotation and `frhub keys reencrypt-images`', () => {
     expect(keys.map((k) => k.kid).sort()).toEqual([v1.kid, v2.kid].sort());
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     // the running hub reads the rotated file within a second: what it seals next is under the new key
-    await new Promise((r) => setTimeout(r, 1100));
+    await until('the running hub holds the rotated key as current', async () => hub!.imageKeys.current().id, (kid) => kid === v2.kid, { everyMs: 100 });
     await enroll('BK-1002', await bookingPhoto('BK-1002', true));
     const byKey = async () => (await rowsOf(hub!)).reduce<Record<string, number>>((a, r) => ({ ...a, [r.keyId ?? 'clear']: (a[r.keyId ?? 'clear'] ?? 0) + 1 }), {});
     expect(await byKey()).toEqual({ clear: 1, [v1.kid]: 2, [v2.kid]: 1 });

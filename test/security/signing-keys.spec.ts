@@ -255,7 +255,8 @@ describe('a lead report outlives the key that signed it', () => {
 
     // the key retires at once: it verifies no token any more, but still the reports it signed
     expect((await frhub('keys', 'rotate', '--file', file, '--retire-after', '0')).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100)); // a running hub checks the file at most once a second
+    // a running hub checks the file at most once a second
+    await until('the hub reads the rotated key set', () => verify(json), (v) => v.signingKeyStatus === 'RETIRED', { everyMs: 100 });
     for (const bytes of [json, pdf]) {
       const v = await verify(bytes);
       expect(v).toMatchObject({ intact: true, signatureValid: true, contentIntact: true, signedBy: first, signingKeyStatus: 'RETIRED', problems: [] });
@@ -267,7 +268,8 @@ describe('a lead report outlives the key that signed it', () => {
     expect(readRetiredKeys(file).map((k) => k.kid)).toEqual([first]);
     expect(readRetiredKeys(file)[0]).not.toHaveProperty('d');
     expect((await frhub('keys', 'list', '--file', file)).out).toMatch(new RegExp(`${first}  created .* retired .*: public key kept to verify the reports it signed`));
-    await new Promise((r) => setTimeout(r, 1100));
+    const newest = readKeySetFile(file)[0].kid;
+    await until('the hub signs with the newest key', async () => JSON.parse((await report('json')).toString()).signature.kid, (kid) => kid === newest, { everyMs: 100 });
     expect(await verify(pdf)).toMatchObject({ intact: true, signedBy: first, signingKeyStatus: 'RETIRED' });
     // the retired key signs nothing new: a report made now carries the newest key
     expect(JSON.parse((await report('json')).toString()).signature.kid).toBe(readKeySetFile(file)[0].kid);
@@ -297,8 +299,7 @@ describe('a lead report outlives the key that signed it', () => {
     // a retired key removed (it leaked) vouches for nothing any more
     expect((await frhub('keys', 'remove', '--file', file, '--kid', first)).code).toBe(0);
     expect(readRetiredKeys(file)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 1100));
-    const removed = await verify(json);
+    const removed = await until('the hub reads the key set without the removed key', () => verify(json), (v) => v.intact === false, { everyMs: 100 });
     expect(removed).toMatchObject({ intact: false, signatureValid: false });
     expect(removed.problems.join(' ')).toMatch(new RegExp(`key ${first} is not one this hub holds or has retired`));
   });
