@@ -160,7 +160,7 @@ describeInBrowser('web console', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: 'Candidates', exact: true }).waitFor({ timeout: 60_000 });
     await expectVisible(page.getByRole('note').filter({ hasText: 'Investigative lead only' }));
-    const first = page.getByRole('row').nth(1);
+    const first = page.getByRole('region', { name: 'Candidates' }).getByRole('row').nth(1);
     expect(await first.textContent()).toContain('BK-2026-17');
     // the pack's calibration beside the score: how many different-person pairs score this high
     expect(await first.textContent()).toMatch(/fewer than 1 in [\d,]+ comparisons of two different people score this high, with 95% confidence|about 1 in [\d,]+ comparisons of two different people score this high \(95% interval: (1 in [\d,]+ to 1 in [\d,]+|at most 1 in [\d,]+)\)/);

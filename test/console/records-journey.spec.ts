@@ -70,7 +70,7 @@ describeInBrowser('console: renew a certification, remove an expunged booking, a
     await searcher.getByLabel(/^Case number/).fill('C-1');
     await searcher.getByRole('button', { name: 'Search' }).click();
     await searcher.getByRole('heading', { name: 'Candidates', exact: true }).waitFor({ timeout: 60_000 });
-    expect(await searcher.getByRole('row').nth(1).textContent()).toMatch(/BK-1001 Pat Example, booking BN-1, expunged 2026-11-30/);
+    expect(await searcher.getByRole('region', { name: 'Candidates' }).getByRole('row').nth(1).textContent()).toMatch(/BK-1001 Pat Example, booking BN-1, expunged 2026-11-30/);
     await screenshot(searcher, 'candidate-details');
     expect(await accessibilityProblems(searcher)).toEqual([]);
   });

@@ -151,7 +151,7 @@ describe('sandbox tenants for independent testing: apart from every real gallery
     expect(hubWide.map((r: { tenant: string }) => r.tenant)).toContain('metro-pd');
     expect(hubWide.map((r: { tenant: string }) => r.tenant)).not.toEqual(expect.arrayContaining(['tester-lab']));
     const year = new Date().getUTCFullYear();
-    const report = JSON.stringify((await t.gql(auditor, `{ transparencyReport(year: ${year}) { rows { tenant } csv } statutoryReport(statute: MD_2_510, year: ${year}) { csv } }`)).data);
+    const report = JSON.stringify((await t.gql(auditor, `{ transparencyReport(year: ${year}) { rows { agency } csv } statutoryReport(statute: MD_2_510, year: ${year}) { csv } }`)).data);
     expect(report).toContain('metro-pd');
     expect(report).not.toContain('tester-lab');
     // the tester's own figures count its searches
