@@ -5,7 +5,7 @@ import { InferenceError, type InferenceErrorCode } from './errors.js';
 import type { AnalyzeOptions, Analysis, FaceAnalyzer, InferenceConfig, InferenceStatus } from './face-engine.js';
 import { modelVersionOf, type ModelPackManifest } from './model-pack.js';
 
-type Operation = { op: 'analyze'; image: Uint8Array; options: AnalyzeOptions } | { op: 'embedThroughput'; faces: number } | { op: 'close' };
+type Operation = { op: 'analyze'; image: Uint8Array; options: AnalyzeOptions } | { op: 'embedThroughput'; faces: number } | { op: 'close' } | { op: 'crash' };
 export type EngineRequest = Operation & { id: number };
 
 export type WireError = { code?: InferenceErrorCode; message: string; details?: Record<string, unknown> };
@@ -172,9 +172,18 @@ export class EngineThread implements FaceAnalyzer {
     return new InferenceError('OVERLOADED', 'The face engine is busy with other photos. Retry in a few seconds.');
   }
 
-  /** Ends the thread as a crash would (fault drills and tests); the engine restarts it. Resolves with its exit code. */
+  /**
+   * Ends the thread as a crash would (fault drills and tests): it answers nothing more and exits, and
+   * the engine restarts it. It exits once the native calls in hand have returned: a thread terminated
+   * inside one aborts the whole process (the addon's callback throws into a torn-down thread). Resolves
+   * with its exit code.
+   */
   killThread(): Promise<number> {
-    return this.worker.terminate();
+    const worker = this.worker;
+    return new Promise((resolveExit) => {
+      worker.once('exit', resolveExit);
+      worker.postMessage({ op: 'crash', id: this.nextId++ } satisfies EngineRequest);
+    });
   }
 
   embedThroughput(faces: number): Promise<number> {

@@ -3,16 +3,24 @@ import { InferenceError } from './errors.js';
 import { FaceEngine, type InferenceConfig } from './face-engine.js';
 import type { EngineReply, EngineRequest, WireError } from './engine-thread.js';
 
-// The inference thread: one FaceEngine, driven by messages from EngineThread. ONNX Runtime's Node
-// binding runs a model synchronously on the calling thread, so it runs here, not on the event loop
-// that serves HTTP.
+// The inference thread: one FaceEngine, driven by messages from EngineThread, so that decoding and the
+// models run here, not on the event loop that serves HTTP.
 const port = parentPort!;
 const reply = (r: EngineReply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
 
 FaceEngine.create(workerData as InferenceConfig, (message) => reply({ kind: 'log', message }))
   .then((engine) => {
     reply({ kind: 'ready', manifest: engine.manifest, status: engine.status() });
+    // the calls under way: a crash (fault drills) waits for their native work before the thread ends
+    const underWay = new Set<Promise<unknown>>();
+    let crashing = false;
     port.on('message', async (m: EngineRequest) => {
+      if (crashing) return;
+      if (m.op === 'crash') {
+        crashing = true;
+        await Promise.allSettled(underWay);
+        process.exit(70); // in a worker thread, ends this thread only
+      }
       try {
         if (m.op === 'close') {
           await engine.close();
@@ -20,10 +28,12 @@ FaceEngine.create(workerData as InferenceConfig, (message) => reply({ kind: 'log
           port.close();
           return;
         }
-        const value = m.op === 'analyze' ? await engine.analyze(Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength), m.options) : await engine.embedThroughput(m.faces);
-        reply({ kind: 'result', id: m.id, value, status: engine.status() });
+        const work = m.op === 'analyze' ? engine.analyze(Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength), m.options) : engine.embedThroughput(m.faces);
+        underWay.add(work);
+        const value = await work.finally(() => underWay.delete(work));
+        if (!crashing) reply({ kind: 'result', id: m.id, value, status: engine.status() });
       } catch (e) {
-        reply({ kind: 'result', id: m.id, error: serialize(e), status: engine.status() });
+        if (!crashing) reply({ kind: 'result', id: m.id, error: serialize(e), status: engine.status() });
       }
     });
   })
