@@ -31,12 +31,18 @@ describe('a flood of searches, and a dead inference thread', () => {
 
   it('gets OVERLOADED past the in-flight bound, answers the rest, and none hangs', async () => {
     const before = await used();
-    // the thread held at its bound (two long jobs of the hub's own): every search is refused at once,
-    // spends no quota, and none waits for the thread
-    const busy = [t.hub.engine.embedThroughput(120), t.hub.engine.embedThroughput(120)];
+    // the thread held at its bound by two jobs of the hub's own, each sent again as it ends (in the same
+    // turn of the event loop, so no search sees a free place): every search is refused at once, spends
+    // no quota, and none waits for the thread
+    let holding = true;
+    const hold = async () => {
+      while (holding) await t.hub.engine.embedThroughput(20);
+    };
+    const busy = [hold(), hold()];
     expect(t.hub.engine.status().inFlight).toBe(2);
     const refused = await Promise.all(Array.from({ length: 6 }, search));
     expect(t.hub.engine.status().inFlight).toBe(2);
+    holding = false;
     expect(refused).toEqual(Array(6).fill('OVERLOADED'));
     expect(await used()).toBe(before);
     await Promise.all(busy);
