@@ -5,6 +5,7 @@ import { DEFAULT_INFERENCE_CONFIG, type InferenceConfig } from '../inference/fac
 import type { InFlightLimits } from '../inference/engine-thread.js';
 import type { ProviderChoice } from '../inference/sessions.js';
 import { defaultIndexBuildCapMb } from '../models/index-memory.js';
+import { BINARY_WALK_ABOVE } from '../models/face-template.repository.js';
 import { DEFAULT_TARGET_FPIR } from '../tenants/search/search-threshold.js';
 import type { ReadReplicaSettings } from './database/read-replicas.js';
 
@@ -52,6 +53,8 @@ export interface Config {
   indexBuildMemoryMb: number;
   /** false-positive identification rate a search's default threshold aims at, over the templates it searches */
   targetFpir: number;
+  /** from this many templates of the active model its binary graph is built (at start) and walked; 0: never */
+  binaryWalkAbove: number;
   /** `frhub serve-inference` workers; empty: the engine runs in process */
   remoteInference: RemoteInferenceConfig;
 }
@@ -221,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       healthIntervalMs: int(env, 'FRHUB_INFERENCE_HEALTH_MS', 2_000, 10),
     },
     targetFpir: fraction(env, 'FRHUB_TARGET_FPIR', DEFAULT_TARGET_FPIR),
+    binaryWalkAbove: int(env, 'FRHUB_BINARY_WALK_ABOVE', BINARY_WALK_ABOVE, 0),
     inferenceInFlight: { photos: int(env, 'FRHUB_INFLIGHT_PHOTOS', 32, 1), bytes: int(env, 'FRHUB_INFLIGHT_BYTES', 4 * maxImageBytes, 1) },
   };
 }

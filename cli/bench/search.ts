@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { vectorLiteral, type Queryable } from '../../models/db.js';
-import { efSearchFor, FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName, type VectorIndexSpec } from '../../models/face-template.repository.js';
+import { BINARY_WALK_ABOVE, binaryIndexName, efSearchFor, FaceTemplateRepository, MAX_EF_SEARCH, vectorIndexName, type VectorIndexSpec } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, describeIndexBuildMemory, HNSW_EF_CONSTRUCTION, HNSW_M, indexBuildMemory, VectorStorage } from '../../models/index-memory.js';
 import { openDatabase, type Database } from '../../server/database/open-database.js';
 import { str, UsageError, type Args, type CommandSpec } from '../args.js';
@@ -86,7 +86,7 @@ export const benchSearchSpec: CommandSpec = {
     ['--explain <n>', "EXPLAIN (ANALYZE, BUFFERS) of the hub's query for the first n probes of each storage: shared buffers hit / read, time in the plan, and the last plan"],
     ['--parallel-off', "also measure the hub's query with max_parallel_workers_per_gather = 0"],
     ['--prewarm', "load the table and each index into shared buffers (pg_prewarm) before measuring, and say how long that took"],
-    ['--binary-rerank <n,...>', "also build an HNSW index on binary_quantize(embedding)::bit(dim) (bit_hamming_ops, the hub's m and ef_construction) and measure a walk of it for the n nearest by Hamming distance, re-ranked by the exact cosine (one setting per n)"],
+    ['--binary-rerank <n,...>', "also build an HNSW index on binary_quantize(embedding)::bit(dim) (bit_hamming_ops, the hub's m and ef_construction, the hub's name for it: from FRHUB_BINARY_WALK_ABOVE's default of templates on, the hub's own query walks it) and measure a walk of it for the n nearest by Hamming distance, re-ranked by the exact cosine (one setting per n)"],
   ],
   example: 'npx frhub bench search --templates 20000 --ef 40,100 --storage vector,halfvec',
   run: benchSearchCommand,
@@ -220,7 +220,8 @@ export async function benchSearchCommand(args: Args): Promise<number> {
       }
       const query = (storage: VectorStorage, ef?: number, exactBelow?: number, extra?: string[]) => (p: { embedding: Float32Array }) =>
         nearest(database, tenant, { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, efSearch: ef, exactBelow, storage }, extra);
-      const hub = (storage: VectorStorage) => `as the hub serves it (${storage}: exact scan below 5k templates in the allowed galleries, else ef_search ${efSearchFor(n)} for ${n} templates)`;
+      const hub = (storage: VectorStorage) =>
+        `as the hub serves it (${reranks.length && n >= BINARY_WALK_ABOVE ? 'the binary graph, its nearest re-ranked by the exact cosine' : `${storage}: exact scan below 5k templates in the allowed galleries, else ef_search ${efSearchFor(n)} for ${n} templates`})`;
       const settings: [string, (p: { embedding: Float32Array }) => Promise<Hit[]>][] = [
         ...storages.flatMap((storage) => efs.map((ef): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, query(storage, ef, 0)])),
         ...storages.map((storage): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [hub(storage), query(storage)]),
@@ -413,7 +414,8 @@ async function explainNearest(database: Database, tenantId: string, q: Parameter
   });
 }
 
-const BINARY_INDEX = 'bench_face_templates_binary_hnsw';
+// the hub's own name for the model's binary graph: with it in place, "as the hub serves it" walks it from BINARY_WALK_ABOVE templates on
+const BINARY_INDEX = binaryIndexName(MODEL);
 
 /** The binary-quantized graph: one bit per dimension (sign), walked by Hamming distance; 1/32 of the vector's size. */
 async function buildBinaryIndex(database: Database, url: string | undefined, n: number, dim: number, memoryCap: number, m: number, efConstruction: number) {

@@ -22,6 +22,7 @@ export async function prepareOnce(shared: DataSource | undefined, services: { te
       onIndexBuild: (m) => logger.info({ job: 'index-build' }, describeIndexBuildMemory(m)),
       onUnusedIndexes: (names) =>
         logger.warn({ job: 'index-build', indexes: names }, `the model's index in another storage (${names.join(', ')}) is no longer searched but is still updated on every enrollment: once every replica runs this pack, run DROP INDEX CONCURRENTLY on it`),
+      onBinaryIndexBuilt: (b) => logger.info({ job: 'index-build' }, `binary HNSW index of ${b.templates} templates built in ${b.seconds.toFixed(1)} s (maintenance_work_mem ${b.mb} MB): searches of this model now walk it and re-rank by the exact cosine`),
     });
     if (built) logger.info({ job: 'index-build' }, `HNSW index (${built.storage}, m ${built.m}, ef_construction ${built.efConstruction}) of ${built.templates} templates built in ${built.seconds.toFixed(1)} s`);
     // the pack's shipped calibration, stored as a version so that searches can record it (once per pack version)

@@ -72,7 +72,7 @@ export function wireServices(
     principals: new PrincipalService(db, clock, trail),
     galleries: new GalleryService(db, embedder, clock, trail, crops),
     records: new RecordsService(db, clock, trail),
-    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir, examinations, calibrations }, reads),
+    searches: new SearchService(db, embedder, clock, trail, quotas, crops, { targetFpir: config.targetFpir, binaryWalkAbove: config.binaryWalkAbove, examinations, calibrations }, reads),
     policies,
     quotas,
     sharing,

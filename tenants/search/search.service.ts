@@ -4,7 +4,7 @@ import type { ScopedDb, Queryable } from '../../models/db.js';
 import { AuditAction, AuditOutcome, LegalBasis, OffenseCategory, TenantStatus } from '../../models/enums.js';
 import type { FaceCropRepository } from '../../models/face-crop.repository.js';
 import { FaceImageError } from '../../models/face-image-cipher.js';
-import { FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
+import { BINARY_WALK_ABOVE, FaceTemplateRepository, type IndexBuild } from '../../models/face-template.repository.js';
 import { defaultIndexBuildCapMb, type IndexBuildMemory } from '../../models/index-memory.js';
 import { SearchRepository, type CandidateRow, type SearchRow } from '../../models/search.repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -60,6 +60,8 @@ export interface SearchResult extends SearchRow {
 export interface SearchOptions {
   /** the false-positive identification rate a search's default threshold aims at (FRHUB_TARGET_FPIR) */
   targetFpir?: number;
+  /** from this many templates of the model the binary graph is built and walked (FRHUB_BINARY_WALK_ABOVE; 0: never) */
+  binaryWalkAbove?: number;
   /** where a request's search finds its probe (and its right to run) */
   examinations?: Pick<ExaminationService, 'probeForSearch'>;
   /** the stored calibrations: the one in force is read by every search and recorded on it (absent: the pack's own, unrecorded) */
@@ -99,7 +101,12 @@ export class SearchService {
    * maintenance_work_mem as its graph needs up to `indexBuildMemoryMb`; says what it built, if anything.
    */
   async prepare(
-    opts: { indexBuildMemoryMb?: number; onIndexBuild?: (m: IndexBuildMemory) => void; onUnusedIndexes?: (names: string[]) => void } = {},
+    opts: {
+      indexBuildMemoryMb?: number;
+      onIndexBuild?: (m: IndexBuildMemory) => void;
+      onUnusedIndexes?: (names: string[]) => void;
+      onBinaryIndexBuilt?: (b: { templates: number; mb: number; seconds: number }) => void;
+    } = {},
   ): Promise<IndexBuild | undefined> {
     const cap = opts.indexBuildMemoryMb ?? defaultIndexBuildCapMb(totalmem());
     const { modelVersion, vectorStorage } = this.embedder;
@@ -108,6 +115,9 @@ export class SearchService {
     // an index of the same model in another storage (the pack's manifest changed): still updated on every enrollment, never walked
     const unused = await this.templates.otherStorageIndexes(owner, modelVersion, vectorStorage);
     if (unused.length) opts.onUnusedIndexes?.(unused);
+    // a large model's binary graph, walked instead from its size on (BINARY_WALK_ABOVE)
+    const binary = await this.templates.ensureBinaryIndex(owner, modelVersion, this.embedder.dim, cap, this.options.binaryWalkAbove ?? BINARY_WALK_ABOVE);
+    if (binary) opts.onBinaryIndexBuilt?.(binary);
     return built;
   }
 
@@ -172,6 +182,7 @@ export class SearchService {
           minScore: basis.threshold,
           storage: this.embedder.vectorStorage,
           templatesSearched,
+          binaryWalkAbove: this.options.binaryWalkAbove,
         });
         return { basis, hits, receipt };
       };

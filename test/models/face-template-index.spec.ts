@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../server/database/open-database';
 import { scratchDatabase } from '../../server/database/scratch-database';
-import { atLeast, EF_SEARCH, efSearchFor, FaceTemplateRepository, HALFVEC_SINCE, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
+import { atLeast, binaryIndexName, EF_SEARCH, efSearchFor, FaceTemplateRepository, HALFVEC_SINCE, MAX_EF_SEARCH, vectorIndexName } from '../../models/face-template.repository';
 import { HNSW_EF_CONSTRUCTION, HNSW_M, PG_DEFAULT_MAINTENANCE_MB, VectorStorage, type IndexBuildMemory } from '../../models/index-memory';
 import type { Queryable } from '../../models/db';
 import { Role } from '../../models/enums';
@@ -91,6 +91,68 @@ describe(`the model's HNSW index is built with memory sized for its graph (${pro
     expect(viaHalfvec.map((h) => h.templateId)).toEqual(exact.map((h) => h.templateId));
     // 16-bit distances would differ from the exact ones by ~1e-3: the scores are the full-precision cosine
     viaHalfvec.forEach((h, i) => expect(Math.abs(h.score - exact[i].score)).toBeLessThan(1e-6));
+  });
+
+  it('builds the binary graph only from its threshold on, walks it there, and ranks what it finds by the exact cosine', async () => {
+    // 120 templates of their own model, centred like face embeddings (each coordinate's sign is a bit)
+    const model = 'index-test@bin';
+    await database.db.query(
+      `INSERT INTO face_templates (id, tenant_id, gallery_id, subject_id, model_version, embedding, image_sha256, quality)
+       SELECT gen_random_uuid(), $1, $2, $3, $4, (SELECT array_agg(random() - 0.5)::real[] FROM generate_series(1, ${DIM}) WHERE i > 0)::vector, $4 || '-' || i, 0.9
+         FROM generate_series(1, 120) i`,
+      [TENANT, GALLERY, SUBJECT, model],
+    );
+    await repo.ensureIndex(database.db, model, DIM, 64);
+    // under a threshold of 121, or with the walk turned off (0), nothing is built
+    expect(await repo.ensureBinaryIndex(database.db, model, DIM, 64, 121)).toBeUndefined();
+    expect(await repo.ensureBinaryIndex(database.db, model, DIM, 64, 0)).toBeUndefined();
+    const name = binaryIndexName(model);
+    expect(await database.db.query(`SELECT 1 FROM pg_indexes WHERE indexname = $1`, [name])).toEqual([]);
+    expect(await repo.ensureBinaryIndex(database.db, model, DIM, 64, 100)).toMatchObject({ templates: 120 });
+    expect(await repo.ensureBinaryIndex(database.db, model, DIM, 64, 100)).toBeUndefined();
+    const [index] = await database.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [name]);
+    expect(index.indexdef).toMatch(/USING hnsw .*binary_quantize\(embedding\)\)?::bit\(16\)\)? bit_hamming_ops\).*WHERE .*index-test@bin/);
+    try {
+      const [{ v }] = await database.db.query<{ v: string }>(`SELECT embedding::text AS v FROM face_templates WHERE model_version = $1 ORDER BY id LIMIT 1`, [model]);
+      const probe = Float32Array.from(JSON.parse(v) as number[], (x, i) => x + (i % 3) * 0.001);
+      const q = { galleryIds: [GALLERY], modelVersion: model, embedding: probe, limit: 5, minScore: -1, exactBelow: 0 };
+      const plans: string[] = [];
+      const [walked, under, exact] = await database.db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL enable_seqscan = off`);
+        const explaining: Queryable = {
+          query: async (sql, params) => {
+            if (/^\s*SELECT c\.\*/.test(sql)) plans.push((await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n'));
+            return tx.query(sql, params);
+          },
+        };
+        return [
+          await repo.nearest(explaining, { ...q, binaryWalkAbove: 100 }),
+          await repo.nearest(explaining, { ...q, binaryWalkAbove: 121 }),
+          await repo.nearest(tx, { ...q, exactBelow: Number.POSITIVE_INFINITY }),
+        ];
+      });
+      // from its threshold on the binary graph is walked; under it, the vector graph
+      expect(plans[0]).toContain(name);
+      expect(plans[1]).not.toContain(name);
+      expect(plans[1]).toContain(vectorIndexName(model));
+      // the template the probe was made from comes first, every score is the full-precision cosine, best first
+      expect(walked[0].templateId).toBe(exact[0].templateId);
+      expect(walked).toHaveLength(5);
+      const cosine = new Map(exact.map((h) => [h.templateId, h.score]));
+      walked.forEach((h, i) => {
+        if (cosine.has(h.templateId)) expect(Math.abs(h.score - cosine.get(h.templateId)!)).toBeLessThan(1e-6);
+        if (i > 0) expect(h.score).toBeLessThanOrEqual(walked[i - 1].score);
+      });
+      expect(under.map((h) => h.templateId)).toEqual(exact.map((h) => h.templateId));
+      // row-level security holds on the binary walk: another tenant's scope finds none of these templates
+      const other = '00000000-0000-4000-8000-0000000000ff';
+      expect(await database.db.scoped({ tenantId: other }, (tx) => repo.nearest(tx, { ...q, binaryWalkAbove: 100 }))).toEqual([]);
+      expect((await database.db.scoped({ tenantId: TENANT }, (tx) => repo.nearest(tx, { ...q, binaryWalkAbove: 100 })))[0].templateId).toBe(exact[0].templateId);
+    } finally {
+      await database.db.query(`DROP INDEX ${name}`);
+      await database.db.query(`DROP INDEX ${vectorIndexName(model)}`);
+      await database.db.query(`DELETE FROM face_templates WHERE model_version = $1`, [model]);
+    }
   });
 
   it('asks for pgvector 0.7 or newer before a halfvec index (and this database has it)', async () => {
