@@ -2,6 +2,7 @@ import { totalmem } from 'node:os';
 import { ConfigError, loadConfig } from '../../server/config';
 import { INDEX_STORAGES } from '../../inference/model-pack.js';
 import { defaultIndexBuildCapMb, describeIndexBuildMemory, hnswElementBytes, indexBuildMemory, PG_DEFAULT_MAINTENANCE_MB, VectorStorage } from '../../models/index-memory.js';
+import { BINARY_WALK_ABOVE } from '../../models/face-template.repository.js';
 
 describe('indexBuildMemory (maintenance_work_mem for an HNSW build)', () => {
   const cap = 64 * 1024;
@@ -49,5 +50,15 @@ describe('FRHUB_INDEX_BUILD_MEMORY_MB', () => {
 
   it('knows the same index storages as a pack manifest may name', () => {
     expect([...INDEX_STORAGES].sort()).toEqual(Object.values(VectorStorage).sort());
+  });
+});
+
+describe('FRHUB_BINARY_WALK_ABOVE', () => {
+  it('defaults to a million templates, takes 0 (never), refuses what is not a whole number >= 0', () => {
+    expect(loadConfig({}).binaryWalkAbove).toBe(BINARY_WALK_ABOVE);
+    expect(BINARY_WALK_ABOVE).toBe(1_000_000);
+    expect(loadConfig({ FRHUB_BINARY_WALK_ABOVE: '0' }).binaryWalkAbove).toBe(0);
+    expect(loadConfig({ FRHUB_BINARY_WALK_ABOVE: '250000' }).binaryWalkAbove).toBe(250_000);
+    for (const bad of ['1.5', 'lots', '-1']) expect(() => loadConfig({ FRHUB_BINARY_WALK_ABOVE: bad })).toThrow(ConfigError);
   });
 });
