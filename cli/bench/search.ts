@@ -218,22 +218,23 @@ export async function benchSearchCommand(args: Args): Promise<number> {
         }
         tick.done(truth.length);
       }
-      const query = (storage: VectorStorage, ef?: number, exactBelow?: number, extra?: string[]) => (p: { embedding: Float32Array }) =>
-        nearest(database, tenant, { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, efSearch: ef, exactBelow, storage }, extra);
+      // a named walk is that graph's (binaryWalkAbove 0); the hub's row takes the hub's own choice, the binary graph included
+      const query = (storage: VectorStorage, ef?: number, exactBelow?: number, extra?: string[], binaryWalkAbove?: number) => (p: { embedding: Float32Array }) =>
+        nearest(database, tenant, { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, efSearch: ef, exactBelow, storage, binaryWalkAbove }, extra);
       const hub = (storage: VectorStorage) =>
         `as the hub serves it (${reranks.length && n >= BINARY_WALK_ABOVE ? 'the binary graph, its nearest re-ranked by the exact cosine' : `${storage}: exact scan below 5k templates in the allowed galleries, else ef_search ${efSearchFor(n)} for ${n} templates`})`;
       const settings: [string, (p: { embedding: Float32Array }) => Promise<Hit[]>][] = [
-        ...storages.flatMap((storage) => efs.map((ef): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, query(storage, ef, 0)])),
+        ...storages.flatMap((storage) => efs.map((ef): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [`HNSW ${storage}${galleryIds.length < GALLERIES ? ' + iterative scan' : ''}, ef_search ${ef}`, query(storage, ef, 0, undefined, 0)])),
         ...storages.map((storage): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [hub(storage), query(storage)]),
         ...(parallelOff ? storages.map((storage): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [`${hub(storage)}, max_parallel_workers_per_gather 0`, query(storage, undefined, undefined, ['SET LOCAL max_parallel_workers_per_gather = 0'])]) : []),
         ...reranks.map((k): [string, (p: { embedding: Float32Array }) => Promise<Hit[]>] => [`binary_quantize bit(${dim}) HNSW, ${k} nearest by Hamming distance re-ranked by exact cosine (ef_search ${Math.max(k, efSearchFor(n))})`, (p) => binaryNearest(database, tenant, galleryIds, p.embedding, k, Math.max(k, efSearchFor(n)))]),
       ];
       for (const storage of storages.slice(0, explain ? storages.length : 0)) {
         const plans: Explained[] = [];
-        for (const p of probes.slice(0, explain)) plans.push(await explainNearest(database, tenant, { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, storage }));
+        for (const p of probes.slice(0, explain)) plans.push(await explainNearest(database, tenant, { galleryIds, modelVersion: MODEL, embedding: p.embedding, limit: 10, minScore: -1, storage, binaryWalkAbove: 0 }));
         const sum = (f: (x: Explained) => number) => plans.reduce((a, x) => a + f(x), 0) / plans.length;
         console.log(
-          `${scope}, EXPLAIN (ANALYZE, BUFFERS) of the hub's query (${storage}), mean of ${plans.length}: shared buffers hit ${sum((x) => x.hit).toFixed(0)}, read ${sum((x) => x.read).toFixed(0)}, execution ${sum((x) => x.ms).toFixed(2)} ms, planning ${sum((x) => x.planMs).toFixed(2)} ms`,
+          `${scope}, EXPLAIN (ANALYZE, BUFFERS) of the hub's ${storage} walk, mean of ${plans.length}: shared buffers hit ${sum((x) => x.hit).toFixed(0)}, read ${sum((x) => x.read).toFixed(0)}, execution ${sum((x) => x.ms).toFixed(2)} ms, planning ${sum((x) => x.planMs).toFixed(2)} ms`,
         );
         // the probe's 512 numbers and the gallery list would bury the plan
         console.log(plans[plans.length - 1].text.replace(/'\[[^']*\]'/g, "'[…]'").replace(/'\{[^']*\}'/g, "'{…}'").replace(/^/gm, '    '));
