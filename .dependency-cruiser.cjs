@@ -21,13 +21,13 @@ const LAYERS = [
 /**
  * server/'s rooms, top to bottom: a room imports its own files and rooms below it, never one above.
  * The composition root wires everything; routes sit on auth and HTTP plumbing; the adapters (database,
- * the audit anchor, inference) know no route. Files in server/ itself (config.ts) belong to no room.
+ * the audit anchor, engine: the tenants' ports over inference/) know no route. Files in server/ itself (config.ts) belong to no room.
  */
 const SERVER_ROOMS = [
   ['composition'],
   ['apollo', 'console', 'reports'],
   ['auth', 'http'],
-  ['database', 'audit', 'inference'],
+  ['database', 'audit', 'engine'],
 ];
 
 /** Anything that is not a package or a Node built-in: the project's own files, wherever they lie. */

@@ -11,7 +11,7 @@ import { DomainError } from '../tenants/shared/errors.js';
 import { systemClock } from '../tenants/shared/ports.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { openDatabase } from '../server/database/open-database.js';
-import { calibrationPort } from '../server/inference/face-embedder.js';
+import { calibrationPort } from '../server/engine/face-embedder.js';
 import { CliError, UsageError, type Args, type CommandSpec } from './args.js';
 import { refuseWhileHeld } from './hub-client.js';
 

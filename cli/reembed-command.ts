@@ -12,7 +12,7 @@ import { DomainError } from '../tenants/shared/errors.js';
 import { systemClock } from '../tenants/shared/ports.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { openDatabase } from '../server/database/open-database.js';
-import { EngineCropEmbedder } from '../server/inference/face-embedder.js';
+import { EngineCropEmbedder } from '../server/engine/face-embedder.js';
 import { imageKeysOf } from './keys-commands.js';
 import { CliError, str, UsageError, type Args, type CommandSpec } from './args.js';
 import { hubCaller, refuseWhileHeld, servingHub, viaHub } from './hub-client.js';

@@ -1,7 +1,7 @@
 import { InferenceError } from './errors.js';
 
 // What makes a vector usable as a face's template, checked where embeddings are made (the engine)
-// and where the hub receives them (server/inference/face-embedder.ts): a zero or NaN vector has no direction,
+// and where the hub receives them (server/engine/face-embedder.ts): a zero or NaN vector has no direction,
 // and a template of one makes every later search of its gallery fail.
 
 /** how far from length 1 an embedding may be (float32 rounding over thousands of dimensions stays far below it) */

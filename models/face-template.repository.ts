@@ -166,7 +166,14 @@ export class FaceTemplateRepository {
    * there yet: one bit per dimension, Hamming distance, the hub's m and ef_construction; about half the
    * build memory of the vector graph. Undefined when nothing was built.
    */
-  async ensureBinaryIndex(db: TransactionRunner, modelVersion: string, dim: number, memoryCapMb: number, minTemplates = BINARY_WALK_ABOVE): Promise<{ templates: number; mb: number; seconds: number } | undefined> {
+  async ensureBinaryIndex(
+    db: TransactionRunner,
+    modelVersion: string,
+    dim: number,
+    memoryCapMb: number,
+    minTemplates = BINARY_WALK_ABOVE,
+    spec: Pick<VectorIndexSpec, 'm' | 'efConstruction'> = DEFAULT_INDEX_SPEC,
+  ): Promise<{ templates: number; mb: number; seconds: number } | undefined> {
     if (minTemplates <= 0) return undefined;
     const name = binaryIndexName(modelVersion);
     return db.transaction(async (tx) => {
@@ -175,12 +182,12 @@ export class FaceTemplateRepository {
       const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM face_templates WHERE model_version = $1`, [modelVersion]);
       if (n < minTemplates) return undefined;
       // the neighbour lists dominate the graph, as in the vector graph; each element's own bits are 1/32 of it
-      const mb = Math.min(Math.max(1, Math.floor(memoryCapMb)), Math.max(64, Math.ceil(indexBuildMemory(n, Number(dim), memoryCapMb).mb / 2)));
+      const mb = Math.min(Math.max(1, Math.floor(memoryCapMb)), Math.max(64, Math.ceil(indexBuildMemory(n, Number(dim), memoryCapMb, spec.m).mb / 2)));
       await tx.query(`SET LOCAL maintenance_work_mem = '${mb}MB'`);
       const started = performance.now();
       await tx.query(
         `CREATE INDEX IF NOT EXISTS ${name} ON face_templates
-         USING hnsw ((${binaryOf('embedding', dim)}) bit_hamming_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EF_CONSTRUCTION})
+         USING hnsw ((${binaryOf('embedding', dim)}) bit_hamming_ops) WITH (m = ${Math.floor(spec.m)}, ef_construction = ${Math.floor(spec.efConstruction)})
          WHERE model_version = ${quote(modelVersion)}`,
       );
       return { templates: n, mb, seconds: (performance.now() - started) / 1000 };
@@ -255,12 +262,14 @@ export class FaceTemplateRepository {
    * build, kept by (auto)vacuum; 0 where never counted, as on PGlite after a build on an empty table).
    */
   async graphSize(db: Queryable, modelVersion: string, storage = VectorStorage.VECTOR): Promise<number> {
-    return this.elements(db, vectorIndexName(modelVersion, storage));
+    const name = vectorIndexName(modelVersion, storage);
+    return (await this.elements(db, [name])).get(name) ?? 0;
   }
 
-  private async elements(db: Queryable, index: string): Promise<number> {
-    const [r] = await db.query<{ n: number }>(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = $1`, [index]);
-    return r ? Number(r.n) : 0;
+  /** Each named index's elements as last counted (pg_class.reltuples); an index that is not there is absent. */
+  private async elements(db: Queryable, indexes: string[]): Promise<Map<string, number>> {
+    const rows = await db.query<{ name: string; n: number }>(`SELECT relname AS name, greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = ANY($1::text[])`, [indexes]);
+    return new Map(rows.map((r) => [r.name, Number(r.n)]));
   }
 
   async subjectOfTemplate(db: Queryable, templateId: string): Promise<string | undefined> {
@@ -294,11 +303,13 @@ export class FaceTemplateRepository {
     const storage = q.storage ?? VectorStorage.VECTOR;
     const exactDistance = `(t.embedding <=> $1::vector)`;
     const distance = exact ? exactDistance : `(t.${indexed(storage, dim)} <=> $1::${storage}(${dim}))`;
-    const walkAbove = q.binaryWalkAbove ?? BINARY_WALK_ABOVE;
-    const binaryGraph = !exact && walkAbove > 0 ? await this.elements(db, binaryIndexName(q.modelVersion)) : 0;
-    if (binaryGraph > 0 && binaryGraph >= walkAbove) return this.binaryNearest(db, q, binaryGraph);
     if (!exact) {
-      const ef = Math.max(q.limit, Math.min(MAX_EF_SEARCH, Math.floor(q.efSearch ?? efSearchFor(Math.max(await templates(), await this.graphSize(db, q.modelVersion, storage))))));
+      // both graphs' sizes in one round trip: the binary graph from its threshold on, else the model's own
+      const [binary, own] = [binaryIndexName(q.modelVersion), vectorIndexName(q.modelVersion, storage)];
+      const sizes = await this.elements(db, [binary, own]);
+      const walkAbove = q.binaryWalkAbove ?? BINARY_WALK_ABOVE;
+      if (walkAbove > 0 && (sizes.get(binary) ?? 0) >= walkAbove) return this.binaryNearest(db, q, sizes.get(binary)!);
+      const ef = Math.max(q.limit, Math.min(MAX_EF_SEARCH, Math.floor(q.efSearch ?? efSearchFor(Math.max(await templates(), sizes.get(own) ?? 0)))));
       await db.query(`SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
     }
     // the score is always the full-precision cosine, whatever precision the index walked in

@@ -13,7 +13,7 @@ import { systemClock } from '../../tenants/shared/ports.js';
 import { loadOrCreateKeys } from '../../server/auth/hub-tokens.js';
 import { loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/database/open-database.js';
-import { EngineEmbedder } from '../../server/inference/face-embedder.js';
+import { EngineEmbedder } from '../../server/engine/face-embedder.js';
 import { wireServices } from '../../server/composition/services.js';
 import { ImageKeys, imageKeysFileOf } from '../../server/database/image-keys.js';
 import { FaceEngine } from '../../inference/face-engine.js';

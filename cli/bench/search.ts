@@ -426,23 +426,17 @@ async function buildBinaryIndex(database: Database, url: string | undefined, n: 
     return console.log(`HNSW bit(${dim}) index (m ${m}, ef_construction ${efConstruction}): reusing ${BINARY_INDEX}, index ${mb(size.bytes)}`);
   }
   if (existing) await database.db.query(`DROP INDEX ${BINARY_INDEX}`);
-  // the graph holds 1/32 of the vector per element; the neighbour lists dominate, as for the vector graph
-  const memory = Math.min(memoryCap, Math.ceil(indexBuildMemory(n, dim, memoryCap, m).mb / 2));
   const watch = watchIndexBuild(database, url, n);
-  const started = performance.now();
   watch.start();
+  let built: Awaited<ReturnType<FaceTemplateRepository['ensureBinaryIndex']>>;
   try {
-    await database.db.transaction(async (tx: Queryable) => {
-      await tx.query(`SET LOCAL maintenance_work_mem = '${memory}MB'`);
-      await tx.query(
-        `CREATE INDEX ${BINARY_INDEX} ON face_templates USING hnsw ((binary_quantize(embedding)::bit(${Number(dim)})) bit_hamming_ops) WITH (m = ${m}, ef_construction = ${efConstruction}) WHERE model_version = '${MODEL}'`,
-      );
-    });
+    // the hub's own build, from the first template on
+    built = await new FaceTemplateRepository().ensureBinaryIndex(database.db, MODEL, dim, memoryCap, 1, { m, efConstruction });
   } finally {
     await watch.stop();
   }
   const [size] = await database.db.query<{ bytes: string }>(`SELECT pg_relation_size($1::regclass) AS bytes`, [BINARY_INDEX]);
-  console.log(`HNSW bit(${dim}) index build (m ${m}, ef_construction ${efConstruction}, bit_hamming_ops): ${((performance.now() - started) / 1000).toFixed(1)} s (maintenance_work_mem ${memory}MB, index ${mb(size.bytes)})`);
+  console.log(`HNSW bit(${dim}) index build (m ${m}, ef_construction ${efConstruction}, bit_hamming_ops): ${built!.seconds.toFixed(1)} s (maintenance_work_mem ${built!.mb}MB, index ${mb(size.bytes)})`);
 }
 
 /** Walks the binary graph for the `k` nearest by Hamming distance, then orders those by the exact cosine: the ten best. */

@@ -6,8 +6,8 @@ import type { Clock } from '../../tenants/shared/ports.js';
 import { loadSigningKeys, type SigningKeys } from '../auth/hub-tokens.js';
 import type { Config } from '../config.js';
 import type { Database } from '../database/open-database.js';
-import type { HubEngine } from '../inference/face-embedder.js';
-import type { RemoteInference } from '../inference/remote-inference.js';
+import type { HubEngine } from '../engine/face-embedder.js';
+import type { RemoteInference } from '../engine/remote-inference.js';
 
 /** The models and the signing keys; on failure the database (and its lock) is released before the error goes up. */
 export async function startInference(config: Config, database: Database, logger: pino.Logger, remote: RemoteInference | undefined, clock: Clock): Promise<{ engine: HubEngine; keys: SigningKeys }> {

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HubEngine } from '../inference/face-embedder.js';
-import { RemoteInference, WORKER_STATES } from '../inference/remote-inference.js';
+import type { HubEngine } from '../engine/face-embedder.js';
+import { RemoteInference, WORKER_STATES } from '../engine/remote-inference.js';
 
 /** The hub's Prometheus registry and the instruments the rest of the wiring observes into. */
 export interface HubMetrics {

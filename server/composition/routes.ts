@@ -11,8 +11,8 @@ import { pendingMigrations } from '../database/advisory-locks.js';
 import type { Database } from '../database/open-database.js';
 import { httpError, httpErrorHandler, requestIdOf, routeLabel } from '../http/http.js';
 import { requestTiming } from '../http/request-timing.js';
-import type { HubEngine } from '../inference/face-embedder.js';
-import { RemoteInference } from '../inference/remote-inference.js';
+import type { HubEngine } from '../engine/face-embedder.js';
+import { RemoteInference } from '../engine/remote-inference.js';
 import { reportRouter } from '../reports/report-routes.js';
 import type { HubMetrics } from './metrics.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../models/db.js';
-import { calibrationPort } from '../inference/face-embedder.js';
+import { calibrationPort } from '../engine/face-embedder.js';
 import { type ScoreCalibration } from '../../inference/calibration.js';
 import { ratesByGroup } from '../../inference/group-rates.js';
 import { CalibrationService, type ActivePackCalibration } from '../../tenants/calibration/calibration.service.js';
@@ -7,7 +7,7 @@ import { CalibrationJob, type JobLog } from '../../tenants/calibration/calibrati
 import { GallerySampleService } from '../../tenants/calibration/gallery-sample.service.js';
 import { GroupRatesService } from '../../tenants/calibration/by-group.js';
 import { AccountabilityService } from '../../tenants/oversight/accountability.service.js';
-import { galleryMeasurer } from '../inference/calibration-measurer.js';
+import { galleryMeasurer } from '../engine/calibration-measurer.js';
 import { FaceCropRepository } from '../../models/face-crop.repository.js';
 import type { ImageKeyRing } from '../../models/face-image-cipher.js';
 import type { Services } from '../../schema/context.js';
@@ -32,8 +32,8 @@ import { ExaminationAgreementService } from '../../tenants/sharing/examination-a
 import { SharingService } from '../../tenants/sharing/sharing.service.js';
 import { mintToken, type SigningKeys } from '../auth/hub-tokens.js';
 import type { Config } from '../config.js';
-import type { EngineEmbedder } from '../inference/face-embedder.js';
-import { sharpProbeEditor } from '../inference/probe-editor.js';
+import type { EngineEmbedder } from '../engine/face-embedder.js';
+import { sharpProbeEditor } from '../engine/probe-editor.js';
 import { documentSigner } from '../reports/report-signer.js';
 
 /** The services, wired once: every capability shares one database, clock and audit trail. */

@@ -4,7 +4,7 @@ import type { ModelDescriber } from '../../tenants/reports/report-case.js';
 import type { FaceAnalyzer } from '../../inference/face-engine.js';
 import { usableCalibration } from '../../inference/calibration.js';
 import type { SigningKeys } from '../auth/hub-tokens.js';
-import type { EngineEmbedder } from '../inference/face-embedder.js';
+import type { EngineEmbedder } from '../engine/face-embedder.js';
 
 const jose = () => require('jose') as typeof import('jose');
 

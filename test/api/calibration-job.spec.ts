@@ -3,7 +3,7 @@ import pino from 'pino';
 import { calibrate, falseMatchRateAt, pairScores } from '../../inference/calibration';
 import { loadPack } from '../../inference/model-pack';
 import { AuditAction, CalibrationJobState, Role } from '../../models/enums';
-import { galleryMeasurer } from '../../server/inference/calibration-measurer';
+import { galleryMeasurer } from '../../server/engine/calibration-measurer';
 import { AuditTrail } from '../../tenants/audit/audit-trail';
 import { CalibrationJob } from '../../tenants/calibration/calibration-job';
 import { GallerySampleService } from '../../tenants/calibration/gallery-sample.service';

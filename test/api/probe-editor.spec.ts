@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { sharpProbeEditor } from '../../server/inference/probe-editor';
+import { sharpProbeEditor } from '../../server/engine/probe-editor';
 import { DomainError } from '../../tenants/shared/errors';
 import { bookingPhoto } from '../support/fixtures';
 

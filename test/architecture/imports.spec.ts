@@ -110,7 +110,7 @@ describe('import rules (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       expect(edges).toContainEqual({ from: 'cli/frhub.cjs', to: 'cli/build.cjs' });
       for (const top of LAYERS) expect(real.modules.some((m) => m.source.startsWith(`${top}/`))).toBe(true);
       // server/'s rooms are there to be checked, each with files in it
-      for (const room of ['composition', 'http', 'auth', 'console', 'reports', 'database', 'audit', 'inference']) expect(real.modules.some((m) => m.source.startsWith(`server/${room}/`))).toBe(true);
+      for (const room of ['composition', 'http', 'auth', 'console', 'reports', 'database', 'audit', 'engine']) expect(real.modules.some((m) => m.source.startsWith(`server/${room}/`))).toBe(true);
     });
 
     it('breaks none of them', () => {

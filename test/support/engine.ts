@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ensureBuiltinPack } from '../../inference/builtin-packs';
 import { EngineThread } from '../../inference/engine-thread';
 import { DEFAULT_INFERENCE_CONFIG } from '../../inference/face-engine';
-import type { HubEngine } from '../../server/inference/face-embedder';
+import type { HubEngine } from '../../server/engine/face-embedder';
 
 /** Ends an in-process engine's thread as a crash would; resolves once the thread has exited. */
 export function killInferenceThread(engine: HubEngine): Promise<number> {
